@@ -1,0 +1,236 @@
+// Engine: one worker thread per lane, FIFO queues, cancel tokens, exceptions turned into
+// JobError values at the single place where jobs run.
+#include "engine/engine.h"
+
+#include "common/error.h"
+
+#include <ATen/Parallel.h>
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace ml {
+
+JobContext::JobContext(JobId id, EngineListener *listener, std::shared_ptr<std::atomic<bool>> cancel)
+    : m_id(id), m_listener(listener), m_cancel(std::move(cancel)), m_start(std::chrono::steady_clock::now())
+{
+}
+
+void JobContext::throwIfCancelled() const
+{
+    if (isCancelled())
+        throw Cancelled();
+}
+
+void JobContext::report(std::int64_t done, std::int64_t total, const std::string &stage)
+{
+    const std::int64_t permille = total > 0 ? done * 1000 / total : done;
+    if (permille == m_lastPermille && stage == m_lastStage)
+        return;
+    m_lastPermille = permille;
+    m_lastStage = stage;
+    Progress p{done, total, stage, -1.0};
+    if (total > 0 && done > 0) {
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+        p.etaSeconds = elapsed * static_cast<double>(total - done) / static_cast<double>(done);
+    }
+    if (m_listener)
+        m_listener->onProgress(m_id, p);
+}
+
+void JobContext::partial(std::string kind, std::any value)
+{
+    if (m_listener)
+        m_listener->onPartial(m_id, PartialResult{std::move(kind), std::move(value)});
+}
+
+namespace {
+
+struct QueuedJob {
+    JobId id;
+    Job job;
+    std::shared_ptr<std::atomic<bool>> cancel;
+};
+
+} // namespace
+
+struct Engine::Impl {
+    struct Worker {
+        std::deque<QueuedJob> queue;
+        std::optional<JobId> running;
+        std::shared_ptr<std::atomic<bool>> runningCancel;
+        std::thread thread;
+    };
+
+    EngineListener *listener = nullptr;
+    mutable std::mutex mutex;
+    std::condition_variable wake;
+    std::condition_variable idle;
+    std::map<Lane, Worker> workers;
+    JobId nextId = 1;
+    bool stop = false;
+
+    void loop(Lane lane);
+    std::size_t pendingLocked() const
+    {
+        std::size_t n = 0;
+        for (const auto &[lane, w] : workers)
+            n += w.queue.size() + (w.running ? 1 : 0);
+        return n;
+    }
+};
+
+void Engine::Impl::loop(Lane lane)
+{
+    Worker &w = workers.at(lane);
+    for (;;) {
+        QueuedJob item;
+        {
+            std::unique_lock lock(mutex);
+            wake.wait(lock, [&] { return stop || !w.queue.empty(); });
+            if (stop)
+                return;
+            item = std::move(w.queue.front());
+            w.queue.pop_front();
+            w.running = item.id;
+            w.runningCancel = item.cancel;
+        }
+
+        JobResult result;
+        if (listener)
+            listener->onStarted(item.id, item.job.name);
+        JobContext ctx(item.id, listener, item.cancel);
+        try {
+            ctx.throwIfCancelled();
+            result.value = item.job.run(ctx);
+        } catch (const Cancelled &) {
+            result.error = JobError::cancelledError();
+        } catch (const std::exception &e) {
+            result.error = JobError{e.what(), false};
+        } catch (...) {
+            result.error = JobError{"unknown error in job '" + item.job.name + "'", false};
+        }
+        // A job that finished its last step while cancel was pressed still succeeded.
+        if (listener)
+            listener->onFinished(item.id, result);
+
+        {
+            std::lock_guard lock(mutex);
+            w.running.reset();
+            w.runningCancel.reset();
+        }
+        idle.notify_all();
+    }
+}
+
+Engine::Engine(EngineListener *listener, EngineOptions options) : d(std::make_unique<Impl>())
+{
+    d->listener = listener;
+    at::set_num_threads(options.threads > 0 ? options.threads : defaultThreads());
+    for (Lane lane : {Lane::Inference, Lane::Training})
+        d->workers[lane];
+    for (auto &[lane, w] : d->workers)
+        w.thread = std::thread([this, l = lane] { d->loop(l); });
+}
+
+Engine::~Engine()
+{
+    std::deque<QueuedJob> dropped;
+    {
+        std::lock_guard lock(d->mutex);
+        d->stop = true;
+        for (auto &[lane, w] : d->workers) {
+            if (w.runningCancel)
+                w.runningCancel->store(true);
+            for (auto &q : w.queue)
+                dropped.push_back(std::move(q));
+            w.queue.clear();
+        }
+    }
+    d->wake.notify_all();
+    for (auto &[lane, w] : d->workers)
+        if (w.thread.joinable())
+            w.thread.join();
+    // Whoever submitted a queued job still hears how it ended.
+    if (d->listener)
+        for (const auto &q : dropped)
+            d->listener->onFinished(q.id, JobResult{{}, JobError::cancelledError()});
+}
+
+JobId Engine::submit(Job job)
+{
+    JobId id;
+    {
+        std::lock_guard lock(d->mutex);
+        id = d->nextId++;
+        auto &w = d->workers.at(job.lane);
+        w.queue.push_back({id, std::move(job), std::make_shared<std::atomic<bool>>(false)});
+    }
+    d->wake.notify_all();
+    return id;
+}
+
+void Engine::cancel(JobId id)
+{
+    std::optional<QueuedJob> dropped;
+    {
+        std::lock_guard lock(d->mutex);
+        for (auto &[lane, w] : d->workers) {
+            if (w.running == id) {
+                w.runningCancel->store(true);
+                return;
+            }
+            for (auto it = w.queue.begin(); it != w.queue.end(); ++it) {
+                if (it->id == id) {
+                    dropped = std::move(*it);
+                    w.queue.erase(it);
+                    break;
+                }
+            }
+            if (dropped)
+                break;
+        }
+    }
+    if (dropped && d->listener)
+        d->listener->onFinished(id, JobResult{{}, JobError::cancelledError()});
+    d->idle.notify_all();
+}
+
+void Engine::cancelAll()
+{
+    std::vector<JobId> ids;
+    {
+        std::lock_guard lock(d->mutex);
+        for (auto &[lane, w] : d->workers) {
+            if (w.running)
+                ids.push_back(*w.running);
+            for (const auto &q : w.queue)
+                ids.push_back(q.id);
+        }
+    }
+    for (JobId id : ids)
+        cancel(id);
+}
+
+bool Engine::waitIdle(std::chrono::milliseconds timeout)
+{
+    std::unique_lock lock(d->mutex);
+    return d->idle.wait_for(lock, timeout, [&] { return d->pendingLocked() == 0; });
+}
+
+std::size_t Engine::pending() const
+{
+    std::lock_guard lock(d->mutex);
+    return d->pendingLocked();
+}
+
+int Engine::defaultThreads()
+{
+    const unsigned n = std::thread::hardware_concurrency();
+    return n > 0 ? static_cast<int>(n) : 1;
+}
+
+} // namespace ml

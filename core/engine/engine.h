@@ -1,0 +1,110 @@
+// The worker-thread engine: a job queue per lane, per-job progress and cancel, errors as
+// values and one listener interface. Std value types only: ui/ and the CLI include this file.
+#pragma once
+
+#include <any>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace ml {
+
+using JobId = std::uint64_t;
+
+struct Progress {
+    std::int64_t done = 0;
+    std::int64_t total = 0;        // 0 when unknown
+    std::string stage;             // "decoding", "denoising", ...
+    double etaSeconds = -1.0;      // < 0 when unknown
+};
+
+// A streamed piece of a job's result: a token, a denoising step, an indexed file, a metric.
+struct PartialResult {
+    std::string kind;
+    std::any value;
+};
+
+struct JobError {
+    std::string message;
+    bool cancelled = false;
+    static JobError cancelledError() { return {"cancelled", true}; }
+};
+
+struct JobResult {
+    std::any value;                // what the job returned when it succeeded
+    std::optional<JobError> error; // set when it failed or was cancelled
+    bool ok() const { return !error.has_value(); }
+};
+
+// Where a job runs. Inference is serialised on one worker (one model on the device at a
+// time); training has its own thread so the user can still classify while a model trains.
+enum class Lane { Inference, Training };
+
+class JobContext;
+
+struct Job {
+    std::string name; // shown to the user: "Thumbnails", "Classify 12 images"
+    Lane lane = Lane::Inference;
+    std::function<std::any(JobContext &)> run;
+};
+
+struct EngineListener {
+    virtual ~EngineListener() = default;
+    virtual void onStarted(JobId /*id*/, const std::string & /*name*/) {}
+    virtual void onProgress(JobId id, const Progress &p) = 0;
+    virtual void onPartial(JobId id, const PartialResult &r) = 0;
+    virtual void onFinished(JobId id, const JobResult &r) = 0;
+};
+
+// Handed to a running job: its cancel token and its way to report.
+class JobContext {
+public:
+    JobContext(JobId id, EngineListener *listener, std::shared_ptr<std::atomic<bool>> cancel);
+
+    JobId id() const { return m_id; }
+    bool isCancelled() const { return m_cancel->load(std::memory_order_relaxed); }
+    void throwIfCancelled() const; // throws ml::Cancelled
+
+    // Forwards only when the reported per-mille or the stage changes, so a tight loop
+    // may call it every step without flooding the listener.
+    void report(std::int64_t done, std::int64_t total, const std::string &stage = {});
+    void partial(std::string kind, std::any value);
+
+private:
+    JobId m_id;
+    EngineListener *m_listener;
+    std::shared_ptr<std::atomic<bool>> m_cancel;
+    std::chrono::steady_clock::time_point m_start;
+    std::int64_t m_lastPermille = -1;
+    std::string m_lastStage;
+};
+
+struct EngineOptions {
+    int threads = 0; // torch intra-op threads; 0 = the machine's cores
+};
+
+class Engine {
+public:
+    explicit Engine(EngineListener *listener, EngineOptions options = {});
+    ~Engine(); // cancels everything, then joins (mandelbrot's RenderThread)
+    Engine(const Engine &) = delete;
+    Engine &operator=(const Engine &) = delete;
+
+    JobId submit(Job job);        // any thread, returns at once
+    void cancel(JobId id);        // any thread; a queued job is dropped, a running one stops
+    void cancelAll();
+    bool waitIdle(std::chrono::milliseconds timeout); // tests and the CLI
+    std::size_t pending() const;                      // queued + running
+
+    static int defaultThreads(); // cores available to this process
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace ml

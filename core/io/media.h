@@ -1,0 +1,109 @@
+// Media I/O: still images through OpenCV, videos through FFmpeg (libavformat/libavcodec/
+// libswscale, never OpenCV videoio). Every failure throws ml::Error naming the file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ml::io {
+
+// 8-bit RGB, row-major HWC, rows packed (stride = width * 3). What every consumer in core
+// and ui works with; ui wraps it in a QImage without copying.
+struct RgbImage {
+    int width = 0;
+    int height = 0;
+    std::vector<std::uint8_t> pixels; // width * height * 3
+
+    bool empty() const { return width == 0 || height == 0; }
+    std::uint8_t *row(int y) { return pixels.data() + static_cast<std::size_t>(y) * width * 3; }
+    const std::uint8_t *row(int y) const { return pixels.data() + static_cast<std::size_t>(y) * width * 3; }
+};
+
+enum class MediaKind { Unknown, Image, Video };
+
+const char *mediaKindName(MediaKind kind); // "image", "video", "unknown"
+
+// By file extension only (cheap; used when scanning folders). Content is checked on decode.
+MediaKind guessMediaKind(const std::filesystem::path &path);
+const std::vector<std::string> &imageExtensions(); // lower case, with the dot
+const std::vector<std::string> &videoExtensions();
+
+struct MediaInfo {
+    std::string file;
+    MediaKind kind = MediaKind::Unknown;
+    int width = 0;  // as displayed: rotation and EXIF orientation already applied
+    int height = 0;
+    double durationS = 0.0; // videos
+    double fps = 0.0;       // videos: average frame rate
+    std::string codec;      // videos: "h264", "vp9", ...; images: "jpeg", "png", ...
+    int rotation = 0;       // videos: display rotation in degrees (0, 90, 180, 270)
+    std::int64_t frameCount = 0; // videos: from the container when known, else estimated
+};
+
+// Throws ml::Error ("file: reason") for missing, unreadable, empty or undecodable files.
+MediaInfo probeMedia(const std::filesystem::path &path);
+
+// Images: any of JPEG, PNG, WebP, BMP, TIFF. EXIF orientation is applied; 16-bit is scaled
+// to 8-bit, grayscale expanded to RGB, alpha composited over white.
+RgbImage loadImage(const std::filesystem::path &path);
+RgbImage decodeImage(const std::uint8_t *data, std::size_t size, const std::string &nameForErrors);
+void saveImage(const RgbImage &image, const std::filesystem::path &path, int jpegQuality = 90);
+
+// Area-averaged downscale (or bilinear upscale) so that the longer side is maxSide.
+RgbImage resizeToFit(const RgbImage &image, int maxSide);
+
+struct VideoFrame {
+    RgbImage image;
+    double timeS = 0.0; // presentation time of this frame
+};
+
+// One open video stream. Not thread-safe: one decoder per thread.
+class VideoDecoder {
+public:
+    explicit VideoDecoder(const std::filesystem::path &path); // throws ml::Error
+    ~VideoDecoder();
+    VideoDecoder(const VideoDecoder &) = delete;
+    VideoDecoder &operator=(const VideoDecoder &) = delete;
+
+    const MediaInfo &info() const;
+
+    // The frame shown at time t: seeks to the keyframe before t and decodes forward to the
+    // last frame whose pts <= t. Clamped to [0, duration]. maxSide > 0 scales down on decode.
+    VideoFrame frameAt(double timeS, int maxSide = 0);
+
+    // The next frame in decode order after the last one returned; false at the end.
+    bool next(VideoFrame &frame, int maxSide = 0);
+
+    // Frames every 1/fps seconds from the start (sequential decode, no per-frame seek).
+    std::vector<VideoFrame> sample(double framesPerSecond, int maxSide = 0);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+// A thumbnail for any supported media: images scaled to fit maxSide, videos the frame at
+// 10% of the duration (at most 1 s in).
+RgbImage makeThumbnail(const std::filesystem::path &path, int maxSide);
+
+// Thumbnails cached on disk as JPEG, keyed by path + size + mtime (a changed file gets a new
+// key, so stale entries are never shown).
+class ThumbnailCache {
+public:
+    explicit ThumbnailCache(std::filesystem::path dir, int maxSide = 256);
+    const std::filesystem::path &dir() const { return m_dir; }
+    int maxSide() const { return m_maxSide; }
+
+    std::filesystem::path keyPath(const std::filesystem::path &file) const; // throws if missing
+    // Cached when present, else made and stored. Throws ml::Error when the media fails.
+    RgbImage get(const std::filesystem::path &file);
+
+private:
+    std::filesystem::path m_dir;
+    int m_maxSide;
+};
+
+} // namespace ml::io
