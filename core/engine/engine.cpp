@@ -15,9 +15,11 @@
 namespace ml {
 
 JobContext::JobContext(JobId id, EngineListener *listener, std::shared_ptr<std::atomic<bool>> cancel)
-    : m_id(id), m_listener(listener), m_cancel(std::move(cancel)), m_start(std::chrono::steady_clock::now())
-{
-}
+    : m_id(id)
+    , m_listener(listener)
+    , m_cancel(std::move(cancel))
+    , m_start(std::chrono::steady_clock::now())
+{ }
 
 void JobContext::throwIfCancelled() const
 {
@@ -32,7 +34,7 @@ void JobContext::report(std::int64_t done, std::int64_t total, const std::string
         return;
     m_lastPermille = permille;
     m_lastStage = stage;
-    Progress p{done, total, stage, -1.0};
+    Progress p {done, total, stage, -1.0};
     if (total > 0 && done > 0) {
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
         p.etaSeconds = elapsed * static_cast<double>(total - done) / static_cast<double>(done);
@@ -44,7 +46,7 @@ void JobContext::report(std::int64_t done, std::int64_t total, const std::string
 void JobContext::partial(std::string kind, std::any value)
 {
     if (m_listener)
-        m_listener->onPartial(m_id, PartialResult{std::move(kind), std::move(value)});
+        m_listener->onPartial(m_id, PartialResult {std::move(kind), std::move(value)});
 }
 
 namespace {
@@ -109,9 +111,9 @@ void Engine::Impl::loop(Lane lane)
         } catch (const Cancelled &) {
             result.error = JobError::cancelledError();
         } catch (const std::exception &e) {
-            result.error = JobError{e.what(), false};
+            result.error = JobError {e.what(), false};
         } catch (...) {
-            result.error = JobError{"unknown error in job '" + item.job.name + "'", false};
+            result.error = JobError {"unknown error in job '" + item.job.name + "'", false};
         }
         // A job that finished its last step while cancel was pressed still succeeded.
         if (listener)
@@ -157,7 +159,7 @@ Engine::~Engine()
     // Whoever submitted a queued job still hears how it ended.
     if (d->listener)
         for (const auto &q : dropped)
-            d->listener->onFinished(q.id, JobResult{{}, JobError::cancelledError()});
+            d->listener->onFinished(q.id, JobResult {{}, JobError::cancelledError()});
 }
 
 JobId Engine::submit(Job job)
@@ -195,7 +197,7 @@ void Engine::cancel(JobId id)
         }
     }
     if (dropped && d->listener)
-        d->listener->onFinished(id, JobResult{{}, JobError::cancelledError()});
+        d->listener->onFinished(id, JobResult {{}, JobError::cancelledError()});
     d->idle.notify_all();
 }
 

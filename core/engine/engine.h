@@ -17,9 +17,9 @@ using JobId = std::uint64_t;
 
 struct Progress {
     std::int64_t done = 0;
-    std::int64_t total = 0;        // 0 when unknown
-    std::string stage;             // "decoding", "denoising", ...
-    double etaSeconds = -1.0;      // < 0 when unknown
+    std::int64_t total = 0;   // 0 when unknown
+    std::string stage;        // "decoding", "denoising", ...
+    double etaSeconds = -1.0; // < 0 when unknown
 };
 
 // A streamed piece of a job's result: a token, a denoising step, an indexed file, a metric.
@@ -54,7 +54,7 @@ struct Job {
 
 struct EngineListener {
     virtual ~EngineListener() = default;
-    virtual void onStarted(JobId /*id*/, const std::string & /*name*/) {}
+    virtual void onStarted(JobId /*id*/, const std::string & /*name*/) { }
     virtual void onProgress(JobId id, const Progress &p) = 0;
     virtual void onPartial(JobId id, const PartialResult &r) = 0;
     virtual void onFinished(JobId id, const JobResult &r) = 0;
@@ -94,8 +94,8 @@ public:
     Engine(const Engine &) = delete;
     Engine &operator=(const Engine &) = delete;
 
-    JobId submit(Job job);        // any thread, returns at once
-    void cancel(JobId id);        // any thread; a queued job is dropped, a running one stops
+    JobId submit(Job job); // any thread, returns at once
+    void cancel(JobId id); // any thread; a queued job is dropped, a running one stops
     void cancelAll();
     bool waitIdle(std::chrono::milliseconds timeout); // tests and the CLI
     std::size_t pending() const;                      // queued + running

@@ -20,7 +20,7 @@ public:
     ThreadPool &operator=(const ThreadPool &) = delete;
 
     void post(std::function<void()> task, bool urgent = false); // urgent goes to the front
-    std::size_t clear();                                       // returns how many were dropped
+    std::size_t clear();                                        // returns how many were dropped
     void waitIdle();
     int size() const { return static_cast<int>(m_workers.size()); }
 

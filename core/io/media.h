@@ -34,12 +34,12 @@ const std::vector<std::string> &videoExtensions();
 struct MediaInfo {
     std::string file;
     MediaKind kind = MediaKind::Unknown;
-    int width = 0;  // as displayed: rotation and EXIF orientation already applied
+    int width = 0; // as displayed: rotation and EXIF orientation already applied
     int height = 0;
-    double durationS = 0.0; // videos
-    double fps = 0.0;       // videos: average frame rate
-    std::string codec;      // videos: "h264", "vp9", ...; images: "jpeg", "png", ...
-    int rotation = 0;       // videos: display rotation in degrees (0, 90, 180, 270)
+    double durationS = 0.0;      // videos
+    double fps = 0.0;            // videos: average frame rate
+    std::string codec;           // videos: "h264", "vp9", ...; images: "jpeg", "png", ...
+    int rotation = 0;            // videos: display rotation in degrees (0, 90, 180, 270)
     std::int64_t frameCount = 0; // videos: from the container when known, else estimated
 };
 

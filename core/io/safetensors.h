@@ -52,10 +52,10 @@ private:
 
 // Writes tensors (any device, made contiguous, keys sorted) atomically: temp file + rename.
 void saveSafetensors(const std::filesystem::path &path, const std::map<std::string, torch::Tensor> &tensors,
-                     const std::map<std::string, std::string> &metadata = {});
+    const std::map<std::string, std::string> &metadata = {});
 
-std::string dtypeName(torch::ScalarType t);        // "F32"
+std::string dtypeName(torch::ScalarType t);               // "F32"
 torch::ScalarType dtypeFromName(const std::string &name); // throws for unknown
-std::size_t dtypeSize(const std::string &name);     // bytes per element; 0 when unknown
+std::size_t dtypeSize(const std::string &name);           // bytes per element; 0 when unknown
 
 } // namespace ml::io
