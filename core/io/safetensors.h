@@ -19,6 +19,7 @@ struct TensorInfo {
     std::vector<std::int64_t> shape;
     std::uint64_t begin = 0; // byte offsets into the data section
     std::uint64_t end = 0;
+    std::int64_t numel() const; // product of shape; 1 for a 0-d scalar
 };
 
 class SafetensorsFile {
@@ -35,7 +36,9 @@ public:
     bool contains(const std::string &name) const;
     const TensorInfo &info(const std::string &name) const; // throws when absent
 
-    // A CPU tensor viewing the mapped bytes (it keeps the mapping alive). Read-only use.
+    // A CPU tensor viewing the mapped bytes (it keeps the mapping alive). The mapping is
+    // copy-on-write, so an in-place op changes this process's pages, never the file. A tensor
+    // whose offset is not a multiple of its element size (writers that skip padding) is copied.
     torch::Tensor tensor(const std::string &name) const;
     std::map<std::string, torch::Tensor> all() const;
 

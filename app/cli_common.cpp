@@ -1,0 +1,216 @@
+// modallens-cli plumbing: option access, progress drawing, Ctrl-C → cancel.
+#include "cli_common.h"
+
+#include "common/error.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <unistd.h>
+
+namespace ml::cli {
+
+Args::Args(std::vector<std::string> positional, std::multimap<std::string, std::string> options,
+    std::vector<std::string> flags)
+    : m_positional(std::move(positional))
+    , m_options(std::move(options))
+    , m_flags(std::move(flags))
+{ }
+
+bool Args::flag(const std::string &name) const
+{
+    return std::find(m_flags.begin(), m_flags.end(), name) != m_flags.end();
+}
+
+std::optional<std::string> Args::value(const std::string &name) const
+{
+    auto range = m_options.equal_range(name);
+    if (range.first == range.second)
+        return std::nullopt;
+    return std::prev(range.second)->second; // the last one given wins
+}
+
+std::vector<std::string> Args::values(const std::string &name) const
+{
+    std::vector<std::string> out;
+    auto range = m_options.equal_range(name);
+    for (auto it = range.first; it != range.second; ++it)
+        out.push_back(it->second);
+    return out;
+}
+
+std::string Args::valueOr(const std::string &name, const std::string &fallback) const
+{
+    return value(name).value_or(fallback);
+}
+
+int Args::intOr(const std::string &name, int fallback) const
+{
+    const auto v = value(name);
+    if (!v)
+        return fallback;
+    try {
+        std::size_t used = 0;
+        const int n = std::stoi(*v, &used);
+        if (used == v->size())
+            return n;
+    } catch (const std::exception &) { }
+    throw UsageError("--" + name + " expects an integer, got '" + *v + "'");
+}
+
+double Args::doubleOr(const std::string &name, double fallback) const
+{
+    const auto v = value(name);
+    if (!v)
+        return fallback;
+    try {
+        std::size_t used = 0;
+        const double x = std::stod(*v, &used);
+        if (used == v->size() && std::isfinite(x))
+            return x;
+    } catch (const std::exception &) { }
+    throw UsageError("--" + name + " expects a number, got '" + *v + "'");
+}
+
+void Args::rejectUnknown(const std::vector<std::string> &knownValues, const std::vector<std::string> &knownFlags) const
+{
+    for (const auto &[name, v] : m_options)
+        if (std::find(knownValues.begin(), knownValues.end(), name) == knownValues.end())
+            throw UsageError("unknown option --" + name);
+    for (const auto &name : m_flags)
+        if (std::find(knownFlags.begin(), knownFlags.end(), name) == knownFlags.end())
+            throw UsageError("unknown option --" + name);
+}
+
+void printJson(const nlohmann::json &doc)
+{
+    std::cout << doc.dump(2) << std::endl;
+}
+
+void warn(const GlobalOptions &global, const std::string &message)
+{
+    if (!global.quiet)
+        std::cerr << "warning: " << message << std::endl;
+}
+
+namespace {
+
+std::atomic<bool> g_interrupted {false};
+
+void onSigint(int)
+{
+    g_interrupted.store(true);
+}
+
+std::string formatDuration(double s)
+{
+    if (s < 0)
+        return "?";
+    const int total = static_cast<int>(std::lround(s));
+    char buf[32];
+    if (total >= 3600)
+        std::snprintf(buf, sizeof buf, "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60);
+    else
+        std::snprintf(buf, sizeof buf, "%d:%02d", total / 60, total % 60);
+    return buf;
+}
+
+// Draws progress on stderr: an in-place bar on a TTY, one line per 10% otherwise.
+class ProgressPrinter : public EngineListener {
+public:
+    ProgressPrinter(bool quiet) : m_quiet(quiet), m_tty(isatty(STDERR_FILENO) != 0) { }
+
+    void onProgress(JobId, const Progress &p) override
+    {
+        if (m_quiet)
+            return;
+        std::lock_guard lock(m_mutex);
+        if (m_tty) {
+            const int width = 30;
+            const double frac = p.total > 0 ? std::clamp(double(p.done) / double(p.total), 0.0, 1.0) : 0.0;
+            const int filled = static_cast<int>(frac * width);
+            std::fprintf(stderr, "\r%-12s [%s%s] %3d%% %lld/%lld ETA %s ", p.stage.c_str(),
+                std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
+                static_cast<int>(frac * 100), static_cast<long long>(p.done), static_cast<long long>(p.total),
+                formatDuration(p.etaSeconds).c_str());
+            std::fflush(stderr);
+            m_drawn = true;
+        } else {
+            const int decile = p.total > 0 ? static_cast<int>(p.done * 10 / p.total) : -1;
+            if (decile == m_lastDecile && p.stage == m_lastStage)
+                return;
+            m_lastDecile = decile;
+            m_lastStage = p.stage;
+            std::fprintf(stderr, "%s: %lld/%lld\n", p.stage.empty() ? "progress" : p.stage.c_str(),
+                static_cast<long long>(p.done), static_cast<long long>(p.total));
+        }
+    }
+    void onPartial(JobId, const PartialResult &) override { }
+    void onFinished(JobId, const JobResult &r) override
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_drawn)
+                std::fprintf(stderr, "\n");
+            m_result = r;
+            m_done = true;
+        }
+        m_cv.notify_all();
+    }
+
+    JobResult wait(Engine &engine, JobId id)
+    {
+        std::unique_lock lock(m_mutex);
+        bool cancelSent = false;
+        while (!m_done) {
+            m_cv.wait_for(lock, std::chrono::milliseconds(50));
+            if (g_interrupted.load() && !cancelSent) {
+                cancelSent = true;
+                lock.unlock();
+                std::fprintf(stderr, "\ninterrupted: cancelling...\n");
+                engine.cancel(id);
+                lock.lock();
+            }
+        }
+        return m_result;
+    }
+
+private:
+    bool m_quiet;
+    bool m_tty;
+    bool m_drawn = false;
+    int m_lastDecile = -2;
+    std::string m_lastStage;
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_done = false;
+    JobResult m_result;
+};
+
+} // namespace
+
+std::any runJob(const GlobalOptions &global, Job job)
+{
+    ProgressPrinter printer(global.quiet);
+    g_interrupted.store(false);
+    auto previous = std::signal(SIGINT, onSigint);
+    JobResult result;
+    {
+        Engine engine(&printer, {global.threads});
+        const JobId id = engine.submit(std::move(job));
+        result = printer.wait(engine, id);
+    }
+    std::signal(SIGINT, previous);
+    if (!result.ok())
+        throw Error(result.error->cancelled ? "cancelled by the user" : result.error->message);
+    return result.value;
+}
+
+} // namespace ml::cli

@@ -1,0 +1,81 @@
+// modallens-cli plumbing shared by every command: parsed options, JSON/human output, and a
+// listener that draws progress on stderr and cancels the running job on Ctrl-C.
+#pragma once
+
+#include "engine/engine.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ml::cli {
+
+// Exit statuses of the spec: 0 success, 1 a job failed, 2 bad usage.
+enum Exit { kOk = 0, kFailed = 1, kUsage = 2 };
+
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct GlobalOptions {
+    std::string device = "auto"; // auto|cpu|cuda
+    std::string dtype = "auto";  // auto|fp32|bf16|fp16
+    int threads = 0;
+    bool json = false;
+    bool quiet = false;
+};
+
+// A command's own arguments after the global options were taken out.
+class Args {
+public:
+    Args(std::vector<std::string> positional, std::multimap<std::string, std::string> options,
+        std::vector<std::string> flags);
+
+    const std::vector<std::string> &positional() const { return m_positional; }
+    bool flag(const std::string &name) const;                        // --name given
+    std::optional<std::string> value(const std::string &name) const; // --name V
+    std::vector<std::string> values(const std::string &name) const;  // --name V, repeated
+    std::string valueOr(const std::string &name, const std::string &fallback) const;
+    int intOr(const std::string &name, int fallback) const; // throws UsageError if not a number
+    double doubleOr(const std::string &name, double fallback) const;
+    // Names that were given but that the command does not know: a usage error.
+    void rejectUnknown(const std::vector<std::string> &knownValues, const std::vector<std::string> &knownFlags) const;
+
+private:
+    std::vector<std::string> m_positional;
+    std::multimap<std::string, std::string> m_options;
+    std::vector<std::string> m_flags;
+};
+
+struct Context {
+    GlobalOptions global;
+    Args args;
+};
+
+// Runs one job on an engine, drawing progress on stderr (a bar with ETA on a TTY, plain
+// lines otherwise, nothing with --quiet) and cancelling it on SIGINT. Rethrows the job's
+// error as ml::Error so the command can report it.
+std::any runJob(const GlobalOptions &global, Job job);
+
+void printJson(const nlohmann::json &doc);                          // exactly one document on stdout
+void warn(const GlobalOptions &global, const std::string &message); // stderr unless --quiet
+
+using CommandFn = std::function<int(Context &)>;
+struct Command {
+    std::string name;
+    std::string synopsis; // one line for --help
+    std::vector<std::string> valueOptions;
+    std::vector<std::string> flagOptions;
+    CommandFn run;
+};
+
+// Each cli_*.cpp registers its commands here.
+std::vector<Command> infoCommands();
+std::vector<Command> benchCommands();
+
+} // namespace ml::cli

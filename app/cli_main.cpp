@@ -1,0 +1,161 @@
+// modallens-cli: everything the GUI does, scriptable. Commands, flags and JSON shapes follow
+// ../shared/specs/cli.md; this file parses the global options and dispatches.
+#include "cli_common.h"
+
+#include "common/error.h"
+
+#include <algorithm>
+#include <iostream>
+
+namespace {
+
+using namespace ml::cli;
+
+std::vector<Command> allCommands()
+{
+    std::vector<Command> all;
+    for (auto part : {infoCommands(), benchCommands()})
+        all.insert(all.end(), part.begin(), part.end());
+    return all;
+}
+
+void printHelp(const std::vector<Command> &commands)
+{
+    std::cout << "modallens-cli " MODALLENS_VERSION " - look inside multimodal models, headless\n\n"
+                 "Usage: modallens-cli [global options] COMMAND [arguments]\n\n"
+                 "Global options:\n"
+                 "  --device auto|cpu|cuda   where models run (default auto)\n"
+                 "  --dtype auto|fp32|bf16|fp16  numeric type (default auto: bf16 on CPUs with\n"
+                 "                           native bf16 units, fp16 on CUDA, else fp32)\n"
+                 "  --threads N              compute threads (default: all cores)\n"
+                 "  --json                   print exactly one JSON document on stdout\n"
+                 "  --quiet                  no progress or warnings on stderr\n"
+                 "  --help, --version\n\n"
+                 "Commands:\n";
+    for (const auto &c : commands)
+        std::cout << "  " << c.synopsis << "\n";
+    std::cout << "\nExit status: 0 success, 1 a job failed, 2 bad usage.\n";
+}
+
+const char *kGlobalValues[] = {"device", "dtype", "threads"};
+const char *kGlobalFlags[] = {"json", "quiet", "help", "version"};
+
+template<std::size_t N> bool contains(const char *const (&list)[N], const std::string &s)
+{
+    for (const char *x : list)
+        if (s == x)
+            return true;
+    return false;
+}
+
+bool contains(const std::vector<std::string> &list, const std::string &s)
+{
+    return std::find(list.begin(), list.end(), s) != list.end();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    const auto commands = allCommands();
+    std::vector<std::string> argsIn(argv + 1, argv + argc);
+
+    GlobalOptions global;
+    bool help = false;
+    bool version = false;
+    const Command *command = nullptr;
+    std::vector<std::string> positional;
+    std::multimap<std::string, std::string> options;
+    std::vector<std::string> flags;
+
+    try {
+        // Commands with a sub-command ("bench clip") are registered under both words.
+        for (std::size_t i = 0; i < argsIn.size(); ++i) {
+            const std::string &a = argsIn[i];
+            if (a.rfind("--", 0) == 0 && a.size() > 2) {
+                std::string name = a.substr(2);
+                std::optional<std::string> inlineValue;
+                if (const auto eq = name.find('='); eq != std::string::npos) {
+                    inlineValue = name.substr(eq + 1);
+                    name = name.substr(0, eq);
+                }
+                const bool isValue
+                    = contains(kGlobalValues, name) || (command && contains(command->valueOptions, name));
+                const bool isFlag = contains(kGlobalFlags, name) || (command && contains(command->flagOptions, name));
+                if (!isValue && !isFlag)
+                    throw UsageError("unknown option " + a + (command ? " for '" + command->name + "'" : ""));
+                if (isValue) {
+                    std::string v;
+                    if (inlineValue)
+                        v = *inlineValue;
+                    else if (i + 1 < argsIn.size())
+                        v = argsIn[++i];
+                    else
+                        throw UsageError(a + " needs a value");
+                    if (name == "device")
+                        global.device = v;
+                    else if (name == "dtype")
+                        global.dtype = v;
+                    else if (name == "threads")
+                        global.threads = Args({}, {{"threads", v}}, {}).intOr("threads", 0);
+                    else
+                        options.emplace(name, v);
+                } else {
+                    if (name == "json")
+                        global.json = true;
+                    else if (name == "quiet")
+                        global.quiet = true;
+                    else if (name == "help")
+                        help = true;
+                    else if (name == "version")
+                        version = true;
+                    else
+                        flags.push_back(name);
+                }
+                continue;
+            }
+            if (!command) {
+                std::string name = a;
+                // Two-word commands: "bench clip", "train ddpm".
+                for (const auto &c : commands)
+                    if (i + 1 < argsIn.size() && c.name == a + " " + argsIn[i + 1])
+                        name = c.name;
+                for (const auto &c : commands)
+                    if (c.name == name)
+                        command = &c;
+                if (!command)
+                    throw UsageError("unknown command '" + a + "' (see --help)");
+                if (name.find(' ') != std::string::npos)
+                    ++i;
+                continue;
+            }
+            positional.push_back(a);
+        }
+        if (version) {
+            if (global.json)
+                printJson({{"name", "modallens-cli"}, {"version", MODALLENS_VERSION}});
+            else
+                std::cout << "modallens-cli " MODALLENS_VERSION << std::endl;
+            return kOk;
+        }
+        if (help || !command) {
+            printHelp(commands);
+            return help ? kOk : kUsage;
+        }
+        if (global.device != "auto" && global.device != "cpu" && global.device != "cuda")
+            throw UsageError("--device must be auto, cpu or cuda (got '" + global.device + "')");
+        if (global.dtype != "auto" && global.dtype != "fp32" && global.dtype != "bf16" && global.dtype != "fp16")
+            throw UsageError("--dtype must be auto, fp32, bf16 or fp16 (got '" + global.dtype + "')");
+        if (global.threads < 0)
+            throw UsageError("--threads must be positive");
+
+        Context ctx {global, Args(std::move(positional), std::move(options), std::move(flags))};
+        return command->run(ctx);
+    } catch (const UsageError &e) {
+        std::cerr << "modallens-cli: " << e.what() << std::endl;
+        return kUsage;
+    } catch (const std::exception &e) {
+        std::cerr << "modallens-cli: error: " << e.what() << std::endl;
+        return kFailed;
+    }
+}
