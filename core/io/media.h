@@ -51,6 +51,9 @@ MediaInfo probeMedia(const std::filesystem::path &path);
 RgbImage loadImage(const std::filesystem::path &path);
 RgbImage decodeImage(const std::uint8_t *data, std::size_t size, const std::string &nameForErrors);
 void saveImage(const RgbImage &image, const std::filesystem::path &path, int jpegQuality = 90);
+// In memory; extension ".jpg", ".png", ".webp", ".bmp", ".tif" picks the format (quality: JPEG,
+// WebP). Throws ml::Error for an empty image or an unknown extension.
+std::vector<std::uint8_t> encodeImage(const RgbImage &image, const std::string &extension, int jpegQuality = 90);
 
 // Area-averaged downscale (or bilinear upscale) so that the longer side is maxSide.
 RgbImage resizeToFit(const RgbImage &image, int maxSide);
@@ -60,7 +63,9 @@ struct VideoFrame {
     double timeS = 0.0; // presentation time of this frame
 };
 
-// One open video stream. Not thread-safe: one decoder per thread.
+// One open video stream. Not thread-safe: one decoder per thread. The constructor decodes
+// the first frame, so a file that opens but holds no decodable frame throws there. FFmpeg's
+// own log is set to fatal-only on first use, unless the application set a level before.
 class VideoDecoder {
 public:
     explicit VideoDecoder(const std::filesystem::path &path); // throws ml::Error
@@ -77,7 +82,8 @@ public:
     // The next frame in decode order after the last one returned; false at the end.
     bool next(VideoFrame &frame, int maxSide = 0);
 
-    // Frames every 1/fps seconds from the start (sequential decode, no per-frame seek).
+    // Frames every 1/fps seconds from the start (sequential decode, no per-frame seek): the
+    // frame shown at t = 0, 1/fps, 2/fps, ... while t < duration (and frames remain).
     std::vector<VideoFrame> sample(double framesPerSecond, int maxSide = 0);
 
 private:
@@ -85,8 +91,8 @@ private:
     std::unique_ptr<Impl> d;
 };
 
-// A thumbnail for any supported media: images scaled to fit maxSide, videos the frame at
-// 10% of the duration (at most 1 s in).
+// A thumbnail for any supported media: images shrunk to fit maxSide (never enlarged; big
+// JPEGs decode at 1/2..1/8 scale), videos the frame at 10% of the duration (at most 1 s in).
 RgbImage makeThumbnail(const std::filesystem::path &path, int maxSide);
 
 // Thumbnails cached on disk as JPEG, keyed by path + size + mtime (a changed file gets a new
