@@ -20,7 +20,7 @@ struct PreprocessParams {
     CropRounding crop = CropRounding::Floor;
     bool doResize = true;
     bool doCrop = true;
-    double rescale = 1.0 / 255.0; // applied in float64, then cast to float32 (HF rescale)
+    double rescale = 1.0 / 255.0;                           // applied in float64, then cast to float32 (HF rescale)
     float mean[3] = {0.48145466f, 0.4578275f, 0.40821073f}; // OPENAI_CLIP_MEAN
     float std[3] = {0.26862954f, 0.26130258f, 0.27577711f}; // OPENAI_CLIP_STD
 };
@@ -43,7 +43,9 @@ struct PreprocessGeometry {
 ResizedSize shortestEdgeSize(int h, int w, int shortestEdge);
 PreprocessGeometry preprocessGeometry(int h, int w, const PreprocessParams &params);
 
-// PIL 9.4 Image.resize(BICUBIC) for 8-bit images, bit-exact; channels 1..4, rows packed.
+// PIL 9.4 Image.resize(BICUBIC) for 8-bit images, bit-exact; channels 1..4, rows packed, each
+// band resampled on its own (PIL's L, RGB, RGBX, CMYK; PIL premultiplies RGBA/LA first, this does not).
+// All functions are reentrant: no global state, scratch memory per call.
 void resizeBicubicPil(const uint8_t *src, int srcH, int srcW, uint8_t *dst, int dstH, int dstW, int channels);
 
 // The uint8 crop that preprocessing normalises: [outH, outW, 3], computing only those pixels.

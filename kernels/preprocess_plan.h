@@ -10,12 +10,26 @@
 
 namespace ml::kernels::detail {
 
+#ifdef __CUDACC__
+#define ML_HOST_DEVICE __host__ __device__
+#else
+#define ML_HOST_DEVICE
+#endif
+
 // Pillow Resample.c: 8 bits of result, 2 bits of headroom for negative lobes and overshoot.
 constexpr int kPrecisionBits = 32 - 8 - 2;
-constexpr int32_t kHalf = 1 << (kPrecisionBits - 1);
+constexpr int32_t kHalf = 1 << (kPrecisionBits - 1); // accumulators start here: round to nearest
+
+// Pillow clip8: drop the fraction (arithmetic shift), clamp to [0, 255].
+ML_HOST_DEVICE inline uint8_t clip8(int32_t acc)
+{
+    const int32_t v = acc >> kPrecisionBits;
+    return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
+}
 
 // Coefficients of one axis for the output indices [first, first + count).
 struct AxisCoeffs {
+    bool identity = false; // no resampling on this axis (PIL skips the pass)
     int count = 0;
     int ksize = 0;                // row stride of `weights`
     std::vector<int32_t> start;   // [count] first source index
