@@ -1,0 +1,212 @@
+// GPT-2 tokenizer: pre-split regex (case-sensitive contractions, a leading space kept with the
+// word) -> UTF-8 bytes -> byte-level stand-ins -> BPE by merge rank. No normalisation.
+// Ref: transformers 4.40 models/gpt2/tokenization_gpt2.py (GPT2Tokenizer), openai/gpt-2 encoder.py.
+#include "text/gpt2_tokenizer.h"
+
+#include "common/error.h"
+#include "text/unicode.h"
+
+#include <limits>
+
+namespace ml::text {
+
+namespace {
+
+// The `regex` module's \s (Unicode White_Space).
+constexpr const char *kWhiteSpaceClass
+    = "\\t\\n\\x{0B}\\x{0C}\\r\\x{20}\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}"
+      "\\x{3000}";
+
+std::string gpt2Pattern()
+{
+    const std::string ws = kWhiteSpaceClass;
+    return "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^" + ws + "\\p{L}\\p{N}]+|[" + ws + "]+(?![^" + ws + "])|["
+        + ws + "]+";
+}
+
+// merges.txt: read().split("\n")[1:-1]
+std::vector<std::string> gpt2Merges(const std::filesystem::path &path)
+{
+    const std::string text = readTextFile(path, "merges file (merges.txt)");
+    std::vector<std::string> lines;
+    std::size_t pos = 0;
+    while (true) {
+        const std::size_t nl = text.find('\n', pos);
+        lines.push_back(text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
+        if (nl == std::string::npos)
+            break;
+        pos = nl + 1;
+    }
+    if (lines.size() < 2)
+        return {};
+    return {lines.begin() + 1, lines.end() - 1};
+}
+
+Gpt2TokenizerOptions optionsFromConfig(const nlohmann::json &config)
+{
+    Gpt2TokenizerOptions options;
+    options.addPrefixSpace = config.value("add_prefix_space", false);
+    options.addBosToken = config.value("add_bos_token", false);
+    if (config.contains("model_max_length") && config["model_max_length"].is_number()) {
+        const double length = config["model_max_length"].get<double>();
+        if (length > 0 && length < 1e12) // transformers writes 1e30 for "no limit"
+            options.modelMaxLength = static_cast<std::size_t>(length);
+    }
+    return options;
+}
+
+// vocab.json first, so that a folder missing both files reports vocab.json.
+BytePairEncoder loadBpe(const std::filesystem::path &vocabFile, const std::filesystem::path &mergesFile)
+{
+    auto vocab = BytePairEncoder::loadVocab(vocabFile);
+    return BytePairEncoder(std::move(vocab), gpt2Merges(mergesFile), "");
+}
+
+} // namespace
+
+Gpt2Tokenizer Gpt2Tokenizer::fromFolder(const std::filesystem::path &dir)
+{
+    TokenizerFolderConfig folder = readTokenizerFolderConfig(dir);
+    const Gpt2TokenizerOptions options = optionsFromConfig(folder.config);
+    return Gpt2Tokenizer(dir / "vocab.json", dir / "merges.txt", folder, options);
+}
+
+Gpt2Tokenizer::Gpt2Tokenizer(
+    const std::filesystem::path &vocabFile, const std::filesystem::path &mergesFile, Gpt2TokenizerOptions options)
+    : Gpt2Tokenizer(vocabFile, mergesFile, TokenizerFolderConfig {}, options)
+{ }
+
+Gpt2Tokenizer::Gpt2Tokenizer(const std::filesystem::path &vocabFile, const std::filesystem::path &mergesFile,
+    const TokenizerFolderConfig &folder, Gpt2TokenizerOptions options)
+    : m_bpe(loadBpe(vocabFile, mergesFile))
+    , m_pattern(gpt2Pattern(), Regex::Utf)
+    , m_options(options)
+{
+    m_added = AddedTokens(
+        folder, {{"bos_token", "<|endoftext|>"}, {"eos_token", "<|endoftext|>"}, {"unk_token", "<|endoftext|>"}},
+        [this](std::string_view token) { return m_bpe.tokenToId(token); }, m_bpe.vocabSize());
+}
+
+std::vector<std::int64_t> Gpt2Tokenizer::contentIds(std::string_view text, std::vector<std::string> *tokens) const
+{
+    std::string prepared = sanitizeUtf8(text);
+    if (m_options.addPrefixSpace)
+        prepared.insert(prepared.begin(), ' ');
+    const std::optional<std::int64_t> unk = unkId();
+    std::vector<std::int64_t> ids;
+    for (const AddedTokens::Segment &segment : m_added.split(prepared)) {
+        if (segment.token) {
+            ids.push_back(segment.token->id);
+            if (tokens)
+                tokens->push_back(segment.token->content);
+            continue;
+        }
+        for (const RegexMatch &m : m_pattern.findAll(segment.text)) {
+            const std::string word = byteLevelEncode(std::string_view(segment.text).substr(m.begin, m.end - m.begin));
+            for (std::string &token : m_bpe.encodeWord(word)) {
+                const std::optional<std::int64_t> id = m_bpe.tokenToId(token);
+                if (!id && !unk)
+                    throw Error(
+                        "GPT-2 tokenizer: token \"" + token + "\" is not in the vocabulary and there is no unk_token");
+                ids.push_back(id ? *id : *unk);
+                if (tokens)
+                    tokens->push_back(std::move(token));
+            }
+        }
+    }
+    return ids;
+}
+
+std::vector<std::string> Gpt2Tokenizer::tokenize(std::string_view text) const
+{
+    std::vector<std::string> tokens;
+    contentIds(text, &tokens);
+    return tokens;
+}
+
+std::vector<std::int64_t> Gpt2Tokenizer::encode(std::string_view text) const
+{
+    return encode(text, EncodeOptions {});
+}
+
+std::vector<std::int64_t> Gpt2Tokenizer::encode(std::string_view text, const EncodeOptions &options) const
+{
+    BatchEncoding batch = encodeBatch({std::string(text)}, options);
+    return std::move(batch.inputIds.front());
+}
+
+BatchEncoding Gpt2Tokenizer::encodeBatch(const std::vector<std::string> &texts, const EncodeOptions &options) const
+{
+    const std::size_t maxLength
+        = options.maxLength.value_or(m_options.modelMaxLength.value_or(std::numeric_limits<std::size_t>::max()));
+    const bool addBos = options.addSpecialTokens && m_options.addBosToken;
+    const std::optional<std::int64_t> bos = bosId();
+    if (addBos && !bos)
+        throw Error("GPT-2 tokenizer: add_bos_token is set but there is no bos_token");
+    const std::size_t specials = addBos ? 1 : 0;
+    if (options.truncation && maxLength < specials)
+        throw Error("GPT-2 tokenizer: max_length " + std::to_string(maxLength) + " is shorter than the special tokens");
+    if (options.padding == Padding::MaxLength && maxLength == std::numeric_limits<std::size_t>::max())
+        throw Error("GPT-2 tokenizer: padding to max_length needs a max_length (or model_max_length)");
+    std::vector<std::vector<std::int64_t>> all;
+    all.reserve(texts.size());
+    for (const std::string &text : texts) {
+        std::vector<std::int64_t> content = contentIds(text, nullptr);
+        if (options.truncation && content.size() + specials > maxLength)
+            content.resize(maxLength - specials);
+        std::vector<std::int64_t> ids;
+        ids.reserve(content.size() + specials);
+        if (addBos)
+            ids.push_back(*bos);
+        ids.insert(ids.end(), content.begin(), content.end());
+        all.push_back(std::move(ids));
+    }
+    return padBatch(std::move(all), options.padding, maxLength, padId(), options.paddingSide);
+}
+
+std::optional<std::int64_t> Gpt2Tokenizer::tokenToId(std::string_view token) const
+{
+    if (const AddedToken *added = m_added.byContent(token))
+        return added->id;
+    return m_bpe.tokenToId(token);
+}
+
+std::string Gpt2Tokenizer::idToToken(std::int64_t id) const
+{
+    if (const std::string *token = m_bpe.idToToken(id))
+        return *token;
+    if (const AddedToken *added = m_added.byId(id))
+        return added->content;
+    throw Error("GPT-2 tokenizer: token id " + std::to_string(id) + " is not in the vocabulary");
+}
+
+std::string Gpt2Tokenizer::decode(
+    std::span<const std::int64_t> ids, bool skipSpecialTokens, bool cleanUpTokenizationSpaces) const
+{
+    const auto toString = [](const std::string &joined) { return encodeUtf8(decodeUtf8(byteLevelDecode(joined))); };
+    std::vector<std::string> pieces;
+    std::string current;
+    for (std::int64_t id : ids) {
+        if (skipSpecialTokens && m_added.isSpecialId(id))
+            continue;
+        if (m_added.isLegacyId(id, m_bpe.vocabSize())) {
+            if (!current.empty()) {
+                std::string piece = toString(current);
+                if (!piece.empty())
+                    pieces.push_back(std::move(piece));
+                current.clear();
+            }
+            pieces.push_back(m_added.byId(id)->content);
+            continue;
+        }
+        current += idToToken(id);
+    }
+    if (!current.empty())
+        pieces.push_back(toString(current));
+    std::string text;
+    for (std::size_t i = 0; i < pieces.size(); ++i)
+        text += (i ? " " : "") + pieces[i];
+    return cleanUpTokenizationSpaces ? cleanUpTokenization(std::move(text)) : text;
+}
+
+} // namespace ml::text
