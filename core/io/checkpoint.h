@@ -102,5 +102,8 @@ struct BindOptions {
 // dtype and device), without autograd. Problems are appended to report, nothing is thrown.
 void bindParameters(torch::nn::Module &module, const Checkpoint &ckpt, const BindOptions &options, LoadReport &report);
 void bindParameters(torch::nn::Module &module, const Checkpoint &ckpt, LoadReport &report);
+// The same from tensors already in memory, e.g. a checkpoint seen under alias names.
+void bindParameters(torch::nn::Module &module, const std::map<std::string, torch::Tensor> &tensors,
+    const BindOptions &options, LoadReport &report);
 
 } // namespace ml::io

@@ -12,15 +12,15 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <limits>
 #include <optional>
-#include <utility>
-#include <fcntl.h>
 #include <set>
 #include <sstream>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 namespace ml::io {
 
@@ -68,7 +68,10 @@ std::string shapeString(const std::vector<std::int64_t> &shape)
     return s.str();
 }
 
-std::string systemError() { return std::strerror(errno); }
+std::string systemError()
+{
+    return std::strerror(errno);
+}
 
 [[noreturn]] void fail(const std::filesystem::path &path, const std::string &problem)
 {
@@ -89,8 +92,8 @@ std::optional<std::vector<std::uint64_t>> unsignedArray(const nlohmann::json &j)
     return out;
 }
 
-TensorInfo parseEntry(const std::filesystem::path &path, const std::string &name, const nlohmann::json &entry,
-    std::uint64_t dataSize)
+TensorInfo parseEntry(
+    const std::filesystem::path &path, const std::string &name, const nlohmann::json &entry, std::uint64_t dataSize)
 {
     const std::string where = "tensor '" + name + "'";
     if (!entry.is_object())
@@ -129,7 +132,8 @@ TensorInfo parseEntry(const std::filesystem::path &path, const std::string &name
     const auto offsetsIt = entry.find("data_offsets");
     const auto offsets = offsetsIt == entry.end() ? std::nullopt : unsignedArray(*offsetsIt);
     if (!offsets || offsets->size() != 2)
-        fail(path, where + " data_offsets is not a pair of non-negative integers"
+        fail(path,
+            where + " data_offsets is not a pair of non-negative integers"
                 + (offsetsIt == entry.end() ? std::string(" (missing)") : " (" + offsetsIt->dump() + ")"));
     info.begin = (*offsets)[0];
     info.end = (*offsets)[1];
@@ -137,11 +141,12 @@ TensorInfo parseEntry(const std::filesystem::path &path, const std::string &name
     if (info.begin > info.end)
         fail(path, where + " data_offsets " + range + " begin after end");
     if (info.end > dataSize)
-        fail(path, where + " data_offsets " + range + " end past the data section (" + std::to_string(dataSize)
-                + " bytes)");
+        fail(path,
+            where + " data_offsets " + range + " end past the data section (" + std::to_string(dataSize) + " bytes)");
     if (info.end - info.begin != needed)
-        fail(path, where + " has " + std::to_string(info.end - info.begin) + " bytes but shape "
-                + shapeString(info.shape) + " " + info.dtype + " needs " + std::to_string(needed));
+        fail(path,
+            where + " has " + std::to_string(info.end - info.begin) + " bytes but shape " + shapeString(info.shape)
+                + " " + info.dtype + " needs " + std::to_string(needed));
     return info;
 }
 
@@ -193,10 +198,10 @@ SafetensorsFile::~SafetensorsFile() = default;
 
 std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path &path)
 {
-    Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    Fd file {::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
     if (file.fd < 0)
         fail(path, "cannot open (" + systemError() + ")");
-    struct stat st {};
+    struct stat st { };
     if (::fstat(file.fd, &st) != 0)
         fail(path, "cannot stat (" + systemError() + ")");
     if (!S_ISREG(st.st_mode))
@@ -218,8 +223,9 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
     if (headerSize > fileSize - 8)
         fail(path, "header length " + std::to_string(headerSize) + " exceeds file size " + std::to_string(fileSize));
     if (headerSize > kMaxHeaderBytes)
-        fail(path, "header length " + std::to_string(headerSize) + " exceeds the limit of "
-                + std::to_string(kMaxHeaderBytes) + " bytes");
+        fail(path,
+            "header length " + std::to_string(headerSize) + " exceeds the limit of " + std::to_string(kMaxHeaderBytes)
+                + " bytes");
 
     // A duplicate name would silently hide a tensor (nlohmann keeps the last one): refuse it.
     std::set<std::string> seen;
@@ -268,20 +274,23 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
     for (const auto &t : result->m_tensors)
         if (t.end > t.begin)
             byBegin.push_back(&t);
-    std::sort(byBegin.begin(), byBegin.end(), [](const TensorInfo *a, const TensorInfo *b) {
-        return a->begin < b->begin;
-    });
+    std::sort(
+        byBegin.begin(), byBegin.end(), [](const TensorInfo *a, const TensorInfo *b) { return a->begin < b->begin; });
     for (std::size_t i = 1; i < byBegin.size(); ++i) {
         const TensorInfo &a = *byBegin[i - 1], &b = *byBegin[i];
         if (b.begin < a.end)
-            fail(path, "tensors '" + a.name + "' and '" + b.name + "' overlap (bytes [" + std::to_string(a.begin)
-                    + ", " + std::to_string(a.end) + "] and [" + std::to_string(b.begin) + ", "
-                    + std::to_string(b.end) + "])");
+            fail(path,
+                "tensors '" + a.name + "' and '" + b.name + "' overlap (bytes [" + std::to_string(a.begin) + ", "
+                    + std::to_string(a.end) + "] and [" + std::to_string(b.begin) + ", " + std::to_string(b.end)
+                    + "])");
     }
     return result;
 }
 
-bool SafetensorsFile::contains(const std::string &name) const { return m_index.count(name) != 0; }
+bool SafetensorsFile::contains(const std::string &name) const
+{
+    return m_index.count(name) != 0;
+}
 
 const TensorInfo &SafetensorsFile::info(const std::string &name) const
 {
@@ -302,15 +311,18 @@ torch::Tensor SafetensorsFile::tensor(const std::string &name) const
     if (t.dtype == "BOOL")
         for (std::uint64_t i = 0; i < t.end - t.begin; ++i)
             if (data[i] > 1)
-                fail(m_path, "tensor '" + name + "' is BOOL but element " + std::to_string(i) + " is byte "
+                fail(m_path,
+                    "tensor '" + name + "' is BOOL but element " + std::to_string(i) + " is byte "
                         + std::to_string(data[i]) + " (not 0 or 1)");
 
     if (reinterpret_cast<std::uintptr_t>(data) % elementSize != 0) {
         auto copy = torch::empty(t.shape, options); // unaligned data: one aligned copy
-        std::memcpy(copy.data_ptr(), data, t.end - t.begin);
+        if (t.end > t.begin)                        // an empty tensor has no storage to copy into
+            std::memcpy(copy.data_ptr(), data, t.end - t.begin);
         return copy;
     }
-    return torch::from_blob(data, t.shape, [keep = m_mapping](void *) {}, options);
+    return torch::from_blob(
+        data, t.shape, [keep = m_mapping](void *) {}, options);
 }
 
 std::map<std::string, torch::Tensor> SafetensorsFile::all() const
@@ -341,15 +353,14 @@ void saveSafetensors(const std::filesystem::path &path, const std::map<std::stri
         try {
             dtype = dtypeName(t.scalar_type());
         } catch (const Error &) {
-            fail(path, "cannot save tensor '" + name + "': safetensors has no dtype for "
-                    + c10::toString(t.scalar_type()));
+            fail(path,
+                "cannot save tensor '" + name + "': safetensors has no dtype for " + c10::toString(t.scalar_type()));
         }
         items.push_back({name, t.detach().to(torch::kCPU).contiguous(), dtypeSize(dtype)});
     }
     // Larger elements first keeps every tensor aligned to its element size (as safetensors does).
-    std::stable_sort(items.begin(), items.end(), [](const Item &a, const Item &b) {
-        return a.elementSize > b.elementSize;
-    });
+    std::stable_sort(
+        items.begin(), items.end(), [](const Item &a, const Item &b) { return a.elementSize > b.elementSize; });
 
     nlohmann::json header = nlohmann::json::object(); // an object sorts its keys
     if (!metadata.empty())
@@ -365,10 +376,10 @@ void saveSafetensors(const std::filesystem::path &path, const std::map<std::stri
     headerText.append((8 - headerText.size() % 8) % 8, ' '); // the data section starts 8-aligned
     const std::uint64_t headerSize = headerText.size();
 
-    static std::atomic<unsigned> counter{0};
-    const auto temp = std::filesystem::path(path.string() + ".tmp-" + std::to_string(::getpid()) + "-"
-        + std::to_string(counter.fetch_add(1)));
-    Fd out{::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
+    static std::atomic<unsigned> counter {0};
+    const auto temp = std::filesystem::path(
+        path.string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)));
+    Fd out {::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
     if (out.fd < 0)
         fail(path, "cannot create " + temp.filename().string() + " (" + systemError() + ")");
     const auto writeAll = [&](const void *data, std::size_t size) {
