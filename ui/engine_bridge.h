@@ -21,8 +21,8 @@ public:
     // Any job; its std::any results reach the signals as QVariant (see toVariant()).
     quint64 submit(ml::Job job);
     // A job written against Qt types: the returned QVariant becomes finished()'s value.
-    quint64 submit(const QString &name, std::function<QVariant(ml::JobContext &)> run,
-                   ml::Lane lane = ml::Lane::Inference);
+    quint64 submit(
+        const QString &name, std::function<QVariant(ml::JobContext &)> run, ml::Lane lane = ml::Lane::Inference);
     void cancel(quint64 id);
     void cancelAll();
 

@@ -1,0 +1,20 @@
+// GalleryDelegate: one gallery tile: the thumbnail (or a placeholder while it loads), the
+// file name elided in the middle, a duration badge on videos and a red badge on failures.
+#pragma once
+
+#include <QSize>
+#include <QStyledItemDelegate>
+
+class GalleryDelegate : public QStyledItemDelegate {
+    Q_OBJECT
+public:
+    GalleryDelegate(QSize cell, QSize thumbBox, QObject *parent = nullptr);
+
+    void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+    void setCellSize(QSize cell) { m_cell = cell; }
+
+private:
+    QSize m_cell;
+    QSize m_box;
+};

@@ -1,0 +1,145 @@
+// GalleryWidget: wires the filter bar to the proxy and scan jobs to the model.
+#include "gallery_widget.h"
+
+#include "engine_bridge.h"
+#include "folder_scanner.h"
+#include "gallery_filter_model.h"
+#include "gallery_model.h"
+#include "gallery_view.h"
+
+#include <QComboBox>
+#include <QEvent>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+GalleryWidget::GalleryWidget(EngineBridge *bridge, QWidget *parent, const QString &cacheDir)
+    : QWidget(parent)
+    , m_bridge(bridge)
+    , m_model(new GalleryModel(this, cacheDir, GalleryView::kThumbBox))
+    , m_proxy(new GalleryFilterModel(m_model, this))
+    , m_view(new GalleryView(this))
+    , m_filter(new QLineEdit(this))
+    , m_kind(new QComboBox(this))
+    , m_sort(new QComboBox(this))
+    , m_order(new QToolButton(this))
+    , m_count(new QLabel(this))
+{
+    m_view->setGalleryModel(m_proxy);
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setMinimumWidth(220);
+    m_order->setCheckable(true);
+    m_order->setAutoRaise(true);
+    m_count->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    m_count->setMinimumWidth(120);
+    m_kind->addItems({QString(), QString(), QString()});
+    m_sort->addItems({QString(), QString(), QString()});
+
+    auto *bar = new QHBoxLayout;
+    bar->setContentsMargins(10, 8, 10, 8);
+    bar->setSpacing(8);
+    bar->addWidget(m_filter, 1);
+    bar->addWidget(m_kind);
+    bar->addSpacing(8);
+    bar->addWidget(m_sort);
+    bar->addWidget(m_order);
+    bar->addWidget(m_count);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addLayout(bar);
+    layout->addWidget(m_view, 1);
+
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &GalleryFilterModel::setNameFilter);
+    connect(m_kind, &QComboBox::currentIndexChanged, this,
+        [this](int i) { m_proxy->setKindFilter(static_cast<GalleryFilterModel::KindFilter>(i)); });
+    connect(m_sort, &QComboBox::currentIndexChanged, this, &GalleryWidget::applySort);
+    connect(m_order, &QToolButton::toggled, this, &GalleryWidget::applySort);
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(m_proxy, signal, this, &GalleryWidget::updateCount);
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, &GalleryWidget::updateCount);
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &GalleryWidget::updateCount);
+
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
+        [this](const QModelIndex &current) { Q_EMIT currentChanged(current.data(GalleryModel::PathRole).toString()); });
+
+    connect(m_bridge, &EngineBridge::partial, this, [this](quint64 id, const QString &kind, const QVariant &value) {
+        if (!m_scanJobs.contains(id) || kind != FolderScanner::kPartialKind)
+            return;
+        m_added[id] += m_model->addEntries(value.value<QList<GalleryModel::Entry>>());
+    });
+    connect(m_bridge, &EngineBridge::finished, this,
+        [this](quint64 id, bool, const QString &, bool, const QVariant &value) {
+            if (!m_scanJobs.remove(id))
+                return;
+            Q_EMIT scanFinished(value.toInt(), m_added.take(id));
+        });
+
+    retranslate();
+    applySort();
+}
+
+quint64 GalleryWidget::addPaths(const QStringList &paths)
+{
+    if (paths.isEmpty())
+        return 0;
+    const QString name = paths.size() == 1 ? tr("Scanning %1").arg(QFileInfo(paths.first()).fileName())
+                                           : tr("Scanning %n items", nullptr, static_cast<int>(paths.size()));
+    const quint64 id = m_bridge->submit(name, [paths](ml::JobContext &ctx) { return FolderScanner::run(paths, ctx); });
+    m_scanJobs.insert(id);
+    return id;
+}
+
+void GalleryWidget::clear()
+{
+    // Forget the scans too: batches they already queued must not refill the gallery.
+    for (quint64 id : std::as_const(m_scanJobs))
+        m_bridge->cancel(id);
+    m_scanJobs.clear();
+    m_added.clear();
+    m_model->clear();
+}
+
+void GalleryWidget::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::LanguageChange)
+        retranslate();
+    QWidget::changeEvent(event);
+}
+
+void GalleryWidget::retranslate()
+{
+    m_filter->setPlaceholderText(tr("Filter by name…"));
+    m_kind->setItemText(0, tr("All media"));
+    m_kind->setItemText(1, tr("Photos"));
+    m_kind->setItemText(2, tr("Videos"));
+    m_kind->setToolTip(tr("Show photos, videos or both"));
+    m_sort->setItemText(0, tr("Sort by name"));
+    m_sort->setItemText(1, tr("Sort by date"));
+    m_sort->setItemText(2, tr("Sort by size"));
+    m_order->setToolTip(tr("Reverse the sort order"));
+    m_view->setEmptyText(tr("Drop photos and videos here"),
+        tr("Drag files or whole folders onto this window, or use File ▸ Open Folder…"));
+    updateCount();
+}
+
+void GalleryWidget::applySort()
+{
+    m_order->setText(m_order->isChecked() ? QStringLiteral("↓") : QStringLiteral("↑"));
+    m_proxy->setSortKey(static_cast<GalleryFilterModel::SortKey>(m_sort->currentIndex()),
+        m_order->isChecked() ? Qt::DescendingOrder : Qt::AscendingOrder);
+}
+
+void GalleryWidget::updateCount()
+{
+    const int shown = m_proxy->rowCount(), total = m_model->rowCount();
+    if (shown != total)
+        m_count->setText(tr("%1 of %n items", nullptr, total).arg(shown));
+    else
+        m_count->setText(total == 1 ? tr("1 item") : tr("%n items", nullptr, total));
+}

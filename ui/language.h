@@ -1,0 +1,19 @@
+// Language: which translation the UI uses. "" follows the system locale, "en" is the source
+// language, "zh_CN" Simplified Chinese; kept in QSettings and applied at once.
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+class Language {
+public:
+    static QStringList codes();                     // "", "en", "zh_CN"
+    static QString nativeName(const QString &code); // "English", "简体中文"; "" -> empty
+    static QString saved();                         // from QSettings, "" when unset
+    static void save(const QString &code);
+    // Installs (or removes) the app's translator; every widget then gets LanguageChange.
+    // Returns the language in effect ("en" or "zh_CN").
+    static QString apply(const QString &code);
+    static QString current();                    // what apply() last put in effect
+    static QString resolve(const QString &code); // "" -> the system's, else code
+};

@@ -1,0 +1,408 @@
+// MainWindow: menus, drops, docks and the job status; the work itself happens in the
+// gallery, the preview and the engine behind EngineBridge.
+#include "main_window.h"
+
+#include "engine_bridge.h"
+#include "format.h"
+#include "gallery_model.h"
+#include "gallery_view.h"
+#include "gallery_widget.h"
+#include "preview_pane.h"
+#include "settings_dialog.h"
+#include "thumbnail_loader.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QStatusBar>
+#include <QStyle>
+
+namespace {
+
+const QString kGeometryKey = QStringLiteral("window/geometry");
+const QString kStateKey = QStringLiteral("window/state");
+const QString kLastDirKey = QStringLiteral("window/lastDir");
+constexpr int kMessageMs = 6000;
+
+QString mediaNameFilter()
+{
+    QStringList patterns;
+    for (const auto *list : {&ml::io::imageExtensions(), &ml::io::videoExtensions()})
+        for (const std::string &ext : *list)
+            patterns << QStringLiteral("*") + QString::fromStdString(ext);
+    return patterns.join(QLatin1Char(' '));
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
+    : QMainWindow(parent)
+    , m_bridge(new EngineBridge(this))
+    , m_gallery(new GalleryWidget(m_bridge, this, thumbnailCacheDir))
+    , m_preview(new PreviewPane(this))
+{
+    setObjectName(QStringLiteral("MainWindow"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/modallens.svg")));
+    setAcceptDrops(true);
+    setCentralWidget(m_gallery);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
+    setTabPosition(Qt::AllDockWidgetAreas, QTabWidget::North);
+    setDocumentMode(true);
+
+    m_preview->setObjectName(QStringLiteral("preview"));
+    m_preview->setMinimumWidth(280);
+    addPanel(m_preview);
+
+    createActions();
+    createMenus();
+    createStatusBar();
+
+    connect(m_gallery, &GalleryWidget::currentChanged, m_preview, &PreviewPane::showFile);
+    connect(m_gallery->view(), &GalleryView::activatedPath, this, [this] {
+        if (auto *dock = m_panelDocks.value(0)) {
+            dock->show();
+            dock->raise();
+        }
+    });
+    connect(m_gallery, &GalleryWidget::scanFinished, this, [this](int found, int added) {
+        if (found == 0)
+            statusBar()->showMessage(tr("No photos or videos found there"), kMessageMs);
+        else if (added == found)
+            statusBar()->showMessage(
+                added == 1 ? tr("Added 1 file") : tr("Added %n files", nullptr, added), kMessageMs);
+        else
+            statusBar()->showMessage(
+                tr("Added %1 of %n files; the rest were already in the gallery", nullptr, found).arg(added),
+                kMessageMs);
+    });
+
+    connect(m_bridge, &EngineBridge::started, this, [this](quint64 id, const QString &name) {
+        m_jobOrder.append(id);
+        m_jobs[id].name = name;
+        updateJobStatus();
+    });
+    connect(m_bridge, &EngineBridge::progress, this,
+        [this](quint64 id, qint64 done, qint64 total, const QString &, double eta) {
+            if (!m_jobs.contains(id))
+                return;
+            JobState &job = m_jobs[id];
+            job.done = done;
+            job.total = total;
+            job.etaSeconds = eta;
+            updateJobStatus();
+        });
+    connect(m_bridge, &EngineBridge::finished, this,
+        [this](quint64 id, bool ok, const QString &error, bool cancelled, const QVariant &) {
+            const QString name = m_jobs.value(id).name;
+            m_jobOrder.removeAll(id);
+            m_jobs.remove(id);
+            if (cancelled && !name.isEmpty())
+                statusBar()->showMessage(tr("%1: cancelled").arg(name), kMessageMs);
+            else if (!ok && !cancelled)
+                statusBar()->showMessage(tr("%1 failed: %2").arg(name, error), 2 * kMessageMs);
+            updateJobStatus();
+        });
+    connect(m_gallery->model()->loader(), &ThumbnailLoader::activityChanged, this, [this](int done, int total) {
+        m_thumbDone = done;
+        m_thumbTotal = total;
+        updateJobStatus();
+    });
+
+    retranslate();
+    restoreLayout();
+}
+
+MainWindow::~MainWindow() = default;
+
+QDockWidget *MainWindow::addPanel(QWidget *panel, Qt::DockWidgetArea area)
+{
+    Q_ASSERT(panel);
+    auto *dock = new QDockWidget(panel->windowTitle(), this);
+    dock->setObjectName(QStringLiteral("dock_")
+        + (panel->objectName().isEmpty() ? QString::number(m_panelDocks.size()) : panel->objectName()));
+    dock->setFeatures(
+        QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    dock->setWidget(panel);
+    connect(panel, &QWidget::windowTitleChanged, dock, &QDockWidget::setWindowTitle);
+
+    QDockWidget *sibling = nullptr;
+    for (QDockWidget *d : std::as_const(m_panelDocks))
+        if (dockWidgetArea(d) == area)
+            sibling = d;
+    addDockWidget(area, dock);
+    if (sibling)
+        tabifyDockWidget(sibling, dock);
+    m_panelDocks.append(dock);
+    if (m_viewMenu) {
+        m_viewMenu->insertAction(m_viewMenu->actions().value(m_panelDocks.size() - 1), dock->toggleViewAction());
+    }
+    return dock;
+}
+
+void MainWindow::createActions()
+{
+    m_openFiles = new QAction(style()->standardIcon(QStyle::SP_DialogOpenButton), QString(), this);
+    m_openFiles->setShortcut(QKeySequence::Open);
+    connect(m_openFiles, &QAction::triggered, this, &MainWindow::openFilesDialog);
+
+    m_openFolder = new QAction(style()->standardIcon(QStyle::SP_DirOpenIcon), QString(), this);
+    m_openFolder->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    connect(m_openFolder, &QAction::triggered, this, &MainWindow::openFolderDialog);
+
+    m_clear = new QAction(this);
+    connect(m_clear, &QAction::triggered, this, [this] {
+        m_gallery->clear();
+        m_preview->showFile({});
+    });
+
+    m_quit = new QAction(this);
+    m_quit->setShortcut(QKeySequence::Quit);
+    m_quit->setMenuRole(QAction::QuitRole);
+    connect(m_quit, &QAction::triggered, this, &QWidget::close);
+
+    m_focusFilter = new QAction(this);
+    m_focusFilter->setShortcut(QKeySequence::Find);
+    connect(m_focusFilter, &QAction::triggered, this, [this] {
+        m_gallery->nameFilterEdit()->setFocus(Qt::ShortcutFocusReason);
+        m_gallery->nameFilterEdit()->selectAll();
+    });
+
+    m_fullScreen = new QAction(this);
+    m_fullScreen->setCheckable(true);
+    m_fullScreen->setShortcut(QKeySequence::FullScreen);
+    connect(m_fullScreen, &QAction::toggled, this, [this](bool on) { on ? showFullScreen() : showNormal(); });
+
+    m_settings = new QAction(this);
+    m_settings->setShortcut(QKeySequence::Preferences);
+    m_settings->setMenuRole(QAction::PreferencesRole);
+    connect(m_settings, &QAction::triggered, this, &MainWindow::showSettings);
+
+    m_about = new QAction(this);
+    m_about->setMenuRole(QAction::AboutRole);
+    connect(m_about, &QAction::triggered, this, &MainWindow::showAbout);
+}
+
+void MainWindow::createMenus()
+{
+    m_fileMenu = menuBar()->addMenu(QString());
+    m_fileMenu->addAction(m_openFiles);
+    m_fileMenu->addAction(m_openFolder);
+    m_fileMenu->addSeparator();
+    m_fileMenu->addAction(m_clear);
+    m_fileMenu->addSeparator();
+    m_fileMenu->addAction(m_quit);
+
+    m_viewMenu = menuBar()->addMenu(QString());
+    for (QDockWidget *dock : std::as_const(m_panelDocks))
+        m_viewMenu->addAction(dock->toggleViewAction());
+    m_viewMenu->addSeparator();
+    m_viewMenu->addAction(m_focusFilter);
+    m_viewMenu->addAction(m_fullScreen);
+
+    m_settingsMenu = menuBar()->addMenu(QString());
+    m_settingsMenu->addAction(m_settings);
+
+    m_helpMenu = menuBar()->addMenu(QString());
+    m_helpMenu->addAction(m_about);
+}
+
+void MainWindow::createStatusBar()
+{
+    m_jobLabel = new QLabel(this);
+    m_jobLabel->setMinimumWidth(220);
+    m_jobLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    m_progress = new QProgressBar(this);
+    m_progress->setFixedWidth(220);
+    m_progress->setMaximumHeight(16);
+    m_progress->setTextVisible(true);
+    m_cancel = new QPushButton(this);
+    m_cancel->setFlat(true);
+    m_cancel->setEnabled(false);
+    connect(m_cancel, &QPushButton::clicked, this, &MainWindow::cancelCurrent);
+    statusBar()->addPermanentWidget(m_jobLabel);
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_cancel);
+    statusBar()->setSizeGripEnabled(true);
+    updateJobStatus();
+}
+
+void MainWindow::updateJobStatus()
+{
+    const bool engineJob = !m_jobOrder.isEmpty();
+    const bool thumbnails = m_thumbTotal > 0;
+    if (engineJob) {
+        const JobState &job = m_jobs.value(m_jobOrder.last());
+        QString text = job.name;
+        if (m_jobOrder.size() > 1)
+            text = tr("%1 (+%n more)", nullptr, static_cast<int>(m_jobOrder.size() - 1)).arg(job.name);
+        if (job.total > 0) {
+            m_progress->setRange(0, static_cast<int>(job.total));
+            m_progress->setValue(static_cast<int>(job.done));
+            m_progress->setFormat(QStringLiteral("%v / %m"));
+            if (const QString eta = formatEta(job.etaSeconds); !eta.isEmpty())
+                text += QStringLiteral(" · ") + eta;
+        } else {
+            m_progress->setRange(0, 0); // busy: the total is not known yet
+            if (job.done > 0)
+                text += QStringLiteral(" · ") + tr("%n found", nullptr, static_cast<int>(job.done));
+        }
+        m_jobLabel->setText(text);
+    } else if (thumbnails) {
+        m_jobLabel->setText(tr("Making thumbnails"));
+        m_progress->setRange(0, m_thumbTotal);
+        m_progress->setValue(m_thumbDone);
+        m_progress->setFormat(QStringLiteral("%v / %m"));
+    } else {
+        m_jobLabel->setText(QString());
+        m_progress->setRange(0, 1);
+        m_progress->setValue(0);
+    }
+    m_progress->setVisible(engineJob || thumbnails);
+    m_cancel->setEnabled(engineJob || thumbnails);
+    m_cancel->setVisible(engineJob || thumbnails);
+}
+
+void MainWindow::cancelCurrent()
+{
+    if (!m_jobOrder.isEmpty())
+        m_bridge->cancel(m_jobOrder.last());
+    else
+        m_gallery->model()->loader()->cancelPending();
+}
+
+void MainWindow::openPaths(const QStringList &paths)
+{
+    if (!paths.isEmpty())
+        m_gallery->addPaths(paths);
+}
+
+QStringList MainWindow::localPaths(const QMimeData *mime)
+{
+    QStringList paths;
+    if (!mime || !mime->hasUrls())
+        return paths;
+    for (const QUrl &url : mime->urls())
+        if (url.isLocalFile())
+            paths << url.toLocalFile();
+    return paths;
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (!localPaths(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dragMoveEvent(QDragMoveEvent *event)
+{
+    if (!localPaths(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const QStringList paths = localPaths(event->mimeData());
+    if (paths.isEmpty())
+        return;
+    event->acceptProposedAction();
+    openPaths(paths);
+}
+
+void MainWindow::openFilesDialog()
+{
+    QSettings settings;
+    const QString filter
+        = tr("Photos and videos (%1)").arg(mediaNameFilter()) + QStringLiteral(";;") + tr("All files (*)");
+    const QStringList files
+        = QFileDialog::getOpenFileNames(this, tr("Open Files"), settings.value(kLastDirKey).toString(), filter);
+    if (files.isEmpty())
+        return;
+    settings.setValue(kLastDirKey, QFileInfo(files.first()).absolutePath());
+    openPaths(files);
+}
+
+void MainWindow::openFolderDialog()
+{
+    QSettings settings;
+    const QString dir
+        = QFileDialog::getExistingDirectory(this, tr("Open Folder"), settings.value(kLastDirKey).toString());
+    if (dir.isEmpty())
+        return;
+    settings.setValue(kLastDirKey, dir);
+    openPaths({dir});
+}
+
+void MainWindow::showSettings()
+{
+    SettingsDialog dialog(this);
+    dialog.exec();
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About ModalLens"),
+        QStringLiteral("<h3>ModalLens %1</h3><p>%2</p><p>%3</p>")
+            .arg(QStringLiteral(MODALLENS_VERSION),
+                tr("Look inside multimodal models on your own machine: classify and search photos and videos, "
+                   "and see why the model answered as it did."),
+                tr("Built with Qt %1.").arg(QString::fromLatin1(qVersion()))));
+}
+
+void MainWindow::restoreLayout()
+{
+    QSettings settings;
+    if (!restoreGeometry(settings.value(kGeometryKey).toByteArray()))
+        resize(1360, 860);
+    if (!restoreState(settings.value(kStateKey).toByteArray()) && !m_panelDocks.isEmpty())
+        resizeDocks({m_panelDocks.first()}, {420}, Qt::Horizontal);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState());
+    m_bridge->cancelAll();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::LanguageChange)
+        retranslate();
+    QMainWindow::changeEvent(event);
+}
+
+void MainWindow::retranslate()
+{
+    setWindowTitle(tr("ModalLens"));
+    m_fileMenu->setTitle(tr("&File"));
+    m_viewMenu->setTitle(tr("&View"));
+    m_settingsMenu->setTitle(tr("&Settings"));
+    m_helpMenu->setTitle(tr("&Help"));
+    m_openFiles->setText(tr("&Open Files…"));
+    m_openFiles->setStatusTip(tr("Add photos and videos to the gallery"));
+    m_openFolder->setText(tr("Open &Folder…"));
+    m_openFolder->setStatusTip(tr("Add a folder and everything below it to the gallery"));
+    m_clear->setText(tr("&Clear Gallery"));
+    m_quit->setText(tr("&Quit"));
+    m_focusFilter->setText(tr("Filter by &Name"));
+    m_fullScreen->setText(tr("F&ull Screen"));
+    m_settings->setText(tr("&Settings…"));
+    m_about->setText(tr("&About ModalLens"));
+    m_cancel->setText(tr("Cancel"));
+    m_cancel->setToolTip(tr("Stop the current job"));
+    updateJobStatus();
+}

@@ -1,0 +1,94 @@
+// MainWindow: the gallery in the centre, the preview and the later panels as tabbed docks on
+// the right, a status bar with the current job, its progress and a Cancel button.
+#pragma once
+
+#include <QHash>
+#include <QList>
+#include <QMainWindow>
+
+class EngineBridge;
+class GalleryWidget;
+class PreviewPane;
+class QAction;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QMimeData;
+class QProgressBar;
+class QPushButton;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    // thumbnailCacheDir empty: QStandardPaths::CacheLocation + "/thumbnails".
+    explicit MainWindow(QWidget *parent = nullptr, const QString &thumbnailCacheDir = {});
+    ~MainWindow() override;
+
+    // Files and folders (recursively) into the gallery, as a drop or File > Open would.
+    void openPaths(const QStringList &paths);
+
+    // A feature panel as a dock, tabbed with the others in its area; the dock's title
+    // follows the panel's windowTitle (so it retranslates with the panel).
+    QDockWidget *addPanel(QWidget *panel, Qt::DockWidgetArea area = Qt::RightDockWidgetArea);
+
+    EngineBridge *bridge() const { return m_bridge; }
+    GalleryWidget *gallery() const { return m_gallery; }
+    PreviewPane *preview() const { return m_preview; }
+    QLabel *jobLabel() const { return m_jobLabel; }
+    QProgressBar *progressBar() const { return m_progress; }
+    QPushButton *cancelButton() const { return m_cancel; }
+
+protected:
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dragMoveEvent(QDragMoveEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    void closeEvent(QCloseEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
+private:
+    struct JobState {
+        QString name;
+        qint64 done = 0;
+        qint64 total = 0;
+        double etaSeconds = -1.0;
+    };
+
+    void createActions();
+    void createMenus();
+    void createStatusBar();
+    void retranslate();
+    void updateJobStatus();
+    void cancelCurrent();
+    void openFilesDialog();
+    void openFolderDialog();
+    void showSettings();
+    void showAbout();
+    void restoreLayout();
+    static QStringList localPaths(const QMimeData *mime);
+
+    EngineBridge *m_bridge;
+    GalleryWidget *m_gallery;
+    PreviewPane *m_preview;
+    QList<QDockWidget *> m_panelDocks;
+
+    QMenu *m_fileMenu = nullptr;
+    QMenu *m_viewMenu = nullptr;
+    QMenu *m_settingsMenu = nullptr;
+    QMenu *m_helpMenu = nullptr;
+    QAction *m_openFiles = nullptr;
+    QAction *m_openFolder = nullptr;
+    QAction *m_clear = nullptr;
+    QAction *m_quit = nullptr;
+    QAction *m_focusFilter = nullptr;
+    QAction *m_fullScreen = nullptr;
+    QAction *m_settings = nullptr;
+    QAction *m_about = nullptr;
+
+    QLabel *m_jobLabel = nullptr;
+    QProgressBar *m_progress = nullptr;
+    QPushButton *m_cancel = nullptr;
+    QList<quint64> m_jobOrder; // running engine jobs, oldest first
+    QHash<quint64, JobState> m_jobs;
+    int m_thumbDone = 0;
+    int m_thumbTotal = 0;
+};

@@ -1,0 +1,79 @@
+// PreviewPane: the right-hand dock: the selected photo (zoom, pan, fit, 100 %) or video
+// (play, pause, seek) with its file information. Loading and decoding run off the GUI thread.
+#pragma once
+
+#include "io/media.h"
+
+#include <QImage>
+#include <QList>
+#include <QWidget>
+
+#include <memory>
+
+namespace ml {
+class ThreadPool;
+}
+class ImageView;
+class QFormLayout;
+class QLabel;
+class QStackedWidget;
+class QToolButton;
+class VideoPlayer;
+
+class PreviewPane : public QWidget {
+    Q_OBJECT
+public:
+    enum class Page { Message, Image, Video };
+
+    explicit PreviewPane(QWidget *parent = nullptr);
+    ~PreviewPane() override;
+
+    void showFile(const QString &path); // empty: nothing selected
+    QString currentPath() const { return m_path; }
+    Page page() const;
+    QString message() const; // what the message page says (errors included)
+    bool hasError() const { return m_error; }
+    ImageView *imageView() const { return m_imageView; }
+    VideoPlayer *videoPlayer() const { return m_video; }
+
+Q_SIGNALS:
+    void loaded(const QString &path); // the picture or the first video frame is shown
+    void failed(const QString &path, const QString &message);
+
+protected:
+    void changeEvent(QEvent *event) override;
+
+private:
+    enum InfoRow { SizeRow, DimensionsRow, FormatRow, FrameRateRow, DurationRow, ModifiedRow, RowCount };
+    struct ImageResult {
+        quint64 request = 0;
+        ml::io::MediaInfo info;
+        QList<QImage> levels;
+        QString error;
+    };
+
+    void onImageLoaded(const ImageResult &result);
+    void showMessage(const QString &text, bool error);
+    void showInfo(const ml::io::MediaInfo &info);
+    void updateZoomLabel();
+    void retranslate();
+
+    QString m_path;
+    QLabel *m_title;
+    QStackedWidget *m_stack;
+    QLabel *m_message;
+    QWidget *m_imagePage;
+    ImageView *m_imageView;
+    QToolButton *m_fitButton;
+    QToolButton *m_actualButton;
+    QLabel *m_zoomLabel;
+    VideoPlayer *m_video;
+    QWidget *m_infoBox;
+    QFormLayout *m_infoForm;
+    QList<QLabel *> m_infoKeys;
+    QList<QLabel *> m_infoValues;
+    bool m_error = false;
+    bool m_idle = true;
+    quint64 m_request = 0;
+    std::unique_ptr<ml::ThreadPool> m_pool; // last: destroyed (joined) first
+};
