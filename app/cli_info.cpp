@@ -20,7 +20,7 @@ int runInfo(Context &ctx)
 #ifndef MODALLENS_HAVE_MEDIA
     throw Error("this build has no media I/O (configured with MODALLENS_MEDIA=OFF)");
 #else
-    auto result = runJob(ctx.global, {"Probe media", Lane::Inference, [files](JobContext &job) -> std::any {
+    auto result = runJob(ctx.global, {"Probe media", Lane::Io, [files](JobContext &job) -> std::any {
                                           nlohmann::json out = nlohmann::json::array();
                                           for (std::size_t i = 0; i < files.size(); ++i) {
                                               job.throwIfCancelled();

@@ -6,10 +6,16 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QElapsedTimer>
 #include <QIcon>
+#include <QTimer>
+
+#include <cstdio>
 
 int main(int argc, char *argv[])
 {
+    QElapsedTimer sinceMain;
+    sinceMain.start();
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("ModalLens"));
     QApplication::setApplicationName(QStringLiteral("ModalLens"));
@@ -28,10 +34,20 @@ int main(int argc, char *argv[])
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("paths"),
         QCoreApplication::translate("main", "Photos, videos or folders to open."), QStringLiteral("[paths...]"));
+    const QCommandLineOption startupOption(QStringLiteral("quit-after-startup"),
+        QCoreApplication::translate("main", "Print the start-up time once the window is shown, then quit."));
+    parser.addOption(startupOption);
     parser.process(app);
 
     MainWindow window;
     window.show();
     window.openPaths(parser.positionalArguments());
+    if (parser.isSet(startupOption)) {
+        // Queued behind the first expose and paint of the window.
+        QTimer::singleShot(0, &app, [&] {
+            std::printf("startup_ms %lld\n", static_cast<long long>(sinceMain.elapsed()));
+            QApplication::quit();
+        });
+    }
     return QApplication::exec();
 }

@@ -90,7 +90,8 @@ quint64 GalleryWidget::addPaths(const QStringList &paths)
         return 0;
     const QString name = paths.size() == 1 ? tr("Scanning %1").arg(QFileInfo(paths.first()).fileName())
                                            : tr("Scanning %n items", nullptr, static_cast<int>(paths.size()));
-    const quint64 id = m_bridge->submit(name, [paths](ml::JobContext &ctx) { return FolderScanner::run(paths, ctx); });
+    const quint64 id = m_bridge->submit(
+        name, [paths](ml::JobContext &ctx) { return FolderScanner::run(paths, ctx); }, ml::Lane::Io);
     m_scanJobs.insert(id);
     return id;
 }

@@ -132,7 +132,7 @@ Engine::Engine(EngineListener *listener, EngineOptions options) : d(std::make_un
 {
     d->listener = listener;
     at::set_num_threads(options.threads > 0 ? options.threads : defaultThreads());
-    for (Lane lane : {Lane::Inference, Lane::Training})
+    for (Lane lane : {Lane::Inference, Lane::Training, Lane::Io})
         d->workers[lane];
     for (auto &[lane, w] : d->workers)
         w.thread = std::thread([this, l = lane] { d->loop(l); });

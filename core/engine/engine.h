@@ -41,8 +41,9 @@ struct JobResult {
 };
 
 // Where a job runs. Inference is serialised on one worker (one model on the device at a
-// time); training has its own thread so the user can still classify while a model trains.
-enum class Lane { Inference, Training };
+// time); training has its own thread so the user can still classify while a model trains;
+// file work (scanning folders, probing media) has its own so it never waits behind a model.
+enum class Lane { Inference, Training, Io };
 
 class JobContext;
 

@@ -1,0 +1,112 @@
+// CLIP as the GUI and the CLI see it: std value types in, std value types out. Models are
+// loaded on first use and kept in a small cache; every call runs on an engine worker.
+#pragma once
+
+#include "engine/engine.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ml {
+
+// --device / --dtype, as the user gave them. resolve*() applies DESIGN.md's policy: CUDA when
+// LibTorch sees a GPU; fp16 there; on CPU bf16 only where the processor has native bf16 matrix
+// units (AVX512-BF16 or AMX, read from cpuid), else fp32.
+struct ComputeOptions {
+    std::string device = "auto"; // auto|cpu|cuda
+    std::string dtype = "auto";  // auto|fp32|bf16|fp16
+};
+std::string resolveDevice(const ComputeOptions &c); // "cpu" | "cuda"; throws ml::Error for cuda without one
+std::string resolveDtype(const ComputeOptions &c);  // "fp32" | "bf16" | "fp16"
+bool cpuHasNativeBf16();
+
+// A checkpoint folder found on disk.
+struct ModelEntry {
+    std::string path;
+    std::string family;     // "clip", "unet2d", "blip-2", ...
+    std::string name;       // folder name, or "org/name" for the Hugging Face cache
+    std::int64_t parameters = 0;
+    std::string source;     // "embedded" | "app" | "user" | "hf-cache"
+};
+std::string appModelDir(); // $XDG_DATA_HOME/ModalLens/models (created on demand)
+// The given folders (each may itself be a checkpoint or hold checkpoints one level down), the
+// app's model folder, embedded defaults and ~/.cache/huggingface/hub/models--*/snapshots/*.
+// Unreadable folders are skipped; a broken checkpoint is listed with family "" only if its
+// config.json names no family.
+std::vector<ModelEntry> discoverModels(const std::vector<std::string> &extraDirs, bool includeStandardPlaces = true);
+// A --model argument: a folder, or the name of an embedded default ("clip-mini").
+std::string resolveModelPath(const std::string &modelArg);
+
+struct TokenizeResult {
+    std::vector<std::vector<std::int64_t>> inputIds;      // padded to the context length
+    std::vector<std::vector<std::int64_t>> attentionMask;
+};
+
+struct LabelScore {
+    std::string label;
+    float prob = 0.0f;  // softmax over the labels
+    float logit = 0.0f; // logit_scale.exp() * cosine
+};
+
+struct ImageScores {
+    std::string file;
+    std::vector<LabelScore> scores; // sorted by prob, descending; empty when error is set
+    std::string error;              // decode failure etc., naming the file
+    int truth = -1;                 // evaluation: index of the true class
+};
+
+struct ClassifyRequest {
+    std::string model;                                     // folder or embedded name
+    std::vector<std::string> labels;
+    std::vector<std::string> templates{"a photo of a {}."}; // "{}" is the label; ensembled
+    std::vector<std::string> images;                        // files
+    ComputeOptions compute;
+    int batchSize = 32;
+};
+
+struct ClassifyResult {
+    std::vector<ImageScores> images; // request order
+    double logitScale = 0.0;         // exp(logit_scale), the temperature's inverse
+    std::string modelName;
+    std::string dtype;
+    std::string device;
+};
+
+// One sub-folder per class; the folder name is the label (underscores read as spaces).
+struct EvaluateRequest {
+    std::string model;
+    std::string folder;
+    std::vector<std::string> templates{"a photo of a {}."};
+    ComputeOptions compute;
+    int batchSize = 32;
+};
+
+struct EvaluateResult {
+    std::vector<std::string> classes;
+    std::vector<std::vector<int>> confusion; // [true][predicted] counts
+    std::vector<ImageScores> images;         // with truth set; errors excluded from accuracy
+    double accuracy = 0.0;
+    std::vector<double> perClassAccuracy;
+    double logitScale = 0.0;
+};
+
+struct EmbedResult {
+    std::vector<std::vector<float>> embeddings; // projected, L2-normalised, input order
+    std::vector<std::string> errors;            // per input, "" when fine (images only)
+    std::string dtype;
+};
+
+// Partial results stream as PartialResult{"image-scores", ImageScores} per classified image.
+// Long jobs report progress per batch and stop within a batch of cancel.
+Job makeClassifyJob(ClassifyRequest request); // value: ClassifyResult
+Job makeEvaluateJob(EvaluateRequest request); // value: EvaluateResult
+Job makeEmbedImagesJob(std::string model, std::vector<std::string> images, ComputeOptions compute); // EmbedResult
+Job makeEmbedTextsJob(std::string model, std::vector<std::string> texts, ComputeOptions compute);   // EmbedResult
+Job makeTokenizeJob(std::string model, std::vector<std::string> texts);                             // TokenizeResult
+
+// Drops every cached model (after the user changed a checkpoint on disk, say).
+void clearModelCache();
+
+} // namespace ml
