@@ -9,7 +9,8 @@ PACKAGES=(
     qt6-qpa-plugins libqcustomplot-dev
     libtorch-dev libopenblas0-openmp
     libopencv-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
-    nlohmann-json3-dev libsqlite3-dev libpcre2-dev libfaiss-dev
+    nlohmann-json3-dev libsqlite3-dev libpcre2-dev libfaiss-dev zlib1g-dev
+    dataset-fashion-mnist
 )
 
 missing=()
