@@ -36,6 +36,27 @@ struct DeviceAxis {
     int count;
 };
 
+// PIL's fixed-point convolution for one output pixel of C channels: out[c] = clip8(half +
+// sum_j k[j] * s[j * stride + c]) over n taps. Both passes; only the stride between taps differs.
+template<int C>
+__device__ __forceinline__ void convolvePixel(
+    const uint8_t *__restrict__ s, std::size_t stride, const int32_t *k, int n, uint8_t *out)
+{
+    int32_t acc[C];
+#pragma unroll
+    for (int c = 0; c < C; ++c)
+        acc[c] = kHalf;
+    for (int j = 0; j < n; ++j) {
+        const int32_t kj = k[j];
+#pragma unroll
+        for (int c = 0; c < C; ++c)
+            acc[c] += s[j * stride + c] * kj;
+    }
+#pragma unroll
+    for (int c = 0; c < C; ++c)
+        out[c] = clip8(acc[c]);
+}
+
 // PIL's horizontal pass: temp[img][r][x] for the source rows rowFirst + r.
 template<int C>
 __global__ void horizontalKernel(const uint8_t *__restrict__ src, int srcH, int srcW, int rowFirst, int nRows,
@@ -49,20 +70,7 @@ __global__ void horizontalKernel(const uint8_t *__restrict__ src, int srcH, int 
     const int n = cols.taps[x];
     for (int r = blockIdx.y * blockDim.y + threadIdx.y; r < nRows; r += gridDim.y * blockDim.y) {
         const uint8_t *s = src + ((img * srcH + rowFirst + r) * srcW + cols.start[x]) * C;
-        int32_t acc[C];
-#pragma unroll
-        for (int c = 0; c < C; ++c)
-            acc[c] = kHalf;
-        for (int j = 0; j < n; ++j) {
-            const int32_t kj = k[j];
-#pragma unroll
-            for (int c = 0; c < C; ++c)
-                acc[c] += s[j * C + c] * kj;
-        }
-        uint8_t *t = temp + ((img * nRows + r) * cols.count + x) * C;
-#pragma unroll
-        for (int c = 0; c < C; ++c)
-            t[c] = clip8(acc[c]);
+        convolvePixel<C>(s, C, k, n, temp + ((img * nRows + r) * cols.count + x) * C);
     }
 }
 
@@ -93,20 +101,7 @@ __global__ void verticalKernel(
             const uint8_t *t = temp + (img * g.nRows + (rows.start[yy] - rows.srcFirst)) * rowBytes
                 + static_cast<std::size_t>(x - g.x0) * C;
             const int32_t *k = rows.weights + static_cast<std::size_t>(yy) * rows.ksize;
-            const int n = rows.taps[yy];
-            int32_t acc[C];
-#pragma unroll
-            for (int c = 0; c < C; ++c)
-                acc[c] = kHalf;
-            for (int j = 0; j < n; ++j) {
-                const int32_t kj = k[j];
-#pragma unroll
-                for (int c = 0; c < C; ++c)
-                    acc[c] += t[j * rowBytes + c] * kj;
-            }
-#pragma unroll
-            for (int c = 0; c < C; ++c)
-                v[c] = clip8(acc[c]);
+            convolvePixel<C>(t, rowBytes, k, rows.taps[yy], v);
         }
         if constexpr (Float) {
             const std::size_t plane = static_cast<std::size_t>(g.outH) * g.outW;

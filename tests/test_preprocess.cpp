@@ -2,6 +2,7 @@
 // and CLIPImageProcessor parity on the shared CLIP fixture.
 #include "io/safetensors.h"
 #include "preprocess.h"
+#include "preprocess_test_util.h"
 
 #include <QtTest>
 
@@ -20,6 +21,7 @@
 #include <vector>
 
 using namespace ml::kernels;
+using namespace ml::kernels::test;
 
 namespace {
 
@@ -37,17 +39,6 @@ std::vector<uint8_t> patternImage(int h, int w, int c)
                 img[(static_cast<std::size_t>(y) * w + x) * c + ch]
                     = static_cast<uint8_t>((x / 5 + y / 3) % 4 == 0 ? 255 - base : base);
             }
-    return img;
-}
-
-std::vector<uint8_t> randomImage(int h, int w, int c, unsigned seed)
-{
-    std::vector<uint8_t> img(static_cast<std::size_t>(h) * w * c);
-    uint32_t s = seed * 2654435761u + 1;
-    for (auto &v : img) {
-        s = s * 1664525u + 1013904223u;
-        v = static_cast<uint8_t>(s >> 24);
-    }
     return img;
 }
 
@@ -154,11 +145,7 @@ private Q_SLOTS:
     // FNV-1a of Pillow 9.4.0 Image.resize(BICUBIC) of patternImage (modes L, RGB, CMYK).
     void pilReference_data()
     {
-        QTest::addColumn<int>("h");
-        QTest::addColumn<int>("w");
-        QTest::addColumn<int>("c");
-        QTest::addColumn<int>("oh");
-        QTest::addColumn<int>("ow");
+        addResizeColumns();
         QTest::addColumn<quint64>("hash");
         QTest::newRow("vga down") << 480 << 640 << 3 << 224 << 298 << Q_UINT64_C(0x3e8aa2e4be48d3f0);
         QTest::newRow("odd down") << 7 << 13 << 3 << 3 << 5 << Q_UINT64_C(0x27bf60251d1b9299);
@@ -198,13 +185,7 @@ private Q_SLOTS:
     // and the floats must be the reference normalisation of those bytes.
     void cropMatchesFullResize_data()
     {
-        QTest::addColumn<int>("h");
-        QTest::addColumn<int>("w");
-        QTest::addColumn<bool>("doResize");
-        QTest::addColumn<bool>("doCrop");
-        QTest::addColumn<int>("rounding");
-        QTest::addColumn<int>("cropH");
-        QTest::addColumn<int>("cropW");
+        addCropColumns();
         QTest::newRow("vga") << 480 << 640 << true << true << 0 << 224 << 224;
         QTest::newRow("vga round") << 480 << 640 << true << true << 1 << 224 << 224;
         QTest::newRow("portrait odd") << 641 << 479 << true << true << 1 << 224 << 224;
@@ -223,19 +204,7 @@ private Q_SLOTS:
     }
     void cropMatchesFullResize()
     {
-        QFETCH(int, h);
-        QFETCH(int, w);
-        QFETCH(bool, doResize);
-        QFETCH(bool, doCrop);
-        QFETCH(int, rounding);
-        QFETCH(int, cropH);
-        QFETCH(int, cropW);
-        PreprocessParams p;
-        p.doResize = doResize;
-        p.doCrop = doCrop;
-        p.crop = rounding ? CropRounding::Round : CropRounding::Floor;
-        p.cropHeight = cropH;
-        p.cropWidth = cropW;
+        const auto [h, w, p] = fetchCropCase();
         const auto src = randomImage(h, w, 3, static_cast<unsigned>(h * 7919 + w));
         const PreprocessGeometry g = preprocessGeometry(h, w, p);
 
@@ -352,9 +321,7 @@ private Q_SLOTS:
 
         std::vector<uint8_t> resized(static_cast<std::size_t>(resizedRef.numel()));
         resizeBicubicPil(rgb.data, rgb.rows, rgb.cols, resized.data(), g.resizedHeight, g.resizedWidth, 3);
-        std::size_t differing = 0;
-        for (std::size_t i = 0; i < resized.size(); ++i)
-            differing += resized[i] != ref[i];
+        const std::size_t differing = differingBytes(resized.data(), ref, resized.size());
         qInfo("resized %dx%d: %zu of %zu bytes differ", g.resizedHeight, g.resizedWidth, differing, resized.size());
         QCOMPARE(differing, std::size_t {0});
 
@@ -365,9 +332,7 @@ private Q_SLOTS:
         const float *pref = pixels.data_ptr<float>() + index * 3 * plane;
         std::vector<float> chw(3 * plane);
         preprocessCpu(rgb.data, rgb.rows, rgb.cols, p, chw.data());
-        double maxAbs = 0.0;
-        for (std::size_t i = 0; i < chw.size(); ++i)
-            maxAbs = std::max(maxAbs, static_cast<double>(std::abs(chw[i] - pref[i])));
+        const double maxAbs = maxAbsDiff(chw.data(), pref, chw.size());
         qInfo("pixel_values max |diff| %g (atol %g)", maxAbs, atol);
         QVERIFY(maxAbs <= atol);
 #endif

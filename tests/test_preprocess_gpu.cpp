@@ -1,6 +1,7 @@
 // Image preprocessing, CUDA twin against the CPU twin (the oracle): the same uint8 bytes and the
 // same floats at several shapes, on the default and on a user stream. Skips without a GPU.
 #include "preprocess.h"
+#include "preprocess_test_util.h"
 
 #include <QtTest>
 
@@ -16,21 +17,11 @@
 #include <vector>
 
 using namespace ml::kernels;
+using namespace ml::kernels::test;
 
 namespace {
 
 #ifdef MODALLENS_HAVE_CUDA
-std::vector<uint8_t> randomImage(std::size_t bytes, unsigned seed)
-{
-    std::vector<uint8_t> img(bytes);
-    uint32_t s = seed * 2654435761u + 1;
-    for (auto &v : img) {
-        s = s * 1664525u + 1013904223u;
-        v = static_cast<uint8_t>(s >> 24);
-    }
-    return img;
-}
-
 void cudaCheck(cudaError_t e)
 {
     if (e != cudaSuccess)
@@ -63,22 +54,6 @@ private:
     void *m_ptr = nullptr;
     std::size_t m_n;
 };
-
-double maxAbsDiff(const std::vector<float> &a, const std::vector<float> &b)
-{
-    double m = 0.0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        m = std::max(m, static_cast<double>(std::abs(a[i] - b[i])));
-    return m;
-}
-
-std::size_t differingBytes(const std::vector<uint8_t> &a, const std::vector<uint8_t> &b)
-{
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        n += a[i] != b[i];
-    return n;
-}
 #endif
 
 } // namespace
@@ -103,11 +78,7 @@ private Q_SLOTS:
 #ifdef MODALLENS_HAVE_CUDA
     void resizeMatchesCpu_data()
     {
-        QTest::addColumn<int>("h");
-        QTest::addColumn<int>("w");
-        QTest::addColumn<int>("c");
-        QTest::addColumn<int>("oh");
-        QTest::addColumn<int>("ow");
+        addResizeColumns();
         QTest::newRow("vga down") << 480 << 640 << 3 << 224 << 298;
         QTest::newRow("upscale") << 300 << 200 << 3 << 336 << 224;
         QTest::newRow("odd") << 7 << 13 << 3 << 3 << 5;
@@ -127,7 +98,7 @@ private Q_SLOTS:
         QFETCH(int, c);
         QFETCH(int, oh);
         QFETCH(int, ow);
-        const auto src = randomImage(static_cast<std::size_t>(h) * w * c, static_cast<unsigned>(h + 31 * w));
+        const auto src = randomImage(h, w, c, static_cast<unsigned>(h + 31 * w));
         std::vector<uint8_t> cpu(static_cast<std::size_t>(oh) * ow * c);
         resizeBicubicPil(src.data(), h, w, cpu.data(), oh, ow, c);
 
@@ -140,13 +111,7 @@ private Q_SLOTS:
 
     void preprocessMatchesCpu_data()
     {
-        QTest::addColumn<int>("h");
-        QTest::addColumn<int>("w");
-        QTest::addColumn<bool>("doResize");
-        QTest::addColumn<bool>("doCrop");
-        QTest::addColumn<int>("rounding");
-        QTest::addColumn<int>("cropH");
-        QTest::addColumn<int>("cropW");
+        addCropColumns();
         QTest::newRow("vga") << 480 << 640 << true << true << 0 << 224 << 224;
         QTest::newRow("portrait odd, round") << 641 << 479 << true << true << 1 << 224 << 224;
         QTest::newRow("upscale") << 100 << 150 << true << true << 0 << 224 << 224;
@@ -160,21 +125,9 @@ private Q_SLOTS:
     }
     void preprocessMatchesCpu()
     {
-        QFETCH(int, h);
-        QFETCH(int, w);
-        QFETCH(bool, doResize);
-        QFETCH(bool, doCrop);
-        QFETCH(int, rounding);
-        QFETCH(int, cropH);
-        QFETCH(int, cropW);
-        PreprocessParams p;
-        p.doResize = doResize;
-        p.doCrop = doCrop;
-        p.crop = rounding ? CropRounding::Round : CropRounding::Floor;
-        p.cropHeight = cropH;
-        p.cropWidth = cropW;
-        p.shortestEdge = cropH;
-        const auto src = randomImage(static_cast<std::size_t>(h) * w * 3, static_cast<unsigned>(7 * h + w));
+        auto [h, w, p] = fetchCropCase();
+        p.shortestEdge = p.cropHeight;
+        const auto src = randomImage(h, w, 3, static_cast<unsigned>(7 * h + w));
         const PreprocessGeometry g = preprocessGeometry(h, w, p);
         const std::size_t pixels = static_cast<std::size_t>(g.outHeight) * g.outWidth;
 
@@ -197,7 +150,7 @@ private Q_SLOTS:
     void batchOnStreamMatchesCpu()
     {
         const int n = 5, h = 360, w = 480;
-        const auto src = randomImage(static_cast<std::size_t>(n) * h * w * 3, 42);
+        const auto src = randomBytes(static_cast<std::size_t>(n) * h * w * 3, 42);
         PreprocessParams p;
         const std::size_t outSize = static_cast<std::size_t>(n) * 3 * 224 * 224;
         std::vector<float> cpu(outSize);
@@ -216,7 +169,7 @@ private Q_SLOTS:
     // Reported, never asserted: one VGA frame, and a batch of 64 frames, end to end on the device.
     void benchmarkVga()
     {
-        const auto src = randomImage(480 * 640 * 3, 1);
+        const auto src = randomImage(480, 640, 3, 1);
         DeviceArray<uint8_t> dSrc(src);
         DeviceArray<float> dOut(3 * 224 * 224);
         PreprocessParams p;
@@ -229,7 +182,7 @@ private Q_SLOTS:
     void benchmarkVgaBatch64()
     {
         const int n = 64;
-        const auto src = randomImage(static_cast<std::size_t>(n) * 480 * 640 * 3, 2);
+        const auto src = randomBytes(static_cast<std::size_t>(n) * 480 * 640 * 3, 2);
         DeviceArray<uint8_t> dSrc(src);
         DeviceArray<float> dOut(static_cast<std::size_t>(n) * 3 * 224 * 224);
         PreprocessParams p;

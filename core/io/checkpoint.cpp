@@ -3,6 +3,7 @@
 #include "io/checkpoint.h"
 
 #include "common/error.h"
+#include "io/file_util.h"
 
 #include <ATen/core/grad_mode.h>
 #include <torch/nn/module.h>
@@ -24,10 +25,8 @@ const char *const kWeightNames[]
 const char *const kIndexNames[] = {"model.safetensors.index.json", "diffusion_pytorch_model.safetensors.index.json"};
 const char *const kPickleExtensions[] = {".bin", ".pt", ".pth", ".ckpt"};
 
-[[noreturn]] void fail(const fs::path &path, const std::string &problem)
-{
-    throw Error(path.string() + ": " + problem);
-}
+using fileutil::fail;
+using fileutil::shapeString;
 
 bool endsWith(const std::string &s, const std::string &suffix)
 {
@@ -40,14 +39,13 @@ std::string lower(std::string s)
     return s;
 }
 
-std::string shapeString(const std::vector<std::int64_t> &shape)
+// The first of `preferred` among `names`, else the only name, else "".
+template<std::size_t N> std::string pickName(const std::vector<std::string> &names, const char *const (&preferred)[N])
 {
-    std::ostringstream s;
-    s << '[';
-    for (std::size_t i = 0; i < shape.size(); ++i)
-        s << (i ? ", " : "") << shape[i];
-    s << ']';
-    return s.str();
+    for (const char *name : preferred)
+        if (std::find(names.begin(), names.end(), name) != names.end())
+            return name;
+    return names.size() == 1 ? names.front() : std::string();
 }
 
 std::string stringField(const nlohmann::json &j, const char *key)
@@ -181,17 +179,8 @@ Checkpoint Checkpoint::open(const fs::path &path)
     std::sort(safetensors.begin(), safetensors.end());
     std::sort(indexes.begin(), indexes.end());
     std::sort(pickles.begin(), pickles.end());
-    const auto has = [](const std::vector<std::string> &names, const std::string &name) {
-        return std::find(names.begin(), names.end(), name) != names.end();
-    };
 
-    std::string indexName;
-    for (const char *name : kIndexNames)
-        if (indexName.empty() && has(indexes, name))
-            indexName = name;
-    if (indexName.empty() && indexes.size() == 1)
-        indexName = indexes.front();
-    if (!indexName.empty()) {
+    if (const std::string indexName = pickName(indexes, kIndexNames); !indexName.empty()) {
         const fs::path indexPath = folder / indexName;
         const auto index = readJsonFile(indexPath);
         const auto map = index.is_object() ? index.find("weight_map") : index.end();
@@ -232,13 +221,7 @@ Checkpoint Checkpoint::open(const fs::path &path)
         return ckpt;
     }
 
-    std::string weightName;
-    for (const char *name : kWeightNames)
-        if (weightName.empty() && has(safetensors, name))
-            weightName = name;
-    if (weightName.empty() && safetensors.size() == 1)
-        weightName = safetensors.front();
-    if (!weightName.empty()) {
+    if (const std::string weightName = pickName(safetensors, kWeightNames); !weightName.empty()) {
         ckpt.addFile(SafetensorsFile::open(folder / weightName));
         return ckpt;
     }

@@ -3,6 +3,7 @@
 #include "safetensors.h"
 
 #include "common/error.h"
+#include "io/file_util.h"
 
 #include <ATen/Functions.h>
 #include <nlohmann/json.hpp>
@@ -16,7 +17,6 @@
 #include <limits>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +27,9 @@ namespace ml::io {
 static_assert(std::endian::native == std::endian::little, "safetensors data is little endian");
 
 namespace {
+
+using fileutil::fail;
+using fileutil::shapeString;
 
 constexpr std::uint64_t kMaxHeaderBytes = 100'000'000; // the reference implementation's limit
 constexpr const char *kMetadataKey = "__metadata__";
@@ -58,24 +61,9 @@ std::string knownDtypes()
     return out;
 }
 
-std::string shapeString(const std::vector<std::int64_t> &shape)
-{
-    std::ostringstream s;
-    s << '[';
-    for (std::size_t i = 0; i < shape.size(); ++i)
-        s << (i ? ", " : "") << shape[i];
-    s << ']';
-    return s.str();
-}
-
 std::string systemError()
 {
     return std::strerror(errno);
-}
-
-[[noreturn]] void fail(const std::filesystem::path &path, const std::string &problem)
-{
-    throw Error(path.string() + ": " + problem);
 }
 
 // A field of a tensor entry as non-negative integers; nullopt when it is anything else.

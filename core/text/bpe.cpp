@@ -104,6 +104,20 @@ std::string readTextFile(const std::filesystem::path &path, std::string_view wha
     return content.str();
 }
 
+std::vector<std::string> splitLines(std::string_view text)
+{
+    std::vector<std::string> lines;
+    std::size_t pos = 0;
+    while (true) {
+        const std::size_t nl = text.find('\n', pos);
+        lines.emplace_back(text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
+        if (nl == std::string_view::npos)
+            break;
+        pos = nl + 1;
+    }
+    return lines;
+}
+
 BytePairEncoder::BytePairEncoder(
     std::unordered_map<std::string, std::int64_t> vocab, const std::vector<std::string> &merges, std::string endOfWord)
     : m_vocab(std::move(vocab))

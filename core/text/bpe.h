@@ -22,6 +22,8 @@ std::string byteLevelDecode(std::string_view byteLevelUtf8);
 
 // Reads a whole file; throws ml::Error naming `what` and the path when it is missing or unreadable.
 std::string readTextFile(const std::filesystem::path &path, std::string_view what);
+// str.split("\n"): every line, the last one included even when empty.
+std::vector<std::string> splitLines(std::string_view text);
 
 class BytePairEncoder {
 public:

@@ -14,11 +14,6 @@ namespace ml::text {
 
 namespace {
 
-// The `regex` module's \s (Unicode White_Space), which the tokenizer patterns use.
-constexpr const char *kWhiteSpaceClass
-    = "\\t\\n\\x{0B}\\x{0C}\\r\\x{20}\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}"
-      "\\x{3000}";
-
 std::string clipPattern()
 {
     const std::string ws = kWhiteSpaceClass;
@@ -33,16 +28,7 @@ std::vector<std::string> clipMerges(const std::filesystem::path &path)
 {
     const std::string text = readTextFile(path, "merges file (merges.txt)");
     const std::u32string all = decodeUtf8(text);
-    const std::string stripped = encodeUtf8(pyStrip(all));
-    std::vector<std::string> lines;
-    std::size_t pos = 0;
-    while (true) {
-        const std::size_t nl = stripped.find('\n', pos);
-        lines.push_back(stripped.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
-        if (nl == std::string::npos)
-            break;
-        pos = nl + 1;
-    }
+    const std::vector<std::string> lines = splitLines(encodeUtf8(pyStrip(all)));
     constexpr std::size_t kEnd = 49152 - 256 - 2 + 1;
     if (lines.size() <= 1)
         throw Error(path.string() + ": no merges after the version line");
@@ -108,26 +94,16 @@ ClipTokenizer::ClipTokenizer(const std::filesystem::path &vocabFile, const std::
             + " leaves no room for the start and end tokens");
 }
 
+ByteLevelParts ClipTokenizer::parts() const
+{
+    return {m_bpe, m_added, m_pattern, "CLIP"};
+}
+
 std::vector<std::int64_t> ClipTokenizer::contentIds(std::string_view text, std::vector<std::string> *tokens) const
 {
-    std::vector<std::int64_t> ids;
-    for (const AddedTokens::Segment &segment : m_added.split(sanitizeUtf8(text))) {
-        if (segment.token) {
-            ids.push_back(segment.token->id);
-            if (tokens)
-                tokens->push_back(segment.token->content);
-            continue;
-        }
-        const std::string clean = encodeUtf8(pyLower(whitespaceClean(ftfyFixText(decodeUtf8(segment.text)))));
-        for (const RegexMatch &m : m_pattern.findAll(clean)) {
-            for (std::string &token : m_bpe.encodeWord(byteLevelEncode(clean.substr(m.begin, m.end - m.begin)))) {
-                ids.push_back(m_bpe.tokenToId(token).value_or(m_unkId));
-                if (tokens)
-                    tokens->push_back(std::move(token));
-            }
-        }
-    }
-    return ids;
+    const auto clean
+        = [](const std::string &plain) { return encodeUtf8(pyLower(whitespaceClean(ftfyFixText(decodeUtf8(plain))))); };
+    return parts().contentIds(sanitizeUtf8(text), clean, m_unkId, tokens);
 }
 
 std::vector<std::string> ClipTokenizer::tokenize(std::string_view text) const
@@ -165,82 +141,30 @@ BatchEncoding ClipTokenizer::encodeBatch(const std::vector<std::string> &texts, 
     if (options.truncation && maxLength < specials)
         throw Error("CLIP tokenizer: max_length " + std::to_string(maxLength) + " is shorter than the "
             + std::to_string(specials) + " special tokens");
-    std::vector<std::vector<std::int64_t>> all;
-    all.reserve(texts.size());
-    for (const std::string &text : texts) {
-        std::vector<std::int64_t> content = contentIds(text, nullptr);
-        if (options.truncation && content.size() + specials > maxLength)
-            content.resize(maxLength - specials);
-        std::vector<std::int64_t> ids;
-        ids.reserve(content.size() + specials);
-        if (options.addSpecialTokens)
-            ids.push_back(m_bosId);
-        ids.insert(ids.end(), content.begin(), content.end());
-        if (options.addSpecialTokens)
-            ids.push_back(m_eosId);
-        all.push_back(std::move(ids));
-    }
-    return padBatch(std::move(all), options.padding, maxLength, m_padId, options.paddingSide);
+    const std::size_t wrap = options.addSpecialTokens ? 1 : 0; // bos before, eos after
+    const std::span<const std::int64_t> bos(&m_bosId, wrap), eos(&m_eosId, wrap);
+    return encodeBatchWith(texts, options, maxLength, bos, eos, m_padId,
+        [this](const std::string &text) { return contentIds(text, nullptr); });
 }
 
 std::optional<std::int64_t> ClipTokenizer::tokenToId(std::string_view token) const
 {
-    if (const AddedToken *added = m_added.byContent(token))
-        return added->id;
-    return m_bpe.tokenToId(token);
+    return parts().tokenToId(token);
 }
 
 std::string ClipTokenizer::idToToken(std::int64_t id) const
 {
-    if (const std::string *token = m_bpe.idToToken(id))
-        return *token;
-    if (const AddedToken *added = m_added.byId(id))
-        return added->content;
-    throw Error("CLIP tokenizer: token id " + std::to_string(id) + " is not in the vocabulary");
+    return parts().idToToken(id);
 }
 
 std::string ClipTokenizer::decode(
     std::span<const std::int64_t> ids, bool skipSpecialTokens, bool cleanUpTokenizationSpaces) const
 {
-    // _decode(): runs of vocabulary tokens become text; an added token outside the vocabulary
-    // (not special) stands alone; the pieces are joined with spaces.
-    const auto toString = [](const std::string &joined) {
-        std::string text = encodeUtf8(decodeUtf8(byteLevelDecode(joined)));
-        std::string out;
-        std::size_t pos = 0;
-        while (true) { // .replace("</w>", " ")
-            const std::size_t hit = text.find("</w>", pos);
-            if (hit == std::string::npos)
-                break;
-            out.append(text, pos, hit - pos).append(" ");
-            pos = hit + 4;
-        }
-        out.append(text, pos);
-        return encodeUtf8(pyStrip(decodeUtf8(out)));
+    const auto toText = [](const std::string &joined) {
+        const std::string text = replaceAll(encodeUtf8(decodeUtf8(byteLevelDecode(joined))), "</w>", " ");
+        return encodeUtf8(pyStrip(decodeUtf8(text)));
     };
-    std::vector<std::string> pieces;
-    std::string current;
-    for (std::int64_t id : ids) {
-        if (skipSpecialTokens && m_added.isSpecialId(id))
-            continue;
-        if (m_added.isLegacyId(id, m_bpe.vocabSize())) {
-            if (!current.empty()) {
-                std::string piece = toString(current);
-                if (!piece.empty())
-                    pieces.push_back(std::move(piece));
-                current.clear();
-            }
-            pieces.push_back(m_added.byId(id)->content);
-            continue;
-        }
-        current += idToToken(id);
-    }
-    if (!current.empty())
-        pieces.push_back(toString(current));
-    std::string text;
-    for (std::size_t i = 0; i < pieces.size(); ++i)
-        text += (i ? " " : "") + pieces[i];
-    return cleanUpTokenizationSpaces ? cleanUpTokenization(std::move(text)) : text;
+    return parts().decode(ids, skipSpecialTokens, cleanUpTokenizationSpaces, toText);
 }
 
 } // namespace ml::text

@@ -50,6 +50,7 @@ public:
 private:
     ClipTokenizer(const std::filesystem::path &vocabFile, const std::filesystem::path &mergesFile,
         const TokenizerFolderConfig &folder, std::size_t contextLength);
+    ByteLevelParts parts() const;
     std::vector<std::int64_t> contentIds(std::string_view text, std::vector<std::string> *tokens) const;
 
     BytePairEncoder m_bpe;

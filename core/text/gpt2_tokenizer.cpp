@@ -12,11 +12,6 @@ namespace ml::text {
 
 namespace {
 
-// The `regex` module's \s (Unicode White_Space).
-constexpr const char *kWhiteSpaceClass
-    = "\\t\\n\\x{0B}\\x{0C}\\r\\x{20}\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}"
-      "\\x{3000}";
-
 std::string gpt2Pattern()
 {
     const std::string ws = kWhiteSpaceClass;
@@ -27,16 +22,7 @@ std::string gpt2Pattern()
 // merges.txt: read().split("\n")[1:-1]
 std::vector<std::string> gpt2Merges(const std::filesystem::path &path)
 {
-    const std::string text = readTextFile(path, "merges file (merges.txt)");
-    std::vector<std::string> lines;
-    std::size_t pos = 0;
-    while (true) {
-        const std::size_t nl = text.find('\n', pos);
-        lines.push_back(text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
-        if (nl == std::string::npos)
-            break;
-        pos = nl + 1;
-    }
+    const std::vector<std::string> lines = splitLines(readTextFile(path, "merges file (merges.txt)"));
     if (lines.size() < 2)
         return {};
     return {lines.begin() + 1, lines.end() - 1};
@@ -87,34 +73,17 @@ Gpt2Tokenizer::Gpt2Tokenizer(const std::filesystem::path &vocabFile, const std::
         [this](std::string_view token) { return m_bpe.tokenToId(token); }, m_bpe.vocabSize());
 }
 
+ByteLevelParts Gpt2Tokenizer::parts() const
+{
+    return {m_bpe, m_added, m_pattern, "GPT-2"};
+}
+
 std::vector<std::int64_t> Gpt2Tokenizer::contentIds(std::string_view text, std::vector<std::string> *tokens) const
 {
     std::string prepared = sanitizeUtf8(text);
     if (m_options.addPrefixSpace)
         prepared.insert(prepared.begin(), ' ');
-    const std::optional<std::int64_t> unk = unkId();
-    std::vector<std::int64_t> ids;
-    for (const AddedTokens::Segment &segment : m_added.split(prepared)) {
-        if (segment.token) {
-            ids.push_back(segment.token->id);
-            if (tokens)
-                tokens->push_back(segment.token->content);
-            continue;
-        }
-        for (const RegexMatch &m : m_pattern.findAll(segment.text)) {
-            const std::string word = byteLevelEncode(std::string_view(segment.text).substr(m.begin, m.end - m.begin));
-            for (std::string &token : m_bpe.encodeWord(word)) {
-                const std::optional<std::int64_t> id = m_bpe.tokenToId(token);
-                if (!id && !unk)
-                    throw Error(
-                        "GPT-2 tokenizer: token \"" + token + "\" is not in the vocabulary and there is no unk_token");
-                ids.push_back(id ? *id : *unk);
-                if (tokens)
-                    tokens->push_back(std::move(token));
-            }
-        }
-    }
-    return ids;
+    return parts().contentIds(prepared, nullptr, unkId(), tokens); // no normalisation
 }
 
 std::vector<std::string> Gpt2Tokenizer::tokenize(std::string_view text) const
@@ -148,65 +117,26 @@ BatchEncoding Gpt2Tokenizer::encodeBatch(const std::vector<std::string> &texts, 
         throw Error("GPT-2 tokenizer: max_length " + std::to_string(maxLength) + " is shorter than the special tokens");
     if (options.padding == Padding::MaxLength && maxLength == std::numeric_limits<std::size_t>::max())
         throw Error("GPT-2 tokenizer: padding to max_length needs a max_length (or model_max_length)");
-    std::vector<std::vector<std::int64_t>> all;
-    all.reserve(texts.size());
-    for (const std::string &text : texts) {
-        std::vector<std::int64_t> content = contentIds(text, nullptr);
-        if (options.truncation && content.size() + specials > maxLength)
-            content.resize(maxLength - specials);
-        std::vector<std::int64_t> ids;
-        ids.reserve(content.size() + specials);
-        if (addBos)
-            ids.push_back(*bos);
-        ids.insert(ids.end(), content.begin(), content.end());
-        all.push_back(std::move(ids));
-    }
-    return padBatch(std::move(all), options.padding, maxLength, padId(), options.paddingSide);
+    const std::vector<std::int64_t> prefix(specials, bos.value_or(0)); // bos when addBos
+    return encodeBatchWith(texts, options, maxLength, prefix, {}, padId(),
+        [this](const std::string &text) { return contentIds(text, nullptr); });
 }
 
 std::optional<std::int64_t> Gpt2Tokenizer::tokenToId(std::string_view token) const
 {
-    if (const AddedToken *added = m_added.byContent(token))
-        return added->id;
-    return m_bpe.tokenToId(token);
+    return parts().tokenToId(token);
 }
 
 std::string Gpt2Tokenizer::idToToken(std::int64_t id) const
 {
-    if (const std::string *token = m_bpe.idToToken(id))
-        return *token;
-    if (const AddedToken *added = m_added.byId(id))
-        return added->content;
-    throw Error("GPT-2 tokenizer: token id " + std::to_string(id) + " is not in the vocabulary");
+    return parts().idToToken(id);
 }
 
 std::string Gpt2Tokenizer::decode(
     std::span<const std::int64_t> ids, bool skipSpecialTokens, bool cleanUpTokenizationSpaces) const
 {
-    const auto toString = [](const std::string &joined) { return encodeUtf8(decodeUtf8(byteLevelDecode(joined))); };
-    std::vector<std::string> pieces;
-    std::string current;
-    for (std::int64_t id : ids) {
-        if (skipSpecialTokens && m_added.isSpecialId(id))
-            continue;
-        if (m_added.isLegacyId(id, m_bpe.vocabSize())) {
-            if (!current.empty()) {
-                std::string piece = toString(current);
-                if (!piece.empty())
-                    pieces.push_back(std::move(piece));
-                current.clear();
-            }
-            pieces.push_back(m_added.byId(id)->content);
-            continue;
-        }
-        current += idToToken(id);
-    }
-    if (!current.empty())
-        pieces.push_back(toString(current));
-    std::string text;
-    for (std::size_t i = 0; i < pieces.size(); ++i)
-        text += (i ? " " : "") + pieces[i];
-    return cleanUpTokenizationSpaces ? cleanUpTokenization(std::move(text)) : text;
+    const auto toText = [](const std::string &joined) { return encodeUtf8(decodeUtf8(byteLevelDecode(joined))); };
+    return parts().decode(ids, skipSpecialTokens, cleanUpTokenizationSpaces, toText);
 }
 
 } // namespace ml::text

@@ -53,6 +53,7 @@ public:
 private:
     Gpt2Tokenizer(const std::filesystem::path &vocabFile, const std::filesystem::path &mergesFile,
         const TokenizerFolderConfig &folder, Gpt2TokenizerOptions options);
+    ByteLevelParts parts() const;
     std::vector<std::int64_t> contentIds(std::string_view text, std::vector<std::string> *tokens) const;
 
     BytePairEncoder m_bpe;

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "text/bpe.h"
+#include "text/regex.h"
 #include "text/unicode.h"
 
 #include <algorithm>
@@ -116,20 +117,24 @@ AddedTokens::AddedTokens(const TokenizerFolderConfig &folder, const std::map<std
         specials[attribute] = AddedToken {content};
     for (const auto &[attribute, token] : folder.specials)
         specials[attribute] = token;
-    for (const auto &[attribute, token] : specials) {
+    // Adds the token unless present, marks it special; returns its index into m_tokens.
+    const auto addSpecial = [&](const AddedToken &token) {
         add(token, vocab, vocabSize);
         const auto it = std::find_if(
             m_tokens.begin(), m_tokens.end(), [&](const AddedToken &t) { return t.content == token.content; });
         it->special = true;
-        m_specialIndex[attribute] = static_cast<std::size_t>(it - m_tokens.begin());
-    }
+        return static_cast<std::size_t>(it - m_tokens.begin());
+    };
+    // An empty special (e.g. "pad_token": "") means the model has none: nothing to add.
+    for (const auto &[attribute, token] : specials)
+        if (!token.content.empty())
+            m_specialIndex[attribute] = addSpecial(token);
     for (const AddedToken &token : folder.additionalSpecials) {
-        add(token, vocab, vocabSize);
-        const auto it = std::find_if(
-            m_tokens.begin(), m_tokens.end(), [&](const AddedToken &t) { return t.content == token.content; });
-        it->special = true;
-        it->additional = true;
-        m_specialIndex["additional_special_tokens:" + token.content] = static_cast<std::size_t>(it - m_tokens.begin());
+        if (token.content.empty())
+            continue;
+        const std::size_t index = addSpecial(token);
+        m_tokens[index].additional = true;
+        m_specialIndex["additional_special_tokens:" + token.content] = index;
     }
     for (std::size_t i = 0; i < m_tokens.size(); ++i)
         m_byLength.push_back(i);
@@ -238,24 +243,28 @@ std::vector<AddedTokens::Segment> AddedTokens::split(std::string_view text) cons
     return parts;
 }
 
+std::string replaceAll(std::string_view text, std::string_view from, std::string_view to)
+{
+    std::string out;
+    out.reserve(text.size());
+    std::size_t pos = 0;
+    while (true) {
+        const std::size_t hit = text.find(from, pos);
+        if (hit == std::string::npos)
+            break;
+        out.append(text, pos, hit - pos).append(to);
+        pos = hit + from.size();
+    }
+    out.append(text, pos);
+    return out;
+}
+
 std::string cleanUpTokenization(std::string text)
 {
     static const std::pair<std::string_view, std::string_view> kReplacements[] = {{" .", "."}, {" ?", "?"}, {" !", "!"},
         {" ,", ","}, {" ' ", "'"}, {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
-    for (const auto &[from, to] : kReplacements) {
-        std::string out;
-        out.reserve(text.size());
-        std::size_t pos = 0;
-        while (true) {
-            const std::size_t hit = text.find(from, pos);
-            if (hit == std::string::npos)
-                break;
-            out.append(text, pos, hit - pos).append(to);
-            pos = hit + from.size();
-        }
-        out.append(text, pos);
-        text = std::move(out);
-    }
+    for (const auto &[from, to] : kReplacements)
+        text = replaceAll(text, from, to);
     return text;
 }
 
@@ -286,6 +295,101 @@ BatchEncoding padBatch(std::vector<std::vector<std::int64_t>> ids, Padding paddi
         out.attentionMask.push_back(std::move(mask));
     }
     return out;
+}
+
+BatchEncoding encodeBatchWith(const std::vector<std::string> &texts, const EncodeOptions &options,
+    std::size_t maxLength, std::span<const std::int64_t> prefix, std::span<const std::int64_t> suffix,
+    std::optional<std::int64_t> padId, const std::function<std::vector<std::int64_t>(const std::string &)> &contentIds)
+{
+    const std::size_t specials = prefix.size() + suffix.size();
+    std::vector<std::vector<std::int64_t>> all;
+    all.reserve(texts.size());
+    for (const std::string &text : texts) {
+        std::vector<std::int64_t> content = contentIds(text);
+        if (options.truncation && content.size() + specials > maxLength)
+            content.resize(maxLength - specials);
+        std::vector<std::int64_t> ids;
+        ids.reserve(content.size() + specials);
+        ids.insert(ids.end(), prefix.begin(), prefix.end());
+        ids.insert(ids.end(), content.begin(), content.end());
+        ids.insert(ids.end(), suffix.begin(), suffix.end());
+        all.push_back(std::move(ids));
+    }
+    return padBatch(std::move(all), options.padding, maxLength, padId, options.paddingSide);
+}
+
+std::optional<std::int64_t> ByteLevelParts::tokenToId(std::string_view token) const
+{
+    if (const AddedToken *addedToken = added.byContent(token))
+        return addedToken->id;
+    return bpe.tokenToId(token);
+}
+
+std::string ByteLevelParts::idToToken(std::int64_t id) const
+{
+    if (const std::string *token = bpe.idToToken(id))
+        return *token;
+    if (const AddedToken *token = added.byId(id))
+        return token->content;
+    throw Error(std::string(name) + " tokenizer: token id " + std::to_string(id) + " is not in the vocabulary");
+}
+
+std::vector<std::int64_t> ByteLevelParts::contentIds(std::string_view text,
+    const std::function<std::string(const std::string &)> &normalize, std::optional<std::int64_t> unk,
+    std::vector<std::string> *tokens) const
+{
+    std::vector<std::int64_t> ids;
+    for (const AddedTokens::Segment &segment : added.split(text)) {
+        if (segment.token) {
+            ids.push_back(segment.token->id);
+            if (tokens)
+                tokens->push_back(segment.token->content);
+            continue;
+        }
+        std::string normalised;
+        const std::string &clean = normalize ? (normalised = normalize(segment.text)) : segment.text;
+        for (const RegexMatch &m : pattern.findAll(clean)) {
+            const std::string word = byteLevelEncode(std::string_view(clean).substr(m.begin, m.end - m.begin));
+            for (std::string &token : bpe.encodeWord(word)) {
+                const std::optional<std::int64_t> id = bpe.tokenToId(token);
+                if (!id && !unk)
+                    throw Error(std::string(name) + " tokenizer: token \"" + token
+                        + "\" is not in the vocabulary and there is no unk_token");
+                ids.push_back(id ? *id : *unk);
+                if (tokens)
+                    tokens->push_back(std::move(token));
+            }
+        }
+    }
+    return ids;
+}
+
+std::string ByteLevelParts::decode(std::span<const std::int64_t> ids, bool skipSpecialTokens,
+    bool cleanUpTokenizationSpaces, const std::function<std::string(const std::string &)> &toText) const
+{
+    std::vector<std::string> pieces;
+    std::string current;
+    for (std::int64_t id : ids) {
+        if (skipSpecialTokens && added.isSpecialId(id))
+            continue;
+        if (added.isLegacyId(id, bpe.vocabSize())) {
+            if (!current.empty()) {
+                std::string piece = toText(current);
+                if (!piece.empty())
+                    pieces.push_back(std::move(piece));
+                current.clear();
+            }
+            pieces.push_back(added.byId(id)->content);
+            continue;
+        }
+        current += idToToken(id);
+    }
+    if (!current.empty())
+        pieces.push_back(toText(current));
+    std::string text;
+    for (std::size_t i = 0; i < pieces.size(); ++i)
+        text += (i ? " " : "") + pieces[i];
+    return cleanUpTokenizationSpaces ? cleanUpTokenization(std::move(text)) : text;
 }
 
 } // namespace ml::text

@@ -10,11 +10,21 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ml::text {
+
+class BytePairEncoder;
+class Regex;
+
+// The `regex` module's \s (Unicode White_Space) as the inside of a character class, for the
+// tokenizers' pre-split patterns.
+inline constexpr const char *kWhiteSpaceClass
+    = "\\t\\n\\x{0B}\\x{0C}\\r\\x{20}\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}"
+      "\\x{3000}";
 
 enum class Padding {
     None,
@@ -92,6 +102,9 @@ private:
     std::vector<std::size_t> m_byLength;               // indices, longest content first
 };
 
+// str.replace(from, to): every non-overlapping occurrence, left to right.
+std::string replaceAll(std::string_view text, std::string_view from, std::string_view to);
+
 // clean_up_tokenization(): " ." -> ".", " ?" -> "?", " !" -> "!", " ," -> ",", " ' " -> "'",
 // " n't" -> "n't", " 'm" -> "'m", " 's" -> "'s", " 've" -> "'ve", " 're" -> "'re".
 std::string cleanUpTokenization(std::string text);
@@ -99,5 +112,35 @@ std::string cleanUpTokenization(std::string text);
 // Pads already truncated sequences; throws ml::Error when padding is asked without a pad id.
 BatchEncoding padBatch(std::vector<std::vector<std::int64_t>> ids, Padding padding, std::size_t maxLength,
     std::optional<std::int64_t> padId, PaddingSide side);
+
+// tokenizer(texts, ...) once each text has content ids: content truncated (options.truncation)
+// so that prefix + content + suffix fits maxLength, wrapped in prefix and suffix, then padded.
+// The caller checks that maxLength leaves room for prefix and suffix.
+BatchEncoding encodeBatchWith(const std::vector<std::string> &texts, const EncodeOptions &options,
+    std::size_t maxLength, std::span<const std::int64_t> prefix, std::span<const std::int64_t> suffix,
+    std::optional<std::int64_t> padId, const std::function<std::vector<std::int64_t>(const std::string &)> &contentIds);
+
+// The parts of a byte-level BPE tokenizer (CLIP, GPT-2), for the steps they take alike.
+struct ByteLevelParts {
+    const BytePairEncoder &bpe;
+    const AddedTokens &added;
+    const Regex &pattern;
+    std::string_view name; // "CLIP", "GPT-2": starts the error messages
+
+    // An added token's id, else the vocabulary's.
+    std::optional<std::int64_t> tokenToId(std::string_view token) const;
+    // The vocabulary's token, else the added token's; throws ml::Error on an unknown id.
+    std::string idToToken(std::int64_t id) const;
+    // tokenize(): split on added tokens; each plain segment normalised (when `normalize` is set),
+    // pre-split by `pattern`, byte-level encoded and BPE'd. No bos/eos. A token outside the
+    // vocabulary becomes unk; without an unk, throws ml::Error. Tokens go to `tokens` when set.
+    std::vector<std::int64_t> contentIds(std::string_view text,
+        const std::function<std::string(const std::string &)> &normalize, std::optional<std::int64_t> unk,
+        std::vector<std::string> *tokens) const;
+    // _decode(): runs of vocabulary tokens become text through `toText`; a legacy added token
+    // (AddedTokens::isLegacyId) stands alone; the pieces are joined with spaces.
+    std::string decode(std::span<const std::int64_t> ids, bool skipSpecialTokens, bool cleanUpTokenizationSpaces,
+        const std::function<std::string(const std::string &)> &toText) const;
+};
 
 } // namespace ml::text
