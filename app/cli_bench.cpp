@@ -3,12 +3,271 @@
 #include "cli_common.h"
 
 #include "common/error.h"
+#include "engine/clip_service.h"
+#include "engine/thread_pool.h"
+#ifdef MODALLENS_HAVE_MEDIA
+#include "io/media.h"
+#include "io/media_encode.h"
+#endif
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <random>
 
 namespace ml::cli {
 
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t0)
+{
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double percentile(std::vector<double> v, double p)
+{
+    if (v.empty())
+        return 0.0;
+    std::sort(v.begin(), v.end());
+    const double rank = p / 100.0 * static_cast<double>(v.size() - 1);
+    const auto lo = static_cast<std::size_t>(rank);
+    const auto hi = std::min(lo + 1, v.size() - 1);
+    return v[lo] + (v[hi] - v[lo]) * (rank - static_cast<double>(lo));
+}
+
+// A removed-on-exit scratch folder.
+struct ScratchDir {
+    fs::path path;
+    ScratchDir()
+    {
+        std::random_device rd;
+        path = fs::temp_directory_path() / ("modallens-bench-" + std::to_string(rd()));
+        fs::create_directories(path);
+    }
+    ~ScratchDir()
+    {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+#ifdef MODALLENS_HAVE_MEDIA
+// Photo-like content (smooth gradients, a few shapes, sensor noise) so JPEG sizes are real.
+io::RgbImage syntheticPhoto(int w, int h, std::uint32_t seed)
+{
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> noise(-6, 6);
+    std::uniform_int_distribution<int> coord(0, std::max(w, h));
+    io::RgbImage img {w, h, std::vector<std::uint8_t>(static_cast<std::size_t>(w) * h * 3)};
+    const int cx = coord(rng) % w, cy = coord(rng) % h, r = 100 + coord(rng) % 300;
+    const int hue = static_cast<int>(seed % 3);
+    for (int y = 0; y < h; ++y) {
+        std::uint8_t *row = img.row(y);
+        for (int x = 0; x < w; ++x) {
+            const bool inDisk = (x - cx) * (x - cx) + (y - cy) * (y - cy) < r * r;
+            int v[3] = {x * 255 / w, y * 255 / h, (x + y) * 127 / (w + h) + 64};
+            if (inDisk)
+                v[hue] = 230;
+            for (int c = 0; c < 3; ++c)
+                row[x * 3 + c] = static_cast<std::uint8_t>(std::clamp(v[c] + noise(rng), 0, 255));
+        }
+    }
+    return img;
+}
+
+int runBenchMedia(Context &ctx)
+{
+    const int numImages = ctx.args.intOr("images", 1000);
+    const int numSeeks = ctx.args.intOr("seeks", 100);
+    const int threads
+        = ctx.global.threads > 0 ? ctx.global.threads : static_cast<int>(std::thread::hardware_concurrency());
+    if (numImages <= 0 || numSeeks <= 0)
+        throw UsageError("--images and --seeks must be positive");
+
+    auto result = runJob(ctx.global,
+        {"Media benchmark", Lane::Inference, [&](JobContext &job) -> std::any {
+             ScratchDir scratch;
+             const fs::path photos = scratch.path / "photos";
+             fs::create_directories(photos);
+             // The same few source frames, encoded once each; files differ by name only in the
+             // cache key, which is what a thumbnailer sees.
+             std::vector<std::vector<std::uint8_t>> jpegs;
+             for (std::uint32_t i = 0; i < 8; ++i)
+                 jpegs.push_back(io::encodeImage(syntheticPhoto(1920, 1080, i + 1), ".jpg", 90));
+             for (int i = 0; i < numImages; ++i) {
+                 job.throwIfCancelled();
+                 const auto &bytes = jpegs[static_cast<std::size_t>(i) % jpegs.size()];
+                 std::FILE *f = std::fopen((photos / ("photo_" + std::to_string(i) + ".jpg")).c_str(), "wb");
+                 if (!f)
+                     throw Error(photos.string() + ": cannot write benchmark images");
+                 std::fwrite(bytes.data(), 1, bytes.size(), f);
+                 std::fclose(f);
+                 job.report(i + 1, numImages, "writing JPEGs");
+             }
+
+             // Thumbnails: cold cache (decode + scale + JPEG encode + write), then warm (read).
+             io::ThumbnailCache cache(scratch.path / "thumbs", 256);
+             ThreadPool pool(threads);
+             auto runThumbs = [&](const char *stage) {
+                 std::atomic<int> done {0};
+                 const auto t0 = Clock::now();
+                 for (int i = 0; i < numImages; ++i)
+                     pool.post([&, i] {
+                         cache.get(photos / ("photo_" + std::to_string(i) + ".jpg"));
+                         done.fetch_add(1);
+                     });
+                 while (done.load() < numImages) {
+                     if (job.isCancelled())
+                         pool.clear();
+                     job.throwIfCancelled();
+                     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                     job.report(done.load(), numImages, stage);
+                 }
+                 pool.waitIdle();
+                 return numImages / secondsSince(t0);
+             };
+             const double coldPerS = runThumbs("thumbnails");
+             const double warmPerS = runThumbs("cached");
+
+             // Frame at time t in a 1080p H.264 clip: 20 s at 30 fps, a keyframe each second.
+             const fs::path clip = scratch.path / "clip_1080p.mp4";
+             const int fps = 30, seconds = 20;
+             {
+                 io::VideoEncoder enc;
+                 enc.open(clip, "h264", 1920, 1080, fps);
+                 const auto base = syntheticPhoto(1920, 1080, 99);
+                 for (int i = 0; i < fps * seconds; ++i) {
+                     job.throwIfCancelled();
+                     io::RgbImage frame = base;
+                     const int x0 = (i * 16) % (1920 - 200);
+                     for (int y = 400; y < 680; ++y)
+                         std::fill(
+                             frame.row(y) + x0 * 3, frame.row(y) + (x0 + 200) * 3, static_cast<std::uint8_t>(i % 255));
+                     enc.write(frame);
+                     job.report(i + 1, fps * seconds, "encoding clip");
+                 }
+                 enc.finish();
+             }
+             io::VideoDecoder dec(clip);
+             std::mt19937 rng(7);
+             std::uniform_real_distribution<double> when(0.0, seconds - 0.05);
+             std::vector<double> ms;
+             for (int i = 0; i < numSeeks; ++i) {
+                 job.throwIfCancelled();
+                 const double t = when(rng);
+                 const auto t0 = Clock::now();
+                 dec.frameAt(t);
+                 ms.push_back(secondsSince(t0) * 1000.0);
+                 job.report(i + 1, numSeeks, "seeking");
+             }
+             std::vector<double> msSmall;
+             for (int i = 0; i < numSeeks; ++i) {
+                 job.throwIfCancelled();
+                 const double t = when(rng);
+                 const auto t0 = Clock::now();
+                 dec.frameAt(t, 256);
+                 msSmall.push_back(secondsSince(t0) * 1000.0);
+             }
+             dec.frameAt(0.0);
+             io::VideoFrame frame;
+             int decoded = 0;
+             const auto t0 = Clock::now();
+             while (decoded < 150 && dec.next(frame))
+                 ++decoded;
+             const double sequentialFps = decoded / secondsSince(t0);
+
+             return nlohmann::json {{"images", numImages}, {"threads", threads}, {"thumbnails_per_s", coldPerS},
+                 {"cached_thumbnails_per_s", warmPerS}, {"frame_at_p50_ms", percentile(ms, 50)},
+                 {"frame_at_p99_ms", percentile(ms, 99)}, {"frame_at_256px_p50_ms", percentile(msSmall, 50)},
+                 {"frame_at_256px_p99_ms", percentile(msSmall, 99)}, {"sequential_decode_fps", sequentialFps},
+                 {"video", "1920x1080 H.264, 30 fps, keyframe every 1 s"}};
+         }});
+    const auto out = std::any_cast<nlohmann::json>(result);
+    if (ctx.global.json) {
+        printJson(out);
+        return kOk;
+    }
+    std::printf("%-34s %10s\n", "figure", "value");
+    std::printf("%-34s %10.1f\n", "thumbnails/s (1920x1080 JPEG, cold)", out["thumbnails_per_s"].get<double>());
+    std::printf("%-34s %10.1f\n", "thumbnails/s (cached)", out["cached_thumbnails_per_s"].get<double>());
+    std::printf("%-34s %10.1f\n", "frame-at-time p50 ms (1080p H.264)", out["frame_at_p50_ms"].get<double>());
+    std::printf("%-34s %10.1f\n", "frame-at-time p99 ms (1080p H.264)", out["frame_at_p99_ms"].get<double>());
+    std::printf("%-34s %10.1f\n", "frame-at-time p50 ms (to 256 px)", out["frame_at_256px_p50_ms"].get<double>());
+    std::printf("%-34s %10.1f\n", "sequential decode fps (1080p)", out["sequential_decode_fps"].get<double>());
+    std::printf("(%d images, %d threads)\n", numImages, threads);
+    return kOk;
+}
+#endif
+
+// ViT-B/32-shaped CLIP: images/s (optionally from decoded 640x480 photos), text/s, GFLOP/s.
+int runBenchClip(Context &ctx)
+{
+    if (!ctx.args.positional().empty())
+        throw UsageError("bench clip takes no positional arguments");
+    ClipBenchOptions o;
+    o.batch = ctx.args.intOr("batch", 32);
+    o.seconds = ctx.args.doubleOr("seconds", 10.0);
+    o.preprocess = ctx.args.flag("preprocess");
+    o.text = !ctx.args.flag("no-text");
+    o.compute = {ctx.global.device, ctx.global.dtype};
+    if (o.batch <= 0 || o.seconds <= 0)
+        throw UsageError("--batch and --seconds must be positive");
+    const auto r = std::any_cast<ClipBenchResult>(runJob(ctx.global, makeClipBenchJob(o)));
+    const double gemmShare = r.forwardSeconds > 0 ? r.gemmSeconds / r.forwardSeconds : 0.0;
+    if (ctx.global.json) {
+        nlohmann::json out {{"images_per_s", r.imagesPerS}, {"batch", r.batch}, {"dtype", r.dtype},
+            {"preprocess", r.preprocess}, {"device", r.device}, {"threads", r.threads},
+            {"gflop_per_image", r.gflopPerImage}, {"gflop_per_s", r.gflopPerS},
+            {"matmul_gflop_per_s", r.matmulGflopPerS},
+            {"fraction_of_matmul", r.matmulGflopPerS > 0 ? r.gflopPerS / r.matmulGflopPerS : 0.0},
+            {"forward_ms_per_batch", r.forwardSeconds * 1000}, {"gemm_ms_per_batch", r.gemmSeconds * 1000},
+            {"flop_convention", "multiply-adds (as in 'ViT-B/32 = 4.4 GFLOP')"}};
+        if (r.preprocess)
+            out["preprocess_ms_per_batch"] = r.preprocessSeconds * 1000;
+        if (o.text) {
+            out["text_per_s"] = r.textPerS;
+            out["text_prompt_per_s"] = r.textPromptPerS;
+        }
+        printJson(out);
+        return kOk;
+    }
+    std::printf("%-40s %10s\n", "figure", "value");
+    std::printf("%-40s %10.2f\n", r.preprocess ? "images/s (from 640x480 RGB)" : "images/s", r.imagesPerS);
+    if (o.text) {
+        std::printf("%-40s %10.1f\n", "text/s (batch 32, 77 tokens)", r.textPerS);
+        std::printf("%-40s %10.1f\n", "text/s (batch 32, 8-token prompt)", r.textPromptPerS);
+    }
+    std::printf("%-40s %10.1f\n", "GFLOP/s (4.41 GFLOP/image, mult-adds)", r.gflopPerS);
+    std::printf("%-40s %10.1f\n", "plain matrix product GFLOP/s", r.matmulGflopPerS);
+    std::printf("%-40s %10.1f\n", "forward ms/batch", r.forwardSeconds * 1000);
+    std::printf("%-40s %9.0f%%\n", "  of which matrix products", 100.0 * gemmShare);
+    if (r.preprocess)
+        std::printf("%-40s %10.1f\n", "preprocess ms/batch", r.preprocessSeconds * 1000);
+    std::printf("(ViT-B/32-shaped tower, random weights; batch %d, %s on %s, %d threads)\n", r.batch, r.dtype.c_str(),
+        r.device.c_str(), r.threads);
+    return kOk;
+}
+
+} // namespace
+
 std::vector<Command> benchCommands()
 {
-    return {};
+    std::vector<Command> out;
+    out.push_back({"bench clip",
+        "bench clip [--batch N] [--seconds S] [--preprocess] [--no-text]  CLIP images/s (ViT-B/32 shape), text/s",
+        {"batch", "seconds"}, {"preprocess", "no-text"}, runBenchClip});
+#ifdef MODALLENS_HAVE_MEDIA
+    out.push_back(
+        {"bench media", "bench media [--images N] [--seeks N]  thumbnails/s for 1920x1080 JPEGs, frame-at-time latency",
+            {"images", "seeks"}, {}, runBenchMedia});
+#endif
+    return out;
 }
 
 } // namespace ml::cli

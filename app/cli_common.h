@@ -77,5 +77,6 @@ struct Command {
 // Each cli_*.cpp registers its commands here.
 std::vector<Command> infoCommands();
 std::vector<Command> benchCommands();
+std::vector<Command> clipCommands();
 
 } // namespace ml::cli

@@ -29,6 +29,7 @@ struct ModelEntry {
     std::string name;       // folder name, or "org/name" for the Hugging Face cache
     std::int64_t parameters = 0;
     std::string source;     // "embedded" | "app" | "user" | "hf-cache"
+    std::string error;      // why the weights could not be read (listed anyway); "" when fine
 };
 std::string appModelDir(); // $XDG_DATA_HOME/ModalLens/models (created on demand)
 // The given folders (each may itself be a checkpoint or hold checkpoints one level down), the
@@ -106,7 +107,45 @@ Job makeEmbedImagesJob(std::string model, std::vector<std::string> images, Compu
 Job makeEmbedTextsJob(std::string model, std::vector<std::string> texts, ComputeOptions compute);   // EmbedResult
 Job makeTokenizeJob(std::string model, std::vector<std::string> texts);                             // TokenizeResult
 
+// `modallens-cli bench clip`: a ViT-B/32-shaped vision tower (12 layers, width 768, 224 px,
+// patch 32) and a 12-layer width-512 text tower with random weights, built in memory.
+struct ClipBenchOptions {
+    int batch = 32;
+    double seconds = 10.0;   // the timed image loop runs at least this long (and 2 batches)
+    bool preprocess = false; // start from decoded 640x480 RGB images: resize + crop + normalise timed too
+    bool text = true;        // also time the text tower (batch 32)
+    ComputeOptions compute;
+};
+
+struct ClipBenchResult {
+    double imagesPerS = 0.0;
+    int batch = 0;
+    std::string dtype, device;
+    bool preprocess = false;
+    int threads = 0;
+    double textPerS = 0.0;       // batch 32, full 77-token context
+    double textPromptPerS = 0.0; // batch 32, an 8-token prompt ("a photo of a cat.")
+    // In multiply-adds, the convention of the usual "ViT-B/32 = 4.4 GFLOP" figure.
+    double gflopPerImage = 0.0;
+    double gflopPerS = 0.0;
+    double matmulGflopPerS = 0.0;   // a plain [batch*50, 768] x [768, 3072] product, same convention
+    double gemmSeconds = 0.0;       // per batch: the tower's matrix products timed alone
+    double forwardSeconds = 0.0;    // per batch: the whole vision forward
+    double preprocessSeconds = 0.0; // per batch, when preprocess
+};
+Job makeClipBenchJob(ClipBenchOptions options); // value: ClipBenchResult
+
 // Drops every cached model (after the user changed a checkpoint on disk, say).
 void clearModelCache();
+
+// Counters since the process started: models loaded / found in the cache, label embeddings
+// computed / found in the cache (per label and template set).
+struct ClipCacheStats {
+    std::int64_t modelLoads = 0;
+    std::int64_t modelHits = 0;
+    std::int64_t textHits = 0;
+    std::int64_t textMisses = 0;
+};
+ClipCacheStats clipCacheStats();
 
 } // namespace ml

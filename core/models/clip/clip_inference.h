@@ -1,0 +1,70 @@
+// The fast path for embeddings: a loaded CLIP's weights laid out once for inference (q, k, v
+// fused into one GEMM, matrix weights in the compute dtype) and a forward that keeps nothing.
+#pragma once
+
+#include "models/clip/clip_config.h"
+#include "models/clip/clip_model.h"
+
+#include <torch/types.h>
+
+#include <vector>
+
+namespace ml::clip {
+
+// Mixed precision as autocast does it, without casting weights on every call: GEMM operands
+// (and their outputs) in the compute dtype, the residual stream, LayerNorms, softmax, biases
+// added to the residual and the embeddings in float32. In float32 on the CPU the tensors share
+// the model's storage, except q/k/v, which are concatenated: drop the model once this is built
+// and nothing is held twice.
+class ClipInference {
+public:
+    // model: as loadClip() returns it, in float32, on the CPU.
+    ClipInference(ClipModelImpl &model, torch::ScalarType computeDtype, torch::Device device);
+
+    // pixelValues: [B, 3, H, W] float32 (any device) -> [B, P] float32, L2-normalised.
+    torch::Tensor imageEmbeddings(const torch::Tensor &pixelValues) const;
+    // inputIds: [B, T] right-padded (EOS before any padding) -> [B, P] float32, L2-normalised.
+    // Only positions up to each row's EOS matter (causal attention), so callers may drop
+    // trailing columns that are padding in every row.
+    torch::Tensor textEmbeddings(const torch::Tensor &inputIds) const;
+
+    const ClipConfig &config() const { return m_cfg; }
+    double logitScale() const { return m_logitScale; } // exp(logit_scale)
+    torch::ScalarType dtype() const { return m_dtype; }
+    torch::Device device() const { return m_device; }
+
+private:
+    struct Layer {
+        torch::Tensor ln1Weight, ln1Bias, ln2Weight, ln2Bias; // [C] float32
+        torch::Tensor qkvWeight, qkvBias;                     // [3C, C], [3C] compute dtype
+        torch::Tensor outWeight, outBias;                     // [C, C] compute, [C] float32
+        torch::Tensor fc1Weight, fc1Bias;                     // [I, C], [I] compute dtype
+        torch::Tensor fc2Weight, fc2Bias;                     // [C, I] compute, [C] float32
+    };
+    struct Tower {
+        std::vector<Layer> layers;
+        std::int64_t heads = 1;
+        double eps = 1e-5;
+        Activation act = Activation::QuickGelu;
+    };
+    // x: [B * T, C] float32, updated in place. mask: additive [1, T, T] in the compute dtype, or undefined.
+    void runEncoder(
+        const Tower &tower, torch::Tensor &x, std::int64_t B, std::int64_t T, const torch::Tensor &mask) const;
+    torch::Tensor gemmInput(const torch::Tensor &x) const; // to the compute dtype
+
+    ClipConfig m_cfg;
+    torch::ScalarType m_dtype;
+    torch::Device m_device;
+    double m_logitScale = 1.0;
+
+    Tower m_vision, m_text;
+    torch::Tensor m_patchWeight;                       // [C, 3 * p * p] compute dtype
+    torch::Tensor m_classEmbedding, m_visionPositions; // [C], [1 + P, C] float32
+    torch::Tensor m_preLnWeight, m_preLnBias, m_postLnWeight, m_postLnBias;
+    torch::Tensor m_visualProjection;                // [P, C] compute dtype
+    torch::Tensor m_tokenEmbedding, m_textPositions; // [V, C], [T, C] float32
+    torch::Tensor m_finalLnWeight, m_finalLnBias;
+    torch::Tensor m_textProjection; // [P, C] compute dtype
+};
+
+} // namespace ml::clip

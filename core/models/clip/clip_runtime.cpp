@@ -1,0 +1,401 @@
+// Loading a CLIP for the service (all problems in one message, nothing half-loaded), the model
+// and label-embedding caches, and batched image decoding + preprocessing on a small pool.
+#include "models/clip/clip_runtime.h"
+
+#include "common/error.h"
+#include "engine/thread_pool.h"
+#include "io/checkpoint.h"
+#include "models/clip/clip_loader.h"
+#ifdef MODALLENS_HAVE_MEDIA
+#include "io/media.h"
+#endif
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+#include <nlohmann/json.hpp>
+
+#include <future>
+#include <latch>
+#include <list>
+#include <map>
+#include <sstream>
+
+namespace ml::clip {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<std::int64_t> g_modelLoads {0}, g_modelHits {0}, g_textHits {0}, g_textMisses {0};
+
+// Adds an error message to a problem list, without the "<folder>: " it starts with and with a
+// nested "cannot load CLIP:" list flattened, so one load error lists everything at one level.
+void addProblem(std::vector<std::string> &problems, const std::string &message, const fs::path &folder)
+{
+    std::vector<std::string> lines;
+    std::istringstream in(message);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    if (lines.empty())
+        return;
+    if (const std::string prefix = folder.string() + ": "; lines.front().rfind(prefix, 0) == 0)
+        lines.front().erase(0, prefix.size());
+    if (lines.front() == "cannot load CLIP:") {
+        for (std::size_t i = 1; i < lines.size(); ++i)
+            problems.push_back(lines[i].rfind("  ", 0) == 0 ? lines[i].substr(2) : lines[i]);
+        return;
+    }
+    std::string problem = lines.front();
+    for (std::size_t i = 1; i < lines.size(); ++i)
+        problem += "\n  " + lines[i];
+    problems.push_back(problem);
+}
+
+std::vector<std::string> missingTokenizerFiles(const fs::path &folder)
+{
+    std::vector<std::string> missing;
+    for (const char *name : {"vocab.json", "merges.txt"})
+        if (!fs::is_regular_file(folder / name))
+            missing.push_back(name);
+    return missing;
+}
+
+std::string tokenizerProblem(const std::vector<std::string> &missing)
+{
+    std::string list;
+    for (const auto &m : missing)
+        list += (list.empty() ? "" : ", ") + m;
+    return "missing tokenizer file" + std::string(missing.size() > 1 ? "s " : " ") + list
+        + " (a CLIP folder needs vocab.json and merges.txt beside config.json)";
+}
+
+// The context length from config.json (text_config.max_position_embeddings) or OpenCLIP's config.
+std::int64_t contextLength(const fs::path &folder)
+{
+    if (fs::is_regular_file(folder / "config.json"))
+        return ClipConfig::fromJson(io::readJsonFile(folder / "config.json")).text_config.max_position_embeddings;
+    if (fs::is_regular_file(folder / "open_clip_config.json"))
+        return ClipConfig::fromOpenClipJson(io::readJsonFile(folder / "open_clip_config.json"))
+            .text_config.max_position_embeddings;
+    throw Error(folder.string() + ": not a CLIP folder (no config.json or open_clip_config.json)");
+}
+
+kernels::PreprocessParams preprocessParams(const ClipImageProcessorConfig &c)
+{
+    kernels::PreprocessParams p;
+    p.shortestEdge = c.shortest_edge;
+    p.cropHeight = c.crop_height;
+    p.cropWidth = c.crop_width;
+    p.crop = c.roundCrop ? kernels::CropRounding::Round : kernels::CropRounding::Floor;
+    p.doResize = c.do_resize;
+    p.doCrop = c.do_center_crop;
+    p.rescale = c.do_rescale ? c.rescale_factor : 1.0;
+    for (int i = 0; i < 3; ++i) {
+        p.mean[i] = c.do_normalize && c.image_mean.size() == 3 ? c.image_mean[static_cast<std::size_t>(i)] : 0.0f;
+        p.std[i] = c.do_normalize && c.image_std.size() == 3 ? c.image_std[static_cast<std::size_t>(i)] : 1.0f;
+    }
+    return p;
+}
+
+std::string cacheKey(const std::vector<std::string> &templates, const std::string &label)
+{
+    std::string key;
+    for (const auto &t : templates)
+        key += t + '\x1f';
+    return key + '\x1e' + label;
+}
+
+std::string fillTemplate(const std::string &tmpl, const std::string &label)
+{
+    std::string out;
+    std::size_t pos = 0;
+    for (std::size_t at; (at = tmpl.find("{}", pos)) != std::string::npos; pos = at + 2)
+        out += tmpl.substr(pos, at - pos) + label;
+    return out + tmpl.substr(pos);
+}
+
+} // namespace
+
+torch::ScalarType dtypeFromName(const std::string &name)
+{
+    if (name == "fp32")
+        return torch::kFloat;
+    if (name == "bf16")
+        return torch::kBFloat16;
+    if (name == "fp16")
+        return torch::kHalf;
+    throw Error("unknown dtype '" + name + "' (expected fp32, bf16 or fp16)");
+}
+
+text::ClipTokenizer loadClipTokenizer(const fs::path &folder)
+{
+    if (!fs::is_directory(folder))
+        throw Error(folder.string() + ": no such folder");
+    const auto missing = missingTokenizerFiles(folder);
+    if (!missing.empty())
+        throw Error(folder.string() + ": " + tokenizerProblem(missing));
+    return text::ClipTokenizer::fromFolder(folder, static_cast<std::size_t>(contextLength(folder)));
+}
+
+std::shared_ptr<ClipRuntime> ClipRuntime::load(const fs::path &folder, torch::ScalarType dtype, torch::Device device)
+{
+    if (!fs::is_directory(folder))
+        throw Error(folder.string() + ": no such folder (a CLIP model is a folder in Hugging Face layout)");
+    std::vector<std::string> problems;
+    std::shared_ptr<ClipRuntime> rt(new ClipRuntime);
+    rt->m_folder = folder;
+    rt->m_name = fs::path(folder).lexically_normal().filename().string();
+    if (rt->m_name.empty())
+        rt->m_name = fs::path(folder).lexically_normal().parent_path().filename().string();
+
+    if (!fs::is_regular_file(folder / "config.json") && !fs::is_regular_file(folder / "open_clip_config.json"))
+        problems.push_back(
+            "not a checkpoint folder: no config.json (Hugging Face) or open_clip_config.json (OpenCLIP)");
+    const auto missing = missingTokenizerFiles(folder);
+    if (!missing.empty())
+        problems.push_back(tokenizerProblem(missing));
+
+    LoadedClip loaded;
+    try {
+        loaded = loadClip(folder, torch::kFloat); // the fast path converts what it multiplies
+    } catch (const Error &e) {
+        addProblem(problems, e.what(), folder);
+    }
+
+    if (missing.empty() && loaded.model) {
+        try {
+            rt->m_tokenizer = std::make_unique<text::ClipTokenizer>(text::ClipTokenizer::fromFolder(
+                folder, static_cast<std::size_t>(loaded.model->config().text_config.max_position_embeddings)));
+            const auto vocab = loaded.model->config().text_config.vocab_size;
+            const auto &tok = *rt->m_tokenizer;
+            const auto largest
+                = std::max({static_cast<std::int64_t>(tok.vocabSize()) - 1, tok.bosId(), tok.eosId(), tok.padId()});
+            if (largest >= vocab)
+                problems.push_back("the tokenizer gives ids up to " + std::to_string(largest)
+                    + " but text_config.vocab_size is " + std::to_string(vocab) + " (tokenizer and weights differ)");
+        } catch (const Error &e) {
+            addProblem(problems, e.what(), folder);
+        }
+    }
+    if (loaded.model) {
+        const auto &vc = loaded.model->config().vision_config;
+        const auto &pc = loaded.processor;
+        if (pc.do_center_crop && (pc.crop_height != vc.image_size || pc.crop_width != vc.image_size))
+            problems.push_back("preprocessor_config.json: crop_size " + std::to_string(pc.crop_height) + "x"
+                + std::to_string(pc.crop_width) + " does not match vision_config.image_size "
+                + std::to_string(vc.image_size));
+    }
+    if (!problems.empty()) {
+        std::string msg = folder.string() + ": cannot load CLIP:";
+        for (const auto &p : problems)
+            msg += "\n  " + p;
+        throw Error(msg);
+    }
+
+    rt->m_warnings = loaded.warnings;
+    rt->m_preprocess = preprocessParams(loaded.processor);
+    rt->m_inference = std::make_unique<ClipInference>(*loaded.model, dtype, device);
+    return rt; // `loaded` goes now: the fast path holds what it needs
+}
+
+torch::Tensor ClipRuntime::embedTexts(
+    const std::vector<std::string> &texts, int batch, const std::function<bool()> &cancelled) const
+{
+    c10::InferenceMode guard;
+    const auto P = m_inference->config().projection_dim;
+    std::vector<torch::Tensor> parts;
+    for (std::size_t start = 0; start < texts.size(); start += static_cast<std::size_t>(batch)) {
+        if (cancelled && cancelled())
+            throw Cancelled();
+        const std::vector<std::string> chunk(texts.begin() + static_cast<std::ptrdiff_t>(start),
+            texts.begin()
+                + static_cast<std::ptrdiff_t>(std::min(texts.size(), start + static_cast<std::size_t>(batch))));
+        const auto enc = m_tokenizer->encodeBatch(chunk, text::Padding::Longest);
+        const auto T = static_cast<std::int64_t>(enc.inputIds.front().size());
+        auto ids = torch::empty({static_cast<std::int64_t>(chunk.size()), T}, torch::kLong);
+        for (std::size_t i = 0; i < chunk.size(); ++i)
+            std::copy(enc.inputIds[i].begin(), enc.inputIds[i].end(),
+                ids[static_cast<std::int64_t>(i)].data_ptr<std::int64_t>());
+        parts.push_back(m_inference->textEmbeddings(ids));
+    }
+    if (parts.empty())
+        return torch::empty({0, P}, torch::TensorOptions().device(m_inference->device()));
+    return parts.size() == 1 ? parts.front() : at::cat(parts);
+}
+
+torch::Tensor ClipRuntime::embedPixels(const torch::Tensor &pixelValues) const
+{
+    return m_inference->imageEmbeddings(pixelValues);
+}
+
+torch::Tensor ClipRuntime::labelEmbeddings(const std::vector<std::string> &labels,
+    const std::vector<std::string> &templates, const std::function<bool()> &cancelled)
+{
+    c10::InferenceMode guard;
+    if (templates.empty())
+        throw Error("no prompt template given (e.g. \"a photo of a {}.\")");
+    for (const auto &t : templates)
+        if (t.find("{}") == std::string::npos)
+            throw Error("prompt template \"" + t + "\" has no {} where the label goes");
+
+    std::vector<torch::Tensor> rows(labels.size());
+    std::vector<std::size_t> todo;
+    {
+        std::lock_guard lock(m_textMutex);
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+            const auto it = m_textCache.find(cacheKey(templates, labels[i]));
+            if (it != m_textCache.end()) {
+                rows[i] = it->second;
+                g_textHits.fetch_add(1);
+            } else {
+                todo.push_back(i);
+                g_textMisses.fetch_add(1);
+            }
+        }
+    }
+    if (!todo.empty()) {
+        std::vector<std::string> texts;
+        for (const auto i : todo)
+            for (const auto &t : templates)
+                texts.push_back(fillTemplate(t, labels[i]));
+        const auto T = static_cast<std::int64_t>(templates.size());
+        auto e = embedTexts(texts, 64, cancelled).view({static_cast<std::int64_t>(todo.size()), T, -1}); // [L, T, P]
+        auto mean = e.mean(1);
+        mean = mean / mean.norm(2, -1, true);
+        std::lock_guard lock(m_textMutex);
+        for (std::size_t j = 0; j < todo.size(); ++j) {
+            rows[todo[j]] = mean[static_cast<std::int64_t>(j)].clone();
+            m_textCache[cacheKey(templates, labels[todo[j]])] = rows[todo[j]];
+        }
+    }
+    if (rows.empty())
+        return torch::empty({0, m_inference->config().projection_dim});
+    return at::stack(rows);
+}
+
+// --- the model cache ----------------------------------------------------------------------
+
+namespace {
+
+struct ModelCache {
+    static constexpr std::size_t kCapacity = 2;
+    std::mutex mutex;
+    std::list<std::pair<std::string, std::shared_ptr<ClipRuntime>>> entries; // most recent first
+    std::map<std::string, std::shared_future<std::shared_ptr<ClipRuntime>>> loading;
+};
+
+ModelCache &modelCache()
+{
+    static ModelCache cache;
+    return cache;
+}
+
+} // namespace
+
+std::shared_ptr<ClipRuntime> acquireClipRuntime(
+    const fs::path &folder, const std::string &dtype, const std::string &device)
+{
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(folder, ec);
+    if (ec)
+        canonical = folder;
+    const std::string key = canonical.string() + "|" + dtype + "|" + device;
+    auto &cache = modelCache();
+
+    std::promise<std::shared_ptr<ClipRuntime>> promise;
+    {
+        std::unique_lock lock(cache.mutex);
+        for (auto it = cache.entries.begin(); it != cache.entries.end(); ++it)
+            if (it->first == key) {
+                cache.entries.splice(cache.entries.begin(), cache.entries, it);
+                g_modelHits.fetch_add(1);
+                return it->second;
+            }
+        if (const auto it = cache.loading.find(key); it != cache.loading.end()) {
+            auto pending = it->second;
+            lock.unlock();
+            g_modelHits.fetch_add(1);
+            return pending.get(); // rethrows the loader's error
+        }
+        cache.loading.emplace(key, promise.get_future().share());
+    }
+
+    std::shared_ptr<ClipRuntime> rt;
+    try {
+        rt = ClipRuntime::load(folder, dtypeFromName(dtype), torch::Device(device));
+        g_modelLoads.fetch_add(1);
+        promise.set_value(rt);
+    } catch (...) {
+        promise.set_exception(std::current_exception());
+        std::lock_guard lock(cache.mutex);
+        cache.loading.erase(key);
+        throw;
+    }
+    std::lock_guard lock(cache.mutex);
+    cache.loading.erase(key);
+    cache.entries.emplace_front(key, rt);
+    while (cache.entries.size() > ModelCache::kCapacity)
+        cache.entries.pop_back();
+    return rt;
+}
+
+void clearClipRuntimeCache()
+{
+    auto &cache = modelCache();
+    std::lock_guard lock(cache.mutex);
+    cache.entries.clear();
+}
+
+ClipCacheCounters clipCacheCounters()
+{
+    return {g_modelLoads.load(), g_modelHits.load(), g_textHits.load(), g_textMisses.load()};
+}
+
+// --- images -------------------------------------------------------------------------------
+
+PixelBatch preprocessFiles(const std::vector<std::string> &files, const kernels::PreprocessParams &params,
+    std::int64_t imageSize, ThreadPool &pool, const std::function<bool()> &cancelled)
+{
+    const auto n = static_cast<std::int64_t>(files.size());
+    PixelBatch out {torch::zeros({n, 3, imageSize, imageSize}), std::vector<std::string>(files.size())};
+    float *base = out.pixels.data_ptr<float>();
+    const std::size_t plane = static_cast<std::size_t>(3 * imageSize * imageSize);
+    std::latch done(n);
+    for (std::size_t i = 0; i < files.size(); ++i)
+        pool.post([&, i] {
+            try {
+                if (cancelled && cancelled())
+                    throw Cancelled();
+#ifdef MODALLENS_HAVE_MEDIA
+                const io::RgbImage img = io::loadImage(files[i]);
+                const auto g = kernels::preprocessGeometry(img.height, img.width, params);
+                if (g.outHeight != imageSize || g.outWidth != imageSize)
+                    throw Error(files[i] + ": preprocessing gives " + std::to_string(g.outHeight) + "x"
+                        + std::to_string(g.outWidth) + " pixels but the model takes " + std::to_string(imageSize) + "x"
+                        + std::to_string(imageSize));
+                kernels::preprocessCpu(img.pixels.data(), img.height, img.width, params, base + i * plane);
+#else
+                (void)base;
+                (void)plane;
+                throw Error(files[i] + ": this build cannot decode images (configured with MODALLENS_MEDIA=OFF)");
+#endif
+            } catch (const Cancelled &) {
+                out.errors[i] = "cancelled";
+            } catch (const std::exception &e) {
+                // Name the file as the caller gave it, once.
+                std::string what = e.what();
+                const std::string base = fs::path(files[i]).filename().string() + ": ";
+                if (what.rfind(files[i], 0) != 0)
+                    out.errors[i] = files[i] + ": " + (what.rfind(base, 0) == 0 ? what.substr(base.size()) : what);
+                else
+                    out.errors[i] = what;
+            }
+            done.count_down();
+        });
+    done.wait();
+    if (cancelled && cancelled())
+        throw Cancelled();
+    return out;
+}
+
+} // namespace ml::clip
