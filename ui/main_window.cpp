@@ -2,8 +2,10 @@
 // gallery, the preview and the engine behind EngineBridge.
 #include "main_window.h"
 
+#include "classify_panel.h"
 #include "engine_bridge.h"
 #include "format.h"
+#include "gallery_filter_model.h"
 #include "gallery_model.h"
 #include "gallery_view.h"
 #include "gallery_widget.h"
@@ -52,6 +54,7 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     , m_bridge(new EngineBridge(this))
     , m_gallery(new GalleryWidget(m_bridge, this, thumbnailCacheDir))
     , m_preview(new PreviewPane(this))
+    , m_classify(new ClassifyPanel(m_bridge, this))
 {
     setObjectName(QStringLiteral("MainWindow"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/modallens.svg")));
@@ -64,12 +67,15 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     m_preview->setObjectName(QStringLiteral("preview"));
     m_preview->setMinimumWidth(280);
     addPanel(m_preview);
+    m_classify->setGallery(m_gallery);
+    addPanel(m_classify);
 
     createActions();
     createMenus();
     createStatusBar();
 
     connect(m_gallery, &GalleryWidget::currentChanged, m_preview, &PreviewPane::showFile);
+    connect(m_classify, &ClassifyPanel::fileActivated, this, &MainWindow::showFile);
     connect(m_gallery->view(), &GalleryView::activatedPath, this, [this] {
         if (auto *dock = m_panelDocks.value(0)) {
             dock->show();
@@ -280,6 +286,23 @@ void MainWindow::cancelCurrent()
         m_bridge->cancel(m_jobOrder.last());
     else
         m_gallery->model()->loader()->cancelPending();
+}
+
+void MainWindow::showFile(const QString &path)
+{
+    const int row = m_gallery->model()->rowOf(path);
+    const QModelIndex index
+        = row >= 0 ? m_gallery->proxy()->mapFromSource(m_gallery->model()->index(row)) : QModelIndex();
+    if (index.isValid()) {
+        m_gallery->view()->setCurrentIndex(index); // the preview follows
+        m_gallery->view()->scrollTo(index);
+    } else {
+        m_preview->showFile(path); // filtered out, or not in the gallery (a classified folder)
+    }
+    if (auto *dock = m_panelDocks.value(0)) {
+        dock->show();
+        dock->raise();
+    }
 }
 
 void MainWindow::openPaths(const QStringList &paths)

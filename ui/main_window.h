@@ -6,6 +6,7 @@
 #include <QList>
 #include <QMainWindow>
 
+class ClassifyPanel;
 class EngineBridge;
 class GalleryWidget;
 class PreviewPane;
@@ -34,6 +35,7 @@ public:
     EngineBridge *bridge() const { return m_bridge; }
     GalleryWidget *gallery() const { return m_gallery; }
     PreviewPane *preview() const { return m_preview; }
+    ClassifyPanel *classifyPanel() const { return m_classify; }
     QLabel *jobLabel() const { return m_jobLabel; }
     QProgressBar *progressBar() const { return m_progress; }
     QPushButton *cancelButton() const { return m_cancel; }
@@ -64,11 +66,13 @@ private:
     void showSettings();
     void showAbout();
     void restoreLayout();
+    void showFile(const QString &path); // selects it in the gallery (or just previews it)
     static QStringList localPaths(const QMimeData *mime);
 
     EngineBridge *m_bridge;
     GalleryWidget *m_gallery;
     PreviewPane *m_preview;
+    ClassifyPanel *m_classify;
     QList<QDockWidget *> m_panelDocks;
 
     QMenu *m_fileMenu = nullptr;

@@ -1,0 +1,62 @@
+// ModelPicker: a combo of the checkpoints discoverModels() finds (the app's model folder, the
+// user's folders, the Hugging Face cache, the embedded defaults), with Add folder and Refresh.
+#pragma once
+
+#include "engine/clip_service.h"
+
+#include <QWidget>
+
+#include <vector>
+
+class EngineBridge;
+class QComboBox;
+class QStandardItemModel;
+class QToolButton;
+
+class ModelPicker : public QWidget {
+    Q_OBJECT
+public:
+    // family: only entries of this family ("clip") can be chosen; others are listed greyed.
+    // settingsKey: where the chosen checkpoint's path is remembered.
+    ModelPicker(EngineBridge *bridge, const QString &family, const QString &settingsKey, QWidget *parent = nullptr);
+
+    // Searches (again), in an I/O job; refreshed() follows. The first search also starts
+    // when the picker is first shown.
+    void refresh();
+    // Remembers a folder (in QSettings, shared by every picker) and searches again.
+    void addFolder(const QString &path);
+    static QStringList userFolders();
+
+    QString currentPath() const; // empty when nothing usable is chosen
+    std::optional<ml::ModelEntry> currentEntry() const;
+    bool selectPath(const QString &path); // false when it is not listed or not selectable
+    const std::vector<ml::ModelEntry> &entries() const { return m_entries; }
+    bool isRefreshing() const { return m_job != 0; }
+    QComboBox *combo() const { return m_combo; }
+
+Q_SIGNALS:
+    void currentChanged(const QString &path);
+    void refreshed(int usable); // how many entries of the family were found
+    void failed(const QString &message);
+
+protected:
+    void changeEvent(QEvent *event) override;
+    void showEvent(QShowEvent *event) override; // the first search waits until the picker is seen
+
+private:
+    void populate(std::vector<ml::ModelEntry> entries);
+    void addFolderDialog();
+    void retranslate();
+    QString sourceName(const std::string &source) const;
+
+    EngineBridge *m_bridge;
+    QString m_family;
+    QString m_settingsKey;
+    QComboBox *m_combo;
+    QStandardItemModel *m_items;
+    QToolButton *m_add;
+    QToolButton *m_refresh;
+    std::vector<ml::ModelEntry> m_entries; // in combo order
+    quint64 m_job = 0;
+    bool m_searched = false;
+};
