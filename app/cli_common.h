@@ -78,5 +78,6 @@ struct Command {
 std::vector<Command> infoCommands();
 std::vector<Command> benchCommands();
 std::vector<Command> clipCommands();
+std::vector<Command> trainCommands();
 
 } // namespace ml::cli

@@ -14,7 +14,7 @@ using namespace ml::cli;
 std::vector<Command> allCommands()
 {
     std::vector<Command> all;
-    for (auto part : {infoCommands(), clipCommands(), benchCommands()})
+    for (auto part : {infoCommands(), clipCommands(), trainCommands(), benchCommands()})
         all.insert(all.end(), part.begin(), part.end());
     return all;
 }

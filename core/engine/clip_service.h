@@ -25,11 +25,11 @@ bool cpuHasNativeBf16();
 // A checkpoint folder found on disk.
 struct ModelEntry {
     std::string path;
-    std::string family;     // "clip", "unet2d", "blip-2", ...
-    std::string name;       // folder name, or "org/name" for the Hugging Face cache
+    std::string family; // "clip", "unet2d", "blip-2", ...
+    std::string name;   // folder name, or "org/name" for the Hugging Face cache
     std::int64_t parameters = 0;
-    std::string source;     // "embedded" | "app" | "user" | "hf-cache"
-    std::string error;      // why the weights could not be read (listed anyway); "" when fine
+    std::string source; // "embedded" | "app" | "user" | "hf-cache"
+    std::string error;  // why the weights could not be read (listed anyway); "" when fine
 };
 std::string appModelDir(); // $XDG_DATA_HOME/ModalLens/models (created on demand)
 // The given folders (each may itself be a checkpoint or hold checkpoints one level down), the
@@ -41,7 +41,7 @@ std::vector<ModelEntry> discoverModels(const std::vector<std::string> &extraDirs
 std::string resolveModelPath(const std::string &modelArg);
 
 struct TokenizeResult {
-    std::vector<std::vector<std::int64_t>> inputIds;      // padded to the context length
+    std::vector<std::vector<std::int64_t>> inputIds; // padded to the context length
     std::vector<std::vector<std::int64_t>> attentionMask;
 };
 
@@ -59,10 +59,10 @@ struct ImageScores {
 };
 
 struct ClassifyRequest {
-    std::string model;                                     // folder or embedded name
+    std::string model; // folder or embedded name
     std::vector<std::string> labels;
-    std::vector<std::string> templates{"a photo of a {}."}; // "{}" is the label; ensembled
-    std::vector<std::string> images;                        // files
+    std::vector<std::string> templates {"a photo of a {}."}; // "{}" is the label; ensembled
+    std::vector<std::string> images;                         // files
     ComputeOptions compute;
     int batchSize = 32;
 };
@@ -79,7 +79,7 @@ struct ClassifyResult {
 struct EvaluateRequest {
     std::string model;
     std::string folder;
-    std::vector<std::string> templates{"a photo of a {}."};
+    std::vector<std::string> templates {"a photo of a {}."};
     ComputeOptions compute;
     int batchSize = 32;
 };

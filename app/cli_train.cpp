@@ -1,0 +1,116 @@
+// `modallens-cli train clip`: contrastive CLIP training on Shapes World + Fashion-MNIST into a
+// run folder (HF checkpoint, metrics.jsonl, TensorBoard events), with resume.
+#include "cli_common.h"
+
+#include "engine/train_service.h"
+
+#include <cstdio>
+#include <iostream>
+
+namespace ml::cli {
+
+namespace {
+
+nlohmann::json accuracyJson(const ZeroShotAccuracy &a)
+{
+    nlohmann::json j = nlohmann::json::object();
+    if (a.shapes >= 0)
+        j["shapes"] = a.shapes;
+    if (a.shapesHeldOut >= 0)
+        j["shapes_held_out"] = a.shapesHeldOut;
+    if (a.fashion >= 0)
+        j["fashion_mnist"] = a.fashion;
+    return j;
+}
+
+std::string percent(double v)
+{
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * v);
+    return v < 0 ? std::string("-") : std::string(buf);
+}
+
+std::int64_t positiveOr(const Context &ctx, const std::string &name, std::int64_t fallback, bool zeroAllowed = false)
+{
+    const int v = ctx.args.intOr(name, static_cast<int>(fallback));
+    if (ctx.args.value(name) && (v < 0 || (v == 0 && !zeroAllowed)))
+        throw UsageError("--" + name + " must be " + (zeroAllowed ? "0 or more" : "positive"));
+    return v;
+}
+
+int runTrainClip(Context &ctx)
+{
+    if (!ctx.args.positional().empty())
+        throw UsageError("train clip takes no positional arguments");
+    ClipTrainRequest req;
+    const auto out = ctx.args.value("out");
+    if (!out || out->empty())
+        throw UsageError("--out DIR (the run folder) is required");
+    req.outDir = *out;
+    req.resume = ctx.args.flag("resume");
+    req.preset = ctx.args.valueOr("preset", "");
+    if (!req.preset.empty() && req.preset != "mini" && req.preset != "tiny")
+        throw UsageError("--preset must be mini or tiny");
+    req.steps = positiveOr(ctx, "steps", -1);
+    req.batch = positiveOr(ctx, "batch", -1);
+    req.seed = positiveOr(ctx, "seed", -1, true);
+    req.width = positiveOr(ctx, "width", -1);
+    req.layers = positiveOr(ctx, "layers", -1);
+    req.evalEvery = positiveOr(ctx, "eval-every", -1, true);
+    req.logEvery = positiveOr(ctx, "log-every", -1);
+    req.checkpointEvery = positiveOr(ctx, "checkpoint-every", -1, true);
+    if (const auto lr = ctx.args.value("lr")) {
+        req.lr = ctx.args.doubleOr("lr", -1.0);
+        if (req.lr <= 0)
+            throw UsageError("--lr must be positive");
+    }
+    req.fashionMnistDir = ctx.args.valueOr("fashion-mnist", "");
+    req.dtype = ctx.global.dtype;
+    if (req.dtype == "fp16")
+        throw UsageError("--dtype fp16 is for GPUs; training on the CPU takes auto, fp32 or bf16");
+    if (!ctx.global.quiet)
+        req.onMetric = [](const TrainMetric &m) {
+            std::fprintf(stderr, "step %lld/%lld  loss %.4f  lr %.2e  T %.4f  %.0f img/s",
+                static_cast<long long>(m.step), static_cast<long long>(m.totalSteps), m.loss, m.lr, m.temperature,
+                m.imagesPerS);
+            if (m.evaluated)
+                std::fprintf(stderr, "  shapes %s (held-out %s)  fashion %s", percent(m.evaluation.shapes).c_str(),
+                    percent(m.evaluation.shapesHeldOut).c_str(), percent(m.evaluation.fashion).c_str());
+            std::fprintf(stderr, "\n");
+        };
+
+    const auto r = std::any_cast<ClipTrainResult>(runJob(ctx.global, makeClipTrainJob(req)));
+    for (const auto &w : r.warnings)
+        warn(ctx.global, w);
+    if (ctx.global.json) {
+        printJson({{"out", r.outDir}, {"preset", r.preset}, {"start_step", r.startStep}, {"steps", r.steps},
+            {"total_steps", r.totalSteps}, {"stopped", r.stopped}, {"final_loss", r.finalLoss}, {"seconds", r.seconds},
+            {"steps_per_s", r.stepsPerS}, {"images_per_s", r.imagesPerS}, {"dtype", r.dtype},
+            {"parameters", r.parameters}, {"evaluation", accuracyJson(r.evaluation)}, {"warnings", r.warnings}});
+        return kOk;
+    }
+    std::printf("trained %s: steps %lld..%lld of %lld in %.1f s (%.2f steps/s, %.0f images/s, %s)\n", r.preset.c_str(),
+        static_cast<long long>(r.startStep), static_cast<long long>(r.steps), static_cast<long long>(r.totalSteps),
+        r.seconds, r.stepsPerS, r.imagesPerS, r.dtype.c_str());
+    std::printf("final loss %.4f; zero-shot: shapes %s, held-out pairs %s, fashion-mnist %s\n", r.finalLoss,
+        percent(r.evaluation.shapes).c_str(), percent(r.evaluation.shapesHeldOut).c_str(),
+        percent(r.evaluation.fashion).c_str());
+    std::printf("checkpoint: %s (metrics.jsonl and TensorBoard events beside it)\n", r.outDir.c_str());
+    return kOk;
+}
+
+} // namespace
+
+std::vector<Command> trainCommands()
+{
+    return {
+        {"train clip",
+            "train clip --preset mini|tiny --out DIR [--steps N] [--batch N] [--lr X] [--seed S] [--resume] "
+            "[--fashion-mnist DIR] [--eval-every N]  contrastive CLIP training",
+            {"preset", "out", "steps", "batch", "lr", "seed", "fashion-mnist", "eval-every", "log-every",
+                "checkpoint-every", "width", "layers"},
+            {"resume"}, runTrainClip},
+    };
+}
+
+} // namespace ml::cli

@@ -1,0 +1,51 @@
+// metrics.jsonl (append-only, truncated to the resumed step) and TensorBoard scalars side by side.
+#include "train/train_log.h"
+
+#include "common/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <fstream>
+
+namespace ml::train {
+
+namespace fs = std::filesystem;
+
+TrainLog::TrainLog(const fs::path &runDir, std::optional<std::int64_t> resumeStep)
+    : m_metricsPath(runDir / "metrics.jsonl")
+{
+    fs::create_directories(runDir);
+    std::string kept;
+    if (resumeStep && fs::exists(m_metricsPath)) {
+        std::ifstream in(m_metricsPath);
+        for (std::string line; std::getline(in, line);) {
+            const auto j = nlohmann::json::parse(line, nullptr, false);
+            if (j.is_object() && j.contains("step") && j["step"].is_number_integer()
+                && j["step"].get<std::int64_t>() <= *resumeStep)
+                kept += line + "\n";
+        }
+    }
+    std::ofstream out(m_metricsPath, std::ios::binary | std::ios::trunc);
+    if (!out || !(out << kept) || !out.flush())
+        throw Error(m_metricsPath.string() + ": cannot write");
+    m_events = std::make_unique<TensorBoardWriter>(runDir);
+}
+
+void TrainLog::write(std::int64_t step, const std::vector<LogValue> &values)
+{
+    nlohmann::ordered_json j;
+    j["step"] = step;
+    j["wall_time"] = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::vector<Scalar> scalars;
+    for (const LogValue &v : values) {
+        j[v.key] = v.value;
+        scalars.push_back({v.tag, static_cast<float>(v.value)});
+    }
+    std::ofstream out(m_metricsPath, std::ios::binary | std::ios::app);
+    if (!out || !(out << j.dump() << '\n') || !out.flush())
+        throw Error(m_metricsPath.string() + ": cannot append");
+    m_events->add(step, scalars);
+}
+
+} // namespace ml::train
