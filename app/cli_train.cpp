@@ -3,6 +3,7 @@
 #include "cli_common.h"
 
 #include "engine/train_service.h"
+#include "train/train_log.h"
 
 #include <cstdio>
 #include <iostream>
@@ -10,18 +11,6 @@
 namespace ml::cli {
 
 namespace {
-
-nlohmann::json accuracyJson(const ZeroShotAccuracy &a)
-{
-    nlohmann::json j = nlohmann::json::object();
-    if (a.shapes >= 0)
-        j["shapes"] = a.shapes;
-    if (a.shapesHeldOut >= 0)
-        j["shapes_held_out"] = a.shapesHeldOut;
-    if (a.fashion >= 0)
-        j["fashion_mnist"] = a.fashion;
-    return j;
-}
 
 std::string percent(double v)
 {
@@ -86,7 +75,7 @@ int runTrainClip(Context &ctx)
         printJson({{"out", r.outDir}, {"preset", r.preset}, {"start_step", r.startStep}, {"steps", r.steps},
             {"total_steps", r.totalSteps}, {"stopped", r.stopped}, {"final_loss", r.finalLoss}, {"seconds", r.seconds},
             {"steps_per_s", r.stepsPerS}, {"images_per_s", r.imagesPerS}, {"dtype", r.dtype},
-            {"parameters", r.parameters}, {"evaluation", accuracyJson(r.evaluation)}, {"warnings", r.warnings}});
+            {"parameters", r.parameters}, {"evaluation", train::accuracyJson(r.evaluation)}, {"warnings", r.warnings}});
         return kOk;
     }
     std::printf("trained %s: steps %lld..%lld of %lld in %.1f s (%.2f steps/s, %.0f images/s, %s)\n", r.preset.c_str(),

@@ -209,18 +209,6 @@ std::optional<EvalScores> evaluate(clip::ClipModelImpl &model, const PreparedEva
     return scoreZeroShot(e.set, torch::cat(chunks), classEmbeddings(e.set, text), scale);
 }
 
-nlohmann::json accuracyJson(const ZeroShotAccuracy &a)
-{
-    nlohmann::json j = nlohmann::json::object();
-    if (a.shapes >= 0)
-        j["shapes"] = a.shapes;
-    if (a.shapesHeldOut >= 0)
-        j["shapes_held_out"] = a.shapesHeldOut;
-    if (a.fashion >= 0)
-        j["fashion_mnist"] = a.fashion;
-    return j;
-}
-
 } // namespace
 
 // --- configuration -------------------------------------------------------------------------------

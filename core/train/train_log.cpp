@@ -48,4 +48,16 @@ void TrainLog::write(std::int64_t step, const std::vector<LogValue> &values)
     m_events->add(step, scalars);
 }
 
+nlohmann::json accuracyJson(const ZeroShotAccuracy &a)
+{
+    nlohmann::json j = nlohmann::json::object();
+    if (a.shapes >= 0)
+        j["shapes"] = a.shapes;
+    if (a.shapesHeldOut >= 0)
+        j["shapes_held_out"] = a.shapesHeldOut;
+    if (a.fashion >= 0)
+        j["fashion_mnist"] = a.fashion;
+    return j;
+}
+
 } // namespace ml::train

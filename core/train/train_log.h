@@ -2,7 +2,10 @@
 // a TensorBoard event file, both in the run folder; a resumed run appends to its own curve.
 #pragma once
 
+#include "engine/train_service.h"
 #include "train/tensorboard_writer.h"
+
+#include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -12,6 +15,9 @@
 #include <vector>
 
 namespace ml::train {
+
+// {"shapes", "shapes_held_out", "fashion_mnist"}: only the figures that were measured.
+nlohmann::json accuracyJson(const ZeroShotAccuracy &a);
 
 struct LogValue {
     std::string key; // metrics.jsonl field: "loss"
