@@ -25,12 +25,12 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double secondsSince(Clock::time_point t0)
+[[maybe_unused]] double secondsSince(Clock::time_point t0)
 {
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-double percentile(std::vector<double> v, double p)
+[[maybe_unused]] double percentile(std::vector<double> v, double p)
 {
     if (v.empty())
         return 0.0;

@@ -377,6 +377,7 @@ PixelBatch preprocessFiles(const std::vector<std::string> &files, const kernels:
 #else
                 (void)base;
                 (void)plane;
+                (void)params;
                 throw Error(files[i] + ": this build cannot decode images (configured with MODALLENS_MEDIA=OFF)");
 #endif
             } catch (const Cancelled &) {
