@@ -149,12 +149,7 @@ int runEmbed(Context &ctx)
         isImages ? makeEmbedImagesJob(model, images, compute(ctx.global))
                  : makeEmbedTextsJob(model, texts, compute(ctx.global))));
 
-    int failed = 0;
-    for (std::size_t i = 0; i < r.errors.size(); ++i)
-        if (!r.errors[i].empty()) {
-            ++failed;
-            std::cerr << "modallens-cli: error: " << r.errors[i] << std::endl;
-        }
+    const int failed = printErrors(r.errors);
     if (const auto out = ctx.args.value("out")) {
         if (failed)
             std::cerr << "modallens-cli: error: " << *out << " not written: " << failed << " input(s) failed"
@@ -214,12 +209,10 @@ int runClassify(Context &ctx)
         throw UsageError("--batch must be positive");
     const auto r = std::any_cast<ClassifyResult>(runJob(ctx.global, makeClassifyJob(req)));
 
-    int failed = 0;
+    std::vector<std::string> errors;
     for (const auto &img : r.images)
-        if (!img.error.empty()) {
-            ++failed;
-            std::cerr << "modallens-cli: error: " << img.error << std::endl;
-        }
+        errors.push_back(img.error);
+    const int failed = printErrors(errors);
     if (ctx.global.json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto &img : r.images) {

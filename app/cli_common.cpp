@@ -100,6 +100,22 @@ void warn(const GlobalOptions &global, const std::string &message)
         std::cerr << "warning: " << message << std::endl;
 }
 
+void printError(const std::string &message)
+{
+    std::cerr << "modallens-cli: error: " << message << std::endl;
+}
+
+int printErrors(const std::vector<std::string> &messages)
+{
+    int n = 0;
+    for (const auto &m : messages)
+        if (!m.empty()) {
+            printError(m);
+            ++n;
+        }
+    return n;
+}
+
 namespace {
 
 std::atomic<bool> g_interrupted {false};

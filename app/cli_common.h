@@ -64,6 +64,10 @@ std::any runJob(const GlobalOptions &global, Job job);
 
 void printJson(const nlohmann::json &doc);                          // exactly one document on stdout
 void warn(const GlobalOptions &global, const std::string &message); // stderr unless --quiet
+// "modallens-cli: error: MESSAGE" on stderr, even with --quiet: errors are never silent.
+void printError(const std::string &message);
+// printError() for each non-empty message; returns how many there were (the failed inputs).
+int printErrors(const std::vector<std::string> &messages);
 
 using CommandFn = std::function<int(Context &)>;
 struct Command {

@@ -49,12 +49,10 @@ int runInfo(Context &ctx)
                                           return out;
                                       }});
     const auto out = std::any_cast<nlohmann::json>(result);
-    int failed = 0;
+    std::vector<std::string> errors;
     for (const auto &e : out)
-        if (e.contains("error")) {
-            ++failed;
-            std::cerr << "modallens-cli: error: " << e["error"].get<std::string>() << std::endl;
-        }
+        errors.push_back(e.value("error", std::string()));
+    const int failed = printErrors(errors);
     if (ctx.global.json) {
         printJson(out);
     } else {

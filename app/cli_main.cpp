@@ -155,7 +155,7 @@ int main(int argc, char **argv)
         std::cerr << "modallens-cli: " << e.what() << std::endl;
         return kUsage;
     } catch (const std::exception &e) {
-        std::cerr << "modallens-cli: error: " << e.what() << std::endl;
+        printError(e.what());
         return kFailed;
     }
 }

@@ -239,7 +239,7 @@ torch::Tensor ClipRuntime::labelEmbeddings(const std::vector<std::string> &label
             throw Error("prompt template \"" + t + "\" has no {} where the label goes");
 
     std::vector<torch::Tensor> rows(labels.size());
-    std::vector<std::size_t> todo;
+    std::vector<std::size_t> uncached; // labels whose text embedding must be computed
     {
         std::lock_guard lock(m_textMutex);
         for (std::size_t i = 0; i < labels.size(); ++i) {
@@ -248,24 +248,25 @@ torch::Tensor ClipRuntime::labelEmbeddings(const std::vector<std::string> &label
                 rows[i] = it->second;
                 g_textHits.fetch_add(1);
             } else {
-                todo.push_back(i);
+                uncached.push_back(i);
                 g_textMisses.fetch_add(1);
             }
         }
     }
-    if (!todo.empty()) {
+    if (!uncached.empty()) {
         std::vector<std::string> texts;
-        for (const auto i : todo)
+        for (const auto i : uncached)
             for (const auto &t : templates)
                 texts.push_back(fillTemplate(t, labels[i]));
         const auto T = static_cast<std::int64_t>(templates.size());
-        auto e = embedTexts(texts, 64, cancelled).view({static_cast<std::int64_t>(todo.size()), T, -1}); // [L, T, P]
+        auto e
+            = embedTexts(texts, 64, cancelled).view({static_cast<std::int64_t>(uncached.size()), T, -1}); // [L, T, P]
         auto mean = e.mean(1);
         mean = mean / mean.norm(2, -1, true);
         std::lock_guard lock(m_textMutex);
-        for (std::size_t j = 0; j < todo.size(); ++j) {
-            rows[todo[j]] = mean[static_cast<std::int64_t>(j)].clone();
-            m_textCache[cacheKey(templates, labels[todo[j]])] = rows[todo[j]];
+        for (std::size_t j = 0; j < uncached.size(); ++j) {
+            rows[uncached[j]] = mean[static_cast<std::int64_t>(j)].clone();
+            m_textCache[cacheKey(templates, labels[uncached[j]])] = rows[uncached[j]];
         }
     }
     if (rows.empty())
