@@ -348,53 +348,38 @@ std::string plural(std::size_t n, const char *what)
 
 Job makeClassifyJob(ClassifyRequest request)
 {
-    Job job;
-    job.name = "Classify " + plural(request.images.size(), "image");
-    job.lane = Lane::Inference;
-    job.run = [req = std::move(request)](JobContext &ctx) -> std::any { return runClassify(req, ctx); };
-    return job;
+    return {"Classify " + plural(request.images.size(), "image"), Lane::Inference,
+        [req = std::move(request)](JobContext &ctx) -> std::any { return runClassify(req, ctx); }};
 }
 
 Job makeEvaluateJob(EvaluateRequest request)
 {
-    Job job;
-    job.name = "Evaluate " + fs::path(request.folder).filename().string();
-    job.lane = Lane::Inference;
-    job.run = [req = std::move(request)](JobContext &ctx) -> std::any { return runEvaluate(req, ctx); };
-    return job;
+    return {"Evaluate " + fs::path(request.folder).filename().string(), Lane::Inference,
+        [req = std::move(request)](JobContext &ctx) -> std::any { return runEvaluate(req, ctx); }};
 }
 
 Job makeEmbedImagesJob(std::string model, std::vector<std::string> images, ComputeOptions compute)
 {
-    Job job;
-    job.name = "Embed " + plural(images.size(), "image");
-    job.lane = Lane::Inference;
-    job.run = [model = std::move(model), images = std::move(images), compute](
-                  JobContext &ctx) -> std::any { return runEmbedImages(model, images, compute, ctx); };
-    return job;
+    return {"Embed " + plural(images.size(), "image"), Lane::Inference,
+        [model = std::move(model), images = std::move(images), compute](
+            JobContext &ctx) -> std::any { return runEmbedImages(model, images, compute, ctx); }};
 }
 
 Job makeEmbedTextsJob(std::string model, std::vector<std::string> texts, ComputeOptions compute)
 {
-    Job job;
-    job.name = "Embed " + plural(texts.size(), "text");
-    job.lane = Lane::Inference;
-    job.run = [model = std::move(model), texts = std::move(texts), compute](
-                  JobContext &ctx) -> std::any { return runEmbedTexts(model, texts, compute, ctx); };
-    return job;
+    return {"Embed " + plural(texts.size(), "text"), Lane::Inference,
+        [model = std::move(model), texts = std::move(texts), compute](
+            JobContext &ctx) -> std::any { return runEmbedTexts(model, texts, compute, ctx); }};
 }
 
 Job makeTokenizeJob(std::string model, std::vector<std::string> texts)
 {
-    Job job;
-    job.name = "Tokenize " + plural(texts.size(), "text");
-    job.lane = Lane::Io;
-    job.run = [model = std::move(model), texts = std::move(texts)](JobContext &) -> std::any {
-        const auto tokenizer = clip::loadClipTokenizer(resolveModelPath(model));
-        const auto enc = tokenizer.encodeBatch(texts, text::Padding::MaxLength);
-        return TokenizeResult {enc.inputIds, enc.attentionMask};
-    };
-    return job;
+    return {"Tokenize " + plural(texts.size(), "text"), Lane::Io,
+        [model = std::move(model), texts = std::move(texts)](JobContext &) -> std::any {
+            const auto tokenizer = clip::loadClipTokenizer(resolveModelPath(model));
+            const auto enc = tokenizer.encodeBatch(texts, text::Padding::MaxLength);
+            return TokenizeResult {enc.inputIds, enc.attentionMask};
+        }};
 }
 
 } // namespace ml
