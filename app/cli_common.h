@@ -83,5 +83,6 @@ std::vector<Command> infoCommands();
 std::vector<Command> benchCommands();
 std::vector<Command> clipCommands();
 std::vector<Command> trainCommands();
+std::vector<Command> samplesCommands();
 
 } // namespace ml::cli

@@ -14,7 +14,8 @@ using namespace ml::cli;
 std::vector<Command> allCommands()
 {
     std::vector<Command> all;
-    for (auto part : {infoCommands(), clipCommands(), trainCommands(), benchCommands()})
+    for (auto part :
+        {infoCommands(), clipCommands(), trainCommands(), samplesCommands(), benchCommands()})
         all.insert(all.end(), part.begin(), part.end());
     return all;
 }

@@ -7,6 +7,7 @@
 #include "gallery_model.h"
 #include "gallery_view.h"
 
+#include <QAction>
 #include <QComboBox>
 #include <QEvent>
 #include <QFileInfo>
@@ -64,6 +65,9 @@ GalleryWidget::GalleryWidget(EngineBridge *bridge, QWidget *parent, const QStrin
         connect(m_proxy, signal, this, &GalleryWidget::updateCount);
     connect(m_proxy, &QAbstractItemModel::modelReset, this, &GalleryWidget::updateCount);
     connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &GalleryWidget::updateCount);
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(m_model, signal, this, &GalleryWidget::placeEmptyButton);
+    connect(m_model, &QAbstractItemModel::modelReset, this, &GalleryWidget::placeEmptyButton);
 
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
         [this](const QModelIndex &current) { Q_EMIT currentChanged(current.data(GalleryModel::PathRole).toString()); });
@@ -96,6 +100,48 @@ quint64 GalleryWidget::addPaths(const QStringList &paths)
     return id;
 }
 
+void GalleryWidget::setEmptyAction(QAction *action)
+{
+    if (!m_emptyButton) {
+        m_emptyButton = new QToolButton(m_view->viewport());
+        m_emptyButton->setObjectName(QStringLiteral("emptyActionButton"));
+        m_emptyButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+        m_emptyButton->setCursor(Qt::PointingHandCursor);
+        m_emptyButton->setMinimumHeight(34);
+        m_view->viewport()->installEventFilter(this);
+    }
+    m_emptyButton->setDefaultAction(action);
+    connect(action, &QAction::changed, this, &GalleryWidget::placeEmptyButton); // new text, new width
+    placeEmptyButton();
+}
+
+bool GalleryWidget::eventFilter(QObject *watched, QEvent *event)
+{
+    if (m_emptyButton && watched == m_view->viewport() && event->type() == QEvent::Resize)
+        placeEmptyButton();
+    return QWidget::eventFilter(watched, event);
+}
+
+void GalleryWidget::placeEmptyButton()
+{
+    if (!m_emptyButton)
+        return;
+    m_emptyButton->setVisible(m_model->rowCount() == 0);
+    // Under the hint text, laid out as GalleryView::paintEvent draws it: the title 64 px below a
+    // point 40 px above the centre, the hint (at most 60 px) 6 px below the title.
+    const QRect area = m_view->viewport()->rect();
+    QFont title = m_view->font();
+    title.setPointSizeF(title.pointSizeF() * 1.5);
+    title.setBold(true);
+    const int hint = std::min(60,
+        m_view->fontMetrics()
+            .boundingRect(QRect(0, 0, area.width() - 40, 60), Qt::AlignHCenter | Qt::TextWordWrap, m_emptyHint)
+            .height());
+    const int top = area.center().y() - 40 + 64 + QFontMetrics(title).height() + 4 + 6 + hint + 14;
+    const QSize size = m_emptyButton->sizeHint().expandedTo(QSize(0, m_emptyButton->minimumHeight()));
+    m_emptyButton->setGeometry(area.center().x() - size.width() / 2, top, size.width(), size.height());
+}
+
 void GalleryWidget::clear()
 {
     // Forget the scans too: batches they already queued must not refill the gallery.
@@ -124,9 +170,10 @@ void GalleryWidget::retranslate()
     m_sort->setItemText(1, tr("Sort by date"));
     m_sort->setItemText(2, tr("Sort by size"));
     m_order->setToolTip(tr("Reverse the sort order"));
-    m_view->setEmptyText(tr("Drop photos and videos here"),
-        tr("Drag files or whole folders onto this window, or use File ▸ Open Folder…"));
+    m_emptyHint = tr("Drag files or whole folders onto this window, or use File ▸ Open Folder…");
+    m_view->setEmptyText(tr("Drop photos and videos here"), m_emptyHint);
     updateCount();
+    placeEmptyButton();
 }
 
 void GalleryWidget::applySort()

@@ -9,6 +9,7 @@ class EngineBridge;
 class GalleryFilterModel;
 class GalleryModel;
 class GalleryView;
+class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -24,6 +25,10 @@ public:
     quint64 addPaths(const QStringList &paths);
     bool isScanning() const { return !m_scanJobs.isEmpty(); }
     void clear();
+    // A button for `action` under the empty gallery's drop hint (File > Open Sample Gallery): it
+    // follows the action's text and enabled state and shows only while the gallery is empty.
+    void setEmptyAction(QAction *action);
+    QToolButton *emptyActionButton() const { return m_emptyButton; }
 
     GalleryModel *model() const { return m_model; }
     GalleryFilterModel *proxy() const { return m_proxy; }
@@ -38,11 +43,13 @@ Q_SIGNALS:
 
 protected:
     void changeEvent(QEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override; // the view's viewport resizing
 
 private:
     void retranslate();
     void updateCount();
     void applySort();
+    void placeEmptyButton();
 
     EngineBridge *m_bridge;
     GalleryModel *m_model;
@@ -53,6 +60,8 @@ private:
     QComboBox *m_sort;
     QToolButton *m_order;
     QLabel *m_count;
+    QToolButton *m_emptyButton = nullptr;
+    QString m_emptyHint;
     QSet<quint64> m_scanJobs;
     QHash<quint64, int> m_added; // per scan job
 };

@@ -2,6 +2,7 @@
 // gallery, the preview and the engine behind EngineBridge.
 #include "main_window.h"
 
+#include "classify_common.h"
 #include "classify_panel.h"
 #include "engine_bridge.h"
 #include "format.h"
@@ -9,9 +10,12 @@
 #include "gallery_model.h"
 #include "gallery_view.h"
 #include "gallery_widget.h"
+#include "model_picker.h"
 #include "preview_pane.h"
 #include "settings_dialog.h"
 #include "thumbnail_loader.h"
+#include "train/sample_gallery.h"
+#include "training_panel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -55,6 +59,7 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     , m_gallery(new GalleryWidget(m_bridge, this, thumbnailCacheDir))
     , m_preview(new PreviewPane(this))
     , m_classify(new ClassifyPanel(m_bridge, this))
+    , m_training(new TrainingPanel(m_bridge, this))
 {
     setObjectName(QStringLiteral("MainWindow"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/modallens.svg")));
@@ -69,6 +74,7 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     addPanel(m_preview);
     m_classify->setGallery(m_gallery);
     addPanel(m_classify);
+    addPanel(m_training);
 
     createActions();
     createMenus();
@@ -76,6 +82,7 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
 
     connect(m_gallery, &GalleryWidget::currentChanged, m_preview, &PreviewPane::showFile);
     connect(m_classify, &ClassifyPanel::fileActivated, this, &MainWindow::showFile);
+    connect(m_training, &TrainingPanel::openInClassifyRequested, this, &MainWindow::openInClassify);
     connect(m_gallery->view(), &GalleryView::activatedPath, this, [this] {
         if (auto *dock = m_panelDocks.value(0)) {
             dock->show();
@@ -94,6 +101,37 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
                 kMessageMs);
     });
 
+    connect(m_bridge, &EngineBridge::finished, this,
+        [this](quint64 id, bool ok, const QString &error, bool cancelled, const QVariant &value) {
+            if (id != m_samplesJob)
+                return;
+            m_samplesJob = 0;
+            m_openSamples->setEnabled(true);
+            const auto result = engineValue<ml::train::SampleGalleryResult>(value);
+            if (cancelled)
+                return; // the status bar says so
+            if (!ok || !result) {
+                auto *box = new QMessageBox(QMessageBox::Warning, tr("Sample Gallery"),
+                    tr("Could not write the sample gallery."), QMessageBox::Ok, this);
+                box->setInformativeText(error);
+                box->setAttribute(Qt::WA_DeleteOnClose);
+                box->open();
+                return;
+            }
+            if (!result->warnings.empty()) {
+                QStringList details;
+                for (const std::string &w : result->warnings)
+                    details << QString::fromStdString(w);
+                auto *box = new QMessageBox(QMessageBox::Information, tr("Sample Gallery"),
+                    result->fashion == 0 ? tr("The Fashion-MNIST samples were left out: its files are not installed.")
+                                         : tr("Some samples were left out."),
+                    QMessageBox::Ok, this);
+                box->setInformativeText(details.join(QLatin1Char('\n')));
+                box->setAttribute(Qt::WA_DeleteOnClose);
+                box->open();
+            }
+            m_gallery->addPaths({QString::fromStdString(result->dir)});
+        });
     connect(m_bridge, &EngineBridge::started, this, [this](quint64 id, const QString &name) {
         m_jobOrder.append(id);
         m_jobs[id].name = name;
@@ -167,6 +205,10 @@ void MainWindow::createActions()
     m_openFolder->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     connect(m_openFolder, &QAction::triggered, this, &MainWindow::openFolderDialog);
 
+    m_openSamples = new QAction(style()->standardIcon(QStyle::SP_FileDialogContentsView), QString(), this);
+    connect(m_openSamples, &QAction::triggered, this, &MainWindow::openSampleGallery);
+    m_gallery->setEmptyAction(m_openSamples);
+
     m_clear = new QAction(this);
     connect(m_clear, &QAction::triggered, this, [this] {
         m_gallery->clear();
@@ -205,6 +247,7 @@ void MainWindow::createMenus()
     m_fileMenu = menuBar()->addMenu(QString());
     m_fileMenu->addAction(m_openFiles);
     m_fileMenu->addAction(m_openFolder);
+    m_fileMenu->addAction(m_openSamples);
     m_fileMenu->addSeparator();
     m_fileMenu->addAction(m_clear);
     m_fileMenu->addSeparator();
@@ -305,6 +348,37 @@ void MainWindow::showFile(const QString &path)
     }
 }
 
+void MainWindow::openInClassify(const QString &folder)
+{
+    ModelPicker *picker = m_classify->modelPicker();
+    const QString wanted = QDir::cleanPath(folder);
+    const auto select = [picker, wanted] {
+        for (const ml::ModelEntry &e : picker->entries())
+            if (QDir::cleanPath(QString::fromStdString(e.path)) == wanted)
+                return picker->selectPath(QString::fromStdString(e.path));
+        return false;
+    };
+    ml::clearModelCache(); // a run rewrites its checkpoint in place: load the newest weights
+    if (auto *dock = qobject_cast<QDockWidget *>(m_classify->parentWidget())) {
+        dock->show();
+        dock->raise();
+    }
+    if (!picker->isRefreshing() && select())
+        return;
+    // Not listed yet: the picker learns the app's runs folder (every run in it), or this folder.
+    connect(
+        picker, &ModelPicker::refreshed, this,
+        [this, select, wanted] {
+            if (!select())
+                statusBar()->showMessage(
+                    tr("%1 is not a CLIP checkpoint the Classify panel can use").arg(QDir::toNativeSeparators(wanted)),
+                    2 * kMessageMs);
+        },
+        Qt::SingleShotConnection);
+    const QString parent = QFileInfo(wanted).absolutePath();
+    picker->addFolder(parent == QDir::cleanPath(TrainingPanel::runsRoot()) ? parent : wanted);
+}
+
 void MainWindow::openPaths(const QStringList &paths)
 {
     if (!paths.isEmpty())
@@ -367,6 +441,16 @@ void MainWindow::openFolderDialog()
     openPaths({dir});
 }
 
+void MainWindow::openSampleGallery()
+{
+    if (m_samplesJob != 0)
+        return;
+    ml::Job job = ml::train::makeSampleGalleryJob(m_samplesDir.toStdString());
+    job.name = tr("Writing the sample gallery").toStdString();
+    m_openSamples->setEnabled(false);
+    m_samplesJob = m_bridge->submit(std::move(job));
+}
+
 void MainWindow::showSettings()
 {
     SettingsDialog dialog(this);
@@ -419,6 +503,9 @@ void MainWindow::retranslate()
     m_openFiles->setStatusTip(tr("Add photos and videos to the gallery"));
     m_openFolder->setText(tr("Open &Folder…"));
     m_openFolder->setStatusTip(tr("Add a folder and everything below it to the gallery"));
+    m_openSamples->setText(tr("Open &Sample Gallery"));
+    m_openSamples->setStatusTip(
+        tr("Add a few Shapes World pictures and clips and Fashion-MNIST images to try ModalLens with"));
     m_clear->setText(tr("&Clear Gallery"));
     m_quit->setText(tr("&Quit"));
     m_focusFilter->setText(tr("Filter by &Name"));

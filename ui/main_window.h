@@ -17,6 +17,7 @@ class QMenu;
 class QMimeData;
 class QProgressBar;
 class QPushButton;
+class TrainingPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -27,6 +28,11 @@ public:
 
     // Files and folders (recursively) into the gallery, as a drop or File > Open would.
     void openPaths(const QStringList &paths);
+    // File > Open Sample Gallery: writes the sample gallery (an I/O job, once; later calls find it
+    // complete) and adds its folder. dir empty: ml::train::defaultSampleGalleryDir().
+    void openSampleGallery();
+    void setSampleGalleryDir(const QString &dir) { m_samplesDir = dir; }
+    QAction *openSamplesAction() const { return m_openSamples; }
 
     // A feature panel as a dock, tabbed with the others in its area; the dock's title
     // follows the panel's windowTitle (so it retranslates with the panel).
@@ -36,6 +42,7 @@ public:
     GalleryWidget *gallery() const { return m_gallery; }
     PreviewPane *preview() const { return m_preview; }
     ClassifyPanel *classifyPanel() const { return m_classify; }
+    TrainingPanel *trainingPanel() const { return m_training; }
     QLabel *jobLabel() const { return m_jobLabel; }
     QProgressBar *progressBar() const { return m_progress; }
     QPushButton *cancelButton() const { return m_cancel; }
@@ -66,13 +73,15 @@ private:
     void showSettings();
     void showAbout();
     void restoreLayout();
-    void showFile(const QString &path); // selects it in the gallery (or just previews it)
+    void showFile(const QString &path);         // selects it in the gallery (or just previews it)
+    void openInClassify(const QString &folder); // a checkpoint: listed, chosen, its panel raised
     static QStringList localPaths(const QMimeData *mime);
 
     EngineBridge *m_bridge;
     GalleryWidget *m_gallery;
     PreviewPane *m_preview;
     ClassifyPanel *m_classify;
+    TrainingPanel *m_training;
     QList<QDockWidget *> m_panelDocks;
 
     QMenu *m_fileMenu = nullptr;
@@ -81,6 +90,7 @@ private:
     QMenu *m_helpMenu = nullptr;
     QAction *m_openFiles = nullptr;
     QAction *m_openFolder = nullptr;
+    QAction *m_openSamples = nullptr;
     QAction *m_clear = nullptr;
     QAction *m_quit = nullptr;
     QAction *m_focusFilter = nullptr;
@@ -93,6 +103,8 @@ private:
     QPushButton *m_cancel = nullptr;
     QList<quint64> m_jobOrder; // running engine jobs, oldest first
     QHash<quint64, JobState> m_jobs;
+    QString m_samplesDir;
+    quint64 m_samplesJob = 0;
     int m_thumbDone = 0;
     int m_thumbTotal = 0;
 };

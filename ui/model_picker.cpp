@@ -144,7 +144,7 @@ void ModelPicker::populate(std::vector<ml::ModelEntry> entries)
     m_items->clear();
     m_entries = std::move(entries);
 
-    int usable = 0, firstUsable = -1, wantedRow = -1, beforeRow = -1;
+    int usable = 0;
     for (std::size_t i = 0; i < m_entries.size(); ++i) {
         const ml::ModelEntry &e = m_entries[i];
         const QString family = e.family.empty() ? tr("unknown") : QString::fromStdString(e.family);
@@ -156,7 +156,7 @@ void ModelPicker::populate(std::vector<ml::ModelEntry> entries)
             QStringLiteral("%1  ·  %2").arg(QString::fromStdString(e.name), details.join(QStringLiteral(" · "))));
         item->setData(static_cast<int>(i), kEntryRole);
         item->setToolTip(QString::fromStdString(e.path));
-        const bool ok = family == m_family && e.error.empty();
+        const bool ok = isUsable(e, m_family);
         if (!e.error.empty()) {
             item->setText(item->text() + QStringLiteral(" · ") + tr("cannot be read"));
             item->setFlags(item->flags() & ~(Qt::ItemIsEnabled | Qt::ItemIsSelectable));
@@ -168,11 +168,6 @@ void ModelPicker::populate(std::vector<ml::ModelEntry> entries)
                 tr("%1\nNot a %2 model: used by other panels").arg(QString::fromStdString(e.path), m_family));
         } else {
             ++usable;
-            const QString path = QString::fromStdString(e.path);
-            const int row = static_cast<int>(i);
-            firstUsable = firstUsable < 0 ? row : firstUsable;
-            wantedRow = path == wanted ? row : wantedRow;
-            beforeRow = path == before ? row : beforeRow;
         }
         m_items->appendRow(item);
     }
@@ -184,14 +179,46 @@ void ModelPicker::populate(std::vector<ml::ModelEntry> entries)
                             "Hugging Face cache")
                              .arg(QDir::toNativeSeparators(QString::fromStdString(ml::appModelDir()))));
         m_items->insertRow(0, item);
-        firstUsable = 0;
     }
-    m_combo->setCurrentIndex(wantedRow >= 0 ? wantedRow : beforeRow >= 0 ? beforeRow : firstUsable);
+    // Rows are entries (the placeholder is there only when none is usable). Only the user's own
+    // choices are remembered (the currentIndexChanged handler, blocked here), so a fallback shown
+    // now never outlives the embedded default appearing later.
+    m_combo->setCurrentIndex(std::max(0, chooseEntry(m_entries, m_family, wanted, before)));
     m_combo->setToolTip(m_combo->currentData(Qt::ToolTipRole).toString());
-    if (!currentPath().isEmpty())
-        QSettings().setValue(m_settingsKey, currentPath());
     Q_EMIT refreshed(usable);
     Q_EMIT currentChanged(currentPath());
+}
+
+QString ModelPicker::embeddedDefault(const QString &family)
+{
+    return family == QLatin1String("clip") ? QStringLiteral("clip-mini") : QString();
+}
+
+bool ModelPicker::isUsable(const ml::ModelEntry &entry, const QString &family)
+{
+    return QString::fromStdString(entry.family) == family && entry.error.empty();
+}
+
+int ModelPicker::chooseEntry(
+    const std::vector<ml::ModelEntry> &entries, const QString &family, const QString &remembered, const QString &shown)
+{
+    int defaultEntry = -1, shownEntry = -1, firstUsable = -1;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const ml::ModelEntry &e = entries[i];
+        if (!isUsable(e, family))
+            continue;
+        const int index = static_cast<int>(i);
+        const QString path = QString::fromStdString(e.path);
+        if (!remembered.isEmpty() && path == remembered)
+            return index;
+        if (defaultEntry < 0 && e.source == "embedded" && QString::fromStdString(e.name) == embeddedDefault(family))
+            defaultEntry = index;
+        if (shownEntry < 0 && !shown.isEmpty() && path == shown)
+            shownEntry = index;
+        if (firstUsable < 0)
+            firstUsable = index;
+    }
+    return defaultEntry >= 0 ? defaultEntry : shownEntry >= 0 ? shownEntry : firstUsable;
 }
 
 std::optional<ml::ModelEntry> ModelPicker::currentEntry() const
@@ -200,7 +227,7 @@ std::optional<ml::ModelEntry> ModelPicker::currentEntry() const
     if (m_combo->currentIndex() < 0 || i < 0 || i >= static_cast<int>(m_entries.size()))
         return std::nullopt;
     const ml::ModelEntry &e = m_entries[static_cast<std::size_t>(i)];
-    if (QString::fromStdString(e.family) != m_family || !e.error.empty())
+    if (!isUsable(e, m_family))
         return std::nullopt;
     return e;
 }

@@ -34,6 +34,14 @@ public:
     bool isRefreshing() const { return m_job != 0; }
     QComboBox *combo() const { return m_combo; }
 
+    // The embedded model a family starts with until the user picks one: "clip-mini" for "clip".
+    static QString embeddedDefault(const QString &family);
+    static bool isUsable(const ml::ModelEntry &entry, const QString &family);
+    // Which entry a search shows: the remembered path, else the family's embedded default, else
+    // `shown` (what was current before), else the first usable; -1 when none is usable.
+    static int chooseEntry(const std::vector<ml::ModelEntry> &entries, const QString &family, const QString &remembered,
+        const QString &shown);
+
 Q_SIGNALS:
     void currentChanged(const QString &path);
     void refreshed(int usable); // how many entries of the family were found

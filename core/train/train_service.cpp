@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "engine/clip_service.h"
+#include "engine/train_presets.h"
 #include "models/clip/clip_runtime.h"
 #include "train/clip_trainer.h"
 #include "train/zero_shot_eval.h"
@@ -20,6 +21,44 @@ Job makeClipTrainJob(ClipTrainRequest request)
     job.run
         = [request = std::move(request)](JobContext &ctx) -> std::any { return train::ClipTrainer(request).run(ctx); };
     return job;
+}
+
+std::vector<std::string> clipTrainPresets()
+{
+    return {"mini", "tiny"};
+}
+
+ClipTrainRequest clipTrainPresetRequest(const std::string &preset)
+{
+    const auto c = train::ClipTrainConfig::fromPreset(preset);
+    ClipTrainRequest r;
+    r.preset = c.preset;
+    r.steps = c.steps;
+    r.batch = c.batch;
+    r.lr = c.lr;
+    r.seed = static_cast<std::int64_t>(c.seed);
+    r.width = c.visionWidth;
+    r.layers = c.visionLayers;
+    r.fashionFraction = c.mix.fashion;
+    r.singleFraction = c.mix.single;
+    r.multiFraction = c.mix.multi;
+    r.logEvery = c.logEvery;
+    r.evalEvery = c.evalEvery;
+    r.checkpointEvery = c.checkpointEvery;
+    r.evalShapesPerClass = c.evalShapesPerClass;
+    r.evalFashion = c.evalFashion;
+    return r;
+}
+
+std::string fashionMnistDefaultFolder()
+{
+    return train::FashionMnist::defaultFolder().string();
+}
+
+bool fashionMnistAvailable(const std::string &dir)
+{
+    return train::FashionMnist::available(train::FashionSplit::Train, dir)
+        && train::FashionMnist::available(train::FashionSplit::Test, dir);
 }
 
 ZeroShotEvalResult evaluateZeroShot(const ZeroShotEvalRequest &request, JobContext *ctx)

@@ -1,0 +1,23 @@
+// The CLIP trainer's presets and data defaults as plain values, so a settings form (the Training
+// panel) can show what a preset trains without including the trainer, which pulls in LibTorch.
+#pragma once
+
+#include "engine/train_service.h"
+
+#include <string>
+#include <vector>
+
+namespace ml {
+
+std::vector<std::string> clipTrainPresets(); // "mini", "tiny"
+
+// A preset's settings as a request: steps, batch, lr, seed, width, layers, data mix, log / eval /
+// checkpoint cadence and held-out set sizes (outDir empty, nothing else set). Throws ml::Error
+// for an unknown preset.
+ClipTrainRequest clipTrainPresetRequest(const std::string &preset);
+
+std::string fashionMnistDefaultFolder(); // where Debian's dataset-fashion-mnist installs it
+// Whether dir holds both splits (gzipped or plain IDX files), as training and evaluation need.
+bool fashionMnistAvailable(const std::string &dir);
+
+} // namespace ml
