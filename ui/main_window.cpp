@@ -73,8 +73,9 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     m_preview->setMinimumWidth(280);
     addPanel(m_preview);
     m_classify->setGallery(m_gallery);
-    addPanel(m_classify);
+    QDockWidget *classifyDock = addPanel(m_classify);
     addPanel(m_training);
+    classifyDock->raise(); // a newcomer starts by classifying (the last dock tabbed in would be on top)
 
     createActions();
     createMenus();

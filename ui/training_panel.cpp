@@ -541,7 +541,8 @@ QWidget *TrainingPanel::createRunsPage()
 
 QString TrainingPanel::runsRoot()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/runs");
+    // Beside the app's models and samples ($XDG_DATA_HOME/ModalLens/...), not in Qt's org/app folder.
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/ModalLens/runs");
 }
 
 QString TrainingPanel::newRunFolder(const QString &preset)
