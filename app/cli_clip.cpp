@@ -61,6 +61,19 @@ std::vector<std::string> templatesOf(const Context &ctx)
     return templates;
 }
 
+// --prompt FILE: a learnt (CoOp) prompt instead of templates; "" when not given.
+std::string learntPromptOf(const Context &ctx)
+{
+    const auto prompt = ctx.args.value("prompt");
+    if (!prompt)
+        return {};
+    if (prompt->empty())
+        throw UsageError("--prompt needs a learnt prompt file (.safetensors from `train coop`)");
+    if (ctx.args.value("template"))
+        throw UsageError("give --template or --prompt (a learnt prompt), not both");
+    return *prompt;
+}
+
 std::string humanCount(std::int64_t n)
 {
     char buf[32];
@@ -200,6 +213,7 @@ int runClassify(Context &ctx)
         throw UsageError("--labels \"L1;L2;...\" is required");
     req.labels = splitLabels(*labels);
     req.templates = templatesOf(ctx);
+    req.learntPrompt = learntPromptOf(ctx);
     req.images = ctx.args.positional();
     if (req.images.empty())
         throw UsageError("classify needs at least one IMAGE");
@@ -246,15 +260,22 @@ int runClassify(Context &ctx)
 
 int runEvalZeroShot(Context &ctx)
 {
+    if (ctx.args.value("dataset")) {
+        if (ctx.args.value("prompt"))
+            throw UsageError("--prompt (a learnt prompt) goes with --folder; --dataset sets use their own prompts");
+        return runEvalDataset(ctx); // cli_train.cpp: the built-in Shapes World / Fashion-MNIST sets
+    }
     EvaluateRequest req;
     req.model = requiredModel(ctx);
     const auto folder = ctx.args.value("folder");
     if (!folder)
-        throw UsageError("--folder DIR (one sub-folder of images per class) is required");
+        throw UsageError(
+            "--folder DIR (one sub-folder of images per class) or --dataset shapes|fashion-mnist is required");
     if (!ctx.args.positional().empty())
         throw UsageError("eval zero-shot takes no positional arguments");
     req.folder = *folder;
     req.templates = templatesOf(ctx);
+    req.learntPrompt = learntPromptOf(ctx);
     req.compute = compute(ctx.global);
     req.batchSize = ctx.args.intOr("batch", 32);
     if (req.batchSize <= 0)
@@ -313,11 +334,16 @@ std::vector<Command> clipCommands()
         {"embed",
             "embed --model M (--image PATH... | --text TEXT...) [--out FILE.safetensors]  L2-normalised embeddings",
             {"model", "image", "text", "out"}, {}, runEmbed},
-        {"classify", "classify --model M --labels \"L1;L2;...\" [--template T]... [--batch N] IMAGE...  zero-shot",
-            {"model", "labels", "template", "batch"}, {}, runClassify},
+        {"classify",
+            "classify --model M --labels \"L1;L2;...\" [--template T]... [--prompt LEARNT.safetensors] [--batch N] "
+            "IMAGE...  zero-shot",
+            {"model", "labels", "template", "prompt", "batch"}, {}, runClassify},
         {"eval zero-shot",
-            "eval zero-shot --model M --folder DIR [--template T]...  accuracy on one sub-folder per class",
-            {"model", "folder", "template", "batch"}, {}, runEvalZeroShot},
+            "eval zero-shot --model M (--folder DIR [--template T]... [--prompt LEARNT.safetensors] | --dataset "
+            "shapes|fashion-mnist [--limit N])  "
+            "accuracy on one sub-folder per class, or on a built-in evaluation set",
+            {"model", "folder", "template", "prompt", "batch", "dataset", "limit", "seed", "fashion-mnist"},
+            {"no-augment"}, runEvalZeroShot},
     };
 }
 

@@ -83,6 +83,10 @@ std::vector<Command> infoCommands();
 std::vector<Command> benchCommands();
 std::vector<Command> clipCommands();
 std::vector<Command> trainCommands();
+std::vector<Command> coopCommands();
 std::vector<Command> samplesCommands();
+
+// `eval zero-shot --dataset shapes|fashion-mnist` (cli_train.cpp; dispatched from cli_clip.cpp).
+int runEvalDataset(Context &ctx);
 
 } // namespace ml::cli

@@ -15,7 +15,7 @@ std::vector<Command> allCommands()
 {
     std::vector<Command> all;
     for (auto part :
-        {infoCommands(), clipCommands(), trainCommands(), samplesCommands(), benchCommands()})
+        {infoCommands(), clipCommands(), trainCommands(), samplesCommands(), coopCommands(), benchCommands()})
         all.insert(all.end(), part.begin(), part.end());
     return all;
 }

@@ -90,6 +90,63 @@ int runTrainClip(Context &ctx)
 
 } // namespace
 
+int runEvalDataset(Context &ctx)
+{
+    if (!ctx.args.positional().empty())
+        throw UsageError("eval zero-shot takes no positional arguments");
+    if (ctx.args.value("folder"))
+        throw UsageError("give either --folder or --dataset, not both");
+    ZeroShotEvalRequest req;
+    const auto model = ctx.args.value("model");
+    if (!model || model->empty())
+        throw UsageError("--model FOLDER (or an embedded model name) is required");
+    req.model = *model;
+    req.dataset = *ctx.args.value("dataset");
+    if (req.dataset != "shapes" && req.dataset != "fashion-mnist")
+        throw UsageError("--dataset must be shapes or fashion-mnist");
+    if (ctx.args.value("template"))
+        throw UsageError("--dataset sets use their own prompts; --template goes with --folder");
+    req.limit = positiveOr(ctx, "limit", 0, true);
+    req.batchSize = static_cast<int>(positiveOr(ctx, "batch", 128));
+    if (ctx.args.value("seed"))
+        req.seed = static_cast<std::uint64_t>(positiveOr(ctx, "seed", 0, true));
+    req.augmented = !ctx.args.flag("no-augment");
+    req.fashionMnistDir = ctx.args.valueOr("fashion-mnist", "");
+    req.dtype = ctx.global.dtype;
+    const auto r = std::any_cast<ZeroShotEvalResult>(runJob(ctx.global, makeZeroShotEvalJob(req)));
+
+    if (ctx.global.json) {
+        nlohmann::json perClass = nlohmann::json::array();
+        for (std::size_t c = 0; c < r.classes.size(); ++c) {
+            int n = 0;
+            for (int v : r.confusion[c])
+                n += v;
+            perClass.push_back({{"class", r.classes[c]}, {"images", n}, {"accuracy", r.perClassAccuracy[c]}});
+        }
+        nlohmann::json doc = {{"dataset", r.dataset}, {"accuracy", r.accuracy}, {"images", r.images},
+            {"classes", r.classes}, {"per_class", perClass}, {"confusion", r.confusion}};
+        if (r.heldOutAccuracy >= 0) {
+            doc["held_out_accuracy"] = r.heldOutAccuracy;
+            doc["held_out_images"] = r.heldOutImages;
+        }
+        printJson(doc);
+        return kOk;
+    }
+    std::printf("%s: accuracy %s over %lld images, %zu classes\n", r.dataset.c_str(), percent(r.accuracy).c_str(),
+        static_cast<long long>(r.images), r.classes.size());
+    if (r.heldOutAccuracy >= 0)
+        std::printf("held-out colour-shape pairs: %s over %lld images\n", percent(r.heldOutAccuracy).c_str(),
+            static_cast<long long>(r.heldOutImages));
+    std::printf("\n%-24s %8s %9s\n", "class", "images", "accuracy");
+    for (std::size_t c = 0; c < r.classes.size(); ++c) {
+        int n = 0;
+        for (int v : r.confusion[c])
+            n += v;
+        std::printf("%-24s %8d %9s\n", r.classes[c].c_str(), n, percent(r.perClassAccuracy[c]).c_str());
+    }
+    return kOk;
+}
+
 std::vector<Command> trainCommands()
 {
     return {

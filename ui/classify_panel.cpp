@@ -55,6 +55,7 @@ const QString kModelKey = QStringLiteral("classify/model");
 const QString kLabelsKey = QStringLiteral("classify/labels");
 const QString kLabelSetKey = QStringLiteral("classify/labelSet");
 const QString kTemplatesKey = QStringLiteral("classify/templates");
+const QString kLearntPromptKey = QStringLiteral("classify/learntPrompt");
 const QString kTopKKey = QStringLiteral("classify/topK");
 const QString kDirKey = QStringLiteral("classify/lastDir");
 const QString kSplitterKey = QStringLiteral("classify/splitter");
@@ -286,6 +287,24 @@ QWidget *ClassifyPanel::createPromptsPage()
     for (QToolButton *b : {m_addTemplate, m_removeTemplate, m_resetTemplates})
         b->setAutoRaise(true);
     m_templateHint = dimLabel(page);
+    m_useLearnt = new QToolButton(page);
+    m_useLearnt->setObjectName(QStringLiteral("useLearntPrompt"));
+    m_useLearnt->setAutoRaise(true);
+    m_useLearnt->setIcon(style()->standardIcon(QStyle::SP_DialogOpenButton));
+    m_useLearnt->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_learntBox = new QWidget(page);
+    m_learntInfo = new QLabel(m_learntBox);
+    m_learntInfo->setObjectName(QStringLiteral("learntPromptInfo"));
+    m_learntInfo->setWordWrap(true);
+    m_learntInfo->setTextFormat(Qt::RichText);
+    m_learntInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_useTemplates = new QPushButton(m_learntBox);
+    m_useTemplates->setObjectName(QStringLiteral("useTemplates"));
+    auto *learntRow = new QHBoxLayout(m_learntBox);
+    learntRow->setContentsMargins(0, 0, 0, 0);
+    learntRow->addWidget(m_learntInfo, 1);
+    learntRow->addWidget(m_useTemplates, 0, Qt::AlignTop);
+    m_learntBox->hide();
 
     auto *row = new QHBoxLayout;
     row->addWidget(m_newTemplate, 1);
@@ -293,12 +312,31 @@ QWidget *ClassifyPanel::createPromptsPage()
     row->addWidget(separator(page));
     row->addWidget(m_removeTemplate);
     row->addWidget(m_resetTemplates);
+    row->addWidget(separator(page));
+    row->addWidget(m_useLearnt);
     auto *layout = new QVBoxLayout(page);
     layout->setContentsMargins(4, 6, 4, 4);
     layout->setSpacing(4);
+    layout->addWidget(m_learntBox);
     layout->addWidget(m_templates, 1);
     layout->addLayout(row);
     layout->addWidget(m_templateHint);
+
+    connect(m_useLearnt, &QToolButton::clicked, this, [this] {
+        QSettings settings;
+        const QString start = m_learntPrompt.isEmpty() ? settings.value(kDirKey).toString() : m_learntPrompt;
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Use Learnt Prompt"), start, tr("Learnt prompts (*.safetensors);;All files (*)"));
+        if (path.isEmpty())
+            return;
+        settings.setValue(kDirKey, QFileInfo(path).absolutePath());
+        if (useLearntPrompt(path))
+            clearMessage();
+    });
+    connect(m_useTemplates, &QPushButton::clicked, this, [this] {
+        useTemplates();
+        clearMessage();
+    });
 
     const auto add = [this] {
         if (addTemplate(m_newTemplate->text()))
@@ -683,10 +721,79 @@ QStringList ClassifyPanel::templates() const
     return out;
 }
 
+bool ClassifyPanel::useLearntPrompt(const QString &file)
+{
+    try {
+        m_learntPromptInfo = ml::readLearntPromptInfo(file.toStdString());
+    } catch (const std::exception &e) {
+        showMessage(tr("Cannot use %1 as a learnt prompt: %2")
+                        .arg(QDir::toNativeSeparators(file), QString::fromStdString(e.what())),
+            true);
+        return false;
+    }
+    m_learntPrompt = file;
+    if (m_learntPromptInfo.classSpecific)
+        setLabels(toQStringList(m_learntPromptInfo.classes)); // its contexts exist for these classes only
+    updateLearntPrompt();
+    updateTemplateStatus();
+    return true;
+}
+
+void ClassifyPanel::useTemplates()
+{
+    m_learntPrompt.clear();
+    m_learntPromptInfo = {};
+    updateLearntPrompt();
+    updateTemplateStatus();
+}
+
+void ClassifyPanel::updateLearntPrompt()
+{
+    const bool active = !m_learntPrompt.isEmpty();
+    m_learntBox->setVisible(active);
+    for (QWidget *w : std::initializer_list<QWidget *> {m_templates, m_newTemplate, m_addTemplate, m_resetTemplates})
+        w->setEnabled(!active);
+    m_useLearnt->setText(active ? tr("Other learnt prompt…") : tr("Use learnt prompt…"));
+    if (!active) {
+        m_learntInfo->clear();
+        return;
+    }
+    const ml::LearntPromptInfo &info = m_learntPromptInfo;
+    const auto percent = [](double v) { return QStringLiteral("%1%").arg(100.0 * v, 0, 'f', 1); };
+    QStringList classes = toQStringList(info.classes);
+    const int classCount = static_cast<int>(classes.size());
+    constexpr int kShownClasses = 8;
+    QString classText = classes.mid(0, kShownClasses).join(QStringLiteral(", "));
+    if (classCount > kShownClasses)
+        classText = tr("%1, … (%n classes)", nullptr, classCount).arg(classText);
+    QStringList lines;
+    lines << tr("<b>Learnt prompt</b> %1").arg(QFileInfo(m_learntPrompt).fileName().toHtmlEscaped());
+    lines << (info.classSpecific ? tr("Class-specific, %n context vectors per class", nullptr, info.contextVectors)
+                                 : tr("Unified, %n context vectors", nullptr, info.contextVectors))
+            + QStringLiteral(" · ")
+            + tr("learnt on %1 with %n shots per class", nullptr, info.shots)
+                  .arg(QString::fromStdString(info.model).toHtmlEscaped());
+    lines << tr("Classes: %1").arg(classText.toHtmlEscaped());
+    if (info.accuracyBefore >= 0 && info.accuracyAfter >= 0)
+        lines << tr("Held-out accuracy: %1 with “%2” → %3 learnt")
+                     .arg(percent(info.accuracyBefore), QString::fromStdString(info.templ).toHtmlEscaped(),
+                         percent(info.accuracyAfter));
+    m_learntInfo->setText(lines.join(QStringLiteral("<br>")));
+    m_learntInfo->setToolTip(QDir::toNativeSeparators(m_learntPrompt));
+}
+
 void ClassifyPanel::updateTemplateStatus()
 {
     const int n = m_templates->count();
-    m_removeTemplate->setEnabled(m_templates->currentItem() != nullptr);
+    m_removeTemplate->setEnabled(m_learntPrompt.isEmpty() && m_templates->currentItem() != nullptr);
+    if (!m_learntPrompt.isEmpty()) {
+        m_setup->setTabText(1, tr("Prompts (learnt)"));
+        m_templateHint->setText(m_learntPromptInfo.classSpecific
+                ? tr("The learnt prompt replaces the templates. It is class-specific: the labels must be its "
+                     "classes.")
+                : tr("The learnt prompt replaces the templates; its context goes before any label."));
+        return;
+    }
     m_setup->setTabText(1, tr("Prompts (%1)").arg(n));
     m_templateHint->setText(n > 1 ? tr("{} stands for each label. The %n prompts are ensembled: their normalised "
                                        "text embeddings are averaged per label.",
@@ -716,7 +823,22 @@ std::optional<ml::ClassifyRequest> ClassifyPanel::prepare(bool needLabels)
         }
     }
     const QStringList prompts = templates();
-    if (prompts.isEmpty()) {
+    if (!m_learntPrompt.isEmpty() && m_learntPromptInfo.classSpecific) {
+        const QStringList classes = toQStringList(m_learntPromptInfo.classes);
+        QStringList unknown;
+        for (const QString &label : labelList)
+            if (!classes.contains(label))
+                unknown << label;
+        if (needLabels && !unknown.isEmpty()) {
+            m_setup->setCurrentIndex(0);
+            showMessage(tr("The learnt prompt is class-specific and has no context for: %1. Use its classes (%2) or "
+                           "go back to the templates.")
+                            .arg(unknown.join(QStringLiteral(", ")), classes.join(QStringLiteral(", "))),
+                true);
+            return std::nullopt;
+        }
+    }
+    if (m_learntPrompt.isEmpty() && prompts.isEmpty()) {
         m_setup->setCurrentIndex(1);
         showMessage(tr("Add at least one prompt template, such as “%1”.").arg(LabelSets::defaultTemplate()), true);
         return std::nullopt;
@@ -724,6 +846,7 @@ std::optional<ml::ClassifyRequest> ClassifyPanel::prepare(bool needLabels)
     request.model = model.toStdString();
     request.labels = toStd(labelList);
     request.templates = toStd(prompts);
+    request.learntPrompt = m_learntPrompt.toStdString();
     saveSettings();
     return request;
 }
@@ -857,6 +980,7 @@ quint64 ClassifyPanel::evaluateFolder(const QString &folder)
     ml::EvaluateRequest request;
     request.model = prepared->model;
     request.templates = prepared->templates;
+    request.learntPrompt = prepared->learntPrompt;
     request.folder = folder.toStdString();
     if (m_evalJob)
         m_bridge->cancel(m_evalJob);
@@ -1298,6 +1422,13 @@ void ClassifyPanel::restoreSettings()
     setTemplates(prompts);
     if (templates().isEmpty())
         setTemplates({LabelSets::defaultTemplate()});
+    if (const QString learnt = settings.value(kLearntPromptKey).toString(); !learnt.isEmpty()) {
+        if (QFileInfo::exists(learnt))
+            useLearntPrompt(learnt);
+        else
+            showMessage(
+                tr("The learnt prompt %1 is gone; using the templates.").arg(QDir::toNativeSeparators(learnt)), false);
+    }
     m_topK->setValue(settings.value(kTopKKey, 5).toInt());
     m_splitter->restoreState(settings.value(kSplitterKey).toByteArray());
     updateLabelStatus();
@@ -1310,6 +1441,7 @@ void ClassifyPanel::saveSettings() const
     settings.setValue(kLabelSetKey, m_labelSet->currentData().toString());
     settings.setValue(kLabelsKey, labels());
     settings.setValue(kTemplatesKey, templates());
+    settings.setValue(kLearntPromptKey, m_learntPrompt);
     settings.setValue(kTopKKey, m_topK->value());
     settings.setValue(kSplitterKey, m_splitter->saveState());
 }
@@ -1355,6 +1487,11 @@ void ClassifyPanel::retranslate()
     m_resetTemplates->setText(tr("Reset"));
     m_resetTemplates->setToolTip(tr("Back to the single prompt “%1”").arg(LabelSets::defaultTemplate()));
     m_templates->setToolTip(tr("Double-click a prompt to edit it"));
+    m_useLearnt->setToolTip(tr("Use context vectors learnt with CoOp (modallens-cli train coop) instead of "
+                               "the templates"));
+    m_useTemplates->setText(tr("Use templates"));
+    m_useTemplates->setToolTip(tr("Go back to the prompt templates"));
+    updateLearntPrompt();
     m_setup->setTabToolTip(0, tr("The classes to choose from"));
     m_setup->setTabToolTip(1, tr("How each label is put into words for the text encoder"));
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/clip_service.h"
+#include "engine/coop_service.h"
 
 #include <QHash>
 #include <QPixmap>
@@ -65,6 +66,12 @@ public:
     bool addTemplate(const QString &prompt); // false, with a message, when it has no "{}"
     void setTemplates(const QStringList &prompts);
     QStringList templates() const;
+    // A learnt (CoOp) prompt file instead of the templates: false, with a message, when it
+    // cannot be read. A class-specific prompt also sets the labels to its classes.
+    bool useLearntPrompt(const QString &file);
+    // Back to the template list.
+    void useTemplates();
+    QString learntPrompt() const { return m_learntPrompt; } // "" while the templates are used
 
     int imageResultCount() const { return static_cast<int>(m_imageResults.size()); }
     const ml::ImageScores &imageResult(int i) const { return m_imageResults.at(static_cast<std::size_t>(i)); }
@@ -98,6 +105,9 @@ public:
     QTabWidget *resultTabs() const { return m_results; }
     QListWidget *imageList() const { return m_imageList; }
     QListWidget *templateList() const { return m_templates; }
+    QToolButton *learntPromptButton() const { return m_useLearnt; }
+    QPushButton *useTemplatesButton() const { return m_useTemplates; }
+    QLabel *learntPromptLabel() const { return m_learntInfo; }
     QPlainTextEdit *labelEdit() const { return m_labels; }
     QSpinBox *topKSpin() const { return m_topK; }
 
@@ -142,6 +152,7 @@ private:
     void updateSelectionCount();
     void updateLabelStatus();
     void updateTemplateStatus();
+    void updateLearntPrompt();
     void exportDialog(bool json);
     QString pickFolder(const QString &title);
 
@@ -167,6 +178,12 @@ private:
     QToolButton *m_removeTemplate;
     QToolButton *m_resetTemplates;
     QLabel *m_templateHint;
+    QToolButton *m_useLearnt;
+    QWidget *m_learntBox; // shown while a learnt prompt is used
+    QLabel *m_learntInfo;
+    QPushButton *m_useTemplates;
+    QString m_learntPrompt;
+    ml::LearntPromptInfo m_learntPromptInfo;
 
     QTabWidget *m_results;
     // Image tab

@@ -62,7 +62,11 @@ struct ClassifyRequest {
     std::string model; // folder or embedded name
     std::vector<std::string> labels;
     std::vector<std::string> templates {"a photo of a {}."}; // "{}" is the label; ensembled
-    std::vector<std::string> images;                         // files
+    // A learnt (CoOp) prompt file, .safetensors from `train coop`; when set, the label
+    // embeddings come from it and templates are not used. A class-specific prompt takes only
+    // the labels it was learnt on.
+    std::string learntPrompt;
+    std::vector<std::string> images; // files
     ComputeOptions compute;
     int batchSize = 32;
 };
@@ -80,6 +84,7 @@ struct EvaluateRequest {
     std::string model;
     std::string folder;
     std::vector<std::string> templates {"a photo of a {}."};
+    std::string learntPrompt; // as ClassifyRequest's; the class names are the labels
     ComputeOptions compute;
     int batchSize = 32;
 };

@@ -188,24 +188,39 @@ torch::Tensor ClipInference::textEmbeddings(const torch::Tensor &inputIds) const
     c10::InferenceMode guard;
     const auto &tc = m_cfg.text_config;
     TORCH_CHECK(inputIds.dim() == 2, "expected input ids [B, T], got ", inputIds.sizes());
-    const std::int64_t B = inputIds.size(0), T = inputIds.size(1), C = tc.hidden_size;
-    if (T > m_textPositions.size(0))
-        throw Error("a sequence of " + std::to_string(T) + " tokens is longer than the model's context length "
-            + std::to_string(m_textPositions.size(0)));
     auto ids = inputIds.to(m_device, torch::kLong);
-
     // Ref: CLIPTextTransformer: the EOS position (legacy configs with eos_token_id 2: the
     // largest id, which is <|endoftext|>), first occurrence.
     const auto eosIndex = tc.eos_token_id == 2 ? ids.argmax(-1) : (ids == tc.eos_token_id).to(torch::kInt).argmax(-1);
+    if (ids.size(1) > m_textPositions.size(0))
+        throw Error("a sequence of " + std::to_string(ids.size(1))
+            + " tokens is longer than the model's context length " + std::to_string(m_textPositions.size(0)));
+    return textEmbeddingsFromTokens(at::embedding(m_tokenEmbedding, ids), eosIndex);
+}
 
-    auto x = (at::embedding(m_tokenEmbedding, ids) + m_textPositions.slice(0, 0, T)).view({B * T, C});
+torch::Tensor ClipInference::textEmbeddingsFromTokens(
+    const torch::Tensor &tokenEmbeds, const torch::Tensor &eosIndex) const
+{
+    c10::InferenceMode guard;
+    const auto &tc = m_cfg.text_config;
+    TORCH_CHECK(tokenEmbeds.dim() == 3 && tokenEmbeds.size(2) == tc.hidden_size, "expected token embeddings [B, T, ",
+        tc.hidden_size, "], got ", tokenEmbeds.sizes());
+    const std::int64_t B = tokenEmbeds.size(0), T = tokenEmbeds.size(1), C = tc.hidden_size;
+    if (T > m_textPositions.size(0))
+        throw Error("a sequence of " + std::to_string(T) + " tokens is longer than the model's context length "
+            + std::to_string(m_textPositions.size(0)));
+    TORCH_CHECK(
+        eosIndex.dim() == 1 && eosIndex.size(0) == B, "expected one EOS position per row, got ", eosIndex.sizes());
+
+    auto x = (tokenEmbeds.to(m_device, torch::kFloat) + m_textPositions.slice(0, 0, T)).view({B * T, C});
     // Causal mask only: the EOS row never sees the padding after it, so the padding mask of
     // the reference changes nothing that is pooled.
     auto mask
         = at::full({T, T}, -std::numeric_limits<float>::infinity(), x.options()).triu(1).view({1, T, T}).to(m_dtype);
     runEncoder(m_text, x, B, T, mask);
 
-    auto pooled = x.view({B, T, C}).index({at::arange(B, ids.options()), eosIndex}); // [B, C]
+    const auto index = eosIndex.to(m_device, torch::kLong);
+    auto pooled = x.view({B, T, C}).index({at::arange(B, index.options()), index}); // [B, C]
     pooled = at::layer_norm(pooled, {C}, m_finalLnWeight, m_finalLnBias, tc.layer_norm_eps);
     auto e = at::mm(gemmInput(pooled), m_textProjection.t()).to(torch::kFloat);
     return e / e.norm(2, -1, true);

@@ -27,6 +27,10 @@ public:
     // Only positions up to each row's EOS matter (causal attention), so callers may drop
     // trailing columns that are padding in every row.
     torch::Tensor textEmbeddings(const torch::Tensor &inputIds) const;
+    // tokenEmbeds: [B, T, C] token embeddings (rows of tokenTable() or learnt vectors, as CoOp's
+    // prompts), pooled at eosIndex [B] -> [B, P] float32, L2-normalised.
+    torch::Tensor textEmbeddingsFromTokens(const torch::Tensor &tokenEmbeds, const torch::Tensor &eosIndex) const;
+    const torch::Tensor &tokenTable() const { return m_tokenEmbedding; } // [V, C] float32, on device()
 
     const ClipConfig &config() const { return m_cfg; }
     double logitScale() const { return m_logitScale; } // exp(logit_scale)

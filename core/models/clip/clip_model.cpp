@@ -177,6 +177,15 @@ torch::Tensor ClipTextEmbeddingsImpl::forward(const torch::Tensor &inputIds)
     return token_embedding(inputIds) + position_embedding->weight.slice(0, 0, T).unsqueeze(0);
 }
 
+torch::Tensor ClipTextEmbeddingsImpl::withPositions(const torch::Tensor &tokenEmbeds)
+{
+    TORCH_CHECK(tokenEmbeds.dim() == 3, "expected token embeddings [B, T, C], got ", tokenEmbeds.sizes());
+    const auto T = tokenEmbeds.size(1);
+    TORCH_CHECK(T <= position_embedding->weight.size(0), "sequence of ", T,
+        " tokens is longer than the context length ", position_embedding->weight.size(0));
+    return tokenEmbeds + position_embedding->weight.slice(0, 0, T).unsqueeze(0);
+}
+
 ClipTextTransformerImpl::ClipTextTransformerImpl(const ClipTextConfig &cfg) : m_cfg(cfg)
 {
     const auto act = activationFromName(cfg.hidden_act);
@@ -201,16 +210,36 @@ TextOutput ClipTextTransformerImpl::forward(
         auto pad = (1.0 - attentionMask.to(torch::kFloat)).view({B, 1, 1, T}) * lowest;
         mask = mask + pad;
     }
-    TextOutput out;
-    out.encoder = encoder(x, mask.to(x.scalar_type()), request);
-    out.encoder.lastHiddenState = final_layer_norm(out.encoder.lastHiddenState);
     torch::Tensor eosIndex;
     if (m_cfg.eos_token_id == 2)
         eosIndex = inputIds.to(torch::kLong).argmax(-1); // legacy configs: EOT has the largest id
     else
         eosIndex = (inputIds.to(torch::kLong) == m_cfg.eos_token_id).to(torch::kInt).argmax(-1);
-    out.pooled
-        = out.encoder.lastHiddenState.index({torch::arange(B, inputIds.options().dtype(torch::kLong)), eosIndex});
+    return encode(x, mask, eosIndex, request);
+}
+
+TextOutput ClipTextTransformerImpl::forwardEmbeds(
+    const torch::Tensor &tokenEmbeds, const torch::Tensor &eosIndex, const EncoderRequest &request)
+{
+    auto x = embeddings->withPositions(tokenEmbeds);
+    const auto T = x.size(1);
+    TORCH_CHECK(eosIndex.dim() == 1 && eosIndex.size(0) == x.size(0), "expected one EOS position per row, got ",
+        eosIndex.sizes(), " for ", x.sizes());
+    const auto mask = torch::full({T, T}, std::numeric_limits<float>::lowest(), x.options().dtype(torch::kFloat))
+                          .triu(1)
+                          .view({1, 1, T, T});
+    return encode(x, mask, eosIndex, request);
+}
+
+TextOutput ClipTextTransformerImpl::encode(
+    const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &eosIndex, const EncoderRequest &request)
+{
+    const auto B = x.size(0);
+    TextOutput out;
+    out.encoder = encoder(x, mask.to(x.scalar_type()), request);
+    out.encoder.lastHiddenState = final_layer_norm(out.encoder.lastHiddenState);
+    const auto index = eosIndex.to(x.device(), torch::kLong);
+    out.pooled = out.encoder.lastHiddenState.index({torch::arange(B, index.options()), index});
     return out;
 }
 
@@ -255,6 +284,12 @@ torch::Tensor ClipModelImpl::imageEmbeddings(const torch::Tensor &pixelValues)
 torch::Tensor ClipModelImpl::textEmbeddings(const torch::Tensor &inputIds, const torch::Tensor &attentionMask)
 {
     auto e = projectText(text(inputIds, attentionMask).pooled).to(torch::kFloat);
+    return e / e.norm(2, -1, true);
+}
+
+torch::Tensor ClipModelImpl::textEmbeddingsFromTokens(const torch::Tensor &tokenEmbeds, const torch::Tensor &eosIndex)
+{
+    auto e = projectText(text_model->forwardEmbeds(tokenEmbeds, eosIndex).pooled).to(torch::kFloat);
     return e / e.norm(2, -1, true);
 }
 

@@ -129,6 +129,10 @@ class ClipTextEmbeddingsImpl : public torch::nn::Module {
 public:
     explicit ClipTextEmbeddingsImpl(const ClipTextConfig &cfg);
     torch::Tensor forward(const torch::Tensor &inputIds); // [B, T] -> [B, T, C]
+    // Token embeddings [B, T, C] (learnt prompts: any vectors, not only rows of the table) plus
+    // the position embeddings.
+    torch::Tensor withPositions(const torch::Tensor &tokenEmbeds);
+    const torch::Tensor &tokenTable() const { return token_embedding->weight; } // [V, C]
 
 private:
     torch::nn::Embedding token_embedding {nullptr};
@@ -148,9 +152,19 @@ public:
     // attentionMask: [B, T] of 1 (token) / 0 (padding), or undefined for all ones.
     TextOutput forward(
         const torch::Tensor &inputIds, const torch::Tensor &attentionMask, const EncoderRequest &request = {});
+    // From token embeddings [B, T, C] instead of ids (CoOp's learnt context vectors; HF's
+    // inputs_embeds), pooled at eosIndex [B]; causal mask only, so whatever follows a row's
+    // EOS position changes nothing that is pooled.
+    TextOutput forwardEmbeds(
+        const torch::Tensor &tokenEmbeds, const torch::Tensor &eosIndex, const EncoderRequest &request = {});
+    const torch::Tensor &tokenTable() const { return embeddings->tokenTable(); } // [V, C]
     const ClipTextConfig &config() const { return m_cfg; }
 
 private:
+    // x: embeddings with positions [B, T, C]; mask: additive [*, 1, T, T] float32.
+    TextOutput encode(const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &eosIndex,
+        const EncoderRequest &request);
+
     ClipTextConfig m_cfg;
     ClipTextEmbeddings embeddings {nullptr};
     ClipEncoder encoder {nullptr};
@@ -170,6 +184,12 @@ public:
     torch::Tensor projectText(const torch::Tensor &pooled);
     torch::Tensor imageEmbeddings(const torch::Tensor &pixelValues); // L2-normalised [B, P]
     torch::Tensor textEmbeddings(const torch::Tensor &inputIds, const torch::Tensor &attentionMask);
+    // L2-normalised [B, P] from token embeddings [B, T, C], pooled at eosIndex [B] (CoOp).
+    torch::Tensor textEmbeddingsFromTokens(const torch::Tensor &tokenEmbeds, const torch::Tensor &eosIndex);
+    // The text tower and its projection alone, for callers that keep nothing else (the vision
+    // tower's weights are freed once the model goes).
+    ClipTextTransformer textModel() const { return text_model; }
+    torch::nn::Linear textProjection() const { return text_projection; }
     torch::Tensor logitScale() const { return logit_scale; }
     const ClipConfig &config() const { return m_cfg; }
 

@@ -274,6 +274,60 @@ torch::Tensor ClipRuntime::labelEmbeddings(const std::vector<std::string> &label
     return at::stack(rows);
 }
 
+torch::Tensor ClipRuntime::promptEmbeddings(
+    const std::vector<std::string> &labels, const LearntPrompt &prompt, const std::function<bool()> &cancelled)
+{
+    c10::InferenceMode guard;
+    const auto &tc = m_inference->config().text_config;
+    checkPromptWidth(prompt, tc.hidden_size, m_name);
+    const auto classIndex = promptClassIndices(prompt, labels);
+    const std::string keyPrefix = "\x1d" + prompt.identity + "\x1f";
+    const bool cacheable = !prompt.identity.empty();
+
+    std::vector<torch::Tensor> rows(labels.size());
+    std::vector<std::size_t> uncached;
+    {
+        std::lock_guard lock(m_textMutex);
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+            const auto it = cacheable ? m_textCache.find(keyPrefix + labels[i]) : m_textCache.end();
+            if (it != m_textCache.end()) {
+                rows[i] = it->second;
+                g_textHits.fetch_add(1);
+            } else {
+                uncached.push_back(i);
+                g_textMisses.fetch_add(1);
+            }
+        }
+    }
+    constexpr std::size_t kBatch = 64;
+    for (std::size_t start = 0; start < uncached.size(); start += kBatch) {
+        if (cancelled && cancelled())
+            throw Cancelled();
+        const std::size_t end = std::min(uncached.size(), start + kBatch);
+        std::vector<std::string> chunk;
+        std::vector<std::int64_t> chunkClasses;
+        for (std::size_t j = start; j < end; ++j) {
+            chunk.push_back(labels[uncached[j]]);
+            chunkClasses.push_back(classIndex[uncached[j]]);
+        }
+        const PromptLayout layout(
+            *m_tokenizer, m_inference->tokenTable(), chunk, prompt.contextVectors(), tc.max_position_embeddings);
+        // [n, M, D] one context per label, or [M, D] shared by all.
+        const auto ctx
+            = prompt.classSpecific ? prompt.ctx.index_select(0, torch::tensor(chunkClasses, torch::kLong)) : prompt.ctx;
+        const auto e = m_inference->textEmbeddingsFromTokens(layout.embeds(ctx), layout.eosIndex()); // [n, P]
+        std::lock_guard lock(m_textMutex);
+        for (std::size_t j = start; j < end; ++j) {
+            rows[uncached[j]] = e[static_cast<std::int64_t>(j - start)].clone();
+            if (cacheable)
+                m_textCache[keyPrefix + labels[uncached[j]]] = rows[uncached[j]];
+        }
+    }
+    if (rows.empty())
+        return torch::empty({0, m_inference->config().projection_dim});
+    return at::stack(rows);
+}
+
 // --- the model cache ----------------------------------------------------------------------
 
 namespace {

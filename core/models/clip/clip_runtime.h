@@ -4,6 +4,7 @@
 
 #include "models/clip/clip_config.h"
 #include "models/clip/clip_inference.h"
+#include "models/clip/clip_prompt.h"
 
 #include "preprocess.h"
 #include "text/clip_tokenizer.h"
@@ -56,6 +57,11 @@ public:
     // averaged and normalised again (Radford et al. 2021, prompt ensembling). [L, P] float32.
     // Rows are cached per (template set, label) for the life of this runtime.
     torch::Tensor labelEmbeddings(const std::vector<std::string> &labels, const std::vector<std::string> &templates,
+        const std::function<bool()> &cancelled = {});
+    // One row per label from a learnt (CoOp) prompt: [L, P] float32, L2-normalised, cached per
+    // (prompt file identity, label) like template rows. Throws ml::Error for a prompt of another
+    // text width, or labels a class-specific prompt has no context for.
+    torch::Tensor promptEmbeddings(const std::vector<std::string> &labels, const LearntPrompt &prompt,
         const std::function<bool()> &cancelled = {});
 
 private:

@@ -203,6 +203,16 @@ double scoreFiles(const clip::ClipRuntime &rt, const std::vector<std::string> &f
     return scale;
 }
 
+// The label rows for a request: from its learnt prompt when it names one, else its templates.
+torch::Tensor labelRows(clip::ClipRuntime &rt, const std::vector<std::string> &labels,
+    const std::vector<std::string> &templates, const std::string &learntPrompt, JobContext &ctx)
+{
+    const auto cancelled = [&ctx] { return ctx.isCancelled(); };
+    if (learntPrompt.empty())
+        return rt.labelEmbeddings(labels, templates, cancelled);
+    return rt.promptEmbeddings(labels, clip::loadLearntPrompt(learntPrompt), cancelled);
+}
+
 void checkLabels(const std::vector<std::string> &labels)
 {
     if (labels.empty())
@@ -221,7 +231,7 @@ ClassifyResult runClassify(const ClassifyRequest &req, JobContext &ctx)
     result.dtype = s.dtype;
     result.device = s.device;
     ctx.report(0, static_cast<std::int64_t>(req.images.size()), "encoding labels");
-    const auto text = s.rt->labelEmbeddings(req.labels, req.templates, [&ctx] { return ctx.isCancelled(); });
+    const auto text = labelRows(*s.rt, req.labels, req.templates, req.learntPrompt, ctx);
     result.images.resize(req.images.size());
     result.logitScale
         = scoreFiles(*s.rt, req.images, req.labels, text, req.batchSize, ctx, [&](std::size_t i, ImageScores scores) {
@@ -276,7 +286,7 @@ EvaluateResult runEvaluate(const EvaluateRequest &req, JobContext &ctx)
 
     Session s = openSession(req.model, req.compute, ctx);
     ctx.report(0, static_cast<std::int64_t>(files.size()), "encoding labels");
-    const auto text = s.rt->labelEmbeddings(result.classes, req.templates, [&ctx] { return ctx.isCancelled(); });
+    const auto text = labelRows(*s.rt, result.classes, req.templates, req.learntPrompt, ctx);
     const std::size_t C = result.classes.size();
     result.confusion.assign(C, std::vector<int>(C, 0));
     result.images.resize(files.size());
