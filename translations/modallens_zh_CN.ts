@@ -429,6 +429,94 @@ bird</translation>
         <source>Pick a folder holding one sub-folder per class (e.g. cat/, dog/). Each sub-folder’s name is its label.</source>
         <translation>选择一个每个类别各有一个子文件夹的文件夹（如 cat/、dog/）。子文件夹名即为其标签。</translation>
     </message>
+    <message>
+        <source>Use Learnt Prompt</source>
+        <translation>使用学习到的提示词</translation>
+    </message>
+    <message>
+        <source>Learnt prompts (*.safetensors);;All files (*)</source>
+        <translation>学习到的提示词 (*.safetensors);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Cannot use %1 as a learnt prompt: %2</source>
+        <translation>无法将 %1 用作学习到的提示词：%2</translation>
+    </message>
+    <message>
+        <source>Other learnt prompt…</source>
+        <translation>其他学习到的提示词…</translation>
+    </message>
+    <message>
+        <source>Use learnt prompt…</source>
+        <translation>使用学习到的提示词…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, … (%n classes)</source>
+        <translation>
+            <numerusform>%1，…（共 %n 个类别）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Learnt prompt&lt;/b&gt; %1</source>
+        <translation>&lt;b&gt;学习到的提示词&lt;/b&gt; %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Class-specific, %n context vectors per class</source>
+        <translation>
+            <numerusform>类别专属，每个类别 %n 个上下文向量</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Unified, %n context vectors</source>
+        <translation>
+            <numerusform>统一，%n 个上下文向量</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>learnt on %1 with %n shots per class</source>
+        <translation>
+            <numerusform>在 %1 上以每类 %n 个样本学习</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Classes: %1</source>
+        <translation>类别：%1</translation>
+    </message>
+    <message>
+        <source>Held-out accuracy: %1 with “%2” → %3 learnt</source>
+        <translation>留出集准确率：“%2” 为 %1 → 学习到的提示词为 %3</translation>
+    </message>
+    <message>
+        <source>Prompts (learnt)</source>
+        <translation>提示词（学习所得）</translation>
+    </message>
+    <message>
+        <source>The learnt prompt replaces the templates. It is class-specific: the labels must be its classes.</source>
+        <translation>学习到的提示词取代模板。它是类别专属的：标签必须是它的类别。</translation>
+    </message>
+    <message>
+        <source>The learnt prompt replaces the templates; its context goes before any label.</source>
+        <translation>学习到的提示词取代模板；它的上下文放在任意标签之前。</translation>
+    </message>
+    <message>
+        <source>The learnt prompt is class-specific and has no context for: %1. Use its classes (%2) or go back to the templates.</source>
+        <translation>学习到的提示词是类别专属的，没有以下标签的上下文：%1。请使用它的类别（%2），或改回使用模板。</translation>
+    </message>
+    <message>
+        <source>The learnt prompt %1 is gone; using the templates.</source>
+        <translation>学习到的提示词 %1 已不存在；改用模板。</translation>
+    </message>
+    <message>
+        <source>Use context vectors learnt with CoOp (modallens-cli train coop) instead of the templates</source>
+        <translation>使用以 CoOp 学习到的上下文向量（modallens-cli train coop）代替模板</translation>
+    </message>
+    <message>
+        <source>Use templates</source>
+        <translation>使用模板</translation>
+    </message>
+    <message>
+        <source>Go back to the prompt templates</source>
+        <translation>改回使用提示词模板</translation>
+    </message>
 </context>
 <context>
     <name>ClassifyTableModel</name>
@@ -794,6 +882,38 @@ Images: %3</source>
             <numerusform>已添加 %n 个文件中的 %1 个；其余文件已在图库中</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Sample Gallery</source>
+        <translation>示例图库</translation>
+    </message>
+    <message>
+        <source>Could not write the sample gallery.</source>
+        <translation>无法写入示例图库。</translation>
+    </message>
+    <message>
+        <source>The Fashion-MNIST samples were left out: its files are not installed.</source>
+        <translation>未包含 Fashion-MNIST 示例：其数据文件未安装。</translation>
+    </message>
+    <message>
+        <source>Some samples were left out.</source>
+        <translation>部分示例未包含。</translation>
+    </message>
+    <message>
+        <source>%1 is not a CLIP checkpoint the Classify panel can use</source>
+        <translation>%1 不是分类面板可以使用的 CLIP 检查点</translation>
+    </message>
+    <message>
+        <source>Writing the sample gallery</source>
+        <translation>正在写入示例图库</translation>
+    </message>
+    <message>
+        <source>Open &amp;Sample Gallery</source>
+        <translation>打开示例图库(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Add a few Shapes World pictures and clips and Fashion-MNIST images to try ModalLens with</source>
+        <translation>添加一些形状世界的图片和短片以及 Fashion-MNIST 图像，用来试用 ModalLens</translation>
+    </message>
 </context>
 <context>
     <name>ModelPicker</name>
@@ -942,6 +1062,21 @@ Scroll to zoom, drag to pan.</source>
     </message>
 </context>
 <context>
+    <name>SampleGrid</name>
+    <message>
+        <source>The held-out samples and the model&apos;s guesses appear here after the first evaluation.</source>
+        <translation>第一次评估后，这里会显示留出样本和模型的猜测。</translation>
+    </message>
+    <message>
+        <source>True: %1</source>
+        <translation>真实：%1</translation>
+    </message>
+    <message>
+        <source>Predicted: %1 (%2)</source>
+        <translation>预测：%1（%2）</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
@@ -985,6 +1120,528 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>empty image</source>
         <translation>图像为空</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingPanel</name>
+    <message>
+        <source>%1 holds no training run to continue (no %2).</source>
+        <translation>%1 中没有可继续的训练（缺少 %2）。</translation>
+    </message>
+    <message>
+        <source>Cannot read %1.</source>
+        <translation>无法读取 %1。</translation>
+    </message>
+    <message>
+        <source>%1 is not a ModalLens training state.</source>
+        <translation>%1 不是 ModalLens 的训练状态文件。</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST Folder</source>
+        <translation>Fashion-MNIST 文件夹</translation>
+    </message>
+    <message>
+        <source>Run Folder</source>
+        <translation>运行文件夹</translation>
+    </message>
+    <message>
+        <source>Add a Run</source>
+        <translation>添加运行</translation>
+    </message>
+    <message>
+        <source>In TensorBoard: %1</source>
+        <translation>在 TensorBoard 中查看：%1</translation>
+    </message>
+    <message>
+        <source>Vision tower %1 wide × %2 layers; by default %3 steps of %4 images.</source>
+        <translation>视觉塔宽 %1 × %2 层；默认训练 %3 步，每步 %4 张图像。</translation>
+    </message>
+    <message>
+        <source>A fresh run writes its checkpoint, metrics.jsonl and TensorBoard events here.</source>
+        <translation>新的运行会把检查点、metrics.jsonl 和 TensorBoard 事件文件写到这里。</translation>
+    </message>
+    <message>
+        <source>The run (%1) is at step %2 of %3. It continues with its own settings; only the steps and the evaluation and checkpoint cadence can change.</source>
+        <translation>该运行（%1）已完成第 %2 步，共 %3 步。继续训练时沿用它自己的设置；只能修改步数以及评估和检查点的间隔。</translation>
+    </message>
+    <message>
+        <source>auto (%1 on this processor)</source>
+        <translation>自动（此处理器上为 %1）</translation>
+    </message>
+    <message>
+        <source>Found: used for training and for the held-out Fashion-MNIST accuracy.</source>
+        <translation>已找到：用于训练和留出集上的 Fashion-MNIST 准确率。</translation>
+    </message>
+    <message>
+        <source>Not found there: the Fashion-MNIST share goes to Shapes World (Debian&apos;s dataset-fashion-mnist package installs it).</source>
+        <translation>未找到：Fashion-MNIST 的份额改用形状世界（Debian 的 dataset-fashion-mnist 软件包会安装它）。</translation>
+    </message>
+    <message>
+        <source>Choose a run folder.</source>
+        <translation>请选择一个运行文件夹。</translation>
+    </message>
+    <message>
+        <source>Steps must be at least 1.</source>
+        <translation>步数至少为 1。</translation>
+    </message>
+    <message>
+        <source>The learning rate must be a number above 0 and at most 1, such as 0.001.</source>
+        <translation>学习率必须是大于 0 且不超过 1 的数，例如 0.001。</translation>
+    </message>
+    <message>
+        <source>The data mix needs at least one share above 0 %.</source>
+        <translation>数据配比中至少要有一项大于 0 %。</translation>
+    </message>
+    <message>
+        <source>The run in %1 already did %2 steps: set Steps above %2 to train further.</source>
+        <translation>%1 中的运行已完成 %2 步：要继续训练，请把步数设为大于 %2。</translation>
+    </message>
+    <message>
+        <source>%1 already holds a training run. Tick “Continue the run in this folder” to resume it, or choose another folder.</source>
+        <translation>%1 中已有一次训练。勾选“继续此文件夹中的运行”以接着训练，或选择其他文件夹。</translation>
+    </message>
+    <message>
+        <source>%1 is a file, not a folder.</source>
+        <translation>%1 是文件，不是文件夹。</translation>
+    </message>
+    <message>
+        <source>Cannot create the run folder %1.</source>
+        <translation>无法创建运行文件夹 %1。</translation>
+    </message>
+    <message>
+        <source>Cannot write to the run folder %1.</source>
+        <translation>无法写入运行文件夹 %1。</translation>
+    </message>
+    <message>
+        <source>A run is already going: stop it first.</source>
+        <translation>已有一次运行正在进行：请先停止它。</translation>
+    </message>
+    <message>
+        <source>Waiting for the first evaluation…</source>
+        <translation>正在等待第一次评估…</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST was not found, so this run trains and evaluates on Shapes World only.</source>
+        <translation>未找到 Fashion-MNIST，本次运行只在形状世界上训练和评估。</translation>
+    </message>
+    <message>
+        <source>Stopped at step %1 of %2; the checkpoint is in %3.</source>
+        <translation>已在第 %1 步（共 %2 步）停止；检查点位于 %3。</translation>
+    </message>
+    <message>
+        <source>Finished %1 steps in %2; the model is in %3.</source>
+        <translation>已用 %2 完成 %1 步；模型位于 %3。</translation>
+    </message>
+    <message>
+        <source>Cancelled at step %1; the checkpoint of that step is in %2.</source>
+        <translation>已在第 %1 步取消；该步的检查点位于 %2。</translation>
+    </message>
+    <message>
+        <source>Cancelled before the first checkpoint.</source>
+        <translation>在第一个检查点之前已取消。</translation>
+    </message>
+    <message>
+        <source>Training failed: %1</source>
+        <translation>训练失败：%1</translation>
+    </message>
+    <message>
+        <source>Held-out samples at step %1: the model&apos;s top guess is right for %2 of %3.</source>
+        <translation>第 %1 步的留出样本：模型的首选答案在 %3 个中答对 %2 个。</translation>
+    </message>
+    <message>
+        <source>%1 · step %2 · saved %3</source>
+        <translation>%1 · 第 %2 步 · 保存于 %3</translation>
+    </message>
+    <message>
+        <source>%1 · step %2 · training</source>
+        <translation>%1 · 第 %2 步 · 训练中</translation>
+    </message>
+    <message>
+        <source>%1 · step %2</source>
+        <translation>%1 · 第 %2 步</translation>
+    </message>
+    <message>
+        <source>%1 does not exist.</source>
+        <translation>%1 不存在。</translation>
+    </message>
+    <message>
+        <source>%1 holds no %2: not a training run folder.</source>
+        <translation>%1 中没有 %2：不是训练运行文件夹。</translation>
+    </message>
+    <message>
+        <source>%1 is already plotted.</source>
+        <translation>%1 已在图中。</translation>
+    </message>
+    <message>
+        <source>The run being trained stays plotted until it ends.</source>
+        <translation>正在训练的运行在结束前会一直留在图中。</translation>
+    </message>
+    <message>
+        <source>%1 is not a metrics file (no line holds a step).</source>
+        <translation>%1 不是指标文件（没有任何一行包含 step）。</translation>
+    </message>
+    <message>
+        <source>Stopping: evaluating and saving a checkpoint…</source>
+        <translation>正在停止：评估并保存检查点…</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>Pausing after this step…</source>
+        <translation>本步结束后暂停…</translation>
+    </message>
+    <message>
+        <source>Loading the data…</source>
+        <translation>正在加载数据…</translation>
+    </message>
+    <message>
+        <source>Learning the tokenizer…</source>
+        <translation>正在学习分词器…</translation>
+    </message>
+    <message>
+        <source>Preparing the held-out set…</source>
+        <translation>正在准备留出集…</translation>
+    </message>
+    <message>
+        <source>Evaluating on the held-out set…</source>
+        <translation>正在留出集上评估…</translation>
+    </message>
+    <message>
+        <source>Saving a checkpoint…</source>
+        <translation>正在保存检查点…</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Shapes %1</source>
+        <translation>形状 %1</translation>
+    </message>
+    <message>
+        <source>held-out pairs %1</source>
+        <translation>留出组合 %1</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST %1</source>
+        <translation>Fashion-MNIST %1</translation>
+    </message>
+    <message>
+        <source>Setup</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Curves</source>
+        <translation>曲线</translation>
+    </message>
+    <message>
+        <source>Samples</source>
+        <translation>样本</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Train a CLIP model with these settings</source>
+        <translation>用这些设置训练一个 CLIP 模型</translation>
+    </message>
+    <message>
+        <source>Pause between two steps, or carry on</source>
+        <translation>在两步之间暂停，或继续训练</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>End the run now: evaluate, save a checkpoint, then stop (it can be continued later)</source>
+        <translation>立即结束运行：先评估并保存检查点，然后停止（之后可以继续）</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>Steps/s</source>
+        <translation>步/秒</translation>
+    </message>
+    <message>
+        <source>Images/s</source>
+        <translation>图像/秒</translation>
+    </message>
+    <message>
+        <source>Left</source>
+        <translation>剩余</translation>
+    </message>
+    <message>
+        <source>Elapsed</source>
+        <translation>已用</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <source>Held-out</source>
+        <translation>留出集</translation>
+    </message>
+    <message>
+        <source>Training time of this session, pauses excluded</source>
+        <translation>本次训练所用时间，不含暂停</translation>
+    </message>
+    <message>
+        <source>Zero-shot accuracy at the last evaluation</source>
+        <translation>最近一次评估的零样本准确率</translation>
+    </message>
+    <message>
+        <source>Model and optimiser</source>
+        <translation>模型与优化器</translation>
+    </message>
+    <message>
+        <source>Data and evaluation</source>
+        <translation>数据与评估</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Preset:</source>
+        <translation>预设：</translation>
+    </message>
+    <message>
+        <source>mini: the built-in clip-mini (about one step a second on a CPU); tiny: a small model that trains in seconds, for trying things out</source>
+        <translation>mini：内置的 clip-mini（在 CPU 上约每秒一步）；tiny：几秒钟就能训练完的小模型，用于试验</translation>
+    </message>
+    <message>
+        <source>Steps:</source>
+        <translation>步数：</translation>
+    </message>
+    <message>
+        <source>Batch:</source>
+        <translation>批大小：</translation>
+    </message>
+    <message>
+        <source> images</source>
+        <translation> 张图像</translation>
+    </message>
+    <message>
+        <source>Learning rate:</source>
+        <translation>学习率：</translation>
+    </message>
+    <message>
+        <source>The peak learning rate: a linear warm-up to it, then a cosine to 0</source>
+        <translation>峰值学习率：先线性预热到该值，再按余弦降到 0</translation>
+    </message>
+    <message>
+        <source>Seed:</source>
+        <translation>随机种子：</translation>
+    </message>
+    <message>
+        <source>Precision:</source>
+        <translation>精度：</translation>
+    </message>
+    <message>
+        <source>bf16 is several times faster where the processor has native bf16 units, and slower where it must be emulated</source>
+        <translation>在具有原生 bf16 单元的处理器上，bf16 会快好几倍；需要模拟时则更慢</translation>
+    </message>
+    <message>
+        <source>Data mix:</source>
+        <translation>数据配比：</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST</source>
+        <translation>Fashion-MNIST</translation>
+    </message>
+    <message>
+        <source>Shapes, one object</source>
+        <translation>形状，单个物体</translation>
+    </message>
+    <message>
+        <source>Shapes, several</source>
+        <translation>形状，多个物体</translation>
+    </message>
+    <message>
+        <source>Shares of each batch: Fashion-MNIST garments, Shapes World scenes with one object, and with two or three (renormalised to 100 %)</source>
+        <translation>每个批次中的份额：Fashion-MNIST 服饰、只有一个物体的形状世界场景，以及有两三个物体的场景（会重新归一化到 100 %）</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST:</source>
+        <translation>Fashion-MNIST：</translation>
+    </message>
+    <message>
+        <source>Choose the folder holding the Fashion-MNIST files</source>
+        <translation>选择存放 Fashion-MNIST 文件的文件夹</translation>
+    </message>
+    <message>
+        <source>Evaluate every:</source>
+        <translation>评估间隔：</translation>
+    </message>
+    <message>
+        <source> steps</source>
+        <translation> 步</translation>
+    </message>
+    <message>
+        <source>only at the end</source>
+        <translation>仅在结束时</translation>
+    </message>
+    <message>
+        <source>Held-out accuracy and the sample grid are refreshed this often</source>
+        <translation>留出集准确率和样本网格按此间隔刷新</translation>
+    </message>
+    <message>
+        <source>Checkpoint every:</source>
+        <translation>检查点间隔：</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>文件夹：</translation>
+    </message>
+    <message>
+        <source>Choose the run folder</source>
+        <translation>选择运行文件夹</translation>
+    </message>
+    <message>
+        <source>Continue the run in this folder</source>
+        <translation>继续此文件夹中的运行</translation>
+    </message>
+    <message>
+        <source>Log-scale loss</source>
+        <translation>损失用对数坐标</translation>
+    </message>
+    <message>
+        <source>Fit view</source>
+        <translation>适应视图</translation>
+    </message>
+    <message>
+        <source>Show every point again and follow new ones (or double-click a plot)</source>
+        <translation>重新显示所有数据点并跟随新的点（或双击图表）</translation>
+    </message>
+    <message>
+        <source>Add run…</source>
+        <translation>添加运行…</translation>
+    </message>
+    <message>
+        <source>Overlay the curves of another run folder (its metrics.jsonl)</source>
+        <translation>叠加另一个运行文件夹的曲线（其 metrics.jsonl）</translation>
+    </message>
+    <message>
+        <source>Wheel: zoom · drag: pan</source>
+        <translation>滚轮：缩放 · 拖动：平移</translation>
+    </message>
+    <message>
+        <source>Runs on the plots:</source>
+        <translation>图中的运行：</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Take the run off the plots (its folder stays on disk)</source>
+        <translation>从图中移除该运行（其文件夹仍保留在磁盘上）</translation>
+    </message>
+    <message>
+        <source>Checkpoints:</source>
+        <translation>检查点：</translation>
+    </message>
+    <message>
+        <source>Open in Classify</source>
+        <translation>在分类中打开</translation>
+    </message>
+    <message>
+        <source>Classify with this checkpoint (double-click does the same)</source>
+        <translation>用这个检查点进行分类（双击效果相同）</translation>
+    </message>
+    <message>
+        <source>Show folder</source>
+        <translation>显示文件夹</translation>
+    </message>
+    <message>
+        <source>A fixed set of held-out images: the first of each held-out colour-shape pair, two other pairs and two garments.</source>
+        <translation>一组固定的留出图像：每个留出颜色-形状组合的第一张、另外两个组合以及两件服饰。</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingPlot</name>
+    <message>
+        <source>Shapes</source>
+        <translation>形状</translation>
+    </message>
+    <message>
+        <source>Held-out pairs</source>
+        <translation>留出组合</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST</source>
+        <translation>Fashion-MNIST</translation>
+    </message>
+    <message>
+        <source>step %1: %2</source>
+        <translation>第 %1 步：%2</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>Held-out zero-shot accuracy</source>
+        <translation>留出集零样本准确率</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <source>step</source>
+        <translation>步</translation>
     </message>
 </context>
 <context>

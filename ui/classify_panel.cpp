@@ -1412,11 +1412,12 @@ QString ClassifyPanel::message() const
 void ClassifyPanel::restoreSettings()
 {
     QSettings settings;
-    const QString set = settings.value(kLabelSetKey, QStringLiteral("cifar10")).toString();
+    // The default model is the embedded clip-mini, which knows Shapes World and Fashion-MNIST.
+    const QString set = settings.value(kLabelSetKey, QStringLiteral("shapes-world")).toString();
     if (settings.contains(kLabelsKey) && set.isEmpty())
         setLabels(settings.value(kLabelsKey).toStringList());
     else
-        useLabelSet(LabelSets::labels(set).isEmpty() ? QStringLiteral("cifar10") : set);
+        useLabelSet(LabelSets::labels(set).isEmpty() ? QStringLiteral("shapes-world") : set);
     const QStringList prompts
         = settings.value(kTemplatesKey, QStringList {LabelSets::defaultTemplate()}).toStringList();
     setTemplates(prompts);
