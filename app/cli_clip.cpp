@@ -292,32 +292,13 @@ int runEvalZeroShot(Context &ctx)
     for (const auto &f : failed)
         warn(ctx.global, f["error"].get<std::string>());
     if (ctx.global.json) {
-        nlohmann::json perClass = nlohmann::json::array();
-        for (std::size_t c = 0; c < r.classes.size(); ++c) {
-            int n = 0;
-            for (int v : r.confusion[c])
-                n += v;
-            perClass.push_back({{"class", r.classes[c]}, {"images", n}, {"accuracy", r.perClassAccuracy[c]}});
-        }
-        printJson({{"accuracy", r.accuracy}, {"images", counted}, {"classes", r.classes}, {"per_class", perClass},
-            {"confusion", r.confusion}, {"failed", failed}, {"logit_scale", r.logitScale}});
+        printJson({{"accuracy", r.accuracy}, {"images", counted}, {"classes", r.classes},
+            {"per_class", perClassJson(r.classes, r.confusion, r.perClassAccuracy)}, {"confusion", r.confusion},
+            {"failed", failed}, {"logit_scale", r.logitScale}});
         return failed.empty() ? kOk : kFailed;
     }
     std::printf("accuracy %.2f%% over %d images, %zu classes\n\n", 100.0 * r.accuracy, counted, r.classes.size());
-    std::printf("%-24s %8s %9s\n", "class", "images", "accuracy");
-    for (std::size_t c = 0; c < r.classes.size(); ++c) {
-        int n = 0;
-        for (int v : r.confusion[c])
-            n += v;
-        std::printf("%-24s %8d %8.2f%%\n", r.classes[c].c_str(), n, 100.0 * r.perClassAccuracy[c]);
-    }
-    std::printf("\nconfusion (rows: true class, columns: predicted, in the order above)\n");
-    for (std::size_t c = 0; c < r.classes.size(); ++c) {
-        std::printf("%-24s", r.classes[c].substr(0, 24).c_str());
-        for (int v : r.confusion[c])
-            std::printf(" %5d", v);
-        std::printf("\n");
-    }
+    printPerClassTable(r.classes, r.confusion, r.perClassAccuracy, true);
     if (!failed.empty())
         std::printf("\n%zu image(s) could not be read (see stderr)\n", failed.size());
     return failed.empty() ? kOk : kFailed;

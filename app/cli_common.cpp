@@ -229,4 +229,38 @@ std::any runJob(const GlobalOptions &global, Job job)
     return result.value;
 }
 
+nlohmann::json perClassJson(const std::vector<std::string> &classes, const std::vector<std::vector<int>> &confusion,
+    const std::vector<double> &perClassAccuracy)
+{
+    nlohmann::json out = nlohmann::json::array();
+    for (std::size_t c = 0; c < classes.size(); ++c) {
+        int n = 0;
+        for (int v : confusion[c])
+            n += v;
+        out.push_back({{"class", classes[c]}, {"images", n}, {"accuracy", perClassAccuracy[c]}});
+    }
+    return out;
+}
+
+void printPerClassTable(const std::vector<std::string> &classes, const std::vector<std::vector<int>> &confusion,
+    const std::vector<double> &perClassAccuracy, bool withMatrix)
+{
+    std::printf("%-24s %8s %9s\n", "class", "images", "accuracy");
+    for (std::size_t c = 0; c < classes.size(); ++c) {
+        int n = 0;
+        for (int v : confusion[c])
+            n += v;
+        std::printf("%-24s %8d %8.2f%%\n", classes[c].c_str(), n, 100.0 * perClassAccuracy[c]);
+    }
+    if (!withMatrix)
+        return;
+    std::printf("\nconfusion (rows: true class, columns: predicted, in the order above)\n");
+    for (std::size_t c = 0; c < classes.size(); ++c) {
+        std::printf("%-24s", classes[c].substr(0, 24).c_str());
+        for (int v : confusion[c])
+            std::printf(" %5d", v);
+        std::printf("\n");
+    }
+}
+
 } // namespace ml::cli

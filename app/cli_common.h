@@ -69,6 +69,13 @@ void printError(const std::string &message);
 // printError() for each non-empty message; returns how many there were (the failed inputs).
 int printErrors(const std::vector<std::string> &messages);
 
+// Accuracy per class from a confusion matrix ([true][predicted]): the JSON array every evaluating
+// command prints ({class, images, accuracy}), and the same as a human table (+ the matrix).
+nlohmann::json perClassJson(const std::vector<std::string> &classes, const std::vector<std::vector<int>> &confusion,
+    const std::vector<double> &perClassAccuracy);
+void printPerClassTable(const std::vector<std::string> &classes, const std::vector<std::vector<int>> &confusion,
+    const std::vector<double> &perClassAccuracy, bool withMatrix);
+
 using CommandFn = std::function<int(Context &)>;
 struct Command {
     std::string name;

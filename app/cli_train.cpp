@@ -116,15 +116,9 @@ int runEvalDataset(Context &ctx)
     const auto r = std::any_cast<ZeroShotEvalResult>(runJob(ctx.global, makeZeroShotEvalJob(req)));
 
     if (ctx.global.json) {
-        nlohmann::json perClass = nlohmann::json::array();
-        for (std::size_t c = 0; c < r.classes.size(); ++c) {
-            int n = 0;
-            for (int v : r.confusion[c])
-                n += v;
-            perClass.push_back({{"class", r.classes[c]}, {"images", n}, {"accuracy", r.perClassAccuracy[c]}});
-        }
-        nlohmann::json doc = {{"dataset", r.dataset}, {"accuracy", r.accuracy}, {"images", r.images},
-            {"classes", r.classes}, {"per_class", perClass}, {"confusion", r.confusion}};
+        nlohmann::json doc
+            = {{"dataset", r.dataset}, {"accuracy", r.accuracy}, {"images", r.images}, {"classes", r.classes},
+                {"per_class", perClassJson(r.classes, r.confusion, r.perClassAccuracy)}, {"confusion", r.confusion}};
         if (r.heldOutAccuracy >= 0) {
             doc["held_out_accuracy"] = r.heldOutAccuracy;
             doc["held_out_images"] = r.heldOutImages;
@@ -137,13 +131,8 @@ int runEvalDataset(Context &ctx)
     if (r.heldOutAccuracy >= 0)
         std::printf("held-out colour-shape pairs: %s over %lld images\n", percent(r.heldOutAccuracy).c_str(),
             static_cast<long long>(r.heldOutImages));
-    std::printf("\n%-24s %8s %9s\n", "class", "images", "accuracy");
-    for (std::size_t c = 0; c < r.classes.size(); ++c) {
-        int n = 0;
-        for (int v : r.confusion[c])
-            n += v;
-        std::printf("%-24s %8d %9s\n", r.classes[c].c_str(), n, percent(r.perClassAccuracy[c]).c_str());
-    }
+    std::printf("\n");
+    printPerClassTable(r.classes, r.confusion, r.perClassAccuracy, r.classes.size() <= 12);
     return kOk;
 }
 

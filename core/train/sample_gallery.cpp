@@ -39,15 +39,6 @@ constexpr int kClipScale = 3;
 constexpr int kFashionPerClass = 4;
 constexpr int kFashionScale = 5; // 28 -> 140 px: as tall as the shapes in the gallery's 128-px thumbnails
 
-void writeText(const fs::path &path, const std::string &text)
-{
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out)
-        throw Error(path.string() + ": cannot write");
-}
-
 void makeDir(const fs::path &dir)
 {
     std::error_code ec;

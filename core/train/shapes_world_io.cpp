@@ -25,15 +25,6 @@ void makeDir(const fs::path &dir)
         throw Error(dir.string() + ": cannot create the folder (" + ec.message() + ")");
 }
 
-void writeText(const fs::path &path, const std::string &text)
-{
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out)
-        throw Error(path.string() + ": cannot write");
-}
-
 void savePng(const ml::io::RgbImage &image, const fs::path &path)
 {
 #ifdef MODALLENS_HAVE_MEDIA
@@ -60,6 +51,15 @@ nlohmann::json objectJson(const ShapeObject &o)
 }
 
 } // namespace
+
+void writeText(const fs::path &path, const std::string &text)
+{
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out)
+        throw Error(path.string() + ": cannot write");
+}
 
 nlohmann::json toJson(const ShapesSample &sample)
 {

@@ -14,6 +14,9 @@ namespace ml::train {
 // {"caption", "mentions", "objects": [{shape, colour, size, box (the drawn extent, x0 y0 x1 y1),
 //  center, position, rgb (as drawn), angle}],
 //  "questions": [{type, question, answer}]}
+// Writes (truncates) a text file; throws ml::Error naming the file when that fails.
+void writeText(const std::filesystem::path &path, const std::string &text);
+
 nlohmann::json toJson(const ShapesSample &sample);
 // {"fps", "frames", "size", "tracks": [{label, shape, colour, size, first_frame, last_frame,
 //  start_s, end_s}]}: a track is visible in frames first..last, i.e. from start_s until end_s.

@@ -228,6 +228,24 @@ torch::Tensor ClipRuntime::embedPixels(const torch::Tensor &pixelValues) const
     return m_inference->imageEmbeddings(pixelValues);
 }
 
+std::vector<std::size_t> ClipRuntime::lookupTextCache(
+    const std::vector<std::string> &keys, std::vector<torch::Tensor> &rows)
+{
+    std::vector<std::size_t> uncached;
+    std::lock_guard lock(m_textMutex);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const auto it = keys[i].empty() ? m_textCache.end() : m_textCache.find(keys[i]);
+        if (it != m_textCache.end()) {
+            rows[i] = it->second;
+            g_textHits.fetch_add(1);
+        } else {
+            uncached.push_back(i);
+            g_textMisses.fetch_add(1);
+        }
+    }
+    return uncached;
+}
+
 torch::Tensor ClipRuntime::labelEmbeddings(const std::vector<std::string> &labels,
     const std::vector<std::string> &templates, const std::function<bool()> &cancelled)
 {
@@ -238,21 +256,11 @@ torch::Tensor ClipRuntime::labelEmbeddings(const std::vector<std::string> &label
         if (t.find("{}") == std::string::npos)
             throw Error("prompt template \"" + t + "\" has no {} where the label goes");
 
+    std::vector<std::string> keys;
+    for (const auto &label : labels)
+        keys.push_back(cacheKey(templates, label));
     std::vector<torch::Tensor> rows(labels.size());
-    std::vector<std::size_t> uncached; // labels whose text embedding must be computed
-    {
-        std::lock_guard lock(m_textMutex);
-        for (std::size_t i = 0; i < labels.size(); ++i) {
-            const auto it = m_textCache.find(cacheKey(templates, labels[i]));
-            if (it != m_textCache.end()) {
-                rows[i] = it->second;
-                g_textHits.fetch_add(1);
-            } else {
-                uncached.push_back(i);
-                g_textMisses.fetch_add(1);
-            }
-        }
-    }
+    const auto uncached = lookupTextCache(keys, rows); // labels whose text embedding must be computed
     if (!uncached.empty()) {
         std::vector<std::string> texts;
         for (const auto i : uncached)
@@ -266,7 +274,7 @@ torch::Tensor ClipRuntime::labelEmbeddings(const std::vector<std::string> &label
         std::lock_guard lock(m_textMutex);
         for (std::size_t j = 0; j < uncached.size(); ++j) {
             rows[uncached[j]] = mean[static_cast<std::int64_t>(j)].clone();
-            m_textCache[cacheKey(templates, labels[uncached[j]])] = rows[uncached[j]];
+            m_textCache[keys[uncached[j]]] = rows[uncached[j]];
         }
     }
     if (rows.empty())
@@ -284,21 +292,11 @@ torch::Tensor ClipRuntime::promptEmbeddings(
     const std::string keyPrefix = "\x1d" + prompt.identity + "\x1f";
     const bool cacheable = !prompt.identity.empty();
 
+    std::vector<std::string> keys;
+    for (const auto &label : labels)
+        keys.push_back(cacheable ? keyPrefix + label : std::string());
     std::vector<torch::Tensor> rows(labels.size());
-    std::vector<std::size_t> uncached;
-    {
-        std::lock_guard lock(m_textMutex);
-        for (std::size_t i = 0; i < labels.size(); ++i) {
-            const auto it = cacheable ? m_textCache.find(keyPrefix + labels[i]) : m_textCache.end();
-            if (it != m_textCache.end()) {
-                rows[i] = it->second;
-                g_textHits.fetch_add(1);
-            } else {
-                uncached.push_back(i);
-                g_textMisses.fetch_add(1);
-            }
-        }
-    }
+    const auto uncached = lookupTextCache(keys, rows);
     constexpr std::size_t kBatch = 64;
     for (std::size_t start = 0; start < uncached.size(); start += kBatch) {
         if (cancelled && cancelled())
@@ -320,7 +318,7 @@ torch::Tensor ClipRuntime::promptEmbeddings(
         for (std::size_t j = start; j < end; ++j) {
             rows[uncached[j]] = e[static_cast<std::int64_t>(j - start)].clone();
             if (cacheable)
-                m_textCache[keyPrefix + labels[uncached[j]]] = rows[uncached[j]];
+                m_textCache[keys[uncached[j]]] = rows[uncached[j]];
         }
     }
     if (rows.empty())

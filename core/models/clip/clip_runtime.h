@@ -75,6 +75,8 @@ private:
     kernels::PreprocessParams m_preprocess;
     std::mutex m_textMutex;
     std::unordered_map<std::string, torch::Tensor> m_textCache; // templates + label -> [P]
+    // Fills rows[i] from the cache where keys[i] is cached ("" = never cached); returns the rest.
+    std::vector<std::size_t> lookupTextCache(const std::vector<std::string> &keys, std::vector<torch::Tensor> &rows);
 };
 
 // The process-wide model cache: least recently used first out, two entries, thread-safe; two
