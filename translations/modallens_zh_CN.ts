@@ -600,6 +600,365 @@ Images: %3</source>
     </message>
 </context>
 <context>
+    <name>CoopPanel</name>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>Labelled Folder</source>
+        <translation>标注文件夹</translation>
+    </message>
+    <message>
+        <source>Save the Learnt Prompt</source>
+        <translation>保存学到的提示</translation>
+    </message>
+    <message>
+        <source>Learnt prompts (*.safetensors)</source>
+        <translation>学到的提示 (*.safetensors)</translation>
+    </message>
+    <message>
+        <source>Prompt Tuning</source>
+        <translation>提示调优</translation>
+    </message>
+    <message>
+        <source>Setup</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>Results</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Learn Prompt</source>
+        <translation>学习提示</translation>
+    </message>
+    <message>
+        <source>Learn context vectors for this folder&apos;s classes (CoOp) on the frozen model</source>
+        <translation>在冻结的模型上为此文件夹的类别学习上下文向量（CoOp）</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Model and Data</source>
+        <translation>模型与数据</translation>
+    </message>
+    <message>
+        <source>CLIP model:</source>
+        <translation>CLIP 模型：</translation>
+    </message>
+    <message>
+        <source>Labelled folder:</source>
+        <translation>标注文件夹：</translation>
+    </message>
+    <message>
+        <source>One sub-folder of images per class</source>
+        <translation>每个类别一个图像子文件夹</translation>
+    </message>
+    <message>
+        <source>Choose the labelled folder</source>
+        <translation>选择标注文件夹</translation>
+    </message>
+    <message>
+        <source>Each sub-folder&apos;s name is a class. K images per class train the prompt; the rest are held out to measure accuracy.</source>
+        <translation>每个子文件夹的名称即一个类别。每类 K 张图像用于训练提示，其余留出用于测量准确率。</translation>
+    </message>
+    <message>
+        <source>Shots per class (K):</source>
+        <translation>每类样本数 (K)：</translation>
+    </message>
+    <message>
+        <source>Prompt</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <source>Context vectors (M):</source>
+        <translation>上下文向量数 (M)：</translation>
+    </message>
+    <message>
+        <source>Or start from words:</source>
+        <translation>或从词语开始：</translation>
+    </message>
+    <message>
+        <source>e.g. a photo of a</source>
+        <translation>例如 a photo of a</translation>
+    </message>
+    <message>
+        <source>Context:</source>
+        <translation>上下文：</translation>
+    </message>
+    <message>
+        <source>Unified (one context for every class)</source>
+        <translation>统一（所有类别共用一个上下文）</translation>
+    </message>
+    <message>
+        <source>Class-specific (one context per class)</source>
+        <translation>类别专属（每个类别一个上下文）</translation>
+    </message>
+    <message>
+        <source>Hand-written template:</source>
+        <translation>手写模板：</translation>
+    </message>
+    <message>
+        <source>The prompt the learnt one is measured against; {} stands for the class name</source>
+        <translation>与学到的提示作对比的提示；{} 代表类别名称</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Steps:</source>
+        <translation>步数：</translation>
+    </message>
+    <message>
+        <source>Learning rate:</source>
+        <translation>学习率：</translation>
+    </message>
+    <message>
+        <source>Seed:</source>
+        <translation>随机种子：</translation>
+    </message>
+    <message>
+        <source>Save as:</source>
+        <translation>保存为：</translation>
+    </message>
+    <message>
+        <source>Choose where the learnt prompt is saved</source>
+        <translation>选择学到的提示的保存位置</translation>
+    </message>
+    <message>
+        <source>Training loss</source>
+        <translation>训练损失</translation>
+    </message>
+    <message>
+        <source>Cross-entropy of the learnt prompt on the shots, averaged between reports.</source>
+        <translation>学到的提示在训练样本上的交叉熵，按两次报告之间取平均。</translation>
+    </message>
+    <message>
+        <source>Learn a prompt to compare it here with the hand-written template.</source>
+        <translation>学习一个提示后，可在此将其与手写模板比较。</translation>
+    </message>
+    <message>
+        <source>hand-written template</source>
+        <translation>手写模板</translation>
+    </message>
+    <message>
+        <source>learnt prompt</source>
+        <translation>学到的提示</translation>
+    </message>
+    <message>
+        <source>Per class</source>
+        <translation>各类别</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Template</source>
+        <translation>模板</translation>
+    </message>
+    <message>
+        <source>Learnt</source>
+        <translation>学到的</translation>
+    </message>
+    <message>
+        <source>Nearest words to each context vector</source>
+        <translation>与每个上下文向量最近的词</translation>
+    </message>
+    <message>
+        <source>Context</source>
+        <translation>上下文</translation>
+    </message>
+    <message>
+        <source>Nearest vocabulary words (distance)</source>
+        <translation>最近的词表词语（距离）</translation>
+    </message>
+    <message>
+        <source>Use in Classify</source>
+        <translation>在分类中使用</translation>
+    </message>
+    <message>
+        <source>Classify with this learnt prompt instead of the templates</source>
+        <translation>用这个学到的提示代替模板进行分类</translation>
+    </message>
+    <message>
+        <source>The context starts random. With words, it starts as their token embeddings, one vector per token.</source>
+        <translation>上下文随机初始化。若给出词语，则以其词元嵌入初始化，每个词元一个向量。</translation>
+    </message>
+    <message>
+        <source>One context vector per token of these words, starting as their embeddings.</source>
+        <translation>这些词语的每个词元对应一个上下文向量，以其嵌入初始化。</translation>
+    </message>
+    <message>
+        <source>The model list is still being searched: try again in a moment.</source>
+        <translation>仍在搜索模型列表：请稍后再试。</translation>
+    </message>
+    <message>
+        <source>Choose a CLIP model.</source>
+        <translation>请选择一个 CLIP 模型。</translation>
+    </message>
+    <message>
+        <source>Choose a labelled folder: one sub-folder of images per class.</source>
+        <translation>请选择标注文件夹：每个类别一个图像子文件夹。</translation>
+    </message>
+    <message>
+        <source>%1 is a file, not a folder.</source>
+        <translation>%1 是文件，不是文件夹。</translation>
+    </message>
+    <message>
+        <source>The folder %1 does not exist.</source>
+        <translation>文件夹 %1 不存在。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 needs at least 2 class sub-folders of images; it has %n.</source>
+        <translation>
+            <numerusform>%1 至少需要 2 个类别的图像子文件夹；现有 %n 个。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The hand-written template needs {} where the class name goes, as in “a photo of a {}.”</source>
+        <translation>手写模板需要用 {} 标出类别名称的位置，例如“a photo of a {}.”</translation>
+    </message>
+    <message>
+        <source>The learning rate must be a number above 0 and at most 1, such as 0.002.</source>
+        <translation>学习率必须是大于 0 且不超过 1 的数，例如 0.002。</translation>
+    </message>
+    <message>
+        <source>Choose where to save the learnt prompt.</source>
+        <translation>请选择学到的提示的保存位置。</translation>
+    </message>
+    <message>
+        <source>%1 is a folder: the learnt prompt needs a file name.</source>
+        <translation>%1 是文件夹：学到的提示需要一个文件名。</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder %1.</source>
+        <translation>无法创建文件夹 %1。</translation>
+    </message>
+    <message>
+        <source>A prompt is already being learnt: cancel it first.</source>
+        <translation>已有提示正在学习：请先取消。</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was saved.</source>
+        <translation>已取消：未保存任何内容。</translation>
+    </message>
+    <message>
+        <source>Prompt tuning failed: %1</source>
+        <translation>提示调优失败：%1</translation>
+    </message>
+    <message>
+        <source>Training: step %1 of %2</source>
+        <translation>训练中：第 %1 步，共 %2 步</translation>
+    </message>
+    <message>
+        <source>loss %1, shots accuracy %2</source>
+        <translation>损失 %1，训练样本准确率 %2</translation>
+    </message>
+    <message>
+        <source>Embedding images: %1 of %2</source>
+        <translation>正在嵌入图像：%1 / %2</translation>
+    </message>
+    <message>
+        <source>Listing images…</source>
+        <translation>正在列出图像…</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>Measuring held-out accuracy…</source>
+        <translation>正在测量留出集准确率…</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Finished in %1</source>
+        <translation>完成，用时 %1</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 percentage points on %n held-out images</source>
+        <translation>
+            <numerusform>在 %n 张留出图像上变化 %1 个百分点</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Class-specific, %n context vectors per class</source>
+        <translation>
+            <numerusform>类别专属，每类 %n 个上下文向量</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Unified, %n context vectors</source>
+        <translation>
+            <numerusform>统一，%n 个上下文向量</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n classes</source>
+        <translation>
+            <numerusform>%n 个类别</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n shots per class</source>
+        <translation>
+            <numerusform>每类 %n 个样本</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>ctx %1</source>
+        <translation>上下文 %1</translation>
+    </message>
+    <message>
+        <source>%1 · ctx %2</source>
+        <translation>%1 · 上下文 %2</translation>
+    </message>
+    <message>
+        <source>Reads as: %1</source>
+        <translation>读作：%1</translation>
+    </message>
+    <message>
+        <source>%1 steps (%2, learning rate %3), final loss %4, shots accuracy %5.</source>
+        <translation>%1 步（%2，学习率 %3），最终损失 %4，训练样本准确率 %5。</translation>
+    </message>
+    <message>
+        <source>Wall time %1: image features %2 (%3 images), training %4 (%5 steps/s); %6 on %7.</source>
+        <translation>总耗时 %1：图像特征 %2（%3 张图像），训练 %4（%5 步/秒）；%6，设备 %7。</translation>
+    </message>
+    <message>
+        <source>Not saved.</source>
+        <translation>未保存。</translation>
+    </message>
+    <message>
+        <source>Saved as %1</source>
+        <translation>已保存为 %1</translation>
+    </message>
+</context>
+<context>
     <name>Format</name>
     <message numerus="yes">
         <source>about %n s left</source>

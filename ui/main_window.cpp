@@ -4,6 +4,7 @@
 
 #include "classify_common.h"
 #include "classify_panel.h"
+#include "coop_panel.h"
 #include "engine_bridge.h"
 #include "format.h"
 #include "gallery_filter_model.h"
@@ -60,6 +61,7 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     , m_preview(new PreviewPane(this))
     , m_classify(new ClassifyPanel(m_bridge, this))
     , m_training(new TrainingPanel(m_bridge, this))
+    , m_coop(new CoopPanel(m_bridge, this))
 {
     setObjectName(QStringLiteral("MainWindow"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/modallens.svg")));
@@ -75,6 +77,7 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     m_classify->setGallery(m_gallery);
     QDockWidget *classifyDock = addPanel(m_classify);
     addPanel(m_training);
+    addPanel(m_coop);
     classifyDock->raise(); // a newcomer starts by classifying (the last dock tabbed in would be on top)
 
     createActions();
@@ -84,6 +87,7 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     connect(m_gallery, &GalleryWidget::currentChanged, m_preview, &PreviewPane::showFile);
     connect(m_classify, &ClassifyPanel::fileActivated, this, &MainWindow::showFile);
     connect(m_training, &TrainingPanel::openInClassifyRequested, this, &MainWindow::openInClassify);
+    connect(m_coop, &CoopPanel::useInClassifyRequested, this, &MainWindow::useLearntPromptInClassify);
     connect(m_gallery->view(), &GalleryView::activatedPath, this, [this] {
         if (auto *dock = m_panelDocks.value(0)) {
             dock->show();
@@ -378,6 +382,29 @@ void MainWindow::openInClassify(const QString &folder)
         Qt::SingleShotConnection);
     const QString parent = QFileInfo(wanted).absolutePath();
     picker->addFolder(parent == QDir::cleanPath(TrainingPanel::runsRoot()) ? parent : wanted);
+}
+
+void MainWindow::useLearntPromptInClassify(const QString &file, const QString &modelPath)
+{
+    if (auto *dock = qobject_cast<QDockWidget *>(m_classify->parentWidget())) {
+        dock->show();
+        dock->raise();
+    }
+    ModelPicker *picker = m_classify->modelPicker();
+    if (!modelPath.isEmpty() && QDir::cleanPath(picker->currentPath()) != QDir::cleanPath(modelPath))
+        picker->selectPath(modelPath); // a prompt fits the model it was learnt on
+    // The classes it was learnt for (a class-specific prompt sets them itself).
+    try {
+        const ml::LearntPromptInfo info = ml::readLearntPromptInfo(file.toStdString());
+        QStringList classes;
+        for (const std::string &c : info.classes)
+            classes << QString::fromStdString(c);
+        if (!info.classSpecific && !classes.isEmpty())
+            m_classify->setLabels(classes);
+    } catch (const std::exception &) {
+        // useLearntPrompt() below says what is wrong with the file
+    }
+    m_classify->useLearntPrompt(file);
 }
 
 void MainWindow::openPaths(const QStringList &paths)

@@ -7,6 +7,7 @@
 #include <QMainWindow>
 
 class ClassifyPanel;
+class CoopPanel;
 class EngineBridge;
 class GalleryWidget;
 class PreviewPane;
@@ -43,6 +44,7 @@ public:
     PreviewPane *preview() const { return m_preview; }
     ClassifyPanel *classifyPanel() const { return m_classify; }
     TrainingPanel *trainingPanel() const { return m_training; }
+    CoopPanel *coopPanel() const { return m_coop; }
     QLabel *jobLabel() const { return m_jobLabel; }
     QProgressBar *progressBar() const { return m_progress; }
     QPushButton *cancelButton() const { return m_cancel; }
@@ -75,6 +77,8 @@ private:
     void restoreLayout();
     void showFile(const QString &path);         // selects it in the gallery (or just previews it)
     void openInClassify(const QString &folder); // a checkpoint: listed, chosen, its panel raised
+    // A learnt prompt: the Classify panel uses it, with its classes and (when listed) its model.
+    void useLearntPromptInClassify(const QString &file, const QString &modelPath);
     static QStringList localPaths(const QMimeData *mime);
 
     EngineBridge *m_bridge;
@@ -82,6 +86,7 @@ private:
     PreviewPane *m_preview;
     ClassifyPanel *m_classify;
     TrainingPanel *m_training;
+    CoopPanel *m_coop;
     QList<QDockWidget *> m_panelDocks;
 
     QMenu *m_fileMenu = nullptr;
