@@ -15,6 +15,7 @@
 #include "io/media.h"
 #include "label_sets.h"
 #include "model_picker.h"
+#include "panel_widgets.h"
 #include "thumbnail_loader.h"
 
 #include <QAction>
@@ -89,14 +90,6 @@ QFrame *separator(QWidget *parent)
     line->setFrameShape(QFrame::VLine);
     line->setFrameShadow(QFrame::Sunken);
     return line;
-}
-
-QLabel *dimLabel(QWidget *parent)
-{
-    auto *label = new QLabel(parent);
-    label->setForegroundRole(QPalette::PlaceholderText);
-    label->setWordWrap(true);
-    return label;
 }
 
 QStandardItem *numberItem(const QString &text, double sortValue)

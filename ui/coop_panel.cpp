@@ -6,6 +6,7 @@
 #include "engine_bridge.h"
 #include "format.h"
 #include "model_picker.h"
+#include "panel_widgets.h"
 #include "training_plot.h"
 
 #include <QComboBox>
@@ -50,14 +51,6 @@ const QString kTemplateKey = QStringLiteral("coop/template");
 const QString kMetric = QStringLiteral("coop-metric");
 constexpr int kRun = 0; // the plot's only run
 constexpr int kSmallClasses = 20;
-
-QLabel *dimLabel(QWidget *parent)
-{
-    auto *label = new QLabel(parent);
-    label->setForegroundRole(QPalette::PlaceholderText);
-    label->setWordWrap(true);
-    return label;
-}
 
 QString cleanPath(const QString &path)
 {
@@ -167,11 +160,7 @@ CoopPanel::~CoopPanel()
 QWidget *CoopPanel::createSetupPage()
 {
     auto *page = new QWidget;
-    auto *scroll = new QScrollArea(this);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    scroll->setWidget(page);
+    auto *scroll = verticalScrollArea(page, this);
 
     // Model and data.
     m_dataGroup = new QGroupBox(page);
@@ -307,11 +296,7 @@ QWidget *CoopPanel::createLossPage()
 QWidget *CoopPanel::createResultsPage()
 {
     auto *page = new QWidget;
-    auto *scroll = new QScrollArea(this);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    scroll->setWidget(page);
+    auto *scroll = verticalScrollArea(page, this);
 
     m_resultsHint = dimLabel(page);
     m_resultsBox = new QWidget(page);

@@ -8,6 +8,7 @@
 #include "engine/train_presets.h"
 #include "engine_bridge.h"
 #include "format.h"
+#include "panel_widgets.h"
 #include "qimage_convert.h"
 #include "sample_grid.h"
 #include "training_plot.h"
@@ -70,14 +71,6 @@ constexpr int kMaxSteps = 10'000'000;
 const QColor kRunColours[]
     = {QColor(0x4e, 0x9b, 0xe8), QColor(0xf2, 0x8e, 0x2b), QColor(0x59, 0xa1, 0x4f), QColor(0xe1, 0x57, 0x59),
         QColor(0xb0, 0x7a, 0xa1), QColor(0x76, 0xb7, 0xb2), QColor(0xed, 0xc9, 0x48), QColor(0xff, 0x9d, 0xa7)};
-
-QLabel *dimLabel(QWidget *parent)
-{
-    auto *label = new QLabel(parent);
-    label->setForegroundRole(QPalette::PlaceholderText);
-    label->setWordWrap(true);
-    return label;
-}
 
 QIcon swatch(const QColor &colour)
 {
@@ -211,11 +204,7 @@ TrainingPanel::~TrainingPanel()
 QWidget *TrainingPanel::createSetupPage()
 {
     auto *page = new QWidget;
-    auto *scroll = new QScrollArea(this);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    scroll->setWidget(page);
+    auto *scroll = verticalScrollArea(page, this);
 
     // Model and optimiser.
     m_modelGroup = new QGroupBox(page);
