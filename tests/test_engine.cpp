@@ -10,6 +10,10 @@
 #include <thread>
 #include <vector>
 
+#ifdef __linux__
+#include <sched.h>
+#endif
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -207,6 +211,29 @@ private Q_SLOTS:
         QCOMPARE(rec.finished.size(), ids.size());
         for (auto id : ids)
             QVERIFY(rec.finished[id].error && rec.finished[id].error->cancelled);
+    }
+
+    // Compute threads follow the CPUs this process may use (taskset, cpusets), not the machine's.
+    void defaultThreadsFollowAffinity()
+    {
+#ifdef __linux__
+        cpu_set_t saved;
+        QCOMPARE(sched_getaffinity(0, sizeof saved, &saved), 0);
+        QCOMPARE(ml::Engine::defaultThreads(), CPU_COUNT(&saved));
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+            if (CPU_ISSET(cpu, &saved)) {
+                CPU_SET(cpu, &one);
+                break;
+            }
+        QCOMPARE(sched_setaffinity(0, sizeof one, &one), 0);
+        const int restricted = ml::Engine::defaultThreads();
+        QCOMPARE(sched_setaffinity(0, sizeof saved, &saved), 0);
+        QCOMPARE(restricted, 1);
+#else
+        QVERIFY(ml::Engine::defaultThreads() >= 1);
+#endif
     }
 
     void etaIsReported()

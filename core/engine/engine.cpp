@@ -12,6 +12,10 @@
 #include <mutex>
 #include <thread>
 
+#ifdef __linux__
+#include <sched.h>
+#endif
+
 namespace ml {
 
 JobContext::JobContext(JobId id, EngineListener *listener, std::shared_ptr<std::atomic<bool>> cancel)
@@ -231,6 +235,13 @@ std::size_t Engine::pending() const
 
 int Engine::defaultThreads()
 {
+#ifdef __linux__
+    // The CPUs this process may run on (taskset, cgroup cpusets), not every core of the machine.
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+#endif
     const unsigned n = std::thread::hardware_concurrency();
     return n > 0 ? static_cast<int>(n) : 1;
 }
