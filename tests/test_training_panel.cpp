@@ -206,7 +206,11 @@ void TestTrainingPanel::rejectsBadSettings()
     QVERIFY(m_panel->startButton()->isEnabled());
     QCOMPARE(QFileInfo::exists(path), existed); // nothing made
     QTest::qWait(50);
-    QCOMPARE(started.count(), 0);
+    // Only training jobs count: the Classify panel's model picker may search on the I/O lane meanwhile.
+    int trainingJobs = 0;
+    for (const QList<QVariant> &args : std::as_const(started))
+        trainingJobs += args.at(1).toString().startsWith(QStringLiteral("Train CLIP")) ? 1 : 0;
+    QCOMPARE(trainingJobs, 0);
     m_panel->resumeCheck()->setChecked(false);
 }
 
