@@ -5,10 +5,13 @@
 #include "common/error.h"
 #include "engine/clip_service.h"
 #include "engine/thread_pool.h"
+#include "index/vector_search.h"
 #ifdef MODALLENS_HAVE_MEDIA
 #include "io/media.h"
 #include "io/media_encode.h"
 #endif
+
+#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +19,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <numeric>
+#include <optional>
 #include <random>
 
 namespace ml::cli {
@@ -254,6 +259,97 @@ int runBenchClip(Context &ctx)
     return kOk;
 }
 
+// Single-query top-10 latency over N clustered unit vectors (exact fp16 or the FAISS IVF path),
+// with recall@10 against exact search on the same queries.
+int runBenchSearch(Context &ctx)
+{
+    if (!ctx.args.positional().empty())
+        throw UsageError("bench search takes no positional arguments");
+    const auto vectorsArg = ctx.args.value("vectors");
+    if (!vectorsArg)
+        throw UsageError("bench search needs --vectors N");
+    const std::int64_t n = ctx.args.intOr("vectors", 0);
+    const std::int64_t dim = ctx.args.intOr("dim", 512);
+    const std::int64_t numQueries = ctx.args.intOr("queries", 200);
+    if (n <= 0 || dim <= 0 || numQueries <= 0)
+        throw UsageError("--vectors, --dim and --queries must be positive");
+    if (ctx.args.flag("exact") && ctx.args.flag("approx"))
+        throw UsageError("--exact and --approx exclude each other");
+    index::VectorSearchOptions options;
+    const bool approx = ctx.args.flag("approx") || (!ctx.args.flag("exact") && n >= options.approxThreshold);
+    constexpr std::int64_t k = 10;
+
+    auto result = runJob(ctx.global,
+        {"Search benchmark", Lane::Inference, [&](JobContext &job) -> std::any {
+             index::VectorSearch vs(dim, options);
+             torch::Tensor queries;
+             double buildS = 0.0;
+             {
+                 job.report(0, 1, "generating vectors");
+                 const auto data = index::makeClusteredVectors(n, dim, 1000, 42); // [N, D]
+                 queries = index::makeNearbyQueries(data, numQueries, 43);        // [Q, D]
+                 std::vector<std::int64_t> ids(static_cast<std::size_t>(n));
+                 std::iota(ids.begin(), ids.end(), 0);
+                 job.throwIfCancelled();
+                 const auto t0 = Clock::now();
+                 vs.add(data, ids);
+                 buildS = secondsSince(t0);
+             }
+             std::optional<index::ApproxInfo> info;
+             if (approx) {
+                 info = vs.buildApprox([&] { return job.isCancelled(); },
+                     [&](std::int64_t done, std::int64_t total, const std::string &stage) {
+                         job.report(done, total, stage);
+                     });
+                 buildS += info->buildSeconds;
+             }
+             auto once = [&](std::int64_t i) {
+                 return approx ? vs.searchApprox(queries[i], k) : vs.searchExact(queries[i], k);
+             };
+             for (std::int64_t i = 0; i < std::min<std::int64_t>(3, numQueries); ++i)
+                 once(i); // warm caches and the thread pool
+             std::vector<double> ms;
+             std::vector<std::vector<index::SearchHit>> got;
+             for (std::int64_t i = 0; i < numQueries; ++i) {
+                 job.throwIfCancelled();
+                 const auto t0 = Clock::now();
+                 got.push_back(once(i));
+                 ms.push_back(secondsSince(t0) * 1000.0);
+                 job.report(i + 1, numQueries, "searching");
+             }
+             const double recall = approx ? index::recallAtK(got, vs.searchExactBatch(queries, k), k) : 1.0;
+             nlohmann::json out {{"p50_ms", percentile(ms, 50)}, {"p99_ms", percentile(ms, 99)},
+                 {"recall_at_10", recall}, {"build_s", buildS}, {"mode", approx ? "approx" : "exact"}, {"vectors", n},
+                 {"dim", dim}, {"queries", numQueries}, {"storage", "fp16"}, {"threads", at::get_num_threads()}};
+             if (info) {
+                 out["index"] = info->kind;
+                 out["nlist"] = info->nlist;
+                 out["nprobe"] = info->nprobe;
+                 out["train_vectors"] = info->trainVectors;
+                 out["recall_at_10_at_build"] = info->recallAt10;
+             }
+             return out;
+         }});
+    const auto out = std::any_cast<nlohmann::json>(result);
+    if (ctx.global.json) {
+        printJson(out);
+        return kOk;
+    }
+    std::printf("%-28s %10s\n", "figure", "value");
+    std::printf("%-28s %10.2f\n", "p50 ms per query", out["p50_ms"].get<double>());
+    std::printf("%-28s %10.2f\n", "p99 ms per query", out["p99_ms"].get<double>());
+    std::printf("%-28s %10.3f\n", "recall@10 vs exact", out["recall_at_10"].get<double>());
+    std::printf("%-28s %10.2f\n", "build s", out["build_s"].get<double>());
+    std::printf("(%s search, %lld x %lld clustered unit vectors, %lld queries, top-10, %d threads%s)\n",
+        out["mode"].get<std::string>().c_str(), static_cast<long long>(n), static_cast<long long>(dim),
+        static_cast<long long>(numQueries), out["threads"].get<int>(),
+        out.contains("index")
+            ? (", " + out["index"].get<std::string>() + " nprobe " + std::to_string(out["nprobe"].get<std::int64_t>()))
+                  .c_str()
+            : "");
+    return kOk;
+}
+
 } // namespace
 
 std::vector<Command> benchCommands()
@@ -262,6 +358,9 @@ std::vector<Command> benchCommands()
     out.push_back({"bench clip",
         "bench clip [--batch N] [--seconds S] [--preprocess] [--no-text]  CLIP images/s (ViT-B/32 shape), text/s",
         {"batch", "seconds"}, {"preprocess", "no-text"}, runBenchClip});
+    out.push_back({"bench search",
+        "bench search --vectors N [--dim 512] [--queries Q] [--exact | --approx]  top-10 latency, recall@10",
+        {"vectors", "dim", "queries"}, {"exact", "approx"}, runBenchSearch});
 #ifdef MODALLENS_HAVE_MEDIA
     out.push_back(
         {"bench media", "bench media [--images N] [--seeks N]  thumbnails/s for 1920x1080 JPEGs, frame-at-time latency",
