@@ -92,6 +92,7 @@ std::vector<Command> clipCommands();
 std::vector<Command> trainCommands();
 std::vector<Command> coopCommands();
 std::vector<Command> samplesCommands();
+std::vector<Command> indexCommands(); // cli_index.cpp: index, search
 
 // `eval zero-shot --dataset shapes|fashion-mnist` (cli_train.cpp; dispatched from cli_clip.cpp).
 int runEvalDataset(Context &ctx);

@@ -14,8 +14,8 @@ using namespace ml::cli;
 std::vector<Command> allCommands()
 {
     std::vector<Command> all;
-    for (auto part :
-        {infoCommands(), clipCommands(), trainCommands(), samplesCommands(), coopCommands(), benchCommands()})
+    for (auto part : {infoCommands(), clipCommands(), trainCommands(), samplesCommands(), coopCommands(),
+             benchCommands(), indexCommands()})
         all.insert(all.end(), part.begin(), part.end());
     return all;
 }

@@ -1,0 +1,13 @@
+// The indexing and search jobs behind engine/index_service.h: a folder scan planned and applied
+// by Library, images decoded and preprocessed on a pool one batch ahead of the model, video
+// frames sampled at a fixed rate, every batch committed in its own transaction.
+#pragma once
+
+#include "engine/index_service.h"
+
+namespace ml::index {
+
+IndexResult runIndex(const IndexRequest &request, JobContext &ctx);
+SearchResult runSearch(const SearchRequest &request, JobContext &ctx);
+
+} // namespace ml::index

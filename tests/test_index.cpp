@@ -1,0 +1,367 @@
+// The media library end to end through `modallens-cli index | search` with the embedded clip-mini:
+// a generated folder of single-object Shapes World images and three short clips whose object is on
+// screen at known times. Text -> image precision, image -> image, text -> video moment, incremental
+// re-runs (a touched file, a rewritten file) and a changed model.
+#include "common/error.h"
+#include "engine/clip_service.h"
+#include "io/media.h"
+#include "train/shapes_world.h"
+#include "train/shapes_world_io.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using namespace ml::train;
+
+namespace {
+
+struct CliRun {
+    int exitCode = -1;
+    std::string out, err;
+    nlohmann::json json() const { return nlohmann::json::parse(out); }
+};
+
+CliRun cli(const QStringList &args)
+{
+    QProcess p;
+    p.start(QStringLiteral(MODALLENS_CLI_PATH), QStringList {"--json", "--quiet", "--threads", "1"} + args);
+    CliRun r;
+    if (!p.waitForFinished(120000)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "timed out";
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput().toStdString();
+    r.err = p.readAllStandardError().toStdString();
+    return r;
+}
+
+QString q(const fs::path &p)
+{
+    return QString::fromStdString(p.string());
+}
+
+ShapeObject object(Shape shape, Colour colour, double x, double y, double side)
+{
+    ShapeObject o;
+    o.shape = shape;
+    o.colour = colour;
+    o.size = side >= 18 ? SizeClass::Large : SizeClass::Small;
+    o.x = x;
+    o.y = y;
+    o.side = side;
+    o.rgb = colourRgb(colour);
+    return o;
+}
+
+ml::io::RgbImage render(const ShapeObject &o)
+{
+    Scene scene;
+    scene.objects.push_back(o);
+    return renderScene(scene);
+}
+
+// A 6 s clip at 12 fps: `o` on screen in frames [first, last], the background elsewhere.
+ShapesVideo clip(const ShapeObject &o, int first, int last)
+{
+    ShapesVideo v;
+    v.fps = 12.0;
+    const auto empty = renderScene(Scene {});
+    const auto full = render(o);
+    for (int i = 0; i < 72; ++i)
+        v.frames.push_back(i >= first && i <= last ? full : empty);
+    VideoTrack t;
+    t.start = o;
+    t.endX = o.x;
+    t.endY = o.y;
+    t.firstFrame = first;
+    t.lastFrame = last;
+    v.tracks.push_back(t);
+    return v;
+}
+
+std::string canon(const fs::path &p)
+{
+    return fs::weakly_canonical(p).string();
+}
+
+} // namespace
+
+class TestIndex : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_tmp;
+    fs::path m_root, m_media, m_lib;
+    std::vector<std::string> m_redCircles;
+    std::string m_probe; // an image used as an image query
+    std::int64_t m_files = 0;
+    bool m_video = false;
+
+    nlohmann::json search(const QStringList &extra)
+    {
+        const auto r = cli(QStringList {"search", "--library", q(m_lib)} + extra);
+        if (r.exitCode != 0)
+            qWarning("search failed: %s", r.err.c_str());
+        return r.exitCode == 0 ? r.json() : nlohmann::json {};
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_tmp.isValid());
+        m_root = m_tmp.path().toStdString();
+        m_media = m_root / "media";
+        m_lib = m_root / "library.db";
+        fs::create_directories(m_media / "images");
+        // 8 red circles among 32 other single objects (every other pair), sizes and places varied.
+        int n = 0;
+        const Shape shapes[] = {Shape::Circle, Shape::Square, Shape::Triangle, Shape::Diamond};
+        const Colour colours[]
+            = {Colour::Red, Colour::Green, Colour::Blue, Colour::Yellow, Colour::Purple, Colour::White};
+        for (int i = 0; i < 8; ++i) {
+            const auto file = m_media / "images" / ("img_" + std::to_string(n++) + ".png");
+            ml::io::saveImage(
+                render(object(Shape::Circle, Colour::Red, 14 + 3 * (i % 4), 12 + 4 * (i / 4), 24 - (i % 3) * 2)), file);
+            m_redCircles.push_back(canon(file));
+        }
+        int other = 0;
+        for (int k = 0; other < 32; ++k) {
+            const Shape s = shapes[k % 4];
+            const Colour c = colours[(k / 4) % 6];
+            if (s == Shape::Circle && c == Colour::Red)
+                continue;
+            const auto file = m_media / "images" / ("img_" + std::to_string(n++) + ".png");
+            ml::io::saveImage(render(object(s, c, 12 + 5 * (k % 3), 14 + 4 * (k % 4), 22 - (k % 2) * 4)), file);
+            if (s == Shape::Square && c == Colour::Green && m_probe.empty())
+                m_probe = canon(file);
+            ++other;
+        }
+        m_files = n;
+#ifdef MODALLENS_HAVE_MEDIA
+        fs::create_directories(m_media / "clips");
+        writeVideoMp4(clip(object(Shape::Circle, Colour::Red, 20, 20, 24), 36, 71), m_media / "clips" / "a.mp4");
+        writeVideoMp4(clip(object(Shape::Square, Colour::Blue, 20, 20, 24), 0, 35), m_media / "clips" / "b.mp4");
+        writeVideoMp4(clip(object(Shape::Triangle, Colour::Yellow, 20, 20, 24), 24, 59), m_media / "clips" / "c.mp4");
+        m_video = true;
+        m_files += 3;
+#endif
+    }
+
+    void indexFolder()
+    {
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto r = cli({"index", "--library", q(m_lib), "--model", "clip-mini", "--video-fps", "1", q(m_media)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const auto j = r.json();
+        std::printf("index: %s (%.2f s wall)\n", j.dump().c_str(),
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        QCOMPARE(j["added"].get<std::int64_t>(), m_files);
+        QCOMPARE(j["updated"].get<std::int64_t>(), 0);
+        QCOMPARE(j["removed"].get<std::int64_t>(), 0);
+        QVERIFY(j["failed"].empty());
+        if (m_video)
+            QCOMPARE(j["frames"].get<std::int64_t>(), 18); // 3 clips x 6 s at 1 frame/s
+    }
+
+    void textFindsRedCircles()
+    {
+        const auto j = search({"--text", "a red circle", "--k", "20"});
+        QVERIFY(j.contains("results"));
+        int seen = 0, hits = 0;
+        for (const auto &r : j["results"]) {
+            if (r["kind"] != "image")
+                continue;
+            if (seen++ >= 5)
+                break;
+            const auto f = r["file"].get<std::string>();
+            hits += std::find(m_redCircles.begin(), m_redCircles.end(), f) != m_redCircles.end();
+        }
+        std::printf("precision@5 for \"a red circle\": %d / 5\n", hits);
+        QVERIFY2(hits >= 4, qPrintable(QString::fromStdString(j.dump())));
+    }
+
+    void imageFindsItself()
+    {
+        const auto j = search({"--image", QString::fromStdString(m_probe), "--k", "3"});
+        QVERIFY(!j["results"].empty());
+        QCOMPARE(j["results"][0]["file"].get<std::string>(), m_probe);
+        QVERIFY(j["results"][0]["score"].get<double>() > 0.99);
+    }
+
+    void textFindsVideoMoment_data()
+    {
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<QString>("clip");
+        QTest::addColumn<double>("start");
+        QTest::addColumn<double>("end");
+        QTest::newRow("red circle") << "a red circle"
+                                    << "a.mp4" << 3.0 << 6.0;
+        QTest::newRow("blue square") << "a blue square"
+                                     << "b.mp4" << 0.0 << 3.0;
+        QTest::newRow("yellow triangle") << "a yellow triangle"
+                                         << "c.mp4" << 2.0 << 5.0;
+    }
+
+    void textFindsVideoMoment()
+    {
+        if (!m_video)
+            QSKIP("built without media I/O: no clips");
+        QFETCH(QString, query);
+        QFETCH(QString, clip);
+        QFETCH(double, start);
+        QFETCH(double, end);
+        for (const char *agg : {"mean", "max", "best"}) {
+            const auto j = search({"--text", query, "--k", "60", "--video-agg", agg});
+            const nlohmann::json *first = nullptr;
+            for (const auto &r : j["results"])
+                if (r["kind"] == "video") {
+                    first = &r;
+                    break;
+                }
+            QVERIFY(first);
+            QVERIFY2(fs::path((*first)["file"].get<std::string>()).filename() == clip.toStdString(),
+                qPrintable(QString::fromStdString(j.dump())));
+            const double best = (*first)["time"]["best_s"].get<double>();
+            std::printf("%s (%s): %s best %.1f s (truth %.1f-%.1f s)\n", qPrintable(query), agg, qPrintable(clip), best,
+                start, end);
+            QVERIFY(best >= start - 1.0 && best <= end + 1.0);
+            QCOMPARE((*first)["series"]["scores"].size(), std::size_t(6));
+        }
+    }
+
+    void rerunEmbedsOnlyChangedFiles()
+    {
+        // Nothing changed: nothing embedded.
+        auto r = cli({"index", "--library", q(m_lib), q(m_media)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        auto j = r.json();
+        QCOMPARE(j["added"].get<int>() + j["updated"].get<int>(), 0);
+        QCOMPARE(j["unchanged"].get<std::int64_t>(), m_files);
+
+        // Touched (same bytes, new mtime): metadata only.
+        const fs::path touched = m_redCircles[1];
+        fs::last_write_time(touched, fs::last_write_time(touched) + std::chrono::seconds(5));
+        // Rewritten with other content: that file alone is embedded again.
+        const fs::path rewritten = m_redCircles[0];
+        ml::io::saveImage(render(object(Shape::Diamond, Colour::Purple, 20, 20, 22)), rewritten);
+        fs::last_write_time(rewritten, fs::last_write_time(rewritten) + std::chrono::seconds(7));
+        r = cli({"index", "--library", q(m_lib), q(m_media)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        j = r.json();
+        std::printf("re-run: %s\n", j.dump().c_str());
+        QCOMPARE(j["added"].get<int>(), 0);
+        QCOMPARE(j["updated"].get<int>(), 1);
+        QCOMPARE(j["touched"].get<int>(), 1);
+        QCOMPARE(j["unchanged"].get<std::int64_t>(), m_files - 2);
+        m_redCircles.erase(m_redCircles.begin());
+    }
+
+    void modelChangeIsDetected()
+    {
+        // A copy of clip-mini whose configuration differs (one more byte): same id, another hash.
+        const fs::path copy = m_root / "models" / "clip-mini";
+        fs::create_directories(copy);
+        for (const auto &e : fs::directory_iterator(ml::resolveModelPath("clip-mini")))
+            if (e.is_regular_file())
+                fs::copy_file(e.path(), copy / e.path().filename());
+        {
+            std::ofstream out(copy / "config.json", std::ios::app);
+            out << "\n";
+        }
+        auto r = cli({"search", "--library", q(m_lib), "--model", q(copy), "--text", "a red circle"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.find("re-index") != std::string::npos, r.err.c_str());
+        QVERIFY(r.out.empty());
+
+        r = cli({"index", "--library", q(m_lib), "--model", q(copy), q(m_media)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const auto j = r.json();
+        QVERIFY(j["model_changed"].get<bool>());
+        QCOMPARE(j["updated"].get<std::int64_t>(), m_files);
+        // Now the embedded clip-mini is the stranger.
+        r = cli({"search", "--library", q(m_lib), "--text", "a red circle"});
+        QCOMPARE(r.exitCode, 1);
+    }
+
+    void badFileIsRecordedAndSkipped()
+    {
+        const fs::path bad = m_media / "images" / "broken.png";
+        {
+            std::ofstream out(bad, std::ios::binary);
+            out << "not a png at all";
+        }
+        const fs::path copy = m_root / "models" / "clip-mini";
+        const auto r = cli({"index", "--library", q(m_lib), "--model", q(copy), q(m_media)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const auto j = r.json();
+        QCOMPARE(j["failed"].size(), std::size_t(1));
+        QCOMPARE(j["failed"][0]["file"].get<std::string>(), canon(bad));
+        QCOMPARE(j["unchanged"].get<std::int64_t>(), m_files);
+        // The failed file is not retried until it changes.
+        const auto again = cli({"index", "--library", q(m_lib), "--model", q(copy), q(m_media)}).json();
+        QVERIFY(again["failed"].empty());
+        QCOMPARE(again["added"].get<int>() + again["updated"].get<int>(), 0);
+    }
+
+    void killedRunIsCompletedByTheNext()
+    {
+        const fs::path dir = m_root / "many";
+        fs::create_directories(dir);
+        ShapesWorldOptions options;
+        options.split = Split::Any;
+        const ShapesWorld world(7, options);
+        const int count = 400;
+        for (int i = 0; i < count; ++i)
+            ml::io::saveImage(
+                world.sample(static_cast<std::uint64_t>(i)).image, dir / ("s_" + std::to_string(i) + ".png"));
+        const fs::path lib = m_root / "killed.db";
+        QProcess p;
+        p.start(QStringLiteral(MODALLENS_CLI_PATH),
+            {"--threads", "1", "index", "--batch", "8", "--library", q(lib), q(dir)});
+        QVERIFY(p.waitForStarted());
+        p.setReadChannel(QProcess::StandardError);
+        std::string err;
+        bool embedding = false;
+        while (!embedding && p.state() == QProcess::Running && p.waitForReadyRead(30000)) {
+            err += p.readAllStandardError().toStdString();
+            // Killed once a batch or more is committed ("embedding: N/400" with N > 0).
+            for (auto at = err.find("embedding: "); at != std::string::npos; at = err.find("embedding: ", at + 1))
+                embedding = embedding || std::atoi(err.c_str() + at + 11) > 0;
+        }
+        QVERIFY2(embedding, err.c_str());
+        p.kill(); // SIGKILL: no chance to clean up
+        p.waitForFinished();
+        const auto r = cli({"index", "--library", q(lib), q(dir)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const auto j = r.json();
+        std::printf("after a kill: %s\n", j.dump().c_str());
+        QCOMPARE(j["added"].get<int>() + j["updated"].get<int>() + j["unchanged"].get<int>(), count);
+        QVERIFY(j["unchanged"].get<int>() > 0); // committed batches were kept
+        QVERIFY(j["updated"].get<int>() > 0);   // the rest is embedded now (it was killed before the end)
+        QVERIFY(j["failed"].empty());
+        const auto again = cli({"index", "--library", q(lib), q(dir)}).json();
+        QCOMPARE(again["unchanged"].get<int>(), count);
+    }
+
+    void usageErrors()
+    {
+        QCOMPARE(cli({"search", "--library", q(m_lib)}).exitCode, 2);
+        QCOMPARE(cli({"index", q(m_media)}).exitCode, 2);
+        QCOMPARE(cli({"search", "--library", q(m_lib), "--text", "x", "--video-agg", "median"}).exitCode, 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestIndex)
+#include "test_index.moc"
