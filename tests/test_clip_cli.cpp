@@ -1,6 +1,7 @@
 // modallens-cli's CLIP commands, run as a user would: tokenize against the golden ids, embed
 // (unit rows, --out), classify's JSON shape, exit codes, and image embeddings equal to the
 // reference's on the golden fixture model.
+#include "cli_run.h"
 #include "tiny_clip.h"
 
 #include "io/safetensors.h"
@@ -21,27 +22,9 @@ namespace {
 
 const fs::path kClipFixture = fs::path(MODALLENS_FIXTURES_DIR) / "clip";
 
-struct CliRun {
-    int exitCode = -1;
-    std::string out, err;
-    nlohmann::json json() const { return nlohmann::json::parse(out); }
-};
-
 CliRun cli(const QStringList &args)
 {
-    QProcess p;
-    p.start(QStringLiteral(MODALLENS_CLI_PATH), args);
-    CliRun r;
-    if (!p.waitForFinished(300000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput().toStdString();
-    r.err = p.readAllStandardError().toStdString();
-    return r;
+    return runCli(args);
 }
 
 QStringList toQt(const std::vector<std::string> &v)

@@ -3,6 +3,7 @@
 // Env: MODALLENS_COOP_MODEL=DIR instead of clip-mini; MODALLENS_COOP_BENCH=1 measures more label
 // sets (Shapes World colour, shape, size, position, count; Fashion-MNIST), MODALLENS_COOP_BENCH_
 // {OPTIM,STEPS,LR} change the settings; figures are printed, not asserted.
+#include "cli_run.h"
 #include "tiny_clip.h"
 
 #include "common/error.h"
@@ -79,26 +80,9 @@ std::string clipMiniPath()
     return {};
 }
 
-struct CliRun {
-    int exitCode = -1;
-    std::string out, err;
-};
-
 CliRun cli(const QStringList &args)
 {
-    QProcess p;
-    p.start(QStringLiteral(MODALLENS_CLI_PATH), args);
-    CliRun r;
-    if (!p.waitForFinished(300000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput().toStdString();
-    r.err = p.readAllStandardError().toStdString();
-    return r;
+    return runCli(args);
 }
 
 // --- labelled folders from Shapes World ----------------------------------------------------

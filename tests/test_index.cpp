@@ -2,6 +2,7 @@
 // a generated folder of single-object Shapes World images and three short clips whose object is on
 // screen at known times. Text -> image precision, image -> image, text -> video moment, incremental
 // re-runs (a touched file, a rewritten file) and a changed model.
+#include "cli_run.h"
 #include "common/error.h"
 #include "engine/clip_service.h"
 #include "io/media.h"
@@ -24,27 +25,9 @@ using namespace ml::train;
 
 namespace {
 
-struct CliRun {
-    int exitCode = -1;
-    std::string out, err;
-    nlohmann::json json() const { return nlohmann::json::parse(out); }
-};
-
 CliRun cli(const QStringList &args)
 {
-    QProcess p;
-    p.start(QStringLiteral(MODALLENS_CLI_PATH), QStringList {"--json", "--quiet", "--threads", "1"} + args);
-    CliRun r;
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput().toStdString();
-    r.err = p.readAllStandardError().toStdString();
-    return r;
+    return runCli(QStringList {"--json", "--quiet", "--threads", "1"} + args, 120000);
 }
 
 QString q(const fs::path &p)

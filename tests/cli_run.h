@@ -1,0 +1,33 @@
+// Runs modallens-cli (MODALLENS_CLI_PATH, set by tests/CMakeLists.txt) as a user would and keeps
+// its exit status, stdout and stderr. Shared by the tests that drive the CLI.
+#pragma once
+
+#include <QProcess>
+#include <QStringList>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+struct CliRun {
+    int exitCode = -1; // -1: crashed or timed out
+    std::string out, err;
+    nlohmann::json json() const { return nlohmann::json::parse(out); }
+};
+
+inline CliRun runCli(const QStringList &args, int timeoutMs = 300000)
+{
+    QProcess p;
+    p.start(QStringLiteral(MODALLENS_CLI_PATH), args);
+    CliRun r;
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "timed out";
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput().toStdString();
+    r.err = p.readAllStandardError().toStdString();
+    return r;
+}
