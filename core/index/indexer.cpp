@@ -5,6 +5,7 @@
 #include "index/library.h"
 #include "index/vector_search.h"
 #include "io/media.h"
+#include "models/clip/clip_batches.h"
 #include "models/clip/clip_runtime.h"
 
 #include <torch/torch.h>
@@ -192,53 +193,30 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
     std::int64_t embeddedVectors = 0;
     ctx.report(0, total, "embedding");
 
-    // Images: batch i + 1 decodes on the pool while the model runs batch i.
+    // Images: batch i + 1 decodes on the pool while the model runs batch i; each batch is committed.
     {
-        const std::size_t batch = static_cast<std::size_t>(std::max(1, req.batchSize));
-        ThreadPool pool(0);
-        const auto decode = [&](std::size_t first) {
-            std::vector<std::string> chunk;
-            for (std::size_t i = first; i < std::min(images.size(), first + batch); ++i)
-                chunk.push_back(images[i]->path);
-            return std::async(std::launch::async, [&, chunk] {
-                return clip::preprocessFiles(chunk, rt->preprocess(), rt->imageSize(), pool, cancelled);
-            });
-        };
-        std::future<clip::PixelBatch> next;
-        if (!images.empty())
-            next = decode(0);
-        for (std::size_t first = 0; first < images.size(); first += batch) {
-            clip::PixelBatch pixels = next.get();
-            if (first + batch < images.size())
-                next = decode(first + batch);
-            ctx.throwIfCancelled();
-            std::vector<std::int64_t> ok;
-            for (std::size_t i = 0; i < pixels.errors.size(); ++i)
-                if (pixels.errors[i].empty())
-                    ok.push_back(static_cast<std::int64_t>(i));
-            std::vector<FileVectors> commit;
-            if (!ok.empty()) {
-                const auto input = ok.size() == pixels.errors.size()
-                    ? pixels.pixels
-                    : pixels.pixels.index_select(0, torch::tensor(ok, torch::kLong));
-                const auto emb = rt->embedPixels(input).to(torch::kCPU, torch::kFloat);
-                for (std::size_t j = 0; j < ok.size(); ++j) {
-                    const auto &f = *images[first + static_cast<std::size_t>(ok[j])];
-                    commit.push_back({f.fileId, {{-1.0, rowToVector(emb[static_cast<std::int64_t>(j)])}}});
+        std::vector<std::string> paths;
+        for (const auto *f : images)
+            paths.push_back(f->path);
+        clip::embedImageFiles(*rt, paths, req.batchSize, cancelled,
+            [&](std::size_t first, const std::vector<std::string> &errors, const torch::Tensor &embeddings) {
+                std::vector<FileVectors> commit;
+                std::int64_t row = 0;
+                for (std::size_t i = 0; i < errors.size(); ++i)
+                    if (errors[i].empty())
+                        commit.push_back({images[first + i]->fileId, {{-1.0, rowToVector(embeddings[row++])}}});
+                lib->commitEmbeddings(key.modelId, commit);
+                for (std::size_t i = 0; i < errors.size(); ++i) {
+                    const auto &f = *images[first + i];
+                    if (errors[i].empty())
+                        countEmbedded(f);
+                    else
+                        fail(f, errors[i]);
                 }
-            }
-            lib->commitEmbeddings(key.modelId, commit);
-            for (std::size_t i = 0; i < pixels.errors.size(); ++i) {
-                const auto &f = *images[first + i];
-                if (pixels.errors[i].empty())
-                    countEmbedded(f);
-                else
-                    fail(f, pixels.errors[i]);
-            }
-            embeddedVectors += static_cast<std::int64_t>(ok.size());
-            done += static_cast<std::int64_t>(pixels.errors.size());
-            ctx.report(done, total, "embedding");
-        }
+                embeddedVectors += row;
+                done += static_cast<std::int64_t>(errors.size());
+                ctx.report(done, total, "embedding");
+            });
     }
 
     // Videos: one file at a time, frames at req.videoFps, embedded in batches, committed per file

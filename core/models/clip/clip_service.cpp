@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "engine/thread_pool.h"
+#include "models/clip/clip_batches.h"
 #include "models/clip/clip_runtime.h"
 #ifdef MODALLENS_HAVE_MEDIA
 #include "io/media.h"
@@ -119,45 +120,19 @@ Session openSession(const std::string &model, const ComputeOptions &compute, Job
     return s;
 }
 
-// Decodes batch i + 1 on the pool while the model runs batch i; calls onBatch(first, batch,
-// embeddings of the images that decoded, in order) for each batch.
+// clip::embedImageFiles with the job's progress (files done) under stage.
 template<class OnBatch>
 void embedImageFiles(const clip::ClipRuntime &rt, const std::vector<std::string> &files, int batchSize, JobContext &ctx,
     const std::string &stage, OnBatch onBatch)
 {
     const auto total = static_cast<std::int64_t>(files.size());
-    const std::size_t batch = static_cast<std::size_t>(std::max(1, batchSize));
-    const auto cancelled = [&ctx] { return ctx.isCancelled(); };
-    ThreadPool pool(0);
-    const auto decode = [&](std::size_t first) {
-        const std::vector<std::string> chunk(files.begin() + static_cast<std::ptrdiff_t>(first),
-            files.begin() + static_cast<std::ptrdiff_t>(std::min(files.size(), first + batch)));
-        return std::async(std::launch::async,
-            [&, chunk] { return clip::preprocessFiles(chunk, rt.preprocess(), rt.imageSize(), pool, cancelled); });
-    };
     ctx.report(0, total, stage);
-    if (files.empty())
-        return;
-    auto next = decode(0);
-    for (std::size_t first = 0; first < files.size(); first += batch) {
-        clip::PixelBatch pixels = next.get();
-        if (first + batch < files.size())
-            next = decode(first + batch);
-        ctx.throwIfCancelled();
-        std::vector<std::int64_t> ok;
-        for (std::size_t i = 0; i < pixels.errors.size(); ++i)
-            if (pixels.errors[i].empty())
-                ok.push_back(static_cast<std::int64_t>(i));
-        torch::Tensor embeddings;
-        if (!ok.empty()) {
-            auto input = ok.size() == pixels.errors.size()
-                ? pixels.pixels
-                : pixels.pixels.index_select(0, torch::tensor(ok, torch::kLong));
-            embeddings = rt.embedPixels(input).to(torch::kCPU);
-        }
-        onBatch(first, pixels.errors, embeddings);
-        ctx.report(static_cast<std::int64_t>(std::min(files.size(), first + batch)), total, stage);
-    }
+    clip::embedImageFiles(
+        rt, files, batchSize, [&ctx] { return ctx.isCancelled(); },
+        [&](std::size_t first, const std::vector<std::string> &errors, const torch::Tensor &embeddings) {
+            onBatch(first, errors, embeddings);
+            ctx.report(static_cast<std::int64_t>(first + errors.size()), total, stage);
+        });
 }
 
 std::vector<float> rowToVector(const torch::Tensor &row)
