@@ -4,11 +4,14 @@
 
 #include "common/error.h"
 #include "engine/clip_service.h"
+#include "engine/index_service.h"
 #include "engine/thread_pool.h"
 #include "index/vector_search.h"
 #ifdef MODALLENS_HAVE_MEDIA
 #include "io/media.h"
 #include "io/media_encode.h"
+#include "io/safetensors.h"
+#include "models/clip/clip_model.h"
 #endif
 
 #include <ATen/Parallel.h>
@@ -18,7 +21,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -208,6 +213,132 @@ int runBenchMedia(Context &ctx)
     std::printf("(%d images, %d threads)\n", numImages, threads);
     return kOk;
 }
+
+// A random ViT-B/32-shaped CLIP (ClipConfig's defaults: 12 x 768 vision at 224 px, patch 32;
+// 12 x 512 text; projection 512) written as a Hugging Face folder, tokenizer from clip-mini.
+void writeVitB32Checkpoint(const fs::path &dir)
+{
+    fs::create_directories(dir);
+    at::manual_seed(0);
+    clip::ClipModel model(clip::ClipConfig {});
+    std::map<std::string, torch::Tensor> tensors;
+    {
+        at::NoGradGuard noGrad;
+        for (const auto &p : model->named_parameters())
+            tensors[p.key()] = p.value().detach();
+    }
+    io::saveSafetensors(dir / "model.safetensors", tensors);
+    const nlohmann::json config {{"architectures", {"CLIPModel"}}, {"model_type", "clip"}, {"projection_dim", 512},
+        {"logit_scale_init_value", 2.6592}, {"text_config", nlohmann::json::object()},
+        {"vision_config", nlohmann::json::object()}};
+    std::ofstream(dir / "config.json") << config.dump(2);
+    const nlohmann::json preprocessor {{"crop_size", {{"height", 224}, {"width", 224}}},
+        {"size", {{"shortest_edge", 224}}}, {"do_center_crop", true}, {"do_normalize", true}, {"do_rescale", true},
+        {"do_resize", true}, {"resample", 3}, {"rescale_factor", 1.0 / 255.0},
+        {"image_mean", {0.48145466, 0.4578275, 0.40821073}}, {"image_std", {0.26862954, 0.26130258, 0.27577711}}};
+    std::ofstream(dir / "preprocessor_config.json") << preprocessor.dump(2);
+    const fs::path mini = resolveModelPath("clip-mini");
+    for (const char *name : {"vocab.json", "merges.txt"})
+        fs::copy_file(mini / name, dir / name, fs::copy_options::overwrite_existing);
+}
+
+// Indexing throughput: N distinct 640x480 JPEGs and one S-second 640x480 H.264 clip, each
+// indexed into a fresh library. images/s and the video's multiple of real time cover the
+// indexer's embedding phase (decode, preprocess, embed, commit), not model loading or scanning.
+int runBenchIndex(Context &ctx)
+{
+    if (!ctx.args.positional().empty())
+        throw UsageError("bench index takes no positional arguments");
+    const int numImages = ctx.args.intOr("images", 300);
+    const double videoSeconds = ctx.args.doubleOr("video-seconds", 60.0);
+    const double fps = ctx.args.doubleOr("fps", 1.0);
+    const bool vitB32 = ctx.args.flag("vit-b32");
+    if (vitB32 && ctx.args.value("model"))
+        throw UsageError("--model and --vit-b32 exclude each other");
+    if (numImages < 0 || !(videoSeconds >= 0) || numImages + videoSeconds <= 0)
+        throw UsageError("--images and --video-seconds must not be negative, and not both 0");
+    if (!(fps > 0) || fps > 60)
+        throw UsageError("--fps must be in (0, 60]");
+    const ComputeOptions compute {ctx.global.device, ctx.global.dtype};
+    const int W = 640, H = 480, videoFps = 30;
+    const int videoFrames = static_cast<int>(videoSeconds * videoFps + 0.5);
+
+    ScratchDir scratch;
+    const fs::path photos = scratch.path / "photos", videos = scratch.path / "videos";
+    std::string model = vitB32 ? (scratch.path / "vit-b32").string() : ctx.args.valueOr("model", "clip-mini");
+    int threads = 0;
+    runJob(ctx.global, {"Index benchmark media", Lane::Inference, [&](JobContext &job) -> std::any {
+                            threads = at::get_num_threads();
+                            fs::create_directories(photos);
+                            fs::create_directories(videos);
+                            for (int i = 0; i < numImages; ++i) {
+                                job.throwIfCancelled();
+                                io::saveImage(syntheticPhoto(W, H, static_cast<std::uint32_t>(i + 1)),
+                                    photos / ("photo_" + std::to_string(i) + ".jpg"), 90);
+                                job.report(i + 1, numImages, "writing JPEGs");
+                            }
+                            if (videoFrames > 0) {
+                                io::VideoEncoder enc;
+                                enc.open(videos / "clip.mp4", "h264", W, H, videoFps);
+                                io::RgbImage base;
+                                for (int i = 0; i < videoFrames; ++i) {
+                                    job.throwIfCancelled();
+                                    if (i % (videoFps * 10) == 0) // a new scene every 10 s
+                                        base = syntheticPhoto(W, H, static_cast<std::uint32_t>(1000 + i));
+                                    io::RgbImage frame = base;
+                                    const int x0 = (i * 8) % (W - 120);
+                                    for (int y = 180; y < 300; ++y)
+                                        std::fill(frame.row(y) + x0 * 3, frame.row(y) + (x0 + 120) * 3,
+                                            static_cast<std::uint8_t>(i % 255));
+                                    enc.write(frame);
+                                    job.report(i + 1, videoFrames, "encoding clip");
+                                }
+                                enc.finish();
+                            }
+                            if (vitB32) {
+                                job.report(0, 0, "writing ViT-B/32-shaped checkpoint");
+                                writeVitB32Checkpoint(model);
+                            }
+                            return {};
+                        }});
+
+    const auto index = [&](const fs::path &folder, const char *db) {
+        IndexRequest req;
+        req.library = (scratch.path / db).string();
+        req.folders = {folder.string()};
+        req.model = model;
+        req.compute = compute;
+        req.videoFps = fps;
+        auto r = std::any_cast<IndexResult>(runJob(ctx.global, makeIndexJob(req)));
+        if (!r.failed.empty())
+            throw Error("bench index: " + r.failed.front().file + ": " + r.failed.front().error);
+        return r;
+    };
+    double imagesPerS = 0.0, xRealtime = 0.0;
+    std::int64_t frames = 0;
+    if (numImages > 0)
+        imagesPerS = index(photos, "images.db").imagesPerS;
+    if (videoFrames > 0) {
+        const auto r = index(videos, "video.db");
+        frames = r.frames;
+        if (r.frames > 0 && r.imagesPerS > 0)
+            xRealtime = videoSeconds / (static_cast<double>(r.frames) / r.imagesPerS);
+    }
+    const std::string modelName = vitB32 ? "ViT-B/32 shape (random weights)" : ctx.args.valueOr("model", "clip-mini");
+    const std::string dtype = resolveDtype(compute);
+    if (ctx.global.json) {
+        printJson({{"images", numImages}, {"images_per_s", imagesPerS}, {"video_seconds", videoSeconds},
+            {"video_x_realtime", xRealtime}, {"video_frames", frames}, {"fps", fps}, {"model", modelName},
+            {"threads", threads}, {"dtype", dtype}});
+        return kOk;
+    }
+    std::printf("%-36s %10s\n", "figure", "value");
+    std::printf("%-36s %10.1f\n", "images/s (640x480 JPEG)", imagesPerS);
+    std::printf("%-36s %9.1fx\n", "video indexing, multiple of real time", xRealtime);
+    std::printf("(%s, %s, %d threads; %d images; %.0f s 640x480 H.264 clip at %g frame/s, %lld frames embedded)\n",
+        modelName.c_str(), dtype.c_str(), threads, numImages, videoSeconds, fps, static_cast<long long>(frames));
+    return kOk;
+}
 #endif
 
 // ViT-B/32-shaped CLIP: images/s (optionally from decoded 640x480 photos), text/s, GFLOP/s.
@@ -365,6 +496,10 @@ std::vector<Command> benchCommands()
     out.push_back(
         {"bench media", "bench media [--images N] [--seeks N]  thumbnails/s for 1920x1080 JPEGs, frame-at-time latency",
             {"images", "seeks"}, {}, runBenchMedia});
+    out.push_back({"bench index",
+        "bench index [--images N] [--video-seconds S] [--model M | --vit-b32] [--fps F]  indexing images/s, video "
+        "x real time",
+        {"images", "video-seconds", "model", "fps"}, {"vit-b32"}, runBenchIndex});
 #endif
     return out;
 }
