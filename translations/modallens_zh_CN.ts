@@ -1436,6 +1436,243 @@ Scroll to zoom, drag to pan.</source>
     </message>
 </context>
 <context>
+    <name>SearchPanel</name>
+    <message>
+        <source>Library File</source>
+        <translation>媒体库文件</translation>
+    </message>
+    <message>
+        <source>Libraries (*.db)</source>
+        <translation>媒体库 (*.db)</translation>
+    </message>
+    <message>
+        <source>Add a Folder to the Library</source>
+        <translation>向媒体库添加文件夹</translation>
+    </message>
+    <message>
+        <source>Select a photo in the gallery first.</source>
+        <translation>请先在图库中选择一张照片。</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>Library</source>
+        <translation>媒体库</translation>
+    </message>
+    <message>
+        <source>Query</source>
+        <translation>查询</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <source>Library:</source>
+        <translation>媒体库：</translation>
+    </message>
+    <message>
+        <source>Choose the library file</source>
+        <translation>选择媒体库文件</translation>
+    </message>
+    <message>
+        <source>Index gallery folders</source>
+        <translation>索引图库文件夹</translation>
+    </message>
+    <message>
+        <source>Add the gallery&apos;s folders to the library, embedding only new or changed files</source>
+        <translation>将图库的文件夹加入媒体库，仅嵌入新增或已更改的文件</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <source>Re-index</source>
+        <translation>重新索引</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Text:</source>
+        <translation>文本：</translation>
+    </message>
+    <message>
+        <source>e.g. a red circle</source>
+        <translation>例如：a red circle</translation>
+    </message>
+    <message>
+        <source>Image:</source>
+        <translation>图像：</translation>
+    </message>
+    <message>
+        <source>Use selected image</source>
+        <translation>使用所选图像</translation>
+    </message>
+    <message>
+        <source>No image query</source>
+        <translation>不使用图像查询</translation>
+    </message>
+    <message>
+        <source>Text weight:</source>
+        <translation>文本权重：</translation>
+    </message>
+    <message>
+        <source>With both a text and an image: how much the text counts</source>
+        <translation>同时使用文本和图像时：文本所占的比重</translation>
+    </message>
+    <message>
+        <source>Results:</source>
+        <translation>结果数：</translation>
+    </message>
+    <message>
+        <source>Video score:</source>
+        <translation>视频评分：</translation>
+    </message>
+    <message>
+        <source>Mean of frames</source>
+        <translation>各帧平均</translation>
+    </message>
+    <message>
+        <source>Best frame</source>
+        <translation>最佳帧</translation>
+    </message>
+    <message>
+        <source>Best moment</source>
+        <translation>最佳时刻</translation>
+    </message>
+    <message>
+        <source>Similarity over time: click to play from there</source>
+        <translation>相似度随时间变化：点击即从该处播放</translation>
+    </message>
+    <message>
+        <source>Time (s)</source>
+        <translation>时间（秒）</translation>
+    </message>
+    <message>
+        <source>Indexing: %1 (%2 of %3)…</source>
+        <translation>正在索引：%1（%2 / %3）…</translation>
+    </message>
+    <message>
+        <source>Indexing…</source>
+        <translation>正在索引…</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>The gallery is empty: open a folder first, or add one here.</source>
+        <translation>图库为空：请先打开一个文件夹，或在此处添加。</translation>
+    </message>
+    <message>
+        <source>Not found: %1</source>
+        <translation>未找到：%1</translation>
+    </message>
+    <message>
+        <source>No folder to index.</source>
+        <translation>没有要索引的文件夹。</translation>
+    </message>
+    <message>
+        <source>The model list is still being searched: try again in a moment.</source>
+        <translation>仍在搜索模型列表：请稍后再试。</translation>
+    </message>
+    <message>
+        <source>Choose a CLIP model first.</source>
+        <translation>请先选择一个 CLIP 模型。</translation>
+    </message>
+    <message>
+        <source>Cannot create the library&apos;s folder: %1</source>
+        <translation>无法创建媒体库所在的文件夹：%1</translation>
+    </message>
+    <message>
+        <source>Type what to find, or use an image.</source>
+        <translation>请输入要查找的内容，或使用一张图像。</translation>
+    </message>
+    <message>
+        <source>The library is empty: index the gallery&apos;s folders first.</source>
+        <translation>媒体库为空：请先索引图库文件夹。</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>正在搜索…</translation>
+    </message>
+    <message>
+        <source>Indexed in %1 s: %2 embedded, %3 unchanged, %4 moved, %5 removed, %6 failed.</source>
+        <translation>索引用时 %1 秒：嵌入 %2 个，未更改 %3 个，移动 %4 个，移除 %5 个，失败 %6 个。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n video frame(s).</source>
+        <translation>
+            <numerusform>%n 个视频帧。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The model changed since this library was indexed: its old vectors were replaced.</source>
+        <translation>自上次索引以来模型已更改：旧向量已被替换。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Could not read %n file(s):</source>
+        <translation>
+            <numerusform>无法读取 %n 个文件：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Indexing cancelled: what was embedded is kept.</source>
+        <translation>索引已取消：已嵌入的内容会保留。</translation>
+    </message>
+    <message>
+        <source>Indexing failed.</source>
+        <translation>索引失败。</translation>
+    </message>
+    <message>
+        <source>Indexing failed: %1</source>
+        <translation>索引失败：%1</translation>
+    </message>
+    <message>
+        <source>Search cancelled.</source>
+        <translation>搜索已取消。</translation>
+    </message>
+    <message>
+        <source>Re-index the library with this model to search it.</source>
+        <translation>请用此模型重新索引媒体库后再搜索。</translation>
+    </message>
+    <message>
+        <source>Search failed: %1</source>
+        <translation>搜索失败：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>No match in %n vector(s).</source>
+        <translation>
+            <numerusform>在 %n 个向量中没有匹配项。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 best of %n vector(s), approximate</source>
+        <translation>
+            <numerusform>在 %n 个向量中最佳的 %1 个（近似）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 best of %n vector(s)</source>
+        <translation>
+            <numerusform>在 %n 个向量中最佳的 %1 个</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>score %1</source>
+        <translation>得分 %1</translation>
+    </message>
+    <message>
+        <source>best moment %1</source>
+        <translation>最佳时刻 %1</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>

@@ -13,6 +13,7 @@
 #include "gallery_widget.h"
 #include "model_picker.h"
 #include "preview_pane.h"
+#include "search_panel.h"
 #include "settings_dialog.h"
 #include "thumbnail_loader.h"
 #include "train/sample_gallery.h"
@@ -62,6 +63,7 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     , m_classify(new ClassifyPanel(m_bridge, this))
     , m_training(new TrainingPanel(m_bridge, this))
     , m_coop(new CoopPanel(m_bridge, this))
+    , m_search(new SearchPanel(m_bridge, this))
 {
     setObjectName(QStringLiteral("MainWindow"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/modallens.svg")));
@@ -78,6 +80,8 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     QDockWidget *classifyDock = addPanel(m_classify);
     addPanel(m_training);
     addPanel(m_coop);
+    m_search->setGallery(m_gallery);
+    addPanel(m_search);
     classifyDock->raise(); // a newcomer starts by classifying (the last dock tabbed in would be on top)
 
     createActions();
@@ -88,6 +92,11 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     connect(m_classify, &ClassifyPanel::fileActivated, this, &MainWindow::showFile);
     connect(m_training, &TrainingPanel::openInClassifyRequested, this, &MainWindow::openInClassify);
     connect(m_coop, &CoopPanel::useInClassifyRequested, this, &MainWindow::useLearntPromptInClassify);
+    connect(m_search, &SearchPanel::openRequested, this, [this](const QString &path, double timeS) {
+        showFile(path);
+        if (timeS >= 0.0)
+            m_preview->showVideoAt(path, timeS);
+    });
     connect(m_gallery->view(), &GalleryView::activatedPath, this, [this] {
         if (auto *dock = m_panelDocks.value(0)) {
             dock->show();

@@ -18,6 +18,7 @@ class QMenu;
 class QMimeData;
 class QProgressBar;
 class QPushButton;
+class SearchPanel;
 class TrainingPanel;
 
 class MainWindow : public QMainWindow {
@@ -45,6 +46,7 @@ public:
     ClassifyPanel *classifyPanel() const { return m_classify; }
     TrainingPanel *trainingPanel() const { return m_training; }
     CoopPanel *coopPanel() const { return m_coop; }
+    SearchPanel *searchPanel() const { return m_search; }
     QLabel *jobLabel() const { return m_jobLabel; }
     QProgressBar *progressBar() const { return m_progress; }
     QPushButton *cancelButton() const { return m_cancel; }
@@ -87,6 +89,7 @@ private:
     ClassifyPanel *m_classify;
     TrainingPanel *m_training;
     CoopPanel *m_coop;
+    SearchPanel *m_search;
     QList<QDockWidget *> m_panelDocks;
 
     QMenu *m_fileMenu = nullptr;

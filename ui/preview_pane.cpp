@@ -22,6 +22,7 @@
 #include <cmath>
 #include <exception>
 #include <filesystem>
+#include <utility>
 
 PreviewPane::PreviewPane(QWidget *parent)
     : QWidget(parent)
@@ -99,6 +100,8 @@ PreviewPane::PreviewPane(QWidget *parent)
     connect(m_imageView, &ImageView::zoomChanged, this, &PreviewPane::updateZoomLabel);
     connect(m_video, &VideoPlayer::opened, this, [this](const ml::io::MediaInfo &info) {
         showInfo(info);
+        if (m_startS >= 0.0)
+            m_video->seek(std::exchange(m_startS, -1.0));
         Q_EMIT loaded(m_path);
     });
     connect(m_video, &VideoPlayer::failed, this, [this](const QString &message) {
@@ -125,9 +128,22 @@ QString PreviewPane::message() const
     return m_message->text();
 }
 
+void PreviewPane::showVideoAt(const QString &path, double timeS)
+{
+    if (path != m_path)
+        showFile(path);
+    if (page() != Page::Video || m_error)
+        return;
+    if (m_video->duration() > 0.0)
+        m_video->seek(timeS); // already open
+    else
+        m_startS = timeS;
+}
+
 void PreviewPane::showFile(const QString &path)
 {
     m_path = path;
+    m_startS = -1.0;
     ++m_request;
     m_pool->clear();
     m_error = false;

@@ -29,6 +29,8 @@ public:
     ~PreviewPane() override;
 
     void showFile(const QString &path); // empty: nothing selected
+    // A video from timeS (once it is open); shows it first unless it is the current file.
+    void showVideoAt(const QString &path, double timeS);
     QString currentPath() const { return m_path; }
     Page page() const;
     QString message() const; // what the message page says (errors included)
@@ -74,6 +76,7 @@ private:
     QList<QLabel *> m_infoValues;
     bool m_error = false;
     bool m_idle = true;
+    double m_startS = -1.0; // where the opening video starts (showVideoAt); < 0: at 0
     quint64 m_request = 0;
     std::unique_ptr<ml::ThreadPool> m_pool; // last: destroyed (joined) first
 };
