@@ -4,6 +4,7 @@
 // sets (Shapes World colour, shape, size, position, count; Fashion-MNIST), MODALLENS_COOP_BENCH_
 // {OPTIM,STEPS,LR} change the settings; figures are printed, not asserted.
 #include "cli_run.h"
+#include "shapes_test_util.h"
 #include "tiny_clip.h"
 
 #include "common/error.h"
@@ -34,6 +35,8 @@
 namespace fs = std::filesystem;
 
 namespace {
+
+using shapes_test::writeCountFolder;
 
 struct Recorder : ml::EngineListener {
     std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
@@ -122,31 +125,6 @@ void writeShapesFolder(const fs::path &dir, int perClass, std::uint64_t seed,
 // seed 1, 49-69% over seeds 1-5 and two folders. Where the template already matches clip-mini's
 // captions (colours, shapes, Fashion-MNIST: 88-100%), 4 shots do not beat it (see bench()).
 const std::vector<std::string> kCountClasses {"one", "three", "two"};
-
-void writeCountFolder(const fs::path &dir, int perClass, std::uint64_t seed)
-{
-    ml::train::ShapesWorldOptions options;
-    options.split = ml::train::Split::Any;
-    options.minObjects = 1;
-    options.maxObjects = 3;
-    options.augment = ml::train::Augmentations::all();
-    const ml::train::ShapesWorld world(seed, options);
-    const char *names[] = {"one", "two", "three"};
-    std::map<std::string, int> count;
-    int done = 0;
-    for (std::uint64_t i = 0; done < perClass * 3; ++i) {
-        QVERIFY(i < 100000u);
-        const auto sample = world.sample(i);
-        const std::string c = names[sample.scene.objects.size() - 1];
-        if (count[c] >= perClass)
-            continue;
-        fs::create_directories(dir / c);
-        char name[32];
-        std::snprintf(name, sizeof name, "%04d.png", count[c]++);
-        ml::io::saveImage(sample.image, dir / c / name);
-        ++done;
-    }
-}
 
 // Where the single object is, by the spec's thirds rule: a set clip-mini's image features barely
 // separate, so no prompt, learnt or not, does much with it (the bench shows it).

@@ -7,6 +7,7 @@
 #include "engine_bridge.h"
 #include "main_window.h"
 #include "model_picker.h"
+#include "shapes_test_util.h"
 
 #include "common/error.h"
 #include "engine/clip_service.h"
@@ -38,34 +39,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kJobTimeoutMs = 120000;
+using shapes_test::writeCountFolder;
 
-// How many shapes an image holds, as tests/test_coop.cpp's hard set: clip-mini's hand-written
-// "a photo of a two." is below chance, a learnt context is far above it.
-void writeCountFolder(const fs::path &dir, int perClass, std::uint64_t seed)
-{
-    ml::train::ShapesWorldOptions options;
-    options.split = ml::train::Split::Any;
-    options.minObjects = 1;
-    options.maxObjects = 3;
-    options.augment = ml::train::Augmentations::all();
-    const ml::train::ShapesWorld world(seed, options);
-    const char *names[] = {"one", "two", "three"};
-    std::map<std::string, int> count;
-    int done = 0;
-    for (std::uint64_t i = 0; done < perClass * 3; ++i) {
-        QVERIFY(i < 100000u);
-        const auto sample = world.sample(i);
-        const std::string c = names[sample.scene.objects.size() - 1];
-        if (count[c] >= perClass)
-            continue;
-        fs::create_directories(dir / c);
-        char name[32];
-        std::snprintf(name, sizeof name, "%04d.png", count[c]++);
-        ml::io::saveImage(sample.image, dir / c / name);
-        ++done;
-    }
-}
+constexpr int kJobTimeoutMs = 120000;
 
 bool clipMiniPresent()
 {

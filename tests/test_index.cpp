@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "engine/clip_service.h"
 #include "io/media.h"
+#include "shapes_test_util.h"
 #include "train/shapes_world.h"
 #include "train/shapes_world_io.h"
 
@@ -25,6 +26,9 @@ using namespace ml::train;
 
 namespace {
 
+using shapes_test::object;
+using shapes_test::render;
+
 CliRun cli(const QStringList &args)
 {
     return runCli(QStringList {"--json", "--quiet", "--threads", "1"} + args, 120000);
@@ -33,26 +37,6 @@ CliRun cli(const QStringList &args)
 QString q(const fs::path &p)
 {
     return QString::fromStdString(p.string());
-}
-
-ShapeObject object(Shape shape, Colour colour, double x, double y, double side)
-{
-    ShapeObject o;
-    o.shape = shape;
-    o.colour = colour;
-    o.size = side >= 18 ? SizeClass::Large : SizeClass::Small;
-    o.x = x;
-    o.y = y;
-    o.side = side;
-    o.rgb = colourRgb(colour);
-    return o;
-}
-
-ml::io::RgbImage render(const ShapeObject &o)
-{
-    Scene scene;
-    scene.objects.push_back(o);
-    return renderScene(scene);
 }
 
 // A 6 s clip at 12 fps: `o` on screen in frames [first, last], the background elsewhere.

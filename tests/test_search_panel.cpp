@@ -12,6 +12,7 @@
 #include "model_picker.h"
 #include "preview_pane.h"
 #include "search_panel.h"
+#include "shapes_test_util.h"
 #include "video_player.h"
 
 #include "common/error.h"
@@ -43,27 +44,10 @@ using namespace ml::train;
 
 namespace {
 
+using shapes_test::object;
+using shapes_test::render;
+
 constexpr int kJobTimeoutMs = 60000;
-
-ShapeObject object(Shape shape, Colour colour, double x, double y, double side)
-{
-    ShapeObject o;
-    o.shape = shape;
-    o.colour = colour;
-    o.size = side >= 18 ? SizeClass::Large : SizeClass::Small;
-    o.x = x;
-    o.y = y;
-    o.side = side;
-    o.rgb = colourRgb(colour);
-    return o;
-}
-
-ml::io::RgbImage render(const ShapeObject &o)
-{
-    Scene scene;
-    scene.objects.push_back(o);
-    return renderScene(scene);
-}
 
 #ifdef MODALLENS_HAVE_MEDIA
 // A 6 s clip at 12 fps: `o` on screen in frames [first, last], the background elsewhere.

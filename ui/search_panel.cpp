@@ -288,6 +288,16 @@ QString SearchPanel::defaultLibrary()
         + QStringLiteral("/ModalLens/library.db");
 }
 
+QString SearchPanel::chosenModel()
+{
+    const QString model = m_picker->currentPath();
+    if (model.isEmpty())
+        showMessage(m_picker->isRefreshing() ? tr("The model list is still being searched: try again in a moment.")
+                                             : tr("Choose a CLIP model first."),
+            true);
+    return model;
+}
+
 QString SearchPanel::libraryPath() const
 {
     const QString path = cleanPath(QDir::fromNativeSeparators(m_library->text()));
@@ -450,13 +460,9 @@ quint64 SearchPanel::indexFolders(const QStringList &folders)
         showMessage(tr("No folder to index."), true);
         return 0;
     }
-    const QString model = m_picker->currentPath();
-    if (model.isEmpty()) {
-        showMessage(m_picker->isRefreshing() ? tr("The model list is still being searched: try again in a moment.")
-                                             : tr("Choose a CLIP model first."),
-            true);
+    const QString model = chosenModel();
+    if (model.isEmpty())
         return 0;
-    }
     request.model = model.toStdString();
     if (!QDir().mkpath(QFileInfo(libraryPath()).absolutePath())) {
         showMessage(tr("Cannot create the library's folder: %1").arg(QFileInfo(libraryPath()).absolutePath()), true);
@@ -502,13 +508,9 @@ quint64 SearchPanel::search()
         showMessage(tr("Type what to find, or use an image."), true);
         return 0;
     }
-    const QString model = m_picker->currentPath();
-    if (model.isEmpty()) {
-        showMessage(m_picker->isRefreshing() ? tr("The model list is still being searched: try again in a moment.")
-                                             : tr("Choose a CLIP model first."),
-            true);
+    const QString model = chosenModel();
+    if (model.isEmpty())
         return 0;
-    }
     if (!QFileInfo::exists(libraryPath())) {
         showMessage(tr("The library is empty: index the gallery's folders first."), true);
         return 0;

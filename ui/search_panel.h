@@ -85,6 +85,7 @@ private:
     void restoreSettings();
     void saveSettings() const;
     QString libraryPath() const;
+    QString chosenModel(); // the picker's model, or "" after saying why there is none
     void showMessage(const QString &text, bool error);
     void clearMessage();
     void updateState();

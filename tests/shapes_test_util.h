@@ -1,0 +1,65 @@
+// Shapes World pictures and labelled folders for the tests that index, search or learn prompts.
+#pragma once
+
+#include "io/media.h"
+#include "train/shapes_world.h"
+
+#include <QtTest>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace shapes_test {
+
+// One object of the given kind at (x, y), side in pixels (>= 18 counts as large).
+inline ml::train::ShapeObject object(ml::train::Shape shape, ml::train::Colour colour, double x, double y, double side)
+{
+    ml::train::ShapeObject o;
+    o.shape = shape;
+    o.colour = colour;
+    o.size = side >= 18 ? ml::train::SizeClass::Large : ml::train::SizeClass::Small;
+    o.x = x;
+    o.y = y;
+    o.side = side;
+    o.rgb = ml::train::colourRgb(colour);
+    return o;
+}
+
+inline ml::io::RgbImage render(const ml::train::ShapeObject &o)
+{
+    ml::train::Scene scene;
+    scene.objects.push_back(o);
+    return ml::train::renderScene(scene);
+}
+
+// The hard CoOp label set: how many shapes an image holds, "one" / "two" / "three", perClass
+// augmented PNGs each under dir/<class>/ (clip-mini's hand-written "a photo of a two." is below
+// chance; a learnt context is far above it).
+inline void writeCountFolder(const std::filesystem::path &dir, int perClass, std::uint64_t seed)
+{
+    ml::train::ShapesWorldOptions options;
+    options.split = ml::train::Split::Any;
+    options.minObjects = 1;
+    options.maxObjects = 3;
+    options.augment = ml::train::Augmentations::all();
+    const ml::train::ShapesWorld world(seed, options);
+    const char *names[] = {"one", "two", "three"};
+    std::map<std::string, int> count;
+    int done = 0;
+    for (std::uint64_t i = 0; done < perClass * 3; ++i) {
+        QVERIFY(i < 100000u);
+        const auto sample = world.sample(i);
+        const std::string c = names[sample.scene.objects.size() - 1];
+        if (count[c] >= perClass)
+            continue;
+        std::filesystem::create_directories(dir / c);
+        char name[32];
+        std::snprintf(name, sizeof name, "%04d.png", count[c]++);
+        ml::io::saveImage(sample.image, dir / c / name);
+        ++done;
+    }
+}
+
+} // namespace shapes_test
