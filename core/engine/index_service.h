@@ -17,12 +17,21 @@ struct IndexRequest {
     std::string model = "clip-mini";  // folder or embedded name
     ComputeOptions compute;
     double videoFps = 1.0; // frames sampled per second of video
+    // Extra frames at scene changes: where the picture differs from the previous decoded frame by
+    // more than this (mean absolute difference of small grey thumbnails, 0..1). 0: off.
+    double sceneThreshold = 0.25;
     int batchSize = 32;    // images (or video frames) per model batch and per committed transaction
 };
 
 struct IndexFailure {
     std::string file;
     std::string error;
+};
+
+// A file whose vector cannot be right (NaN, infinite, constant, near-identical to many others).
+struct IndexHealthIssue {
+    std::string file;
+    std::string reason;
 };
 
 struct IndexResult {
@@ -33,16 +42,28 @@ struct IndexResult {
     std::int64_t moved = 0;     // same content at a new path: vectors kept
     std::int64_t removed = 0;   // gone from disk
     std::int64_t frames = 0;    // video frames embedded
+    std::int64_t sceneFrames = 0; // of which taken at scene changes
     std::vector<IndexFailure> failed;
     bool modelChanged = false; // registerModel dropped this model's old vectors (config changed)
     std::string modelId;
     double seconds = 0.0;
     double imagesPerS = 0.0; // embedded images + frames per second of the embedding phase
+    // The embedding health check over the whole library's vectors of this model, after indexing.
+    std::vector<IndexHealthIssue> health;
+    std::int64_t healthChecked = 0; // files checked
     std::int64_t embedded() const { return added + updated; }
 };
 
 enum class VideoAggregate { Mean, Max, Best };
 VideoAggregate parseVideoAggregate(const std::string &name); // "mean" | "max" | "best"; throws ml::Error
+
+// Which files a search (or the near-duplicate view) considers. Empty / zero fields: no limit.
+struct SearchFilter {
+    bool images = true, videos = true;
+    std::vector<std::string> folders; // only files under one of these (absolute, canonical prefixes)
+    std::int64_t fromS = 0, toS = 0;  // modification time in seconds since the epoch, inclusive
+    bool empty() const { return images && videos && folders.empty() && fromS == 0 && toS == 0; }
+};
 
 struct SearchRequest {
     std::string library;
@@ -53,6 +74,7 @@ struct SearchRequest {
     std::string textTemplate = "a photo of {}."; // "{}" is the query; "" or "{}": the text as given
     int k = 10;
     VideoAggregate videoAggregate = VideoAggregate::Mean;
+    SearchFilter filter;
     ComputeOptions compute;
 };
 
@@ -71,6 +93,30 @@ struct SearchResult {
     std::int64_t vectors = 0;              // searched
     bool approximate = false;
     std::string modelId;
+    // The approximate index when one answered: its kind and recall@10 against exact search measured
+    // on sampled queries; indexBuilding: one is being built in the background (exact meanwhile).
+    std::string approxKind;
+    double recallAt10 = -1.0;
+    bool indexBuilding = false;
+};
+
+// Groups of files whose vectors (per file: the image's, or the mean of a video's frames) have a
+// cosine similarity of at least `threshold` to the group's first file.
+struct DuplicatesRequest {
+    std::string library;
+    std::string model = "clip-mini";
+    double threshold = 0.95;
+    SearchFilter filter;
+    ComputeOptions compute;
+};
+struct DuplicateGroup {
+    std::vector<std::string> files; // the first is the group's representative
+    std::vector<float> scores;       // similarity of each file to the first (1 for the first)
+};
+struct DuplicatesResult {
+    std::vector<DuplicateGroup> groups; // largest first
+    std::int64_t files = 0;             // files compared
+    std::string modelId;
 };
 
 // The model id a library records for `model` (its folder name + config hash of its files).
@@ -81,5 +127,6 @@ LibraryModelKey libraryModelKey(const std::string &model);
 
 Job makeIndexJob(IndexRequest request);   // value: IndexResult
 Job makeSearchJob(SearchRequest request); // value: SearchResult; refuses when the library needs re-indexing
+Job makeDuplicatesJob(DuplicatesRequest request); // value: DuplicatesResult
 
 } // namespace ml
