@@ -4,6 +4,7 @@
 
 #include "engine/index_service.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace ml::cli {
@@ -29,6 +30,9 @@ int runIndexCommand(Context &ctx)
     req.videoFps = ctx.args.doubleOr("video-fps", 1.0);
     if (!(req.videoFps > 0) || req.videoFps > 60)
         throw UsageError("--video-fps must be in (0, 60]");
+    req.sceneThreshold = ctx.args.doubleOr("scene-threshold", req.sceneThreshold);
+    if (!(req.sceneThreshold >= 0) || req.sceneThreshold > 1)
+        throw UsageError("--scene-threshold must be in [0, 1] (0: no frames at scene changes)");
     req.batchSize = ctx.args.intOr("batch", 32);
     if (req.batchSize < 1)
         throw UsageError("--batch must be at least 1");
@@ -36,20 +40,34 @@ int runIndexCommand(Context &ctx)
     const auto r = std::any_cast<IndexResult>(runJob(ctx.global, makeIndexJob(req)));
     for (const auto &f : r.failed)
         warn(ctx.global, f.error.find(f.file) == std::string::npos ? f.file + ": " + f.error : f.error);
+    if (!r.health.empty()) {
+        // The first few by name; JSON has them all.
+        std::string list;
+        const std::size_t shown = std::min<std::size_t>(r.health.size(), 5);
+        for (std::size_t i = 0; i < shown; ++i)
+            list += (i ? "; " : "") + r.health[i].file + " (" + r.health[i].reason + ")";
+        if (shown < r.health.size())
+            list += "; and " + std::to_string(r.health.size() - shown) + " more";
+        warn(ctx.global,
+            std::to_string(r.health.size()) + " of " + std::to_string(r.healthChecked)
+                + " files have suspicious vectors (is the model broken?): " + list);
+    }
     if (ctx.global.json) {
-        nlohmann::json failed = nlohmann::json::array();
+        nlohmann::json failed = nlohmann::json::array(), health = nlohmann::json::array();
         for (const auto &f : r.failed)
             failed.push_back({{"file", f.file}, {"error", f.error}});
+        for (const auto &h : r.health)
+            health.push_back({{"file", h.file}, {"reason", h.reason}});
         printJson({{"added", r.added}, {"updated", r.updated}, {"removed", r.removed}, {"failed", failed},
             {"seconds", r.seconds}, {"unchanged", r.unchanged}, {"touched", r.touched}, {"moved", r.moved},
-            {"frames", r.frames}, {"images_per_s", r.imagesPerS}, {"model", r.modelId},
-            {"model_changed", r.modelChanged}});
+            {"frames", r.frames}, {"scene_frames", r.sceneFrames}, {"images_per_s", r.imagesPerS}, {"model", r.modelId},
+            {"model_changed", r.modelChanged}, {"health", health}, {"health_checked", r.healthChecked}});
     } else {
         std::printf("added %lld, updated %lld, removed %lld, moved %lld, unchanged %lld, failed %zu "
-                    "(%lld video frames) in %.2f s, %.1f images/s\n",
+                    "(%lld video frames, %lld at scene changes) in %.2f s, %.1f images/s\n",
             static_cast<long long>(r.added), static_cast<long long>(r.updated), static_cast<long long>(r.removed),
             static_cast<long long>(r.moved), static_cast<long long>(r.unchanged), r.failed.size(),
-            static_cast<long long>(r.frames), r.seconds, r.imagesPerS);
+            static_cast<long long>(r.frames), static_cast<long long>(r.sceneFrames), r.seconds, r.imagesPerS);
     }
     return kOk;
 }
@@ -59,8 +77,11 @@ int runIndexCommand(Context &ctx)
 std::vector<Command> indexCommands()
 {
     return {
-        {"index", "index --library DB [--model M] [--video-fps F] [--batch N] FOLDER_OR_FILE...  add/update a library",
-            {"library", "model", "video-fps", "batch"}, {}, runIndexCommand},
+        {"index",
+            "index --library DB [--model M] [--video-fps F] [--scene-threshold T] [--batch N] FOLDER_OR_FILE...  "
+            "add/update a library; videos: F frames/s (default 1) plus a frame after each cut where the picture "
+            "changes by more than T (0..1, default 0.25; 0: off)",
+            {"library", "model", "video-fps", "scene-threshold", "batch"}, {}, runIndexCommand},
     };
 }
 

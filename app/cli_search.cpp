@@ -1,10 +1,14 @@
 // `modallens-cli search`: a library searched by text and/or image, with the JSON shape of
-// ../shared/specs/cli.md (plus a few extra fields).
+// ../shared/specs/cli.md (plus a few extra fields); `duplicates`: its near-duplicate groups.
 #include "cli_common.h"
 
 #include "engine/index_service.h"
+#include "index/search_cache.h"
 
+#include <cctype>
 #include <cstdio>
+#include <ctime>
+#include <filesystem>
 #include <iostream>
 
 namespace ml::cli {
@@ -17,6 +21,70 @@ std::string requiredLibrary(const Context &ctx)
     if (!lib || lib->empty())
         throw UsageError("--library DB (the library file) is required");
     return *lib;
+}
+
+// Local midnight starting YYYY-MM-DD, in seconds since the epoch; a UsageError naming `option`
+// for anything else (including dates that do not exist, such as 2025-02-30).
+std::int64_t parseDate(const std::string &option, const std::string &text)
+{
+    const auto bad = [&] { return UsageError("--" + option + " '" + text + "' is not a date of the form YYYY-MM-DD"); };
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-')
+        throw bad();
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (i != 4 && i != 7 && !std::isdigit(static_cast<unsigned char>(text[i])))
+            throw bad();
+    std::tm tm {};
+    tm.tm_year = std::stoi(text.substr(0, 4)) - 1900;
+    tm.tm_mon = std::stoi(text.substr(5, 2)) - 1;
+    tm.tm_mday = std::stoi(text.substr(8, 2));
+    tm.tm_isdst = -1; // local time, whatever the season
+    const int year = tm.tm_year, month = tm.tm_mon, day = tm.tm_mday;
+    const std::time_t t = std::mktime(&tm);
+    if (t == static_cast<std::time_t>(-1) || tm.tm_year != year || tm.tm_mon != month || tm.tm_mday != day || year < 70)
+        throw bad();
+    return static_cast<std::int64_t>(t);
+}
+
+// --kind, --folder (repeatable), --since, --until: which files a search or the duplicate view sees.
+SearchFilter parseFilter(const Context &ctx)
+{
+    SearchFilter f;
+    if (const auto kind = ctx.args.value("kind")) {
+        if (*kind == "image")
+            f.videos = false;
+        else if (*kind == "video")
+            f.images = false;
+        else
+            throw UsageError("--kind must be image or video, not '" + *kind + "'");
+    }
+    for (const auto &dir : ctx.args.values("folder")) {
+        if (dir.empty())
+            throw UsageError("--folder needs a folder");
+        std::error_code ec;
+        const auto canonical = std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec), ec);
+        if (ec)
+            throw UsageError("--folder " + dir + ": " + ec.message());
+        f.folders.push_back(canonical.string());
+    }
+    if (const auto since = ctx.args.value("since"))
+        f.fromS = parseDate("since", *since);
+    if (const auto until = ctx.args.value("until")) {
+        // Inclusive: up to the last second of that day (the next local midnight, less one second).
+        const auto start = parseDate("until", *until);
+        std::tm tm {};
+        const std::time_t t = static_cast<std::time_t>(start);
+        localtime_r(&t, &tm);
+        tm.tm_mday += 1;
+        tm.tm_hour = 0;
+        tm.tm_min = 0;
+        tm.tm_sec = 0;
+        tm.tm_isdst = -1;
+        f.toS = static_cast<std::int64_t>(std::mktime(&tm)) - 1;
+    }
+    if (f.fromS != 0 && f.toS != 0 && f.fromS > f.toS)
+        throw UsageError(
+            "--since " + ctx.args.valueOr("since", "") + " is after --until " + ctx.args.valueOr("until", ""));
+    return f;
 }
 
 int runSearchCommand(Context &ctx)
@@ -46,8 +114,11 @@ int runSearchCommand(Context &ctx)
     if (agg != "mean" && agg != "max" && agg != "best")
         throw UsageError("--video-agg must be mean, max or best");
     req.videoAggregate = parseVideoAggregate(agg);
+    req.filter = parseFilter(ctx);
     req.compute = {ctx.global.device, ctx.global.dtype};
     const auto r = std::any_cast<SearchResult>(runJob(ctx.global, makeSearchJob(req)));
+    // A background build the search started would be cancelled at exit anyway: stop it now.
+    index::SearchCache::instance().clear();
     if (ctx.global.json) {
         nlohmann::json results = nlohmann::json::array();
         for (const auto &it : r.results) {
@@ -58,7 +129,15 @@ int runSearchCommand(Context &ctx)
             }
             results.push_back(std::move(j));
         }
-        printJson({{"results", results}, {"vectors", r.vectors}, {"approximate", r.approximate}, {"model", r.modelId}});
+        nlohmann::json doc {
+            {"results", results}, {"vectors", r.vectors}, {"approximate", r.approximate}, {"model", r.modelId}};
+        if (r.approximate) {
+            doc["approx_kind"] = r.approxKind;
+            doc["recall_at_10"] = r.recallAt10;
+        }
+        if (r.indexBuilding)
+            doc["index_building"] = true;
+        printJson(doc);
         return kOk;
     }
     if (r.results.empty())
@@ -68,6 +147,41 @@ int runSearchCommand(Context &ctx)
         if (it.kind == "video" && it.bestS >= 0)
             std::printf("  best %.1f s (%.1f-%.1f s)", it.bestS, it.startS, it.endS);
         std::printf("\n");
+    }
+    if (r.approximate)
+        std::printf("(approximate: %s, recall@10 %.3f)\n", r.approxKind.c_str(), r.recallAt10);
+    return kOk;
+}
+
+int runDuplicatesCommand(Context &ctx)
+{
+    DuplicatesRequest req;
+    req.library = requiredLibrary(ctx);
+    if (!ctx.args.positional().empty())
+        throw UsageError("duplicates takes no positional arguments, not '" + ctx.args.positional().front() + "'");
+    req.model = ctx.args.valueOr("model", "clip-mini");
+    req.threshold = ctx.args.doubleOr("threshold", 0.95);
+    if (!(req.threshold > 0 && req.threshold <= 1))
+        throw UsageError("--threshold must be in (0, 1]");
+    req.filter = parseFilter(ctx);
+    req.compute = {ctx.global.device, ctx.global.dtype};
+    const auto r = std::any_cast<DuplicatesResult>(runJob(ctx.global, makeDuplicatesJob(req)));
+    index::SearchCache::instance().clear();
+    if (ctx.global.json) {
+        nlohmann::json groups = nlohmann::json::array();
+        for (const auto &g : r.groups)
+            groups.push_back({{"files", g.files}, {"scores", g.scores}});
+        printJson({{"groups", groups}, {"files", r.files}, {"model", r.modelId}});
+        return kOk;
+    }
+    if (r.groups.empty())
+        std::printf(
+            "no near-duplicates among %lld files (threshold %.3f)\n", static_cast<long long>(r.files), req.threshold);
+    for (std::size_t i = 0; i < r.groups.size(); ++i) {
+        const auto &g = r.groups[i];
+        std::printf("group %zu (%zu files)\n", i + 1, g.files.size());
+        for (std::size_t j = 0; j < g.files.size(); ++j)
+            std::printf("  %.4f  %s\n", static_cast<double>(g.scores[j]), g.files[j].c_str());
     }
     return kOk;
 }
@@ -79,8 +193,15 @@ std::vector<Command> searchCommands()
     return {
         {"search",
             "search --library DB (--text Q | --image PATH) [--k N] [--video-agg mean|max|best] [--model M] "
-            "[--weight W] [--template T]  search a library",
-            {"library", "text", "image", "k", "video-agg", "model", "weight", "template"}, {}, runSearchCommand},
+            "[--weight W] [--template T] [--kind image|video] [--folder DIR]... [--since YYYY-MM-DD] "
+            "[--until YYYY-MM-DD]  search a library (dates: modification time, local, inclusive)",
+            {"library", "text", "image", "k", "video-agg", "model", "weight", "template", "kind", "folder", "since",
+                "until"},
+            {}, runSearchCommand},
+        {"duplicates",
+            "duplicates --library DB [--model M] [--threshold T] [--kind image|video] [--folder DIR]... "
+            "[--since YYYY-MM-DD] [--until YYYY-MM-DD]  groups of near-duplicate files (cosine >= T, default 0.95)",
+            {"library", "model", "threshold", "kind", "folder", "since", "until"}, {}, runDuplicatesCommand},
     };
 }
 

@@ -1,5 +1,6 @@
 // modallens: the desktop GUI. Sets up the application (names, theme, translation) and opens
 // the main window, with any files or folders given on the command line already dropped in.
+#include "engine/index_service.h"
 #include "language.h"
 #include "main_window.h"
 #include "theme.h"
@@ -49,5 +50,7 @@ int main(int argc, char *argv[])
             QApplication::quit();
         });
     }
-    return QApplication::exec();
+    const int status = QApplication::exec();
+    ml::releaseSearchCache(); // joins background index builds before the statics go
+    return status;
 }

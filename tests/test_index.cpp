@@ -1,11 +1,15 @@
 // The media library end to end through `modallens-cli index | search` with the embedded clip-mini:
 // a generated folder of single-object Shapes World images and three short clips whose object is on
 // screen at known times. Text -> image precision, image -> image, text -> video moment, incremental
-// re-runs (a touched file, a rewritten file) and a changed model.
+// re-runs (a touched file, a rewritten file) and a changed model; frames at scene changes, the
+// embedding health check (a model with a zeroed projection), a full disk, a read-only library and
+// files that do not decode.
 #include "cli_run.h"
 #include "common/error.h"
 #include "engine/clip_service.h"
+#include "index/library.h"
 #include "io/media.h"
+#include "io/safetensors.h"
 #include "shapes_test_util.h"
 #include "train/shapes_world.h"
 #include "train/shapes_world_io.h"
@@ -20,6 +24,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
 namespace fs = std::filesystem;
 using namespace ml::train;
@@ -61,6 +67,47 @@ ShapesVideo clip(const ShapeObject &o, int first, int last)
 std::string canon(const fs::path &p)
 {
     return fs::weakly_canonical(p).string();
+}
+
+std::string readAll(const fs::path &p)
+{
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// n distinct single-object pictures as dir/p_<i>.png.
+void writeImages(const fs::path &dir, int n)
+{
+    fs::create_directories(dir);
+    const Shape shapes[] = {Shape::Circle, Shape::Square, Shape::Triangle, Shape::Diamond};
+    const Colour colours[] = {Colour::Red, Colour::Green, Colour::Blue, Colour::Yellow, Colour::Purple};
+    for (int i = 0; i < n; ++i)
+        ml::io::saveImage(
+            render(object(shapes[i % 4], colours[(i / 4) % 5], 8 + (i * 7) % 30, 10 + (i * 5) % 28, 16 + (i % 3) * 4)),
+            dir / ("p_" + std::to_string(i) + ".png"));
+}
+
+// The times of each file's vectors in a library, by file name.
+std::map<std::string, std::vector<double>> vectorTimes(const fs::path &db, const std::string &modelId)
+{
+    const auto lib = ml::index::Library::open(db, ml::index::Library::Mode::ReadOnly);
+    std::map<std::int64_t, std::string> names;
+    for (const auto &f : lib->files())
+        names[f.id] = fs::path(f.path).filename().string();
+    std::map<std::string, std::vector<double>> out;
+    for (const auto &v : lib->vectors(modelId))
+        out[names[v.fileId]].push_back(v.timestampS);
+    return out;
+}
+
+// Files of the library with at least one vector of the model.
+std::size_t filesWithVectors(const fs::path &db, const std::string &modelId)
+{
+    const auto lib = ml::index::Library::open(db, ml::index::Library::Mode::ReadOnly);
+    std::set<std::int64_t> ids;
+    for (const auto &v : lib->vectors(modelId))
+        ids.insert(v.fileId);
+    return ids.size();
 }
 
 } // namespace
@@ -138,8 +185,171 @@ private Q_SLOTS:
         QCOMPARE(j["updated"].get<std::int64_t>(), 0);
         QCOMPARE(j["removed"].get<std::int64_t>(), 0);
         QVERIFY(j["failed"].empty());
-        if (m_video)
-            QCOMPARE(j["frames"].get<std::int64_t>(), 18); // 3 clips x 6 s at 1 frame/s
+        if (m_video) {
+            QCOMPARE(j["frames"].get<std::int64_t>(), 18);      // 3 clips x 6 s at 1 frame/s
+            QCOMPARE(j["scene_frames"].get<std::int64_t>(), 0); // a small object comes and goes on whole seconds
+        }
+        // A sound model: no file flagged by the embedding health check, every file checked.
+        QVERIFY2(j["health"].empty(), j["health"].dump().c_str());
+        QCOMPARE(j["health_checked"].get<std::int64_t>(), m_files);
+    }
+
+    void sceneFramesAtCuts()
+    {
+        if (!m_video)
+            QSKIP("built without media I/O: no clips");
+        // 6 s at 10 fps: the background, a big white square from 2.4 s, the background again from
+        // 4.7 s; and a clip whose small object drifts slowly (no cut).
+        const fs::path dir = m_root / "scenes";
+        fs::create_directories(dir);
+        const auto empty = renderScene(Scene {});
+        const auto big = render(object(Shape::Square, Colour::White, 10, 10, 44));
+        ShapesVideo cut, still;
+        cut.fps = still.fps = 10.0;
+        for (int i = 0; i < 60; ++i) {
+            cut.frames.push_back(i >= 24 && i < 47 ? big : empty);
+            still.frames.push_back(render(object(Shape::Circle, Colour::Green, 12 + i * 0.4, 24, 20)));
+        }
+        writeVideoMp4(cut, dir / "cut.mp4");
+        writeVideoMp4(still, dir / "still.mp4");
+
+        const fs::path db = m_root / "scenes.db";
+        auto r = cli({"index", "--library", q(db), "--video-fps", "1", q(dir)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        auto j = r.json();
+        std::printf("scenes: %s\n", j.dump().c_str());
+        QCOMPARE(j["scene_frames"].get<std::int64_t>(), 2);
+        QCOMPARE(j["frames"].get<std::int64_t>(), 14); // 2 x 6 fixed-rate frames + 2 at the cuts
+        const auto times = vectorTimes(db, j["model"].get<std::string>());
+        const std::vector<double> whole {0, 1, 2, 3, 4, 5};
+        QCOMPARE(times.at("still.mp4"), whole);
+        std::vector<double> extra;
+        for (double t : times.at("cut.mp4"))
+            if (std::find(whole.begin(), whole.end(), t) == whole.end())
+                extra.push_back(t);
+        QCOMPARE(times.at("cut.mp4").size(), std::size_t(8));
+        QCOMPARE(extra.size(), std::size_t(2));
+        std::printf("scene frames at %.3f s and %.3f s (cuts at 2.4 s and 4.7 s)\n", extra[0], extra[1]);
+        QVERIFY(std::abs(extra[0] - 2.4) <= 0.25);
+        QVERIFY(std::abs(extra[1] - 4.7) <= 0.25);
+
+        // --scene-threshold 0: fixed-rate frames only.
+        r = cli(
+            {"index", "--library", q(m_root / "scenes-off.db"), "--video-fps", "1", "--scene-threshold", "0", q(dir)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        j = r.json();
+        QCOMPARE(j["scene_frames"].get<std::int64_t>(), 0);
+        QCOMPARE(j["frames"].get<std::int64_t>(), 12);
+        QCOMPARE(cli({"index", "--library", q(db), "--scene-threshold", "-1", q(dir)}).exitCode, 2);
+    }
+
+    void brokenModelIsFlagged()
+    {
+        // clip-mini with its vision projection zeroed: every image embeds to the same vector.
+        const fs::path broken = m_root / "models" / "zero-projection";
+        fs::create_directories(broken);
+        for (const auto &e : fs::directory_iterator(ml::resolveModelPath("clip-mini")))
+            if (e.is_regular_file())
+                fs::copy_file(e.path(), broken / e.path().filename());
+        {
+            auto tensors = ml::io::SafetensorsFile::open(broken / "model.safetensors")->all();
+            QVERIFY(tensors.count("visual_projection.weight"));
+            for (auto &[name, t] : tensors)
+                t = name == "visual_projection.weight" ? torch::zeros_like(t) : t.clone();
+            ml::io::saveSafetensors(broken / "model.safetensors", tensors);
+        }
+        const fs::path dir = m_root / "health";
+        writeImages(dir, 6);
+        const auto r = runCli(
+            {"--json", "--threads", "1", "index", "--library", q(m_root / "health.db"), "--model", q(broken), q(dir)},
+            120000);
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const auto j = r.json();
+        std::printf("broken model: %s\n", j["health"].dump().c_str());
+        QCOMPARE(j["health_checked"].get<std::int64_t>(), 6);
+        QCOMPARE(j["health"].size(), std::size_t(6));
+        std::set<std::string> flagged;
+        for (const auto &h : j["health"]) {
+            QVERIFY(!h["reason"].get<std::string>().empty());
+            flagged.insert(h["file"].get<std::string>());
+        }
+        for (int i = 0; i < 6; ++i)
+            QVERIFY(flagged.count(canon(dir / ("p_" + std::to_string(i) + ".png"))));
+        QVERIFY2(r.err.find("6 of 6 files have suspicious vectors") != std::string::npos, r.err.c_str());
+    }
+
+    void diskFullFailsCleanly()
+    {
+        const fs::path dir = m_root / "full";
+        const int count = 96;
+        writeImages(dir, count);
+        // The library's size without vectors and with all of them; the "disk" holds about half.
+        auto r = cli({"index", "--library", q(m_root / "full-probe.db"), q(dir)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const auto modelId = r.json()["model"].get<std::string>();
+        const auto pagesFull = ml::index::Library::open(m_root / "full-probe.db")->pageCount();
+        std::int64_t pagesBase = 0;
+        {
+            auto base = ml::index::Library::open(m_root / "full-base.db");
+            base->addFolder(dir);
+            auto plan = base->planScan({dir});
+            base->apply(plan);
+            pagesBase = base->pageCount();
+        }
+        const auto cap = pagesBase + (pagesFull - pagesBase) / 2;
+        std::printf("pages: %lld without vectors, %lld with, capped at %lld\n", static_cast<long long>(pagesBase),
+            static_cast<long long>(pagesFull), static_cast<long long>(cap));
+        QVERIFY(pagesFull - pagesBase >= 4);
+
+        const fs::path db = m_root / "full.db";
+        qputenv("MODALLENS_TEST_LIBRARY_MAX_PAGES", QByteArray::number(static_cast<qint64>(cap)));
+        r = cli({"index", "--batch", "4", "--library", q(db), q(dir)});
+        qunsetenv("MODALLENS_TEST_LIBRARY_MAX_PAGES");
+        std::printf("capped run: exit %d, %s\n", r.exitCode, r.err.c_str());
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY(r.out.empty());
+        QVERIFY2(r.err.find(db.string()) != std::string::npos, r.err.c_str());
+        QVERIFY2(r.err.find("disk is full") != std::string::npos, r.err.c_str());
+
+        // What was committed before is there, the database is sound, and a re-run completes it.
+        std::size_t kept = 0;
+        {
+            auto lib = ml::index::Library::open(db, ml::index::Library::Mode::ReadOnly);
+            QCOMPARE(QString::fromStdString(lib->integrityCheck()), QStringLiteral("ok"));
+        }
+        kept = filesWithVectors(db, modelId);
+        QVERIFY2(kept > 0 && kept < static_cast<std::size_t>(count), qPrintable(QString::number(kept)));
+        QCOMPARE(kept % 4, std::size_t(0)); // whole batches
+        std::printf("kept %zu of %d files\n", kept, count);
+        r = cli({"index", "--batch", "4", "--library", q(db), q(dir)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const auto j = r.json();
+        QCOMPARE(j["unchanged"].get<std::size_t>(), kept);
+        QCOMPARE(j["updated"].get<std::size_t>() + j["added"].get<std::size_t>(), count - kept);
+        QVERIFY(j["failed"].empty());
+        QCOMPARE(filesWithVectors(db, modelId), static_cast<std::size_t>(count));
+    }
+
+    void readOnlyLibraryIsLeftAlone()
+    {
+        const fs::path dir = m_root / "ro";
+        writeImages(dir, 2);
+        const fs::path db = m_root / "ro.db";
+        auto r = cli({"index", "--library", q(db), q(dir)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        writeImages(dir, 3); // one more file to index
+        const auto bytes = readAll(db);
+        const auto mtime = fs::last_write_time(db);
+        const auto perms = fs::status(db).permissions();
+        fs::permissions(db, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+        r = cli({"index", "--library", q(db), q(dir)});
+        fs::permissions(db, perms);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.find(db.string()) != std::string::npos, r.err.c_str());
+        QVERIFY2(r.err.find("read-only") != std::string::npos, r.err.c_str());
+        QVERIFY(readAll(db) == bytes);
+        QVERIFY(fs::last_write_time(db) == mtime);
+        QVERIFY(!fs::exists(m_root / "ro.db-wal") || fs::file_size(m_root / "ro.db-wal") == 0);
     }
 
     void textFindsRedCircles()
@@ -269,12 +479,25 @@ private Q_SLOTS:
             std::ofstream out(bad, std::ios::binary);
             out << "not a png at all";
         }
+        std::set<std::string> bads {canon(bad)};
+        if (m_video) { // a video that is text, and one cut off in its header
+            const fs::path text = m_media / "clips" / "notes.mp4", cut = m_media / "clips" / "cut-short.mp4";
+            std::ofstream(text, std::ios::binary) << "these are not moving pictures\n";
+            const auto head = readAll(m_media / "clips" / "b.mp4").substr(0, 300);
+            std::ofstream(cut, std::ios::binary) << head;
+            bads.insert(canon(text));
+            bads.insert(canon(cut));
+        }
         const fs::path copy = m_root / "models" / "clip-mini";
         const auto r = cli({"index", "--library", q(m_lib), "--model", q(copy), q(m_media)});
         QVERIFY2(r.exitCode == 0, r.err.c_str());
         const auto j = r.json();
-        QCOMPARE(j["failed"].size(), std::size_t(1));
-        QCOMPARE(j["failed"][0]["file"].get<std::string>(), canon(bad));
+        std::printf("bad files: %s\n", j["failed"].dump().c_str());
+        QCOMPARE(j["failed"].size(), bads.size());
+        for (const auto &f : j["failed"]) {
+            QVERIFY(bads.count(f["file"].get<std::string>()));
+            QVERIFY(!f["error"].get<std::string>().empty());
+        }
         QCOMPARE(j["unchanged"].get<std::int64_t>(), m_files);
         // The failed file is not retried until it changes.
         const auto again = cli({"index", "--library", q(m_lib), "--model", q(copy), q(m_media)}).json();

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -316,6 +317,48 @@ private Q_SLOTS:
         QCOMPARE(lib->integrityCheck(), std::string("ok"));
     }
 
+    void nestedRootsShareFiles()
+    {
+        // Sub-folders indexed first, then their parent (and the other way round): the files the
+        // earlier runs stored are the same files, not new ones.
+        const fs::path m = dir("nested");
+        writeAll(m / "a" / "1.jpg", "jpeg 1");
+        writeAll(m / "b" / "2.jpg", "jpeg 2");
+        writeAll(m / "3.jpg", "jpeg 3");
+        writeAll(dir("nested-other") / "4.jpg", "jpeg 4"); // a sibling whose name extends "nested"
+        auto lib = Library::open(dir("db-nested") / "lib.modallens");
+        lib->registerModel(kModel);
+        auto plan = lib->planScan({m / "a", m / "b"}, kModel.modelId);
+        QCOMPARE(plan.toEmbed.size(), std::size_t(2));
+        lib->apply(plan);
+        std::vector<FileVectors> batch;
+        for (const auto &f : plan.toEmbed)
+            batch.push_back(imageVectors(f.fileId, 1));
+        lib->commitEmbeddings(kModel.modelId, batch);
+        plan = lib->planScan({dir("nested-other")}, kModel.modelId);
+        lib->apply(plan);
+        lib->commitEmbeddings(kModel.modelId, {imageVectors(plan.toEmbed[0].fileId, 2)});
+
+        plan = lib->planScan({m}, kModel.modelId);
+        QCOMPARE(plan.unchanged.size(), std::size_t(2));
+        QCOMPARE(plan.toEmbed.size(), std::size_t(1)); // 3.jpg only
+        QVERIFY(plan.removed.empty());                 // nested-other/4.jpg is not under nested/
+        lib->apply(plan);
+        lib->commitEmbeddings(kModel.modelId, {imageVectors(plan.toEmbed[0].fileId, 3)});
+        QCOMPARE(lib->files().size(), std::size_t(4));
+
+        // A sub-folder of an indexed folder: its file is known; one deleted there is removed.
+        fs::remove(m / "a" / "1.jpg");
+        plan = lib->planScan({m / "b"}, kModel.modelId);
+        QCOMPARE(plan.unchanged.size(), std::size_t(1));
+        QVERIFY(plan.toEmbed.empty() && plan.removed.empty());
+        plan = lib->planScan({m / "a"}, kModel.modelId);
+        QCOMPARE(plan.removed.size(), std::size_t(1));
+        lib->apply(plan);
+        QCOMPARE(lib->files().size(), std::size_t(3));
+        QCOMPARE(lib->integrityCheck(), std::string("ok"));
+    }
+
     void contentHashSeesEnds()
     {
         const fs::path d = dir("hash");
@@ -356,6 +399,93 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(
             ml::Error, lib->commitEmbeddings(kModel.modelId, {imageVectors(files[1].id, 2), imageVectors(999, 2)}));
         QCOMPARE(lib->vectorCount(kModel.modelId, files[1].id), std::int64_t(0));
+    }
+
+    void diskFullKeepsWhatWasCommitted()
+    {
+        // The test hook caps the database at N pages: commits of 512-d f32 vectors fill it.
+        const fs::path root = dir("photos");
+        for (int i = 0; i < 64; ++i)
+            writeAll(root / (std::to_string(i) + ".jpg"), std::to_string(i));
+        const fs::path db = dir("db") / "lib.modallens";
+        ModelRecord m = kModel;
+        m.dimension = 512;
+        std::vector<std::int64_t> ids;
+        {
+            auto lib = Library::open(db);
+            lib->registerModel(m);
+            auto plan = lib->planScan({root});
+            lib->apply(plan);
+            for (const auto &f : lib->files())
+                ids.push_back(f.id);
+        }
+        std::mt19937 rng(5);
+        const auto batchOf = [&](std::size_t first) {
+            std::vector<FileVectors> batch;
+            for (std::size_t i = first; i < first + 4; ++i)
+                batch.push_back({ids[i], {{-1, randomVector(rng, m.dimension)}}});
+            return batch;
+        };
+        std::int64_t pagesBefore = 0;
+        std::size_t committed = 0;
+        std::string error;
+        {
+            auto probe = Library::open(db, Library::Mode::ReadOnly);
+            pagesBefore = probe->pageCount();
+        }
+        qputenv("MODALLENS_TEST_LIBRARY_MAX_PAGES", QByteArray::number(static_cast<qint64>(pagesBefore + 12)));
+        {
+            auto lib = Library::open(db);
+            qunsetenv("MODALLENS_TEST_LIBRARY_MAX_PAGES");
+            try {
+                for (; committed + 4 <= ids.size(); committed += 4)
+                    lib->commitEmbeddings(m.modelId, batchOf(committed), VectorDtype::F32);
+            } catch (const ml::Error &e) {
+                error = e.what();
+            }
+            std::printf("disk full after %zu of %zu files: %s\n", committed, ids.size(), error.c_str());
+            QVERIFY2(committed >= 4 && committed < ids.size(), qPrintable(QString::number(committed)));
+            QVERIFY2(error.find(db.string()) == 0, error.c_str());
+            QVERIFY2(error.find("disk is full") != std::string::npos, error.c_str());
+            // The failed batch left nothing; the connection goes on working for reads.
+            QCOMPARE(lib->vectorCount(m.modelId, ids[committed]), std::int64_t(0));
+            QCOMPARE(lib->vectors(m.modelId).size(), committed);
+        }
+        // Re-opened without the cap: sound, the committed batches there, and the rest goes in.
+        auto lib = Library::open(db);
+        QCOMPARE(QString::fromStdString(lib->integrityCheck()), QStringLiteral("ok"));
+        QCOMPARE(lib->vectors(m.modelId).size(), committed);
+        for (std::size_t i = 0; i < committed; ++i)
+            QCOMPARE(lib->vectorCount(m.modelId, ids[i]), std::int64_t(1));
+        for (; committed + 4 <= ids.size(); committed += 4)
+            lib->commitEmbeddings(m.modelId, batchOf(committed), VectorDtype::F32);
+        QCOMPARE(lib->vectors(m.modelId).size(), ids.size());
+    }
+
+    void forEachVectorStreamsInOrder()
+    {
+        auto lib = Library::open(dir("db") / "lib.modallens");
+        const fs::path root = dir("media");
+        writeAll(root / "a.jpg", "a");
+        writeAll(root / "b.mp4", "b");
+        lib->registerModel(kModel);
+        auto plan = lib->planScan({root});
+        lib->apply(plan);
+        const auto files = lib->files(); // by path: a.jpg, b.mp4
+        lib->commitEmbeddings(kModel.modelId,
+            {imageVectors(files[0].id, 1),
+                {files[1].id,
+                    {{2.5, imageVectors(0, 3).vectors[0].vector}, {0.5, imageVectors(0, 2).vectors[0].vector}}}});
+        std::vector<std::pair<std::int64_t, double>> seen;
+        std::vector<float> firsts;
+        lib->forEachVector(kModel.modelId, [&](const StoredVector &v) {
+            seen.emplace_back(v.fileId, v.timestampS);
+            firsts.push_back(v.vector.at(0));
+        });
+        const std::vector<std::pair<std::int64_t, double>> want {
+            {files[0].id, -1.0}, {files[1].id, 0.5}, {files[1].id, 2.5}};
+        QCOMPARE(seen, want);
+        QCOMPARE(firsts, (std::vector<float> {1.f, 2.f, 3.f}));
     }
 
     void vectorsRoundTrip()

@@ -6,6 +6,7 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -489,6 +490,63 @@ private Q_SLOTS:
             ++count;
         QCOMPARE(count, 2); // 73 and 74 remain after 72
         QVERIFY(errorOf([&] { video.sample(0.0); }).contains("h264.mp4"));
+    }
+
+    void sceneCuts()
+    {
+        // 6 s at 10 fps, dark with a slowly moving bright bar (no cut), bright from 2.4 s, dark
+        // from 4.9 s (the fixed-rate frame at 5 s shows it), bright from 5.6 s (after the last one).
+        const fs::path file = path("scenes.mp4");
+        {
+            VideoEncoder encoder;
+            encoder.open(file, "h264", 128, 96, 10.0);
+            for (int i = 0; i < 60; ++i) {
+                const bool bright = (i >= 24 && i < 49) || i >= 56;
+                RgbImage frame {128, 96, std::vector<std::uint8_t>(128 * 96 * 3, bright ? 210 : 30)};
+                for (int y = 40; y < 56; ++y)
+                    std::fill(frame.row(y) + (10 + i) * 3, frame.row(y) + (26 + i) * 3, bright ? 90 : 160);
+                encoder.write(frame);
+            }
+            encoder.finish();
+        }
+        VideoDecoder video(file);
+        const auto plain = video.sample(1.0, 0, 0.0);
+        QCOMPARE(plain.size(), std::size_t(6));
+        const auto frames = video.sample(1.0, 0, 0.25);
+        std::vector<double> cuts, times;
+        for (const auto &f : frames) {
+            times.push_back(f.timeS);
+            if (f.sceneCut)
+                cuts.push_back(f.timeS);
+        }
+        QVERIFY(std::is_sorted(times.begin(), times.end()));
+        QCOMPARE(frames.size(), std::size_t(8));
+        QCOMPARE(cuts.size(), std::size_t(2));
+        QVERIFY2(std::abs(cuts[0] - 2.4) < 0.01 && std::abs(cuts[1] - 5.6) < 0.01,
+            qPrintable(QString("%1 %2").arg(cuts[0]).arg(cuts[1])));
+        const auto brightness = [](const RgbImage &im) {
+            double sum = 0;
+            for (auto v : im.pixels)
+                sum += v;
+            return sum / static_cast<double>(im.pixels.size());
+        };
+        for (const auto &f : frames) // a cut frame shows the new picture
+            if (f.sceneCut)
+                QVERIFY(brightness(f.image) > 150);
+        QVERIFY(brightness(frames.back().image) > 150);            // 5.6 s
+        QVERIFY(brightness(frames[frames.size() - 2].image) < 80); // 5 s, after the cut at 4.9 s
+        QVERIFY(errorOf([&] { video.sample(1.0, 0, -0.5); }).contains("scenes.mp4"));
+        // One at a time: the same frames; the consumer's exception stops the decode.
+        std::vector<double> each;
+        video.sampleEach(
+            1.0, [&](VideoFrame &&f) { each.push_back(f.timeS); }, 0, 0.25);
+        QCOMPARE(each, times);
+        int calls = 0;
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, video.sampleEach(1.0, [&](VideoFrame &&) {
+            if (++calls == 3)
+                throw std::runtime_error("enough");
+        }));
+        QCOMPARE(calls, 3);
     }
 
     void truncatedVideos()

@@ -3,10 +3,13 @@
 #include "common/error.h"
 #include "index/vector_search.h"
 
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <numeric>
 #include <thread>
 
@@ -160,6 +163,139 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(ml::Cancelled, vs.buildApprox([&] { return ++calls > 1; }));
         QVERIFY(!vs.approxInfo());
         QCOMPARE(vs.searchExact(torch::randn({dim}), 3).size(), std::size_t(3)); // still searchable
+    }
+
+    void cancelInterruptsTraining()
+    {
+        // Cancelled once k-means has started: FAISS stops between its iterations (our interrupt
+        // callback), before any vector is added.
+        const std::int64_t n = 20000, dim = 64;
+        VectorSearch vs(dim);
+        vs.add(ml::index::makeClusteredVectors(n, dim, 100, 8), iota(n, 0));
+        std::atomic<bool> training {false};
+        std::atomic<bool> added {false};
+        int asked = 0;
+        QVERIFY_THROWS_EXCEPTION(ml::Cancelled,
+            vs.buildApprox(
+                [&] {
+                    asked += training ? 1 : 0;
+                    return training.load();
+                },
+                [&](std::int64_t, std::int64_t, const std::string &stage) {
+                    training = training || stage.find("training") != std::string::npos;
+                    added = added || stage.find("adding") != std::string::npos;
+                }));
+        QVERIFY(asked >= 1);
+        QVERIFY(!added);
+        QVERIFY(!vs.approxInfo());
+    }
+
+    void scoresAndFilteredApprox()
+    {
+        const std::int64_t n = 4000, dim = 48;
+        VectorSearchOptions o;
+        o.precision = VectorPrecision::Fp32;
+        VectorSearch vs(dim, o);
+        const auto data = ml::index::makeClusteredVectors(n, dim, 20, 11);
+        vs.add(data, iota(n, 0));
+        const auto q = ml::index::makeNearbyQueries(data, 1, 12)[0];
+        const auto ref = reference(data, q);
+        std::vector<double> byRow(static_cast<std::size_t>(n));
+        for (const auto &[score, row] : ref)
+            byRow[static_cast<std::size_t>(row)] = score;
+        const auto all = vs.scores(q);
+        QCOMPARE(all.size(), std::size_t(n));
+        for (std::int64_t r = 0; r < n; r += 97)
+            QVERIFY(std::abs(all[static_cast<std::size_t>(r)] - byRow[static_cast<std::size_t>(r)]) < 1e-5);
+        const std::vector<std::int64_t> some {3999, 0, 17, 17};
+        const auto part = vs.scores(q, &some);
+        QCOMPARE(part.size(), some.size());
+        for (std::size_t i = 0; i < some.size(); ++i)
+            QCOMPARE(part[i], all[static_cast<std::size_t>(some[i])]);
+        const std::vector<std::int64_t> outside {n};
+        QVERIFY_THROWS_EXCEPTION(ml::Error, vs.scores(q, &outside));
+        // rowsAt gives the stored unit vectors back.
+        const auto rows = vs.rowsAt({5, 6});
+        QVERIFY(torch::allclose(rows, data.slice(0, 5, 7), 1e-5, 1e-5));
+
+        // Approximate search among odd ids only: every hit odd, the best odd row first.
+        vs.buildApprox();
+        std::vector<std::uint8_t> odd(static_cast<std::size_t>((n + 7) / 8), 0xaa);
+        const auto hits = vs.searchApprox(q, 10, odd);
+        QVERIFY(!hits.empty());
+        for (const auto &h : hits)
+            QCOMPARE(h.id % 2, std::int64_t(1));
+        std::int64_t bestOdd = -1;
+        for (const auto &[score, row] : ref)
+            if (row % 2) {
+                bestOdd = row;
+                break;
+            }
+        QCOMPARE(hits.front().id, bestOdd);
+    }
+
+    void saveAndLoad()
+    {
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        const std::string file = tmp.filePath("index.faiss").toStdString();
+        const std::int64_t n = 8000, dim = 64;
+        const auto data = ml::index::makeClusteredVectors(n, dim, 80, 21);
+        VectorSearch built(dim);
+        built.add(data, iota(n, 0));
+        QVERIFY_THROWS_EXCEPTION(ml::Error, built.saveApprox(file)); // nothing built yet
+        const auto info = built.buildApprox();
+        built.saveApprox(file);
+        QVERIFY(std::filesystem::file_size(file) > static_cast<std::uintmax_t>(n * dim * 4));
+
+        VectorSearch again(dim);
+        again.add(data, iota(n, 0));
+        const auto loaded = again.loadApprox(file, info);
+        QVERIFY(loaded.loaded);
+        QCOMPARE(loaded.nprobe, info.nprobe);
+        const auto queries = ml::index::makeNearbyQueries(data, 20, 22);
+        const auto a = built.searchApproxBatch(queries, 10), b = again.searchApproxBatch(queries, 10);
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            QCOMPARE(a[i].size(), b[i].size());
+            for (std::size_t j = 0; j < a[i].size(); ++j)
+                QCOMPARE(a[i][j].id, b[i][j].id);
+        }
+
+        // Not trusted blindly: other vectors, another description, a truncated or foreign file.
+        VectorSearch fewer(dim);
+        fewer.add(data.slice(0, 0, n - 1), iota(n - 1, 0));
+        QVERIFY_THROWS_EXCEPTION(ml::Error, fewer.loadApprox(file, info));
+        QVERIFY(!fewer.approxInfo());
+        VectorSearch wider(dim + 1);
+        wider.add(torch::randn({n, dim + 1}), iota(n, 0));
+        QVERIFY_THROWS_EXCEPTION(ml::Error, wider.loadApprox(file, info));
+        VectorSearch shifted(dim);
+        shifted.add(data, iota(n, 1)); // ids are not the rows
+        QVERIFY_THROWS_EXCEPTION(ml::Error, shifted.loadApprox(file, info));
+        auto otherLists = info;
+        otherLists.nlist += 1;
+        VectorSearch fresh(dim);
+        fresh.add(data, iota(n, 0));
+        QVERIFY_THROWS_EXCEPTION(ml::Error, fresh.loadApprox(file, otherLists));
+        // Other vectors of the same count and dimension: its answers miss, the recall check refuses.
+        VectorSearch different(dim);
+        different.add(ml::index::makeClusteredVectors(n, dim, 80, 99), iota(n, 0));
+        QVERIFY_THROWS_EXCEPTION(ml::Error, different.loadApprox(file, info));
+        const auto size = std::filesystem::file_size(file);
+        std::filesystem::resize_file(file, size / 2);
+        QVERIFY_THROWS_EXCEPTION(ml::Error, fresh.loadApprox(file, info));
+        {
+            std::ofstream out(file, std::ios::binary | std::ios::trunc);
+            out << "IwFlnot an index at all";
+        }
+        try {
+            fresh.loadApprox(file, info);
+            QFAIL("a foreign file was loaded");
+        } catch (const ml::Error &e) {
+            QVERIFY(std::string(e.what()).find(file) != std::string::npos);
+        }
+        QVERIFY(!fresh.approxInfo());
+        QCOMPARE(fresh.search(queries[0], 5).size(), std::size_t(5)); // still exact
     }
 
     void errors()

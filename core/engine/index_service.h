@@ -20,7 +20,7 @@ struct IndexRequest {
     // Extra frames at scene changes: where the picture differs from the previous decoded frame by
     // more than this (mean absolute difference of small grey thumbnails, 0..1). 0: off.
     double sceneThreshold = 0.25;
-    int batchSize = 32;    // images (or video frames) per model batch and per committed transaction
+    int batchSize = 32; // images (or video frames) per model batch and per committed transaction
 };
 
 struct IndexFailure {
@@ -35,13 +35,13 @@ struct IndexHealthIssue {
 };
 
 struct IndexResult {
-    std::int64_t added = 0;     // new files embedded
-    std::int64_t updated = 0;   // known files re-embedded (changed content or no vectors for this model)
-    std::int64_t unchanged = 0; // skipped: already embedded
-    std::int64_t touched = 0;   // size/mtime changed, same content: metadata only
-    std::int64_t moved = 0;     // same content at a new path: vectors kept
-    std::int64_t removed = 0;   // gone from disk
-    std::int64_t frames = 0;    // video frames embedded
+    std::int64_t added = 0;       // new files embedded
+    std::int64_t updated = 0;     // known files re-embedded (changed content or no vectors for this model)
+    std::int64_t unchanged = 0;   // skipped: already embedded
+    std::int64_t touched = 0;     // size/mtime changed, same content: metadata only
+    std::int64_t moved = 0;       // same content at a new path: vectors kept
+    std::int64_t removed = 0;     // gone from disk
+    std::int64_t frames = 0;      // video frames embedded
     std::int64_t sceneFrames = 0; // of which taken at scene changes
     std::vector<IndexFailure> failed;
     bool modelChanged = false; // registerModel dropped this model's old vectors (config changed)
@@ -60,7 +60,7 @@ VideoAggregate parseVideoAggregate(const std::string &name); // "mean" | "max" |
 // Which files a search (or the near-duplicate view) considers. Empty / zero fields: no limit.
 struct SearchFilter {
     bool images = true, videos = true;
-    std::vector<std::string> folders; // only files under one of these (absolute, canonical prefixes)
+    std::vector<std::string> folders; // only files under one of these (absolute, canonical; whole path components)
     std::int64_t fromS = 0, toS = 0;  // modification time in seconds since the epoch, inclusive
     bool empty() const { return images && videos && folders.empty() && fromS == 0 && toS == 0; }
 };
@@ -101,7 +101,8 @@ struct SearchResult {
 };
 
 // Groups of files whose vectors (per file: the image's, or the mean of a video's frames) have a
-// cosine similarity of at least `threshold` to the group's first file.
+// cosine similarity of at least `threshold` to the group's first file. Greedy in path order: each
+// file not yet grouped leads a group of the later ungrouped files that reach the threshold with it.
 struct DuplicatesRequest {
     std::string library;
     std::string model = "clip-mini";
@@ -111,7 +112,7 @@ struct DuplicatesRequest {
 };
 struct DuplicateGroup {
     std::vector<std::string> files; // the first is the group's representative
-    std::vector<float> scores;       // similarity of each file to the first (1 for the first)
+    std::vector<float> scores;      // similarity of each file to the first (1 for the first)
 };
 struct DuplicatesResult {
     std::vector<DuplicateGroup> groups; // largest first
@@ -125,8 +126,12 @@ struct LibraryModelKey {
 };
 LibraryModelKey libraryModelKey(const std::string &model);
 
-Job makeIndexJob(IndexRequest request);   // value: IndexResult
-Job makeSearchJob(SearchRequest request); // value: SearchResult; refuses when the library needs re-indexing
+Job makeIndexJob(IndexRequest request);           // value: IndexResult
+Job makeSearchJob(SearchRequest request);         // value: SearchResult; refuses when the library needs re-indexing
 Job makeDuplicatesJob(DuplicatesRequest request); // value: DuplicatesResult
+
+// Drops the cached library vectors and stops their background index builds (joining the threads).
+// The GUI calls it before it exits; searches after it load again.
+void releaseSearchCache();
 
 } // namespace ml

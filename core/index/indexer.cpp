@@ -79,49 +79,124 @@ std::vector<float> rowToVector(const torch::Tensor &row)
     return {r.data_ptr<float>(), r.data_ptr<float>() + r.numel()};
 }
 
-struct VideoPixels {
-    torch::Tensor pixels; // [n, 3, S, S]
-    std::vector<double> times;
-    std::string error;
+struct VideoVectors {
+    std::vector<FrameVector> vectors; // in time order
+    std::int64_t sceneFrames = 0;     // of which taken at scene changes
+    std::string error;                // the file could not be decoded: nothing else is set
 };
 
-VideoPixels decodeVideo(const std::string &file, double fps, const clip::ClipRuntime &rt)
+// A video's frames decoded, preprocessed and embedded in batches as they come (memory bounded by
+// one batch, however long the video). Decoding failures come back in `error`; the model's and
+// cancellation propagate.
+VideoVectors embedVideo(const std::string &file, double fps, double sceneThreshold, const clip::ClipRuntime &rt,
+    int batchSize, JobContext &ctx)
 {
-    VideoPixels out;
+    VideoVectors out;
 #ifdef MODALLENS_HAVE_MEDIA
+    const auto &params = rt.preprocess();
+    const auto s = rt.imageSize();
+    const std::int64_t batch = std::max(1, batchSize);
+    const auto plane = 3 * s * s;
+    torch::Tensor pixels = torch::zeros({batch, 3, s, s}, torch::kFloat);
+    std::vector<double> times;
+    bool inModel = false; // an exception from here on is not the file's fault
+    const auto flush = [&] {
+        if (times.empty())
+            return;
+        inModel = true;
+        ctx.throwIfCancelled();
+        const auto n = static_cast<std::int64_t>(times.size());
+        const auto emb = rt.embedPixels(pixels.slice(0, 0, n)).to(torch::kCPU, torch::kFloat);
+        for (std::int64_t j = 0; j < n; ++j)
+            out.vectors.push_back({times[static_cast<std::size_t>(j)], rowToVector(emb[j])});
+        times.clear();
+        inModel = false;
+    };
     try {
         io::VideoDecoder decoder(file);
-        auto frames = decoder.sample(fps);
-        if (frames.empty())
+        decoder.sampleEach(
+            fps,
+            [&](io::VideoFrame &&frame) {
+                const auto &img = frame.image;
+                const auto g = kernels::preprocessGeometry(img.height, img.width, params);
+                if (g.outHeight != s || g.outWidth != s)
+                    throw Error(file + ": preprocessing gives " + std::to_string(g.outHeight) + "x"
+                        + std::to_string(g.outWidth) + " frames, the model wants " + std::to_string(s));
+                kernels::preprocessCpu(img.pixels.data(), img.height, img.width, params,
+                    pixels.data_ptr<float>() + static_cast<std::int64_t>(times.size()) * plane);
+                times.push_back(frame.timeS);
+                out.sceneFrames += frame.sceneCut ? 1 : 0;
+                if (static_cast<std::int64_t>(times.size()) == batch)
+                    flush();
+            },
+            0, sceneThreshold);
+        flush();
+        if (out.vectors.empty())
             throw Error(file + ": no frame could be decoded");
-        const auto &params = rt.preprocess();
-        const auto s = rt.imageSize();
-        out.pixels = torch::zeros({static_cast<std::int64_t>(frames.size()), 3, s, s}, torch::kFloat);
-        const auto plane = 3 * s * s;
-        float *base = out.pixels.data_ptr<float>();
-        for (std::size_t i = 0; i < frames.size(); ++i) {
-            const auto &img = frames[i].image;
-            const auto g = kernels::preprocessGeometry(img.height, img.width, params);
-            if (g.outHeight != s || g.outWidth != s)
-                throw Error(file + ": preprocessing gives " + std::to_string(g.outHeight) + "x"
-                    + std::to_string(g.outWidth) + " frames, the model wants " + std::to_string(s));
-            kernels::preprocessCpu(
-                img.pixels.data(), img.height, img.width, params, base + static_cast<std::int64_t>(i) * plane);
-            out.times.push_back(frames[i].timeS);
-        }
+    } catch (const Cancelled &) {
+        throw;
     } catch (const std::exception &e) {
+        if (inModel)
+            throw;
+        // Media errors start with the file's name; the library's failures name the whole path.
+        out = {};
         out.error = e.what();
-        if (out.error.find(file) == std::string::npos)
+        const std::string name = fs::path(file).filename().string() + ": ";
+        if (out.error.rfind(name, 0) == 0)
+            out.error = file + ": " + out.error.substr(name.size());
+        else if (out.error.find(file) == std::string::npos)
             out.error = file + ": " + out.error;
-        out.pixels = torch::Tensor();
-        out.times.clear();
     }
 #else
     (void)fps;
+    (void)sceneThreshold;
     (void)rt;
+    (void)batchSize;
+    (void)ctx;
     out.error = file + ": this build cannot decode videos (configured with MODALLENS_MEDIA=OFF)";
 #endif
     return out;
+}
+
+// checkEmbeddingHealth over every file of the library with `modelId`'s vectors: an image's vector,
+// or the mean of a video's frames.
+void checkLibraryHealth(const Library &lib, const std::string &modelId, IndexResult &result)
+{
+    std::vector<std::int64_t> ids;
+    std::vector<std::vector<float>> perFile;
+    std::int64_t count = 0; // vectors summed into perFile.back()
+    const auto finish = [&] {
+        if (count > 1)
+            for (float &x : perFile.back())
+                x /= static_cast<float>(count);
+    };
+    lib.forEachVector(modelId, [&](const StoredVector &v) {
+        if (ids.empty() || ids.back() != v.fileId || perFile.back().size() != v.vector.size()) {
+            if (!ids.empty())
+                finish();
+            ids.push_back(v.fileId);
+            perFile.push_back(v.vector);
+            count = 1;
+            return;
+        }
+        auto &sum = perFile.back();
+        for (std::size_t d = 0; d < sum.size(); ++d)
+            sum[d] += v.vector[d];
+        ++count;
+    });
+    if (!ids.empty())
+        finish();
+    result.healthChecked = static_cast<std::int64_t>(ids.size());
+    const auto issues = checkEmbeddingHealth(ids, perFile);
+    if (issues.empty())
+        return;
+    std::unordered_map<std::int64_t, std::string> paths;
+    for (const auto &f : lib.files())
+        paths[f.id] = f.path;
+    for (const auto &issue : issues)
+        result.health.push_back({paths[issue.fileId], issue.reason});
+    std::sort(result.health.begin(), result.health.end(),
+        [](const IndexHealthIssue &a, const IndexHealthIssue &b) { return a.file < b.file; });
 }
 
 } // namespace
@@ -133,13 +208,16 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
         throw Error("nothing to index: give at least one folder or file");
     if (!(req.videoFps > 0))
         throw Error("the video frame rate must be positive");
+    if (!(req.sceneThreshold >= 0) || !std::isfinite(req.sceneThreshold))
+        throw Error("the scene-change threshold must be 0 (off) or positive");
     at::get_num_threads();
     c10::InferenceMode guard;
     IndexResult result;
 
     auto lib = Library::open(req.library);
     if (lib->isReadOnly())
-        throw Error(req.library + ": " + lib->readOnlyReason());
+        throw Error(req.library + ": cannot index into a read-only library (" + lib->readOnlyReason()
+            + "); nothing was changed");
 
     ctx.report(0, 0, "loading model");
     const auto key = libraryModelKey(req.model);
@@ -217,33 +295,30 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
             });
     }
 
-    // Videos: one file at a time, frames at req.videoFps, embedded in batches, committed per file
-    // (a file's vectors are replaced as a whole, so a partial video is never stored).
+    // Videos: one file at a time, frames at req.videoFps plus scene changes, embedded in batches
+    // as they are decoded, committed per file (a file's vectors are replaced as a whole, so a
+    // partial video is never stored).
     for (const auto *vf : videos) {
         ctx.throwIfCancelled();
-        const auto v = decodeVideo(vf->path, req.videoFps, *rt);
+        auto v = embedVideo(vf->path, req.videoFps, req.sceneThreshold, *rt, req.batchSize, ctx);
         if (!v.error.empty()) {
             fail(*vf, v.error);
         } else {
-            FileVectors fv {vf->fileId, {}};
-            const auto n = v.pixels.size(0);
-            for (std::int64_t s = 0; s < n; s += req.batchSize) {
-                ctx.throwIfCancelled();
-                const auto emb = rt->embedPixels(v.pixels.slice(0, s, std::min(n, s + req.batchSize)))
-                                     .to(torch::kCPU, torch::kFloat);
-                for (std::int64_t j = 0; j < emb.size(0); ++j)
-                    fv.vectors.push_back({v.times[static_cast<std::size_t>(s + j)], rowToVector(emb[j])});
-            }
-            lib->commitEmbeddings(key.modelId, {fv});
+            const auto n = static_cast<std::int64_t>(v.vectors.size());
+            lib->commitEmbeddings(key.modelId, {{vf->fileId, std::move(v.vectors)}});
             countEmbedded(*vf);
             embeddedVectors += n;
             result.frames += n;
+            result.sceneFrames += v.sceneFrames;
         }
         ++done;
         ctx.report(done, total, "embedding");
     }
     const double embedSeconds = secondsSince(tEmbed);
     result.imagesPerS = embedSeconds > 0 ? static_cast<double>(embeddedVectors) / embedSeconds : 0.0;
+
+    ctx.report(total, total, "checking embedding health");
+    checkLibraryHealth(*lib, key.modelId, result);
     result.seconds = secondsSince(t0);
     return result;
 }

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -130,6 +131,16 @@ float fromHalf(std::uint16_t h)
     return f;
 }
 
+// The error of a failed SQLite call on `file`; a full disk (or the test hook's page cap) says so
+// plainly, since the transaction it was part of is rolled back and everything before is kept.
+Error sqliteError(sqlite3 *db, const fs::path &file, const std::string &what, const std::string &msg)
+{
+    if ((sqlite3_extended_errcode(db) & 0xff) == SQLITE_FULL)
+        return Error(file.string() + ": the disk is full (" + what + " failed: " + msg
+            + "); the write was rolled back, everything committed before is kept. Free some space and run again");
+    return Error(file.string() + ": " + what + " failed: " + msg);
+}
+
 // A prepared statement that finalises itself; errors name the library file.
 class Stmt {
 public:
@@ -196,7 +207,7 @@ public:
 private:
     [[noreturn]] void fail(const char *what)
     {
-        throw Error(m_file.string() + ": SQLite " + what + " failed: " + sqlite3_errmsg(m_db));
+        throw sqliteError(m_db, m_file, std::string("SQLite ") + what, sqlite3_errmsg(m_db));
     }
     sqlite3 *m_db;
     const fs::path &m_file;
@@ -225,7 +236,7 @@ private:
         if (sqlite3_exec(m_db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
             const std::string msg = err ? err : sqlite3_errmsg(m_db);
             sqlite3_free(err);
-            throw Error(m_file.string() + ": " + sql + " failed: " + msg);
+            throw sqliteError(m_db, m_file, sql, msg);
         }
     }
     sqlite3 *m_db;
@@ -510,6 +521,9 @@ std::unique_ptr<Library> Library::open(const fs::path &path, Mode mode, const st
     if (!lib->isReadOnly()) {
         lib->exec("PRAGMA journal_mode = WAL");
         lib->exec("PRAGMA synchronous = NORMAL"); // WAL: a crash of the app never loses a commit
+        // Test hook (library.h): a "disk" of N pages.
+        if (const char *cap = std::getenv("MODALLENS_TEST_LIBRARY_MAX_PAGES"); cap && *cap)
+            lib->exec("PRAGMA max_page_count = " + std::to_string(std::max(1LL, std::atoll(cap))));
     }
     lib->exec("PRAGMA foreign_keys = ON");
     if (version < latest) {
@@ -546,6 +560,8 @@ void Library::exec(const std::string &sql) const
     if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
         const std::string msg = err ? err : sqlite3_errmsg(m_db);
         sqlite3_free(err);
+        if ((sqlite3_extended_errcode(m_db) & 0xff) == SQLITE_FULL)
+            throw sqliteError(m_db, m_path, sql, msg);
         throw Error(m_path.string() + ": " + msg);
     }
 }
@@ -707,14 +723,22 @@ ScanPlan Library::planScan(const std::vector<fs::path> &roots, const std::string
     ScanPlan plan;
     std::vector<ScannedFile> fresh; // on disk, not in the library
     std::vector<FileRecord> known;  // in the library under these roots
+    std::set<std::int64_t> seenKnown;
     std::set<std::string> seen;
     for (const auto &rootArg : roots) {
         const std::string root = fs::weakly_canonical(rootArg).string();
         {
-            Stmt s(m_db, m_path, std::string(kFileColumns) + " WHERE folder_root = ?");
-            s.bind(1, root);
-            while (s.step())
-                known.push_back(readFile(s));
+            // Every file under the root, whichever root it was indexed with: a parent of indexed
+            // folders, or a sub-folder of one, sees the files those runs stored. '0' follows '/'.
+            const std::string prefix = root.back() == '/' ? root : root + "/";
+            const std::string end = prefix.substr(0, prefix.size() - 1) + "0";
+            Stmt s(m_db, m_path, std::string(kFileColumns) + " WHERE path >= ? AND path < ?");
+            s.bind(1, prefix).bind(2, end);
+            while (s.step()) {
+                auto k = readFile(s);
+                if (seenKnown.insert(k.id).second)
+                    known.push_back(std::move(k));
+            }
         }
         std::error_code ec;
         if (!fs::is_directory(root, ec))
@@ -908,12 +932,19 @@ void Library::commitEmbeddings(const std::string &modelId, const std::vector<Fil
 std::vector<StoredVector> Library::vectors(const std::string &modelId) const
 {
     std::vector<StoredVector> out;
+    forEachVector(modelId, [&out](const StoredVector &v) { out.push_back(v); });
+    return out;
+}
+
+void Library::forEachVector(const std::string &modelId, const std::function<void(const StoredVector &)> &visit) const
+{
     Stmt s(m_db, m_path,
         "SELECT e.file_id, fr.timestamp_s, e.dtype, e.dimension, e.vector FROM embeddings e "
         "LEFT JOIN frames fr ON fr.id = e.frame_id WHERE e.model_id = ? ORDER BY e.file_id, fr.timestamp_s");
     s.bind(1, modelId);
+    StoredVector v;
+    std::vector<std::uint16_t> half;
     while (s.step()) {
-        StoredVector v;
         v.fileId = s.i64(0);
         v.timestampS = s.isNull(1) ? -1 : s.f64(1);
         const auto dim = static_cast<std::size_t>(s.i64(3));
@@ -923,21 +954,33 @@ std::vector<StoredVector> Library::vectors(const std::string &modelId) const
                 + std::to_string(s.bytes(4)) + " bytes, not " + std::to_string(dim) + " values");
         v.vector.resize(dim);
         if (f16) {
-            std::vector<std::uint16_t> half(dim);
+            half.resize(dim);
             std::memcpy(half.data(), s.blob(4), dim * 2);
             std::transform(half.begin(), half.end(), v.vector.begin(), fromHalf);
         } else if (dim) {
             std::memcpy(v.vector.data(), s.blob(4), dim * 4);
         }
-        out.push_back(std::move(v));
+        visit(v);
     }
-    return out;
 }
 
 std::int64_t Library::vectorCount(const std::string &modelId, std::int64_t fileId) const
 {
     Stmt s(m_db, m_path, "SELECT count(*) FROM embeddings WHERE model_id = ? AND file_id = ?");
     s.bind(1, modelId).bind(2, fileId);
+    s.step();
+    return s.i64(0);
+}
+
+std::int64_t Library::pageCount() const
+{
+    Stmt s(m_db, m_path, "PRAGMA page_count");
+    return s.step() ? s.i64(0) : 0;
+}
+
+std::int64_t Library::dataVersion() const
+{
+    Stmt s(m_db, m_path, "PRAGMA data_version");
     s.step();
     return s.i64(0);
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -118,6 +119,9 @@ public:
     // Opens or creates `path`. Throws ml::Error naming the file, writing nothing, when it is not a
     // ModalLens library or has a newer schema. A read-only file or folder opens read-only; writes
     // then throw with that reason. `migrations` is for tests; the default is libraryMigrations().
+    // A full disk makes a write throw "PATH: the disk is full ..." and roll its transaction back.
+    // Test hook: the environment variable MODALLENS_TEST_LIBRARY_MAX_PAGES=N caps a read-write
+    // connection at N pages (PRAGMA max_page_count), so tests fill the "disk" deterministically.
     static std::unique_ptr<Library> open(const std::filesystem::path &path, Mode mode = Mode::ReadWrite);
     static std::unique_ptr<Library> open(
         const std::filesystem::path &path, Mode mode, const std::vector<Migration> &migrations);
@@ -156,7 +160,14 @@ public:
     void commitEmbeddings(
         const std::string &modelId, const std::vector<FileVectors> &batch, VectorDtype dtype = VectorDtype::F16);
     std::vector<StoredVector> vectors(const std::string &modelId) const;
+    // The same rows one at a time (ordered by file, then time): for passes over big libraries.
+    void forEachVector(const std::string &modelId, const std::function<void(const StoredVector &)> &visit) const;
     std::int64_t vectorCount(const std::string &modelId, std::int64_t fileId) const;
+    std::int64_t pageCount() const; // PRAGMA page_count: the database's size in pages
+
+    // PRAGMA data_version: changes when another connection (this process or another) commits to
+    // the database. Cheap; the search cache keeps a connection of its own open to watch with it.
+    std::int64_t dataVersion() const;
 
 private:
     Library() = default;

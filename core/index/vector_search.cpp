@@ -8,11 +8,18 @@
 #include <c10/util/Half.h>
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVFFlat.h>
+#include <faiss/impl/AuxIndexStructures.h>
+#include <faiss/impl/FaissException.h>
+#include <faiss/impl/IDSelector.h>
+#include <faiss/index_io.h>
 #include <immintrin.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <numeric>
 #include <random>
 
@@ -171,6 +178,60 @@ double secondsSince(std::chrono::steady_clock::time_point t0)
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// FAISS checks its process-wide InterruptCallback between k-means iterations; ours asks the
+// cancel function of the build running on the calling thread, so one build's cancel stops that
+// build only (a training can take tens of seconds, longer than anyone should wait for a cancel).
+thread_local const std::function<bool()> *t_cancelled = nullptr;
+
+struct CancelCallback : faiss::InterruptCallback {
+    bool want_interrupt() override { return t_cancelled && *t_cancelled && (*t_cancelled)(); }
+};
+
+class CancelScope {
+public:
+    explicit CancelScope(const std::function<bool()> &cancelled)
+    {
+        static const bool installed = [] {
+            std::lock_guard lock(faiss::InterruptCallback::lock);
+            if (!faiss::InterruptCallback::instance)
+                faiss::InterruptCallback::instance = std::make_unique<CancelCallback>();
+            return true;
+        }();
+        (void)installed;
+        m_previous = t_cancelled;
+        t_cancelled = &cancelled;
+    }
+    ~CancelScope() { t_cancelled = m_previous; }
+    CancelScope(const CancelScope &) = delete;
+    CancelScope &operator=(const CancelScope &) = delete;
+
+private:
+    const std::function<bool()> *m_previous = nullptr;
+};
+
+// Scores of `count` rows (positions rows[i], or i when rows is null) into out[i].
+void scoreRows(const VectorSearch::Store &store, const float *qp, std::int64_t d, const std::int64_t *rows,
+    std::int64_t count, float *out)
+{
+    const bool half = store.vectors.scalar_type() == torch::kHalf;
+    const bool simd = haveAvx2F16c();
+    at::parallel_for(0, count, 2048, [&](std::int64_t i0, std::int64_t i1) {
+        if (half) {
+            const auto *base = reinterpret_cast<const std::uint16_t *>(store.vectors.data_ptr<c10::Half>());
+            for (std::int64_t i = i0; i < i1; ++i) {
+                const auto *v = base + (rows ? rows[i] : i) * d;
+                out[i] = simd ? dotF16Avx2(v, qp, d) : dotF16Scalar(v, qp, d);
+            }
+        } else {
+            const float *base = store.vectors.data_ptr<float>();
+            for (std::int64_t i = i0; i < i1; ++i) {
+                const auto *v = base + (rows ? rows[i] : i) * d;
+                out[i] = simd ? dotF32Avx2(v, qp, d) : dotF32Scalar(v, qp, d);
+            }
+        }
+    });
+}
+
 } // namespace
 
 VectorSearch::VectorSearch(std::int64_t dim, VectorSearchOptions options)
@@ -279,6 +340,37 @@ std::vector<SearchHit> VectorSearch::searchExact(const torch::Tensor &query, std
     return toHits(std::move(all), k, store->ids);
 }
 
+std::vector<float> VectorSearch::scores(const torch::Tensor &query, const std::vector<std::int64_t> *rows) const
+{
+    checkQuery(query, 1, 1);
+    const auto store = snapshot();
+    const std::int64_t n = store->vectors.size(0);
+    const auto q = normalisedRows(query.reshape({1, m_dim}));
+    if (rows)
+        for (const auto r : *rows)
+            if (r < 0 || r >= n)
+                throw Error(
+                    "vector search: row " + std::to_string(r) + " out of range (" + std::to_string(n) + " rows)");
+    const std::int64_t count = rows ? static_cast<std::int64_t>(rows->size()) : n;
+    std::vector<float> out(static_cast<std::size_t>(count));
+    scoreRows(*store, q.data_ptr<float>(), m_dim, rows ? rows->data() : nullptr, count, out.data());
+    return out;
+}
+
+torch::Tensor VectorSearch::rowsAt(const std::vector<std::int64_t> &rows) const
+{
+    const auto store = snapshot();
+    const std::int64_t n = store->ids.size();
+    for (const auto r : rows)
+        if (r < 0 || r >= n)
+            throw Error("vector search: row " + std::to_string(r) + " out of range (" + std::to_string(n) + " rows)");
+    if (rows.empty())
+        return torch::empty({0, m_dim}, torch::kFloat);
+    const auto index = torch::from_blob(
+        const_cast<std::int64_t *>(rows.data()), {static_cast<std::int64_t>(rows.size())}, torch::kLong);
+    return store->vectors.index_select(0, index).to(torch::kFloat).contiguous();
+}
+
 std::vector<std::vector<SearchHit>> VectorSearch::searchExactBatch(const torch::Tensor &queries, std::int64_t k) const
 {
     checkQuery(queries, k, 2);
@@ -317,6 +409,124 @@ std::vector<SearchHit> VectorSearch::searchApprox(const torch::Tensor &query, st
     return searchApproxBatch(query.reshape({1, m_dim}), k).front();
 }
 
+std::vector<SearchHit> VectorSearch::searchApprox(
+    const torch::Tensor &query, std::int64_t k, const std::vector<std::uint8_t> &idBitmap) const
+{
+    checkQuery(query, k, 1);
+    const auto a = approx();
+    if (!a)
+        throw Error("vector search: no approximate index has been built");
+    const auto q = normalisedRows(query.reshape({1, m_dim}));
+    faiss::IDSelectorBitmap selector(idBitmap.size(), idBitmap.data());
+    faiss::SearchParametersIVF params;
+    params.nprobe = a->index->nprobe;
+    params.sel = &selector;
+    std::vector<float> dist(static_cast<std::size_t>(k));
+    std::vector<faiss::Index::idx_t> labels(static_cast<std::size_t>(k));
+    a->index->search(1, q.data_ptr<float>(), k, dist.data(), labels.data(), &params);
+    std::vector<SearchHit> out;
+    for (std::int64_t j = 0; j < k; ++j)
+        if (labels[static_cast<std::size_t>(j)] >= 0)
+            out.push_back({labels[static_cast<std::size_t>(j)], dist[static_cast<std::size_t>(j)]});
+    return out;
+}
+
+void VectorSearch::saveApprox(const std::string &path) const
+{
+    const auto a = approx();
+    if (!a)
+        throw Error(path + ": no approximate index to save");
+    const std::string tmp = path + ".tmp" + std::to_string(::getpid()); // two processes may save at once
+    try {
+        faiss::write_index(a->index.get(), tmp.c_str());
+    } catch (const std::exception &e) {
+        std::remove(tmp.c_str());
+        throw Error(path + ": cannot write the approximate index: " + e.what());
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::remove(tmp.c_str());
+        throw Error(path + ": cannot write the approximate index: " + ec.message());
+    }
+}
+
+ApproxInfo VectorSearch::loadApprox(const std::string &path, ApproxInfo info)
+{
+    const auto store = snapshot();
+    const std::int64_t n = store->vectors.size(0);
+    auto fail = [&](const std::string &why) -> ApproxInfo { throw Error(path + ": " + why); };
+    if (n == 0)
+        return fail("the library has no vectors to match the saved index against");
+    for (std::int64_t i = 0; i < n; ++i)
+        if (store->ids[static_cast<std::size_t>(i)] != i)
+            return fail("the vectors were not added with their rows as ids");
+    std::unique_ptr<faiss::Index> raw;
+    try {
+        raw.reset(faiss::read_index(path.c_str()));
+    } catch (const std::exception &e) {
+        return fail(std::string("not a readable FAISS index (") + e.what() + ")");
+    }
+    auto *ivf = dynamic_cast<faiss::IndexIVFFlat *>(raw.get());
+    if (!ivf || ivf->metric_type != faiss::METRIC_INNER_PRODUCT)
+        return fail("not an inner-product IVF-Flat index");
+    if (ivf->d != m_dim)
+        return fail("index of dimension " + std::to_string(ivf->d) + ", the vectors have " + std::to_string(m_dim));
+    if (ivf->ntotal != n)
+        return fail("index of " + std::to_string(ivf->ntotal) + " vectors, the library has " + std::to_string(n));
+    if (static_cast<std::int64_t>(ivf->nlist) != info.nlist || info.nprobe < 1
+        || info.nprobe > static_cast<std::int64_t>(ivf->nlist))
+        return fail("index of " + std::to_string(ivf->nlist) + " lists does not match its description");
+    if (!ivf->quantizer || ivf->quantizer->ntotal != static_cast<faiss::Index::idx_t>(ivf->nlist))
+        return fail("index without its " + std::to_string(ivf->nlist) + " centroids");
+    // Every row exactly once.
+    std::vector<std::uint8_t> seen(static_cast<std::size_t>(n), 0);
+    std::int64_t count = 0;
+    for (std::size_t l = 0; l < ivf->nlist; ++l) {
+        const std::size_t size = ivf->invlists->list_size(l);
+        faiss::InvertedLists::ScopedIds ids(ivf->invlists, l);
+        for (std::size_t j = 0; j < size; ++j) {
+            const auto id = ids[j];
+            if (id < 0 || id >= n || seen[static_cast<std::size_t>(id)])
+                return fail("index with a wrong or repeated vector id");
+            seen[static_cast<std::size_t>(id)] = 1;
+            ++count;
+        }
+    }
+    if (count != n)
+        return fail("index lists hold " + std::to_string(count) + " vectors, not " + std::to_string(n));
+    ivf->nprobe = static_cast<std::size_t>(info.nprobe);
+
+    // Its answers must be about as good as when it was built: a few sampled queries against exact.
+    const std::int64_t k = std::min<std::int64_t>(10, n);
+    const auto sample = store->vectors.index_select(0,
+        torch::randint(n, {std::min<std::int64_t>(n, 64)}, at::make_generator<at::CPUGeneratorImpl>(m_options.seed + 2),
+            torch::kLong));
+    const auto queries = makeNearbyQueries(sample, sample.size(0), m_options.seed + 3);
+    const auto exact = exactBatch(*store, queries, k);
+    std::vector<float> dist(static_cast<std::size_t>(queries.size(0) * k));
+    std::vector<faiss::Index::idx_t> labels(dist.size());
+    ivf->search(queries.size(0), queries.data_ptr<float>(), k, dist.data(), labels.data());
+    std::vector<std::vector<SearchHit>> got(static_cast<std::size_t>(queries.size(0)));
+    for (std::size_t i = 0; i < labels.size(); ++i)
+        got[i / static_cast<std::size_t>(k)].push_back({labels[i], dist[i]});
+    const double recall = recallAtK(got, exact, k);
+    if (recall < info.recallAt10 - 0.1)
+        return fail("index answers with recall@10 " + std::to_string(recall) + ", it was saved with "
+            + std::to_string(info.recallAt10));
+
+    auto loaded = std::make_shared<Approx>();
+    raw.release();
+    loaded->index.reset(ivf); // owns its quantizer (own_fields)
+    info.vectors = n;
+    info.loaded = true;
+    loaded->info = info;
+    std::lock_guard lock(m_mutex);
+    if (m_store == store)
+        m_approx = loaded;
+    return info;
+}
+
 // IVF-Flat rather than HNSW: on two cores HNSW at 1M x 512 takes many minutes to build and cannot
 // report progress or be cancelled mid-way, while IVF trains k-means on a sample (tens of seconds)
 // and adds in blocks; its one knob, nprobe, is tuned below against a measured recall@10.
@@ -331,6 +541,7 @@ ApproxInfo VectorSearch::buildApprox(const std::function<bool()> &cancelled, con
         if (cancelled && cancelled())
             throw Cancelled();
     };
+    const CancelScope cancelScope(cancelled);
     auto report = [&](std::int64_t done, std::int64_t total, const std::string &stage) {
         if (progress)
             progress(done, total, stage);
@@ -354,7 +565,12 @@ ApproxInfo VectorSearch::buildApprox(const std::function<bool()> &cancelled, con
     const auto train = store->vectors.index_select(0, rows).to(torch::kFloat).contiguous(); // [T, D]
     check();
     report(0, n, "training IVF centroids");
-    built->index->train(numTrain, train.data_ptr<float>());
+    try {
+        built->index->train(numTrain, train.data_ptr<float>());
+    } catch (const faiss::FaissException &) {
+        check(); // interrupted by CancelCallback: Cancelled
+        throw;
+    }
     check();
 
     constexpr std::int64_t kBlock = 65536;

@@ -39,6 +39,7 @@ struct ApproxInfo {
     double recallAt10 = 0.0; // measured against exact search on recallQueries sampled queries
     double buildSeconds = 0.0;
     std::int64_t trainVectors = 0;
+    bool loaded = false; // read back by loadApprox() rather than built
 };
 
 using BuildProgress = std::function<void(std::int64_t done, std::int64_t total, const std::string &stage)>;
@@ -74,6 +75,16 @@ public:
     std::vector<SearchHit> searchApprox(const torch::Tensor &query, std::int64_t k) const; // throws if none
     std::vector<std::vector<SearchHit>> searchApproxBatch(const torch::Tensor &queries, std::int64_t k) const;
 
+    // Cosine of the query with each of `rows` (positions in insertion order, not ids), in that
+    // order; every row when rows is null. The exact path of a search that needs every frame's score.
+    std::vector<float> scores(const torch::Tensor &query, const std::vector<std::int64_t> *rows = nullptr) const;
+    // The stored (unit, fp16-rounded when Fp16) vectors at `rows` (positions), as [R, D] float.
+    torch::Tensor rowsAt(const std::vector<std::int64_t> &rows) const;
+    // Approximate top-k among the ids whose bit is set in idBitmap (bit i % 8 of byte i / 8): FAISS
+    // skips the others while scanning, so k allowed hits come back when the probed lists hold them.
+    std::vector<SearchHit> searchApprox(
+        const torch::Tensor &query, std::int64_t k, const std::vector<std::uint8_t> &idBitmap) const;
+
     bool wantsApprox() const { return size() >= m_options.approxThreshold; }
     std::optional<ApproxInfo> approxInfo() const;
 
@@ -82,6 +93,16 @@ public:
     // Safe to run on a worker while other threads search. Throws ml::Cancelled when cancelled()
     // returns true (checked between training, each added block and each nprobe tried).
     ApproxInfo buildApprox(const std::function<bool()> &cancelled = {}, const BuildProgress &progress = {});
+
+    // The approximate index to `path` (faiss::write_index, written to a temporary file and renamed).
+    // Throws ml::Error when there is none or the file cannot be written.
+    void saveApprox(const std::string &path) const;
+    // Reads an index saved by saveApprox() for exactly the vectors held now and swaps it in with
+    // info's nprobe. Nothing is trusted: the file must be an inner-product IVF-Flat of this dimension
+    // and info.nlist lists holding size() vectors whose ids are 0..size()-1 (the rows; add() must have
+    // given those ids), and its recall@10 on sampled queries must come within 0.1 of info.recallAt10.
+    // Throws ml::Error naming the file otherwise, leaving the search exact.
+    ApproxInfo loadApprox(const std::string &path, ApproxInfo info);
 
     struct Store; // opaque, defined in the .cpp
     struct Approx;

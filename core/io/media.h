@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,7 +61,8 @@ RgbImage resizeToFit(const RgbImage &image, int maxSide);
 
 struct VideoFrame {
     RgbImage image;
-    double timeS = 0.0; // presentation time of this frame
+    double timeS = 0.0;    // presentation time of this frame
+    bool sceneCut = false; // sample(): taken where the picture changes, not at the fixed rate
 };
 
 // One open video stream. Not thread-safe: one decoder per thread. The constructor decodes
@@ -84,7 +86,17 @@ public:
 
     // Frames every 1/fps seconds from the start (sequential decode, no per-frame seek): the
     // frame shown at t = 0, 1/fps, 2/fps, ... while t < duration (and frames remain).
-    std::vector<VideoFrame> sample(double framesPerSecond, int maxSide = 0);
+    // sceneThreshold > 0 adds, in time order, the first frame after each cut (sceneCut set): every
+    // decoded frame is compared with the one before as a 32 x 32 grey thumbnail (read from the
+    // luma plane, no colour conversion), and a mean absolute difference (0..1) above the threshold
+    // is a cut. A cut is not taken when the next fixed-rate frame, which shows it too, or the
+    // previous scene frame is within kSceneGapS of it.
+    std::vector<VideoFrame> sample(double framesPerSecond, int maxSide = 0, double sceneThreshold = 0.0);
+    // The same frames handed to onFrame one at a time as they are decoded, none kept: long videos
+    // in bounded memory. An exception from onFrame stops the decode and propagates.
+    void sampleEach(double framesPerSecond, const std::function<void(VideoFrame &&)> &onFrame, int maxSide = 0,
+        double sceneThreshold = 0.0);
+    static constexpr double kSceneGapS = 0.25;
 
 private:
     struct Impl;

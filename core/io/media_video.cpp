@@ -15,6 +15,8 @@ extern "C" {
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 
@@ -85,6 +87,16 @@ AVPixelFormat plainPixelFormat(AVPixelFormat f, bool &fullRange)
     }
 }
 
+constexpr int kThumbSide = 32; // grey thumbnails for scene-change detection
+
+double meanAbsDiff(const std::vector<float> &a, const std::vector<float> &b)
+{
+    double sum = 0.0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        sum += std::abs(a[i] - b[i]);
+    return a.empty() ? 0.0 : sum / static_cast<double>(a.size());
+}
+
 } // namespace
 
 struct VideoDecoder::Impl {
@@ -116,6 +128,7 @@ struct VideoDecoder::Impl {
     bool atStart = false; // no seek since the stream was opened or rewound
 
     SwsContext *sws = nullptr;
+    SwsContext *greySws = nullptr; // thumbnails of frames without an 8-bit luma plane
     struct SwsKey {
         int w = 0, h = 0, format = -1, tw = 0, th = 0, colorspace = -1;
         bool fullRange = false;
@@ -129,6 +142,8 @@ struct VideoDecoder::Impl {
         sws_freeContext(sws);
         sws = nullptr;
         swsKey = {};
+        sws_freeContext(greySws);
+        greySws = nullptr;
         av_packet_free(&pkt);
         avcodec_free_context(&dec);
         avformat_close_input(&fmt);
@@ -342,8 +357,9 @@ struct VideoDecoder::Impl {
         return true;
     }
 
-    // Decodes forward so that current is the last frame with time <= t (or stays the first).
-    void advanceTo(double t)
+    // Decodes forward so that current is the last frame with time <= t (or stays the first);
+    // onFrame() runs after each frame that becomes current.
+    void advanceTo(double t, const std::function<void()> &onFrame = {})
     {
         for (;;) {
             if (!hasPending) {
@@ -354,7 +370,58 @@ struct VideoDecoder::Impl {
             if (pendingTime > t + eps)
                 return;
             advance();
+            if (onFrame)
+                onFrame();
         }
+    }
+
+    // The picture's brightness on a kThumbSide x kThumbSide grid (0..1), rotation ignored. Formats
+    // with an 8-bit luma (or grey) first plane are read in place, 4 x 4 samples a cell; others go
+    // through swscale. Cheap next to decoding: scene detection looks at every frame.
+    void greyThumb(const AVFrame *f, std::vector<float> &out)
+    {
+        out.assign(static_cast<std::size_t>(kThumbSide) * kThumbSide, 0.0f);
+        const int w = f->width, h = f->height;
+        if (w <= 0 || h <= 0)
+            return;
+        const AVPixelFormat format = static_cast<AVPixelFormat>(f->format);
+        const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(format);
+        const auto notLuma = AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_HWACCEL
+            | AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_FLOAT;
+        if (desc && !(desc->flags & notLuma) && desc->comp[0].plane == 0 && desc->comp[0].step == 1
+            && desc->comp[0].offset == 0 && desc->comp[0].shift == 0 && desc->comp[0].depth == 8) {
+            const std::uint8_t *plane = f->data[0];
+            const int stride = f->linesize[0];
+            for (int cy = 0; cy < kThumbSide; ++cy) {
+                const int y0 = cy * h / kThumbSide, y1 = std::max(y0 + 1, (cy + 1) * h / kThumbSide);
+                for (int cx = 0; cx < kThumbSide; ++cx) {
+                    const int x0 = cx * w / kThumbSide, x1 = std::max(x0 + 1, (cx + 1) * w / kThumbSide);
+                    int sum = 0;
+                    for (int j = 0; j < 4; ++j) {
+                        const std::uint8_t *row
+                            = plane + static_cast<std::ptrdiff_t>(y0 + (2 * j + 1) * (y1 - y0) / 8) * stride;
+                        for (int i = 0; i < 4; ++i)
+                            sum += row[x0 + (2 * i + 1) * (x1 - x0) / 8];
+                    }
+                    out[static_cast<std::size_t>(cy) * kThumbSide + cx] = static_cast<float>(sum) / (16.0f * 255.0f);
+                }
+            }
+            return;
+        }
+        bool fullRange = false;
+        const AVPixelFormat src = plainPixelFormat(format, fullRange);
+        greySws = sws_getCachedContext(
+            greySws, w, h, src, kThumbSide, kThumbSide, AV_PIX_FMT_GRAY8, SWS_AREA, nullptr, nullptr, nullptr);
+        if (!greySws) {
+            const char *fmtName = av_get_pix_fmt_name(src);
+            detail::fail(name, std::string("cannot convert pixel format ") + (fmtName ? fmtName : "?") + " to grey");
+        }
+        std::uint8_t grey[kThumbSide * kThumbSide];
+        std::uint8_t *dst[4] = {grey, nullptr, nullptr, nullptr};
+        const int dstStride[4] = {kThumbSide, 0, 0, 0};
+        sws_scale(greySws, f->data, f->linesize, 0, h, dst, dstStride);
+        for (std::size_t i = 0; i < out.size(); ++i)
+            out[i] = static_cast<float>(grey[i]) / 255.0f;
     }
 
     void frameAt(double t)
@@ -479,25 +546,63 @@ bool VideoDecoder::next(VideoFrame &frame, int maxSide)
     return true;
 }
 
-std::vector<VideoFrame> VideoDecoder::sample(double framesPerSecond, int maxSide)
+std::vector<VideoFrame> VideoDecoder::sample(double framesPerSecond, int maxSide, double sceneThreshold)
+{
+    std::vector<VideoFrame> frames;
+    sampleEach(
+        framesPerSecond, [&frames](VideoFrame &&f) { frames.push_back(std::move(f)); }, maxSide, sceneThreshold);
+    return frames;
+}
+
+void VideoDecoder::sampleEach(
+    double framesPerSecond, const std::function<void(VideoFrame &&)> &emit, int maxSide, double sceneThreshold)
 {
     if (!(framesPerSecond > 0.0))
         detail::fail(d->name, "sampling rate must be positive (got " + std::to_string(framesPerSecond) + " fps)");
-    std::vector<VideoFrame> frames;
+    if (!(sceneThreshold >= 0.0) || !std::isfinite(sceneThreshold))
+        detail::fail(
+            d->name, "scene threshold must be 0 (off) or positive (got " + std::to_string(sceneThreshold) + ")");
     if (!d->rewind() || !d->advance())
         detail::fail(d->name, "truncated or corrupt video (no decodable frames)");
     const double duration = d->info.durationS;
+
+    // Scene changes: every frame that becomes current is compared with the one before.
+    const bool scenes = sceneThreshold > 0.0;
+    std::vector<float> previous, thumb;
+    double lastScene = -std::numeric_limits<double>::infinity();
+    double nextFixed = 0.0; // the fixed-rate time being decoded towards
+    if (scenes)
+        d->greyThumb(d->current.get(), previous);
+    const std::function<void()> onFrame = [&] {
+        d->greyThumb(d->current.get(), thumb);
+        const double diff = meanAbsDiff(previous, thumb);
+        std::swap(previous, thumb);
+        const double t = d->currentTime;
+        if (diff <= sceneThreshold || nextFixed - t <= kSceneGapS || t - lastScene < kSceneGapS)
+            return;
+        VideoFrame f = d->currentFrame(maxSide);
+        f.sceneCut = true;
+        lastScene = t;
+        emit(std::move(f));
+    };
+
     for (std::int64_t i = 0;; ++i) {
         const double t = static_cast<double>(i) / framesPerSecond;
         if (duration > 0.0 && t >= duration - d->eps)
             break;
-        d->advanceTo(t);
+        nextFixed = t;
+        d->advanceTo(t, scenes ? onFrame : std::function<void()> {});
         // Past the last decodable frame (truncated file, or no duration known): stop.
         if (!d->hasPending && d->decoderEof && t > d->currentTime + d->frameDuration - d->eps)
             break;
-        frames.push_back(d->currentFrame(maxSide));
+        emit(d->currentFrame(maxSide));
     }
-    return frames;
+    // Cuts after the last fixed-rate frame.
+    if (scenes) {
+        nextFixed = std::numeric_limits<double>::infinity();
+        while (d->advance())
+            onFrame();
+    }
 }
 
 namespace detail {
