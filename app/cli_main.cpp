@@ -15,7 +15,7 @@ std::vector<Command> allCommands()
 {
     std::vector<Command> all;
     for (auto part : {infoCommands(), clipCommands(), trainCommands(), samplesCommands(), coopCommands(),
-             benchCommands(), indexCommands(), searchCommands()})
+             benchCommands(), indexCommands(), searchCommands(), explainCommands(), denoiseCommands()})
         all.insert(all.end(), part.begin(), part.end());
     return all;
 }

@@ -2,6 +2,7 @@
 // run folder (HF checkpoint, metrics.jsonl, TensorBoard events), with resume.
 #include "cli_common.h"
 
+#include "engine/ddpm_train_service.h"
 #include "engine/train_service.h"
 #include "train/train_log.h"
 
@@ -88,6 +89,97 @@ int runTrainClip(Context &ctx)
     return kOk;
 }
 
+std::vector<std::int64_t> parseChannels(const std::string &text)
+{
+    std::vector<std::int64_t> out;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        const auto comma = text.find(',', pos);
+        const std::string part = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        std::size_t used = 0;
+        long long v = 0;
+        try {
+            v = std::stoll(part, &used);
+        } catch (const std::exception &) {
+            used = 0;
+        }
+        if (part.empty() || used != part.size() || v <= 0)
+            throw UsageError(
+                "--channels must be positive integers separated by commas, e.g. 32,64,128 (got '" + text + "')");
+        out.push_back(v);
+        if (comma == std::string::npos)
+            break;
+        pos = comma + 1;
+    }
+    return out;
+}
+
+int runTrainDdpm(Context &ctx)
+{
+    if (!ctx.args.positional().empty())
+        throw UsageError("train ddpm takes no positional arguments");
+    DdpmTrainRequest req;
+    const auto out = ctx.args.value("out");
+    if (!out || out->empty())
+        throw UsageError("--out DIR (the run folder) is required");
+    req.outDir = *out;
+    req.resume = ctx.args.flag("resume");
+    if (ctx.args.flag("flip"))
+        req.randomFlip = 1;
+    req.preset = ctx.args.valueOr("preset", "");
+    if (!req.preset.empty() && req.preset != "mini" && req.preset != "tiny")
+        throw UsageError("--preset must be mini or tiny");
+    req.steps = positiveOr(ctx, "steps", -1);
+    req.batch = positiveOr(ctx, "batch", -1);
+    req.seed = positiveOr(ctx, "seed", -1, true);
+    req.layersPerBlock = positiveOr(ctx, "layers", -1);
+    req.evalEvery = positiveOr(ctx, "eval-every", -1, true);
+    req.logEvery = positiveOr(ctx, "log-every", -1);
+    req.checkpointEvery = positiveOr(ctx, "checkpoint-every", -1, true);
+    req.sampleSteps = positiveOr(ctx, "sample-steps", -1);
+    if (const auto channels = ctx.args.value("channels"))
+        req.blockOutChannels = parseChannels(*channels);
+    if (ctx.args.value("lr")) {
+        req.lr = ctx.args.doubleOr("lr", -1.0);
+        if (req.lr <= 0)
+            throw UsageError("--lr must be positive");
+    }
+    req.fashionMnistDir = ctx.args.valueOr("fashion-mnist", "");
+    if (ctx.global.dtype != "auto" && ctx.global.dtype != "fp32")
+        throw UsageError("train ddpm trains in fp32 (--dtype auto or fp32)");
+    if (!ctx.global.quiet)
+        req.onMetric = [](const TrainMetric &m) {
+            std::fprintf(stderr, "step %lld/%lld  loss %.4f  lr %.2e  %.2f steps/s  %.0f img/s",
+                static_cast<long long>(m.step), static_cast<long long>(m.totalSteps), m.loss, m.lr, m.stepsPerS,
+                m.imagesPerS);
+            if (m.etaSeconds >= 0)
+                std::fprintf(stderr, "  eta %.0f min", m.etaSeconds / 60.0);
+            std::fprintf(stderr, "\n");
+        };
+
+    const auto r = std::any_cast<DdpmTrainResult>(runJob(ctx.global, makeDdpmTrainJob(req)));
+    for (const auto &w : r.warnings)
+        warn(ctx.global, w);
+    if (ctx.global.json) {
+        printJson({{"out", r.outDir}, {"preset", r.preset}, {"start_step", r.startStep}, {"steps", r.steps},
+            {"total_steps", r.totalSteps}, {"stopped", r.stopped}, {"final_loss", r.finalLoss}, {"seconds", r.seconds},
+            {"steps_per_s", r.stepsPerS}, {"images_per_s", r.imagesPerS}, {"dtype", "fp32"},
+            {"parameters", r.parameters}, {"weight_bytes", r.weightBytes}, {"sample_grid", r.sampleGrid},
+            {"warnings", r.warnings}});
+        return kOk;
+    }
+    std::printf("trained %s: steps %lld..%lld of %lld in %.1f s (%.2f steps/s, %.0f images/s, fp32)\n",
+        r.preset.c_str(), static_cast<long long>(r.startStep), static_cast<long long>(r.steps),
+        static_cast<long long>(r.totalSteps), r.seconds, r.stepsPerS, r.imagesPerS);
+    std::printf("final loss %.4f; %lld parameters (EMA weights, %.1f MB)\n", r.finalLoss,
+        static_cast<long long>(r.parameters), static_cast<double>(r.weightBytes) / 1e6);
+    if (!r.sampleGrid.empty())
+        std::printf("sample grid: %s\n", r.sampleGrid.c_str());
+    std::printf(
+        "checkpoint: %s (diffusers layout; metrics.jsonl and TensorBoard events beside it)\n", r.outDir.c_str());
+    return kOk;
+}
+
 } // namespace
 
 int runEvalDataset(Context &ctx)
@@ -145,6 +237,12 @@ std::vector<Command> trainCommands()
             {"preset", "out", "steps", "batch", "lr", "seed", "fashion-mnist", "eval-every", "log-every",
                 "checkpoint-every", "width", "layers"},
             {"resume"}, runTrainClip},
+        {"train ddpm",
+            "train ddpm --preset mini|tiny --out DIR [--steps N] [--batch N] [--lr X] [--seed S] [--resume] "
+            "[--fashion-mnist DIR] [--eval-every N] [--flip]  DDPM training of a UNet on Fashion-MNIST (32x32)",
+            {"preset", "out", "steps", "batch", "lr", "seed", "fashion-mnist", "eval-every", "log-every",
+                "checkpoint-every", "channels", "layers", "sample-steps"},
+            {"resume", "flip"}, runTrainDdpm},
     };
 }
 

@@ -2,6 +2,7 @@
 // panel) can show what a preset trains without including the trainer, which pulls in LibTorch.
 #pragma once
 
+#include "engine/ddpm_train_service.h"
 #include "engine/train_service.h"
 
 #include <string>
@@ -19,5 +20,11 @@ ClipTrainRequest clipTrainPresetRequest(const std::string &preset);
 std::string fashionMnistDefaultFolder(); // where Debian's dataset-fashion-mnist installs it
 // Whether dir holds both splits (gzipped or plain IDX files), as training and evaluation need.
 bool fashionMnistAvailable(const std::string &dir);
+
+std::vector<std::string> ddpmTrainPresets(); // "mini" (ddpm-mini), "tiny"
+// A DDPM preset's settings as a request: steps, batch, lr, seed, UNet channels and layers per
+// block, log / sample-grid / checkpoint cadence, DDIM steps of the grid. Throws ml::Error for an
+// unknown preset.
+DdpmTrainRequest ddpmTrainPresetRequest(const std::string &preset);
 
 } // namespace ml

@@ -80,23 +80,6 @@ std::int64_t contextLength(const fs::path &folder)
     throw Error(folder.string() + ": not a CLIP folder (no config.json or open_clip_config.json)");
 }
 
-kernels::PreprocessParams preprocessParams(const ClipImageProcessorConfig &c)
-{
-    kernels::PreprocessParams p;
-    p.shortestEdge = c.shortest_edge;
-    p.cropHeight = c.crop_height;
-    p.cropWidth = c.crop_width;
-    p.crop = c.roundCrop ? kernels::CropRounding::Round : kernels::CropRounding::Floor;
-    p.doResize = c.do_resize;
-    p.doCrop = c.do_center_crop;
-    p.rescale = c.do_rescale ? c.rescale_factor : 1.0;
-    for (int i = 0; i < 3; ++i) {
-        p.mean[i] = c.do_normalize && c.image_mean.size() == 3 ? c.image_mean[static_cast<std::size_t>(i)] : 0.0f;
-        p.std[i] = c.do_normalize && c.image_std.size() == 3 ? c.image_std[static_cast<std::size_t>(i)] : 1.0f;
-    }
-    return p;
-}
-
 std::string cacheKey(const std::vector<std::string> &templates, const std::string &label)
 {
     std::string key;
@@ -115,6 +98,23 @@ std::string fillTemplate(const std::string &tmpl, const std::string &label)
 }
 
 } // namespace
+
+kernels::PreprocessParams preprocessParams(const ClipImageProcessorConfig &c)
+{
+    kernels::PreprocessParams p;
+    p.shortestEdge = c.shortest_edge;
+    p.cropHeight = c.crop_height;
+    p.cropWidth = c.crop_width;
+    p.crop = c.roundCrop ? kernels::CropRounding::Round : kernels::CropRounding::Floor;
+    p.doResize = c.do_resize;
+    p.doCrop = c.do_center_crop;
+    p.rescale = c.do_rescale ? c.rescale_factor : 1.0;
+    for (int i = 0; i < 3; ++i) {
+        p.mean[i] = c.do_normalize && c.image_mean.size() == 3 ? c.image_mean[static_cast<std::size_t>(i)] : 0.0f;
+        p.std[i] = c.do_normalize && c.image_std.size() == 3 ? c.image_std[static_cast<std::size_t>(i)] : 1.0f;
+    }
+    return p;
+}
 
 torch::ScalarType dtypeFromName(const std::string &name)
 {

@@ -29,6 +29,9 @@ namespace ml::clip {
 
 torch::ScalarType dtypeFromName(const std::string &name); // "fp32" | "bf16" | "fp16"; throws ml::Error
 
+// preprocessor_config.json as the preprocessing kernels take it.
+kernels::PreprocessParams preprocessParams(const ClipImageProcessorConfig &c);
+
 // vocab.json + merges.txt of a CLIP folder, context length from its config. Throws one
 // ml::Error naming the folder and every missing file.
 text::ClipTokenizer loadClipTokenizer(const std::filesystem::path &folder);

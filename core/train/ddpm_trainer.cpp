@@ -1,0 +1,702 @@
+// The DDPM training loop: configuration and presets, Fashion-MNIST batches, the ε-prediction
+// loss, AdamW with warm-up + cosine, the EMA of the weights, DDIM sample grids, checkpoints
+// (diffusers flat layout + optimiser state in safetensors) and resume.
+// Ref: diffusers/examples/unconditional_image_generation/train_unconditional.py; diffusers/training_utils.py (EMAModel)
+#include "train/ddpm_trainer.h"
+
+#include "common/error.h"
+#include "io/checkpoint.h"
+#include "io/safetensors.h"
+#include "models/diffusion/diffusion_config.h"
+#include "models/diffusion/sampler.h"
+#include "models/diffusion/scheduler.h"
+#include "models/diffusion/unet2d.h"
+#include "train/fashion_mnist.h"
+#include "train/random.h"
+#include "train/train_log.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <c10/util/C++17.h>
+#include <nlohmann/json.hpp>
+#include <torch/nn/functional/loss.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <numbers>
+#include <optional>
+#include <thread>
+#include <tuple>
+
+namespace ml::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char *kStateFormat = "modallens.ddpm_trainer_state.v1";
+constexpr std::uint64_t kNoiseStream = 0xD1FF0510u; // the noise / timestep stream, apart from the data's
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t)
+{
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+void writeJsonAtomic(const fs::path &path, const nlohmann::json &j)
+{
+    const fs::path tmp = path.string() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out || !(out << j.dump(2) << '\n') || !out.flush())
+            throw Error(tmp.string() + ": cannot write");
+    }
+    fs::rename(tmp, path);
+}
+
+std::string stateKey(const torch::Tensor &p)
+{
+    return c10::guts::to_string(p.unsafeGetTensorImpl()); // how LibTorch 1.13's optimisers key state
+}
+
+std::string channelsText(const std::vector<std::int64_t> &c)
+{
+    std::string s;
+    for (const auto v : c) {
+        if (!s.empty())
+            s += ',';
+        s += std::to_string(v);
+    }
+    return s;
+}
+
+DdpmTrainConfig resolveConfig(const DdpmTrainRequest &r, const nlohmann::json *stored)
+{
+    DdpmTrainConfig c;
+    if (stored) {
+        c = DdpmTrainConfig::fromJson(stored->at("config"));
+        std::vector<std::string> conflicts;
+        auto check = [&](const char *flag, bool given, bool differs, const std::string &run) {
+            if (given && differs)
+                conflicts.push_back(std::string(flag) + " differs from the run's " + run);
+        };
+        check("--preset", !r.preset.empty(), r.preset != c.preset, c.preset);
+        check("--batch", r.batch > 0, r.batch != c.batch, std::to_string(c.batch));
+        check("--lr", r.lr > 0, r.lr != c.lr, std::to_string(c.lr));
+        check("--seed", r.seed >= 0, static_cast<std::uint64_t>(r.seed) != c.seed, std::to_string(c.seed));
+        check("--channels", !r.blockOutChannels.empty(), r.blockOutChannels != c.blockOutChannels,
+            channelsText(c.blockOutChannels));
+        check("--layers", r.layersPerBlock > 0, r.layersPerBlock != c.layersPerBlock, std::to_string(c.layersPerBlock));
+        check("--flip", r.randomFlip >= 0, (r.randomFlip > 0) != c.randomFlip, c.randomFlip ? "flip" : "no flip");
+        if (!conflicts.empty()) {
+            std::string msg = r.outDir + ": cannot resume with other settings than the run's:";
+            for (const auto &s : conflicts)
+                msg += "\n  " + s;
+            throw Error(msg);
+        }
+    } else {
+        c = DdpmTrainConfig::fromPreset(r.preset.empty() ? "mini" : r.preset);
+        if (r.batch > 0)
+            c.batch = r.batch;
+        if (r.lr > 0)
+            c.lr = r.lr;
+        if (r.seed >= 0)
+            c.seed = static_cast<std::uint64_t>(r.seed);
+        if (!r.blockOutChannels.empty())
+            c.blockOutChannels = r.blockOutChannels;
+        if (r.layersPerBlock > 0)
+            c.layersPerBlock = r.layersPerBlock;
+        if (r.randomFlip >= 0)
+            c.randomFlip = r.randomFlip > 0;
+    }
+    if (r.steps > 0)
+        c.steps = r.steps;
+    if (r.logEvery > 0)
+        c.logEvery = r.logEvery;
+    if (r.evalEvery >= 0)
+        c.evalEvery = r.evalEvery;
+    if (r.checkpointEvery >= 0)
+        c.checkpointEvery = r.checkpointEvery;
+    if (r.sampleSteps > 0)
+        c.sampleSteps = r.sampleSteps;
+    if (c.steps < 1)
+        throw Error("steps must be at least 1");
+    if (c.batch < 1)
+        throw Error("batch must be at least 1");
+    for (const auto ch : c.blockOutChannels)
+        if (ch % c.normGroups != 0)
+            throw Error("every block's channels must be a multiple of " + std::to_string(c.normGroups)
+                + " (the GroupNorm groups); got " + channelsText(c.blockOutChannels));
+    return c;
+}
+
+// The UNet's parameters as a name -> tensor map (detached).
+std::map<std::string, torch::Tensor> weightsOf(diffusion::UNet2DModelImpl &model)
+{
+    std::map<std::string, torch::Tensor> w;
+    for (const auto &p : model.named_parameters())
+        w[p.key()] = p.value().detach();
+    for (const auto &b : model.named_buffers())
+        w[b.key()] = b.value().detach();
+    return w;
+}
+
+// Copies file's tensors (prefix + name) into model's parameters; throws naming what is missing.
+void loadInto(diffusion::UNet2DModelImpl &model, const io::SafetensorsFile &file, const std::string &prefix)
+{
+    torch::NoGradGuard noGrad;
+    for (auto &p : model.named_parameters()) {
+        const std::string key = prefix + p.key();
+        if (!file.contains(key))
+            throw Error(file.path().string() + ": no tensor '" + key + "'");
+        const auto t = file.tensor(key).to(torch::kFloat);
+        if (t.sizes() != p.value().sizes())
+            throw Error(file.path().string() + ": tensor '" + key + "' has the wrong shape");
+        p.value().copy_(t);
+    }
+}
+
+// [B, 1 | 3, H, W] in [-1, 1] -> one image, `cols` per row, each enlarged by zoom, 2 px white gaps.
+io::RgbImage gridImage(const torch::Tensor &samples, std::int64_t cols, std::int64_t zoom)
+{
+    const auto x = ((samples.to(torch::kFloat) * 0.5 + 0.5).clamp(0, 1) * 255).round().to(torch::kUInt8).contiguous();
+    const auto B = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+    const auto rows = (B + cols - 1) / cols, gap = std::int64_t {2};
+    io::RgbImage img;
+    img.width = static_cast<int>(cols * W * zoom + (cols - 1) * gap);
+    img.height = static_cast<int>(rows * H * zoom + (rows - 1) * gap);
+    img.pixels.assign(static_cast<std::size_t>(img.width) * img.height * 3, 255);
+    const auto *src = x.data_ptr<std::uint8_t>();
+    for (std::int64_t b = 0; b < B; ++b) {
+        const auto ox = (b % cols) * (W * zoom + gap), oy = (b / cols) * (H * zoom + gap);
+        for (std::int64_t y = 0; y < H * zoom; ++y) {
+            auto *dst = img.row(static_cast<int>(oy + y)) + ox * 3;
+            for (std::int64_t xx = 0; xx < W * zoom; ++xx)
+                for (std::int64_t c = 0; c < 3; ++c)
+                    dst[xx * 3 + c] = src[((b * C + std::min(c, C - 1)) * H + y / zoom) * W + xx / zoom];
+        }
+    }
+    return img;
+}
+
+} // namespace
+
+// --- configuration -------------------------------------------------------------------------------
+
+DdpmTrainConfig DdpmTrainConfig::fromPreset(const std::string &name)
+{
+    DdpmTrainConfig c; // the defaults are mini's
+    c.preset = name;
+    if (name == "mini")
+        return c;
+    if (name == "tiny") {
+        c.steps = 60;
+        c.batch = 8;
+        c.lr = 2e-3;
+        c.warmupFraction = 0.1;
+        c.blockOutChannels = {16, 32};
+        c.layersPerBlock = 1;
+        c.logEvery = 5;
+        c.evalEvery = 0;
+        c.checkpointEvery = 0;
+        c.sampleCount = 4;
+        c.sampleSteps = 5;
+        return c;
+    }
+    throw Error("unknown preset '" + name + "' (mini or tiny)");
+}
+
+nlohmann::json DdpmTrainConfig::toJson() const
+{
+    return {{"preset", preset}, {"steps", steps}, {"batch", batch}, {"lr", lr}, {"weight_decay", weightDecay},
+        {"warmup_fraction", warmupFraction}, {"clip_norm", clipNorm}, {"ema_decay", emaDecay},
+        {"random_flip", randomFlip}, {"seed", seed}, {"image_size", imageSize},
+        {"block_out_channels", blockOutChannels}, {"layers_per_block", layersPerBlock},
+        {"attention_head_dim", attentionHeadDim}, {"norm_num_groups", normGroups}, {"train_timesteps", trainTimesteps},
+        {"beta_schedule", betaSchedule}, {"log_every", logEvery}, {"eval_every", evalEvery},
+        {"checkpoint_every", checkpointEvery}, {"sample_count", sampleCount}, {"sample_steps", sampleSteps},
+        {"sample_seed", sampleSeed}};
+}
+
+DdpmTrainConfig DdpmTrainConfig::fromJson(const nlohmann::json &j)
+{
+    DdpmTrainConfig c;
+    auto get = [&](const char *key, auto &field) {
+        if (j.contains(key))
+            j.at(key).get_to(field);
+    };
+    get("preset", c.preset);
+    get("steps", c.steps);
+    get("batch", c.batch);
+    get("lr", c.lr);
+    get("weight_decay", c.weightDecay);
+    get("warmup_fraction", c.warmupFraction);
+    get("clip_norm", c.clipNorm);
+    get("ema_decay", c.emaDecay);
+    get("random_flip", c.randomFlip);
+    get("seed", c.seed);
+    get("image_size", c.imageSize);
+    get("block_out_channels", c.blockOutChannels);
+    get("layers_per_block", c.layersPerBlock);
+    get("attention_head_dim", c.attentionHeadDim);
+    get("norm_num_groups", c.normGroups);
+    get("train_timesteps", c.trainTimesteps);
+    get("beta_schedule", c.betaSchedule);
+    get("log_every", c.logEvery);
+    get("eval_every", c.evalEvery);
+    get("checkpoint_every", c.checkpointEvery);
+    get("sample_count", c.sampleCount);
+    get("sample_steps", c.sampleSteps);
+    get("sample_seed", c.sampleSeed);
+    return c;
+}
+
+std::int64_t DdpmTrainConfig::warmupSteps() const
+{
+    return std::max<std::int64_t>(1, std::llround(warmupFraction * static_cast<double>(steps)));
+}
+
+nlohmann::json DdpmTrainConfig::unetConfigJson() const
+{
+    std::vector<std::string> down, up;
+    const auto n = blockOutChannels.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        down.push_back(i + 1 == n ? "AttnDownBlock2D" : "DownBlock2D");
+        up.push_back(i == 0 ? "AttnUpBlock2D" : "UpBlock2D");
+    }
+    return {{"_class_name", "UNet2DModel"}, {"_diffusers_version", "0.27.0"}, {"sample_size", imageSize},
+        {"in_channels", 1}, {"out_channels", 1}, {"center_input_sample", false}, {"time_embedding_type", "positional"},
+        {"freq_shift", 0}, {"flip_sin_to_cos", true}, {"down_block_types", down}, {"up_block_types", up},
+        {"block_out_channels", blockOutChannels}, {"layers_per_block", layersPerBlock}, {"mid_block_scale_factor", 1},
+        {"downsample_padding", 1}, {"downsample_type", "conv"}, {"upsample_type", "conv"}, {"dropout", 0.0},
+        {"act_fn", "silu"}, {"attention_head_dim", attentionHeadDim}, {"norm_num_groups", normGroups},
+        {"attn_norm_num_groups", nullptr}, {"norm_eps", 1e-5}, {"resnet_time_scale_shift", "default"},
+        {"add_attention", true}, {"class_embed_type", nullptr}, {"num_class_embeds", nullptr},
+        {"num_train_timesteps", nullptr}};
+}
+
+nlohmann::json DdpmTrainConfig::schedulerConfigJson() const
+{
+    return {{"_class_name", "DDPMScheduler"}, {"_diffusers_version", "0.27.0"}, {"num_train_timesteps", trainTimesteps},
+        {"beta_start", 0.0001}, {"beta_end", 0.02}, {"beta_schedule", betaSchedule}, {"trained_betas", nullptr},
+        {"variance_type", "fixed_small"}, {"clip_sample", true}, {"clip_sample_range", 1.0},
+        {"prediction_type", "epsilon"}, {"thresholding", false}, {"dynamic_thresholding_ratio", 0.995},
+        {"sample_max_value", 1.0}, {"timestep_spacing", "leading"}, {"steps_offset", 0},
+        {"rescale_betas_zero_snr", false}};
+}
+
+double learningRate(const DdpmTrainConfig &config, std::int64_t step)
+{
+    const std::int64_t warmup = config.warmupSteps();
+    if (step < warmup)
+        return config.lr * static_cast<double>(step + 1) / static_cast<double>(warmup);
+    const double progress
+        = static_cast<double>(step - warmup) / static_cast<double>(std::max<std::int64_t>(1, config.steps - warmup));
+    return config.lr * 0.5 * (1.0 + std::cos(std::numbers::pi * std::min(1.0, progress)));
+}
+
+double emaDecayAt(const DdpmTrainConfig &config, std::int64_t updates)
+{
+    return std::min(config.emaDecay, static_cast<double>(1 + updates) / static_cast<double>(10 + updates));
+}
+
+torch::Tensor addNoiseBatch(const torch::Tensor &alphasCumprod, const torch::Tensor &x0, const torch::Tensor &noise,
+    const torch::Tensor &timesteps)
+{
+    TORCH_CHECK(x0.sizes() == noise.sizes(), "x0 and noise differ in shape: ", x0.sizes(), " vs ", noise.sizes());
+    TORCH_CHECK(timesteps.dim() == 1 && timesteps.size(0) == x0.size(0), "expected timesteps [", x0.size(0), "]");
+    std::vector<std::int64_t> shape(static_cast<std::size_t>(x0.dim()), 1);
+    shape[0] = x0.size(0);
+    const auto a = alphasCumprod.index_select(0, timesteps).to(x0.scalar_type()).view(shape); // [B, 1, 1, 1]
+    return a.sqrt() * x0 + (1 - a).sqrt() * noise;
+}
+
+torch::Tensor paddedFashionImages(const fs::path &dir, std::int64_t side)
+{
+    // The last set loaded stays cached: runs in one process (resume, the panel's next run) reuse it.
+    static std::mutex cacheMutex;
+    static std::tuple<fs::path, std::int64_t, torch::Tensor> cache;
+    {
+        std::lock_guard lock(cacheMutex);
+        if (std::get<2>(cache).defined() && std::get<0>(cache) == dir && std::get<1>(cache) == side)
+            return std::get<2>(cache);
+    }
+    const auto data = FashionMnist::load(FashionSplit::Train, dir);
+    const std::int64_t s = FashionMnist::kSide;
+    if (side < s)
+        throw Error("the image size must be at least 28 for Fashion-MNIST (got " + std::to_string(side) + ")");
+    const auto N = static_cast<std::int64_t>(data.size());
+    auto out = torch::zeros({N, side, side}, torch::kUInt8); // [N, side, side]
+    auto *dst = out.data_ptr<std::uint8_t>();
+    const std::int64_t off = (side - s) / 2;
+    for (std::int64_t i = 0; i < N; ++i) {
+        const auto *src = data.pixels(static_cast<std::size_t>(i));
+        for (std::int64_t y = 0; y < s; ++y)
+            std::memcpy(dst + (i * side + y + off) * side + off, src + y * s, static_cast<std::size_t>(s));
+    }
+    std::lock_guard lock(cacheMutex);
+    cache = {dir, side, out};
+    return out;
+}
+
+// --- the run -------------------------------------------------------------------------------------
+
+DdpmTrainer::DdpmTrainer(DdpmTrainRequest request) : m_request(std::move(request))
+{ }
+
+DdpmTrainResult DdpmTrainer::run(JobContext &ctx)
+{
+    const DdpmTrainRequest &r = m_request;
+    if (r.outDir.empty())
+        throw Error("training needs an output folder (--out DIR)");
+    const fs::path dir = r.outDir;
+    const fs::path statePath = dir / "trainer_state.json";
+    DdpmTrainResult result;
+    result.outDir = dir.string();
+
+    std::optional<nlohmann::json> stored;
+    if (r.resume) {
+        if (!fs::exists(statePath))
+            throw Error(dir.string() + ": nothing to resume (no trainer_state.json)");
+        stored = io::readJsonFile(statePath);
+        if (stored->value("format", "") != kStateFormat)
+            throw Error(statePath.string() + ": not a ModalLens DDPM trainer state (format '"
+                + stored->value("format", "") + "')");
+    } else if (fs::exists(statePath)) {
+        throw Error(dir.string() + ": already holds a training run; resume it (--resume) or choose another folder");
+    }
+    const DdpmTrainConfig cfg = resolveConfig(r, stored ? &*stored : nullptr);
+    const std::int64_t startStep = stored ? stored->at("step").get<std::int64_t>() : 0;
+    if (stored && startStep >= cfg.steps)
+        throw Error(dir.string() + ": the run already did " + std::to_string(startStep) + " of "
+            + std::to_string(cfg.steps) + " steps; raise --steps to train further");
+    result.preset = cfg.preset;
+    result.startStep = startStep;
+    result.totalSteps = cfg.steps;
+
+    // Data: all of Fashion-MNIST's training split, padded, as 8-bit.
+    ctx.report(0, 0, "loading data");
+    const fs::path fashionDir = r.fashionMnistDir.empty() ? FashionMnist::defaultFolder() : fs::path(r.fashionMnistDir);
+    if (!FashionMnist::available(FashionSplit::Train, fashionDir))
+        throw Error(fashionDir.string()
+            + ": Fashion-MNIST's training split not found (install dataset-fashion-mnist or pass --fashion-mnist DIR)");
+    const torch::Tensor images = paddedFashionImages(fashionDir, cfg.imageSize); // [N, S, S] uint8
+    const auto numImages = static_cast<std::uint64_t>(images.size(0));
+    ctx.throwIfCancelled();
+
+    // Model, EMA copy, scheduler tables, optimiser.
+    const nlohmann::json unetJson = cfg.unetConfigJson();
+    const diffusion::UNet2DConfig unetCfg = diffusion::UNet2DConfig::fromJson(unetJson);
+    if (const auto problems = unetCfg.validate(); !problems.empty())
+        throw Error("the UNet configuration is unusable: " + problems.front());
+    const diffusion::SchedulerConfig schedCfg = diffusion::SchedulerConfig::fromJson(cfg.schedulerConfigJson());
+    const diffusion::Scheduler trainScheduler(schedCfg, diffusion::SchedulerKind::Ddpm);
+    const torch::Tensor alphasCumprod = trainScheduler.alphasCumprod(); // [T]
+
+    fs::create_directories(dir);
+    torch::manual_seed(cfg.seed);
+    diffusion::UNet2DModel model(unetCfg);
+    diffusion::UNet2DModel ema(unetCfg);
+    model->train();
+    ema->eval();
+    std::vector<torch::Tensor> params = model->parameters();
+    std::vector<torch::Tensor> emaParams = ema->parameters();
+    for (auto &p : emaParams)
+        p.set_requires_grad(false);
+    for (const auto &p : params)
+        result.parameters += p.numel();
+    torch::optim::AdamW optimizer(
+        params, torch::optim::AdamWOptions(cfg.lr).betas({0.95, 0.999}).eps(1e-8).weight_decay(cfg.weightDecay));
+
+    if (stored) {
+        const auto state = io::SafetensorsFile::open(dir / "trainer_state.safetensors");
+        const auto savedStep = state->tensor("trainer.step").item<std::int64_t>();
+        if (savedStep != startStep)
+            throw Error(state->path().string() + ": holds step " + std::to_string(savedStep)
+                + " but trainer_state.json says " + std::to_string(startStep) + " (an interrupted checkpoint?)");
+        loadInto(*model, *state, "model.");
+        loadInto(*ema, *io::SafetensorsFile::open(dir / "diffusion_pytorch_model.safetensors"), "");
+        for (const auto &p : model->named_parameters()) {
+            const std::string a = "exp_avg." + p.key(), b = "exp_avg_sq." + p.key(), s = "step." + p.key();
+            if (!state->contains(a) || !state->contains(b) || !state->contains(s))
+                throw Error(state->path().string() + ": no optimiser state for '" + p.key() + "'");
+            auto st = std::make_unique<torch::optim::AdamWParamState>();
+            st->exp_avg(state->tensor(a).clone());
+            st->exp_avg_sq(state->tensor(b).clone());
+            st->step(state->tensor(s).item<std::int64_t>());
+            if (st->exp_avg().sizes() != p.value().sizes() || st->exp_avg_sq().sizes() != p.value().sizes())
+                throw Error(state->path().string() + ": optimiser state of '" + p.key() + "' has the wrong shape");
+            optimizer.state()[stateKey(p.value())] = std::move(st);
+        }
+    } else {
+        torch::NoGradGuard noGrad;
+        for (std::size_t i = 0; i < params.size(); ++i)
+            emaParams[i].copy_(params[i]);
+        writeJsonAtomic(dir / "config.json", unetJson);
+        writeJsonAtomic(dir / "scheduler_config.json", cfg.schedulerConfigJson());
+    }
+
+    TrainLog log(dir, stored ? std::optional<std::int64_t>(startStep) : std::nullopt);
+    const auto control = r.control;
+    double activeSeconds = 0.0, trainSeconds = 0.0, lastEvalSeconds = 0.0;
+    const double elapsedBefore = stored ? stored->value("elapsed_seconds", 0.0) : 0.0;
+    std::int64_t step = startStep, savedStep = stored ? startStep : -1;
+    double lossSum = 0.0, intervalSeconds = 0.0, lastLoss = stored ? stored->value("last_loss", 0.0) : 0.0;
+    std::int64_t intervalSteps = 0;
+    double stepSecondsEma = 0.0;
+
+    auto saveCheckpoint = [&] {
+        const auto t0 = Clock::now();
+        ctx.report(step - startStep, cfg.steps - startStep, "saving checkpoint");
+        std::map<std::string, torch::Tensor> state;
+        for (const auto &p : model->named_parameters()) {
+            state["model." + p.key()] = p.value().detach();
+            const auto it = optimizer.state().find(stateKey(p.value()));
+            if (it == optimizer.state().end())
+                continue;
+            const auto &s = static_cast<const torch::optim::AdamWParamState &>(*it->second);
+            state["exp_avg." + p.key()] = s.exp_avg();
+            state["exp_avg_sq." + p.key()] = s.exp_avg_sq();
+            state["step." + p.key()] = torch::tensor(s.step(), torch::kLong);
+        }
+        state["trainer.step"] = torch::tensor(step, torch::kLong);
+        state["trainer.seed"] = torch::tensor(static_cast<std::int64_t>(cfg.seed), torch::kLong);
+        io::saveSafetensors(dir / "diffusion_pytorch_model.safetensors", weightsOf(*ema), {{"format", "pt"}});
+        io::saveSafetensors(
+            dir / "trainer_state.safetensors", state, {{"format", kStateFormat}, {"step", std::to_string(step)}});
+        activeSeconds += secondsSince(t0);
+        // Last: the state file names the step everything else already holds.
+        writeJsonAtomic(statePath,
+            {{"format", kStateFormat}, {"step", step}, {"total_steps", cfg.steps},
+                {"elapsed_seconds", elapsedBefore + activeSeconds}, {"dtype", "fp32"}, {"last_loss", lastLoss},
+                {"parameters", result.parameters}, {"weights", "ema"}, {"config", cfg.toJson()}});
+        savedStep = step;
+        ctx.partial("checkpoint", dir.string());
+        ctx.report(step - startStep, cfg.steps - startStep, "training");
+    };
+
+    // A DDIM sample grid of the EMA weights with a fixed seed; false when cancelled meanwhile.
+    auto sampleGrid = [&]() -> bool {
+        if (cfg.sampleCount < 1)
+            return true;
+        const auto t0 = Clock::now();
+        ctx.report(step - startStep, cfg.steps - startStep, "sampling");
+        diffusion::Sampler sampler(
+            ema, diffusion::Scheduler(schedCfg, diffusion::SchedulerKind::Ddim), cfg.sampleSteps, 0.0);
+        sampler.setKeepHistory(false);
+        sampler.start(cfg.sampleSeed, cfg.sampleCount, cfg.imageSize, cfg.imageSize);
+        bool cancelled = false;
+        sampler.run([&](const diffusion::StepRecord &) {
+            cancelled = ctx.isCancelled();
+            return !cancelled;
+        });
+        if (cancelled)
+            return false;
+        const torch::Tensor x = sampler.current(); // [n, 1, S, S]
+        DdpmSampleGrid grid;
+        grid.step = step;
+        grid.image = gridImage(x, std::max<std::int64_t>(1, std::llround(std::sqrt(double(cfg.sampleCount)))), 2);
+#ifdef MODALLENS_HAVE_MEDIA
+        fs::create_directories(dir / "samples");
+        char name[48];
+        std::snprintf(name, sizeof name, "step_%07lld.png", static_cast<long long>(step));
+        const fs::path file = dir / "samples" / name;
+        io::saveImage(grid.image, file);
+        fs::copy_file(file, dir / "samples.png", fs::copy_options::overwrite_existing);
+        grid.file = file.string();
+        result.sampleGrid = grid.file;
+#endif
+        TrainSamples samples;
+        samples.step = step;
+        for (std::int64_t i = 0; i < x.size(0); ++i)
+            samples.samples.push_back(
+                {gridImage(x.slice(0, i, i + 1), 1, 64 / cfg.imageSize > 0 ? 64 / cfg.imageSize : 1), "", "", 0.0f});
+        lastEvalSeconds = secondsSince(t0);
+        activeSeconds += lastEvalSeconds;
+        ctx.partial("samples", std::move(samples));
+        ctx.partial("sample-grid", std::move(grid));
+        ctx.report(step - startStep, cfg.steps - startStep, "training");
+        return true;
+    };
+
+    auto etaSeconds = [&] {
+        if (stepSecondsEma <= 0)
+            return -1.0;
+        const std::int64_t remaining = cfg.steps - step;
+        const std::int64_t evalsLeft = cfg.evalEvery > 0 ? remaining / cfg.evalEvery : 0;
+        return static_cast<double>(remaining) * stepSecondsEma + static_cast<double>(evalsLeft + 1) * lastEvalSeconds;
+    };
+
+    auto writeMetric = [&] {
+        if (intervalSteps == 0)
+            return;
+        TrainMetric m;
+        m.step = step;
+        m.totalSteps = cfg.steps;
+        m.loss = lossSum / static_cast<double>(intervalSteps);
+        m.lr = optimizer.param_groups().front().options().get_lr();
+        m.stepsPerS = intervalSeconds > 0 ? static_cast<double>(intervalSteps) / intervalSeconds : 0.0;
+        m.imagesPerS = m.stepsPerS * static_cast<double>(cfg.batch);
+        m.etaSeconds = etaSeconds();
+        m.elapsedSeconds = activeSeconds;
+        log.write(step,
+            {{"loss", "train/loss", m.loss}, {"lr", "train/lr", m.lr},
+                {"steps_per_s", "train/steps_per_s", m.stepsPerS}});
+        lossSum = 0.0;
+        intervalSteps = 0;
+        intervalSeconds = 0.0;
+        ctx.partial("metric", m);
+        if (r.onMetric)
+            r.onMetric(m);
+    };
+
+    auto stopOnCancel = [&] {
+        writeMetric();
+        if (savedStep != step)
+            saveCheckpoint();
+        throw Cancelled();
+    };
+
+    const auto S = cfg.imageSize;
+    ctx.report(0, cfg.steps - startStep, "training");
+    bool stopped = false;
+    while (step < cfg.steps) {
+        if (control && control->pauseRequested()) {
+            control->setPausedState(true);
+            ctx.report(step - startStep, cfg.steps - startStep, "paused");
+            while (control->pauseRequested() && !ctx.isCancelled() && !control->stopRequested())
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            control->setPausedState(false);
+            ctx.report(step - startStep, cfg.steps - startStep, "training");
+        }
+        if (ctx.isCancelled())
+            stopOnCancel();
+        if (control && control->stopRequested()) {
+            stopped = true;
+            break;
+        }
+
+        const auto t0 = Clock::now();
+        // The batch of step `step`: its own data stream and noise stream, so a resume is exact.
+        Rng rng(Rng::streamSeed(cfg.seed, static_cast<std::uint64_t>(step)));
+        auto index = torch::empty({cfg.batch}, torch::kLong);
+        std::vector<std::uint8_t> flip(static_cast<std::size_t>(cfg.batch), 0);
+        for (std::int64_t i = 0; i < cfg.batch; ++i) {
+            index.data_ptr<std::int64_t>()[i] = static_cast<std::int64_t>(rng.below(numImages));
+            flip[static_cast<std::size_t>(i)] = cfg.randomFlip && rng.chance(0.5) ? 1 : 0;
+        }
+        torch::Tensor x0 = images.index_select(0, index).to(torch::kFloat).div_(127.5).sub_(1.0).unsqueeze(1);
+        if (cfg.randomFlip) {
+            const auto mask = torch::from_blob(flip.data(), {cfg.batch, 1, 1, 1}, torch::kUInt8).to(torch::kBool);
+            x0 = torch::where(mask, x0.flip({3}), x0); // [B, 1, S, S]
+        }
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(
+            Rng::streamSeed(cfg.seed ^ kNoiseStream, static_cast<std::uint64_t>(step)));
+        const torch::Tensor noise = at::randn({cfg.batch, 1, S, S}, gen, torch::kFloat);
+        const torch::Tensor t = at::randint(0, cfg.trainTimesteps, {cfg.batch}, gen, torch::kLong);
+        const torch::Tensor xt = addNoiseBatch(alphasCumprod, x0, noise, t);
+
+        const double lr = learningRate(cfg, step);
+        for (auto &group : optimizer.param_groups())
+            group.options().set_lr(lr);
+        const torch::Tensor loss = torch::nn::functional::mse_loss(model->forward(xt, t), noise);
+        optimizer.zero_grad();
+        loss.backward();
+        torch::nn::utils::clip_grad_norm_(params, cfg.clipNorm);
+        optimizer.step();
+        {
+            torch::NoGradGuard noGrad;
+            const double d = emaDecayAt(cfg, step);
+            for (std::size_t i = 0; i < params.size(); ++i)
+                emaParams[i].mul_(d).add_(params[i].detach(), 1.0 - d);
+        }
+        lastLoss = loss.item<double>();
+        if (!std::isfinite(lastLoss))
+            throw Error("the loss became " + std::to_string(lastLoss) + " at step " + std::to_string(step + 1)
+                + "; try a lower --lr");
+        ++step;
+        const double dt = secondsSince(t0);
+        trainSeconds += dt;
+        activeSeconds += dt;
+        intervalSeconds += dt;
+        stepSecondsEma = stepSecondsEma <= 0 ? dt : 0.9 * stepSecondsEma + 0.1 * dt;
+        lossSum += lastLoss;
+        ++intervalSteps;
+
+        if (step % cfg.logEvery == 0 || step == cfg.steps)
+            writeMetric();
+        const bool sampleNow = (cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || step == cfg.steps;
+        if (sampleNow && !sampleGrid())
+            stopOnCancel();
+        if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0 && step < cfg.steps)
+            saveCheckpoint();
+        ctx.report(step - startStep, cfg.steps - startStep, "training");
+    }
+
+    if (stopped) {
+        writeMetric();
+        if (step > startStep)
+            sampleGrid();
+    }
+    if (savedStep != step)
+        saveCheckpoint();
+
+    result.steps = step;
+    result.stopped = stopped;
+    result.finalLoss = lastLoss;
+    result.seconds = activeSeconds;
+    const std::int64_t done = step - startStep;
+    result.stepsPerS = trainSeconds > 0 ? static_cast<double>(done) / trainSeconds : 0.0;
+    result.imagesPerS = result.stepsPerS * static_cast<double>(cfg.batch);
+    std::error_code ec;
+    result.weightBytes = static_cast<std::int64_t>(fs::file_size(dir / "diffusion_pytorch_model.safetensors", ec));
+    return result;
+}
+
+} // namespace ml::train
+
+namespace ml {
+
+Job makeDdpmTrainJob(DdpmTrainRequest request)
+{
+    Job job;
+    job.name = "Train DDPM (" + (request.preset.empty() ? std::string("mini") : request.preset) + ")";
+    job.lane = Lane::Training;
+    job.run
+        = [request = std::move(request)](JobContext &ctx) -> std::any { return train::DdpmTrainer(request).run(ctx); };
+    return job;
+}
+
+std::vector<std::string> ddpmTrainPresets()
+{
+    return {"mini", "tiny"};
+}
+
+DdpmTrainRequest ddpmTrainPresetRequest(const std::string &preset)
+{
+    const auto c = train::DdpmTrainConfig::fromPreset(preset);
+    DdpmTrainRequest r;
+    r.preset = c.preset;
+    r.steps = c.steps;
+    r.batch = c.batch;
+    r.lr = c.lr;
+    r.seed = static_cast<std::int64_t>(c.seed);
+    r.blockOutChannels = c.blockOutChannels;
+    r.layersPerBlock = c.layersPerBlock;
+    r.randomFlip = c.randomFlip ? 1 : 0;
+    r.logEvery = c.logEvery;
+    r.evalEvery = c.evalEvery;
+    r.checkpointEvery = c.checkpointEvery;
+    r.sampleSteps = c.sampleSteps;
+    return r;
+}
+
+} // namespace ml
