@@ -2,6 +2,277 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AttentionPanel</name>
+    <message>
+        <source>Attention</source>
+        <translation>注意力</translation>
+    </message>
+    <message>
+        <source>CLIP model:</source>
+        <translation>CLIP 模型：</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <source>Method:</source>
+        <translation>方法：</translation>
+    </message>
+    <message>
+        <source>Raw attention</source>
+        <translation>原始注意力</translation>
+    </message>
+    <message>
+        <source>Attention rollout</source>
+        <translation>注意力展开（Rollout）</translation>
+    </message>
+    <message>
+        <source>Relevance to a text</source>
+        <translation>与文本的相关性</translation>
+    </message>
+    <message>
+        <source>Layer:</source>
+        <translation>层：</translation>
+    </message>
+    <message>
+        <source>Heads:</source>
+        <translation>注意力头：</translation>
+    </message>
+    <message>
+        <source>Mean of the heads</source>
+        <translation>各头的平均值</translation>
+    </message>
+    <message>
+        <source>Max of the heads</source>
+        <translation>各头的最大值</translation>
+    </message>
+    <message>
+        <source>Min of the heads</source>
+        <translation>各头的最小值</translation>
+    </message>
+    <message>
+        <source>Head %1</source>
+        <translation>头 %1</translation>
+    </message>
+    <message>
+        <source>From:</source>
+        <translation>来源：</translation>
+    </message>
+    <message>
+        <source>CLS</source>
+        <translation>CLS</translation>
+    </message>
+    <message>
+        <source>Attention from the class token again</source>
+        <translation>重新显示来自类别标记的注意力</translation>
+    </message>
+    <message>
+        <source>Discard ratio:</source>
+        <translation>丢弃比例：</translation>
+    </message>
+    <message>
+        <source>Drop this fraction of the weakest fused attention weights in every layer</source>
+        <translation>在每一层丢弃这一比例的最弱融合注意力权重</translation>
+    </message>
+    <message>
+        <source>Why is this…</source>
+        <translation>为什么这是…</translation>
+    </message>
+    <message>
+        <source>e.g. a red circle</source>
+        <translation>例如 a red circle</translation>
+    </message>
+    <message>
+        <source>Per word</source>
+        <translation>逐词</translation>
+    </message>
+    <message>
+        <source>Relevance of each word on its own; click one to show it above.</source>
+        <translation>每个词单独的相关性；点击一个即可在上方显示。</translation>
+    </message>
+    <message>
+        <source>All heads of the layer</source>
+        <translation>该层的所有注意力头</translation>
+    </message>
+    <message>
+        <source>Each head scaled on its own; click one to show it above.</source>
+        <translation>每个头单独缩放；点击一个即可在上方显示。</translation>
+    </message>
+    <message>
+        <source>Display</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <source>Colour map:</source>
+        <translation>色图：</translation>
+    </message>
+    <message>
+        <source>Jet</source>
+        <translation>Jet</translation>
+    </message>
+    <message>
+        <source>Inferno</source>
+        <translation>Inferno</translation>
+    </message>
+    <message>
+        <source>Viridis</source>
+        <translation>Viridis</translation>
+    </message>
+    <message>
+        <source>Grey</source>
+        <translation>灰度</translation>
+    </message>
+    <message>
+        <source>Opacity:</source>
+        <translation>不透明度：</translation>
+    </message>
+    <message>
+        <source>Show the patch grid</source>
+        <translation>显示图块网格</translation>
+    </message>
+    <message>
+        <source>Export PNG…</source>
+        <translation>导出 PNG…</translation>
+    </message>
+    <message>
+        <source>Save the image with the heatmap as PNG</source>
+        <translation>将带热图的图像保存为 PNG</translation>
+    </message>
+    <message>
+        <source>Export Map…</source>
+        <translation>导出热图数据…</translation>
+    </message>
+    <message>
+        <source>Save the raw, unscaled map as safetensors (tensor “map”, rows × columns)</source>
+        <translation>将未缩放的原始热图保存为 safetensors（张量“map”，行 × 列）</translation>
+    </message>
+    <message>
+        <source>Select an image in the gallery to see what the model looks at.</source>
+        <translation>在图库中选择一张图像，查看模型在看什么。</translation>
+    </message>
+    <message>
+        <source>The colours span the map&apos;s raw minimum and maximum</source>
+        <translation>颜色覆盖热图原始值的最小值到最大值</translation>
+    </message>
+    <message>
+        <source>%1 / %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <source>last</source>
+        <translation>最后一层</translation>
+    </message>
+    <message>
+        <source>the class token (CLS)</source>
+        <translation>类别标记（CLS）</translation>
+    </message>
+    <message>
+        <source>the patch in row %1, column %2</source>
+        <translation>第 %1 行、第 %2 列的图块</translation>
+    </message>
+    <message>
+        <source>Click a patch in the image to see where it attends.</source>
+        <translation>点击图像中的一个图块，查看它关注哪里。</translation>
+    </message>
+    <message>
+        <source>Attention flow from the class token through every layer (Abnar &amp; Zuidema).</source>
+        <translation>从类别标记出发、贯穿每一层的注意力流（Abnar 与 Zuidema）。</translation>
+    </message>
+    <message>
+        <source>Gradient-weighted relevance of each patch to the image–text similarity (Chefer et al.).</source>
+        <translation>每个图块对图文相似度的梯度加权相关性（Chefer 等）。</translation>
+    </message>
+    <message>
+        <source>%1 · frame at %2 s</source>
+        <translation>%1 · 第 %2 秒的帧</translation>
+    </message>
+    <message>
+        <source>The model list is still being searched…</source>
+        <translation>仍在搜索模型列表…</translation>
+    </message>
+    <message>
+        <source>Choose a CLIP model.</source>
+        <translation>请选择一个 CLIP 模型。</translation>
+    </message>
+    <message>
+        <source>Type what the image should be (“a red circle”) to see which patches make it so.</source>
+        <translation>输入图像应当是什么（“a red circle”），查看是哪些图块让它如此。</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>Explaining: %1 of %2 maps</source>
+        <translation>正在解释：第 %1 张，共 %2 张图</translation>
+    </message>
+    <message>
+        <source>Explaining…</source>
+        <translation>正在解释…</translation>
+    </message>
+    <message>
+        <source>Could not explain %1: %2</source>
+        <translation>无法解释 %1：%2</translation>
+    </message>
+    <message>
+        <source>all words</source>
+        <translation>所有词</translation>
+    </message>
+    <message>
+        <source>head %1</source>
+        <translation>头 %1</translation>
+    </message>
+    <message>
+        <source>%1, %2 × %3 patches</source>
+        <translation>%1，%2 × %3 个图块</translation>
+    </message>
+    <message>
+        <source>similarity %1</source>
+        <translation>相似度 %1</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>fast path max |Δ| %1</source>
+        <translation>快速路径最大 |Δ| %1</translation>
+    </message>
+    <message>
+        <source>The explicit path (fp32) differs from the fast path (%1 on %2) by at most this much</source>
+        <translation>显式路径（fp32）与快速路径（%2 上的 %1）之差最多为此值</translation>
+    </message>
+    <message>
+        <source>Nothing to export yet.</source>
+        <translation>尚无可导出的内容。</translation>
+    </message>
+    <message>
+        <source>Could not write %1.</source>
+        <translation>无法写入 %1。</translation>
+    </message>
+    <message>
+        <source>Export the Overlay</source>
+        <translation>导出叠加图</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <source>Export the Raw Map</source>
+        <translation>导出原始热图</translation>
+    </message>
+    <message>
+        <source>Safetensors files (*.safetensors)</source>
+        <translation>Safetensors 文件 (*.safetensors)</translation>
+    </message>
+</context>
+<context>
     <name>ClassifyPanel</name>
     <message>
         <source>No CLIP model found. Use “Add folder…” to point at a folder holding one (Hugging Face layout: config.json, model.safetensors, vocab.json, merges.txt).</source>
@@ -959,6 +1230,19 @@ Images: %3</source>
     </message>
 </context>
 <context>
+    <name>DuplicatesView</name>
+    <message>
+        <source>first</source>
+        <translation>首个</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s), similarity ≥ %1</source>
+        <translation>
+            <numerusform>%n 个文件，相似度 ≥ %1</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Format</name>
     <message numerus="yes">
         <source>about %n s left</source>
@@ -993,6 +1277,10 @@ Images: %3</source>
     <message>
         <source>Clear the name filter or choose another kind.</source>
         <translation>请清除名称筛选，或选择其他类型。</translation>
+    </message>
+    <message>
+        <source>Find Similar</source>
+        <translation>查找相似</translation>
     </message>
 </context>
 <context>
@@ -1502,10 +1790,6 @@ Scroll to zoom, drag to pan.</source>
         <translation>文本：</translation>
     </message>
     <message>
-        <source>e.g. a red circle</source>
-        <translation>例如：a red circle</translation>
-    </message>
-    <message>
         <source>Image:</source>
         <translation>图像：</translation>
     </message>
@@ -1554,14 +1838,6 @@ Scroll to zoom, drag to pan.</source>
         <translation>时间（秒）</translation>
     </message>
     <message>
-        <source>Indexing: %1 (%2 of %3)…</source>
-        <translation>正在索引：%1（%2 / %3）…</translation>
-    </message>
-    <message>
-        <source>Indexing…</source>
-        <translation>正在索引…</translation>
-    </message>
-    <message>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -1605,12 +1881,6 @@ Scroll to zoom, drag to pan.</source>
         <source>Indexed in %1 s: %2 embedded, %3 unchanged, %4 moved, %5 removed, %6 failed.</source>
         <translation>索引用时 %1 秒：嵌入 %2 个，未更改 %3 个，移动 %4 个，移除 %5 个，失败 %6 个。</translation>
     </message>
-    <message numerus="yes">
-        <source>%n video frame(s).</source>
-        <translation>
-            <numerusform>%n 个视频帧。</numerusform>
-        </translation>
-    </message>
     <message>
         <source>The model changed since this library was indexed: its old vectors were replaced.</source>
         <translation>自上次索引以来模型已更改：旧向量已被替换。</translation>
@@ -1652,24 +1922,217 @@ Scroll to zoom, drag to pan.</source>
         </translation>
     </message>
     <message numerus="yes">
-        <source>%1 best of %n vector(s), approximate</source>
-        <translation>
-            <numerusform>在 %n 个向量中最佳的 %1 个（近似）</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
         <source>%1 best of %n vector(s)</source>
         <translation>
             <numerusform>在 %n 个向量中最佳的 %1 个</numerusform>
         </translation>
     </message>
     <message>
-        <source>score %1</source>
-        <translation>得分 %1</translation>
+        <source>Hide files</source>
+        <translation>隐藏文件</translation>
     </message>
     <message>
-        <source>best moment %1</source>
-        <translation>最佳时刻 %1</translation>
+        <source>Show files</source>
+        <translation>显示文件</translation>
+    </message>
+    <message>
+        <source>Filters</source>
+        <translation>筛选</translation>
+    </message>
+    <message>
+        <source>Near-duplicates</source>
+        <translation>近似重复</translation>
+    </message>
+    <message>
+        <source>Why did this match?</source>
+        <translation>为什么匹配？</translation>
+    </message>
+    <message>
+        <source>Draw the text query&apos;s relevance map over each hit: where the model sees the words</source>
+        <translation>在每个结果上绘制文本查询的相关性图：模型在哪里看到了这些词</translation>
+    </message>
+    <message>
+        <source>Keep folders up to date</source>
+        <translation>保持文件夹同步更新</translation>
+    </message>
+    <message>
+        <source>While ModalLens runs, index new, changed and removed files in the library&apos;s folders</source>
+        <translation>ModalLens 运行期间，为媒体库文件夹中新增、修改和删除的文件更新索引</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>e.g. a red circle, or drop an image</source>
+        <translation>例如：a red circle，或拖入一张图片</translation>
+    </message>
+    <message>
+        <source>Search by the gallery&apos;s selected photo (or drop an image file on the panel)</source>
+        <translation>按图库中选中的照片搜索（也可将图片文件拖到面板上）</translation>
+    </message>
+    <message>
+        <source>Kind:</source>
+        <translation>类型：</translation>
+    </message>
+    <message>
+        <source>Images and videos</source>
+        <translation>图片和视频</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>Videos</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>文件夹：</translation>
+    </message>
+    <message>
+        <source>Any folder</source>
+        <translation>任意文件夹</translation>
+    </message>
+    <message>
+        <source>Modified:</source>
+        <translation>修改日期：</translation>
+    </message>
+    <message>
+        <source>Any date</source>
+        <translation>任意日期</translation>
+    </message>
+    <message>
+        <source>Modified on or after this day</source>
+        <translation>在此日期当天或之后修改</translation>
+    </message>
+    <message>
+        <source>Modified on or before this day</source>
+        <translation>在此日期当天或之前修改</translation>
+    </message>
+    <message>
+        <source>Similarity ≥</source>
+        <translation>相似度 ≥</translation>
+    </message>
+    <message>
+        <source>Find near-duplicates</source>
+        <translation>查找近似重复</translation>
+    </message>
+    <message>
+        <source>Group the library&apos;s files whose pictures are nearly the same (the filters apply)</source>
+        <translation>将媒体库中画面几乎相同的文件分组（筛选条件同样适用）</translation>
+    </message>
+    <message>
+        <source>%1 (%2 of %3)…</source>
+        <translation>%1（%2 / %3）…</translation>
+    </message>
+    <message>
+        <source>Updating the library: %1</source>
+        <translation>正在更新媒体库：%1</translation>
+    </message>
+    <message>
+        <source>Indexing: %1</source>
+        <translation>正在建立索引：%1</translation>
+    </message>
+    <message>
+        <source>Only photos can be searched by: %1</source>
+        <translation>只能以照片作为搜索条件：%1</translation>
+    </message>
+    <message>
+        <source>The date range ends (%1) before it starts (%2).</source>
+        <translation>日期范围的结束日期（%1）早于开始日期（%2）。</translation>
+    </message>
+    <message>
+        <source>Comparing the library&apos;s files…</source>
+        <translation>正在比较媒体库中的文件…</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>Finding near-duplicates failed: %1</source>
+        <translation>查找近似重复失败：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n video frame(s), %1 at scene changes.</source>
+        <translation>
+            <numerusform>%n 个视频帧，其中 %1 个取自场景切换处。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) have suspicious vectors (%1 checked): the model may be broken, or these files may be blank or unreadable.</source>
+        <translation>
+            <numerusform>%n 个文件的向量可疑（共检查 %1 个）：模型可能已损坏，或这些文件为空白或无法读取。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>index</source>
+        <translation>索引</translation>
+    </message>
+    <message>
+        <source>approximate (%1, recall@10 %2)</source>
+        <translation>近似搜索（%1，recall@10 %2）</translation>
+    </message>
+    <message>
+        <source>approximate (%1)</source>
+        <translation>近似搜索（%1）</translation>
+    </message>
+    <message>
+        <source>Building the fast index in the background; exact search meanwhile.</source>
+        <translation>正在后台构建快速索引；在此期间使用精确搜索。</translation>
+    </message>
+    <message numerus="yes">
+        <source>No near-duplicates among %n file(s).</source>
+        <translation>
+            <numerusform>在 %n 个文件中没有找到近似重复。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 group(s) among %n file(s): click one to open it.</source>
+        <translation>
+            <numerusform>在 %n 个文件中找到 %1 组：点击文件即可打开。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Relevance maps need a text query: this search is by image only.</source>
+        <translation>相关性图需要文本查询：本次搜索仅按图像进行。</translation>
+    </message>
+    <message>
+        <source>Explaining the hits: %1 of %2…</source>
+        <translation>正在解释结果：第 %1 个，共 %2 个…</translation>
+    </message>
+    <message>
+        <source>Could not explain %1: %2</source>
+        <translation>无法解释 %1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>SearchResultsView</name>
+    <message>
+        <source>%1, best moment at %2</source>
+        <translation>%1，最佳时刻在 %2</translation>
+    </message>
+    <message>
+        <source>video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>image</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>Open in Preview</source>
+        <translation>在预览中打开</translation>
+    </message>
+    <message>
+        <source>Find Similar</source>
+        <translation>查找相似</translation>
     </message>
 </context>
 <context>

@@ -6,6 +6,8 @@
 #include "gallery_filter_model.h"
 #include "gallery_model.h"
 
+#include <QContextMenuEvent>
+#include <QMenu>
 #include <QPainter>
 #include <QPainterPath>
 #include <QScrollBar>
@@ -124,6 +126,17 @@ void GalleryView::scrollContentsBy(int dx, int dy)
 {
     QListView::scrollContentsBy(dx, dy);
     scheduleVisibleUpdate();
+}
+
+void GalleryView::contextMenuEvent(QContextMenuEvent *event)
+{
+    const QModelIndex index = indexAt(event->pos());
+    if (!index.isValid() || index.data(GalleryModel::KindRole).toInt() != static_cast<int>(ml::io::MediaKind::Image))
+        return;
+    const QString path = index.data(GalleryModel::PathRole).toString();
+    QMenu menu(this);
+    menu.addAction(tr("Find Similar"), this, [this, path] { Q_EMIT findSimilarRequested(path); });
+    menu.exec(event->globalPos());
 }
 
 void GalleryView::paintEvent(QPaintEvent *event)

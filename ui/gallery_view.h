@@ -26,11 +26,13 @@ public:
 
 Q_SIGNALS:
     void activatedPath(const QString &path);
+    void findSimilarRequested(const QString &path); // the context menu's "Find Similar" on a photo
 
 protected:
     void paintEvent(QPaintEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
     void scrollContentsBy(int dx, int dy) override;
+    void contextMenuEvent(QContextMenuEvent *event) override;
 
 private:
     void scheduleVisibleUpdate();

@@ -21,6 +21,7 @@ public:
     QSize imageSize() const { return m_levels.isEmpty() ? QSize() : m_levels.first().size(); }
 
     double zoom() const { return m_scale; }
+    QRectF imageRect() const; // where the full image lands, widget coordinates
     bool isFitted() const { return m_fit; }
     void zoomBy(double factor, QPointF anchor); // anchor in widget coordinates
     void setZoom(double scale);                 // about the centre
@@ -47,8 +48,6 @@ protected:
 private:
     void applyFit();
     void clampOffset();
-    QRectF imageRect() const; // where the full image lands, widget coordinates
-
     QList<QImage> m_levels;
     double m_scale = 1.0;
     QPointF m_offset; // widget position of the image's top-left corner

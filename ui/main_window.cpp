@@ -2,6 +2,7 @@
 // gallery, the preview and the engine behind EngineBridge.
 #include "main_window.h"
 
+#include "attention_panel.h"
 #include "classify_common.h"
 #include "classify_panel.h"
 #include "coop_panel.h"
@@ -18,6 +19,7 @@
 #include "thumbnail_loader.h"
 #include "train/sample_gallery.h"
 #include "training_panel.h"
+#include "video_player.h"
 
 #include <QAction>
 #include <QApplication>
@@ -63,7 +65,8 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     , m_classify(new ClassifyPanel(m_bridge, this))
     , m_training(new TrainingPanel(m_bridge, this))
     , m_coop(new CoopPanel(m_bridge, this))
-    , m_search(new SearchPanel(m_bridge, this))
+    , m_search(new SearchPanel(m_bridge, this, thumbnailCacheDir))
+    , m_attention(new AttentionPanel(m_bridge, this))
 {
     setObjectName(QStringLiteral("MainWindow"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/modallens.svg")));
@@ -81,7 +84,13 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     addPanel(m_training);
     addPanel(m_coop);
     m_search->setGallery(m_gallery);
+    m_search->setPreviewPane(m_preview);
     addPanel(m_search);
+    // Attention: the gallery's current item; a video at the frame the preview shows.
+    addPanel(m_attention);
+    connect(m_gallery, &GalleryWidget::currentChanged, m_attention, &AttentionPanel::showFile);
+    connect(m_preview->videoPlayer(), &VideoPlayer::frameShown, m_attention,
+        [this](double timeS) { m_attention->setVideoTime(m_preview->currentPath(), timeS); });
     classifyDock->raise(); // a newcomer starts by classifying (the last dock tabbed in would be on top)
 
     createActions();
@@ -96,7 +105,19 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
         showFile(path);
         if (timeS >= 0.0)
             m_preview->showVideoAt(path, timeS);
+        // After the click that asked has been handled: the Search tab, which shares the Preview's
+        // tab group, would otherwise stay on top.
+        QMetaObject::invokeMethod(
+            this, [this] { raisePreview(); }, Qt::QueuedConnection);
     });
+    const auto findSimilar = [this](const QString &path) {
+        if (auto *dock = qobject_cast<QDockWidget *>(m_search->parentWidget())) {
+            dock->show();
+            dock->raise();
+        }
+        m_search->findSimilar(path);
+    };
+    connect(m_gallery->view(), &GalleryView::findSimilarRequested, this, findSimilar);
     connect(m_gallery->view(), &GalleryView::activatedPath, this, [this] {
         if (auto *dock = m_panelDocks.value(0)) {
             dock->show();
@@ -356,6 +377,11 @@ void MainWindow::showFile(const QString &path)
     } else {
         m_preview->showFile(path); // filtered out, or not in the gallery (a classified folder)
     }
+    raisePreview();
+}
+
+void MainWindow::raisePreview()
+{
     if (auto *dock = m_panelDocks.value(0)) {
         dock->show();
         dock->raise();

@@ -6,6 +6,7 @@
 #include <QList>
 #include <QMainWindow>
 
+class AttentionPanel;
 class ClassifyPanel;
 class CoopPanel;
 class EngineBridge;
@@ -47,6 +48,7 @@ public:
     TrainingPanel *trainingPanel() const { return m_training; }
     CoopPanel *coopPanel() const { return m_coop; }
     SearchPanel *searchPanel() const { return m_search; }
+    AttentionPanel *attentionPanel() const { return m_attention; }
     QLabel *jobLabel() const { return m_jobLabel; }
     QProgressBar *progressBar() const { return m_progress; }
     QPushButton *cancelButton() const { return m_cancel; }
@@ -78,6 +80,7 @@ private:
     void showAbout();
     void restoreLayout();
     void showFile(const QString &path);         // selects it in the gallery (or just previews it)
+    void raisePreview();                        // the Preview dock shown and on top of its tab group
     void openInClassify(const QString &folder); // a checkpoint: listed, chosen, its panel raised
     // A learnt prompt: the Classify panel uses it, with its classes and (when listed) its model.
     void useLearntPromptInClassify(const QString &file, const QString &modelPath);
@@ -90,6 +93,7 @@ private:
     TrainingPanel *m_training;
     CoopPanel *m_coop;
     SearchPanel *m_search;
+    AttentionPanel *m_attention;
     QList<QDockWidget *> m_panelDocks;
 
     QMenu *m_fileMenu = nullptr;

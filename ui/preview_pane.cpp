@@ -15,14 +15,67 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QPainter>
 #include <QStackedWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <filesystem>
 #include <utility>
+
+namespace {
+
+constexpr double kOverlayFrameTolerance = 0.1; // seconds: a video's overlay shows on its frame only
+
+// A heatmap over an ImageView's picture: a child as large as the view, drawn over the centre
+// square of where the view puts the image (what a CLIP's centre crop sees); clicks pass through.
+class HeatOverlay : public QWidget {
+public:
+    explicit HeatOverlay(ImageView *view) : QWidget(view), m_view(view)
+    {
+        setAttribute(Qt::WA_TransparentForMouseEvents);
+        setAttribute(Qt::WA_NoSystemBackground);
+        setGeometry(view->rect());
+        view->installEventFilter(this);
+        hide();
+    }
+    void set(const QImage &heat, double opacity)
+    {
+        m_heat = heat;
+        m_opacity = opacity;
+        update();
+    }
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (watched == m_view && event->type() == QEvent::Resize)
+            setGeometry(m_view->rect());
+        return QWidget::eventFilter(watched, event);
+    }
+    void paintEvent(QPaintEvent *) override
+    {
+        if (m_heat.isNull() || !m_view->hasImage())
+            return;
+        const QRectF shown = m_view->imageRect();
+        const double side = std::min(shown.width(), shown.height());
+        const QRectF square(shown.center().x() - side / 2.0, shown.center().y() - side / 2.0, side, side);
+        QPainter p(this);
+        p.setRenderHint(QPainter::SmoothPixmapTransform);
+        p.setOpacity(m_opacity);
+        p.drawImage(square, m_heat);
+    }
+
+private:
+    ImageView *m_view;
+    QImage m_heat;
+    double m_opacity = 0.5;
+};
+
+} // namespace
 
 PreviewPane::PreviewPane(QWidget *parent)
     : QWidget(parent)
@@ -37,6 +90,8 @@ PreviewPane::PreviewPane(QWidget *parent)
     , m_video(new VideoPlayer(this))
     , m_infoBox(new QWidget(this))
     , m_infoForm(new QFormLayout(m_infoBox))
+    , m_imageOverlay(new HeatOverlay(m_imageView))
+    , m_videoOverlay(new HeatOverlay(m_video->view()))
     , m_pool(std::make_unique<ml::ThreadPool>(1))
 {
     QFont titleFont = m_title->font();
@@ -98,6 +153,14 @@ PreviewPane::PreviewPane(QWidget *parent)
     connect(m_fitButton, &QToolButton::clicked, m_imageView, &ImageView::fitToWindow);
     connect(m_actualButton, &QToolButton::clicked, m_imageView, &ImageView::actualSize);
     connect(m_imageView, &ImageView::zoomChanged, this, &PreviewPane::updateZoomLabel);
+    connect(m_video, &VideoPlayer::frameShown, this, [this](double timeS) {
+        m_frameS = timeS;
+        if (m_pauseAtOverlay && std::abs(timeS - m_overlayS) <= kOverlayFrameTolerance) {
+            m_pauseAtOverlay = false;
+            m_video->pause(); // the map belongs to this frame
+        }
+        updateOverlay();
+    });
     connect(m_video, &VideoPlayer::opened, this, [this](const ml::io::MediaInfo &info) {
         showInfo(info);
         if (m_startS >= 0.0)
@@ -142,7 +205,10 @@ void PreviewPane::showVideoAt(const QString &path, double timeS)
 
 void PreviewPane::showFile(const QString &path)
 {
+    if (path != m_overlayPath)
+        clearOverlay();
     m_path = path;
+    m_frameS = -1.0;
     m_startS = -1.0;
     ++m_request;
     m_pool->clear();
@@ -187,6 +253,59 @@ void PreviewPane::showFile(const QString &path)
     });
 }
 
+void PreviewPane::setOverlay(const QString &path, double timeS, const QImage &heat, double opacity)
+{
+    m_overlayPath = path;
+    m_overlayS = timeS;
+    m_overlay = heat;
+    m_overlayOpacity = std::clamp(opacity, 0.0, 1.0);
+    // A video stops at the explained frame: now if it is open, else when that frame comes.
+    m_pauseAtOverlay = false;
+    if (timeS >= 0.0) {
+        if (path == m_path && page() == Page::Video && m_video->duration() > 0.0) {
+            m_video->pause();
+            if (std::abs(m_frameS - timeS) > kOverlayFrameTolerance)
+                m_video->seek(timeS);
+        } else {
+            m_pauseAtOverlay = true;
+        }
+    }
+    updateOverlay();
+}
+
+void PreviewPane::clearOverlay()
+{
+    m_overlay = QImage();
+    m_overlayPath.clear();
+    m_overlayS = -1.0;
+    m_pauseAtOverlay = false;
+    updateOverlay();
+}
+
+bool PreviewPane::overlayShown() const
+{
+    if (m_overlay.isNull() || m_overlayPath != m_path || m_path.isEmpty() || m_error)
+        return false;
+    if (page() == Page::Image)
+        return true;
+    // A video's map belongs to one frame: shown while that frame is (paused there, or passing).
+    return page() == Page::Video && m_overlayS >= 0.0 && m_frameS >= 0.0
+        && std::abs(m_frameS - m_overlayS) <= kOverlayFrameTolerance;
+}
+
+void PreviewPane::updateOverlay()
+{
+    const bool shown = overlayShown();
+    auto *image = static_cast<HeatOverlay *>(m_imageOverlay);
+    auto *video = static_cast<HeatOverlay *>(m_videoOverlay);
+    image->set(m_overlay, m_overlayOpacity);
+    video->set(m_overlay, m_overlayOpacity);
+    image->setVisible(shown && page() == Page::Image);
+    video->setVisible(shown && page() == Page::Video);
+    if (shown)
+        (page() == Page::Image ? image : video)->raise();
+}
+
 void PreviewPane::onImageLoaded(const ImageResult &r)
 {
     if (r.request != m_request)
@@ -201,6 +320,7 @@ void PreviewPane::onImageLoaded(const ImageResult &r)
     m_imageView->setImage(r.levels);
     showInfo(r.info);
     updateZoomLabel();
+    updateOverlay();
     Q_EMIT loaded(m_path);
 }
 

@@ -38,6 +38,15 @@ public:
     ImageView *imageView() const { return m_imageView; }
     VideoPlayer *videoPlayer() const { return m_video; }
 
+    // A heatmap over path's picture (a video: over its frame at timeS, where it pauses; shown while
+    // that frame is), drawn semi-transparent over the centre square a CLIP crops; cleared when
+    // another file is shown. heat: any size, opaque colours; opacity 0..1.
+    void setOverlay(const QString &path, double timeS, const QImage &heat, double opacity);
+    void clearOverlay();
+    QImage overlay() const { return m_overlay; } // null: none
+    QString overlayPath() const { return m_overlayPath; }
+    bool overlayShown() const; // drawn now: on the shown file (and, for a video, at its frame)
+
 Q_SIGNALS:
     void loaded(const QString &path); // the picture or the first video frame is shown
     void failed(const QString &path, const QString &message);
@@ -59,6 +68,7 @@ private:
     void showInfo(const ml::io::MediaInfo &info);
     void updateZoomLabel();
     void retranslate();
+    void updateOverlay();
 
     QString m_path;
     QLabel *m_title;
@@ -74,6 +84,14 @@ private:
     QFormLayout *m_infoForm;
     QList<QLabel *> m_infoKeys;
     QList<QLabel *> m_infoValues;
+    QWidget *m_imageOverlay; // children of the image view and of the video's view
+    QWidget *m_videoOverlay;
+    QImage m_overlay;
+    QString m_overlayPath;
+    double m_overlayS = -1.0;
+    double m_overlayOpacity = 0.5;
+    double m_frameS = -1.0; // the video frame shown
+    bool m_pauseAtOverlay = false;
     bool m_error = false;
     bool m_idle = true;
     double m_startS = -1.0; // where the opening video starts (showVideoAt); < 0: at 0

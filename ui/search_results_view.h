@@ -1,0 +1,153 @@
+// The Search panel's hits as a streaming thumbnail grid. ThumbnailStore keeps one thumbnail per
+// path, made by a ThumbnailLoader on its pool (through the on-disk cache); SearchResultsModel lists
+// the hits at once and each tile fills in when its thumbnail arrives; SearchResultsView draws them
+// as tiles with the score, the kind and a video's best moment under the picture, and, when the
+// panel's "Why did this match?" is on, the hit's relevance map over it.
+#pragma once
+
+#include <QAbstractListModel>
+#include <QHash>
+#include <QImage>
+#include <QListView>
+#include <QSet>
+#include <QSize>
+#include <QStyledItemDelegate>
+
+#include <vector>
+
+class QAction;
+class ThumbnailLoader;
+struct ThumbnailResult;
+
+// Seconds as m:ss.s: a moment in a clip.
+QString formatMoment(double s);
+
+class ThumbnailStore : public QObject {
+    Q_OBJECT
+public:
+    // cacheDir: ml::io::ThumbnailCache's folder (the gallery's); tile: the largest size drawn.
+    ThumbnailStore(const QString &cacheDir, QSize tile, QObject *parent = nullptr);
+    ~ThumbnailStore() override;
+
+    // Asks for path's thumbnail (once); updated(path) says when it is there (or failed).
+    void request(const QString &path, bool video);
+    QImage image(const QString &path) const; // null while loading or when it failed
+    bool failed(const QString &path) const { return m_failed.contains(path); }
+    bool isLoading(const QString &path) const;
+    int pendingCount() const;
+    ThumbnailLoader *loader() const { return m_loader; }
+
+Q_SIGNALS:
+    void updated(const QString &path);
+
+private:
+    void onReady(const QList<ThumbnailResult> &results);
+
+    ThumbnailLoader *m_loader;
+    QHash<QString, int> m_keys; // path -> the loader's key (its index in m_paths)
+    QList<QString> m_paths;
+    QHash<QString, QImage> m_images;
+    QSet<QString> m_failed;
+};
+
+// One hit of a search.
+struct SearchTile {
+    QString path;
+    bool video = false;
+    float score = 0.0f;
+    double bestS = -1.0; // videos: the best moment
+    // "Why did this match?": the query's relevance over the hit (gridH x gridW, unscaled), its
+    // colours (drawn over the centre square of the picture) and, for a video, the frame explained.
+    std::vector<float> relevance;
+    int gridH = 0, gridW = 0;
+    QImage heat;
+    QImage frame;
+};
+
+class SearchResultsModel : public QAbstractListModel {
+    Q_OBJECT
+public:
+    enum Role {
+        PathRole = Qt::UserRole + 1,
+        ResultRole,
+        VideoRole,
+        ScoreRole,
+        BestRole,
+        ThumbnailRole,
+        LoadingRole,
+        HeatRole,  // QImage: the relevance overlay (null: none)
+        FrameRole, // QImage: a video's explained frame, drawn instead of its thumbnail
+    };
+
+    explicit SearchResultsModel(ThumbnailStore *store, QObject *parent = nullptr);
+
+    // Replaces the hits; their thumbnails are asked for at once, best first.
+    void setTiles(std::vector<SearchTile> tiles);
+    void clear() { setTiles({}); }
+    const SearchTile &tile(int row) const { return m_tiles[static_cast<std::size_t>(row)]; }
+    int thumbnailsShown() const; // tiles whose thumbnail has arrived
+    // The relevance map of row's hit, heat its colours; frame: a video's explained frame.
+    void setRelevance(int row, std::vector<float> values, int gridH, int gridW, QImage heat, QImage frame = {});
+    void clearRelevance();
+    int overlaysShown() const; // tiles with a relevance overlay
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+
+private:
+    void onUpdated(const QString &path);
+
+    ThumbnailStore *m_store;
+    std::vector<SearchTile> m_tiles;
+};
+
+// A tile: the thumbnail (or a placeholder while it loads), the name, then the score, the kind and
+// a video's best moment. Also used for the near-duplicate groups' files.
+class SearchTileDelegate : public QStyledItemDelegate {
+    Q_OBJECT
+public:
+    SearchTileDelegate(QSize thumbBox, QObject *parent = nullptr);
+    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+    void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+    QSize thumbBox() const { return m_box; }
+
+    // Paints one tile in rect: shared with the near-duplicate rows.
+    static void paintTile(QPainter *p, const QRectF &rect, QSize box, const QPalette &palette, const QFont &font,
+        bool selected, bool hovered, const QImage &image, bool loading, bool video, const QString &name,
+        const QString &detail, const QString &badge = {}, const QImage &heat = {});
+    static constexpr double kHeatOpacity = 0.5;
+    static QString detailText(bool video, float score); // "0.312 · video"
+    // A video's badge on its picture: "▶ 0:03.0" at the best moment, or "▶".
+    static QString badgeText(double bestS);
+    static int textLines() { return 2; }
+
+private:
+    QSize m_box;
+};
+
+class SearchResultsView : public QListView {
+    Q_OBJECT
+public:
+    static constexpr QSize kThumbBox {108, 81}; // three columns in a 420 px dock
+
+    explicit SearchResultsView(QWidget *parent = nullptr);
+    SearchTileDelegate *tileDelegate() const { return m_delegate; }
+    // "Why did this match?": checkable, shared by the panel's button and the tiles' context menu.
+    QAction *whyAction() const { return m_why; }
+    QList<int> visibleRows() const; // the rows on screen, in order
+
+Q_SIGNALS:
+    void findSimilarRequested(const QString &path);
+    void openRequested(int row);
+
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+    void contextMenuEvent(QContextMenuEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override; // Enter opens the current hit
+
+private:
+    void updateGrid();
+
+    SearchTileDelegate *m_delegate;
+    QAction *m_why;
+};
