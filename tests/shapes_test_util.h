@@ -34,6 +34,25 @@ inline ml::io::RgbImage render(const ml::train::ShapeObject &o)
     return ml::train::renderScene(scene);
 }
 
+// A 6 s clip at 12 fps: `o` on screen in frames [first, last], the background elsewhere.
+inline ml::train::ShapesVideo clip(const ml::train::ShapeObject &o, int first, int last)
+{
+    ml::train::ShapesVideo v;
+    v.fps = 12.0;
+    const auto empty = ml::train::renderScene(ml::train::Scene {});
+    const auto full = render(o);
+    for (int i = 0; i < 72; ++i)
+        v.frames.push_back(i >= first && i <= last ? full : empty);
+    ml::train::VideoTrack t;
+    t.start = o;
+    t.endX = o.x;
+    t.endY = o.y;
+    t.firstFrame = first;
+    t.lastFrame = last;
+    v.tracks.push_back(t);
+    return v;
+}
+
 // The hard CoOp label set: how many shapes an image holds, "one" / "two" / "three", perClass
 // augmented PNGs each under dir/<class>/ (clip-mini's hand-written "a photo of a two." is below
 // chance; a learnt context is far above it).

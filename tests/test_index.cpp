@@ -32,6 +32,7 @@ using namespace ml::train;
 
 namespace {
 
+using shapes_test::clip;
 using shapes_test::object;
 using shapes_test::render;
 
@@ -43,25 +44,6 @@ CliRun cli(const QStringList &args)
 QString q(const fs::path &p)
 {
     return QString::fromStdString(p.string());
-}
-
-// A 6 s clip at 12 fps: `o` on screen in frames [first, last], the background elsewhere.
-ShapesVideo clip(const ShapeObject &o, int first, int last)
-{
-    ShapesVideo v;
-    v.fps = 12.0;
-    const auto empty = renderScene(Scene {});
-    const auto full = render(o);
-    for (int i = 0; i < 72; ++i)
-        v.frames.push_back(i >= first && i <= last ? full : empty);
-    VideoTrack t;
-    t.start = o;
-    t.endX = o.x;
-    t.endY = o.y;
-    t.firstFrame = first;
-    t.lastFrame = last;
-    v.tracks.push_back(t);
-    return v;
 }
 
 std::string canon(const fs::path &p)

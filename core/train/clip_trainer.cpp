@@ -12,21 +12,17 @@
 #include "text/clip_tokenizer.h"
 #include "train/bpe_trainer.h"
 #include "train/train_log.h"
+#include "train/trainer_common.h"
 #include "train/zero_shot_eval.h"
 
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
-#include <c10/util/C++17.h>
 #include <nlohmann/json.hpp>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
 
-#include <chrono>
 #include <cmath>
-#include <fstream>
-#include <numbers>
 #include <optional>
-#include <thread>
 
 namespace ml::train {
 
@@ -37,23 +33,7 @@ namespace {
 constexpr const char *kStateFormat = "modallens.trainer_state.v1";
 const double kMaxLogitScale = std::log(100.0);
 
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point t)
-{
-    return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-void writeJsonAtomic(const fs::path &path, const nlohmann::json &j)
-{
-    const fs::path tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out || !(out << j.dump(2) << '\n') || !out.flush())
-            throw Error(tmp.string() + ": cannot write");
-    }
-    fs::rename(tmp, path);
-}
+using Clock = TrainClock;
 
 // The heads of a tower of the given width: 32-wide heads, 8-wide below a width of 64.
 std::int64_t headsFor(std::int64_t width)
@@ -85,18 +65,6 @@ private:
     bool m_enabled;
 };
 
-std::string stateKey(const torch::Tensor &p)
-{
-    return c10::guts::to_string(p.unsafeGetTensorImpl()); // how LibTorch 1.13's optimisers key state
-}
-
-void checkOverride(
-    std::vector<std::string> &conflicts, const char *flag, bool given, bool differs, const std::string &run)
-{
-    if (given && differs)
-        conflicts.push_back(std::string(flag) + " differs from the run's " + run);
-}
-
 // The run's configuration: the preset with the request's overrides, or (resume) the stored one.
 ClipTrainConfig resolveConfig(const ClipTrainRequest &r, const nlohmann::json *stored)
 {
@@ -113,12 +81,7 @@ ClipTrainConfig resolveConfig(const ClipTrainRequest &r, const nlohmann::json *s
         checkOverride(conflicts, "layers", r.layers > 0, r.layers != c.visionLayers, std::to_string(c.visionLayers));
         checkOverride(conflicts, "data mix", r.fashionFraction >= 0 || r.singleFraction >= 0 || r.multiFraction >= 0,
             true, "mix");
-        if (!conflicts.empty()) {
-            std::string msg = r.outDir + ": cannot resume with other settings than the run's:";
-            for (const auto &s : conflicts)
-                msg += "\n  " + s;
-            throw Error(msg);
-        }
+        throwIfConflicts(r.outDir, conflicts);
     } else {
         c = ClipTrainConfig::fromPreset(r.preset.empty() ? "mini" : r.preset);
         if (r.batch > 0)
@@ -297,7 +260,7 @@ ClipTrainConfig ClipTrainConfig::fromJson(const nlohmann::json &j)
 
 std::int64_t ClipTrainConfig::warmupSteps() const
 {
-    return std::max<std::int64_t>(1, std::llround(warmupFraction * static_cast<double>(steps)));
+    return warmupStepsFor(warmupFraction, steps);
 }
 
 clip::ClipConfig ClipTrainConfig::modelConfig(std::int64_t vocabSize, std::int64_t bosId, std::int64_t eosId) const
@@ -325,12 +288,7 @@ clip::ClipConfig ClipTrainConfig::modelConfig(std::int64_t vocabSize, std::int64
 
 double learningRate(const ClipTrainConfig &config, std::int64_t step)
 {
-    const std::int64_t warmup = config.warmupSteps();
-    if (step < warmup)
-        return config.lr * static_cast<double>(step + 1) / static_cast<double>(warmup);
-    const double progress
-        = static_cast<double>(step - warmup) / static_cast<double>(std::max<std::int64_t>(1, config.steps - warmup));
-    return config.lr * 0.5 * (1.0 + std::cos(std::numbers::pi * std::min(1.0, progress)));
+    return warmupCosineLr(config.lr, config.warmupSteps(), config.steps, step);
 }
 
 // --- model, loss, optimiser ----------------------------------------------------------------------
@@ -480,22 +438,12 @@ ClipTrainResult ClipTrainer::run(JobContext &ctx)
     result.outDir = dir.string();
 
     // Configuration: the preset with overrides, or the run being resumed.
-    std::optional<nlohmann::json> stored;
-    if (r.resume) {
-        if (!fs::exists(statePath))
-            throw Error(dir.string() + ": nothing to resume (no trainer_state.json)");
-        stored = io::readJsonFile(statePath);
-        if (stored->value("format", "") != kStateFormat)
-            throw Error(
-                statePath.string() + ": not a ModalLens trainer state (format '" + stored->value("format", "") + "')");
-    } else if (fs::exists(statePath)) {
-        throw Error(dir.string() + ": already holds a training run; resume it (--resume) or choose another folder");
-    }
+    const std::optional<nlohmann::json> stored
+        = openTrainerState(dir, r.resume, kStateFormat, "ModalLens trainer state");
     const ClipTrainConfig cfg = resolveConfig(r, stored ? &*stored : nullptr);
     const std::int64_t startStep = stored ? stored->at("step").get<std::int64_t>() : 0;
-    if (startStep >= cfg.steps && stored)
-        throw Error(dir.string() + ": the run already did " + std::to_string(startStep) + " of "
-            + std::to_string(cfg.steps) + " steps; raise --steps to train further");
+    if (stored)
+        checkStepsLeft(dir, startStep, cfg.steps);
     result.preset = cfg.preset;
     result.startStep = startStep;
     result.totalSteps = cfg.steps;
@@ -556,25 +504,8 @@ ClipTrainResult ClipTrainer::run(JobContext &ctx)
     torch::optim::AdamW optimizer(parameterGroups(*model, cfg.lr, cfg.weightDecay));
     if (stored) {
         const auto state = io::SafetensorsFile::open(dir / "trainer_state.safetensors");
-        const auto savedStep = state->tensor("trainer.step").item<std::int64_t>();
-        if (savedStep != startStep)
-            throw Error(state->path().string() + ": holds step " + std::to_string(savedStep)
-                + " but trainer_state.json says " + std::to_string(startStep) + " (an interrupted checkpoint?)");
-        std::vector<std::string> missing;
-        for (const auto &p : model->named_parameters()) {
-            const std::string a = "exp_avg." + p.key(), b = "exp_avg_sq." + p.key(), s = "step." + p.key();
-            if (!state->contains(a) || !state->contains(b) || !state->contains(s)) {
-                missing.push_back(p.key());
-                continue;
-            }
-            auto st = std::make_unique<torch::optim::AdamWParamState>();
-            st->exp_avg(state->tensor(a).clone());
-            st->exp_avg_sq(state->tensor(b).clone());
-            st->step(state->tensor(s).item<std::int64_t>());
-            if (st->exp_avg().sizes() != p.value().sizes() || st->exp_avg_sq().sizes() != p.value().sizes())
-                throw Error(state->path().string() + ": optimiser state of '" + p.key() + "' has the wrong shape");
-            optimizer.state()[stateKey(p.value())] = std::move(st);
-        }
+        checkStateStep(*state, startStep);
+        const auto missing = loadAdamWState(*state, *model, optimizer);
         if (!missing.empty() && startStep > 0)
             throw Error(state->path().string() + ": no optimiser state for " + std::to_string(missing.size())
                 + " parameters, e.g. '" + missing.front() + "'");
@@ -617,14 +548,10 @@ ClipTrainResult ClipTrainer::run(JobContext &ctx)
         startStep, 3);
 
     const auto control = r.control;
-    double activeSeconds = 0.0; // training, evaluation and checkpoints of this session
-    double trainSeconds = 0.0;  // optimiser steps only
-    double lastEvalSeconds = 0.0;
+    StepTimes times;
     double elapsedBefore = stored ? stored->value("elapsed_seconds", 0.0) : 0.0;
     std::int64_t step = startStep, savedStep = stored ? startStep : -1;
-    double lossSum = 0.0, intervalSeconds = 0.0, lastLoss = 0.0;
-    std::int64_t intervalSteps = 0;
-    double stepSecondsEma = 0.0;
+    double lastLoss = 0.0;
     ZeroShotAccuracy lastEval;
     if (stored && stored->contains("evaluation")) {
         const auto &e = stored->at("evaluation");
@@ -640,16 +567,9 @@ ClipTrainResult ClipTrainer::run(JobContext &ctx)
         const auto t0 = Clock::now();
         ctx.report(step - startStep, cfg.steps - startStep, "saving checkpoint");
         std::map<std::string, torch::Tensor> weights, state;
-        for (const auto &p : model->named_parameters()) {
+        for (const auto &p : model->named_parameters())
             weights[p.key()] = p.value().detach();
-            const auto it = optimizer.state().find(stateKey(p.value()));
-            if (it == optimizer.state().end())
-                continue;
-            const auto &s = static_cast<const torch::optim::AdamWParamState &>(*it->second);
-            state["exp_avg." + p.key()] = s.exp_avg();
-            state["exp_avg_sq." + p.key()] = s.exp_avg_sq();
-            state["step." + p.key()] = torch::tensor(s.step(), torch::kLong);
-        }
+        addAdamWState(state, *model, optimizer);
         state["trainer.step"] = torch::tensor(step, torch::kLong);
         state["trainer.data_cursor"] = torch::tensor(step, torch::kLong); // the next batch's index
         state["trainer.schedule_step"] = torch::tensor(step, torch::kLong);
@@ -657,11 +577,11 @@ ClipTrainResult ClipTrainer::run(JobContext &ctx)
         io::saveSafetensors(dir / "model.safetensors", weights, {{"format", "pt"}});
         io::saveSafetensors(
             dir / "trainer_state.safetensors", state, {{"format", kStateFormat}, {"step", std::to_string(step)}});
-        activeSeconds += secondsSince(t0);
+        times.activeSeconds += secondsSince(t0);
         // Last: the state file names the step everything else already holds.
         writeJsonAtomic(statePath,
             {{"format", kStateFormat}, {"step", step}, {"total_steps", cfg.steps}, {"data_cursor", step},
-                {"elapsed_seconds", elapsedBefore + activeSeconds}, {"dtype", dtype}, {"last_loss", lastLoss},
+                {"elapsed_seconds", elapsedBefore + times.activeSeconds}, {"dtype", dtype}, {"last_loss", lastLoss},
                 {"evaluation", accuracyJson(lastEval)}, {"parameters", result.parameters}, {"config", cfg.toJson()}});
         savedStep = step;
         ctx.partial("checkpoint", dir.string());
@@ -694,38 +614,30 @@ ClipTrainResult ClipTrainer::run(JobContext &ctx)
                 set.classes[static_cast<std::size_t>(scores[e].predicted[i])], scores[e].prob[i]});
         }
         lastEval = acc;
-        lastEvalSeconds = secondsSince(t0);
-        activeSeconds += lastEvalSeconds;
+        times.lastEvalSeconds = secondsSince(t0);
+        times.activeSeconds += times.lastEvalSeconds;
         if (!samples.samples.empty())
             ctx.partial("samples", std::move(samples));
         ctx.report(step - startStep, cfg.steps - startStep, "training");
         return true;
     };
 
-    auto etaSeconds = [&] {
-        if (stepSecondsEma <= 0)
-            return -1.0;
-        const std::int64_t remaining = cfg.steps - step;
-        const std::int64_t evalsLeft = cfg.evalEvery > 0 ? remaining / cfg.evalEvery : 0;
-        return static_cast<double>(remaining) * stepSecondsEma + static_cast<double>(evalsLeft + 1) * lastEvalSeconds;
-    };
-
     auto writeMetric = [&](bool evaluated) {
         TrainMetric m;
         m.step = step;
         m.totalSteps = cfg.steps;
-        m.loss = intervalSteps > 0 ? lossSum / static_cast<double>(intervalSteps) : lastLoss;
+        m.loss = times.intervalSteps > 0 ? times.lossSum / static_cast<double>(times.intervalSteps) : lastLoss;
         m.lr = currentLr();
         m.temperature = temperature();
-        m.stepsPerS = intervalSeconds > 0 ? static_cast<double>(intervalSteps) / intervalSeconds : 0.0;
+        m.stepsPerS = times.stepsPerSecond();
         m.imagesPerS = m.stepsPerS * static_cast<double>(cfg.batch);
-        m.etaSeconds = etaSeconds();
-        m.elapsedSeconds = activeSeconds;
+        m.etaSeconds = times.etaSeconds(cfg.steps - step, cfg.evalEvery);
+        m.elapsedSeconds = times.activeSeconds;
         m.evaluated = evaluated;
         if (evaluated)
             m.evaluation = lastEval;
         std::vector<LogValue> values;
-        if (intervalSteps > 0) {
+        if (times.intervalSteps > 0) {
             values.push_back({"loss", "train/loss", m.loss});
             values.push_back({"lr", "train/lr", m.lr});
             values.push_back({"temperature", "train/temperature", m.temperature});
@@ -742,16 +654,14 @@ ClipTrainResult ClipTrainer::run(JobContext &ctx)
         if (values.empty())
             return;
         log.write(step, values);
-        lossSum = 0.0;
-        intervalSteps = 0;
-        intervalSeconds = 0.0;
+        times.resetInterval();
         ctx.partial("metric", m);
         if (r.onMetric)
             r.onMetric(m);
     };
 
     auto stopOnCancel = [&] {
-        if (intervalSteps > 0)
+        if (times.intervalSteps > 0)
             writeMetric(false);
         if (savedStep != step)
             saveCheckpoint();
@@ -761,14 +671,7 @@ ClipTrainResult ClipTrainer::run(JobContext &ctx)
     ctx.report(0, cfg.steps - startStep, "training");
     bool stopped = false;
     while (step < cfg.steps) {
-        if (control && control->pauseRequested()) {
-            control->setPausedState(true);
-            ctx.report(step - startStep, cfg.steps - startStep, "paused");
-            while (control->pauseRequested() && !ctx.isCancelled() && !control->stopRequested())
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            control->setPausedState(false);
-            ctx.report(step - startStep, cfg.steps - startStep, "training");
-        }
+        waitWhilePaused(control.get(), ctx, step - startStep, cfg.steps - startStep);
         if (ctx.isCancelled())
             stopOnCancel();
         if (control && control->stopRequested()) {
@@ -778,9 +681,7 @@ ClipTrainResult ClipTrainer::run(JobContext &ctx)
 
         const auto t0 = Clock::now();
         ClipBatch batch = prefetch.next();
-        const double lr = learningRate(cfg, step);
-        for (auto &group : optimizer.param_groups())
-            group.options().set_lr(lr);
+        setLearningRate(optimizer, learningRate(cfg, step));
         torch::Tensor image, text;
         {
             AutocastScope autocast(bf16); // the towers only; the loss stays in float32
@@ -799,17 +700,9 @@ ClipTrainResult ClipTrainer::run(JobContext &ctx)
             model->logitScale().clamp_(0.0, kMaxLogitScale);
         }
         lastLoss = loss.item<double>();
-        if (!std::isfinite(lastLoss))
-            throw Error("the loss became " + std::to_string(lastLoss) + " at step " + std::to_string(step + 1)
-                + "; try a lower --lr");
+        checkFiniteLoss(lastLoss, step + 1);
         ++step;
-        const double dt = secondsSince(t0);
-        trainSeconds += dt;
-        activeSeconds += dt;
-        intervalSeconds += dt;
-        stepSecondsEma = stepSecondsEma <= 0 ? dt : 0.9 * stepSecondsEma + 0.1 * dt;
-        lossSum += lastLoss;
-        ++intervalSteps;
+        times.addStep(secondsSince(t0), lastLoss);
 
         const bool evalNow = !evals.empty() && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || step == cfg.steps);
         if (evalNow && !runEvaluation())
@@ -822,7 +715,7 @@ ClipTrainResult ClipTrainer::run(JobContext &ctx)
     }
 
     if (stopped) {
-        if (intervalSteps > 0)
+        if (times.intervalSteps > 0)
             writeMetric(false);
         if (!evals.empty() && step > startStep && runEvaluation())
             writeMetric(true);
@@ -830,13 +723,7 @@ ClipTrainResult ClipTrainer::run(JobContext &ctx)
     if (savedStep != step)
         saveCheckpoint();
 
-    result.steps = step;
-    result.stopped = stopped;
-    result.finalLoss = lastLoss;
-    result.seconds = activeSeconds;
-    const std::int64_t done = step - startStep;
-    result.stepsPerS = trainSeconds > 0 ? static_cast<double>(done) / trainSeconds : 0.0;
-    result.imagesPerS = result.stepsPerS * static_cast<double>(cfg.batch);
+    setRunOutcome(result, step, stopped, lastLoss, times, cfg.batch);
     result.evaluation = lastEval;
     result.dataSecondsPerBatch = prefetch.makeSeconds();
     result.dataWaitSeconds = prefetch.waitSeconds();

@@ -14,25 +14,21 @@
 #include "train/fashion_mnist.h"
 #include "train/random.h"
 #include "train/train_log.h"
+#include "train/trainer_common.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <c10/util/C++17.h>
 #include <nlohmann/json.hpp>
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <numbers>
 #include <optional>
-#include <thread>
 #include <tuple>
 
 namespace ml::train {
@@ -44,28 +40,7 @@ namespace {
 constexpr const char *kStateFormat = "modallens.ddpm_trainer_state.v1";
 constexpr std::uint64_t kNoiseStream = 0xD1FF0510u; // the noise / timestep stream, apart from the data's
 
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point t)
-{
-    return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-void writeJsonAtomic(const fs::path &path, const nlohmann::json &j)
-{
-    const fs::path tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out || !(out << j.dump(2) << '\n') || !out.flush())
-            throw Error(tmp.string() + ": cannot write");
-    }
-    fs::rename(tmp, path);
-}
-
-std::string stateKey(const torch::Tensor &p)
-{
-    return c10::guts::to_string(p.unsafeGetTensorImpl()); // how LibTorch 1.13's optimisers key state
-}
+using Clock = TrainClock;
 
 std::string channelsText(const std::vector<std::int64_t> &c)
 {
@@ -85,8 +60,7 @@ DdpmTrainConfig resolveConfig(const DdpmTrainRequest &r, const nlohmann::json *s
         c = DdpmTrainConfig::fromJson(stored->at("config"));
         std::vector<std::string> conflicts;
         auto check = [&](const char *flag, bool given, bool differs, const std::string &run) {
-            if (given && differs)
-                conflicts.push_back(std::string(flag) + " differs from the run's " + run);
+            checkOverride(conflicts, flag, given, differs, run);
         };
         check("--preset", !r.preset.empty(), r.preset != c.preset, c.preset);
         check("--batch", r.batch > 0, r.batch != c.batch, std::to_string(c.batch));
@@ -96,12 +70,7 @@ DdpmTrainConfig resolveConfig(const DdpmTrainRequest &r, const nlohmann::json *s
             channelsText(c.blockOutChannels));
         check("--layers", r.layersPerBlock > 0, r.layersPerBlock != c.layersPerBlock, std::to_string(c.layersPerBlock));
         check("--flip", r.randomFlip >= 0, (r.randomFlip > 0) != c.randomFlip, c.randomFlip ? "flip" : "no flip");
-        if (!conflicts.empty()) {
-            std::string msg = r.outDir + ": cannot resume with other settings than the run's:";
-            for (const auto &s : conflicts)
-                msg += "\n  " + s;
-            throw Error(msg);
-        }
+        throwIfConflicts(r.outDir, conflicts);
     } else {
         c = DdpmTrainConfig::fromPreset(r.preset.empty() ? "mini" : r.preset);
         if (r.batch > 0)
@@ -261,7 +230,7 @@ DdpmTrainConfig DdpmTrainConfig::fromJson(const nlohmann::json &j)
 
 std::int64_t DdpmTrainConfig::warmupSteps() const
 {
-    return std::max<std::int64_t>(1, std::llround(warmupFraction * static_cast<double>(steps)));
+    return warmupStepsFor(warmupFraction, steps);
 }
 
 nlohmann::json DdpmTrainConfig::unetConfigJson() const
@@ -295,12 +264,7 @@ nlohmann::json DdpmTrainConfig::schedulerConfigJson() const
 
 double learningRate(const DdpmTrainConfig &config, std::int64_t step)
 {
-    const std::int64_t warmup = config.warmupSteps();
-    if (step < warmup)
-        return config.lr * static_cast<double>(step + 1) / static_cast<double>(warmup);
-    const double progress
-        = static_cast<double>(step - warmup) / static_cast<double>(std::max<std::int64_t>(1, config.steps - warmup));
-    return config.lr * 0.5 * (1.0 + std::cos(std::numbers::pi * std::min(1.0, progress)));
+    return warmupCosineLr(config.lr, config.warmupSteps(), config.steps, step);
 }
 
 double emaDecayAt(const DdpmTrainConfig &config, std::int64_t updates)
@@ -362,22 +326,12 @@ DdpmTrainResult DdpmTrainer::run(JobContext &ctx)
     DdpmTrainResult result;
     result.outDir = dir.string();
 
-    std::optional<nlohmann::json> stored;
-    if (r.resume) {
-        if (!fs::exists(statePath))
-            throw Error(dir.string() + ": nothing to resume (no trainer_state.json)");
-        stored = io::readJsonFile(statePath);
-        if (stored->value("format", "") != kStateFormat)
-            throw Error(statePath.string() + ": not a ModalLens DDPM trainer state (format '"
-                + stored->value("format", "") + "')");
-    } else if (fs::exists(statePath)) {
-        throw Error(dir.string() + ": already holds a training run; resume it (--resume) or choose another folder");
-    }
+    const std::optional<nlohmann::json> stored
+        = openTrainerState(dir, r.resume, kStateFormat, "ModalLens DDPM trainer state");
     const DdpmTrainConfig cfg = resolveConfig(r, stored ? &*stored : nullptr);
     const std::int64_t startStep = stored ? stored->at("step").get<std::int64_t>() : 0;
-    if (stored && startStep >= cfg.steps)
-        throw Error(dir.string() + ": the run already did " + std::to_string(startStep) + " of "
-            + std::to_string(cfg.steps) + " steps; raise --steps to train further");
+    if (stored)
+        checkStepsLeft(dir, startStep, cfg.steps);
     result.preset = cfg.preset;
     result.startStep = startStep;
     result.totalSteps = cfg.steps;
@@ -418,24 +372,11 @@ DdpmTrainResult DdpmTrainer::run(JobContext &ctx)
 
     if (stored) {
         const auto state = io::SafetensorsFile::open(dir / "trainer_state.safetensors");
-        const auto savedStep = state->tensor("trainer.step").item<std::int64_t>();
-        if (savedStep != startStep)
-            throw Error(state->path().string() + ": holds step " + std::to_string(savedStep)
-                + " but trainer_state.json says " + std::to_string(startStep) + " (an interrupted checkpoint?)");
+        checkStateStep(*state, startStep);
         loadInto(*model, *state, "model.");
         loadInto(*ema, *io::SafetensorsFile::open(dir / "diffusion_pytorch_model.safetensors"), "");
-        for (const auto &p : model->named_parameters()) {
-            const std::string a = "exp_avg." + p.key(), b = "exp_avg_sq." + p.key(), s = "step." + p.key();
-            if (!state->contains(a) || !state->contains(b) || !state->contains(s))
-                throw Error(state->path().string() + ": no optimiser state for '" + p.key() + "'");
-            auto st = std::make_unique<torch::optim::AdamWParamState>();
-            st->exp_avg(state->tensor(a).clone());
-            st->exp_avg_sq(state->tensor(b).clone());
-            st->step(state->tensor(s).item<std::int64_t>());
-            if (st->exp_avg().sizes() != p.value().sizes() || st->exp_avg_sq().sizes() != p.value().sizes())
-                throw Error(state->path().string() + ": optimiser state of '" + p.key() + "' has the wrong shape");
-            optimizer.state()[stateKey(p.value())] = std::move(st);
-        }
+        if (const auto missing = loadAdamWState(*state, *model, optimizer); !missing.empty())
+            throw Error(state->path().string() + ": no optimiser state for '" + missing.front() + "'");
     } else {
         torch::NoGradGuard noGrad;
         for (std::size_t i = 0; i < params.size(); ++i)
@@ -446,37 +387,28 @@ DdpmTrainResult DdpmTrainer::run(JobContext &ctx)
 
     TrainLog log(dir, stored ? std::optional<std::int64_t>(startStep) : std::nullopt);
     const auto control = r.control;
-    double activeSeconds = 0.0, trainSeconds = 0.0, lastEvalSeconds = 0.0;
+    StepTimes times;
     const double elapsedBefore = stored ? stored->value("elapsed_seconds", 0.0) : 0.0;
     std::int64_t step = startStep, savedStep = stored ? startStep : -1;
-    double lossSum = 0.0, intervalSeconds = 0.0, lastLoss = stored ? stored->value("last_loss", 0.0) : 0.0;
-    std::int64_t intervalSteps = 0;
-    double stepSecondsEma = 0.0;
+    double lastLoss = stored ? stored->value("last_loss", 0.0) : 0.0;
 
     auto saveCheckpoint = [&] {
         const auto t0 = Clock::now();
         ctx.report(step - startStep, cfg.steps - startStep, "saving checkpoint");
         std::map<std::string, torch::Tensor> state;
-        for (const auto &p : model->named_parameters()) {
+        for (const auto &p : model->named_parameters())
             state["model." + p.key()] = p.value().detach();
-            const auto it = optimizer.state().find(stateKey(p.value()));
-            if (it == optimizer.state().end())
-                continue;
-            const auto &s = static_cast<const torch::optim::AdamWParamState &>(*it->second);
-            state["exp_avg." + p.key()] = s.exp_avg();
-            state["exp_avg_sq." + p.key()] = s.exp_avg_sq();
-            state["step." + p.key()] = torch::tensor(s.step(), torch::kLong);
-        }
+        addAdamWState(state, *model, optimizer);
         state["trainer.step"] = torch::tensor(step, torch::kLong);
         state["trainer.seed"] = torch::tensor(static_cast<std::int64_t>(cfg.seed), torch::kLong);
         io::saveSafetensors(dir / "diffusion_pytorch_model.safetensors", weightsOf(*ema), {{"format", "pt"}});
         io::saveSafetensors(
             dir / "trainer_state.safetensors", state, {{"format", kStateFormat}, {"step", std::to_string(step)}});
-        activeSeconds += secondsSince(t0);
+        times.activeSeconds += secondsSince(t0);
         // Last: the state file names the step everything else already holds.
         writeJsonAtomic(statePath,
             {{"format", kStateFormat}, {"step", step}, {"total_steps", cfg.steps},
-                {"elapsed_seconds", elapsedBefore + activeSeconds}, {"dtype", "fp32"}, {"last_loss", lastLoss},
+                {"elapsed_seconds", elapsedBefore + times.activeSeconds}, {"dtype", "fp32"}, {"last_loss", lastLoss},
                 {"parameters", result.parameters}, {"weights", "ema"}, {"config", cfg.toJson()}});
         savedStep = step;
         ctx.partial("checkpoint", dir.string());
@@ -519,40 +451,30 @@ DdpmTrainResult DdpmTrainer::run(JobContext &ctx)
         for (std::int64_t i = 0; i < x.size(0); ++i)
             samples.samples.push_back(
                 {gridImage(x.slice(0, i, i + 1), 1, 64 / cfg.imageSize > 0 ? 64 / cfg.imageSize : 1), "", "", 0.0f});
-        lastEvalSeconds = secondsSince(t0);
-        activeSeconds += lastEvalSeconds;
+        times.lastEvalSeconds = secondsSince(t0);
+        times.activeSeconds += times.lastEvalSeconds;
         ctx.partial("samples", std::move(samples));
         ctx.partial("sample-grid", std::move(grid));
         ctx.report(step - startStep, cfg.steps - startStep, "training");
         return true;
     };
 
-    auto etaSeconds = [&] {
-        if (stepSecondsEma <= 0)
-            return -1.0;
-        const std::int64_t remaining = cfg.steps - step;
-        const std::int64_t evalsLeft = cfg.evalEvery > 0 ? remaining / cfg.evalEvery : 0;
-        return static_cast<double>(remaining) * stepSecondsEma + static_cast<double>(evalsLeft + 1) * lastEvalSeconds;
-    };
-
     auto writeMetric = [&] {
-        if (intervalSteps == 0)
+        if (times.intervalSteps == 0)
             return;
         TrainMetric m;
         m.step = step;
         m.totalSteps = cfg.steps;
-        m.loss = lossSum / static_cast<double>(intervalSteps);
+        m.loss = times.lossSum / static_cast<double>(times.intervalSteps);
         m.lr = optimizer.param_groups().front().options().get_lr();
-        m.stepsPerS = intervalSeconds > 0 ? static_cast<double>(intervalSteps) / intervalSeconds : 0.0;
+        m.stepsPerS = times.stepsPerSecond();
         m.imagesPerS = m.stepsPerS * static_cast<double>(cfg.batch);
-        m.etaSeconds = etaSeconds();
-        m.elapsedSeconds = activeSeconds;
+        m.etaSeconds = times.etaSeconds(cfg.steps - step, cfg.evalEvery);
+        m.elapsedSeconds = times.activeSeconds;
         log.write(step,
             {{"loss", "train/loss", m.loss}, {"lr", "train/lr", m.lr},
                 {"steps_per_s", "train/steps_per_s", m.stepsPerS}});
-        lossSum = 0.0;
-        intervalSteps = 0;
-        intervalSeconds = 0.0;
+        times.resetInterval();
         ctx.partial("metric", m);
         if (r.onMetric)
             r.onMetric(m);
@@ -569,14 +491,7 @@ DdpmTrainResult DdpmTrainer::run(JobContext &ctx)
     ctx.report(0, cfg.steps - startStep, "training");
     bool stopped = false;
     while (step < cfg.steps) {
-        if (control && control->pauseRequested()) {
-            control->setPausedState(true);
-            ctx.report(step - startStep, cfg.steps - startStep, "paused");
-            while (control->pauseRequested() && !ctx.isCancelled() && !control->stopRequested())
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            control->setPausedState(false);
-            ctx.report(step - startStep, cfg.steps - startStep, "training");
-        }
+        waitWhilePaused(control.get(), ctx, step - startStep, cfg.steps - startStep);
         if (ctx.isCancelled())
             stopOnCancel();
         if (control && control->stopRequested()) {
@@ -604,9 +519,7 @@ DdpmTrainResult DdpmTrainer::run(JobContext &ctx)
         const torch::Tensor t = at::randint(0, cfg.trainTimesteps, {cfg.batch}, gen, torch::kLong);
         const torch::Tensor xt = addNoiseBatch(alphasCumprod, x0, noise, t);
 
-        const double lr = learningRate(cfg, step);
-        for (auto &group : optimizer.param_groups())
-            group.options().set_lr(lr);
+        setLearningRate(optimizer, learningRate(cfg, step));
         const torch::Tensor loss = torch::nn::functional::mse_loss(model->forward(xt, t), noise);
         optimizer.zero_grad();
         loss.backward();
@@ -619,17 +532,9 @@ DdpmTrainResult DdpmTrainer::run(JobContext &ctx)
                 emaParams[i].mul_(d).add_(params[i].detach(), 1.0 - d);
         }
         lastLoss = loss.item<double>();
-        if (!std::isfinite(lastLoss))
-            throw Error("the loss became " + std::to_string(lastLoss) + " at step " + std::to_string(step + 1)
-                + "; try a lower --lr");
+        checkFiniteLoss(lastLoss, step + 1);
         ++step;
-        const double dt = secondsSince(t0);
-        trainSeconds += dt;
-        activeSeconds += dt;
-        intervalSeconds += dt;
-        stepSecondsEma = stepSecondsEma <= 0 ? dt : 0.9 * stepSecondsEma + 0.1 * dt;
-        lossSum += lastLoss;
-        ++intervalSteps;
+        times.addStep(secondsSince(t0), lastLoss);
 
         if (step % cfg.logEvery == 0 || step == cfg.steps)
             writeMetric();
@@ -649,13 +554,7 @@ DdpmTrainResult DdpmTrainer::run(JobContext &ctx)
     if (savedStep != step)
         saveCheckpoint();
 
-    result.steps = step;
-    result.stopped = stopped;
-    result.finalLoss = lastLoss;
-    result.seconds = activeSeconds;
-    const std::int64_t done = step - startStep;
-    result.stepsPerS = trainSeconds > 0 ? static_cast<double>(done) / trainSeconds : 0.0;
-    result.imagesPerS = result.stepsPerS * static_cast<double>(cfg.batch);
+    setRunOutcome(result, step, stopped, lastLoss, times, cfg.batch);
     std::error_code ec;
     result.weightBytes = static_cast<std::int64_t>(fs::file_size(dir / "diffusion_pytorch_model.safetensors", ec));
     return result;
@@ -667,34 +566,22 @@ namespace ml {
 
 Job makeDdpmTrainJob(DdpmTrainRequest request)
 {
-    Job job;
-    job.name = "Train DDPM (" + (request.preset.empty() ? std::string("mini") : request.preset) + ")";
-    job.lane = Lane::Training;
-    job.run
-        = [request = std::move(request)](JobContext &ctx) -> std::any { return train::DdpmTrainer(request).run(ctx); };
-    return job;
+    return train::makeTrainerJob<train::DdpmTrainer>("DDPM", std::move(request));
 }
 
 std::vector<std::string> ddpmTrainPresets()
 {
-    return {"mini", "tiny"};
+    return train::trainerPresetNames();
 }
 
 DdpmTrainRequest ddpmTrainPresetRequest(const std::string &preset)
 {
     const auto c = train::DdpmTrainConfig::fromPreset(preset);
     DdpmTrainRequest r;
-    r.preset = c.preset;
-    r.steps = c.steps;
-    r.batch = c.batch;
-    r.lr = c.lr;
-    r.seed = static_cast<std::int64_t>(c.seed);
+    train::setCommonPresetFields(r, c);
     r.blockOutChannels = c.blockOutChannels;
     r.layersPerBlock = c.layersPerBlock;
     r.randomFlip = c.randomFlip ? 1 : 0;
-    r.logEvery = c.logEvery;
-    r.evalEvery = c.evalEvery;
-    r.checkpointEvery = c.checkpointEvery;
     r.sampleSteps = c.sampleSteps;
     return r;
 }

@@ -7,6 +7,7 @@
 #include "engine/train_presets.h"
 #include "models/clip/clip_runtime.h"
 #include "train/clip_trainer.h"
+#include "train/trainer_common.h"
 #include "train/zero_shot_eval.h"
 
 #include <cstring>
@@ -15,36 +16,24 @@ namespace ml {
 
 Job makeClipTrainJob(ClipTrainRequest request)
 {
-    Job job;
-    job.name = "Train CLIP (" + (request.preset.empty() ? std::string("mini") : request.preset) + ")";
-    job.lane = Lane::Training;
-    job.run
-        = [request = std::move(request)](JobContext &ctx) -> std::any { return train::ClipTrainer(request).run(ctx); };
-    return job;
+    return train::makeTrainerJob<train::ClipTrainer>("CLIP", std::move(request));
 }
 
 std::vector<std::string> clipTrainPresets()
 {
-    return {"mini", "tiny"};
+    return train::trainerPresetNames();
 }
 
 ClipTrainRequest clipTrainPresetRequest(const std::string &preset)
 {
     const auto c = train::ClipTrainConfig::fromPreset(preset);
     ClipTrainRequest r;
-    r.preset = c.preset;
-    r.steps = c.steps;
-    r.batch = c.batch;
-    r.lr = c.lr;
-    r.seed = static_cast<std::int64_t>(c.seed);
+    train::setCommonPresetFields(r, c);
     r.width = c.visionWidth;
     r.layers = c.visionLayers;
     r.fashionFraction = c.mix.fashion;
     r.singleFraction = c.mix.single;
     r.multiFraction = c.mix.multi;
-    r.logEvery = c.logEvery;
-    r.evalEvery = c.evalEvery;
-    r.checkpointEvery = c.checkpointEvery;
     r.evalShapesPerClass = c.evalShapesPerClass;
     r.evalFashion = c.evalFashion;
     return r;

@@ -3,6 +3,7 @@
 #include "models/diffusion/diffusion_config.h"
 
 #include "common/error.h"
+#include "common/json_field.h"
 
 #include <nlohmann/json.hpp>
 
@@ -14,13 +15,7 @@ namespace {
 
 template<typename T> void take(const nlohmann::json &j, const char *key, T &out)
 {
-    if (!j.is_object() || !j.contains(key) || j.at(key).is_null())
-        return;
-    try {
-        out = j.at(key).get<T>();
-    } catch (const nlohmann::json::exception &) {
-        throw Error(std::string("config key '") + key + "' has the wrong type (" + j.at(key).dump() + ")");
-    }
+    takeJsonField(j, key, out);
 }
 
 // An optional field: absent keeps the default, null clears it, a value sets it.

@@ -1,0 +1,199 @@
+// What the CLIP and DDPM training loops share (see trainer_common.h).
+#include "train/trainer_common.h"
+
+#include "common/error.h"
+#include "engine/engine.h"
+#include "engine/train_service.h"
+#include "io/checkpoint.h"
+#include "io/safetensors.h"
+
+#include <c10/util/C++17.h>
+
+#include <cmath>
+#include <fstream>
+#include <numbers>
+#include <thread>
+
+namespace ml::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string stateKey(const torch::Tensor &p)
+{
+    return c10::guts::to_string(p.unsafeGetTensorImpl()); // how LibTorch 1.13's optimisers key state
+}
+
+} // namespace
+
+double secondsSince(TrainClock::time_point t)
+{
+    return std::chrono::duration<double>(TrainClock::now() - t).count();
+}
+
+void writeJsonAtomic(const fs::path &path, const nlohmann::json &j)
+{
+    const fs::path tmp = path.string() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out || !(out << j.dump(2) << '\n') || !out.flush())
+            throw Error(tmp.string() + ": cannot write");
+    }
+    fs::rename(tmp, path);
+}
+
+std::int64_t warmupStepsFor(double fraction, std::int64_t steps)
+{
+    return std::max<std::int64_t>(1, std::llround(fraction * static_cast<double>(steps)));
+}
+
+double warmupCosineLr(double lr, std::int64_t warmup, std::int64_t steps, std::int64_t step)
+{
+    if (step < warmup)
+        return lr * static_cast<double>(step + 1) / static_cast<double>(warmup);
+    const double progress
+        = static_cast<double>(step - warmup) / static_cast<double>(std::max<std::int64_t>(1, steps - warmup));
+    return lr * 0.5 * (1.0 + std::cos(std::numbers::pi * std::min(1.0, progress)));
+}
+
+void setLearningRate(torch::optim::Optimizer &optimizer, double lr)
+{
+    for (auto &group : optimizer.param_groups())
+        group.options().set_lr(lr);
+}
+
+void checkFiniteLoss(double loss, std::int64_t step)
+{
+    if (!std::isfinite(loss))
+        throw Error(
+            "the loss became " + std::to_string(loss) + " at step " + std::to_string(step) + "; try a lower --lr");
+}
+
+void checkOverride(
+    std::vector<std::string> &conflicts, const char *flag, bool given, bool differs, const std::string &run)
+{
+    if (given && differs)
+        conflicts.push_back(std::string(flag) + " differs from the run's " + run);
+}
+
+void throwIfConflicts(const std::string &outDir, const std::vector<std::string> &conflicts)
+{
+    if (conflicts.empty())
+        return;
+    std::string msg = outDir + ": cannot resume with other settings than the run's:";
+    for (const auto &s : conflicts)
+        msg += "\n  " + s;
+    throw Error(msg);
+}
+
+std::optional<nlohmann::json> openTrainerState(
+    const fs::path &dir, bool resume, const char *format, const std::string &what)
+{
+    const fs::path statePath = dir / "trainer_state.json";
+    if (!resume) {
+        if (fs::exists(statePath))
+            throw Error(dir.string() + ": already holds a training run; resume it (--resume) or choose another folder");
+        return std::nullopt;
+    }
+    if (!fs::exists(statePath))
+        throw Error(dir.string() + ": nothing to resume (no trainer_state.json)");
+    nlohmann::json stored = io::readJsonFile(statePath);
+    if (stored.value("format", "") != format)
+        throw Error(statePath.string() + ": not a " + what + " (format '" + stored.value("format", "") + "')");
+    return stored;
+}
+
+void checkStepsLeft(const fs::path &dir, std::int64_t startStep, std::int64_t steps)
+{
+    if (startStep >= steps)
+        throw Error(dir.string() + ": the run already did " + std::to_string(startStep) + " of " + std::to_string(steps)
+            + " steps; raise --steps to train further");
+}
+
+void waitWhilePaused(TrainControl *control, JobContext &ctx, std::int64_t done, std::int64_t total)
+{
+    if (!control || !control->pauseRequested())
+        return;
+    control->setPausedState(true);
+    ctx.report(done, total, "paused");
+    while (control->pauseRequested() && !ctx.isCancelled() && !control->stopRequested())
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    control->setPausedState(false);
+    ctx.report(done, total, "training");
+}
+
+void addAdamWState(
+    std::map<std::string, torch::Tensor> &state, torch::nn::Module &module, torch::optim::AdamW &optimizer)
+{
+    for (const auto &p : module.named_parameters()) {
+        const auto it = optimizer.state().find(stateKey(p.value()));
+        if (it == optimizer.state().end())
+            continue;
+        const auto &s = static_cast<const torch::optim::AdamWParamState &>(*it->second);
+        state["exp_avg." + p.key()] = s.exp_avg();
+        state["exp_avg_sq." + p.key()] = s.exp_avg_sq();
+        state["step." + p.key()] = torch::tensor(s.step(), torch::kLong);
+    }
+}
+
+void checkStateStep(const io::SafetensorsFile &state, std::int64_t startStep)
+{
+    const auto savedStep = state.tensor("trainer.step").item<std::int64_t>();
+    if (savedStep != startStep)
+        throw Error(state.path().string() + ": holds step " + std::to_string(savedStep)
+            + " but trainer_state.json says " + std::to_string(startStep) + " (an interrupted checkpoint?)");
+}
+
+std::vector<std::string> loadAdamWState(
+    const io::SafetensorsFile &state, torch::nn::Module &module, torch::optim::AdamW &optimizer)
+{
+    std::vector<std::string> missing;
+    for (const auto &p : module.named_parameters()) {
+        const std::string a = "exp_avg." + p.key(), b = "exp_avg_sq." + p.key(), s = "step." + p.key();
+        if (!state.contains(a) || !state.contains(b) || !state.contains(s)) {
+            missing.push_back(p.key());
+            continue;
+        }
+        auto st = std::make_unique<torch::optim::AdamWParamState>();
+        st->exp_avg(state.tensor(a).clone());
+        st->exp_avg_sq(state.tensor(b).clone());
+        st->step(state.tensor(s).item<std::int64_t>());
+        if (st->exp_avg().sizes() != p.value().sizes() || st->exp_avg_sq().sizes() != p.value().sizes())
+            throw Error(state.path().string() + ": optimiser state of '" + p.key() + "' has the wrong shape");
+        optimizer.state()[stateKey(p.value())] = std::move(st);
+    }
+    return missing;
+}
+
+void StepTimes::addStep(double seconds, double loss)
+{
+    trainSeconds += seconds;
+    activeSeconds += seconds;
+    intervalSeconds += seconds;
+    stepSecondsEma = stepSecondsEma <= 0 ? seconds : 0.9 * stepSecondsEma + 0.1 * seconds;
+    lossSum += loss;
+    ++intervalSteps;
+}
+
+void StepTimes::resetInterval()
+{
+    lossSum = 0.0;
+    intervalSteps = 0;
+    intervalSeconds = 0.0;
+}
+
+double StepTimes::stepsPerSecond() const
+{
+    return intervalSeconds > 0 ? static_cast<double>(intervalSteps) / intervalSeconds : 0.0;
+}
+
+double StepTimes::etaSeconds(std::int64_t remaining, std::int64_t evalEvery) const
+{
+    if (stepSecondsEma <= 0)
+        return -1.0;
+    const std::int64_t evalsLeft = evalEvery > 0 ? remaining / evalEvery : 0;
+    return static_cast<double>(remaining) * stepSecondsEma + static_cast<double>(evalsLeft + 1) * lastEvalSeconds;
+}
+
+} // namespace ml::train
