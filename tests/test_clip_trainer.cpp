@@ -9,6 +9,8 @@
 #include "train/clip_trainer.h"
 #include "train/tensorboard_writer.h"
 
+#include "train_recorder.h"
+
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -36,34 +38,7 @@ using namespace ml::train;
 
 namespace {
 
-struct Recorder : ml::EngineListener {
-    std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
-    std::mutex mutex;
-    std::vector<ml::TrainMetric> metrics;
-    std::vector<ml::TrainSamples> samples;
-    std::vector<std::string> checkpoints;
-    std::function<void(const ml::TrainMetric &)> onMetric;
-    void onProgress(ml::JobId, const ml::Progress &) override { }
-    void onPartial(ml::JobId, const ml::PartialResult &r) override
-    {
-        std::lock_guard lock(mutex);
-        if (r.kind == "metric") {
-            metrics.push_back(std::any_cast<ml::TrainMetric>(r.value));
-            if (onMetric)
-                onMetric(metrics.back());
-        } else if (r.kind == "samples") {
-            samples.push_back(std::any_cast<ml::TrainSamples>(r.value));
-        } else if (r.kind == "checkpoint") {
-            checkpoints.push_back(std::any_cast<std::string>(r.value));
-        }
-    }
-    void onFinished(ml::JobId, const ml::JobResult &) override { }
-    std::size_t metricCount()
-    {
-        std::lock_guard lock(mutex);
-        return metrics.size();
-    }
-};
+using Recorder = TrainRecorder;
 
 // Runs a job on this thread, as the engine's training worker would.
 ml::ClipTrainResult train(const ml::ClipTrainRequest &request, Recorder &recorder)

@@ -11,6 +11,8 @@
 #include "train/ddpm_trainer.h"
 #include "train/fashion_mnist.h"
 
+#include "train_recorder.h"
+
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -29,32 +31,7 @@ using namespace ml::train;
 
 namespace {
 
-struct Recorder : ml::EngineListener {
-    std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
-    std::mutex mutex;
-    std::vector<ml::TrainMetric> metrics;
-    std::vector<ml::TrainSamples> samples;
-    std::vector<ml::DdpmSampleGrid> grids;
-    std::vector<std::string> checkpoints;
-    std::function<void(const ml::TrainMetric &)> onMetric;
-    void onProgress(ml::JobId, const ml::Progress &) override { }
-    void onPartial(ml::JobId, const ml::PartialResult &r) override
-    {
-        std::lock_guard lock(mutex);
-        if (r.kind == "metric") {
-            metrics.push_back(std::any_cast<ml::TrainMetric>(r.value));
-            if (onMetric)
-                onMetric(metrics.back());
-        } else if (r.kind == "samples") {
-            samples.push_back(std::any_cast<ml::TrainSamples>(r.value));
-        } else if (r.kind == "sample-grid") {
-            grids.push_back(std::any_cast<ml::DdpmSampleGrid>(r.value));
-        } else if (r.kind == "checkpoint") {
-            checkpoints.push_back(std::any_cast<std::string>(r.value));
-        }
-    }
-    void onFinished(ml::JobId, const ml::JobResult &) override { }
-};
+using Recorder = TrainRecorder;
 
 ml::DdpmTrainResult train(const ml::DdpmTrainRequest &request, Recorder &recorder)
 {

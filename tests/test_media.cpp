@@ -568,9 +568,9 @@ private Q_SLOTS:
         }
 
         // Only the first few hundred bytes: no index, nothing to decode.
-        writeBytes(path("stub.mp4"), readBytes(path("h264.mp4")).left(300));
-        QString message = errorOf([&] { VideoDecoder video(path("stub.mp4")); });
-        QVERIFY2(message.startsWith("stub.mp4: truncated or corrupt video"), qPrintable(message));
+        writeBytes(path("cut-short.mp4"), readBytes(path("h264.mp4")).left(300));
+        QString message = errorOf([&] { VideoDecoder video(path("cut-short.mp4")); });
+        QVERIFY2(message.startsWith("cut-short.mp4: truncated or corrupt video"), qPrintable(message));
 
         // Index intact, every frame zeroed.
         QByteArray zeroed = readBytes(path("h264.mp4"));

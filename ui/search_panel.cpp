@@ -1059,12 +1059,7 @@ void SearchPanel::onFinished(quint64 id, bool ok, const QString &error, bool can
             m_resultsLabel->setText(tr("Search cancelled."));
         } else {
             m_resultsLabel->setText(QString());
-            // A library made with another model, or one whose model changed, needs indexing again.
-            const bool stale = error.contains(QStringLiteral("re-index"), Qt::CaseInsensitive);
-            showMessage(stale ? error + QLatin1Char('\n') + tr("Re-index the library with this model to search it.")
-                              : tr("Search failed: %1").arg(error),
-                true);
-            m_reindex->setVisible(stale);
+            showJobError(error, tr("Search failed: %1").arg(error));
         }
         updateState();
         return;
@@ -1077,13 +1072,18 @@ void SearchPanel::onFinished(quint64 id, bool ok, const QString &error, bool can
         m_dupState->setText(tr("Cancelled."));
     } else {
         m_dupState->setText(QString());
-        const bool stale = error.contains(QStringLiteral("re-index"), Qt::CaseInsensitive);
-        showMessage(stale ? error + QLatin1Char('\n') + tr("Re-index the library with this model to search it.")
-                          : tr("Finding near-duplicates failed: %1").arg(error),
-            true);
-        m_reindex->setVisible(stale);
+        showJobError(error, tr("Finding near-duplicates failed: %1").arg(error));
     }
     updateState();
+}
+
+void SearchPanel::showJobError(const QString &error, const QString &failed)
+{
+    // A library made with another model, or one whose model changed, needs indexing again.
+    const bool stale = error.contains(QStringLiteral("re-index"), Qt::CaseInsensitive);
+    showMessage(
+        stale ? error + QLatin1Char('\n') + tr("Re-index the library with this model to search it.") : failed, true);
+    m_reindex->setVisible(stale);
 }
 
 void SearchPanel::showIndexSummary()

@@ -163,6 +163,8 @@ private:
     void updateWatcher();
     void showResults();
     void showResultsState();
+    // A failed search or near-duplicate job: the re-index hint when the model changed, else `failed`.
+    void showJobError(const QString &error, const QString &failed);
     void showIndexSummary();
     void showHealth();
     void showDuplicates();
