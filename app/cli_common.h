@@ -92,10 +92,11 @@ std::vector<Command> clipCommands();
 std::vector<Command> trainCommands();
 std::vector<Command> coopCommands();
 std::vector<Command> samplesCommands();
-std::vector<Command> indexCommands();   // cli_index.cpp: index
-std::vector<Command> searchCommands();  // cli_search.cpp: search
-std::vector<Command> denoiseCommands(); // cli_denoise.cpp: denoise, bench ddpm
-std::vector<Command> explainCommands(); // cli_explain.cpp: explain, bench explain
+std::vector<Command> indexCommands();    // cli_index.cpp: index
+std::vector<Command> searchCommands();   // cli_search.cpp: search
+std::vector<Command> denoiseCommands();  // cli_denoise.cpp: denoise, bench ddpm
+std::vector<Command> explainCommands();  // cli_explain.cpp: explain, bench explain
+std::vector<Command> evalDdpmCommands(); // cli_eval_ddpm.cpp: eval ddpm
 
 // `eval zero-shot --dataset shapes|fashion-mnist` (cli_train.cpp; dispatched from cli_clip.cpp).
 int runEvalDataset(Context &ctx);

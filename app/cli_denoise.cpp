@@ -56,6 +56,10 @@ int runDenoise(Context &ctx)
     req.varianceNoiseFile = ctx.args.valueOr("variance-noise", "");
     req.trajectoryFile = ctx.args.valueOr("trajectory", "");
     req.pngFile = ctx.args.valueOr("png", "");
+    req.videoFile = ctx.args.valueOr("video", "");
+    req.fps = ctx.args.doubleOr("fps", 0.0);
+    if (ctx.args.value("fps") && (req.videoFile.empty() || !(req.fps > 0.0 && req.fps <= 100.0)))
+        throw UsageError("--fps needs --video and a value in (0, 100]");
     req.compute = {ctx.global.device, ctx.global.dtype};
 
     const auto r = std::any_cast<DenoiseResult>(runJob(ctx.global, makeDenoiseJob(req)));
@@ -69,6 +73,8 @@ int runDenoise(Context &ctx)
             out["trajectory"] = req.trajectoryFile;
         if (!req.pngFile.empty())
             out["png"] = req.pngFile;
+        if (!req.videoFile.empty())
+            out["video"] = req.videoFile;
         printJson(out);
         return kOk;
     }
@@ -79,6 +85,8 @@ int runDenoise(Context &ctx)
         std::printf("trajectory: %s\n", req.trajectoryFile.c_str());
     if (!req.pngFile.empty())
         std::printf("grid: %s\n", req.pngFile.c_str());
+    if (!req.videoFile.empty())
+        std::printf("video: %s\n", req.videoFile.c_str());
     return kOk;
 }
 
@@ -122,10 +130,12 @@ std::vector<Command> denoiseCommands()
     return {
         {"denoise",
             "denoise --model M [--scheduler ddpm|ddim] [--steps N] [--eta E] [--seed S] [--batch N] [--size PX] "
-            "[--init-noise FILE] [--variance-noise FILE] [--trajectory OUT.safetensors] [--png GRID.png]  sample "
-            "with a diffusers UNet2DModel, keeping every step",
+            "[--init-noise FILE] [--variance-noise FILE] [--trajectory OUT.safetensors] [--png GRID.png] "
+            "[--video OUT.mp4|OUT.gif [--fps F]]  sample with a diffusers UNet2DModel, keeping every step; --video "
+            "animates the first sample, one frame per step with x_t (left) and the predicted clean image x0 (right), "
+            "the result last, enlarged to at least 256 px (fps: steps/4 within 2..30 by default)",
             {"model", "scheduler", "steps", "eta", "seed", "batch", "size", "init-noise", "variance-noise",
-                "trajectory", "png"},
+                "trajectory", "png", "video", "fps"},
             {}, runDenoise},
         {"bench ddpm",
             "bench ddpm (--model M | --shape ddpm-cifar10-32) [--batch N] [--seconds S]  ms per UNet + scheduler step",

@@ -25,6 +25,11 @@ struct DenoiseRequest {
     // Outputs: timesteps, sample / model_output / pred_original_sample [steps, ...], final; a PNG
     // grid of x_t and x̂0 at up to 10 steps.
     std::string trajectoryFile, pngFile;
+    // An animation of the first sample (.gif, .mp4, .mkv, .mov, .webm; io/animation_export.h):
+    // one frame per step showing x_t | x̂0 side by side, then the result | the result; written
+    // after the run (progress stage "writing video"). fps <= 0: steps / 4 within [2, 30].
+    std::string videoFile;
+    double fps = 0.0;
     bool streamPreviews = false; // PartialResult "denoise-step" (DenoiseStep) after every step
     ComputeOptions compute;
 };

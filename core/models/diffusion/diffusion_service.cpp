@@ -9,6 +9,7 @@
 #include "models/diffusion/diffusion_loader.h"
 #include "models/diffusion/sampler.h"
 #ifdef MODALLENS_HAVE_MEDIA
+#include "io/animation_export.h"
 #include "io/media.h"
 #endif
 
@@ -133,6 +134,25 @@ void writeGrid(const std::string &file, const std::vector<StepRecord> &history, 
 }
 #endif
 
+#ifdef MODALLENS_HAVE_MEDIA
+// One video frame: x_t and x̂0 of one sample ([C, H, W] each) side by side, a 1-pixel white gap.
+io::RgbImage sideBySide(const torch::Tensor &left, const torch::Tensor &right)
+{
+    const auto a = previewPixels(left), b = previewPixels(right);
+    const int h = static_cast<int>(a.size(0)), w = static_cast<int>(a.size(1));
+    io::RgbImage frame;
+    frame.width = 2 * w + 1;
+    frame.height = h;
+    frame.pixels.assign(static_cast<std::size_t>(frame.width) * h * 3, 255);
+    for (int y = 0; y < h; ++y) {
+        std::copy_n(a.data_ptr<std::uint8_t>() + static_cast<std::size_t>(y) * w * 3, w * 3, frame.row(y));
+        std::copy_n(
+            b.data_ptr<std::uint8_t>() + static_cast<std::size_t>(y) * w * 3, w * 3, frame.row(y) + (w + 1) * 3);
+    }
+    return frame;
+}
+#endif
+
 void writeTrajectory(const std::string &file, const Sampler &sampler, const std::string &modelName)
 {
     const auto &h = sampler.history();
@@ -164,6 +184,11 @@ DenoiseResult runDenoise(const DenoiseRequest &req, JobContext &ctx)
 #ifndef MODALLENS_HAVE_MEDIA
     if (!req.pngFile.empty())
         throw Error(req.pngFile + ": PNG output needs a build with media I/O (MODALLENS_MEDIA=ON)");
+    if (!req.videoFile.empty())
+        throw Error(req.videoFile + ": video output needs a build with media I/O (MODALLENS_MEDIA=ON)");
+#else
+    if (!req.videoFile.empty())
+        io::checkAnimationPath(req.videoFile); // before the run, not after minutes of denoising
 #endif
     const auto loaded = cachedModel(resolveModelPath(req.model), scalarType(dtype), torch::Device(device));
     const SchedulerKind kind = req.scheduler.empty() ? schedulerKindFromClassName(loaded->scheduler.class_name)
@@ -206,6 +231,9 @@ DenoiseResult runDenoise(const DenoiseRequest &req, JobContext &ctx)
     result.device = device;
     result.warnings = loaded->warnings;
 
+#ifdef MODALLENS_HAVE_MEDIA
+    std::vector<io::RgbImage> frames;
+#endif
     const auto t0 = Clock::now();
     ctx.report(0, steps, "denoising");
     while (!sampler.finished()) {
@@ -225,6 +253,10 @@ DenoiseResult runDenoise(const DenoiseRequest &req, JobContext &ctx)
             s.predOriginalSample = toVector(rec.predOriginalSample[0]);
             ctx.partial("denoise-step", std::move(s));
         }
+#ifdef MODALLENS_HAVE_MEDIA
+        if (!req.videoFile.empty())
+            frames.push_back(sideBySide(rec.sample[0].to(torch::kCPU), rec.predOriginalSample[0].to(torch::kCPU)));
+#endif
     }
     result.seconds = secondsSince(t0);
     result.msPerStep = 1000.0 * result.seconds / steps;
@@ -236,6 +268,16 @@ DenoiseResult runDenoise(const DenoiseRequest &req, JobContext &ctx)
 #ifdef MODALLENS_HAVE_MEDIA
     if (!req.pngFile.empty())
         writeGrid(req.pngFile, sampler.history(), sampler.current().to(torch::kCPU));
+    if (!req.videoFile.empty()) {
+        const auto last = sampler.current()[0].to(torch::kCPU);
+        frames.push_back(sideBySide(last, last));
+        const double fps = req.fps > 0 ? req.fps : std::clamp(steps / 4.0, 2.0, 30.0);
+        ctx.report(0, static_cast<std::int64_t>(frames.size()), "writing video");
+        io::writeAnimation(req.videoFile, frames, fps, 256, [&ctx](int done, int total) {
+            ctx.report(done, total, "writing video");
+            return !ctx.isCancelled();
+        });
+    }
 #endif
     return result;
 }
