@@ -1,8 +1,11 @@
 // The Training panel, offscreen: bad settings are refused in the panel; a "tiny" CLIP run streams
 // curves and held-out samples, pauses and resumes, stops with a checkpoint and is continued to the
 // end; a second run is overlaid from its metrics.jsonl (and follows the file as it grows); the log
-// scale toggles; the checkpoint opens in the Classify panel's model picker.
+// scale toggles; the checkpoint opens in the Classify panel's model picker. Then DDPM: the form
+// switches model, a "tiny" run streams its loss and generated samples, pauses, stops with a
+// diffusers checkpoint that opens in the Diffusion panel, and is detected and continued as DDPM.
 #include "classify_panel.h"
+#include "engine/train_presets.h"
 #include "engine_bridge.h"
 #include "main_window.h"
 #include "model_picker.h"
@@ -28,6 +31,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <memory>
 
 namespace {
@@ -48,6 +52,19 @@ int linesWith(const QString &metricsFile, const char *key)
         n += line.contains(QLatin1String(key)) ? 1 : 0;
     }
     return n;
+}
+
+// The spread of an image's grey levels: 0 for a flat image.
+int greySpread(const QImage &image)
+{
+    int lo = 255, hi = 0;
+    for (int y = 0; y < image.height(); ++y)
+        for (int x = 0; x < image.width(); ++x) {
+            const int g = qGray(image.pixel(x, y));
+            lo = std::min(lo, g);
+            hi = std::max(hi, g);
+        }
+    return hi - lo;
 }
 
 qint64 stateStep(const QString &folder)
@@ -75,15 +92,23 @@ private Q_SLOTS:
     void overlaysLoadedRun();
     void logScaleToggle();
     void opensCheckpointInClassify();
+    void ddpmPresetFillsTheForm();
+    void ddpmRejectsBadSettings();
+    void ddpmTrainsPausesAndStops();
+    void ddpmContinuesTheRun();
 
 private:
     void useTiny(const QString &folder);
+    void useDdpmTiny(const QString &folder);
+    static bool haveFashionMnist() { return ml::fashionMnistAvailable(ml::fashionMnistDefaultFolder()); }
 
     std::unique_ptr<QTemporaryDir> m_tmp;
     std::unique_ptr<MainWindow> m_window;
     TrainingPanel *m_panel = nullptr;
     QString m_run; // the live run's folder
     qint64 m_stoppedAt = 0;
+    QString m_ddpmRun;
+    qint64 m_ddpmStoppedAt = 0;
 };
 
 void TestTrainingPanel::initTestCase()
@@ -96,6 +121,7 @@ void TestTrainingPanel::initTestCase()
     QCoreApplication::setApplicationName(QStringLiteral("test_training_panel"));
     QSettings().clear();
     m_run = m_tmp->path() + QStringLiteral("/runs/live");
+    m_ddpmRun = m_tmp->path() + QStringLiteral("/runs/ddpm-live");
 
     m_window = std::make_unique<MainWindow>(nullptr, m_tmp->path() + QStringLiteral("/thumbs"));
     m_window->resize(1400, 900);
@@ -429,6 +455,232 @@ void TestTrainingPanel::opensCheckpointInClassify()
     QVERIFY(ModelPicker::userFolders().contains(QDir::cleanPath(m_run)));
     QVERIFY(m_window->classifyPanel()->isVisible()); // its dock raised over the Training panel
     QCOMPARE(m_panel->openInClassify(99), false);
+}
+
+constexpr int kDdpmSteps = 60;
+
+void TestTrainingPanel::useDdpmTiny(const QString &folder)
+{
+    m_panel->resumeCheck()->setChecked(false);
+    m_panel->setModelKind(TrainingPanel::DdpmModel);
+    m_panel->presetCombo()->setCurrentIndex(m_panel->presetCombo()->findData(QStringLiteral("tiny")));
+    m_panel->stepsSpin()->setValue(kDdpmSteps);
+    m_panel->evalEverySpin()->setValue(kEvalEvery);
+    m_panel->seedSpin()->setValue(7);
+    m_panel->fashionEdit()->setText(QString::fromStdString(ml::fashionMnistDefaultFolder()));
+    m_panel->runFolderEdit()->setText(folder);
+}
+
+void TestTrainingPanel::ddpmPresetFillsTheForm()
+{
+    while (m_panel->runCount() > 0) // the CLIP runs' accuracy and temperature curves off the plots
+        m_panel->removeRun(0);
+    m_panel->resumeCheck()->setChecked(false);
+    m_panel->tabs()->setCurrentIndex(TrainingPanel::SetupTab); // the form's rows visible to the panel
+    QComboBox *model = m_panel->modelCombo();
+    QCOMPARE(m_panel->modelKind(), TrainingPanel::ClipModel);
+    QVERIFY(m_panel->isPlotShown(TrainingPanel::AccuracyPlot));
+    QVERIFY(m_panel->dtypeCombo()->isVisibleTo(m_panel));
+    QVERIFY(m_panel->mixSpin(0)->isVisibleTo(m_panel));
+    model->setCurrentIndex(model->findData(QStringLiteral("ddpm")));
+    QCOMPARE(m_panel->modelKind(), TrainingPanel::DdpmModel);
+
+    QComboBox *preset = m_panel->presetCombo();
+    QCOMPARE(preset->count(), 2);
+    preset->setCurrentIndex(preset->findData(QStringLiteral("mini")));
+    const auto mini = ml::ddpmTrainPresetRequest("mini");
+    QCOMPARE(m_panel->stepsSpin()->value(), int(mini.steps));
+    QCOMPARE(m_panel->batchSpin()->value(), int(mini.batch));
+    QCOMPARE(m_panel->evalEverySpin()->value(), int(mini.evalEvery));
+    QVERIFY(m_panel->runFolderEdit()->text().contains(QStringLiteral("ddpm-mini-")));
+    preset->setCurrentIndex(preset->findData(QStringLiteral("tiny")));
+    const auto tiny = ml::ddpmTrainPresetRequest("tiny");
+    QCOMPARE(m_panel->stepsSpin()->value(), int(tiny.steps));
+    QCOMPARE(m_panel->batchSpin()->value(), int(tiny.batch));
+    QCOMPARE(m_panel->seedSpin()->value(), int(tiny.seed));
+    const QString folder = QDir::fromNativeSeparators(m_panel->runFolderEdit()->text());
+    QVERIFY2(folder.startsWith(TrainingPanel::runsRoot() + QStringLiteral("/ddpm-tiny-")), qPrintable(folder));
+    QVERIFY(!QFileInfo::exists(folder));
+
+    // What does not apply to DDPM is hidden: precision, data mix, accuracy and temperature.
+    QVERIFY(!m_panel->dtypeCombo()->isVisibleTo(m_panel));
+    QVERIFY(!m_panel->mixSpin(0)->isVisibleTo(m_panel));
+    QVERIFY(!m_panel->isPlotShown(TrainingPanel::AccuracyPlot));
+    QVERIFY(!m_panel->isPlotShown(TrainingPanel::TemperaturePlot));
+    QVERIFY(m_panel->isPlotShown(TrainingPanel::LossPlot));
+    QVERIFY(!m_panel->statusSummary().contains(QStringLiteral("Held-out")));
+    QVERIFY(!m_panel->sampleGrid()->isLabelled());
+
+    // Back to CLIP: its own preset (tiny, from the runs above) and rows; then DDPM keeps tiny.
+    model->setCurrentIndex(model->findData(QStringLiteral("clip")));
+    QCOMPARE(preset->currentData().toString(), QStringLiteral("tiny"));
+    QCOMPARE(m_panel->batchSpin()->value(), 32);
+    QVERIFY(m_panel->dtypeCombo()->isVisibleTo(m_panel));
+    QVERIFY(m_panel->mixSpin(0)->isVisibleTo(m_panel));
+    QVERIFY(m_panel->isPlotShown(TrainingPanel::AccuracyPlot));
+    QVERIFY(m_panel->runFolderEdit()->text().contains(QStringLiteral("clip-tiny-")));
+    model->setCurrentIndex(model->findData(QStringLiteral("ddpm")));
+    QCOMPARE(preset->currentData().toString(), QStringLiteral("tiny"));
+    QCOMPARE(m_panel->batchSpin()->value(), int(tiny.batch));
+}
+
+void TestTrainingPanel::ddpmRejectsBadSettings()
+{
+    // No Fashion-MNIST: refused before anything is made.
+    const QString folder = m_tmp->path() + QStringLiteral("/runs/ddpm-nodata");
+    useDdpmTiny(folder);
+    const QString nowhere = m_tmp->path() + QStringLiteral("/nowhere");
+    m_panel->fashionEdit()->setText(nowhere);
+    QCOMPARE(m_panel->start(), quint64(0));
+    QVERIFY(m_panel->messageIsError());
+    QVERIFY2(m_panel->message().contains(QStringLiteral("Fashion-MNIST"))
+            && m_panel->message().contains(QDir::toNativeSeparators(nowhere)),
+        qPrintable(m_panel->message()));
+    QVERIFY(!m_panel->isRunning());
+    QVERIFY(!QFileInfo::exists(folder));
+    m_panel->fashionEdit()->setText(QString::fromStdString(ml::fashionMnistDefaultFolder()));
+
+    // Continuing the CLIP run's folder: the model follows the run (CLIP), with its settings.
+    QCOMPARE(stateStep(m_run), qint64(kSteps));
+    m_panel->runFolderEdit()->setText(m_run);
+    m_panel->resumeCheck()->setChecked(true);
+    QCOMPARE(m_panel->modelKind(), TrainingPanel::ClipModel);
+    QCOMPARE(m_panel->batchSpin()->value(), 32);
+    QVERIFY(!m_panel->modelCombo()->isEnabled());
+    QVERIFY(!m_panel->messageIsError());
+    m_panel->resumeCheck()->setChecked(false);
+    QVERIFY(m_panel->modelCombo()->isEnabled());
+}
+
+void TestTrainingPanel::ddpmTrainsPausesAndStops()
+{
+    if (!haveFashionMnist())
+        QSKIP("Fashion-MNIST is not installed (dataset-fashion-mnist)");
+    useDdpmTiny(m_ddpmRun);
+    const int runsBefore = m_panel->runCount();
+    bool pauseOnSamples = true;
+    const auto pauser = connect(
+        m_window->bridge(), &EngineBridge::partial, m_panel, [&](quint64, const QString &kind, const QVariant &) {
+            if (kind == QLatin1String("samples") && pauseOnSamples && !m_panel->isPauseRequested()) {
+                pauseOnSamples = false;
+                m_panel->togglePause();
+            }
+        });
+    const auto cleanup = qScopeGuard([pauser] { QObject::disconnect(pauser); });
+
+    const quint64 job = m_panel->start();
+    QVERIFY2(job != 0, qPrintable(m_panel->message()));
+    QVERIFY(m_panel->isRunning());
+    QVERIFY(!m_panel->modelCombo()->isEnabled());
+    QVERIFY(!m_panel->stepsSpin()->isEnabled());
+    QCOMPARE(m_panel->tabs()->currentIndex(), int(TrainingPanel::CurvesTab));
+    QCOMPARE(m_panel->runCount(), runsBefore + 1);
+    const int row = runsBefore;
+    QCOMPARE(m_panel->totalSteps(), qint64(kDdpmSteps));
+    QVERIFY(m_panel->openInDiffusionButton()->isHidden());
+
+    QTRY_VERIFY_WITH_TIMEOUT(m_panel->isPaused(), kJobTimeoutMs);
+    QCOMPARE(m_panel->stateText(), QStringLiteral("Paused"));
+    QTest::qWait(200);
+    const qint64 pausedAt = m_panel->currentStep();
+    QVERIFY2(pausedAt >= kEvalEvery && pausedAt < kDdpmSteps, qPrintable(QString::number(pausedAt)));
+    QTest::qWait(300);
+    QCOMPARE(m_panel->currentStep(), pausedAt);
+
+    // The loss and learning rate from the "metric" partials (every 5 steps); no temperature.
+    QVERIFY(m_panel->plotPointCount(TrainingPanel::LossPlot, row) >= 2);
+    QVERIFY(m_panel->plotPointCount(TrainingPanel::LearningRatePlot, row) >= 2);
+    QCOMPARE(m_panel->plotPointCount(TrainingPanel::TemperaturePlot, row), 0);
+    QCOMPARE(m_panel->plotPointCount(TrainingPanel::AccuracyPlot, row), 0);
+    QVERIFY(!m_panel->isPlotShown(TrainingPanel::TemperaturePlot));
+
+    // The sample grid: the model's own images, unlabelled, not flat, not all alike.
+    const SampleGrid *grid = m_panel->sampleGrid();
+    QCOMPARE(grid->step(), qint64(kEvalEvery));
+    QVERIFY(!grid->isLabelled());
+    QCOMPARE(grid->samples().size(), qsizetype(4));
+    for (const SampleGrid::Sample &s : grid->samples()) {
+        QCOMPARE(s.image.size(), QSize(64, 64));
+        QVERIFY(s.trueLabel.isEmpty());
+        QVERIFY2(greySpread(s.image) > 40, qPrintable(QString::number(greySpread(s.image))));
+    }
+    QVERIFY(grid->samples()[0].image != grid->samples()[1].image);
+    QVERIFY(m_panel->statusSummary().contains(QStringLiteral("%1 / %2").arg(pausedAt).arg(kDdpmSteps)));
+
+    m_panel->togglePause();
+    QTRY_VERIFY_WITH_TIMEOUT(m_panel->currentStep() > pausedAt, kJobTimeoutMs);
+    m_panel->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isRunning(), kJobTimeoutMs);
+    QVERIFY2(!m_panel->messageIsError(), qPrintable(m_panel->message()));
+    QCOMPARE(m_panel->stateText(), QStringLiteral("Stopped"));
+    m_ddpmStoppedAt = m_panel->currentStep();
+    QVERIFY2(m_ddpmStoppedAt > pausedAt && m_ddpmStoppedAt < kDdpmSteps, qPrintable(QString::number(m_ddpmStoppedAt)));
+    QCOMPARE(stateStep(m_ddpmRun), m_ddpmStoppedAt);
+
+    // The checkpoint in diffusers' flat layout, listed, and one click from the Diffusion panel.
+    for (const char *file : {"config.json", "diffusion_pytorch_model.safetensors", "scheduler_config.json"})
+        QVERIFY2(QFileInfo::exists(m_ddpmRun + QLatin1Char('/') + QLatin1String(file)), file);
+    QVERIFY(QFileInfo::exists(m_ddpmRun + QStringLiteral("/samples.png")));
+    const int checkpoint = static_cast<int>(m_panel->checkpoints().indexOf(QDir::cleanPath(m_ddpmRun)));
+    QVERIFY(checkpoint >= 0);
+    QSignalSpy diffusion(m_panel, &TrainingPanel::openInDiffusionRequested);
+    QSignalSpy classify(m_panel, &TrainingPanel::openInClassifyRequested);
+    QVERIFY(!m_panel->openInDiffusionButton()->isHidden());
+    m_panel->openInDiffusionButton()->click();
+    QCOMPARE(diffusion.count(), 1);
+    QCOMPARE(QDir::cleanPath(diffusion.at(0).at(0).toString()), QDir::cleanPath(m_ddpmRun));
+    QVERIFY(m_panel->openInDiffusion(checkpoint));
+    QCOMPARE(diffusion.count(), 2);
+    QVERIFY(!m_panel->openInClassify(checkpoint)); // not a CLIP model
+    QCOMPARE(classify.count(), 0);
+
+    const QString metrics = m_ddpmRun + QStringLiteral("/metrics.jsonl");
+    QCOMPARE(m_panel->plotPointCount(TrainingPanel::LossPlot, row), linesWith(metrics, "loss"));
+    QCOMPARE(m_panel->sampleGrid()->step(), m_ddpmStoppedAt); // a last grid on the way out
+    QVERIFY(m_panel->statusSummary().contains(QStringLiteral("fp32")));
+    QVERIFY(m_panel->startButton()->isEnabled());
+    QVERIFY(m_panel->modelCombo()->isEnabled());
+    QVERIFY(m_panel->runFolderEdit()->text().contains(QStringLiteral("ddpm-tiny-")));
+}
+
+void TestTrainingPanel::ddpmContinuesTheRun()
+{
+    if (!haveFashionMnist())
+        QSKIP("Fashion-MNIST is not installed (dataset-fashion-mnist)");
+    QVERIFY(m_ddpmStoppedAt > 0);
+    // With CLIP chosen, the folder's trainer_state.json says DDPM: the form follows.
+    m_panel->setModelKind(TrainingPanel::ClipModel);
+    m_panel->runFolderEdit()->setText(m_ddpmRun);
+    m_panel->resumeCheck()->setChecked(true);
+    QCOMPARE(m_panel->modelKind(), TrainingPanel::DdpmModel);
+    QVERIFY2(!m_panel->messageIsError(), qPrintable(m_panel->message()));
+    QCOMPARE(m_panel->presetCombo()->currentData().toString(), QStringLiteral("tiny"));
+    QCOMPARE(m_panel->stepsSpin()->value(), kDdpmSteps);
+    QCOMPARE(m_panel->batchSpin()->value(), int(ml::ddpmTrainPresetRequest("tiny").batch));
+    QCOMPARE(m_panel->seedSpin()->value(), 7);
+    QVERIFY(!m_panel->batchSpin()->isEnabled());
+    m_panel->evalEverySpin()->setValue(0); // only at the end
+    const int runs = m_panel->runCount();
+
+    QVERIFY2(m_panel->start() != 0, qPrintable(m_panel->message()));
+    QCOMPARE(m_panel->runCount(), runs); // the same curve goes on
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isRunning(), kJobTimeoutMs);
+    QVERIFY2(!m_panel->messageIsError(), qPrintable(m_panel->message()));
+    QCOMPARE(m_panel->stateText(), QStringLiteral("Finished"));
+    QCOMPARE(m_panel->currentStep(), qint64(kDdpmSteps));
+    QCOMPARE(stateStep(m_ddpmRun), qint64(kDdpmSteps));
+    const int row = runs - 1;
+    QCOMPARE(m_panel->runName(row), QStringLiteral("ddpm-live"));
+    QCOMPARE(m_panel->plotPointCount(TrainingPanel::LossPlot, row),
+        linesWith(m_ddpmRun + QStringLiteral("/metrics.jsonl"), "loss"));
+    QCOMPARE(m_panel->sampleGrid()->step(), qint64(kDdpmSteps));
+    QCOMPARE(m_panel->checkpoints().count(QDir::cleanPath(m_ddpmRun)), 1);
+    QSignalSpy diffusion(m_panel, &TrainingPanel::openInDiffusionRequested);
+    QVERIFY(!m_panel->openInDiffusionButton()->isHidden());
+    m_panel->openInDiffusionButton()->click();
+    QCOMPARE(diffusion.count(), 1);
+    QCOMPARE(QDir::cleanPath(diffusion.at(0).at(0).toString()), QDir::cleanPath(m_ddpmRun));
+    m_panel->resumeCheck()->setChecked(false);
 }
 
 QTEST_MAIN(TestTrainingPanel)

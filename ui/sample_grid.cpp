@@ -46,6 +46,15 @@ void SampleGrid::clear()
     setSamples(-1, {});
 }
 
+void SampleGrid::setLabelled(bool labelled)
+{
+    if (labelled == m_labelled)
+        return;
+    m_labelled = labelled;
+    updateGeometry();
+    update();
+}
+
 int SampleGrid::correctCount() const
 {
     return static_cast<int>(
@@ -80,7 +89,7 @@ int SampleGrid::leftFor(int width) const
 
 int SampleGrid::cellHeight(int side) const
 {
-    return kPad + side + 4 + 2 * fontMetrics().height() + kPad;
+    return m_labelled ? kPad + side + 4 + 2 * fontMetrics().height() + kPad : kPad + side + kPad;
 }
 
 QRect SampleGrid::cellRect(int i) const
@@ -118,7 +127,8 @@ void SampleGrid::paintEvent(QPaintEvent *)
     if (m_samples.isEmpty()) {
         p.setPen(colors.dimText);
         p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap,
-            tr("The held-out samples and the model's guesses appear here after the first evaluation."));
+            m_labelled ? tr("The held-out samples and the model's guesses appear here after the first evaluation.")
+                       : tr("Samples drawn from the model appear here after the first sample grid."));
         return;
     }
     p.setRenderHint(QPainter::Antialiasing);
@@ -127,6 +137,17 @@ void SampleGrid::paintEvent(QPaintEvent *)
     const int side = imageSideFor(width());
     QFont bold = font();
     bold.setBold(true);
+    if (!m_labelled) {
+        for (int i = 0; i < m_samples.size(); ++i) {
+            const QRect cell = cellRect(i);
+            QPainterPath frame;
+            frame.addRoundedRect(QRectF(cell).adjusted(1, 1, -1, -1), 4, 4);
+            p.setPen(QPen(colors.grid, 1));
+            p.drawPath(frame);
+            p.drawImage(QRect(cell.left() + kPad, cell.top() + kPad, side, side), m_samples[i].image);
+        }
+        return;
+    }
     for (int i = 0; i < m_samples.size(); ++i) {
         const Sample &s = m_samples[i];
         const QRect cell = cellRect(i);
@@ -164,7 +185,7 @@ void SampleGrid::paintEvent(QPaintEvent *)
 
 bool SampleGrid::event(QEvent *event)
 {
-    if (event->type() == QEvent::ToolTip) {
+    if (event->type() == QEvent::ToolTip && m_labelled) {
         const QPoint pos = static_cast<QHelpEvent *>(event)->pos();
         for (int i = 0; i < m_samples.size(); ++i)
             if (cellRect(i).contains(pos)) {

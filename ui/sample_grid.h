@@ -1,5 +1,6 @@
 // SampleGrid: the trainer's held-out samples as a grid of cells: the image, its true label and the
 // model's current top prediction with its probability, framed green when right and red when wrong.
+// Without labels (a generative model's samples) the cells hold the images alone, in a plain frame.
 #pragma once
 
 #include <QImage>
@@ -21,6 +22,9 @@ public:
 
     void setSamples(qint64 step, QList<Sample> samples);
     void clear();
+    // Labelled (the default): true and predicted labels under each image; otherwise images only.
+    void setLabelled(bool labelled);
+    bool isLabelled() const { return m_labelled; }
     const QList<Sample> &samples() const { return m_samples; }
     qint64 step() const { return m_step; } // -1 before the first samples
     int correctCount() const;
@@ -45,4 +49,5 @@ private:
 
     QList<Sample> m_samples;
     qint64 m_step = -1;
+    bool m_labelled = true;
 };

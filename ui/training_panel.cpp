@@ -1,6 +1,7 @@
-// TrainingPanel: the form becomes an ml::ClipTrainRequest on the engine's training lane; the
-// job's "metric", "samples" and "checkpoint" partials feed the status, the plots, the sample grid
-// and the checkpoint list. Other runs come from their metrics.jsonl, followed as the file grows.
+// TrainingPanel: the form becomes an ml::ClipTrainRequest or an ml::DdpmTrainRequest on the
+// engine's training lane; the job's "metric", "samples", "sample-grid" and "checkpoint" partials
+// feed the status, the plots, the sample grid and the checkpoint list. Other runs come from their
+// metrics.jsonl, followed as the file grows.
 #include "training_panel.h"
 
 #include "classify_common.h"
@@ -27,6 +28,7 @@
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -53,7 +55,9 @@
 
 namespace {
 
-const QString kPresetKey = QStringLiteral("training/preset");
+const QString kKindKey = QStringLiteral("training/model");
+const QString kPresetKey = QStringLiteral("training/preset"); // CLIP's
+const QString kDdpmPresetKey = QStringLiteral("training/ddpmPreset");
 const QString kFashionKey = QStringLiteral("training/fashionDir");
 const QString kDtypeKey = QStringLiteral("training/dtype");
 const QString kDirKey = QStringLiteral("training/lastDir");
@@ -61,10 +65,15 @@ const QString kLogScaleKey = QStringLiteral("training/logScale");
 const QString kMetric = QStringLiteral("metric");
 const QString kSamples = QStringLiteral("samples");
 const QString kCheckpoint = QStringLiteral("checkpoint");
+const QString kSampleGrid = QStringLiteral("sample-grid");
 const QString kStateFile = QStringLiteral("trainer_state.json");
 const QString kMetricsFile = QStringLiteral("metrics.jsonl");
 const QString kStateFormat = QStringLiteral("modallens.trainer_state.v1");
+const QString kDdpmStateFormat = QStringLiteral("modallens.ddpm_trainer_state.v1");
+const QString kClipWeights = QStringLiteral("model.safetensors");
+const QString kDdpmWeights = QStringLiteral("diffusion_pytorch_model.safetensors");
 constexpr int kFolderRole = Qt::UserRole + 1;
+constexpr int kKindRole = Qt::UserRole + 2;
 constexpr int kMaxSteps = 10'000'000;
 
 // Distinct on the dark and the light theme (Tableau 10).
@@ -92,14 +101,53 @@ QString cleanFolder(const QString &path)
     return p.isEmpty() ? QString() : QDir::cleanPath(QDir(p).absolutePath());
 }
 
-bool holdsCheckpoint(const QString &folder)
+QString kindName(TrainingPanel::ModelKind kind)
 {
-    const QDir dir(folder);
-    return dir.exists(QStringLiteral("config.json")) && dir.exists(QStringLiteral("model.safetensors"));
+    return kind == TrainingPanel::DdpmModel ? QStringLiteral("ddpm") : QStringLiteral("clip");
 }
 
-// trainer_state.json of a run folder; nullopt (and why) when there is none or it is not ours.
-std::optional<QJsonObject> readRunState(const QString &folder, QString *error)
+// The model a run folder's checkpoint holds: CLIP (model.safetensors) or DDPM (diffusers' flat layout).
+std::optional<TrainingPanel::ModelKind> checkpointKind(const QString &folder)
+{
+    const QDir dir(folder);
+    if (!dir.exists(QStringLiteral("config.json")))
+        return std::nullopt;
+    if (dir.exists(kClipWeights))
+        return TrainingPanel::ClipModel;
+    if (dir.exists(kDdpmWeights))
+        return TrainingPanel::DdpmModel;
+    return std::nullopt;
+}
+
+// Puts a row into a form (at row; -1: at the end) or takes it out, its widgets hidden. Rows come
+// and go rather than QFormLayout::setRowVisible(), which in Qt 6.4 mislays the rows of a form that
+// holds a word-wrapped label (heightForWidth) once one is hidden.
+void setFormRow(QFormLayout *form, int row, QWidget *label, QWidget *field, bool on)
+{
+    int at = -1;
+    QFormLayout::ItemRole role;
+    form->getWidgetPosition(field, &at, &role);
+    if (on && at < 0) {
+        form->insertRow(row, label, field);
+        label->show();
+        field->show();
+    } else if (!on && at >= 0) {
+        const QFormLayout::TakeRowResult taken = form->takeRow(at);
+        delete taken.labelItem; // the layout items, not the widgets
+        delete taken.fieldItem;
+        label->hide();
+        field->hide();
+    }
+}
+
+bool holdsCheckpoint(const QString &folder)
+{
+    return checkpointKind(folder).has_value();
+}
+
+// trainer_state.json of a run folder; nullopt (and why) when there is none or it is not ours. kind
+// (optional) gets the model the run trains.
+std::optional<QJsonObject> readRunState(const QString &folder, QString *error, TrainingPanel::ModelKind *kind = nullptr)
 {
     QFile file(QDir(folder).filePath(kStateFile));
     if (!file.exists()) {
@@ -112,11 +160,14 @@ std::optional<QJsonObject> readRunState(const QString &folder, QString *error)
         return std::nullopt;
     }
     const QJsonDocument doc = QJsonDocument::fromJson(file.readAll());
-    if (!doc.isObject() || doc.object().value(QStringLiteral("format")).toString() != kStateFormat) {
+    const QString format = doc.object().value(QStringLiteral("format")).toString();
+    if (!doc.isObject() || (format != kStateFormat && format != kDdpmStateFormat)) {
         *error
             = TrainingPanel::tr("%1 is not a ModalLens training state.").arg(QDir::toNativeSeparators(file.fileName()));
         return std::nullopt;
     }
+    if (kind)
+        *kind = format == kDdpmStateFormat ? TrainingPanel::DdpmModel : TrainingPanel::ClipModel;
     return doc.object();
 }
 
@@ -140,6 +191,9 @@ TrainingPanel::TrainingPanel(EngineBridge *bridge, QWidget *parent)
     m_start = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), QString(), this);
     m_pause = new QPushButton(style()->standardIcon(QStyle::SP_MediaPause), QString(), this);
     m_stop = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), QString(), this);
+    m_openResult = new QPushButton(this);
+    m_openResult->setObjectName(QStringLiteral("openInDiffusion"));
+    m_openResult->hide();
     m_state = new QLabel(this);
     m_state->setObjectName(QStringLiteral("trainingState"));
     QFont stateFont = m_state->font();
@@ -152,6 +206,7 @@ TrainingPanel::TrainingPanel(EngineBridge *bridge, QWidget *parent)
     buttons->addWidget(m_stop);
     buttons->addSpacing(8);
     buttons->addWidget(m_state, 1);
+    buttons->addWidget(m_openResult);
 
     m_tabs->setDocumentMode(true);
     m_tabs->addTab(createSetupPage(), QString());
@@ -170,6 +225,10 @@ TrainingPanel::TrainingPanel(EngineBridge *bridge, QWidget *parent)
     connect(m_start, &QPushButton::clicked, this, [this] { start(); });
     connect(m_pause, &QPushButton::clicked, this, &TrainingPanel::togglePause);
     connect(m_stop, &QPushButton::clicked, this, &TrainingPanel::stop);
+    connect(m_openResult, &QPushButton::clicked, this, [this] {
+        if (checkpointKind(m_runFolder) == DdpmModel)
+            Q_EMIT openInDiffusionRequested(m_runFolder);
+    });
     connect(m_bridge, &EngineBridge::progress, this, &TrainingPanel::onProgress);
     connect(m_bridge, &EngineBridge::partial, this, &TrainingPanel::onPartial);
     connect(m_bridge, &EngineBridge::finished, this, &TrainingPanel::onFinished);
@@ -208,10 +267,14 @@ QWidget *TrainingPanel::createSetupPage()
 
     // Model and optimiser.
     m_modelGroup = new QGroupBox(page);
-    m_preset = new QComboBox(m_modelGroup);
-    for (const std::string &name : ml::clipTrainPresets())
-        m_preset->addItem(QString::fromStdString(name), QString::fromStdString(name));
+    m_kind = new QComboBox(m_modelGroup);
+    m_kind->setObjectName(QStringLiteral("trainingModel"));
+    m_kind->addItem(QString(), kindName(ClipModel));
+    m_kind->addItem(QString(), kindName(DdpmModel));
+    m_preset = new QComboBox(m_modelGroup); // filled by applyKind()
     m_presetHint = dimLabel(m_modelGroup);
+    m_unet = new QLabel(m_modelGroup);
+    m_unet->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_steps = new QSpinBox(m_modelGroup);
     m_steps->setRange(0, kMaxSteps);
     m_steps->setGroupSeparatorShown(true);
@@ -225,15 +288,20 @@ QWidget *TrainingPanel::createSetupPage()
     for (const char *d : {"auto", "fp32", "bf16"})
         m_dtype->addItem(QLatin1String(d), QLatin1String(d));
     auto *model = new QFormLayout(m_modelGroup);
+    m_modelForm = model;
     model->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    m_kindLabel = new QLabel(m_modelGroup);
+    m_unetLabel = new QLabel(m_modelGroup);
     m_presetLabel = new QLabel(m_modelGroup);
     m_stepsLabel = new QLabel(m_modelGroup);
     m_batchLabel = new QLabel(m_modelGroup);
     m_lrLabel = new QLabel(m_modelGroup);
     m_seedLabel = new QLabel(m_modelGroup);
     m_dtypeLabel = new QLabel(m_modelGroup);
+    model->addRow(m_kindLabel, m_kind);
     model->addRow(m_presetLabel, m_preset);
     model->addRow(QString(), m_presetHint);
+    model->addRow(m_unetLabel, m_unet);
     model->addRow(m_stepsLabel, m_steps);
     model->addRow(m_batchLabel, m_batch);
     model->addRow(m_lrLabel, m_lr);
@@ -242,7 +310,9 @@ QWidget *TrainingPanel::createSetupPage()
 
     // Data and evaluation.
     m_dataGroup = new QGroupBox(page);
-    auto *mixRow = new QGridLayout; // names over their shares
+    m_mixBox = new QWidget(m_dataGroup);
+    auto *mixRow = new QGridLayout(m_mixBox); // names over their shares
+    mixRow->setContentsMargins(0, 0, 0, 0);
     mixRow->setHorizontalSpacing(8);
     mixRow->setVerticalSpacing(2);
     for (int i = 0; i < 3; ++i) {
@@ -271,12 +341,13 @@ QWidget *TrainingPanel::createSetupPage()
     m_checkpointEvery->setRange(0, kMaxSteps);
     m_checkpointEvery->setGroupSeparatorShown(true);
     auto *data = new QFormLayout(m_dataGroup);
+    m_dataForm = data;
     data->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     m_mixLabel = new QLabel(m_dataGroup);
     m_fashionLabel = new QLabel(m_dataGroup);
     m_evalLabel = new QLabel(m_dataGroup);
     m_checkpointLabel = new QLabel(m_dataGroup);
-    data->addRow(m_mixLabel, mixRow);
+    data->addRow(m_mixLabel, m_mixBox);
     data->addRow(m_fashionLabel, fashionRow);
     data->addRow(QString(), m_fashionHint);
     data->addRow(m_evalLabel, m_evalEvery);
@@ -307,8 +378,11 @@ QWidget *TrainingPanel::createSetupPage()
     layout->addWidget(m_runGroup);
     layout->addStretch(1);
 
-    connect(
-        m_preset, &QComboBox::currentIndexChanged, this, [this] { applyPreset(m_preset->currentData().toString()); });
+    connect(m_kind, &QComboBox::currentIndexChanged, this, [this] { applyKind(modelKind()); });
+    connect(m_preset, &QComboBox::currentIndexChanged, this, [this] {
+        m_presetOf[modelKind()] = m_preset->currentData().toString();
+        applyPreset(m_preset->currentData().toString());
+    });
     connect(m_dtype, &QComboBox::currentIndexChanged, this, &TrainingPanel::updateHints);
     connect(m_fashionDir, &QLineEdit::textChanged, this, &TrainingPanel::updateHints);
     connect(m_fashionBrowse, &QToolButton::clicked, this, [this] {
@@ -434,10 +508,14 @@ void TrainingPanel::layoutPlots()
     if (columns == m_plotColumns)
         return;
     m_plotColumns = columns;
+    int cell = 0; // the shown plots fill the grid in order, with no gaps for hidden ones
     for (int i = 0; i < 4; ++i) {
         m_plotGrid->removeWidget(m_plots[i]);
-        m_plotGrid->addWidget(m_plots[i], i / columns, i % columns);
+        if (m_plots[i]->isHidden())
+            continue;
+        m_plotGrid->addWidget(m_plots[i], cell / columns, cell % columns);
         m_plots[i]->setMinimumHeight(columns == 2 ? 170 : 240);
+        ++cell;
     }
 }
 
@@ -485,9 +563,11 @@ QWidget *TrainingPanel::createRunsPage()
     m_checkpointList = new QListWidget(page);
     m_checkpointList->setObjectName(QStringLiteral("checkpointList"));
     m_openInClassify = new QPushButton(page);
+    m_openInDiffusion = new QPushButton(page);
     m_openFolder = new QPushButton(style()->standardIcon(QStyle::SP_DirIcon), QString(), page);
     auto *checkpointButtons = new QHBoxLayout;
     checkpointButtons->addWidget(m_openInClassify);
+    checkpointButtons->addWidget(m_openInDiffusion);
     checkpointButtons->addWidget(m_openFolder);
     checkpointButtons->addStretch(1);
 
@@ -516,9 +596,16 @@ QWidget *TrainingPanel::createRunsPage()
         updateButtons();
     });
     connect(m_checkpointList, &QListWidget::currentRowChanged, this, &TrainingPanel::updateButtons);
-    connect(m_checkpointList, &QListWidget::itemActivated, this,
-        [this](QListWidgetItem *item) { openInClassify(m_checkpointList->row(item)); });
+    connect(m_checkpointList, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
+        const int row = m_checkpointList->row(item);
+        if (item->data(kKindRole).toInt() == DdpmModel)
+            openInDiffusion(row);
+        else
+            openInClassify(row);
+    });
     connect(m_openInClassify, &QPushButton::clicked, this, [this] { openInClassify(m_checkpointList->currentRow()); });
+    connect(
+        m_openInDiffusion, &QPushButton::clicked, this, [this] { openInDiffusion(m_checkpointList->currentRow()); });
     connect(m_openFolder, &QPushButton::clicked, this, [this] {
         if (const QListWidgetItem *item = m_checkpointList->currentItem())
             QDesktopServices::openUrl(QUrl::fromLocalFile(item->data(kFolderRole).toString()));
@@ -534,19 +621,85 @@ QString TrainingPanel::runsRoot()
     return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/ModalLens/runs");
 }
 
-QString TrainingPanel::newRunFolder(const QString &preset)
+QString TrainingPanel::newRunFolder(const QString &preset, ModelKind kind)
 {
     const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
-    QString folder = QStringLiteral("%1/clip-%2-%3").arg(runsRoot(), preset, stamp);
+    const QString name = kindName(kind);
+    QString folder = QStringLiteral("%1/%2-%3-%4").arg(runsRoot(), name, preset, stamp);
     for (int n = 2; QFileInfo::exists(folder); ++n) // two runs started within a second
-        folder = QStringLiteral("%1/clip-%2-%3-%4").arg(runsRoot(), preset, stamp).arg(n);
+        folder = QStringLiteral("%1/%2-%3-%4-%5").arg(runsRoot(), name, preset, stamp).arg(n);
     return QDir::toNativeSeparators(folder);
+}
+
+TrainingPanel::ModelKind TrainingPanel::modelKind() const
+{
+    return m_kind->currentIndex() == DdpmModel ? DdpmModel : ClipModel;
+}
+
+void TrainingPanel::setModelKind(ModelKind kind)
+{
+    if (kind != modelKind())
+        m_kind->setCurrentIndex(kind); // applyKind() through the signal
+}
+
+TrainingPanel::ModelKind TrainingPanel::shownKind() const
+{
+    return isRunning() ? m_jobKind : modelKind();
+}
+
+void TrainingPanel::applyKind(ModelKind kind)
+{
+    {
+        const QSignalBlocker block(m_preset);
+        m_preset->clear();
+        const auto names = kind == DdpmModel ? ml::ddpmTrainPresets() : ml::clipTrainPresets();
+        for (const std::string &name : names)
+            m_preset->addItem(QString::fromStdString(name), QString::fromStdString(name));
+        const int remembered = m_preset->findData(m_presetOf[kind]);
+        const int mini = m_preset->findData(QStringLiteral("mini"));
+        m_preset->setCurrentIndex(remembered >= 0 ? remembered : std::max(0, mini));
+    }
+    m_presetOf[kind] = m_preset->currentData().toString();
+    const bool clip = kind == ClipModel;
+    constexpr int kUnetRow = 3; // after the preset's hint
+    setFormRow(m_modelForm, -1, m_dtypeLabel, m_dtype, clip);
+    setFormRow(m_modelForm, kUnetRow, m_unetLabel, m_unet, !clip);
+    setFormRow(m_dataForm, 0, m_mixLabel, m_mixBox, clip);
+    m_batch->setMinimum(clip ? 2 : 1);
+    applyPreset(m_preset->currentData().toString());
+    updatePlotVisibility();
+    retranslate(); // the texts that name the model
 }
 
 void TrainingPanel::applyPreset(const QString &preset)
 {
     if (m_resume->isChecked())
         return; // the run being resumed decides
+    if (modelKind() == DdpmModel) {
+        ml::DdpmTrainRequest r;
+        try {
+            r = ml::ddpmTrainPresetRequest(preset.toStdString());
+        } catch (const std::exception &e) {
+            showMessage(QString::fromStdString(e.what()), true);
+            return;
+        }
+        m_steps->setValue(static_cast<int>(r.steps));
+        m_batch->setValue(static_cast<int>(r.batch));
+        m_lr->setText(QLocale().toString(r.lr, 'g', 6));
+        m_seed->setValue(static_cast<int>(r.seed));
+        m_evalEvery->setValue(static_cast<int>(r.evalEvery));
+        m_checkpointEvery->setValue(static_cast<int>(r.checkpointEvery));
+        QStringList channels;
+        for (const std::int64_t c : r.blockOutChannels)
+            channels << QString::number(c);
+        m_unet->setText(tr("block channels %1 · layers per block %2")
+                            .arg(channels.join(QStringLiteral(", ")))
+                            .arg(r.layersPerBlock));
+        updatePresetHint();
+        if (m_folderIsAuto && !isRunning())
+            m_folder->setText(newRunFolder(preset, DdpmModel));
+        return;
+    }
     ml::ClipTrainRequest r;
     try {
         r = ml::clipTrainPresetRequest(preset.toStdString());
@@ -565,11 +718,24 @@ void TrainingPanel::applyPreset(const QString &preset)
         m_mix[i]->setValue(static_cast<int>(std::lround(100.0 * mix[i])));
     updatePresetHint();
     if (m_folderIsAuto && !isRunning())
-        m_folder->setText(newRunFolder(preset));
+        m_folder->setText(newRunFolder(preset, ClipModel));
 }
 
 void TrainingPanel::updatePresetHint()
 {
+    if (modelKind() == DdpmModel) {
+        try {
+            const auto r = ml::ddpmTrainPresetRequest(m_preset->currentData().toString().toStdString());
+            m_presetHint->setText(tr("A denoising UNet for Fashion-MNIST at 32 × 32; by default %1 steps of %2 "
+                                     "images, samples drawn with %3 DDIM steps.")
+                                      .arg(QLocale().toString(static_cast<qint64>(r.steps)))
+                                      .arg(r.batch)
+                                      .arg(r.sampleSteps));
+        } catch (const std::exception &) {
+            m_presetHint->clear();
+        }
+        return;
+    }
     try {
         const auto r = ml::clipTrainPresetRequest(m_preset->currentData().toString().toStdString());
         m_presetHint->setText(tr("Vision tower %1 wide × %2 layers; by default %3 steps of %4 images.")
@@ -602,15 +768,18 @@ void TrainingPanel::onResumeToggled(bool on)
         clearMessage();
     }
     setFormLocked(isRunning());
+    updatePlotVisibility();
 }
 
 bool TrainingPanel::loadRunState(const QString &folder, QString *error)
 {
-    const auto state = readRunState(folder, error);
+    ModelKind kind = ClipModel;
+    const auto state = readRunState(folder, error, &kind);
     if (!state) {
         m_resumeHint->setText(*error);
         return false;
     }
+    setModelKind(kind); // the run decides what it trains; the preset stays as the run has it
     const QJsonObject config = state->value(QStringLiteral("config")).toObject();
     const qint64 step = state->value(QStringLiteral("step")).toInteger();
     const QString preset = config.value(QStringLiteral("preset")).toString();
@@ -618,6 +787,7 @@ bool TrainingPanel::loadRunState(const QString &folder, QString *error)
         const QSignalBlocker block(m_preset);
         m_preset->setCurrentIndex(std::max(0, m_preset->findData(preset)));
     }
+    updatePresetHint();
     const qint64 total = config.value(QStringLiteral("steps")).toInteger();
     m_steps->setValue(static_cast<int>(std::max(total, step + 1)));
     m_batch->setValue(config.value(QStringLiteral("batch")).toInt());
@@ -625,10 +795,19 @@ bool TrainingPanel::loadRunState(const QString &folder, QString *error)
     m_seed->setValue(static_cast<int>(config.value(QStringLiteral("seed")).toInteger()));
     m_evalEvery->setValue(config.value(QStringLiteral("eval_every")).toInt());
     m_checkpointEvery->setValue(config.value(QStringLiteral("checkpoint_every")).toInt());
-    const QJsonObject mix = config.value(QStringLiteral("mix")).toObject();
-    const char *keys[3] = {"fashion_mnist", "shapes_single", "shapes_multi"};
-    for (int i = 0; i < 3; ++i)
-        m_mix[i]->setValue(static_cast<int>(std::lround(100.0 * mix.value(QLatin1String(keys[i])).toDouble())));
+    if (kind == DdpmModel) {
+        QStringList channels;
+        for (const QJsonValue c : config.value(QStringLiteral("block_out_channels")).toArray())
+            channels << QString::number(c.toInteger());
+        m_unet->setText(tr("block channels %1 · layers per block %2")
+                            .arg(channels.join(QStringLiteral(", ")))
+                            .arg(config.value(QStringLiteral("layers_per_block")).toInteger()));
+    } else {
+        const QJsonObject mix = config.value(QStringLiteral("mix")).toObject();
+        const char *keys[3] = {"fashion_mnist", "shapes_single", "shapes_multi"};
+        for (int i = 0; i < 3; ++i)
+            m_mix[i]->setValue(static_cast<int>(std::lround(100.0 * mix.value(QLatin1String(keys[i])).toDouble())));
+    }
     m_resumeHint->setText(
         tr("The run (%1) is at step %2 of %3. It continues with its own settings; only the steps and the evaluation "
            "and checkpoint cadence can change.")
@@ -639,7 +818,8 @@ bool TrainingPanel::loadRunState(const QString &folder, QString *error)
 void TrainingPanel::setFormLocked(bool running)
 {
     const bool resume = m_resume->isChecked();
-    for (QWidget *w : std::initializer_list<QWidget *> {m_preset, m_batch, m_lr, m_seed, m_mix[0], m_mix[1], m_mix[2]})
+    for (QWidget *w :
+        std::initializer_list<QWidget *> {m_kind, m_preset, m_batch, m_lr, m_seed, m_mix[0], m_mix[1], m_mix[2]})
         w->setEnabled(!running && !resume);
     for (QWidget *w : std::initializer_list<QWidget *> {m_steps, m_evalEvery, m_checkpointEvery, m_dtype, m_fashionDir,
              m_fashionBrowse, m_folder, m_folderBrowse, m_resume})
@@ -653,15 +833,22 @@ void TrainingPanel::updateHints()
     const QString dir = m_fashionDir->text().trimmed().isEmpty()
         ? QString::fromStdString(ml::fashionMnistDefaultFolder())
         : cleanFolder(m_fashionDir->text());
-    m_fashionHint->setText(ml::fashionMnistAvailable(dir.toStdString())
-            ? tr("Found: used for training and for the held-out Fashion-MNIST accuracy.")
-            : tr("Not found there: the Fashion-MNIST share goes to Shapes World (Debian's dataset-fashion-mnist "
-                 "package installs it)."));
+    const bool found = ml::fashionMnistAvailable(dir.toStdString());
+    if (modelKind() == DdpmModel)
+        m_fashionHint->setText(found ? tr("Found: the model learns to draw its 60,000 training images.")
+                                     : tr("Not found there: DDPM training needs it (Debian's dataset-fashion-mnist "
+                                          "package installs it)."));
+    else
+        m_fashionHint->setText(found
+                ? tr("Found: used for training and for the held-out Fashion-MNIST accuracy.")
+                : tr("Not found there: the Fashion-MNIST share goes to Shapes World (Debian's dataset-fashion-mnist "
+                     "package installs it)."));
 }
 
-std::optional<ml::ClipTrainRequest> TrainingPanel::prepare()
+std::optional<TrainingPanel::FormValues> TrainingPanel::checkForm()
 {
     clearMessage();
+    const ModelKind kind = modelKind();
     const QString folder = cleanFolder(m_folder->text());
     const bool resume = m_resume->isChecked();
     if (folder.isEmpty()) {
@@ -680,16 +867,36 @@ std::optional<ml::ClipTrainRequest> TrainingPanel::prepare()
         showMessage(tr("The learning rate must be a number above 0 and at most 1, such as 0.001."), true);
         return std::nullopt;
     }
-    if (!resume && m_mix[0]->value() + m_mix[1]->value() + m_mix[2]->value() == 0) {
+    if (kind == ClipModel && !resume && m_mix[0]->value() + m_mix[1]->value() + m_mix[2]->value() == 0) {
         showMessage(tr("The data mix needs at least one share above 0 %."), true);
         return std::nullopt;
+    }
+    if (kind == DdpmModel) {
+        const QString fashion = m_fashionDir->text().trimmed().isEmpty()
+            ? QString::fromStdString(ml::fashionMnistDefaultFolder())
+            : cleanFolder(m_fashionDir->text());
+        if (!ml::fashionMnistAvailable(fashion.toStdString())) {
+            showMessage(tr("DDPM training needs Fashion-MNIST, which is not in %1: install Debian's "
+                           "dataset-fashion-mnist package or choose the folder that holds it.")
+                            .arg(QDir::toNativeSeparators(fashion)),
+                true);
+            return std::nullopt;
+        }
     }
     const QString native = QDir::toNativeSeparators(folder);
     if (resume) {
         QString error;
-        const auto state = readRunState(folder, &error);
+        ModelKind stateKind = ClipModel;
+        const auto state = readRunState(folder, &error, &stateKind);
         if (!state) {
             showMessage(error, true);
+            return std::nullopt;
+        }
+        if (stateKind != kind) {
+            showMessage(stateKind == DdpmModel
+                    ? tr("%1 holds a DDPM run: choose DDPM as the model to continue it.").arg(native)
+                    : tr("%1 holds a CLIP run: choose CLIP as the model to continue it.").arg(native),
+                true);
             return std::nullopt;
         }
         const qint64 done = state->value(QStringLiteral("step")).toInteger();
@@ -725,9 +932,17 @@ std::optional<ml::ClipTrainRequest> TrainingPanel::prepare()
             return std::nullopt;
         }
     }
+    return FormValues {folder, resume, lr};
+}
 
+std::optional<ml::ClipTrainRequest> TrainingPanel::prepare()
+{
+    const auto form = checkForm();
+    if (!form)
+        return std::nullopt;
+    const bool resume = form->resume;
     ml::ClipTrainRequest r;
-    r.outDir = folder.toStdString();
+    r.outDir = form->folder.toStdString();
     r.resume = resume;
     r.steps = m_steps->value();
     r.evalEvery = m_evalEvery->value();
@@ -737,12 +952,33 @@ std::optional<ml::ClipTrainRequest> TrainingPanel::prepare()
     if (!resume) { // a resumed run keeps its own; the trainer refuses others
         r.preset = m_preset->currentData().toString().toStdString();
         r.batch = m_batch->value();
-        r.lr = lr;
+        r.lr = form->lr;
         r.seed = m_seed->value();
         const double sum = m_mix[0]->value() + m_mix[1]->value() + m_mix[2]->value();
         r.fashionFraction = m_mix[0]->value() / sum;
         r.singleFraction = m_mix[1]->value() / sum;
         r.multiFraction = m_mix[2]->value() / sum;
+    }
+    return r;
+}
+
+std::optional<ml::DdpmTrainRequest> TrainingPanel::prepareDdpm()
+{
+    const auto form = checkForm();
+    if (!form)
+        return std::nullopt;
+    ml::DdpmTrainRequest r;
+    r.outDir = form->folder.toStdString();
+    r.resume = form->resume;
+    r.steps = m_steps->value();
+    r.evalEvery = m_evalEvery->value();
+    r.checkpointEvery = m_checkpointEvery->value();
+    r.fashionMnistDir = cleanFolder(m_fashionDir->text()).toStdString();
+    if (!form->resume) { // a resumed run keeps its own; the trainer refuses others
+        r.preset = m_preset->currentData().toString().toStdString();
+        r.batch = m_batch->value();
+        r.lr = form->lr;
+        r.seed = m_seed->value();
     }
     return r;
 }
@@ -773,14 +1009,25 @@ quint64 TrainingPanel::start()
         showMessage(tr("A run is already going: stop it first."), true);
         return 0;
     }
-    auto request = prepare();
-    if (!request)
+    const ModelKind kind = modelKind();
+    std::optional<ml::ClipTrainRequest> clip;
+    std::optional<ml::DdpmTrainRequest> ddpm;
+    if (kind == DdpmModel)
+        ddpm = prepareDdpm();
+    else
+        clip = prepare();
+    if (!clip && !ddpm)
         return 0;
     m_control = std::make_shared<ml::TrainControl>();
-    request->control = m_control;
-    m_runFolder = QString::fromStdString(request->outDir);
+    if (clip)
+        clip->control = m_control;
+    else
+        ddpm->control = m_control;
+    m_jobKind = kind;
+    const bool resume = clip ? clip->resume : ddpm->resume;
+    m_runFolder = QString::fromStdString(clip ? clip->outDir : ddpm->outDir);
     m_step = m_startStep;
-    m_totalSteps = request->steps;
+    m_totalSteps = clip ? clip->steps : ddpm->steps;
     m_lastMetric.reset();
     m_stepsPerS = m_imagesPerS = 0.0;
     m_lastAccuracy = {};
@@ -788,8 +1035,13 @@ quint64 TrainingPanel::start()
     m_stopping = false;
     m_sawCheckpoint = false;
     m_stage.clear();
-    m_dtypeUsed = request->dtype == "auto" ? (ml::cpuHasNativeBf16() ? QStringLiteral("bf16") : QStringLiteral("fp32"))
-                                           : QString::fromStdString(request->dtype);
+    m_sampleGridFile.clear();
+    m_openResult->hide();
+    if (clip)
+        m_dtypeUsed = clip->dtype == "auto" ? (ml::cpuHasNativeBf16() ? QStringLiteral("bf16") : QStringLiteral("fp32"))
+                                            : QString::fromStdString(clip->dtype);
+    else
+        m_dtypeUsed = QStringLiteral("fp32"); // the DDPM trainer's only precision
 
     // The live curve: the folder's entry if it is listed (a resumed or a loaded run), else a new one.
     int row = -1;
@@ -807,7 +1059,7 @@ quint64 TrainingPanel::start()
     m_liveRun = run.id;
     for (TrainingPlot *p : m_plots)
         p->clearRun(run.id);
-    if (request->resume) {
+    if (resume) {
         QString error; // the curve so far: what the trainer keeps of metrics.jsonl on resume
         run.metricsFile = QDir(m_runFolder).filePath(kMetricsFile);
         readMetrics(run, m_startStep, &error);
@@ -816,14 +1068,22 @@ quint64 TrainingPanel::start()
     updateRunItem(row);
     m_runList->setCurrentRow(row);
     m_samples->clear();
-    m_samplesHeader->setText(tr("Waiting for the first evaluation…"));
+    m_samples->setLabelled(kind == ClipModel);
+    m_samplesHeader->setText(
+        kind == ClipModel ? tr("Waiting for the first evaluation…") : tr("Waiting for the first sample grid…"));
 
-    const bool fashion = ml::fashionMnistAvailable(
-        request->fashionMnistDir.empty() ? ml::fashionMnistDefaultFolder() : request->fashionMnistDir);
-    m_job = m_bridge->submit(ml::makeClipTrainJob(std::move(*request)));
-    if (!fashion)
-        showMessage(tr("Fashion-MNIST was not found, so this run trains and evaluates on Shapes World only."), false);
+    if (clip) {
+        const bool fashion = ml::fashionMnistAvailable(
+            clip->fashionMnistDir.empty() ? ml::fashionMnistDefaultFolder() : clip->fashionMnistDir);
+        m_job = m_bridge->submit(ml::makeClipTrainJob(std::move(*clip)));
+        if (!fashion)
+            showMessage(
+                tr("Fashion-MNIST was not found, so this run trains and evaluates on Shapes World only."), false);
+    } else {
+        m_job = m_bridge->submit(ml::makeDdpmTrainJob(std::move(*ddpm)));
+    }
     setFormLocked(true);
+    updatePlotVisibility();
     m_tabs->setCurrentIndex(CurvesTab);
     updateButtons();
     updateStatus();
@@ -883,6 +1143,9 @@ void TrainingPanel::onPartial(quint64 id, const QString &kind, const QVariant &v
     } else if (kind == kSamples) {
         if (const auto s = engineValue<ml::TrainSamples>(value))
             addSamples(*s);
+    } else if (kind == kSampleGrid) {
+        if (const auto g = engineValue<ml::DdpmSampleGrid>(value))
+            addSampleGrid(*g);
     } else if (kind == kCheckpoint) {
         m_sawCheckpoint = true;
         addCheckpoint(value.toString());
@@ -897,17 +1160,33 @@ void TrainingPanel::onFinished(quint64 id, bool ok, const QString &error, bool c
     m_control.reset();
     m_stopping = false;
     const QString folder = QDir::toNativeSeparators(m_runFolder);
-    if (const auto result = engineValue<ml::ClipTrainResult>(value); ok && result) {
-        m_outcome = result->stopped ? Outcome::Stopped : Outcome::Finished;
-        m_step = result->steps;
-        m_totalSteps = result->totalSteps;
-        m_dtypeUsed = QString::fromStdString(result->dtype);
-        QString text = result->stopped
+    // What both trainers' results say about the run.
+    struct Outline {
+        bool stopped;
+        qint64 steps, totalSteps, startStep;
+        double seconds;
+        std::vector<std::string> warnings;
+    };
+    std::optional<Outline> outline;
+    if (const auto clip = engineValue<ml::ClipTrainResult>(value)) {
+        outline
+            = Outline {clip->stopped, clip->steps, clip->totalSteps, clip->startStep, clip->seconds, clip->warnings};
+        m_dtypeUsed = QString::fromStdString(clip->dtype);
+    } else if (const auto ddpm = engineValue<ml::DdpmTrainResult>(value)) {
+        outline
+            = Outline {ddpm->stopped, ddpm->steps, ddpm->totalSteps, ddpm->startStep, ddpm->seconds, ddpm->warnings};
+    }
+    if (ok && outline) {
+        const Outline &result = *outline;
+        m_outcome = result.stopped ? Outcome::Stopped : Outcome::Finished;
+        m_step = result.steps;
+        m_totalSteps = result.totalSteps;
+        QString text = result.stopped
             ? tr("Stopped at step %1 of %2; the checkpoint is in %3.")
                   .arg(QLocale().toString(m_step), QLocale().toString(m_totalSteps), folder)
             : tr("Finished %1 steps in %2; the model is in %3.")
-                  .arg(QLocale().toString(m_step - result->startStep), formatDuration(result->seconds), folder);
-        for (const std::string &w : result->warnings)
+                  .arg(QLocale().toString(m_step - result.startStep), formatDuration(result.seconds), folder);
+        for (const std::string &w : result.warnings)
             text += QLatin1Char('\n') + QString::fromStdString(w);
         showMessage(text, false);
     } else if (cancelled) {
@@ -922,6 +1201,7 @@ void TrainingPanel::onFinished(quint64 id, bool ok, const QString &error, bool c
     }
     if (holdsCheckpoint(m_runFolder))
         addCheckpoint(m_runFolder);
+    m_openResult->setVisible(m_jobKind == DdpmModel && checkpointKind(m_runFolder) == DdpmModel);
 
     const int row = rowOfRun(m_liveRun);
     if (Run *run = runAt(row)) {
@@ -933,9 +1213,10 @@ void TrainingPanel::onFinished(quint64 id, bool ok, const QString &error, bool c
     // The folder now holds a run: a fresh start needs a fresh folder (Resume brings this one back).
     if (!m_resume->isChecked() && cleanFolder(m_folder->text()) == m_runFolder) {
         m_folderIsAuto = true;
-        m_folder->setText(newRunFolder(m_preset->currentData().toString()));
+        m_folder->setText(newRunFolder(m_preset->currentData().toString(), modelKind()));
     }
     setFormLocked(false);
+    updatePlotVisibility();
     updateButtons();
     updateStatus();
 }
@@ -957,7 +1238,8 @@ void TrainingPanel::addMetric(const ml::TrainMetric &m)
     if (m.stepsPerS > 0.0) { // a metric with training steps since the last one, as metrics.jsonl logs it
         plot(LossPlot)->addPoint(run->id, 0, step, m.loss);
         plot(LearningRatePlot)->addPoint(run->id, 0, step, m.lr);
-        plot(TemperaturePlot)->addPoint(run->id, 0, step, m.temperature);
+        if (m_jobKind == ClipModel) // DDPM has no temperature
+            plot(TemperaturePlot)->addPoint(run->id, 0, step, m.temperature);
     }
     if (m.evaluated) {
         m_lastAccuracy = m.evaluation;
@@ -973,15 +1255,38 @@ void TrainingPanel::addMetric(const ml::TrainMetric &m)
 
 void TrainingPanel::addSamples(const ml::TrainSamples &samples)
 {
+    const QString step = QLocale().toString(static_cast<qint64>(samples.step));
+    if (m_jobKind == DdpmModel) { // generated images: nothing to label
+        QList<SampleGrid::Sample> cells;
+        for (const ml::TrainSample &s : samples.samples)
+            cells.append({toQImage(s.image), QString(), QString(), 0.0});
+        m_samples->setLabelled(false);
+        m_samples->setSamples(samples.step, std::move(cells));
+        m_samplesHeader->setText(tr("Samples the model draws at step %1, from the same starting noise at every sample "
+                                    "grid so that they can be compared.")
+                                     .arg(step));
+        return;
+    }
+    m_samples->setLabelled(true);
     QList<SampleGrid::Sample> cells;
     for (const ml::TrainSample &s : samples.samples)
         cells.append({toQImage(s.image), QString::fromStdString(s.trueLabel), QString::fromStdString(s.predictedLabel),
             static_cast<double>(s.prob)});
     m_samples->setSamples(samples.step, std::move(cells));
     m_samplesHeader->setText(tr("Held-out samples at step %1: the model's top guess is right for %2 of %3.")
-                                 .arg(QLocale().toString(static_cast<qint64>(samples.step)))
+                                 .arg(step)
                                  .arg(m_samples->correctCount())
                                  .arg(m_samples->samples().size()));
+}
+
+void TrainingPanel::addSampleGrid(const ml::DdpmSampleGrid &grid)
+{
+    if (grid.file.empty())
+        return;
+    m_sampleGridFile = QString::fromStdString(grid.file);
+    m_samplesHeader->setText(m_samplesHeader->text() + QLatin1Char(' ')
+        + tr("Saved in the run folder as %1.")
+              .arg(QDir::toNativeSeparators(QDir(m_runFolder).relativeFilePath(m_sampleGridFile))));
 }
 
 void TrainingPanel::addCheckpoint(const QString &path)
@@ -990,7 +1295,9 @@ void TrainingPanel::addCheckpoint(const QString &path)
     QString state;
     const auto json = readRunState(folder, &state);
     const qint64 step = json ? json->value(QStringLiteral("step")).toInteger() : m_step;
-    const QDateTime saved = QFileInfo(QDir(folder).filePath(QStringLiteral("model.safetensors"))).lastModified();
+    const ModelKind kind = checkpointKind(folder).value_or(ClipModel);
+    const QDateTime saved
+        = QFileInfo(QDir(folder).filePath(kind == DdpmModel ? kDdpmWeights : kClipWeights)).lastModified();
     const QString text = tr("%1 · step %2 · saved %3")
                              .arg(QFileInfo(folder).fileName(), QLocale().toString(step),
                                  QLocale().toString(saved, QLocale::ShortFormat));
@@ -1003,6 +1310,7 @@ void TrainingPanel::addCheckpoint(const QString &path)
         item->setData(kFolderRole, folder);
         item->setToolTip(QDir::toNativeSeparators(folder));
     }
+    item->setData(kKindRole, int(kind));
     item->setText(text);
     m_checkpointList->setCurrentItem(item);
     updateButtons();
@@ -1019,9 +1327,18 @@ QStringList TrainingPanel::checkpoints() const
 bool TrainingPanel::openInClassify(int row)
 {
     const QListWidgetItem *item = m_checkpointList->item(row);
-    if (!item)
+    if (!item || item->data(kKindRole).toInt() != ClipModel)
         return false;
     Q_EMIT openInClassifyRequested(item->data(kFolderRole).toString());
+    return true;
+}
+
+bool TrainingPanel::openInDiffusion(int row)
+{
+    const QListWidgetItem *item = m_checkpointList->item(row);
+    if (!item || item->data(kKindRole).toInt() != DdpmModel)
+        return false;
+    Q_EMIT openInDiffusionRequested(item->data(kFolderRole).toString());
     return true;
 }
 
@@ -1128,6 +1445,7 @@ bool TrainingPanel::addRun(const QString &path)
     m_runList->setCurrentRow(row);
     if (holdsCheckpoint(folder))
         addCheckpoint(folder);
+    updatePlotVisibility();
     return true;
 }
 
@@ -1146,6 +1464,7 @@ void TrainingPanel::removeRun(int row)
         m_watcher->removePath(run->metricsFile);
     m_runs.removeAt(row);
     delete m_runList->takeItem(row);
+    updatePlotVisibility();
     updateButtons();
 }
 
@@ -1227,13 +1546,38 @@ void TrainingPanel::resetPlotViews()
         p->resetView();
 }
 
+void TrainingPanel::updatePlotVisibility()
+{
+    // DDPM logs neither accuracy nor temperature: those plots show only for CLIP, or while a
+    // plotted run (a loaded CLIP run, say) has points there.
+    const bool clip = shownKind() == ClipModel;
+    bool changed = false;
+    for (const Plot which : {AccuracyPlot, TemperaturePlot}) {
+        const bool show = clip || plot(which)->visibleGraphCount() > 0;
+        if (plot(which)->isHidden() == show) {
+            plot(which)->setVisible(show);
+            changed = true;
+        }
+    }
+    if (changed) {
+        m_plotColumns = 0;
+        layoutPlots();
+    }
+}
+
+bool TrainingPanel::isPlotShown(Plot which) const
+{
+    return !plot(which)->isHidden();
+}
+
 // --- status --------------------------------------------------------------------------------
 
 QString TrainingPanel::stateText() const
 {
     if (isRunning()) {
         if (m_stopping)
-            return tr("Stopping: evaluating and saving a checkpoint…");
+            return m_jobKind == DdpmModel ? tr("Stopping: drawing samples and saving a checkpoint…")
+                                          : tr("Stopping: evaluating and saving a checkpoint…");
         if (isPaused())
             return tr("Paused");
         if (isPauseRequested())
@@ -1246,6 +1590,8 @@ QString TrainingPanel::stateText() const
             return tr("Preparing the held-out set…");
         if (m_stage == QLatin1String("evaluating"))
             return tr("Evaluating on the held-out set…");
+        if (m_stage == QLatin1String("sampling"))
+            return tr("Drawing the sample grid…");
         if (m_stage == QLatin1String("saving checkpoint"))
             return tr("Saving a checkpoint…");
         if (m_stage == QLatin1String("training"))
@@ -1278,8 +1624,11 @@ void TrainingPanel::updateButtons()
     m_pause->setIcon(style()->standardIcon(resumeNext ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
     const Run *run = runAt(m_runList->currentRow());
     m_removeRun->setEnabled(run && !(run->live && running));
-    m_openInClassify->setEnabled(m_checkpointList->currentRow() >= 0);
-    m_openFolder->setEnabled(m_checkpointList->currentRow() >= 0);
+    const QListWidgetItem *checkpoint = m_checkpointList->currentItem();
+    const int checkpointKind = checkpoint ? checkpoint->data(kKindRole).toInt() : -1;
+    m_openInClassify->setEnabled(checkpointKind == ClipModel);
+    m_openInDiffusion->setEnabled(checkpointKind == DdpmModel);
+    m_openFolder->setEnabled(checkpoint != nullptr);
 }
 
 void TrainingPanel::updateStatus()
@@ -1311,13 +1660,17 @@ void TrainingPanel::updateStatus()
     if (m_lastAccuracy.fashion >= 0)
         acc << tr("Fashion-MNIST %1").arg(formatProbability(m_lastAccuracy.fashion));
     m_fieldValues[AccuracyField]->setText(acc.isEmpty() ? none : acc.join(QStringLiteral(" · ")));
+    const bool clip = shownKind() == ClipModel; // DDPM has no held-out accuracy
+    m_fieldNames[AccuracyField]->setVisible(clip);
+    m_fieldValues[AccuracyField]->setVisible(clip);
 }
 
 QString TrainingPanel::statusSummary() const
 {
     QStringList parts {stateText()};
     for (int i = 0; i < FieldCount; ++i)
-        parts << QStringLiteral("%1 %2").arg(m_fieldNames[i]->text(), m_fieldValues[i]->text());
+        if (!m_fieldNames[i]->isHidden())
+            parts << QStringLiteral("%1 %2").arg(m_fieldNames[i]->text(), m_fieldValues[i]->text());
     return parts.join(QStringLiteral(" · "));
 }
 
@@ -1326,11 +1679,14 @@ QString TrainingPanel::statusSummary() const
 void TrainingPanel::restoreSettings()
 {
     const QSettings settings;
-    const int preset = m_preset->findData(settings.value(kPresetKey, QStringLiteral("mini")).toString());
-    if (preset >= 0 && preset != m_preset->currentIndex())
-        m_preset->setCurrentIndex(preset);
-    else
-        applyPreset(m_preset->currentData().toString());
+    m_presetOf[ClipModel] = settings.value(kPresetKey, QStringLiteral("mini")).toString();
+    m_presetOf[DdpmModel] = settings.value(kDdpmPresetKey, QStringLiteral("mini")).toString();
+    const ModelKind kind = settings.value(kKindKey).toString() == kindName(DdpmModel) ? DdpmModel : ClipModel;
+    {
+        const QSignalBlocker block(m_kind);
+        m_kind->setCurrentIndex(kind);
+    }
+    applyKind(kind);
     m_fashionDir->setText(
         settings.value(kFashionKey, QString::fromStdString(ml::fashionMnistDefaultFolder())).toString());
     m_dtype->setCurrentIndex(std::max(0, m_dtype->findData(settings.value(kDtypeKey, QStringLiteral("auto")))));
@@ -1342,7 +1698,9 @@ void TrainingPanel::restoreSettings()
 void TrainingPanel::saveSettings() const
 {
     QSettings settings;
-    settings.setValue(kPresetKey, m_preset->currentData().toString());
+    settings.setValue(kKindKey, kindName(modelKind()));
+    settings.setValue(kPresetKey, m_presetOf[ClipModel]);
+    settings.setValue(kDdpmPresetKey, m_presetOf[DdpmModel]);
     settings.setValue(kFashionKey, m_fashionDir->text());
     settings.setValue(kDtypeKey, m_dtype->currentData().toString());
     settings.setValue(kLogScaleKey, m_logScale->isChecked());
@@ -1363,11 +1721,18 @@ void TrainingPanel::retranslate()
     m_tabs->setTabText(SamplesTab, tr("Samples"));
     m_tabs->setTabText(RunsTab, tr("Runs"));
 
+    const bool ddpm = modelKind() == DdpmModel;
     m_start->setText(tr("Start"));
-    m_start->setToolTip(tr("Train a CLIP model with these settings"));
+    m_start->setToolTip(
+        ddpm ? tr("Train a DDPM diffusion model with these settings") : tr("Train a CLIP model with these settings"));
     m_pause->setToolTip(tr("Pause between two steps, or carry on"));
     m_stop->setText(tr("Stop"));
-    m_stop->setToolTip(tr("End the run now: evaluate, save a checkpoint, then stop (it can be continued later)"));
+    m_stop->setToolTip(ddpm
+            ? tr("End the run now: draw samples, save a checkpoint, then stop (it can be continued "
+                 "later)")
+            : tr("End the run now: evaluate, save a checkpoint, then stop (it can be continued later)"));
+    m_openResult->setText(tr("Open in Diffusion"));
+    m_openResult->setToolTip(tr("Watch this model denoise step by step in the Diffusion panel"));
 
     m_fieldNames[StepField]->setText(tr("Step"));
     m_fieldNames[LossField]->setText(tr("Loss"));
@@ -1381,11 +1746,19 @@ void TrainingPanel::retranslate()
     m_fieldNames[AccuracyField]->setToolTip(tr("Zero-shot accuracy at the last evaluation"));
 
     m_modelGroup->setTitle(tr("Model and optimiser"));
-    m_dataGroup->setTitle(tr("Data and evaluation"));
+    m_dataGroup->setTitle(ddpm ? tr("Data and sampling") : tr("Data and evaluation"));
     m_runGroup->setTitle(tr("Run"));
+    m_kindLabel->setText(tr("Model:"));
+    m_kind->setItemText(ClipModel, tr("CLIP"));
+    m_kind->setItemText(DdpmModel, tr("DDPM (diffusion)"));
+    m_kind->setToolTip(tr("CLIP learns to match images and captions; DDPM learns to draw Fashion-MNIST images "
+                          "from noise"));
+    m_unetLabel->setText(tr("UNet:"));
     m_presetLabel->setText(tr("Preset:"));
-    m_preset->setToolTip(tr("mini: the built-in clip-mini (about one step a second on a CPU); tiny: a small "
-                            "model that trains in seconds, for trying things out"));
+    m_preset->setToolTip(ddpm ? tr("mini: the built-in ddpm-mini (about 2 s a step on a CPU core); tiny: a small "
+                                   "UNet that trains in seconds, for trying things out")
+                              : tr("mini: the built-in clip-mini (about one step a second on a CPU); tiny: a small "
+                                   "model that trains in seconds, for trying things out"));
     m_stepsLabel->setText(tr("Steps:"));
     m_batchLabel->setText(tr("Batch:"));
     m_batch->setSuffix(tr(" images"));
@@ -1403,10 +1776,11 @@ void TrainingPanel::retranslate()
                               "and with two or three (renormalised to 100 %)"));
     m_fashionLabel->setText(tr("Fashion-MNIST:"));
     m_fashionBrowse->setToolTip(tr("Choose the folder holding the Fashion-MNIST files"));
-    m_evalLabel->setText(tr("Evaluate every:"));
+    m_evalLabel->setText(ddpm ? tr("Sample grid every:") : tr("Evaluate every:"));
     m_evalEvery->setSuffix(tr(" steps"));
     m_evalEvery->setSpecialValueText(tr("only at the end"));
-    m_evalEvery->setToolTip(tr("Held-out accuracy and the sample grid are refreshed this often"));
+    m_evalEvery->setToolTip(ddpm ? tr("The model draws its sample grid this often (and at the end)")
+                                 : tr("Held-out accuracy and the sample grid are refreshed this often"));
     m_checkpointLabel->setText(tr("Checkpoint every:"));
     m_checkpointEvery->setSuffix(tr(" steps"));
     m_checkpointEvery->setSpecialValueText(tr("only at the end"));
@@ -1428,10 +1802,10 @@ void TrainingPanel::retranslate()
     m_checkpointsLabel->setText(tr("Checkpoints:"));
     m_openInClassify->setText(tr("Open in Classify"));
     m_openInClassify->setToolTip(tr("Classify with this checkpoint (double-click does the same)"));
+    m_openInDiffusion->setText(tr("Open in Diffusion"));
+    m_openInDiffusion->setToolTip(tr("Denoise step by step with this checkpoint (double-click does the same)"));
     m_openFolder->setText(tr("Show folder"));
-    if (m_samples->samples().isEmpty() && !isRunning())
-        m_samplesHeader->setText(tr("A fixed set of held-out images: the first of each held-out colour-shape pair, "
-                                    "two other pairs and two garments."));
+    updateSamplesHeader();
 
     updatePresetHint();
     updateHints();
@@ -1439,4 +1813,16 @@ void TrainingPanel::retranslate()
     updateStatus();
     for (int row = 0; row < m_runs.size(); ++row)
         updateRunItem(row);
+}
+
+void TrainingPanel::updateSamplesHeader()
+{
+    if (!m_samples->samples().isEmpty() || isRunning())
+        return; // the run's own header
+    const bool clip = modelKind() == ClipModel;
+    m_samples->setLabelled(clip);
+    m_samplesHeader->setText(clip ? tr("A fixed set of held-out images: the first of each held-out colour-shape "
+                                       "pair, two other pairs and two garments.")
+                                  : tr("Images the model draws from the same starting noise at each sample grid "
+                                       "and at the end: watch garments form as it learns."));
 }

@@ -1,10 +1,12 @@
-// TrainingPanel: trains the CLIP model live. A settings form (preset, steps, batch, learning rate,
-// seed, evaluation cadence, data mix, Fashion-MNIST folder, run folder, resume), Start / Pause /
-// Stop, throughput and ETA, curves of several runs overlaid (loss, held-out accuracy, learning
-// rate, temperature), the held-out samples with the model's current guesses, and the runs'
-// checkpoints, each one click away from the Classify panel.
+// TrainingPanel: trains a CLIP model or a DDPM (diffusion) model live. A settings form (model,
+// preset, steps, batch, learning rate, seed, evaluation / sample-grid cadence, data mix for CLIP,
+// Fashion-MNIST folder, run folder, resume), Start / Pause / Stop, throughput and ETA, curves of
+// several runs overlaid (loss and learning rate; CLIP adds held-out accuracy and temperature), the
+// held-out samples with the model's current guesses (CLIP) or the images the model generates
+// (DDPM), and the runs' checkpoints, each one click away from the Classify or Diffusion panel.
 #pragma once
 
+#include "engine/ddpm_train_service.h"
 #include "engine/train_service.h"
 
 #include <QColor>
@@ -19,6 +21,7 @@ class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QFileSystemWatcher;
+class QFormLayout;
 class QGridLayout;
 class QGroupBox;
 class QJsonObject;
@@ -40,6 +43,7 @@ class TrainingPanel : public QWidget {
 public:
     enum Plot { LossPlot, AccuracyPlot, LearningRatePlot, TemperaturePlot };
     enum Tab { SetupTab, CurvesTab, SamplesTab, RunsTab };
+    enum ModelKind { ClipModel, DdpmModel };
 
     explicit TrainingPanel(EngineBridge *bridge, QWidget *parent = nullptr);
     ~TrainingPanel() override; // keeps the form's choices in QSettings
@@ -57,8 +61,8 @@ public:
     QString stateText() const;                        // "Training", "Paused", "Finished", ...
     QString statusSummary() const;                    // every status figure in one line
 
-    // A fresh run folder name under the app's data folder: .../runs/clip-<preset>-<timestamp>.
-    static QString newRunFolder(const QString &preset);
+    // A fresh run folder name under the app's data folder: .../runs/<clip|ddpm>-<preset>-<timestamp>.
+    static QString newRunFolder(const QString &preset, ModelKind kind = ClipModel);
     static QString runsRoot(); // AppDataLocation/runs
 
     // Overlaid runs: the live one and those read from a run folder's metrics.jsonl (a folder or the
@@ -74,16 +78,26 @@ public:
     int plotPointCount(Plot plot, int runRow, int series = 0) const;
     bool plotLogScale(Plot plot) const;
     bool plotFollowsData(Plot plot) const;
+    bool isPlotShown(Plot plot) const; // accuracy and temperature hide for DDPM
     void resetPlotViews();
 
     // Checkpoint folders: the live run's after each write, and loaded runs that hold one.
     QStringList checkpoints() const;
-    // Emits openInClassifyRequested() for the checkpoint in that row; false if there is none.
+    // Emits openInClassifyRequested() for the checkpoint in that row; false if there is none or it
+    // is not a CLIP checkpoint.
     bool openInClassify(int row);
+    // Emits openInDiffusionRequested() for the checkpoint in that row; false if there is none or it
+    // is not a DDPM checkpoint.
+    bool openInDiffusion(int row);
+
+    // The model the form trains (and, while a run goes, the one being trained).
+    ModelKind modelKind() const;
+    void setModelKind(ModelKind kind);
 
     QString message() const;
     bool messageIsError() const { return m_messageIsError; }
 
+    QComboBox *modelCombo() const { return m_kind; }
     QComboBox *presetCombo() const { return m_preset; }
     QSpinBox *stepsSpin() const { return m_steps; }
     QSpinBox *batchSpin() const { return m_batch; }
@@ -99,6 +113,8 @@ public:
     QPushButton *startButton() const { return m_start; }
     QPushButton *pauseButton() const { return m_pause; }
     QPushButton *stopButton() const { return m_stop; }
+    // Shown once a DDPM run has ended with a checkpoint: opens it in the Diffusion panel.
+    QPushButton *openInDiffusionButton() const { return m_openResult; }
     QCheckBox *logScaleCheck() const { return m_logScale; }
     QTabWidget *tabs() const { return m_tabs; }
     SampleGrid *sampleGrid() const { return m_samples; }
@@ -108,6 +124,8 @@ public:
 Q_SIGNALS:
     // The user wants this checkpoint folder in the Classify panel (MainWindow selects it there).
     void openInClassifyRequested(const QString &folder);
+    // The user wants this DDPM checkpoint folder (diffusers' flat layout) in the Diffusion panel.
+    void openInDiffusionRequested(const QString &checkpointFolder);
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -133,6 +151,7 @@ private:
     void restoreSettings();
     void saveSettings() const;
 
+    void applyKind(ModelKind kind);          // the form's rows, presets and plots for that model
     void applyPreset(const QString &preset); // the form's values from the preset
     void onResumeToggled(bool on);
     bool loadRunState(const QString &folder, QString *error); // resume: the form from trainer_state.json
@@ -142,9 +161,20 @@ private:
     void layoutPlots();
     void updateHints(); // precision and Fashion-MNIST
     void updatePresetHint();
+    void updatePlotVisibility(); // accuracy and temperature only where they apply
+    void updateSamplesHeader();
+    ModelKind shownKind() const; // the live run's while one goes, else the form's
 
+    // The common checks of the form, the folder made; nullopt (and a message) when something is wrong.
+    struct FormValues {
+        QString folder;
+        bool resume = false;
+        double lr = 0.0;
+    };
+    std::optional<FormValues> checkForm();
     // The form, checked; nullopt (and a message) when something is wrong.
     std::optional<ml::ClipTrainRequest> prepare();
+    std::optional<ml::DdpmTrainRequest> prepareDdpm();
     void showMessage(const QString &text, bool error);
     void clearMessage();
 
@@ -154,6 +184,7 @@ private:
     void addMetric(const ml::TrainMetric &m);
     void addSamples(const ml::TrainSamples &samples);
     void addCheckpoint(const QString &folder);
+    void addSampleGrid(const ml::DdpmSampleGrid &grid);
 
     Run *runAt(int row);
     int rowOfRun(int id) const;
@@ -171,10 +202,14 @@ private:
     QTabWidget *m_tabs;
 
     // Setup
-    QLabel *m_presetLabel, *m_stepsLabel, *m_batchLabel, *m_lrLabel, *m_seedLabel, *m_evalLabel, *m_checkpointLabel,
-        *m_mixLabel, *m_dtypeLabel, *m_fashionLabel, *m_folderLabel;
+    QLabel *m_kindLabel, *m_unetLabel, *m_presetLabel, *m_stepsLabel, *m_batchLabel, *m_lrLabel, *m_seedLabel,
+        *m_evalLabel, *m_checkpointLabel, *m_mixLabel, *m_dtypeLabel, *m_fashionLabel, *m_folderLabel;
     QGroupBox *m_modelGroup, *m_dataGroup, *m_runGroup;
+    QFormLayout *m_modelForm, *m_dataForm;
+    QComboBox *m_kind;
     QComboBox *m_preset;
+    QLabel *m_unet;        // the DDPM preset's UNet (or the resumed run's), read-only
+    QString m_presetOf[2]; // the last preset chosen for each model kind
     QLabel *m_presetHint;
     QSpinBox *m_steps;
     QSpinBox *m_batch;
@@ -184,6 +219,7 @@ private:
     QSpinBox *m_checkpointEvery;
     QSpinBox *m_mix[3];
     QLabel *m_mixNames[3];
+    QWidget *m_mixBox; // the shares, under their names
     QComboBox *m_dtype;
     QLineEdit *m_fashionDir;
     QToolButton *m_fashionBrowse;
@@ -198,6 +234,7 @@ private:
     QPushButton *m_start;
     QPushButton *m_pause;
     QPushButton *m_stop;
+    QPushButton *m_openResult; // "Open in Diffusion" after a DDPM run
     QLabel *m_state;
     QProgressBar *m_progress;
     QGridLayout *m_statusGrid;
@@ -238,10 +275,12 @@ private:
     QLabel *m_checkpointsLabel;
     QListWidget *m_checkpointList;
     QPushButton *m_openInClassify;
+    QPushButton *m_openInDiffusion;
     QPushButton *m_openFolder;
 
     // The live job
     quint64 m_job = 0;
+    ModelKind m_jobKind = ClipModel; // of the current (or last) run
     std::shared_ptr<ml::TrainControl> m_control;
     int m_liveRun = -1; // Run::id
     QString m_runFolder;
@@ -254,6 +293,7 @@ private:
     double m_stepsPerS = 0.0, m_imagesPerS = 0.0; // of the last metric with training steps
     ml::ZeroShotAccuracy m_lastAccuracy;
     QString m_dtypeUsed;
+    QString m_sampleGridFile; // the last DDPM sample grid's PNG
 
     QList<Run> m_runs; // in list order
     int m_nextRunId = 0;
