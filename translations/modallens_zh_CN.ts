@@ -1230,6 +1230,431 @@ Images: %3</source>
     </message>
 </context>
 <context>
+    <name>DiffusionPanel</name>
+    <message>
+        <source>Open a Diffusers Checkpoint</source>
+        <translation>打开 Diffusers 检查点</translation>
+    </message>
+    <message>
+        <source>%1 is not a diffusers UNet2DModel checkpoint (config.json and diffusion_pytorch_model.safetensors, or a pipeline with unet/).</source>
+        <translation>%1 不是 diffusers UNet2DModel 检查点（需要 config.json 和 diffusion_pytorch_model.safetensors，或带 unet/ 的管线）。</translation>
+    </message>
+    <message>
+        <source>Choose an Image to Noise</source>
+        <translation>选择要加噪的图像</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)</source>
+        <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)</translation>
+    </message>
+    <message>
+        <source>Diffusion</source>
+        <translation>扩散</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <source>Open Folder…</source>
+        <translation>打开文件夹…</translation>
+    </message>
+    <message>
+        <source>A diffusers UNet2DModel checkpoint (flat, or a pipeline with unet/ and scheduler/)</source>
+        <translation>diffusers UNet2DModel 检查点（扁平结构，或带 unet/ 和 scheduler/ 的管线）</translation>
+    </message>
+    <message>
+        <source>Sampler</source>
+        <translation>采样器</translation>
+    </message>
+    <message>
+        <source>Scheduler:</source>
+        <translation>调度器：</translation>
+    </message>
+    <message>
+        <source>Steps:</source>
+        <translation>步数：</translation>
+    </message>
+    <message>
+        <source>Eta:</source>
+        <translation>Eta：</translation>
+    </message>
+    <message>
+        <source>DDIM&apos;s eta: 0 is deterministic, 1 adds as much noise per step as DDPM</source>
+        <translation>DDIM 的 eta：0 为确定性采样，1 时每步加入与 DDPM 相同的噪声</translation>
+    </message>
+    <message>
+        <source>Seed:</source>
+        <translation>种子：</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新种子</translation>
+    </message>
+    <message>
+        <source>A random seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Step back (shows the stored step, computes nothing)</source>
+        <translation>后退一步（显示已保存的步骤，不计算）</translation>
+    </message>
+    <message>
+        <source>Step forward (computes one more step at the last)</source>
+        <translation>前进一步（在最后一步时再计算一步）</translation>
+    </message>
+    <message>
+        <source>Every computed step of the shown run</source>
+        <translation>当前运行中已计算的每一步</translation>
+    </message>
+    <message>
+        <source>Trajectory:</source>
+        <translation>轨迹：</translation>
+    </message>
+    <message>
+        <source>Press Run</source>
+        <translation>请按“运行”</translation>
+    </message>
+    <message>
+        <source>not computed yet</source>
+        <translation>尚未计算</translation>
+    </message>
+    <message>
+        <source>Select an image in the gallery or drop one here</source>
+        <translation>在图库中选择图像，或拖放到此处</translation>
+    </message>
+    <message>
+        <source>x_t and the predicted x₀ are shown from −1 to 1, ε̂ from −%1 to %1; pictures are enlarged without smoothing.</source>
+        <translation>x_t 与预测的 x₀ 按 −1 到 1 显示，ε̂ 按 −%1 到 %1 显示；图像放大时不做平滑。</translation>
+    </message>
+    <message>
+        <source>Branch</source>
+        <translation>分支</translation>
+    </message>
+    <message>
+        <source>Branch seed:</source>
+        <translation>分支种子：</translation>
+    </message>
+    <message>
+        <source>Branch from Here</source>
+        <translation>从此处分支</translation>
+    </message>
+    <message>
+        <source>Run again from the shown step with the branch seed&apos;s noise; the original run is kept</source>
+        <translation>用分支种子的噪声从当前步骤重新运行；原运行保留</translation>
+    </message>
+    <message>
+        <source>Endings (click one to show its trajectory)</source>
+        <translation>结果（点击一个以显示其轨迹）</translation>
+    </message>
+    <message>
+        <source>original ending</source>
+        <translation>原始结果</translation>
+    </message>
+    <message>
+        <source>branch ending</source>
+        <translation>分支结果</translation>
+    </message>
+    <message>
+        <source>Forward process</source>
+        <translation>前向过程</translation>
+    </message>
+    <message>
+        <source>Choose Image…</source>
+        <translation>选择图像…</translation>
+    </message>
+    <message>
+        <source>Reconstruct from Here</source>
+        <translation>从此处重建</translation>
+    </message>
+    <message>
+        <source>Let the model denoise the image&apos;s x_t from the shown step to the end</source>
+        <translation>让模型从当前步骤开始对图像的 x_t 去噪直至结束</translation>
+    </message>
+    <message>
+        <source>Noise schedule</source>
+        <translation>噪声调度</translation>
+    </message>
+    <message>
+        <source>Export Video…</source>
+        <translation>导出视频…</translation>
+    </message>
+    <message>
+        <source>The shown trajectory (x_t and the predicted x₀ side by side) as MP4 or GIF</source>
+        <translation>将当前轨迹（x_t 与预测的 x₀ 并排）导出为 MP4 或 GIF</translation>
+    </message>
+    <message>
+        <source>Export Grid…</source>
+        <translation>导出网格…</translation>
+    </message>
+    <message>
+        <source>x_t and the predicted x₀ at up to 10 steps with their t, as PNG</source>
+        <translation>最多 10 个步骤的 x_t 与预测的 x₀ 及其 t，导出为 PNG</translation>
+    </message>
+    <message>
+        <source>The model list is still being searched…</source>
+        <translation>仍在搜索模型列表…</translation>
+    </message>
+    <message>
+        <source>Choose a diffusion model (a diffusers UNet2DModel).</source>
+        <translation>请选择扩散模型（diffusers UNet2DModel）。</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message numerus="yes">
+        <source> (and %n more)</source>
+        <translation>
+            <numerusform>（另有 %n 条）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Could not use %1 for the forward process: %2</source>
+        <translation>无法将 %1 用于前向过程：%2</translation>
+    </message>
+    <message>
+        <source> (at step %1)</source>
+        <translation>（位于第 %1 步）</translation>
+    </message>
+    <message>
+        <source>Denoising: step %1 of %2 · %3 ms/step</source>
+        <translation>去噪中：第 %1 步，共 %2 步 · %3 毫秒/步</translation>
+    </message>
+    <message>
+        <source>Denoising: step %1 of %2</source>
+        <translation>去噪中：第 %1 步，共 %2 步</translation>
+    </message>
+    <message>
+        <source>Exporting: frame %1 of %2</source>
+        <translation>导出中：第 %1 帧，共 %2 帧</translation>
+    </message>
+    <message>
+        <source>Could not open the model: %1</source>
+        <translation>无法打开模型：%1</translation>
+    </message>
+    <message>
+        <source>Exported %1.</source>
+        <translation>已导出 %1。</translation>
+    </message>
+    <message>
+        <source>Export cancelled.</source>
+        <translation>导出已取消。</translation>
+    </message>
+    <message>
+        <source>Could not export: %1</source>
+        <translation>无法导出：%1</translation>
+    </message>
+    <message>
+        <source>Nothing to branch from: run the configuration first.</source>
+        <translation>没有可分支的步骤：请先运行当前配置。</translation>
+    </message>
+    <message>
+        <source>Run %1: branch of run %2 at step %3, seed %4</source>
+        <translation>运行 %1：运行 %2 在第 %3 步的分支，种子 %4</translation>
+    </message>
+    <message>
+        <source>Run %1: %2 reconstructed from step %3, seed %4</source>
+        <translation>运行 %1：从第 %3 步重建 %2，种子 %4</translation>
+    </message>
+    <message>
+        <source>Run %1: seed %2</source>
+        <translation>运行 %1：种子 %2</translation>
+    </message>
+    <message>
+        <source> · previews only</source>
+        <translation> · 仅预览</translation>
+    </message>
+    <message>
+        <source>noisy sample x_t</source>
+        <translation>带噪样本 x_t</translation>
+    </message>
+    <message>
+        <source>predicted noise ε̂</source>
+        <translation>预测噪声 ε̂</translation>
+    </message>
+    <message>
+        <source>predicted clean x₀</source>
+        <translation>预测的干净图像 x₀</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n steps, none computed yet</source>
+        <translation>
+            <numerusform>共 %n 步，尚未计算</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>t = %1</source>
+        <translation>t = %1</translation>
+    </message>
+    <message>
+        <source>last step, t = %1</source>
+        <translation>最后一步，t = %1</translation>
+    </message>
+    <message>
+        <source>the sample x₀</source>
+        <translation>样本 x₀</translation>
+    </message>
+    <message>
+        <source>after the last step</source>
+        <translation>最后一步之后</translation>
+    </message>
+    <message numerus="yes">
+        <source>Result after %n steps</source>
+        <translation>
+            <numerusform>%n 步后的结果</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Step %1 of %2 · t = %3</source>
+        <translation>第 %1 步，共 %2 步 · t = %3</translation>
+    </message>
+    <message>
+        <source>forward x_t of %1</source>
+        <translation>%1 的前向 x_t</translation>
+    </message>
+    <message>
+        <source>%1, as the model sees it</source>
+        <translation>%1（模型所见）</translation>
+    </message>
+    <message>
+        <source>x₀</source>
+        <translation>x₀</translation>
+    </message>
+    <message>
+        <source>forward process x_t</source>
+        <translation>前向过程 x_t</translation>
+    </message>
+    <message>
+        <source>preparing…</source>
+        <translation>准备中…</translation>
+    </message>
+    <message>
+        <source>not finished</source>
+        <translation>未完成</translation>
+    </message>
+    <message>
+        <source>run %1, seed %2</source>
+        <translation>运行 %1，种子 %2</translation>
+    </message>
+    <message>
+        <source>run %1, seed %2 from step %3</source>
+        <translation>运行 %1，种子 %2，自第 %3 步</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Stop after this step; Run continues from there</source>
+        <translation>在此步后停止；再按“运行”从此处继续</translation>
+    </message>
+    <message>
+        <source>Continue the shown run to the end</source>
+        <translation>将当前运行继续到结束</translation>
+    </message>
+    <message>
+        <source>A new run with the seed, to the end</source>
+        <translation>用该种子新建一次运行，直至结束</translation>
+    </message>
+    <message>
+        <source>Select an image in the gallery or drop one on this panel: it is noised to the shown step&apos;s t with the seed&apos;s noise (x_T of the seed&apos;s run).</source>
+        <translation>在图库中选择图像或拖放到本面板：它会用该种子的噪声（该种子运行的 x_T）加噪到当前步骤的 t。</translation>
+    </message>
+    <message>
+        <source>%1 is noised to the shown step&apos;s t: sqrt(ᾱ_t)·x₀ + sqrt(1 − ᾱ_t)·ε, ε the seed&apos;s x_T. Reconstruct lets the model denoise it from there.</source>
+        <translation>%1 被加噪到当前步骤的 t：sqrt(ᾱ_t)·x₀ + sqrt(1 − ᾱ_t)·ε，ε 为该种子的 x_T。“重建”让模型从此处开始去噪。</translation>
+    </message>
+    <message>
+        <source> · %1 ms/step</source>
+        <translation> · %1 毫秒/步</translation>
+    </message>
+    <message numerus="yes">
+        <source>Done: %n steps</source>
+        <translation>
+            <numerusform>完成：%n 步</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Paused after step %1 of %2</source>
+        <translation>已在第 %1 步后暂停，共 %2 步</translation>
+    </message>
+    <message>
+        <source>At step %1 of %2</source>
+        <translation>位于第 %1 步，共 %2 步</translation>
+    </message>
+    <message>
+        <source>%1 M parameters</source>
+        <translation>%1 M 参数</translation>
+    </message>
+    <message>
+        <source>%1 × %2 × %3</source>
+        <translation>%1 × %2 × %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, %n steps</source>
+        <translation>
+            <numerusform>%1，%n 步</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 on %2</source>
+        <translation>%1，运行于 %2</translation>
+    </message>
+    <message>
+        <source>full tensors %1 MB of a %2 MB budget (newest runs; older runs keep their previews)</source>
+        <translation>完整张量 %1 MB，预算 %2 MB（保留最新的运行；较早的运行仅保留预览）</translation>
+    </message>
+    <message>
+        <source>Nothing to export yet: run the model first.</source>
+        <translation>尚无可导出的内容：请先运行模型。</translation>
+    </message>
+    <message>
+        <source>Export the trajectory</source>
+        <translation>导出轨迹</translation>
+    </message>
+    <message>
+        <source>x_t</source>
+        <translation>x_t</translation>
+    </message>
+    <message>
+        <source>pred. x₀</source>
+        <translation>预测 x₀</translation>
+    </message>
+    <message>
+        <source>result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Could not write %1.</source>
+        <translation>无法写入 %1。</translation>
+    </message>
+    <message>
+        <source>Export the Trajectory</source>
+        <translation>导出轨迹</translation>
+    </message>
+    <message>
+        <source>MP4 video (*.mp4);;Animated GIF (*.gif)</source>
+        <translation>MP4 视频 (*.mp4);;GIF 动画 (*.gif)</translation>
+    </message>
+    <message>
+        <source>Export the Grid</source>
+        <translation>导出网格</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+</context>
+<context>
     <name>DuplicatesView</name>
     <message>
         <source>first</source>
@@ -1561,6 +1986,10 @@ Images: %3</source>
         <source>Add a few Shapes World pictures and clips and Fashion-MNIST images to try ModalLens with</source>
         <translation>添加一些形状世界的图片和短片以及 Fashion-MNIST 图像，用来试用 ModalLens</translation>
     </message>
+    <message>
+        <source>%1 is not a UNet2DModel checkpoint the Diffusion panel can use</source>
+        <translation>%1 不是扩散面板可用的 UNet2DModel 检查点</translation>
+    </message>
 </context>
 <context>
     <name>ModelPicker</name>
@@ -1721,6 +2150,37 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>Predicted: %1 (%2)</source>
         <translation>预测：%1（%2）</translation>
+    </message>
+    <message>
+        <source>Samples drawn from the model appear here after the first sample grid.</source>
+        <translation>第一次生成样本网格后，模型画出的样本会显示在这里。</translation>
+    </message>
+</context>
+<context>
+    <name>SchedulePlot</name>
+    <message>
+        <source>β_t</source>
+        <translation>β_t</translation>
+    </message>
+    <message>
+        <source>ᾱ_t</source>
+        <translation>ᾱ_t</translation>
+    </message>
+    <message>
+        <source>SNR (right, log)</source>
+        <translation>信噪比（右轴，对数）</translation>
+    </message>
+    <message>
+        <source>timestep t</source>
+        <translation>时间步 t</translation>
+    </message>
+    <message>
+        <source>β_t, ᾱ_t</source>
+        <translation>β_t, ᾱ_t</translation>
+    </message>
+    <message>
+        <source>SNR = ᾱ / (1 − ᾱ)</source>
+        <translation>信噪比 SNR = ᾱ / (1 − ᾱ)</translation>
     </message>
 </context>
 <context>
@@ -2662,6 +3122,114 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>A fixed set of held-out images: the first of each held-out colour-shape pair, two other pairs and two garments.</source>
         <translation>一组固定的留出图像：每个留出颜色-形状组合的第一张、另外两个组合以及两件服饰。</translation>
+    </message>
+    <message>
+        <source>block channels %1 · layers per block %2</source>
+        <translation>各块通道数 %1 · 每块层数 %2</translation>
+    </message>
+    <message>
+        <source>A denoising UNet for Fashion-MNIST at 32 × 32; by default %1 steps of %2 images, samples drawn with %3 DDIM steps.</source>
+        <translation>在 32 × 32 的 Fashion-MNIST 上训练的去噪 UNet；默认 %1 步、每步 %2 张图像，采样使用 %3 步 DDIM。</translation>
+    </message>
+    <message>
+        <source>Found: the model learns to draw its 60,000 training images.</source>
+        <translation>已找到：模型将学习画出其中的 60,000 张训练图像。</translation>
+    </message>
+    <message>
+        <source>Not found there: DDPM training needs it (Debian&apos;s dataset-fashion-mnist package installs it).</source>
+        <translation>未在此找到：DDPM 训练需要它（Debian 的 dataset-fashion-mnist 软件包会安装它）。</translation>
+    </message>
+    <message>
+        <source>DDPM training needs Fashion-MNIST, which is not in %1: install Debian&apos;s dataset-fashion-mnist package or choose the folder that holds it.</source>
+        <translation>DDPM 训练需要 Fashion-MNIST，但 %1 中没有找到：请安装 Debian 的 dataset-fashion-mnist 软件包，或选择包含它的文件夹。</translation>
+    </message>
+    <message>
+        <source>%1 holds a DDPM run: choose DDPM as the model to continue it.</source>
+        <translation>%1 中是一次 DDPM 训练：请将模型选为 DDPM 以继续训练。</translation>
+    </message>
+    <message>
+        <source>%1 holds a CLIP run: choose CLIP as the model to continue it.</source>
+        <translation>%1 中是一次 CLIP 训练：请将模型选为 CLIP 以继续训练。</translation>
+    </message>
+    <message>
+        <source>Waiting for the first sample grid…</source>
+        <translation>正在等待第一个样本网格…</translation>
+    </message>
+    <message>
+        <source>Samples the model draws at step %1, from the same starting noise at every sample grid so that they can be compared.</source>
+        <translation>模型在第 %1 步画出的样本；每次样本网格都使用相同的初始噪声，便于比较。</translation>
+    </message>
+    <message>
+        <source>Saved in the run folder as %1.</source>
+        <translation>已保存到训练文件夹中的 %1。</translation>
+    </message>
+    <message>
+        <source>Stopping: drawing samples and saving a checkpoint…</source>
+        <translation>正在停止：生成样本并保存检查点…</translation>
+    </message>
+    <message>
+        <source>Drawing the sample grid…</source>
+        <translation>正在生成样本网格…</translation>
+    </message>
+    <message>
+        <source>Train a DDPM diffusion model with these settings</source>
+        <translation>用这些设置训练 DDPM 扩散模型</translation>
+    </message>
+    <message>
+        <source>End the run now: draw samples, save a checkpoint, then stop (it can be continued later)</source>
+        <translation>立即结束本次训练：生成样本、保存检查点后停止（之后可以继续）</translation>
+    </message>
+    <message>
+        <source>Open in Diffusion</source>
+        <translation>在扩散面板中打开</translation>
+    </message>
+    <message>
+        <source>Watch this model denoise step by step in the Diffusion panel</source>
+        <translation>在扩散面板中观看此模型逐步去噪</translation>
+    </message>
+    <message>
+        <source>Data and sampling</source>
+        <translation>数据与采样</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <source>CLIP</source>
+        <translation>CLIP</translation>
+    </message>
+    <message>
+        <source>DDPM (diffusion)</source>
+        <translation>DDPM（扩散模型）</translation>
+    </message>
+    <message>
+        <source>CLIP learns to match images and captions; DDPM learns to draw Fashion-MNIST images from noise</source>
+        <translation>CLIP 学习匹配图像与文字描述；DDPM 学习从噪声中画出 Fashion-MNIST 图像</translation>
+    </message>
+    <message>
+        <source>UNet:</source>
+        <translation>UNet：</translation>
+    </message>
+    <message>
+        <source>mini: the built-in ddpm-mini (about 2 s a step on a CPU core); tiny: a small UNet that trains in seconds, for trying things out</source>
+        <translation>mini：内置的 ddpm-mini（在一个 CPU 核心上每步约 2 秒）；tiny：几秒即可训练完的小型 UNet，用于试验</translation>
+    </message>
+    <message>
+        <source>Sample grid every:</source>
+        <translation>样本网格间隔：</translation>
+    </message>
+    <message>
+        <source>The model draws its sample grid this often (and at the end)</source>
+        <translation>模型按此间隔生成样本网格（训练结束时也会生成）</translation>
+    </message>
+    <message>
+        <source>Denoise step by step with this checkpoint (double-click does the same)</source>
+        <translation>用此检查点逐步去噪（双击效果相同）</translation>
+    </message>
+    <message>
+        <source>Images the model draws from the same starting noise at each sample grid and at the end: watch garments form as it learns.</source>
+        <translation>每次生成样本网格时及训练结束时，模型从相同的初始噪声画出的图像：可以看到服饰随着学习逐渐成形。</translation>
     </message>
 </context>
 <context>

@@ -6,6 +6,7 @@
 #include "classify_common.h"
 #include "classify_panel.h"
 #include "coop_panel.h"
+#include "diffusion_panel.h"
 #include "engine_bridge.h"
 #include "format.h"
 #include "gallery_filter_model.h"
@@ -67,6 +68,7 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     , m_coop(new CoopPanel(m_bridge, this))
     , m_search(new SearchPanel(m_bridge, this, thumbnailCacheDir))
     , m_attention(new AttentionPanel(m_bridge, this))
+    , m_diffusion(new DiffusionPanel(m_bridge, this))
 {
     setObjectName(QStringLiteral("MainWindow"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/modallens.svg")));
@@ -91,6 +93,9 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     connect(m_gallery, &GalleryWidget::currentChanged, m_attention, &AttentionPanel::showFile);
     connect(m_preview->videoPlayer(), &VideoPlayer::frameShown, m_attention,
         [this](double timeS) { m_attention->setVideoTime(m_preview->currentPath(), timeS); });
+    // Diffusion: the gallery's current item is the forward process's image.
+    addPanel(m_diffusion);
+    connect(m_gallery, &GalleryWidget::currentChanged, m_diffusion, &DiffusionPanel::showFile);
     classifyDock->raise(); // a newcomer starts by classifying (the last dock tabbed in would be on top)
 
     createActions();
@@ -100,6 +105,7 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     connect(m_gallery, &GalleryWidget::currentChanged, m_preview, &PreviewPane::showFile);
     connect(m_classify, &ClassifyPanel::fileActivated, this, &MainWindow::showFile);
     connect(m_training, &TrainingPanel::openInClassifyRequested, this, &MainWindow::openInClassify);
+    connect(m_training, &TrainingPanel::openInDiffusionRequested, this, &MainWindow::openInDiffusion);
     connect(m_coop, &CoopPanel::useInClassifyRequested, this, &MainWindow::useLearntPromptInClassify);
     connect(m_search, &SearchPanel::openRequested, this, [this](const QString &path, double timeS) {
         showFile(path);
@@ -390,7 +396,21 @@ void MainWindow::raisePreview()
 
 void MainWindow::openInClassify(const QString &folder)
 {
-    ModelPicker *picker = m_classify->modelPicker();
+    ml::clearModelCache(); // a run rewrites its checkpoint in place: load the newest weights
+    openCheckpoint(
+        m_classify, m_classify->modelPicker(), folder, tr("%1 is not a CLIP checkpoint the Classify panel can use"));
+}
+
+void MainWindow::openInDiffusion(const QString &folder)
+{
+    // The Diffusion panel loads a model afresh each time it opens one, so a rewritten checkpoint
+    // is read again when chosen.
+    openCheckpoint(m_diffusion, m_diffusion->modelPicker(), folder,
+        tr("%1 is not a UNet2DModel checkpoint the Diffusion panel can use"));
+}
+
+void MainWindow::openCheckpoint(QWidget *panel, ModelPicker *picker, const QString &folder, const QString &notUsable)
+{
     const QString wanted = QDir::cleanPath(folder);
     const auto select = [picker, wanted] {
         for (const ml::ModelEntry &e : picker->entries())
@@ -398,8 +418,7 @@ void MainWindow::openInClassify(const QString &folder)
                 return picker->selectPath(QString::fromStdString(e.path));
         return false;
     };
-    ml::clearModelCache(); // a run rewrites its checkpoint in place: load the newest weights
-    if (auto *dock = qobject_cast<QDockWidget *>(m_classify->parentWidget())) {
+    if (auto *dock = qobject_cast<QDockWidget *>(panel->parentWidget())) {
         dock->show();
         dock->raise();
     }
@@ -408,11 +427,9 @@ void MainWindow::openInClassify(const QString &folder)
     // Not listed yet: the picker learns the app's runs folder (every run in it), or this folder.
     connect(
         picker, &ModelPicker::refreshed, this,
-        [this, select, wanted] {
+        [this, select, wanted, notUsable] {
             if (!select())
-                statusBar()->showMessage(
-                    tr("%1 is not a CLIP checkpoint the Classify panel can use").arg(QDir::toNativeSeparators(wanted)),
-                    2 * kMessageMs);
+                statusBar()->showMessage(notUsable.arg(QDir::toNativeSeparators(wanted)), 2 * kMessageMs);
         },
         Qt::SingleShotConnection);
     const QString parent = QFileInfo(wanted).absolutePath();

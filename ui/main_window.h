@@ -9,8 +9,10 @@
 class AttentionPanel;
 class ClassifyPanel;
 class CoopPanel;
+class DiffusionPanel;
 class EngineBridge;
 class GalleryWidget;
+class ModelPicker;
 class PreviewPane;
 class QAction;
 class QDockWidget;
@@ -36,6 +38,9 @@ public:
     void openSampleGallery();
     void setSampleGalleryDir(const QString &dir) { m_samplesDir = dir; }
     QAction *openSamplesAction() const { return m_openSamples; }
+    // A UNet2DModel checkpoint (a DDPM training run's folder): listed and chosen in the Diffusion
+    // panel, which is raised.
+    void openInDiffusion(const QString &folder);
 
     // A feature panel as a dock, tabbed with the others in its area; the dock's title
     // follows the panel's windowTitle (so it retranslates with the panel).
@@ -49,6 +54,7 @@ public:
     CoopPanel *coopPanel() const { return m_coop; }
     SearchPanel *searchPanel() const { return m_search; }
     AttentionPanel *attentionPanel() const { return m_attention; }
+    DiffusionPanel *diffusionPanel() const { return m_diffusion; }
     QLabel *jobLabel() const { return m_jobLabel; }
     QProgressBar *progressBar() const { return m_progress; }
     QPushButton *cancelButton() const { return m_cancel; }
@@ -82,6 +88,9 @@ private:
     void showFile(const QString &path);         // selects it in the gallery (or just previews it)
     void raisePreview();                        // the Preview dock shown and on top of its tab group
     void openInClassify(const QString &folder); // a checkpoint: listed, chosen, its panel raised
+    // folder listed in the panel's picker (its parent added when needed), chosen, the panel raised;
+    // notUsable (%1: the folder) goes to the status bar when the picker cannot use it.
+    void openCheckpoint(QWidget *panel, ModelPicker *picker, const QString &folder, const QString &notUsable);
     // A learnt prompt: the Classify panel uses it, with its classes and (when listed) its model.
     void useLearntPromptInClassify(const QString &file, const QString &modelPath);
     static QStringList localPaths(const QMimeData *mime);
@@ -94,6 +103,7 @@ private:
     CoopPanel *m_coop;
     SearchPanel *m_search;
     AttentionPanel *m_attention;
+    DiffusionPanel *m_diffusion;
     QList<QDockWidget *> m_panelDocks;
 
     QMenu *m_fileMenu = nullptr;

@@ -64,6 +64,22 @@ void Sampler::start(const torch::Tensor &initNoise, std::uint64_t seed)
     m_started = true;
 }
 
+void Sampler::startAt(const torch::Tensor &sample, std::int64_t index, std::uint64_t seed)
+{
+    if (sample.dim() != 4 || sample.size(1) != m_unet->config().in_channels)
+        throw Error("a sample to resume from must be [batch, " + std::to_string(m_unet->config().in_channels)
+            + ", height, width] (got " + c10::str(sample.sizes()) + ")");
+    if (index < 0 || index > numSteps())
+        throw Error("cannot resume at step " + std::to_string(index) + " of " + std::to_string(numSteps()));
+    m_shape = sample.sizes().vec();
+    m_varianceNoise = torch::Tensor();
+    reseed(seed, index);
+    m_x = sample.to(torch::kFloat).clone();
+    m_index = index;
+    m_history.clear();
+    m_started = true;
+}
+
 void Sampler::setVarianceNoise(const torch::Tensor &noise)
 {
     if (!m_started)
@@ -123,11 +139,13 @@ void Sampler::run(const std::function<bool(const StepRecord &)> &onStep)
 
 void Sampler::restartFrom(std::int64_t index, std::optional<std::uint64_t> seed)
 {
-    if (index < 0 || index >= static_cast<std::int64_t>(m_history.size()))
+    // The history starts at step 0, or where startAt() resumed.
+    const std::int64_t first = m_history.empty() ? 0 : m_history.front().index;
+    if (index < first || index >= first + static_cast<std::int64_t>(m_history.size()))
         throw Error("cannot restart from step " + std::to_string(index) + ": " + std::to_string(m_history.size())
             + " steps are stored");
-    m_x = m_history[static_cast<std::size_t>(index)].sample;
-    m_history.resize(static_cast<std::size_t>(index));
+    m_x = m_history[static_cast<std::size_t>(index - first)].sample;
+    m_history.resize(static_cast<std::size_t>(index - first));
     m_index = index;
     if (seed) {
         m_varianceNoise = torch::Tensor();

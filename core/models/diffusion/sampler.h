@@ -38,6 +38,10 @@ public:
     // x_T given; later noise from the generator seeded with seed (its x_T draw is skipped, so the
     // stream stays the one start(seed, ...) would use).
     void start(const torch::Tensor &initNoise, std::uint64_t seed);
+    // Resumes at step `index` (0 .. numSteps) with x_t = sample, the noise from there on the
+    // stream seed's run draws at that step (see above): a stored step of any run, or a forward-
+    // process x_t to denoise from. History restarts empty (records keep their step index).
+    void startAt(const torch::Tensor &sample, std::int64_t index, std::uint64_t seed);
     // Per-step noise given ([numSteps, ...sample shape], row i for step i), instead of the generator.
     void setVarianceNoise(const torch::Tensor &noise);
 

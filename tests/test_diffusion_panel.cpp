@@ -1,0 +1,505 @@
+// The Diffusion panel, offscreen, on the embedded ddpm-mini: it opens with the schedule drawn;
+// a DDIM run shows every step's real model outputs (x̂0 at the last step is the sample; scrubbing
+// shows a stored step exactly, step back computes nothing, step forward computes one more); the
+// cursor follows t; a branch with the run's seed ends exactly as the run and another seed does
+// not, both endings shown; the gallery's image is noised to the shown t and reconstructed; the
+// trajectory exports as a PNG grid, a GIF and an MP4 that decode; the info line names the budget.
+// Env: MODALLENS_SHOTS_DIR=DIR writes diffusion_*.png there.
+#include "diffusion_panel.h"
+// qcustomplot.h spells Qt's keywords, which the tests switch off (QT_NO_KEYWORDS).
+#define signals Q_SIGNALS
+#define slots Q_SLOTS
+#define foreach Q_FOREACH
+#include "diffusion_widgets.h"
+#undef signals
+#undef slots
+#undef foreach
+#include "engine_bridge.h"
+#include "gallery_widget.h"
+#include "main_window.h"
+#include "model_picker.h"
+#include "qimage_convert.h"
+
+#include "common/error.h"
+#include "engine/clip_service.h"
+#include "io/media.h"
+
+#include <ATen/Parallel.h>
+
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QGroupBox>
+#include <QLabel>
+#include <QMimeData>
+#include <QPainter>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSlider>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <filesystem>
+#include <memory>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kJobTimeoutMs = 120000;
+
+bool ddpmMiniPresent()
+{
+    try {
+        return fs::is_regular_file(fs::path(ml::resolveModelPath("ddpm-mini")) / "diffusion_pytorch_model.safetensors");
+    } catch (const ml::Error &) {
+        return false;
+    }
+}
+
+double maxAbsDiff(const std::vector<float> &a, const std::vector<float> &b)
+{
+    if (a.size() != b.size() || a.empty())
+        return INFINITY;
+    double m = 0.0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        m = std::max(m, static_cast<double>(std::abs(a[i] - b[i])));
+    return m;
+}
+
+QImage imageOf(const ml::io::RgbImage &rgb)
+{
+    return toQImage(rgb).convertToFormat(QImage::Format_RGB32);
+}
+
+bool sameImage(const QImage &a, const QImage &b)
+{
+    return !a.isNull() && a.convertToFormat(QImage::Format_RGB32) == b.convertToFormat(QImage::Format_RGB32);
+}
+
+} // namespace
+
+class TestDiffusionPanel : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void opensDdpmMini();
+    void ddimRunScrubsAndSteps();
+    void stepForwardComputesOneMore();
+    void branchShowsBothEndings();
+    void forwardProcessAndReconstruction();
+    void dropAnImage();
+    void exports();
+    void budgetInTheInfoLine();
+    void openInDiffusionChoosesTheCheckpoint();
+
+private:
+    bool configure(int scheduler, int steps, double eta, int seed); // and wait until open
+    bool waitIdle();
+    bool runAndWait(int count = -1);
+    void shot(const QString &name);
+
+    std::unique_ptr<QTemporaryDir> m_tmp;
+    std::unique_ptr<MainWindow> m_window;
+    DiffusionPanel *m_panel = nullptr;
+};
+
+void TestDiffusionPanel::initTestCase()
+{
+    if (!ddpmMiniPresent())
+        QSKIP("ddpm-mini is not in this tree");
+    m_tmp = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_tmp->isValid());
+    qputenv("XDG_DATA_HOME", QString(m_tmp->path() + QStringLiteral("/data")).toLocal8Bit());
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("ModalLensTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("test_diffusion_panel"));
+    QSettings().clear();
+
+    m_window = std::make_unique<MainWindow>(nullptr, m_tmp->path() + QStringLiteral("/thumbs"));
+    m_window->resize(1500, 1000);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    at::set_num_threads(1);
+    m_panel = m_window->diffusionPanel();
+    QVERIFY(m_panel);
+    QCOMPARE(m_panel->windowTitle(), QStringLiteral("Diffusion"));
+    auto *dock = qobject_cast<QDockWidget *>(m_panel->parentWidget());
+    QVERIFY(dock);
+    QCOMPARE(dock->windowTitle(), QStringLiteral("Diffusion"));
+    m_window->resizeDocks({dock}, {560}, Qt::Horizontal);
+    dock->raise();
+    QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
+    // No model remembered: the embedded ddpm-mini is chosen.
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->modelPicker()->currentPath().isEmpty(), kJobTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(fs::path(m_panel->modelPicker()->currentPath().toStdString()).filename().string(),
+        std::string("ddpm-mini"), kJobTimeoutMs);
+}
+
+void TestDiffusionPanel::cleanupTestCase()
+{
+    m_window.reset();
+}
+
+bool TestDiffusionPanel::waitIdle()
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (m_panel->isBusy() && timer.elapsed() < kJobTimeoutMs)
+        QTest::qWait(20);
+    return !m_panel->isBusy();
+}
+
+bool TestDiffusionPanel::configure(int scheduler, int steps, double eta, int seed)
+{
+    m_panel->schedulerCombo()->setCurrentIndex(scheduler);
+    m_panel->stepsSpin()->setValue(steps);
+    m_panel->etaSpin()->setValue(eta);
+    m_panel->seedSpin()->setValue(seed);
+    m_panel->reopen();
+    if (!waitIdle())
+        return false;
+    const auto info = m_panel->session()->info();
+    return m_panel->session()->isOpen() && info.steps == steps
+        && info.scheduler == (scheduler == DiffusionPanel::DdimScheduler ? "ddim" : "ddpm");
+}
+
+bool TestDiffusionPanel::runAndWait(int count)
+{
+    QSignalSpy stopped(m_panel, &DiffusionPanel::runStopped);
+    m_panel->run(count);
+    if (!m_panel->isRunning())
+        return false;
+    return stopped.wait(kJobTimeoutMs) && !m_panel->messageIsError() && waitIdle();
+}
+
+void TestDiffusionPanel::shot(const QString &name)
+{
+    const QByteArray dir = qgetenv("MODALLENS_SHOTS_DIR");
+    if (dir.isEmpty())
+        return;
+    QTest::qWait(100);
+    auto *scroll = m_panel->findChild<QScrollArea *>();
+    QVERIFY(scroll && scroll->widget());
+    QWidget *page = scroll->widget();
+    const QSize size = page->size();
+    page->resize(size.width(), std::max(size.height(), page->sizeHint().height()));
+    QVERIFY(page->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + name));
+    page->resize(size);
+}
+
+void TestDiffusionPanel::opensDdpmMini()
+{
+    QVERIFY(waitIdle());
+    QVERIFY2(!m_panel->messageIsError(), qPrintable(m_panel->message()));
+    QVERIFY(m_panel->session()->isOpen());
+    // The defaults: DDPM over the model's 1000 train steps.
+    QCOMPARE(m_panel->schedulerCombo()->currentIndex(), int(DiffusionPanel::DdpmScheduler));
+    QCOMPARE(m_panel->stepsSpin()->value(), 1000);
+    QVERIFY(!m_panel->etaSpin()->isEnabled());
+    const auto info = m_panel->session()->info();
+    QCOMPARE(info.modelName, std::string("ddpm-mini"));
+    QCOMPARE(info.steps, 1000);
+    QVERIFY(m_panel->infoLabel()->text().contains(QStringLiteral("ddpm-mini")));
+    // The schedule: every train timestep, and a marker per inference step.
+    QCOMPARE(m_panel->plot()->betaGraph()->dataCount(), 1000);
+    QCOMPARE(m_panel->plot()->snrGraph()->dataCount(), 1000);
+    QCOMPARE(m_panel->plot()->stepsGraph()->dataCount(), 1000);
+    const auto s = m_panel->session()->schedule();
+    QCOMPARE(m_panel->plot()->alphaBarGraph()->data()->at(500)->value, s.trainAlphaBar[500]);
+    shot(QStringLiteral("diffusion_open.png"));
+}
+
+void TestDiffusionPanel::ddimRunScrubsAndSteps()
+{
+    QVERIFY(configure(DiffusionPanel::DdimScheduler, 10, 0.0, 3));
+    QVERIFY(m_panel->etaSpin()->isEnabled());
+    QList<QImage> seen;
+    const auto conn = connect(m_panel, &DiffusionPanel::stepShown, this, [&] {
+        const QImage img = m_panel->predictionTile()->image();
+        if (!img.isNull() && (seen.isEmpty() || seen.last() != img))
+            seen << img;
+    });
+    QVERIFY(runAndWait());
+    disconnect(conn);
+    QVERIFY2(seen.size() >= 2, qPrintable(QString::number(seen.size()))); // x̂0 changed as it ran
+
+    const auto session = m_panel->session();
+    const int run = m_panel->currentRun();
+    const auto info = session->run(run);
+    QVERIFY(info && info->finished);
+    QCOMPARE(info->stepsDone, 10);
+    QCOMPARE(m_panel->viewStep(), 10); // the result
+    QCOMPARE(m_panel->stepSlider()->maximum(), 10);
+    QVERIFY(sameImage(m_panel->sampleTile()->image(), imageOf(session->currentPreview(run))));
+    QVERIFY(m_panel->statusLabel()->text().contains(QStringLiteral("ms/step")));
+    // DDIM with set_alpha_to_one: the last step's x̂0 is the sample.
+    const auto last = session->tensors(run, 9);
+    QVERIFY(last);
+    QVERIFY(maxAbsDiff(last->predOriginal.data, session->current(run).data) < 1e-5);
+
+    // Scrubbing shows each stored step exactly; t and the cursor follow.
+    const auto timesteps = session->timesteps();
+    QImage previous;
+    for (int i = 0; i < 10; ++i) {
+        m_panel->stepSlider()->setValue(i);
+        QCOMPARE(m_panel->viewStep(), i);
+        const auto t = session->tensors(run, i);
+        QVERIFY(t);
+        QVERIFY(sameImage(m_panel->sampleTile()->image(), imageOf(ml::toRgbPreview(t->sample))));
+        QVERIFY(sameImage(m_panel->noiseTile()->image(), imageOf(ml::toRgbPreview(t->modelOutput, ml::kEpsRange))));
+        QVERIFY(sameImage(m_panel->predictionTile()->image(), imageOf(ml::toRgbPreview(t->predOriginal))));
+        QCOMPARE(m_panel->shownTimestep(), static_cast<int>(timesteps[static_cast<std::size_t>(i)]));
+        QCOMPARE(m_panel->plot()->cursorTimestep(), static_cast<double>(timesteps[static_cast<std::size_t>(i)]));
+        QVERIFY(m_panel->plot()->isCursorVisible());
+        QVERIFY(m_panel->sampleTile()->image() != previous);
+        previous = m_panel->sampleTile()->image();
+    }
+    if (!qEnvironmentVariableIsEmpty("MODALLENS_SHOTS_DIR")) {
+        m_panel->setViewStep(5);
+        shot(QStringLiteral("diffusion_scrub.png"));
+    }
+    // Step back: a stored step, nothing computed.
+    m_panel->setViewStep(6);
+    m_panel->stepBack();
+    QCOMPARE(m_panel->viewStep(), 5);
+    QVERIFY(!m_panel->isRunning());
+    QVERIFY(sameImage(m_panel->sampleTile()->image(), imageOf(session->previews(run, 5)->sample)));
+}
+
+void TestDiffusionPanel::stepForwardComputesOneMore()
+{
+    QVERIFY(configure(DiffusionPanel::DdimScheduler, 10, 0.0, 4));
+    QVERIFY(runAndWait(3));
+    const auto session = m_panel->session();
+    const int run = m_panel->currentRun();
+    QCOMPARE(session->run(run)->seed, std::uint64_t(4));
+    QCOMPARE(session->run(run)->stepsDone, 3);
+    QCOMPARE(m_panel->viewStep(), 2);
+    QVERIFY(m_panel->statusLabel()->text().contains(QStringLiteral("3 of 10")));
+
+    QSignalSpy stopped(m_panel, &DiffusionPanel::runStopped);
+    m_panel->stepForward(); // at the last computed step: one more
+    QVERIFY(m_panel->isRunning());
+    QVERIFY(stopped.wait(kJobTimeoutMs));
+    QCOMPARE(session->run(run)->stepsDone, 4);
+    QCOMPARE(m_panel->viewStep(), 3);
+    QVERIFY(sameImage(m_panel->predictionTile()->image(), imageOf(session->previews(run, 3)->predOriginal)));
+
+    m_panel->stepBack();
+    QCOMPARE(m_panel->viewStep(), 2);
+    m_panel->stepForward(); // a stored step: nothing computed
+    QVERIFY(!m_panel->isRunning());
+    QCOMPARE(m_panel->viewStep(), 3);
+    QCOMPARE(session->run(run)->stepsDone, 4);
+
+    // Run continues the paused run to the end.
+    QVERIFY(runAndWait());
+    QCOMPARE(m_panel->currentRun(), run);
+    QVERIFY(session->run(run)->finished);
+}
+
+void TestDiffusionPanel::branchShowsBothEndings()
+{
+    QVERIFY(configure(DiffusionPanel::DdimScheduler, 10, 1.0, 3)); // eta 1: the seed matters at every step
+    QVERIFY(runAndWait());
+    const auto session = m_panel->session();
+    const int original = m_panel->currentRun();
+    QVERIFY(!m_panel->endingsGroup()->isVisibleTo(m_panel));
+
+    // The same seed from step 5: the same ending, exactly.
+    m_panel->setViewStep(4);
+    m_panel->branchSeedSpin()->setValue(3);
+    QSignalSpy stopped(m_panel, &DiffusionPanel::runStopped);
+    m_panel->branchFromHere();
+    QVERIFY(stopped.wait(kJobTimeoutMs));
+    QVERIFY(waitIdle());
+    const int same = m_panel->currentRun();
+    QVERIFY(same != original);
+    QCOMPARE(session->run(same)->origin, ml::DenoiseRunInfo::Origin::Branch);
+    QCOMPARE(session->run(same)->firstStep, 4);
+    QCOMPARE(maxAbsDiff(session->current(same).data, session->current(original).data), 0.0);
+    QVERIFY(m_panel->endingsGroup()->isVisibleTo(m_panel));
+    QVERIFY(sameImage(m_panel->originalEndingTile()->image(), m_panel->branchEndingTile()->image()));
+    QCOMPARE(m_panel->branchSeedSpin()->value(), 4); // the next branch gets a new seed
+
+    // Another seed from the same step of the original: another ending.
+    m_panel->showRun(original);
+    m_panel->setViewStep(4);
+    m_panel->branchSeedSpin()->setValue(99);
+    m_panel->branchFromHere();
+    QVERIFY(stopped.wait(kJobTimeoutMs));
+    QVERIFY(waitIdle());
+    const int other = m_panel->currentRun();
+    QCOMPARE(session->run(other)->seed, std::uint64_t(99));
+    QVERIFY(maxAbsDiff(session->current(other).data, session->current(original).data) > 0.05);
+    QVERIFY(!sameImage(m_panel->originalEndingTile()->image(), m_panel->branchEndingTile()->image()));
+    QVERIFY(sameImage(m_panel->branchEndingTile()->image(), imageOf(session->currentPreview(other))));
+    QCOMPARE(m_panel->runCombo()->count(), 3);
+    // Before the branch point the branch shows the original's steps.
+    m_panel->setViewStep(2);
+    QVERIFY(sameImage(m_panel->sampleTile()->image(), imageOf(session->previews(original, 2)->sample)));
+    shot(QStringLiteral("diffusion_branch.png"));
+
+    // Clicking the original ending shows that trajectory.
+    QTest::mouseClick(
+        m_panel->originalEndingTile(), Qt::LeftButton, {}, m_panel->originalEndingTile()->imageRect().center());
+    QCOMPARE(m_panel->currentRun(), original);
+    QCOMPARE(m_panel->runCombo()->currentData().toInt(), original);
+}
+
+void TestDiffusionPanel::forwardProcessAndReconstruction()
+{
+    QVERIFY(configure(DiffusionPanel::DdimScheduler, 10, 0.0, 5));
+    // A white T-shirt-like block on black, as the gallery's current image.
+    QImage img(96, 96, QImage::Format_RGB32);
+    img.fill(Qt::black);
+    QPainter p(&img);
+    p.fillRect(28, 20, 40, 60, Qt::white);
+    p.fillRect(14, 20, 68, 16, Qt::white);
+    p.end();
+    const QString file = m_tmp->path() + QStringLiteral("/shirt.png");
+    QVERIFY(img.save(file));
+    QSignalSpy ready(m_panel, &DiffusionPanel::forwardReady);
+    Q_EMIT m_window->gallery()->currentChanged(file); // MainWindow passes it on
+    QCOMPARE(m_panel->forwardPath(), file);
+    QVERIFY(ready.wait(kJobTimeoutMs));
+    QVERIFY(runAndWait());
+    const auto session = m_panel->session();
+    QVERIFY(session->hasForwardImage());
+    const auto x0 = session->forwardOriginal();
+    QCOMPARE(x0.width, 32);
+    QCOMPARE(x0.data[0], -1.0f);
+    QCOMPARE(x0.data[10 * 32 + 16], 1.0f);
+    // The forward tile is x_t of the image at the shown t, with the seed's x_T as ε.
+    QCOMPARE(maxAbsDiff(session->forwardNoise().data, session->tensors(m_panel->currentRun(), 0)->sample.data), 0.0);
+    const auto schedule = session->schedule();
+    for (int i : {0, 6, 9}) {
+        m_panel->setViewStep(i);
+        const int t = m_panel->shownTimestep();
+        const auto xt = session->forwardSample(t);
+        const double a = schedule.trainAlphaBar[static_cast<std::size_t>(t)];
+        std::vector<float> want(xt.data.size());
+        for (std::size_t k = 0; k < want.size(); ++k)
+            want[k]
+                = static_cast<float>(std::sqrt(a) * x0.data[k] + std::sqrt(1.0 - a) * session->forwardNoise().data[k]);
+        QVERIFY(maxAbsDiff(xt.data, want) < 1e-5);
+        QVERIFY(sameImage(m_panel->forwardTile()->image(), imageOf(ml::toRgbPreview(xt))));
+        QVERIFY(m_panel->forwardTile()->title().contains(QStringLiteral("shirt.png")));
+    }
+    // Reconstruct from step 7 (t = 300): a run that starts at the forward x_t.
+    m_panel->setViewStep(6);
+    QSignalSpy stopped(m_panel, &DiffusionPanel::runStopped);
+    m_panel->reconstructFromHere();
+    QVERIFY(stopped.wait(kJobTimeoutMs));
+    QVERIFY(waitIdle());
+    const int rec = m_panel->currentRun();
+    QCOMPARE(session->run(rec)->origin, ml::DenoiseRunInfo::Origin::Reconstruction);
+    QCOMPARE(session->run(rec)->firstStep, 6);
+    QVERIFY(session->run(rec)->finished);
+    QCOMPARE(m_panel->stepSlider()->minimum(), 6);
+    QCOMPARE(maxAbsDiff(session->tensors(rec, 6)->sample.data, session->forwardSample(300).data), 0.0);
+    QVERIFY(m_panel->runCombo()->currentText().contains(QStringLiteral("shirt.png")));
+    m_panel->setViewStep(7);
+    shot(QStringLiteral("diffusion_forward.png"));
+}
+
+// A file dropped on the panel becomes the forward process's image.
+void TestDiffusionPanel::dropAnImage()
+{
+    QImage img(40, 40, QImage::Format_RGB32);
+    img.fill(Qt::white);
+    const QString file = m_tmp->path() + QStringLiteral("/dropped.png");
+    QVERIFY(img.save(file));
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(file)});
+    const QPointF pos(m_panel->width() / 2.0, 20.0);
+    QDragEnterEvent enter(pos.toPoint(), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(m_panel, &enter);
+    QVERIFY(enter.isAccepted());
+    QSignalSpy ready(m_panel, &DiffusionPanel::forwardReady);
+    QDropEvent drop(pos, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(m_panel, &drop);
+    QCOMPARE(m_panel->forwardPath(), file);
+    QVERIFY(ready.wait(kJobTimeoutMs));
+    const auto x0 = m_panel->session()->forwardOriginal();
+    QCOMPARE(x0.data.size(), std::size_t(32 * 32));
+    QVERIFY(std::all_of(x0.data.begin(), x0.data.end(), [](float v) { return v == 1.0f; }));
+    QVERIFY(m_panel->forwardTile()->title().contains(QStringLiteral("dropped.png")));
+}
+
+void TestDiffusionPanel::exports()
+{
+    QVERIFY(configure(DiffusionPanel::DdimScheduler, 20, 0.0, 6));
+    QVERIFY(runAndWait());
+    // The grid: 10 steps + the result, two rows, labelled.
+    const QString grid = m_tmp->path() + QStringLiteral("/grid.png");
+    QVERIFY(m_panel->exportGrid(grid));
+    const QImage g(grid);
+    QVERIFY(!g.isNull());
+    QVERIFY(g.width() >= 11 * 96);
+    QVERIFY(g.height() >= 2 * 96);
+    if (const QByteArray dir = qgetenv("MODALLENS_SHOTS_DIR"); !dir.isEmpty())
+        QVERIFY(g.save(QString::fromLocal8Bit(dir) + QStringLiteral("/diffusion_grid.png")));
+    for (const QString &name : {QStringLiteral("trajectory.gif"), QStringLiteral("trajectory.mp4")}) {
+        const QString file = m_tmp->path() + QLatin1Char('/') + name;
+        QSignalSpy done(m_panel, &DiffusionPanel::exported);
+        QVERIFY(m_panel->exportAnimation(file));
+        QVERIFY(done.wait(kJobTimeoutMs));
+        QVERIFY2(done.first().at(0).toBool(), qPrintable(m_panel->message()));
+        ml::io::VideoDecoder decoder(file.toStdString());
+        QVERIFY(decoder.info().width >= 2 * 256);
+        QVERIFY(decoder.info().height >= 256);
+        QVERIFY(decoder.info().durationS > 1.0); // 20 steps + the result + a 1 s hold at 15 fps
+        ml::io::VideoFrame frame;
+        int frames = 1;
+        while (decoder.next(frame))
+            ++frames;
+        QVERIFY2(frames >= 21, qPrintable(QString::number(frames)));
+    }
+}
+
+void TestDiffusionPanel::budgetInTheInfoLine()
+{
+    QVERIFY(m_panel->infoLabel()->text().contains(QStringLiteral("256.0 MB budget")));
+    m_panel->session()->setMemoryBudget(0);
+    QVERIFY(configure(DiffusionPanel::DdimScheduler, 10, 0.0, 8));
+    QVERIFY(runAndWait());
+    QVERIFY(m_panel->infoLabel()->text().contains(QStringLiteral("0.0 MB of a 0.0 MB budget")));
+    QVERIFY(m_panel->runCombo()->currentText().contains(QStringLiteral("previews only")));
+    // Previews still scrub.
+    m_panel->setViewStep(3);
+    QVERIFY(!m_panel->sampleTile()->image().isNull());
+    m_panel->session()->setMemoryBudget(ml::DenoiseSession::kDefaultBudgetBytes);
+}
+
+// What the Training panel's "Open in Diffusion" does: a run folder that is not listed yet is found,
+// chosen and opened, and the panel is raised.
+void TestDiffusionPanel::openInDiffusionChoosesTheCheckpoint()
+{
+    const fs::path run = fs::path(m_tmp->path().toStdString()) / "runs" / "ddpm-mine";
+    fs::create_directories(run);
+    for (const char *name : {"config.json", "diffusion_pytorch_model.safetensors", "scheduler_config.json"})
+        fs::copy_file(fs::path(ml::resolveModelPath("ddpm-mini")) / name, run / name);
+    // Another panel of the tab group on top first.
+    for (QDockWidget *other : m_window->findChildren<QDockWidget *>())
+        if (other->widget() != m_panel && m_window->tabifiedDockWidgets(other).contains(m_panel->parentWidget()))
+            other->raise();
+    QTRY_VERIFY(m_panel->visibleRegion().isEmpty());
+    const QString folder = QString::fromStdString(run.string());
+    m_window->openInDiffusion(folder);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        QDir::cleanPath(m_panel->modelPicker()->currentPath()), QDir::cleanPath(folder), kJobTimeoutMs);
+    QVERIFY(waitIdle());
+    QVERIFY(m_panel->session()->isOpen());
+    QVERIFY(QString::fromStdString(m_panel->session()->info().modelPath).contains(QStringLiteral("ddpm-mine")));
+    QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
+}
+
+QTEST_MAIN(TestDiffusionPanel)
+#include "test_diffusion_panel.moc"
