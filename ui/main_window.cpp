@@ -39,6 +39,8 @@
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTabBar>
+#include <QTimer>
 
 namespace {
 
@@ -207,9 +209,28 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
 
     retranslate();
     restoreLayout();
+    polishDockTabBars();
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::polishDockTabBars()
+{
+    // Seven panels share one tab group: eliding made every title "Cla…", "Diffu…". Whole titles,
+    // with scroll arrows when they do not fit. QMainWindow makes its tab bars lazily, hence later
+    // too (a dock moved or floated back makes a new one).
+    const auto polish = [this] {
+        for (QTabBar *bar : findChildren<QTabBar *>(QString(), Qt::FindDirectChildrenOnly)) {
+            bar->setElideMode(Qt::ElideNone);
+            bar->setUsesScrollButtons(true);
+        }
+    };
+    QTimer::singleShot(0, this, polish);
+    for (QDockWidget *dock : std::as_const(m_panelDocks)) {
+        connect(dock, &QDockWidget::dockLocationChanged, this, [this, polish] { QTimer::singleShot(0, this, polish); });
+        connect(dock, &QDockWidget::topLevelChanged, this, [this, polish] { QTimer::singleShot(0, this, polish); });
+    }
+}
 
 QDockWidget *MainWindow::addPanel(QWidget *panel, Qt::DockWidgetArea area)
 {
@@ -553,7 +574,7 @@ void MainWindow::restoreLayout()
     if (!restoreGeometry(settings.value(kGeometryKey).toByteArray()))
         resize(1360, 860);
     if (!restoreState(settings.value(kStateKey).toByteArray()) && !m_panelDocks.isEmpty())
-        resizeDocks({m_panelDocks.first()}, {420}, Qt::Horizontal);
+        resizeDocks({m_panelDocks.first()}, {560}, Qt::Horizontal);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -85,6 +85,7 @@ private:
     void showSettings();
     void showAbout();
     void restoreLayout();
+    void polishDockTabBars();                   // whole panel titles on the dock tabs, scroll arrows when crowded
     void showFile(const QString &path);         // selects it in the gallery (or just previews it)
     void raisePreview();                        // the Preview dock shown and on top of its tab group
     void openInClassify(const QString &folder); // a checkpoint: listed, chosen, its panel raised
