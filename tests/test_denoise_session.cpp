@@ -2,6 +2,8 @@
 // equals the plain Sampler's with the same seed, a paused run continues to the same result, a
 // branch with the run's seed reproduces its ending and another seed does not, schedule tables,
 // the forward process, reconstruction, the tensor memory budget, and bad input.
+#include "ddpm_mini_test_util.h"
+
 #include "common/error.h"
 #include "engine/denoise_session.h"
 #include "models/diffusion/diffusion_loader.h"
@@ -20,25 +22,6 @@
 namespace fs = std::filesystem;
 
 namespace {
-
-bool ddpmMiniPresent()
-{
-    try {
-        return fs::is_regular_file(fs::path(ml::resolveModelPath("ddpm-mini")) / "diffusion_pytorch_model.safetensors");
-    } catch (const ml::Error &) {
-        return false;
-    }
-}
-
-double maxAbsDiff(const std::vector<float> &a, const std::vector<float> &b)
-{
-    if (a.size() != b.size() || a.empty())
-        return INFINITY;
-    double m = 0.0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        m = std::max(m, static_cast<double>(std::abs(a[i] - b[i])));
-    return m;
-}
 
 ml::DenoiseSessionConfig ddim(int steps, double eta)
 {
@@ -98,7 +81,7 @@ private Q_SLOTS:
 
 void TestDenoiseSession::initTestCase()
 {
-    if (!ddpmMiniPresent())
+    if (!ddpm_mini_test::present())
         QSKIP("ddpm-mini is not in this tree");
     at::set_num_threads(1); // the machine is shared: a second thread only waits at barriers
 }
@@ -144,7 +127,7 @@ void TestDenoiseSession::equalsThePlainSampler()
         at::get_num_threads(), sessionMs, timer.nsecsElapsed() / 1e6 / 25);
     const auto expected = sampler.current()[0].contiguous();
     const std::vector<float> want(expected.data_ptr<float>(), expected.data_ptr<float>() + expected.numel());
-    QCOMPARE(maxAbsDiff(session.current(run).data, want), 0.0);
+    QCOMPARE(ddpm_mini_test::maxAbsDiff(session.current(run).data, want), 0.0);
     // Every step's x_t is the sampler's history.
     const auto &h = sampler.history();
     for (int i : {0, 12, 24}) {
@@ -152,8 +135,9 @@ void TestDenoiseSession::equalsThePlainSampler()
         QVERIFY(t);
         QCOMPARE(t->timestep, h[static_cast<std::size_t>(i)].timestep);
         const auto x = h[static_cast<std::size_t>(i)].sample[0].contiguous();
-        QCOMPARE(
-            maxAbsDiff(t->sample.data, std::vector<float>(x.data_ptr<float>(), x.data_ptr<float>() + x.numel())), 0.0);
+        QCOMPARE(ddpm_mini_test::maxAbsDiff(
+                     t->sample.data, std::vector<float>(x.data_ptr<float>(), x.data_ptr<float>() + x.numel())),
+            0.0);
         const auto p = session.previews(run, i);
         QVERIFY(p);
         QCOMPARE(p->sample.width, 32);
@@ -228,7 +212,7 @@ void TestDenoiseSession::pauseAndContinue()
     QVERIFY(!session->run(paused)->finished);
     session->step(paused, 100);
     QVERIFY(session->run(paused)->finished);
-    QCOMPARE(maxAbsDiff(session->current(paused).data, session->current(whole).data), 0.0);
+    QCOMPARE(ddpm_mini_test::maxAbsDiff(session->current(paused).data, session->current(whole).data), 0.0);
 }
 
 void TestDenoiseSession::branchReproducesOrDiffers()
@@ -246,19 +230,20 @@ void TestDenoiseSession::branchReproducesOrDiffers()
     QCOMPARE(session.previews(same, 2)->sample.pixels, session.previews(run, 2)->sample.pixels);
     QVERIFY(!session.previews(same, 4)); // not computed yet
     QCOMPARE(session.step(same, 100), 6);
-    QCOMPARE(maxAbsDiff(session.current(same).data, ending.data), 0.0);
+    QCOMPARE(ddpm_mini_test::maxAbsDiff(session.current(same).data, ending.data), 0.0);
 
     const int other = session.branch(run, 4, 12);
     session.step(other, 100);
-    const double diff = maxAbsDiff(session.current(other).data, ending.data);
+    const double diff = ddpm_mini_test::maxAbsDiff(session.current(other).data, ending.data);
     QVERIFY2(diff > 0.05, qPrintable(QString::number(diff)));
     // The step at the branch point starts from the same x_t.
-    QCOMPARE(maxAbsDiff(session.tensors(other, 4)->sample.data, session.tensors(run, 4)->sample.data), 0.0);
+    QCOMPARE(
+        ddpm_mini_test::maxAbsDiff(session.tensors(other, 4)->sample.data, session.tensors(run, 4)->sample.data), 0.0);
 
     // A branch of a branch, from a step before its own first one (its parent's).
     const int nested = session.branch(other, 2, 11);
     session.step(nested, 100);
-    QCOMPARE(maxAbsDiff(session.current(nested).data, ending.data), 0.0);
+    QCOMPARE(ddpm_mini_test::maxAbsDiff(session.current(nested).data, ending.data), 0.0);
 }
 
 void TestDenoiseSession::forwardProcessAndReconstruction()
@@ -287,7 +272,7 @@ void TestDenoiseSession::forwardProcessAndReconstruction()
     // ε is x_T of the seed's run.
     const auto eps = session.forwardNoise();
     const int seeded = session.newRun(5);
-    QCOMPARE(maxAbsDiff(session.current(seeded).data, eps.data), 0.0);
+    QCOMPARE(ddpm_mini_test::maxAbsDiff(session.current(seeded).data, eps.data), 0.0);
 
     const auto s = session.schedule();
     for (std::int64_t t : {0, 300, 999}) {
@@ -296,7 +281,7 @@ void TestDenoiseSession::forwardProcessAndReconstruction()
         std::vector<float> want(xt.data.size());
         for (std::size_t i = 0; i < want.size(); ++i)
             want[i] = static_cast<float>(std::sqrt(a) * x0.data[i] + std::sqrt(1.0 - a) * eps.data[i]);
-        QVERIFY(maxAbsDiff(xt.data, want) < 1e-5);
+        QVERIFY(ddpm_mini_test::maxAbsDiff(xt.data, want) < 1e-5);
         // Statistics: x_t - sqrt(ᾱ) x0 is noise of variance 1 - ᾱ.
         double mean = 0.0, sq = 0.0;
         for (std::size_t i = 0; i < want.size(); ++i) {
@@ -315,7 +300,7 @@ void TestDenoiseSession::forwardProcessAndReconstruction()
     QCOMPARE(session.run(rec)->origin, ml::DenoiseRunInfo::Origin::Reconstruction);
     QCOMPARE(session.run(rec)->imageName, std::string("square.png"));
     QCOMPARE(session.step(rec, 100), 4);
-    QCOMPARE(maxAbsDiff(session.tensors(rec, 6)->sample.data, session.forwardSample(300).data), 0.0);
+    QCOMPARE(ddpm_mini_test::maxAbsDiff(session.tensors(rec, 6)->sample.data, session.forwardSample(300).data), 0.0);
     QVERIFY(!session.previews(rec, 5)); // nothing before its first step
     double err = 0.0;
     const auto out = session.current(rec);

@@ -20,6 +20,8 @@
 #include "model_picker.h"
 #include "qimage_convert.h"
 
+#include "ddpm_mini_test_util.h"
+
 #include "common/error.h"
 #include "engine/clip_service.h"
 #include "io/media.h"
@@ -50,25 +52,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kJobTimeoutMs = 120000;
-
-bool ddpmMiniPresent()
-{
-    try {
-        return fs::is_regular_file(fs::path(ml::resolveModelPath("ddpm-mini")) / "diffusion_pytorch_model.safetensors");
-    } catch (const ml::Error &) {
-        return false;
-    }
-}
-
-double maxAbsDiff(const std::vector<float> &a, const std::vector<float> &b)
-{
-    if (a.size() != b.size() || a.empty())
-        return INFINITY;
-    double m = 0.0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        m = std::max(m, static_cast<double>(std::abs(a[i] - b[i])));
-    return m;
-}
 
 QImage imageOf(const ml::io::RgbImage &rgb)
 {
@@ -111,7 +94,7 @@ private:
 
 void TestDiffusionPanel::initTestCase()
 {
-    if (!ddpmMiniPresent())
+    if (!ddpm_mini_test::present())
         QSKIP("ddpm-mini is not in this tree");
     m_tmp = std::make_unique<QTemporaryDir>();
     QVERIFY(m_tmp->isValid());
@@ -241,7 +224,7 @@ void TestDiffusionPanel::ddimRunScrubsAndSteps()
     // DDIM with set_alpha_to_one: the last step's x̂0 is the sample.
     const auto last = session->tensors(run, 9);
     QVERIFY(last);
-    QVERIFY(maxAbsDiff(last->predOriginal.data, session->current(run).data) < 1e-5);
+    QVERIFY(ddpm_mini_test::maxAbsDiff(last->predOriginal.data, session->current(run).data) < 1e-5);
 
     // Scrubbing shows each stored step exactly; t and the cursor follow.
     const auto timesteps = session->timesteps();
@@ -323,7 +306,7 @@ void TestDiffusionPanel::branchShowsBothEndings()
     QVERIFY(same != original);
     QCOMPARE(session->run(same)->origin, ml::DenoiseRunInfo::Origin::Branch);
     QCOMPARE(session->run(same)->firstStep, 4);
-    QCOMPARE(maxAbsDiff(session->current(same).data, session->current(original).data), 0.0);
+    QCOMPARE(ddpm_mini_test::maxAbsDiff(session->current(same).data, session->current(original).data), 0.0);
     QVERIFY(m_panel->endingsGroup()->isVisibleTo(m_panel));
     QVERIFY(sameImage(m_panel->originalEndingTile()->image(), m_panel->branchEndingTile()->image()));
     QCOMPARE(m_panel->branchSeedSpin()->value(), 4); // the next branch gets a new seed
@@ -337,7 +320,7 @@ void TestDiffusionPanel::branchShowsBothEndings()
     QVERIFY(waitIdle());
     const int other = m_panel->currentRun();
     QCOMPARE(session->run(other)->seed, std::uint64_t(99));
-    QVERIFY(maxAbsDiff(session->current(other).data, session->current(original).data) > 0.05);
+    QVERIFY(ddpm_mini_test::maxAbsDiff(session->current(other).data, session->current(original).data) > 0.05);
     QVERIFY(!sameImage(m_panel->originalEndingTile()->image(), m_panel->branchEndingTile()->image()));
     QVERIFY(sameImage(m_panel->branchEndingTile()->image(), imageOf(session->currentPreview(other))));
     QCOMPARE(m_panel->runCombo()->count(), 3);
@@ -377,7 +360,9 @@ void TestDiffusionPanel::forwardProcessAndReconstruction()
     QCOMPARE(x0.data[0], -1.0f);
     QCOMPARE(x0.data[10 * 32 + 16], 1.0f);
     // The forward tile is x_t of the image at the shown t, with the seed's x_T as ε.
-    QCOMPARE(maxAbsDiff(session->forwardNoise().data, session->tensors(m_panel->currentRun(), 0)->sample.data), 0.0);
+    QCOMPARE(ddpm_mini_test::maxAbsDiff(
+                 session->forwardNoise().data, session->tensors(m_panel->currentRun(), 0)->sample.data),
+        0.0);
     const auto schedule = session->schedule();
     for (int i : {0, 6, 9}) {
         m_panel->setViewStep(i);
@@ -388,7 +373,7 @@ void TestDiffusionPanel::forwardProcessAndReconstruction()
         for (std::size_t k = 0; k < want.size(); ++k)
             want[k]
                 = static_cast<float>(std::sqrt(a) * x0.data[k] + std::sqrt(1.0 - a) * session->forwardNoise().data[k]);
-        QVERIFY(maxAbsDiff(xt.data, want) < 1e-5);
+        QVERIFY(ddpm_mini_test::maxAbsDiff(xt.data, want) < 1e-5);
         QVERIFY(sameImage(m_panel->forwardTile()->image(), imageOf(ml::toRgbPreview(xt))));
         QVERIFY(m_panel->forwardTile()->title().contains(QStringLiteral("shirt.png")));
     }
@@ -403,7 +388,7 @@ void TestDiffusionPanel::forwardProcessAndReconstruction()
     QCOMPARE(session->run(rec)->firstStep, 6);
     QVERIFY(session->run(rec)->finished);
     QCOMPARE(m_panel->stepSlider()->minimum(), 6);
-    QCOMPARE(maxAbsDiff(session->tensors(rec, 6)->sample.data, session->forwardSample(300).data), 0.0);
+    QCOMPARE(ddpm_mini_test::maxAbsDiff(session->tensors(rec, 6)->sample.data, session->forwardSample(300).data), 0.0);
     QVERIFY(m_panel->runCombo()->currentText().contains(QStringLiteral("shirt.png")));
     m_panel->setViewStep(7);
     shot(QStringLiteral("diffusion_forward.png"));

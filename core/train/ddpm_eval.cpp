@@ -179,15 +179,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-torch::ScalarType scalarType(const std::string &dtype)
-{
-    if (dtype == "bf16")
-        return torch::kBFloat16;
-    if (dtype == "fp16")
-        return torch::kHalf;
-    return torch::kFloat;
-}
-
 } // namespace
 
 DdpmEvalResult evaluateDdpm(const DdpmEvalRequest &req, JobContext *ctx)
@@ -209,7 +200,8 @@ DdpmEvalResult evaluateDdpm(const DdpmEvalRequest &req, JobContext *ctx)
     auto cancelled = [ctx] { return ctx && ctx->isCancelled(); };
 
     // Both models first, so a bad classifier fails before minutes of sampling.
-    const LoadedDiffusion loaded = loadDiffusion(resolveModelPath(req.model), scalarType(dtype), torch::Device(device));
+    const LoadedDiffusion loaded
+        = loadDiffusion(resolveModelPath(req.model), diffusion::scalarTypeOf(dtype), torch::Device(device));
     const auto classifier = clip::acquireClipRuntime(resolveModelPath(req.classifier), dtype, device);
     const SchedulerKind kind = req.scheduler.empty() ? schedulerKindFromClassName(loaded.scheduler.class_name)
                                                      : schedulerKindFromName(req.scheduler);

@@ -29,15 +29,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-torch::ScalarType scalarType(const std::string &dtype)
-{
-    if (dtype == "bf16")
-        return torch::kBFloat16;
-    if (dtype == "fp16")
-        return torch::kHalf;
-    return torch::kFloat;
-}
-
 // [C, H, W] float -> 8-bit RGB, [-range, range] to [0, 255].
 io::RgbImage rgbOf(const torch::Tensor &chw, double range)
 {
@@ -226,7 +217,8 @@ DenoiseSessionInfo DenoiseSession::open(const DenoiseSessionConfig &config)
             loaded = d->loaded;
     }
     if (!loaded)
-        loaded = std::make_shared<const LoadedDiffusion>(loadDiffusion(path, scalarType(dtype), torch::Device(device)));
+        loaded = std::make_shared<const LoadedDiffusion>(
+            loadDiffusion(path, diffusion::scalarTypeOf(dtype), torch::Device(device)));
     const auto &cfg = loaded->unet->config();
     if (cfg.sample_height <= 0 || cfg.sample_width <= 0)
         throw Error(loaded->unetFolder.string() + ": config.json has no sample_size, so the image size is unknown");

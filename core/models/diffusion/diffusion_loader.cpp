@@ -119,4 +119,13 @@ UNet2DModel buildRandomUNet(const nlohmann::json &config, const std::string &wha
     }
 }
 
+torch::ScalarType scalarTypeOf(const std::string &dtype)
+{
+    if (dtype == "bf16")
+        return torch::kBFloat16;
+    if (dtype == "fp16")
+        return torch::kHalf;
+    return torch::kFloat;
+}
+
 } // namespace ml::diffusion

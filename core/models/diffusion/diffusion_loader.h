@@ -32,6 +32,9 @@ struct LoadedDiffusion {
 LoadedDiffusion loadDiffusion(
     const std::filesystem::path &folder, torch::ScalarType dtype = torch::kFloat, torch::Device device = torch::kCPU);
 
+// The tensor type of a resolved compute dtype ("fp32" | "bf16" | "fp16", as resolveDtype gives).
+torch::ScalarType scalarTypeOf(const std::string &dtype);
+
 // A UNet2DModel with PyTorch's default initialisation, built from a config (benchmarks, tests).
 // whatForErrors names the config in messages.
 UNet2DModel buildRandomUNet(const nlohmann::json &config, const std::string &whatForErrors, std::uint64_t seed);

@@ -37,15 +37,6 @@ double secondsSince(Clock::time_point t0)
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-torch::ScalarType scalarType(const std::string &dtype)
-{
-    if (dtype == "bf16")
-        return torch::kBFloat16;
-    if (dtype == "fp16")
-        return torch::kHalf;
-    return torch::kFloat;
-}
-
 // The last model loaded, kept for the next run (the panel re-runs and branches the same model).
 std::shared_ptr<const LoadedDiffusion> cachedModel(
     const std::string &path, torch::ScalarType dtype, torch::Device device)
@@ -190,7 +181,7 @@ DenoiseResult runDenoise(const DenoiseRequest &req, JobContext &ctx)
     if (!req.videoFile.empty())
         io::checkAnimationPath(req.videoFile); // before the run, not after minutes of denoising
 #endif
-    const auto loaded = cachedModel(resolveModelPath(req.model), scalarType(dtype), torch::Device(device));
+    const auto loaded = cachedModel(resolveModelPath(req.model), diffusion::scalarTypeOf(dtype), torch::Device(device));
     const SchedulerKind kind = req.scheduler.empty() ? schedulerKindFromClassName(loaded->scheduler.class_name)
                                                      : schedulerKindFromName(req.scheduler);
     const int steps = req.steps > 0
@@ -332,7 +323,8 @@ DdpmBenchResult runBench(const DdpmBenchOptions &opt, JobContext &ctx)
     UNet2DModel unet {nullptr};
     SchedulerConfig schedCfg;
     if (!opt.model.empty()) {
-        const auto loaded = cachedModel(resolveModelPath(opt.model), scalarType(dtype), torch::Device(device));
+        const auto loaded
+            = cachedModel(resolveModelPath(opt.model), diffusion::scalarTypeOf(dtype), torch::Device(device));
         unet = loaded->unet;
         schedCfg = loaded->scheduler;
         r.name = loaded->name;
@@ -340,7 +332,7 @@ DdpmBenchResult runBench(const DdpmBenchOptions &opt, JobContext &ctx)
         const bool isFile = opt.shape.find(".json") != std::string::npos;
         const auto config = isFile ? io::readJsonFile(opt.shape) : nlohmann::json::parse(ddpmShapeConfig(opt.shape));
         unet = buildRandomUNet(config, opt.shape, 0);
-        unet->to(torch::Device(device), scalarType(dtype));
+        unet->to(torch::Device(device), diffusion::scalarTypeOf(dtype));
         r.name = isFile ? fs::path(opt.shape).parent_path().filename().string() : opt.shape;
         schedCfg.variance_type = "fixed_large"; // google/ddpm-cifar10-32's scheduler
     }
