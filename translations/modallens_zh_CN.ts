@@ -3231,6 +3231,10 @@ Scroll to zoom, drag to pan.</source>
         <source>Images the model draws from the same starting noise at each sample grid and at the end: watch garments form as it learns.</source>
         <translation>每次生成样本网格时及训练结束时，模型从相同的初始噪声画出的图像：可以看到服饰随着学习逐渐成形。</translation>
     </message>
+    <message>
+        <source>The run (%1) is at step %2 of %3. It continues with its own settings; only the steps and the sample-grid and checkpoint cadence can change.</source>
+        <translation>该运行（%1）已完成第 %2 步，共 %3 步。继续训练时沿用它自己的设置；只能修改步数以及样本网格和检查点的间隔。</translation>
+    </message>
 </context>
 <context>
     <name>TrainingPlot</name>

@@ -809,8 +809,10 @@ bool TrainingPanel::loadRunState(const QString &folder, QString *error)
             m_mix[i]->setValue(static_cast<int>(std::lround(100.0 * mix.value(QLatin1String(keys[i])).toDouble())));
     }
     m_resumeHint->setText(
-        tr("The run (%1) is at step %2 of %3. It continues with its own settings; only the steps and the evaluation "
-           "and checkpoint cadence can change.")
+        (kind == DdpmModel ? tr("The run (%1) is at step %2 of %3. It continues with its own settings; only the steps "
+                                "and the sample-grid and checkpoint cadence can change.")
+                           : tr("The run (%1) is at step %2 of %3. It continues with its own settings; only the steps "
+                                "and the evaluation and checkpoint cadence can change."))
             .arg(preset, QLocale().toString(step), QLocale().toString(total)));
     return true;
 }
