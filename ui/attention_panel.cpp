@@ -814,7 +814,7 @@ bool AttentionPanel::exportRawMap(const QString &file)
 
 void AttentionPanel::exportOverlayDialog()
 {
-    const QString start = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation) + QLatin1Char('/')
+    const QString start = dialogFolder(QStandardPaths::PicturesLocation) + QLatin1Char('/')
         + QFileInfo(m_path).completeBaseName() + QStringLiteral("-attention.png");
     QString file = QFileDialog::getSaveFileName(this, tr("Export the Overlay"), start, tr("PNG images (*.png)"));
     if (file.isEmpty())
@@ -826,7 +826,7 @@ void AttentionPanel::exportOverlayDialog()
 
 void AttentionPanel::exportMapDialog()
 {
-    const QString start = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation) + QLatin1Char('/')
+    const QString start = dialogFolder(QStandardPaths::DocumentsLocation) + QLatin1Char('/')
         + QFileInfo(m_path).completeBaseName() + QStringLiteral("-map.safetensors");
     QString file
         = QFileDialog::getSaveFileName(this, tr("Export the Raw Map"), start, tr("Safetensors files (*.safetensors)"));

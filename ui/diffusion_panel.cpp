@@ -342,7 +342,7 @@ DiffusionPanel::DiffusionPanel(EngineBridge *bridge, QWidget *parent)
     connect(m_branchEnding, &DiffusionTile::clicked, this, [this] { showRun(m_branchRun); });
     connect(m_chooseImage, &QPushButton::clicked, this, [this] {
         const QString file = QFileDialog::getOpenFileName(this, tr("Choose an Image to Noise"),
-            QStandardPaths::writableLocation(QStandardPaths::PicturesLocation),
+            dialogFolder(QStandardPaths::PicturesLocation),
             tr("Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)"));
         if (!file.isEmpty())
             showFile(file);
@@ -1226,7 +1226,7 @@ bool DiffusionPanel::exportGrid(const QString &file)
 
 void DiffusionPanel::exportAnimationDialog()
 {
-    const QString start = QStandardPaths::writableLocation(QStandardPaths::MoviesLocation) + QLatin1Char('/')
+    const QString start = dialogFolder(QStandardPaths::MoviesLocation) + QLatin1Char('/')
         + QStringLiteral("%1-run%2.mp4").arg(QString::fromStdString(m_sessionInfo.modelName)).arg(m_run);
     QString selected;
     QString file = QFileDialog::getSaveFileName(
@@ -1241,7 +1241,7 @@ void DiffusionPanel::exportAnimationDialog()
 
 void DiffusionPanel::exportGridDialog()
 {
-    const QString start = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation) + QLatin1Char('/')
+    const QString start = dialogFolder(QStandardPaths::PicturesLocation) + QLatin1Char('/')
         + QStringLiteral("%1-run%2-grid.png").arg(QString::fromStdString(m_sessionInfo.modelName)).arg(m_run);
     QString file = QFileDialog::getSaveFileName(this, tr("Export the Grid"), start, tr("PNG images (*.png)"));
     if (file.isEmpty())

@@ -1,5 +1,6 @@
 #include "panel_widgets.h"
 
+#include <QDir>
 #include <QLabel>
 #include <QScrollArea>
 
@@ -19,4 +20,10 @@ QScrollArea *verticalScrollArea(QWidget *page, QWidget *parent)
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     scroll->setWidget(page);
     return scroll;
+}
+
+QString dialogFolder(QStandardPaths::StandardLocation location)
+{
+    const QString folder = QStandardPaths::writableLocation(location);
+    return !folder.isEmpty() && QDir(folder).exists() ? folder : QDir::homePath();
 }
