@@ -447,8 +447,11 @@ void DiffusionPanel::changeEvent(QEvent *event)
 void DiffusionPanel::showEvent(QShowEvent *event)
 {
     QWidget::showEvent(event);
+    // A hidden panel loads nothing and decodes nothing: what changed meanwhile is done now.
     if (!formIsOpen() && !m_openJob)
         scheduleReopen();
+    else if (!m_forwardPath.isEmpty() && !m_forwardReady && !m_forwardBusy)
+        submitForward();
 }
 
 void DiffusionPanel::restoreSettings()
@@ -509,6 +512,8 @@ void DiffusionPanel::scheduleReopen()
 void DiffusionPanel::reopen()
 {
     m_reopenTimer->stop();
+    if (!isVisible())
+        return; // showEvent() opens the form when the panel is shown
     const QString key = configKey();
     if (key.isEmpty()) {
         showMessage(m_picker->isRefreshing() ? tr("The model list is still being searched…")
@@ -861,7 +866,12 @@ void DiffusionPanel::showFile(const QString &path)
         updateControls();
         return;
     }
-    submitForward();
+    if (isVisible()) {
+        submitForward();
+    } else { // decoded when the panel is shown; a decode on its way is for an older image
+        ++m_forwardTicket;
+        m_forwardBusy = false;
+    }
     refreshView();
     updateControls();
 }

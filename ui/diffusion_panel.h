@@ -38,6 +38,7 @@ public:
     ~DiffusionPanel() override; // keeps the form in QSettings
 
     // The forward process's image (the gallery's current item, or a dropped file); empty: none.
+    // Decoded now when the panel is shown, else when it is.
     void showFile(const QString &path);
     QString forwardPath() const { return m_forwardPath; }
 
@@ -51,7 +52,7 @@ public:
     void branchFromHere();      // with the branch seed; runs the branch to the end
     void reconstructFromHere(); // the forward image noised to the shown step's t, denoised to the end
     void showRun(int id);
-    void reopen(); // applies the form now (normally a short timer after a change does)
+    void reopen(); // applies the form now (normally a short timer after a change does); not while hidden
 
     // Exports: the trajectory of the shown run as .gif / .mp4 (an I/O job; false when it cannot
     // start) and the PNG grid of x_t and x̂0 at up to 10 steps with their t (written at once).
