@@ -28,11 +28,12 @@ std::int64_t positiveOr(const Context &ctx, const std::string &name, std::int64_
     return v;
 }
 
-int runTrainClip(Context &ctx)
+// What `train clip` and `train ddpm` read alike: the run folder, resume, the preset and the
+// optimiser's steps, batch, seed, learning rate and log / eval / checkpoint cadence.
+template<class Request> void readCommonTrainArgs(const Context &ctx, const std::string &command, Request &req)
 {
     if (!ctx.args.positional().empty())
-        throw UsageError("train clip takes no positional arguments");
-    ClipTrainRequest req;
+        throw UsageError(command + " takes no positional arguments");
     const auto out = ctx.args.value("out");
     if (!out || out->empty())
         throw UsageError("--out DIR (the run folder) is required");
@@ -44,17 +45,23 @@ int runTrainClip(Context &ctx)
     req.steps = positiveOr(ctx, "steps", -1);
     req.batch = positiveOr(ctx, "batch", -1);
     req.seed = positiveOr(ctx, "seed", -1, true);
-    req.width = positiveOr(ctx, "width", -1);
-    req.layers = positiveOr(ctx, "layers", -1);
     req.evalEvery = positiveOr(ctx, "eval-every", -1, true);
     req.logEvery = positiveOr(ctx, "log-every", -1);
     req.checkpointEvery = positiveOr(ctx, "checkpoint-every", -1, true);
-    if (const auto lr = ctx.args.value("lr")) {
+    if (ctx.args.value("lr")) {
         req.lr = ctx.args.doubleOr("lr", -1.0);
         if (req.lr <= 0)
             throw UsageError("--lr must be positive");
     }
     req.fashionMnistDir = ctx.args.valueOr("fashion-mnist", "");
+}
+
+int runTrainClip(Context &ctx)
+{
+    ClipTrainRequest req;
+    readCommonTrainArgs(ctx, "train clip", req);
+    req.width = positiveOr(ctx, "width", -1);
+    req.layers = positiveOr(ctx, "layers", -1);
     req.dtype = ctx.global.dtype;
     if (req.dtype == "fp16")
         throw UsageError("--dtype fp16 is for GPUs; training on the CPU takes auto, fp32 or bf16");
@@ -116,35 +123,14 @@ std::vector<std::int64_t> parseChannels(const std::string &text)
 
 int runTrainDdpm(Context &ctx)
 {
-    if (!ctx.args.positional().empty())
-        throw UsageError("train ddpm takes no positional arguments");
     DdpmTrainRequest req;
-    const auto out = ctx.args.value("out");
-    if (!out || out->empty())
-        throw UsageError("--out DIR (the run folder) is required");
-    req.outDir = *out;
-    req.resume = ctx.args.flag("resume");
+    readCommonTrainArgs(ctx, "train ddpm", req);
     if (ctx.args.flag("flip"))
         req.randomFlip = 1;
-    req.preset = ctx.args.valueOr("preset", "");
-    if (!req.preset.empty() && req.preset != "mini" && req.preset != "tiny")
-        throw UsageError("--preset must be mini or tiny");
-    req.steps = positiveOr(ctx, "steps", -1);
-    req.batch = positiveOr(ctx, "batch", -1);
-    req.seed = positiveOr(ctx, "seed", -1, true);
     req.layersPerBlock = positiveOr(ctx, "layers", -1);
-    req.evalEvery = positiveOr(ctx, "eval-every", -1, true);
-    req.logEvery = positiveOr(ctx, "log-every", -1);
-    req.checkpointEvery = positiveOr(ctx, "checkpoint-every", -1, true);
     req.sampleSteps = positiveOr(ctx, "sample-steps", -1);
     if (const auto channels = ctx.args.value("channels"))
         req.blockOutChannels = parseChannels(*channels);
-    if (ctx.args.value("lr")) {
-        req.lr = ctx.args.doubleOr("lr", -1.0);
-        if (req.lr <= 0)
-            throw UsageError("--lr must be positive");
-    }
-    req.fashionMnistDir = ctx.args.valueOr("fashion-mnist", "");
     if (ctx.global.dtype != "auto" && ctx.global.dtype != "fp32")
         throw UsageError("train ddpm trains in fp32 (--dtype auto or fp32)");
     if (!ctx.global.quiet)
