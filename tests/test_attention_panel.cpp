@@ -12,6 +12,7 @@
 #include "gallery_widget.h"
 #include "heatmap_view.h"
 #include "main_window.h"
+#include "main_window_test_util.h"
 #include "model_picker.h"
 #include "shapes_test_util.h"
 
@@ -101,16 +102,10 @@ void TestAttentionPanel::initTestCase()
         QSKIP("clip-mini is not built into this tree");
     m_tmp = std::make_unique<QTemporaryDir>();
     QVERIFY(m_tmp->isValid());
-    qputenv("XDG_DATA_HOME", QString(m_tmp->path() + QStringLiteral("/data")).toLocal8Bit());
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName(QStringLiteral("ModalLensTest"));
-    QCoreApplication::setApplicationName(QStringLiteral("test_attention_panel"));
-    QSettings().clear();
+    main_window_test::useFreshProfile(m_tmp->path(), QStringLiteral("test_attention_panel"));
 
-    m_window = std::make_unique<MainWindow>(nullptr, m_tmp->path() + QStringLiteral("/thumbs"));
-    m_window->resize(1400, 900);
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    m_window = main_window_test::showMainWindow(m_tmp->path(), QSize(1400, 900));
+    QVERIFY(m_window);
     at::set_num_threads(1); // the engine takes every core; see test_training_panel
     m_panel = m_window->attentionPanel();
     QVERIFY(m_panel);

@@ -11,6 +11,7 @@
 #include "io/safetensors.h"
 #include "label_sets.h"
 #include "main_window.h"
+#include "main_window_test_util.h"
 #include "model_picker.h"
 #include "models/clip/clip_config.h"
 #include "models/clip/clip_model.h"
@@ -152,11 +153,7 @@ void TestClassifyPanel::initTestCase()
     m_tmp = std::make_unique<QTemporaryDir>();
     QVERIFY(m_tmp->isValid());
     // The app's model folder and settings inside the temporary folder, not the user's.
-    qputenv("XDG_DATA_HOME", QString(m_tmp->path() + QStringLiteral("/data")).toLocal8Bit());
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName(QStringLiteral("ModalLensTest"));
-    QCoreApplication::setApplicationName(QStringLiteral("test_classify_panel"));
-    QSettings().clear();
+    main_window_test::useFreshProfile(m_tmp->path(), QStringLiteral("test_classify_panel"));
 
     m_modelDir = m_tmp->path() + QStringLiteral("/models/tiny-clip");
     writeTinyClip(m_modelDir);
@@ -194,10 +191,8 @@ void TestClassifyPanel::initTestCase()
             writePicture(QStringLiteral("%1/%2/%3.png").arg(m_labelled, name).arg(i), colour, i);
     }
 
-    m_window = std::make_unique<MainWindow>(nullptr, m_tmp->path() + QStringLiteral("/thumbs"));
-    m_window->resize(1400, 900);
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    m_window = main_window_test::showMainWindow(m_tmp->path(), QSize(1400, 900));
+    QVERIFY(m_window);
 }
 
 void TestClassifyPanel::cleanupTestCase()

@@ -17,6 +17,7 @@
 #include "engine_bridge.h"
 #include "gallery_widget.h"
 #include "main_window.h"
+#include "main_window_test_util.h"
 #include "model_picker.h"
 #include "qimage_convert.h"
 
@@ -98,16 +99,10 @@ void TestDiffusionPanel::initTestCase()
         QSKIP("ddpm-mini is not in this tree");
     m_tmp = std::make_unique<QTemporaryDir>();
     QVERIFY(m_tmp->isValid());
-    qputenv("XDG_DATA_HOME", QString(m_tmp->path() + QStringLiteral("/data")).toLocal8Bit());
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName(QStringLiteral("ModalLensTest"));
-    QCoreApplication::setApplicationName(QStringLiteral("test_diffusion_panel"));
-    QSettings().clear();
+    main_window_test::useFreshProfile(m_tmp->path(), QStringLiteral("test_diffusion_panel"));
 
-    m_window = std::make_unique<MainWindow>(nullptr, m_tmp->path() + QStringLiteral("/thumbs"));
-    m_window->resize(1500, 1000);
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    m_window = main_window_test::showMainWindow(m_tmp->path(), QSize(1500, 1000));
+    QVERIFY(m_window);
     at::set_num_threads(1);
     m_panel = m_window->diffusionPanel();
     QVERIFY(m_panel);

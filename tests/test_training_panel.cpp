@@ -8,6 +8,7 @@
 #include "engine/train_presets.h"
 #include "engine_bridge.h"
 #include "main_window.h"
+#include "main_window_test_util.h"
 #include "model_picker.h"
 #include "sample_grid.h"
 #include "training_panel.h"
@@ -115,18 +116,12 @@ void TestTrainingPanel::initTestCase()
 {
     m_tmp = std::make_unique<QTemporaryDir>();
     QVERIFY(m_tmp->isValid());
-    qputenv("XDG_DATA_HOME", QString(m_tmp->path() + QStringLiteral("/data")).toLocal8Bit());
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName(QStringLiteral("ModalLensTest"));
-    QCoreApplication::setApplicationName(QStringLiteral("test_training_panel"));
-    QSettings().clear();
+    main_window_test::useFreshProfile(m_tmp->path(), QStringLiteral("test_training_panel"));
     m_run = m_tmp->path() + QStringLiteral("/runs/live");
     m_ddpmRun = m_tmp->path() + QStringLiteral("/runs/ddpm-live");
 
-    m_window = std::make_unique<MainWindow>(nullptr, m_tmp->path() + QStringLiteral("/thumbs"));
-    m_window->resize(1400, 900);
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    m_window = main_window_test::showMainWindow(m_tmp->path(), QSize(1400, 900));
+    QVERIFY(m_window);
     // One intra-op thread (the engine takes every core): two OpenMP threads that spin at each
     // barrier crawl when the cores are shared, as they are under ctest -j.
     at::set_num_threads(1);
