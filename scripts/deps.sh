@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ModalLens needs to build, test and run; only what is missing.
-# Run as root (or with sudo available). Safe to run again: it does nothing when all is there.
+# With everything present it asks dpkg once (a few milliseconds) and touches neither apt nor the
+# network; otherwise it needs root (or sudo) and Debian's archive.
 set -euo pipefail
 
+# Real package names only: a virtual one (libqt6svg6-dev is provided by qt6-svg-dev) is never
+# "installed" for dpkg, so it would send every start to apt-get.
 PACKAGES=(
     build-essential cmake ninja-build ccache pkg-config dpkg-dev file
-    qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools linguist-qt6 libqt6svg6-dev
-    qt6-qpa-plugins libqcustomplot-dev
+    qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools linguist-qt6 qt6-svg-dev
+    qt6-qpa-plugins qt6-translations-l10n libqcustomplot-dev
     libtorch-dev libopenblas0-openmp
-    libopencv-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+    libopencv-dev libopencv-contrib-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
     nlohmann-json3-dev libsqlite3-dev libpcre2-dev libfaiss-dev zlib1g-dev
     dataset-fashion-mnist
 )
 
+# One dpkg-query for all: "name ii" for each installed package ("un" or nothing otherwise).
+mapfile -t installed < <(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${PACKAGES[@]}" 2>/dev/null |
+    awk '$2 ~ /^ii/ { print $1 }')
 missing=()
 for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    [[ " ${installed[*]} " == *" $p "* ]] || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "deps: all ${#PACKAGES[@]} packages present"
+    [ -n "${DEPS_QUIET:-}" ] || echo "deps: all ${#PACKAGES[@]} packages present"
     exit 0
 fi
 
