@@ -3,6 +3,7 @@
 #include "cli_common.h"
 
 #include "common/error.h"
+#include "engine/compute.h"
 
 #include <algorithm>
 #include <iostream>
@@ -27,8 +28,10 @@ void printHelp(const std::vector<Command> &commands)
                  "Usage: modallens-cli [global options] COMMAND [arguments]\n\n"
                  "Global options:\n"
                  "  --device auto|cpu|cuda   where models run (default auto)\n"
-                 "  --dtype auto|fp32|bf16|fp16  numeric type (default auto: bf16 on CPUs with\n"
-                 "                           native bf16 units, fp16 on CUDA, else fp32)\n"
+                 "  --dtype auto|fp32|bf16|fp16  numeric type (default auto: fp16 on CUDA; on CPUs\n"
+                 "                           with native bf16 units bf16 for CLIP embeddings and\n"
+                 "                           fp32 for explanations and diffusion; else fp32;\n"
+                 "                           --version shows what this machine gets)\n"
                  "  --threads N              compute threads (default: all cores)\n"
                  "  --json                   print exactly one JSON document on stdout\n"
                  "  --quiet                  no progress or warnings on stderr\n"
@@ -53,6 +56,29 @@ template<std::size_t N> bool contains(const char *const (&list)[N], const std::s
 bool contains(const std::vector<std::string> &list, const std::string &s)
 {
     return std::find(list.begin(), list.end(), s) != list.end();
+}
+
+// The version, and what --dtype auto means on this machine (CPU kind and the policy per workload).
+void printVersion(const GlobalOptions &global)
+{
+    const ml::CpuKind &cpu = ml::cpuKind();
+    ml::ComputeOptions compute {global.device, global.dtype};
+    nlohmann::json dtypes;
+    for (const auto w : {ml::Workload::Clip, ml::Workload::Explain, ml::Workload::Diffusion})
+        dtypes[ml::workloadName(w)] = ml::resolveDtype(compute, w);
+    if (global.json) {
+        printJson({{"name", "modallens-cli"}, {"version", MODALLENS_VERSION}, {"device", ml::resolveDevice(compute)},
+            {"cpu_kind", cpu.name}, {"cpu_native_bf16", cpu.nativeBf16},
+            {"cpu_kind_from_environment", cpu.fromEnvironment}, {"dtype", dtypes}});
+        return;
+    }
+    std::cout << "modallens-cli " MODALLENS_VERSION "\n"
+              << "device " << ml::resolveDevice(compute) << "; CPU kind " << cpu.name
+              << (cpu.nativeBf16 ? " (native bf16)" : " (no native bf16)")
+              << (cpu.fromEnvironment ? ", from MODALLENS_CPU_KIND" : "") << "\n"
+              << "dtype: clip " << dtypes["clip"].get<std::string>() << ", explain "
+              << dtypes["explain"].get<std::string>() << ", diffusion " << dtypes["diffusion"].get<std::string>()
+              << std::endl;
 }
 
 } // namespace
@@ -134,10 +160,7 @@ int main(int argc, char **argv)
             positional.push_back(a);
         }
         if (version) {
-            if (global.json)
-                printJson({{"name", "modallens-cli"}, {"version", MODALLENS_VERSION}});
-            else
-                std::cout << "modallens-cli " MODALLENS_VERSION << std::endl;
+            printVersion(global);
             return kOk;
         }
         if (help || !command) {

@@ -54,7 +54,8 @@ private Q_SLOTS:
         QVERIFY(help.out.contains("--json"));
         const Run version = cli({"--version"});
         QCOMPARE(version.exitCode, 0);
-        QCOMPARE(version.out.trimmed(), QStringLiteral("modallens-cli " MODALLENS_VERSION));
+        QCOMPARE(version.out.split(QLatin1Char('\n')).front(), QStringLiteral("modallens-cli " MODALLENS_VERSION));
+        QVERIFY2(version.out.contains(QLatin1String("dtype: clip ")), qPrintable(version.out));
         const Run jsonVersion = cli({"--version", "--json"});
         QCOMPARE(nlohmann::json::parse(jsonVersion.out.toStdString())["version"], MODALLENS_VERSION);
     }

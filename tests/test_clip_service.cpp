@@ -320,6 +320,41 @@ private Q_SLOTS:
         qInfo("this CPU has native bf16: %s", ml::cpuHasNativeBf16() ? "yes" : "no");
     }
 
+    // The policy per CPU kind and workload (compute.h), whatever this machine is.
+    void dtypePolicyPerCpuKind()
+    {
+        using ml::Workload;
+        const ml::ComputeOptions autoCpu {"cpu", "auto"};
+        for (const char *kind : {"avx2", "avx512"}) {
+            const auto cpu = ml::cpuKindFrom(kind);
+            QVERIFY(cpu.fromEnvironment && !cpu.nativeBf16 && cpu.warning.empty());
+            QCOMPARE(cpu.name, std::string(kind));
+            for (const auto w : {Workload::Clip, Workload::Explain, Workload::Diffusion})
+                QCOMPARE(ml::resolveDtype(autoCpu, w, cpu), std::string("fp32"));
+        }
+        for (const char *kind : {"avx512-bf16", "amx"}) {
+            const auto cpu = ml::cpuKindFrom(kind);
+            QVERIFY(cpu.fromEnvironment && cpu.nativeBf16);
+            QCOMPARE(ml::resolveDtype(autoCpu, Workload::Clip, cpu), std::string("bf16"));
+            QCOMPARE(ml::resolveDtype(autoCpu, Workload::Explain, cpu), std::string("fp32"));
+            QCOMPARE(ml::resolveDtype(autoCpu, Workload::Diffusion, cpu), std::string("fp32"));
+        }
+        // What the user asks for wins over the policy.
+        const auto avx2 = ml::cpuKindFrom("avx2");
+        QCOMPARE(ml::resolveDtype({"cpu", "bf16"}, Workload::Diffusion, avx2), std::string("bf16"));
+        QCOMPARE(ml::resolveDtype({"cpu", "fp32"}, Workload::Clip, ml::cpuKindFrom("amx")), std::string("fp32"));
+        // Unknown or empty: the detection, with a warning for the unknown one.
+        const auto detected = ml::detectCpuKind();
+        const auto bogus = ml::cpuKindFrom("zen9");
+        QVERIFY(!bogus.fromEnvironment);
+        QCOMPARE(bogus.name, detected.name);
+        QVERIFY(bogus.warning.find("MODALLENS_CPU_KIND='zen9'") != std::string::npos);
+        QCOMPARE(ml::cpuKindFrom("").name, detected.name);
+        QCOMPARE(ml::cpuKindFrom(nullptr).nativeBf16, detected.nativeBf16);
+        qInfo("detected CPU kind: %s; this process believes: %s%s", detected.name.c_str(), ml::cpuKind().name.c_str(),
+            ml::cpuKind().fromEnvironment ? " (MODALLENS_CPU_KIND)" : "");
+    }
+
     void bf16MatchesFp32()
     {
         const std::vector<std::string> texts {"a photo of a cat", "an astronaut riding a horse on the moon", "x"};

@@ -4,6 +4,7 @@
 // sets (Shapes World colour, shape, size, position, count; Fashion-MNIST), MODALLENS_COOP_BENCH_
 // {OPTIM,STEPS,LR} change the settings; figures are printed, not asserted.
 #include "cli_run.h"
+#include "dtype_test_util.h"
 #include "shapes_test_util.h"
 #include "tiny_clip.h"
 
@@ -358,6 +359,7 @@ private Q_SLOTS:
         req.labels = {"dog", "cat"};
         req.images = images;
         req.learntPrompt = file.string();
+        req.compute = {"cpu", "fp32"}; // compared with the float32 runtime below
         const auto r = run<ml::ClassifyResult>(ml::makeClassifyJob(req));
         QCOMPARE(r.images.size(), std::size_t(2));
         // The scores are those of the prompt's rows, as the runtime computes them.
@@ -392,6 +394,33 @@ private Q_SLOTS:
         const auto e = run<ml::EvaluateResult>(ml::makeEvaluateJob(eval));
         QCOMPARE(e.classes.size(), std::size_t(3));
         QCOMPARE(e.images.size(), std::size_t(18));
+    }
+
+    // Where auto means bf16, a learnt prompt classifies in bf16 within its tolerance of float32.
+    void classifyWithLearntPromptAutoBf16()
+    {
+        if (m_tiny.empty())
+            QSKIP("CLIP tokenizer fixtures not found");
+        MODALLENS_REQUIRE_NATIVE_BF16();
+        const auto file = m_root / "classify_bf16.safetensors";
+        ml::clip::saveLearntPrompt(file, randomPrompt({"cat", "dog", "red car"}, false, 32));
+        ml::ClassifyRequest req;
+        req.model = m_tiny;
+        req.labels = {"dog", "cat", "red car"};
+        req.images = {(m_tinyFolder / "cat" / "img_0.png").string(), (m_tinyFolder / "dog" / "img_1.png").string()};
+        req.learntPrompt = file.string();
+        const auto bf16 = run<ml::ClassifyResult>(ml::makeClassifyJob(req));
+        QCOMPARE(bf16.dtype, std::string("bf16"));
+        req.compute = {"cpu", "fp32"};
+        const auto fp32 = run<ml::ClassifyResult>(ml::makeClassifyJob(req));
+        double worst = 0.0;
+        for (std::size_t i = 0; i < req.images.size(); ++i)
+            for (const auto &s : bf16.images[i].scores)
+                for (const auto &t : fp32.images[i].scores)
+                    if (s.label == t.label)
+                        worst = std::max(worst, static_cast<double>(std::abs(s.prob - t.prob)));
+        qInfo("largest probability difference, bf16 vs fp32: %.5f", worst);
+        QVERIFY(worst < kBf16ProbTolerance);
     }
 
     void splitAndBadFolders()

@@ -2,6 +2,7 @@
 // against plain loops written here; the explicit path's attentions against the reference; the
 // deletion metric and object overlap of relevance with clip-mini on Shapes World; the CLI.
 #include "cli_run.h"
+#include "dtype_test_util.h"
 
 #include "common/error.h"
 #include "engine/clip_service.h"
@@ -365,7 +366,7 @@ private Q_SLOTS:
         const auto out = root / "map.safetensors";
         const auto png = root / "overlay.png";
 
-        auto r = runCli({"--json", "--quiet", "explain", "--model", "clip-mini", "--image",
+        auto r = runCli({"--json", "--quiet", "--dtype", "fp32", "explain", "--model", "clip-mini", "--image",
             QString::fromStdString(image.string()), "--method", "relevance", "--text", "a red circle", "--out",
             QString::fromStdString(out.string()), "--png", QString::fromStdString(png.string())});
         QVERIFY2(r.exitCode == 0, r.err.c_str());
@@ -407,6 +408,41 @@ private Q_SLOTS:
             QString::fromStdString((root / "missing.png").string()), "--method", "rollout"});
         QCOMPARE(r.exitCode, 1);
         QVERIFY(r.err.find("missing.png") != std::string::npos);
+    }
+
+    // Explanations run in float32 whatever the CPU (auto); asked for bf16, the fast path the
+    // explicit one is checked against is bf16, within bf16's rounding of the unit embeddings.
+    void cliDtypes()
+    {
+        const fs::path root(m_tmp.path().toStdString());
+        const auto image = root / "dtype_circle.png";
+        train::Scene scene;
+        train::ShapeObject o;
+        o.shape = train::Shape::Circle;
+        o.colour = train::Colour::Blue;
+        o.rgb = train::colourRgb(o.colour);
+        o.x = 20;
+        o.y = 12;
+        o.side = 28;
+        scene.objects.push_back(o);
+        io::saveImage(train::renderScene(scene), image);
+        const QStringList explain {"explain", "--model", "clip-mini", "--image", QString::fromStdString(image.string()),
+            "--method", "relevance", "--text", "a blue circle"};
+        auto r = runCli(QStringList {"--json", "--quiet"} + explain);
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        QCOMPARE(r.json()["dtype"], "fp32");
+        const auto fp32 = r.json();
+        QVERIFY(fp32["fast_path_max_abs_diff"].get<double>() < 1e-4);
+
+        MODALLENS_REQUIRE_NATIVE_BF16();
+        r = runCli(QStringList {"--json", "--quiet", "--dtype", "bf16"} + explain);
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const auto bf16 = r.json();
+        QCOMPARE(bf16["dtype"], "bf16");
+        const double diff = bf16["fast_path_max_abs_diff"].get<double>();
+        qInfo("explicit (fp32) vs fast path (bf16): max |diff| %.5f", diff);
+        QVERIFY(diff > 0.0 && diff < 1e-2);
+        QCOMPARE(bf16["map"], fp32["map"]); // the maps come from the float32 explicit path
     }
 
 private:

@@ -2,6 +2,7 @@
 // loaded on first use and kept in a small cache; every call runs on an engine worker.
 #pragma once
 
+#include "engine/compute.h" // ComputeOptions, resolveDevice/resolveDtype
 #include "engine/engine.h"
 
 #include <cstdint>
@@ -10,17 +11,6 @@
 #include <vector>
 
 namespace ml {
-
-// --device / --dtype, as the user gave them. resolve*() applies DESIGN.md's policy: CUDA when
-// LibTorch sees a GPU; fp16 there; on CPU bf16 only where the processor has native bf16 matrix
-// units (AVX512-BF16 or AMX, read from cpuid), else fp32.
-struct ComputeOptions {
-    std::string device = "auto"; // auto|cpu|cuda
-    std::string dtype = "auto";  // auto|fp32|bf16|fp16
-};
-std::string resolveDevice(const ComputeOptions &c); // "cpu" | "cuda"; throws ml::Error for cuda without one
-std::string resolveDtype(const ComputeOptions &c);  // "fp32" | "bf16" | "fp16"
-bool cpuHasNativeBf16();
 
 // A checkpoint folder found on disk.
 struct ModelEntry {

@@ -38,7 +38,7 @@ ExplainBenchResult runBench(const ExplainBenchOptions &o, JobContext &ctx)
     r.threads = at::get_num_threads();
     r.device = resolveDevice(o.compute);
     const torch::Device device(r.device);
-    const auto dtype = clip::dtypeFromName(resolveDtype(o.compute));
+    const auto dtype = clip::dtypeFromName(resolveDtype(o.compute, Workload::Explain));
 
     if (o.timings) {
         ctx.report(0, 0, "building model");

@@ -75,7 +75,7 @@ ExplainResult runExplain(const ExplainRequest &req, JobContext &ctx)
     ExplainResult result;
     result.method = req.method;
     result.device = resolveDevice(req.compute);
-    result.dtype = resolveDtype(req.compute);
+    result.dtype = resolveDtype(req.compute, Workload::Explain);
     if (req.method == ExplainMethod::Relevance && req.text.empty())
         throw Error("relevance explains an image-text similarity: give the text (--text)");
 

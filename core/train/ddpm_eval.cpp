@@ -196,13 +196,14 @@ DdpmEvalResult evaluateDdpm(const DdpmEvalRequest &req, JobContext *ctx)
         throw Error(req.gridFile + ": PNG output needs a build with media I/O (MODALLENS_MEDIA=ON)");
 #endif
     const std::string device = resolveDevice(req.compute);
-    const std::string dtype = resolveDtype(req.compute);
+    const std::string dtype = resolveDtype(req.compute, Workload::Diffusion); // the sampler's
     auto cancelled = [ctx] { return ctx && ctx->isCancelled(); };
 
     // Both models first, so a bad classifier fails before minutes of sampling.
     const LoadedDiffusion loaded
         = loadDiffusion(resolveModelPath(req.model), diffusion::scalarTypeOf(dtype), torch::Device(device));
-    const auto classifier = clip::acquireClipRuntime(resolveModelPath(req.classifier), dtype, device);
+    const auto classifier
+        = clip::acquireClipRuntime(resolveModelPath(req.classifier), resolveDtype(req.compute), device);
     const SchedulerKind kind = req.scheduler.empty() ? schedulerKindFromClassName(loaded.scheduler.class_name)
                                                      : schedulerKindFromName(req.scheduler);
     const int steps = req.steps > 0

@@ -15,10 +15,6 @@
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
-
 #include <algorithm>
 #include <filesystem>
 #include <future>
@@ -27,67 +23,6 @@
 namespace ml {
 
 namespace fs = std::filesystem;
-
-// --- device and dtype ---------------------------------------------------------------------
-
-bool cpuHasNativeBf16()
-{
-#if defined(__x86_64__) || defined(__i386__)
-    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 27))) // OSXSAVE
-        return false;
-    std::uint32_t xcr0Low = 0, xcr0High = 0;
-    __asm__ volatile("xgetbv" : "=a"(xcr0Low), "=d"(xcr0High) : "c"(0));
-    const std::uint64_t xcr0 = (static_cast<std::uint64_t>(xcr0High) << 32) | xcr0Low;
-    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx))
-        return false;
-    const unsigned maxSubleaf = eax;
-    // AMX-BF16: leaf 7.0 EDX bit 22, with the OS saving the tile state (XCR0 bits 17, 18).
-    const bool amx = (edx & (1u << 22)) && (xcr0 & 0x60000) == 0x60000;
-    // AVX512_BF16: leaf 7.1 EAX bit 5, with the OS saving the AVX-512 state (XCR0 bits 1, 2, 5-7).
-    bool avx512bf16 = false;
-    if (maxSubleaf >= 1 && __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx))
-        avx512bf16 = (eax & (1u << 5)) && (xcr0 & 0xE6) == 0xE6;
-    return amx || avx512bf16;
-#else
-    return false; // no bf16 matrix path in LibTorch 1.13 elsewhere
-#endif
-}
-
-namespace {
-
-bool cudaAvailable()
-{
-    return at::hasCUDA();
-}
-
-} // namespace
-
-std::string resolveDevice(const ComputeOptions &c)
-{
-    if (c.device == "cpu")
-        return "cpu";
-    if (c.device == "cuda") {
-        if (!cudaAvailable())
-            throw Error("--device cuda: LibTorch sees no CUDA device here; use --device cpu (or auto)");
-        return "cuda";
-    }
-    if (c.device == "auto" || c.device.empty())
-        return cudaAvailable() ? "cuda" : "cpu";
-    throw Error("unknown device '" + c.device + "' (expected auto, cpu or cuda)");
-}
-
-std::string resolveDtype(const ComputeOptions &c)
-{
-    const std::string device = resolveDevice(c);
-    if (c.dtype == "auto" || c.dtype.empty())
-        return device == "cuda" ? "fp16" : (cpuHasNativeBf16() ? "bf16" : "fp32");
-    if (c.dtype == "fp16" && device != "cuda")
-        throw Error("fp16 needs a CUDA device; use bf16 or fp32");
-    if (c.dtype == "fp32" || c.dtype == "bf16" || c.dtype == "fp16")
-        return c.dtype;
-    throw Error("unknown dtype '" + c.dtype + "' (expected auto, fp32, bf16 or fp16)");
-}
 
 ClipCacheStats clipCacheStats()
 {

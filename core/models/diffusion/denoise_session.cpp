@@ -199,7 +199,7 @@ DenoiseSessionInfo DenoiseSession::open(const DenoiseSessionConfig &config)
 {
     std::lock_guard<std::mutex> computeLock(d->compute);
     const std::string device = resolveDevice(config.compute);
-    const std::string dtype = resolveDtype(config.compute);
+    const std::string dtype = resolveDtype(config.compute, Workload::Diffusion);
     const std::string path = resolveModelPath(config.model);
     const SchedulerKind kind = schedulerKindFromName(config.scheduler);
     if (config.steps < 0)

@@ -171,7 +171,7 @@ void writeTrajectory(const std::string &file, const Sampler &sampler, const std:
 DenoiseResult runDenoise(const DenoiseRequest &req, JobContext &ctx)
 {
     const std::string device = resolveDevice(req.compute);
-    const std::string dtype = resolveDtype(req.compute);
+    const std::string dtype = resolveDtype(req.compute, Workload::Diffusion);
 #ifndef MODALLENS_HAVE_MEDIA
     if (!req.pngFile.empty())
         throw Error(req.pngFile + ": PNG output needs a build with media I/O (MODALLENS_MEDIA=ON)");
@@ -312,7 +312,7 @@ DdpmBenchResult runBench(const DdpmBenchOptions &opt, JobContext &ctx)
     if (opt.batch < 1)
         throw Error("--batch must be at least 1");
     const std::string device = resolveDevice(opt.compute);
-    const std::string dtype = resolveDtype(opt.compute);
+    const std::string dtype = resolveDtype(opt.compute, Workload::Diffusion);
     DdpmBenchResult r;
     r.batch = opt.batch;
     r.dtype = dtype;
