@@ -134,6 +134,28 @@ private Q_SLOTS:
         }
     }
 
+    // A failed input is named by the path as typed: relative stays relative.
+    void embedErrorNamesThePathAsTyped()
+    {
+        if (m_images.empty())
+            QSKIP("built without media I/O");
+        fs::create_directories(m_root / "sub");
+        std::ofstream(m_root / "sub" / "notes.png") << "not a picture";
+        const auto r = runCli({"--json", "--quiet", "embed", "--model", QString::fromStdString(m_model), "--image",
+                                  QString::fromStdString(fs::path(m_images[0]).filename().string()), "--image",
+                                  "sub/notes.png", "--image", "sub/gone.png"},
+            300000, QString::fromStdString(m_root.string()));
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.find("error: sub/notes.png: not a decodable image") != std::string::npos, r.err.c_str());
+        QVERIFY2(r.err.find("error: sub/gone.png: no such file\n") != std::string::npos, r.err.c_str());
+        const auto doc = r.json();
+        QCOMPARE(doc["embeddings"].size(), std::size_t(3));
+        QVERIFY(doc["embeddings"][0].is_array());
+        QCOMPARE(doc["errors"].size(), std::size_t(2));
+        QCOMPARE(doc["errors"][0]["input"].get<std::string>(), std::string("sub/notes.png"));
+        QVERIFY(doc["errors"][0]["error"].get<std::string>().rfind("sub/notes.png: ", 0) == 0);
+    }
+
     void classifyJsonShape()
     {
         if (m_images.empty())
