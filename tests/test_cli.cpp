@@ -54,6 +54,9 @@ private Q_SLOTS:
         QCOMPARE(help.exitCode, 0);
         QVERIFY(help.out.contains("info FILE"));
         QVERIFY(help.out.contains("--json"));
+        // Options that take several values say how (embed --image PATH...).
+        QVERIFY(help.out.contains("--image PATH..."));
+        QVERIFY(help.out.contains("takes every argument after it up to the next\n--option"));
         const Run version = cli({"--version"});
         QCOMPARE(version.exitCode, 0);
         QCOMPARE(version.out.trimmed(), QStringLiteral("modallens-cli " MODALLENS_VERSION));
