@@ -229,16 +229,15 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
     result.modelChanged = lib->registerModel({key.modelId, key.name, key.path, key.configHash, static_cast<int>(dim)});
 
     ctx.report(0, 0, "scanning");
-    std::vector<fs::path> roots;
-    for (const auto &f : req.folders) {
-        std::error_code ec;
-        if (!fs::exists(f, ec))
-            throw Error(f + ": no such file or folder");
-        roots.emplace_back(f);
-        if (fs::is_directory(f, ec))
-            lib->addFolder(f);
-    }
+    // planScan refuses a path that is neither a folder, a media file nor a file the library knows
+    // (gone now, so removed) before anything is written; a file is a root of its own (library.cpp).
+    const std::vector<fs::path> roots(req.folders.begin(), req.folders.end());
     auto plan = lib->planScan(roots, key.modelId);
+    for (const auto &root : roots) {
+        std::error_code ec;
+        if (fs::exists(root, ec))
+            lib->addFolder(root); // so that an empty folder is a root too
+    }
     std::unordered_map<std::string, bool> known; // paths already in the library before apply
     for (const auto &f : lib->files())
         known[f.path] = true;
