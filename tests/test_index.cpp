@@ -471,14 +471,25 @@ private Q_SLOTS:
             bads.insert(canon(cut));
         }
         const fs::path copy = m_root / "models" / "clip-mini";
-        const auto r = cli({"index", "--library", q(m_lib), "--model", q(copy), q(m_media)});
+        // Not --quiet: each failure is a warning that names its file once ("path: why").
+        const auto r = runCli(
+            {"--json", "--threads", "1", "index", "--library", q(m_lib), "--model", q(copy), q(m_media)}, 120000);
         QVERIFY2(r.exitCode == 0, r.err.c_str());
         const auto j = r.json();
         std::printf("bad files: %s\n", j["failed"].dump().c_str());
         QCOMPARE(j["failed"].size(), bads.size());
         for (const auto &f : j["failed"]) {
-            QVERIFY(bads.count(f["file"].get<std::string>()));
-            QVERIFY(!f["error"].get<std::string>().empty());
+            const auto file = f["file"].get<std::string>(), error = f["error"].get<std::string>();
+            QVERIFY(bads.count(file));
+            QVERIFY(!error.empty());
+            // "file" names it; "error" says why, without the path again.
+            QVERIFY2(error.find(fs::path(file).filename().string()) == std::string::npos, error.c_str());
+            const std::string warning = "warning: " + file + ": " + error + "\n";
+            QVERIFY2(r.err.find(warning) != std::string::npos, (r.err + " -- expected: " + warning).c_str());
+            std::size_t mentions = 0;
+            for (auto at = r.err.find(file); at != std::string::npos; at = r.err.find(file, at + 1))
+                ++mentions;
+            QCOMPARE(mentions, std::size_t(1));
         }
         QCOMPARE(j["unchanged"].get<std::int64_t>(), m_files);
         // The failed file is not retried until it changes.

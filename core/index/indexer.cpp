@@ -85,6 +85,14 @@ struct VideoVectors {
     std::string error;                // the file could not be decoded: nothing else is set
 };
 
+// An IndexFailure's error: the reason alone, since its `file` names the file. Media errors start
+// with the path they were given (here the path the library stores), which is taken off.
+std::string failureReason(const std::string &error, const std::string &file)
+{
+    const std::string prefix = file + ": ";
+    return error.rfind(prefix, 0) == 0 ? error.substr(prefix.size()) : error;
+}
+
 // A video's frames decoded, preprocessed and embedded in batches as they come (memory bounded by
 // one batch, however long the video). Decoding failures come back in `error`; the model's and
 // cancellation propagate.
@@ -138,14 +146,8 @@ VideoVectors embedVideo(const std::string &file, double fps, double sceneThresho
     } catch (const std::exception &e) {
         if (inModel)
             throw;
-        // Media errors start with the file's name; the library's failures name the whole path.
         out = {};
         out.error = e.what();
-        const std::string name = fs::path(file).filename().string() + ": ";
-        if (out.error.rfind(name, 0) == 0)
-            out.error = file + ": " + out.error.substr(name.size());
-        else if (out.error.find(file) == std::string::npos)
-            out.error = file + ": " + out.error;
     }
 #else
     (void)fps;
@@ -259,8 +261,9 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
             ++result.added;
     };
     const auto fail = [&](const ScannedFile &f, const std::string &error) {
-        lib->setFileError(f.fileId, error);
-        result.failed.push_back({f.path, error});
+        const std::string reason = failureReason(error, f.path);
+        lib->setFileError(f.fileId, reason);
+        result.failed.push_back({f.path, reason});
     };
     const auto cancelled = [&ctx] { return ctx.isCancelled(); };
 
