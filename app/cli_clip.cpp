@@ -314,7 +314,7 @@ std::vector<Command> clipCommands()
         {"tokenize", "tokenize --model M TEXT...  token ids, padded to the context length", {"model"}, {}, runTokenize},
         {"embed",
             "embed --model M (--image PATH... | --text TEXT...) [--out FILE.safetensors]  L2-normalised embeddings",
-            {"model", "image", "text", "out"}, {}, runEmbed},
+            {"model", "image", "text", "out"}, {}, runEmbed, {"image", "text"}},
         {"classify",
             "classify --model M --labels \"L1;L2;...\" [--template T]... [--prompt LEARNT.safetensors] [--batch N] "
             "IMAGE...  zero-shot",

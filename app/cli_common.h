@@ -83,6 +83,10 @@ struct Command {
     std::vector<std::string> valueOptions;
     std::vector<std::string> flagOptions;
     CommandFn run;
+    // Value options written "--name VALUE..." in the synopsis: every argument after --name up to
+    // the next --option is one of its values, in order ("--image a.png b.png"); repeating the
+    // option ("--image a.png --image b.png") adds to the same list. Also listed in valueOptions.
+    std::vector<std::string> multiValueOptions = {};
 };
 
 // Each cli_*.cpp registers its commands here.

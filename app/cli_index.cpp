@@ -39,7 +39,7 @@ int runIndexCommand(Context &ctx)
     req.compute = {ctx.global.device, ctx.global.dtype};
     const auto r = std::any_cast<IndexResult>(runJob(ctx.global, makeIndexJob(req)));
     for (const auto &f : r.failed)
-        warn(ctx.global, f.error.find(f.file) == std::string::npos ? f.file + ": " + f.error : f.error);
+        warn(ctx.global, f.file + ": " + f.error);
     if (!r.health.empty()) {
         // The first few by name; JSON has them all.
         std::string list;

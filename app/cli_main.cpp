@@ -36,6 +36,8 @@ void printHelp(const std::vector<Command> &commands)
                  "  --json                   print exactly one JSON document on stdout\n"
                  "  --quiet                  no progress or warnings on stderr\n"
                  "  --help, --version\n\n"
+                 "An option shown as --name VALUE... takes every argument after it up to the next\n"
+                 "--option (--image a.png b.png), or may be repeated (--image a.png --image b.png).\n\n"
                  "Commands:\n";
     for (const auto &c : commands)
         std::cout << "  " << c.synopsis << "\n";
@@ -81,6 +83,11 @@ void printVersion(const GlobalOptions &global)
               << std::endl;
 }
 
+bool isOption(const std::string &arg)
+{
+    return arg.rfind("--", 0) == 0 && arg.size() > 2;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -100,7 +107,7 @@ int main(int argc, char **argv)
         // Commands with a sub-command ("bench clip") are registered under both words.
         for (std::size_t i = 0; i < argsIn.size(); ++i) {
             const std::string &a = argsIn[i];
-            if (a.rfind("--", 0) == 0 && a.size() > 2) {
+            if (isOption(a)) {
                 std::string name = a.substr(2);
                 std::optional<std::string> inlineValue;
                 if (const auto eq = name.find('='); eq != std::string::npos) {
@@ -128,6 +135,9 @@ int main(int argc, char **argv)
                         global.threads = Args({}, {{"threads", v}}, {}).intOr("threads", 0);
                     else
                         options.emplace(name, v);
+                    if (command && contains(command->multiValueOptions, name))
+                        while (i + 1 < argsIn.size() && !isOption(argsIn[i + 1]))
+                            options.emplace(name, argsIn[++i]); // a multimap keeps them in order
                 } else {
                     if (name == "json")
                         global.json = true;

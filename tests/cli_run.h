@@ -15,9 +15,12 @@ struct CliRun {
     nlohmann::json json() const { return nlohmann::json::parse(out); }
 };
 
-inline CliRun runCli(const QStringList &args, int timeoutMs = 300000)
+// workingDir: where it runs (empty: the test's own working directory), for relative paths.
+inline CliRun runCli(const QStringList &args, int timeoutMs = 300000, const QString &workingDir = {})
 {
     QProcess p;
+    if (!workingDir.isEmpty())
+        p.setWorkingDirectory(workingDir);
     p.start(QStringLiteral(MODALLENS_CLI_PATH), args);
     CliRun r;
     if (!p.waitForFinished(timeoutMs)) {

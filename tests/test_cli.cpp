@@ -19,9 +19,11 @@ struct Run {
     QString err;
 };
 
-Run cli(const QStringList &args)
+Run cli(const QStringList &args, const QString &workingDir = {})
 {
     QProcess p;
+    if (!workingDir.isEmpty())
+        p.setWorkingDirectory(workingDir);
     p.start(QStringLiteral(MODALLENS_CLI_PATH), args);
     p.waitForFinished(60000);
     return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
@@ -52,6 +54,9 @@ private Q_SLOTS:
         QCOMPARE(help.exitCode, 0);
         QVERIFY(help.out.contains("info FILE"));
         QVERIFY(help.out.contains("--json"));
+        // Options that take several values say how (embed --image PATH...).
+        QVERIFY(help.out.contains("--image PATH..."));
+        QVERIFY(help.out.contains("takes every argument after it up to the next\n--option"));
         const Run version = cli({"--version"});
         QCOMPARE(version.exitCode, 0);
         QCOMPARE(version.out.split(QLatin1Char('\n')).front(), QStringLiteral("modallens-cli " MODALLENS_VERSION));
@@ -102,8 +107,27 @@ private Q_SLOTS:
         QVERIFY(QString::fromStdString(doc[0]["error"]).contains("broken.jpg"));
         QVERIFY(!doc[1].contains("error"));
         QVERIFY(QString::fromStdString(doc[2]["error"]).contains("missing.jpg"));
-        QVERIFY(r.err.contains("broken.jpg"));
-        QVERIFY(r.err.contains("missing.jpg"));
+        // Each error names the file by the path given, once.
+        QVERIFY2(
+            r.err.contains("error: " + m_dir.filePath("broken.jpg") + ": not a decodable image"), qPrintable(r.err));
+        QVERIFY2(r.err.contains("error: " + missing + ": no such file\n"), qPrintable(r.err));
+        QCOMPARE(r.err.count("missing.jpg"), 1);
+    }
+
+    void errorsKeepRelativePathsRelative()
+    {
+        QDir parent(m_dir.path());
+        const QString name = parent.dirName();
+        QVERIFY(parent.cdUp());
+        const QString broken = name + "/broken.jpg", missing = name + "/missing.jpg";
+        const Run r = cli({"--json", "info", broken, missing}, parent.path());
+        QCOMPARE(r.exitCode, 1);
+        const auto doc = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(QString::fromStdString(doc[0]["file"]), broken);
+        QVERIFY2(
+            QString::fromStdString(doc[0]["error"]).startsWith(broken + ": not a decodable image"), qPrintable(r.out));
+        QVERIFY2(r.err.contains("error: " + broken + ": not a decodable image"), qPrintable(r.err));
+        QVERIFY2(r.err.contains("error: " + missing + ": no such file\n"), qPrintable(r.err));
     }
 
     void humanOutput()

@@ -134,6 +134,71 @@ private Q_SLOTS:
         }
     }
 
+    // `--text A B C` (README, cli.md) is `--text A --text B --text C`: one row per value, in order;
+    // the next --option ends the list; both forms mix.
+    void embedTakesSeveralValuesPerOption()
+    {
+        const QString model = QString::fromStdString(m_model);
+        const auto repeated = cli({"--json", "--quiet", "embed", "--model", model, "--text", "a photo of a cat",
+            "--text", "a diagram", "--text", "a red circle"});
+        QVERIFY2(repeated.exitCode == 0, repeated.err.c_str());
+        const auto listed = cli({"--json", "--quiet", "embed", "--text", "a photo of a cat", "a diagram",
+            "a red circle", "--model", model});
+        QVERIFY2(listed.exitCode == 0, listed.err.c_str());
+        QCOMPARE(listed.json(), repeated.json());
+        const auto mixed = cli({"--json", "--quiet", "embed", "--model", model, "--text", "a photo of a cat",
+            "a diagram", "--text", "a red circle"});
+        QVERIFY2(mixed.exitCode == 0, mixed.err.c_str());
+        QCOMPARE(mixed.json(), repeated.json());
+        const auto reordered = cli({"--json", "--quiet", "embed", "--model", model, "--text", "a red circle",
+            "a diagram", "a photo of a cat"});
+        QVERIFY2(reordered.exitCode == 0, reordered.err.c_str());
+        const auto rows = repeated.json()["embeddings"], back = reordered.json()["embeddings"];
+        QCOMPARE(rows.size(), std::size_t(3));
+        QVERIFY(rows[0] != rows[2]);
+        QCOMPARE(back[0], rows[2]);
+        QCOMPARE(back[1], rows[1]);
+        QCOMPARE(back[2], rows[0]);
+
+        if (m_images.empty())
+            return;
+        const QString a = QString::fromStdString(m_images[0]), b = QString::fromStdString(m_images[1]);
+        const fs::path out = m_root / "images.safetensors";
+        const auto images = cli({"--json", "--quiet", "embed", "--model", model, "--image", a, b, "--out",
+            QString::fromStdString(out.string())});
+        QVERIFY2(images.exitCode == 0, images.err.c_str());
+        const auto one = cli({"--json", "--quiet", "embed", "--model", model, "--image", a});
+        const auto two = cli({"--json", "--quiet", "embed", "--model", model, "--image", b});
+        QVERIFY2(one.exitCode == 0 && two.exitCode == 0, (one.err + two.err).c_str());
+        const auto imageRows = images.json()["embeddings"];
+        QCOMPARE(imageRows.size(), std::size_t(2));
+        QCOMPARE(imageRows[0], one.json()["embeddings"][0]);
+        QCOMPARE(imageRows[1], two.json()["embeddings"][0]);
+        QCOMPARE(ml::io::SafetensorsFile::open(out)->tensor("embeddings").size(0), 2);
+    }
+
+    // A failed input is named by the path as typed: relative stays relative.
+    void embedErrorNamesThePathAsTyped()
+    {
+        if (m_images.empty())
+            QSKIP("built without media I/O");
+        fs::create_directories(m_root / "sub");
+        std::ofstream(m_root / "sub" / "notes.png") << "not a picture";
+        const auto r = runCli({"--json", "--quiet", "embed", "--model", QString::fromStdString(m_model), "--image",
+                                  QString::fromStdString(fs::path(m_images[0]).filename().string()), "--image",
+                                  "sub/notes.png", "--image", "sub/gone.png"},
+            300000, QString::fromStdString(m_root.string()));
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.find("error: sub/notes.png: not a decodable image") != std::string::npos, r.err.c_str());
+        QVERIFY2(r.err.find("error: sub/gone.png: no such file\n") != std::string::npos, r.err.c_str());
+        const auto doc = r.json();
+        QCOMPARE(doc["embeddings"].size(), std::size_t(3));
+        QVERIFY(doc["embeddings"][0].is_array());
+        QCOMPARE(doc["errors"].size(), std::size_t(2));
+        QCOMPARE(doc["errors"][0]["input"].get<std::string>(), std::string("sub/notes.png"));
+        QVERIFY(doc["errors"][0]["error"].get<std::string>().rfind("sub/notes.png: ", 0) == 0);
+    }
+
     void classifyJsonShape()
     {
         if (m_images.empty())

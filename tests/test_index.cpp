@@ -471,20 +471,102 @@ private Q_SLOTS:
             bads.insert(canon(cut));
         }
         const fs::path copy = m_root / "models" / "clip-mini";
-        const auto r = cli({"index", "--library", q(m_lib), "--model", q(copy), q(m_media)});
+        // Not --quiet: each failure is a warning that names its file once ("path: why").
+        const auto r = runCli(
+            {"--json", "--threads", "1", "index", "--library", q(m_lib), "--model", q(copy), q(m_media)}, 120000);
         QVERIFY2(r.exitCode == 0, r.err.c_str());
         const auto j = r.json();
         std::printf("bad files: %s\n", j["failed"].dump().c_str());
         QCOMPARE(j["failed"].size(), bads.size());
         for (const auto &f : j["failed"]) {
-            QVERIFY(bads.count(f["file"].get<std::string>()));
-            QVERIFY(!f["error"].get<std::string>().empty());
+            const auto file = f["file"].get<std::string>(), error = f["error"].get<std::string>();
+            QVERIFY(bads.count(file));
+            QVERIFY(!error.empty());
+            // "file" names it; "error" says why, without the path again.
+            QVERIFY2(error.find(fs::path(file).filename().string()) == std::string::npos, error.c_str());
+            const std::string warning = "warning: " + file + ": " + error + "\n";
+            QVERIFY2(r.err.find(warning) != std::string::npos, (r.err + " -- expected: " + warning).c_str());
+            std::size_t mentions = 0;
+            for (auto at = r.err.find(file); at != std::string::npos; at = r.err.find(file, at + 1))
+                ++mentions;
+            QCOMPARE(mentions, std::size_t(1));
         }
         QCOMPARE(j["unchanged"].get<std::int64_t>(), m_files);
         // The failed file is not retried until it changes.
         const auto again = cli({"index", "--library", q(m_lib), "--model", q(copy), q(m_media)}).json();
         QVERIFY(again["failed"].empty());
         QCOMPARE(again["added"].get<int>() + again["updated"].get<int>(), 0);
+    }
+
+    // `index FILE` (the synopsis says FOLDER_OR_FILE): a file is a root of its own, like a folder
+    // holding only it: indexed, skipped when unchanged, re-embedded when changed, removed when gone;
+    // its root is the file, never its folder (whose other files stay out). Paths relative as typed.
+    void singleFileIsARootOfItsOwn()
+    {
+        const fs::path dir = m_root / "single";
+        writeImages(dir, 3);
+        std::ofstream(dir / "notes.txt") << "not a picture";
+        const QString cwd = q(m_root);
+        const auto index = [&](const QStringList &paths) {
+            return runCli(
+                QStringList {"--json", "--quiet", "--threads", "1", "index", "--library", "single.db"} + paths, 120000,
+                cwd);
+        };
+        const fs::path lib = m_root / "single.db";
+        const auto files = [&] {
+            std::vector<std::string> out;
+            for (const auto &f : ml::index::Library::open(lib, ml::index::Library::Mode::ReadOnly)->files())
+                out.push_back(f.path);
+            return out;
+        };
+        const auto roots = [&] { return ml::index::Library::open(lib, ml::index::Library::Mode::ReadOnly)->folders(); };
+        const std::string one = canon(dir / "p_1.png");
+
+        auto r = index({"single/p_1.png"});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        auto j = r.json();
+        QCOMPARE(j["added"].get<int>(), 1);
+        QVERIFY(j["failed"].empty());
+        QCOMPARE(files(), std::vector<std::string> {one});
+        QCOMPARE(roots(), std::vector<std::string> {one}); // the file, not single/
+        QCOMPARE(filesWithVectors(lib, "clip-mini"), std::size_t(1));
+        const auto found = runCli({"--json", "--quiet", "--threads", "1", "search", "--library", "single.db", "--image",
+                                      "single/p_1.png", "--k", "1"},
+            120000, cwd);
+        QVERIFY2(found.exitCode == 0, found.err.c_str());
+        QCOMPARE(found.json()["results"][0]["file"].get<std::string>(), one);
+
+        // Unchanged: nothing to do. Rewritten: embedded again. The others are never taken in.
+        j = index({"single/p_1.png"}).json();
+        QCOMPARE(j["unchanged"].get<int>(), 1);
+        QCOMPARE(j["added"].get<int>() + j["updated"].get<int>(), 0);
+        ml::io::saveImage(render(object(Shape::Diamond, Colour::Purple, 20, 20, 22)), dir / "p_1.png");
+        fs::last_write_time(dir / "p_1.png", fs::last_write_time(dir / "p_1.png") + std::chrono::seconds(3));
+        j = index({"single/p_1.png", "single/p_2.png"}).json();
+        QCOMPARE(j["updated"].get<int>(), 1);
+        QCOMPARE(j["added"].get<int>(), 1);
+        QCOMPARE(files().size(), std::size_t(2));
+        QCOMPARE(roots().size(), std::size_t(2));
+
+        // Gone: removed with its root, like a file deleted from an indexed folder.
+        fs::remove(dir / "p_1.png");
+        r = index({"single/p_1.png"});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        QCOMPARE(r.json()["removed"].get<int>(), 1);
+        QCOMPARE(files(), std::vector<std::string> {canon(dir / "p_2.png")});
+        QCOMPARE(roots(), std::vector<std::string> {canon(dir / "p_2.png")});
+
+        // Not a media file, or no such file (p_1.png is no longer known either): an error naming
+        // it as typed, and nothing is written, not even the good file given with it.
+        for (const auto &[path, why] : {std::pair {"single/notes.txt", "not an image or video file"},
+                 std::pair {"single/p_1.png", "no such file or folder"}}) {
+            r = runCli({"--threads", "1", "index", "--library", "single.db", "single/p_0.png", path}, 120000, cwd);
+            QCOMPARE(r.exitCode, 1);
+            const std::string expected = std::string("error: ") + path + ": " + why;
+            QVERIFY2(r.err.find(expected) != std::string::npos, (r.err + " -- expected: " + expected).c_str());
+            QCOMPARE(files(), std::vector<std::string> {canon(dir / "p_2.png")});
+            QCOMPARE(roots(), std::vector<std::string> {canon(dir / "p_2.png")});
+        }
     }
 
     void killedRunIsCompletedByTheNext()

@@ -359,6 +359,59 @@ private Q_SLOTS:
         QCOMPARE(lib->integrityCheck(), std::string("ok"));
     }
 
+    void singleFileRoot()
+    {
+        // A file given as a root is a root of its own: its siblings stay out, and its root goes
+        // with it when it is gone. A non-media file, or a path that is neither there nor known, is
+        // refused with its path as given.
+        const fs::path d = dir("single");
+        writeAll(d / "a.jpg", "jpeg A");
+        writeAll(d / "b.jpg", "jpeg B");
+        writeAll(d / "notes.txt", "not media");
+        const std::string a = fs::weakly_canonical(d / "a.jpg").string();
+        auto lib = Library::open(dir("db-single") / "lib.modallens");
+        lib->registerModel(kModel);
+        auto plan = lib->planScan({d / "a.jpg"}, kModel.modelId);
+        QCOMPARE(plan.toEmbed.size(), std::size_t(1));
+        QCOMPARE(plan.toEmbed[0].path, a);
+        QCOMPARE(plan.toEmbed[0].folderRoot, a);
+        lib->apply(plan);
+        lib->commitEmbeddings(kModel.modelId, {imageVectors(plan.toEmbed[0].fileId, 1)});
+        QCOMPARE(lib->folders(), std::vector<std::string> {a});
+        QCOMPARE(lib->files().size(), std::size_t(1));
+
+        plan = lib->planScan({d / "a.jpg"}, kModel.modelId);
+        QCOMPARE(plan.unchanged.size(), std::size_t(1));
+        QVERIFY(plan.toEmbed.empty() && plan.removed.empty());
+        writeAll(d / "a.jpg", "jpeg A, edited");
+        plan = lib->planScan({d / "a.jpg"}, kModel.modelId);
+        QCOMPARE(plan.toEmbed.size(), std::size_t(1));
+        lib->apply(plan);
+        lib->commitEmbeddings(kModel.modelId, {imageVectors(plan.toEmbed[0].fileId, 2)});
+
+        const auto refused = [&](const fs::path &root) {
+            try {
+                lib->planScan({d / "b.jpg", root}, kModel.modelId);
+            } catch (const ml::Error &e) {
+                return std::string(e.what());
+            }
+            return std::string("<no error>");
+        };
+        QCOMPARE(refused(d / "notes.txt").rfind((d / "notes.txt").string() + ": not an image or video file", 0),
+            std::size_t(0));
+        QCOMPARE(refused(d / "c.jpg"), (d / "c.jpg").string() + ": no such file or folder");
+        QCOMPARE(refused("single/x.jpg"), std::string("single/x.jpg: no such file or folder"));
+
+        fs::remove(d / "a.jpg");
+        plan = lib->planScan({d / "a.jpg"}, kModel.modelId);
+        QCOMPARE(plan.removed.size(), std::size_t(1));
+        QCOMPARE(plan.removed[0].path, a);
+        lib->apply(plan);
+        QVERIFY(lib->files().empty());
+        QVERIFY(lib->folders().empty());
+        QCOMPARE(lib->integrityCheck(), std::string("ok"));
+    }
+
     void contentHashSeesEnds()
     {
         const fs::path d = dir("hash");

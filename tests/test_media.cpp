@@ -89,6 +89,11 @@ QByteArray readBytes(const fs::path &path)
     return QByteArray::fromStdString(std::string(std::istreambuf_iterator<char>(in), {}));
 }
 
+QString q(const fs::path &p)
+{
+    return QString::fromStdString(p.string());
+}
+
 // The message of the ml::Error that fn throws; fails the test if it throws nothing.
 QString errorOf(const std::function<void()> &fn)
 {
@@ -570,7 +575,7 @@ private Q_SLOTS:
         // Only the first few hundred bytes: no index, nothing to decode.
         writeBytes(path("cut-short.mp4"), readBytes(path("h264.mp4")).left(300));
         QString message = errorOf([&] { VideoDecoder video(path("cut-short.mp4")); });
-        QVERIFY2(message.startsWith("cut-short.mp4: truncated or corrupt video"), qPrintable(message));
+        QVERIFY2(message.startsWith(q(path("cut-short.mp4")) + ": truncated or corrupt video"), qPrintable(message));
 
         // Index intact, every frame zeroed.
         QByteArray zeroed = readBytes(path("h264.mp4"));
@@ -579,8 +584,8 @@ private Q_SLOTS:
         zeroed.replace(mdat + 4, zeroed.size() - mdat - 4, QByteArray(zeroed.size() - mdat - 4, '\0'));
         writeBytes(path("zeroed.mp4"), zeroed);
         message = errorOf([&] { probeMedia(path("zeroed.mp4")); });
-        QVERIFY2(
-            message.startsWith("zeroed.mp4: truncated or corrupt video (no decodable frames)"), qPrintable(message));
+        QVERIFY2(message.startsWith(q(path("zeroed.mp4")) + ": truncated or corrupt video (no decodable frames)"),
+            qPrintable(message));
     }
 
     void badFiles_data()
@@ -614,7 +619,7 @@ private Q_SLOTS:
         else if (!content.isNull())
             writeBytes(p, content);
         const bool image = guessMediaKind(p) == MediaKind::Image;
-        const QString expected = file + ": " + reason;
+        const QString expected = q(p) + ": " + reason; // the path as given, not only its base name
         const std::function<void()> calls[] = {
             [&] { probeMedia(p); },
             [&] { makeThumbnail(p, 64); },
@@ -635,8 +640,9 @@ private Q_SLOTS:
     {
         writeBytes(path("notes.txt"), "just some notes\n");
         const QString message = errorOf([&] { probeMedia(path("notes.txt")); });
-        QVERIFY2(message.startsWith("notes.txt: not a supported image or video (not a decodable video (file starts "
-                                    "with text \"just some notes"),
+        QVERIFY2(
+            message.startsWith(q(path("notes.txt"))
+                + ": not a supported image or video (not a decodable video (file starts with text \"just some notes"),
             qPrintable(message));
         QCOMPARE(guessMediaKind(path("notes.txt")), MediaKind::Unknown);
 
@@ -645,6 +651,33 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(probeMedia(path("png_named.jpg")).codec), QStringLiteral("png"));
         fs::copy_file(path("vp9.webm"), path("clip.bin"));
         QCOMPARE(probeMedia(path("clip.bin")).kind, MediaKind::Video);
+    }
+
+    // Errors give the path as the caller wrote it: relative stays relative, absolute absolute; the
+    // base name alone would not tell two "notes.jpg" in different folders apart.
+    void errorsNameThePathAsGiven()
+    {
+        fs::create_directories(path("sub"));
+        writeBytes(path("sub/notes.jpg"), "hello, this is not a photo\n");
+        writeBytes(path("sub/notes.mp4"), "hello, this is not a video\n");
+        const QString previous = QDir::currentPath();
+        QVERIFY(QDir::setCurrent(m_tmp.path()));
+        const QString image = errorOf([] { loadImage("sub/notes.jpg"); });
+        const QString thumbnail = errorOf([] { makeThumbnail("sub/notes.jpg", 64); });
+        const QString probe = errorOf([] { probeMedia("sub/missing.png"); });
+        const QString video = errorOf([] { VideoDecoder decoder("sub/notes.mp4"); });
+        const QString encoder = errorOf([] { VideoEncoder().open("sub/out.mp4", "h264", 63, 48, 10.0); });
+        QVERIFY(QDir::setCurrent(previous));
+        QVERIFY2(image.startsWith("sub/notes.jpg: not a decodable image"), qPrintable(image));
+        QVERIFY2(thumbnail.startsWith("sub/notes.jpg: not a decodable image"), qPrintable(thumbnail));
+        QVERIFY2(probe.startsWith("sub/missing.png: no such file"), qPrintable(probe));
+        QVERIFY2(video.startsWith("sub/notes.mp4: not a decodable video"), qPrintable(video));
+        QVERIFY2(encoder.startsWith("sub/out.mp4: cannot write video"), qPrintable(encoder));
+
+        const fs::path absolute = path("sub/notes.jpg");
+        QVERIFY(absolute.is_absolute());
+        const QString message = errorOf([&] { loadImage(absolute); });
+        QVERIFY2(message.startsWith(q(absolute) + ": not a decodable image"), qPrintable(message));
     }
 
     void thumbnails()
@@ -705,7 +738,7 @@ private Q_SLOTS:
         fs::last_write_time(photo, fs::last_write_time(photo) + std::chrono::hours(1));
         QVERIFY(cache.keyPath(photo) != key);
         QVERIFY(ThumbnailCache(path("thumbs"), 128).keyPath(photo) != cache.keyPath(photo));
-        QVERIFY(errorOf([&] { cache.get(path("gone.jpg")); }).startsWith("gone.jpg: no such file"));
+        QVERIFY(errorOf([&] { cache.get(path("gone.jpg")); }).startsWith(q(path("gone.jpg")) + ": no such file"));
 
         const RgbImage video = cache.get(path("vp9.webm"));
         QCOMPARE(video.width, 64);

@@ -24,8 +24,8 @@ struct IndexRequest {
 };
 
 struct IndexFailure {
-    std::string file;
-    std::string error;
+    std::string file;  // the path the library stores (absolute, canonical)
+    std::string error; // why, without the file's path: "not a decodable image (...)"
 };
 
 // A file whose vector cannot be right (NaN, infinite, constant, near-identical to many others).

@@ -85,6 +85,14 @@ struct VideoVectors {
     std::string error;                // the file could not be decoded: nothing else is set
 };
 
+// An IndexFailure's error: the reason alone, since its `file` names the file. Media errors start
+// with the path they were given (here the path the library stores), which is taken off.
+std::string failureReason(const std::string &error, const std::string &file)
+{
+    const std::string prefix = file + ": ";
+    return error.rfind(prefix, 0) == 0 ? error.substr(prefix.size()) : error;
+}
+
 // A video's frames decoded, preprocessed and embedded in batches as they come (memory bounded by
 // one batch, however long the video). Decoding failures come back in `error`; the model's and
 // cancellation propagate.
@@ -138,14 +146,8 @@ VideoVectors embedVideo(const std::string &file, double fps, double sceneThresho
     } catch (const std::exception &e) {
         if (inModel)
             throw;
-        // Media errors start with the file's name; the library's failures name the whole path.
         out = {};
         out.error = e.what();
-        const std::string name = fs::path(file).filename().string() + ": ";
-        if (out.error.rfind(name, 0) == 0)
-            out.error = file + ": " + out.error.substr(name.size());
-        else if (out.error.find(file) == std::string::npos)
-            out.error = file + ": " + out.error;
     }
 #else
     (void)fps;
@@ -229,16 +231,15 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
     result.modelChanged = lib->registerModel({key.modelId, key.name, key.path, key.configHash, static_cast<int>(dim)});
 
     ctx.report(0, 0, "scanning");
-    std::vector<fs::path> roots;
-    for (const auto &f : req.folders) {
-        std::error_code ec;
-        if (!fs::exists(f, ec))
-            throw Error(f + ": no such file or folder");
-        roots.emplace_back(f);
-        if (fs::is_directory(f, ec))
-            lib->addFolder(f);
-    }
+    // planScan refuses a path that is neither a folder, a media file nor a file the library knows
+    // (gone now, so removed) before anything is written; a file is a root of its own (library.cpp).
+    const std::vector<fs::path> roots(req.folders.begin(), req.folders.end());
     auto plan = lib->planScan(roots, key.modelId);
+    for (const auto &root : roots) {
+        std::error_code ec;
+        if (fs::exists(root, ec))
+            lib->addFolder(root); // so that an empty folder is a root too
+    }
     std::unordered_map<std::string, bool> known; // paths already in the library before apply
     for (const auto &f : lib->files())
         known[f.path] = true;
@@ -260,8 +261,9 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
             ++result.added;
     };
     const auto fail = [&](const ScannedFile &f, const std::string &error) {
-        lib->setFileError(f.fileId, error);
-        result.failed.push_back({f.path, error});
+        const std::string reason = failureReason(error, f.path);
+        lib->setFileError(f.fileId, reason);
+        result.failed.push_back({f.path, reason});
     };
     const auto cancelled = [&ctx] { return ctx.isCancelled(); };
 

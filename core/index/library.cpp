@@ -66,6 +66,22 @@ CREATE TABLE embeddings (
 CREATE INDEX embeddings_by_model_file ON embeddings(model_id, file_id);
 )sql";
 
+// What a scan picks up, by extension (lower case, with the dot).
+const std::set<std::string> kImageExtensions = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"};
+const std::set<std::string> kVideoExtensions = {".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v"};
+
+std::string mediaExtensionList()
+{
+    std::string out;
+    for (const auto *list : {&kImageExtensions, &kVideoExtensions})
+        for (const auto &ext : *list) {
+            if (!out.empty())
+                out += ' ';
+            out += ext;
+        }
+    return out;
+}
+
 const char *kindName(MediaKind k)
 {
     return k == MediaKind::Video ? "video" : "image";
@@ -273,11 +289,9 @@ const std::vector<Migration> &libraryMigrations()
 
 bool isMediaPath(const fs::path &path, MediaKind *kind)
 {
-    static const std::set<std::string> images = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"};
-    static const std::set<std::string> videos = {".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v"};
     std::string ext = path.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    const bool image = images.count(ext) > 0, video = videos.count(ext) > 0;
+    const bool image = kImageExtensions.count(ext) > 0, video = kVideoExtensions.count(ext) > 0;
     if (kind && (image || video))
         *kind = video ? MediaKind::Video : MediaKind::Image;
     return image || video;
@@ -582,8 +596,11 @@ std::string Library::integrityCheck() const
 {
     Stmt s(m_db, m_path, "PRAGMA integrity_check");
     std::string out;
-    while (s.step())
-        out += (out.empty() ? "" : "\n") + s.text(0);
+    while (s.step()) { // appended, not "\n" + text: GCC 12 warns falsely about that (gcc#105329)
+        if (!out.empty())
+            out += '\n';
+        out += s.text(0);
+    }
     return out;
 }
 
@@ -726,31 +743,49 @@ ScanPlan Library::planScan(const std::vector<fs::path> &roots, const std::string
     std::set<std::int64_t> seenKnown;
     std::set<std::string> seen;
     for (const auto &rootArg : roots) {
+        // A root is a folder, or a single file whose root is the file itself (not its parent): the
+        // folders table lists what the user asked to index, so whatever re-scans or watches those
+        // roots looks at that one file and never takes in its siblings. A file root holds at most
+        // its own file, found by the exact path below; when that file is gone it is removed like a
+        // file deleted from a folder (apply() then drops the root too).
         const std::string root = fs::weakly_canonical(rootArg).string();
+        bool knowsRoot = false; // the library has a file at exactly this path
         {
             // Every file under the root, whichever root it was indexed with: a parent of indexed
             // folders, or a sub-folder of one, sees the files those runs stored. '0' follows '/'.
             const std::string prefix = root.back() == '/' ? root : root + "/";
             const std::string end = prefix.substr(0, prefix.size() - 1) + "0";
-            Stmt s(m_db, m_path, std::string(kFileColumns) + " WHERE path >= ? AND path < ?");
-            s.bind(1, prefix).bind(2, end);
+            Stmt s(m_db, m_path, std::string(kFileColumns) + " WHERE path = ? OR (path >= ? AND path < ?)");
+            s.bind(1, root).bind(2, prefix).bind(3, end);
             while (s.step()) {
                 auto k = readFile(s);
+                knowsRoot = knowsRoot || k.path == root;
                 if (seenKnown.insert(k.id).second)
                     known.push_back(std::move(k));
             }
         }
         std::error_code ec;
-        if (!fs::is_directory(root, ec))
-            throw Error(rootArg.string() + ": not a folder");
+        const auto status = fs::status(root, ec);
         std::vector<std::string> paths;
-        for (fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
-             !ec && it != end; it.increment(ec)) {
-            if (it->is_regular_file(ec) && isMediaPath(it->path()))
-                paths.push_back(it->path().string());
+        if (fs::is_directory(status)) {
+            for (fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+                 !ec && it != end; it.increment(ec)) {
+                if (it->is_regular_file(ec) && isMediaPath(it->path()))
+                    paths.push_back(it->path().string());
+            }
+            if (ec)
+                throw Error(rootArg.string() + ": cannot list the folder: " + ec.message());
+        } else if (fs::is_regular_file(status)) {
+            if (!isMediaPath(root))
+                throw Error(rootArg.string()
+                    + ": not an image or video file (a library takes folders and files ending in "
+                    + mediaExtensionList() + ")");
+            paths.push_back(root);
+        } else if (fs::exists(status)) {
+            throw Error(rootArg.string() + ": neither a file nor a folder");
+        } else if (!knowsRoot) { // a known file that is gone is removed below; anything else is a typo
+            throw Error(rootArg.string() + ": no such file or folder");
         }
-        if (ec)
-            throw Error(root + ": cannot list the folder: " + ec.message());
         std::sort(paths.begin(), paths.end());
         for (const auto &p : paths) {
             struct stat st { };
@@ -836,8 +871,11 @@ void Library::apply(ScanPlan &plan)
     Transaction tx(m_db, m_path);
     Stmt addFolderStmt(m_db, m_path, "INSERT OR IGNORE INTO folders(root) VALUES (?)");
     Stmt remove(m_db, m_path, "DELETE FROM files WHERE id = ?");
-    for (const auto &r : plan.removed)
+    Stmt removeFileRoot(m_db, m_path, "DELETE FROM folders WHERE root = ?"); // a file root goes with its file
+    for (const auto &r : plan.removed) {
         remove.bind(1, r.id).run();
+        removeFileRoot.bind(1, r.path).run();
+    }
     Stmt move(m_db, m_path, "UPDATE files SET path = ?, size = ?, mtime_ns = ?, folder_root = ? WHERE id = ?");
     for (const auto &m : plan.moved) {
         addFolderStmt.bind(1, m.to.folderRoot).run();

@@ -135,7 +135,7 @@ public:
     int schemaVersion() const;
     std::string integrityCheck() const; // "ok" when sound
 
-    void addFolder(const std::filesystem::path &root);    // stored canonical
+    void addFolder(const std::filesystem::path &root);    // stored canonical; a folder or a single file
     void removeFolder(const std::filesystem::path &root); // its files, frames and vectors go too
     std::vector<std::string> folders() const;
 
@@ -151,6 +151,8 @@ public:
 
     // Scans `roots` and compares with the library. `modelId` non-empty: unchanged files without
     // that model's vectors (an indexer killed before committing them) are put in toEmbed too.
+    // A root is a folder or a single media file (a root of its own, like a folder of one file: a
+    // known one that is gone is removed). Anything else throws ml::Error naming it as given.
     ScanPlan planScan(const std::vector<std::filesystem::path> &roots, const std::string &modelId = {}) const;
     // One transaction; sets fileId of every toEmbed entry.
     void apply(ScanPlan &plan);

@@ -98,8 +98,7 @@ namespace detail {
 
 std::string nameOf(const std::filesystem::path &path)
 {
-    const std::string name = path.filename().string();
-    return name.empty() ? path.string() : name;
+    return path.string();
 }
 
 void fail(const std::string &name, const std::string &reason)

@@ -12,7 +12,8 @@
 
 namespace ml::io::detail {
 
-// What error messages call a file: its name ("clip.mp4"), the whole path if it has none.
+// What error messages call a file: its path as the caller gave it ("clips/a.mp4" stays relative,
+// "/home/me/a.mp4" absolute), never just its base name: two "a.mp4" in different folders differ.
 std::string nameOf(const std::filesystem::path &path);
 
 // Throws ml::Error("name: reason").

@@ -118,7 +118,7 @@ RgbImage ThumbnailCache::get(const std::filesystem::path &file)
         detail::fail(m_dir, "cannot store a thumbnail in the cache directory (" + reason + ")");
     }
     // What a later hit returns (the JPEG round trip), so hit and miss give the same pixels.
-    return decodeImage(jpeg.data(), jpeg.size(), key.filename().string());
+    return decodeImage(jpeg.data(), jpeg.size(), key.string());
 }
 
 } // namespace ml::io

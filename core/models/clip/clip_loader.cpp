@@ -30,7 +30,7 @@ LoadedClip loadClip(const fs::path &folder, torch::ScalarType dtype)
         problems.push_back(ckpt.configPath().string() + ": " + e.what());
     }
     for (const auto &p : cfg.validate())
-        problems.push_back(ckpt.configPath().filename().string() + ": " + p);
+        problems.push_back(ckpt.configPath().string() + ": " + p);
 
     const fs::path preprocessorPath = out.folder / "preprocessor_config.json";
     try {
@@ -42,7 +42,9 @@ LoadedClip loadClip(const fs::path &folder, torch::ScalarType dtype)
         else
             problems.push_back("preprocessor_config.json is missing (needed for image size, mean and std)");
     } catch (const Error &e) {
-        problems.push_back(preprocessorPath.filename().string() + ": " + e.what());
+        const std::string what = e.what(); // a file error names the file already
+        problems.push_back(
+            what.rfind(preprocessorPath.string() + ": ", 0) == 0 ? what : preprocessorPath.string() + ": " + what);
     }
     if (!problems.empty()) {
         std::string msg = folder.string() + ": cannot load CLIP:";

@@ -436,13 +436,9 @@ PixelBatch preprocessFiles(const std::vector<std::string> &files, const kernels:
             } catch (const Cancelled &) {
                 out.errors[i] = "cancelled";
             } catch (const std::exception &e) {
-                // Name the file as the caller gave it, once.
-                std::string what = e.what();
-                const std::string base = fs::path(files[i]).filename().string() + ": ";
-                if (what.rfind(files[i], 0) != 0)
-                    out.errors[i] = files[i] + ": " + (what.rfind(base, 0) == 0 ? what.substr(base.size()) : what);
-                else
-                    out.errors[i] = what;
+                // Name the file as the caller gave it, once (media errors already start with it).
+                const std::string what = e.what();
+                out.errors[i] = what.rfind(files[i] + ": ", 0) == 0 ? what : files[i] + ": " + what;
             }
             done.count_down();
         });
