@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <sstream>
 
 namespace {
 
@@ -138,6 +139,19 @@ int main(int argc, char **argv)
                 printJson({{"name", "modallens-cli"}, {"version", MODALLENS_VERSION}});
             else
                 std::cout << "modallens-cli " MODALLENS_VERSION << std::endl;
+            return kOk;
+        }
+        if (help && command) { // COMMAND --help: that command's usage alone, wrapped
+            std::string line = "Usage: modallens-cli [global options]";
+            std::istringstream words(command->synopsis);
+            for (std::string w; words >> w;) {
+                if (line.size() + 1 + w.size() > 100) {
+                    std::cout << line << "\n";
+                    line = "   ";
+                }
+                line += " " + w;
+            }
+            std::cout << line << "\n\nGlobal options and the other commands: modallens-cli --help\n";
             return kOk;
         }
         if (help || !command) {
