@@ -64,9 +64,9 @@ struct PictureHash {
     std::string error; // the picture could not be read
 };
 
+#ifdef MODALLENS_HAVE_MEDIA
 constexpr int kHashSide = 256; // decoded at most this big: PHash looks at 32 x 32
 
-#ifdef MODALLENS_HAVE_MEDIA
 PictureHash hashFile(const FileRecord &file)
 {
     PictureHash h;

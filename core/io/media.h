@@ -2,6 +2,7 @@
 // libswscale, never OpenCV videoio). Every failure throws ml::Error naming the file.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -115,7 +116,11 @@ double samplingRate(const MediaInfo &info, double framesPerSecond, int minFrames
 // DCT frequencies of a 32 x 32 grey copy against their mean). Re-encoding, resizing and small
 // brightness changes flip a few bits; unrelated pictures differ in about half of the 64.
 std::uint64_t perceptualHash(const RgbImage &image);
-int hashDistance(std::uint64_t a, std::uint64_t b); // the bits that differ: 0..64
+// The bits that differ: 0..64. Inline: a build without media I/O compares stored hashes too.
+inline int hashDistance(std::uint64_t a, std::uint64_t b)
+{
+    return std::popcount(a ^ b);
+}
 
 // A thumbnail for any supported media: images shrunk to fit maxSide (never enlarged; big
 // JPEGs decode at 1/2..1/8 scale), videos the frame at 10% of the duration (at most 1 s in), or

@@ -8,8 +8,6 @@
 #include <opencv2/img_hash.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include <bit>
-
 namespace ml::io {
 
 std::uint64_t perceptualHash(const RgbImage &image)
@@ -28,11 +26,6 @@ std::uint64_t perceptualHash(const RgbImage &image)
     for (int i = 0; i < bits.cols; ++i)
         h = (h << 8) | bits.at<std::uint8_t>(0, i);
     return h;
-}
-
-int hashDistance(std::uint64_t a, std::uint64_t b)
-{
-    return std::popcount(a ^ b);
 }
 
 } // namespace ml::io
