@@ -30,6 +30,9 @@ int runIndexCommand(Context &ctx)
     req.videoFps = ctx.args.doubleOr("video-fps", 1.0);
     if (!(req.videoFps > 0) || req.videoFps > 60)
         throw UsageError("--video-fps must be in (0, 60]");
+    req.minVideoFrames = ctx.args.intOr("min-video-frames", req.minVideoFrames);
+    if (req.minVideoFrames < 0 || req.minVideoFrames > 1000)
+        throw UsageError("--min-video-frames must be in [0, 1000] (0: --video-fps alone)");
     req.sceneThreshold = ctx.args.doubleOr("scene-threshold", req.sceneThreshold);
     if (!(req.sceneThreshold >= 0) || req.sceneThreshold > 1)
         throw UsageError("--scene-threshold must be in [0, 1] (0: no frames at scene changes)");
@@ -60,8 +63,9 @@ int runIndexCommand(Context &ctx)
             health.push_back({{"file", h.file}, {"reason", h.reason}});
         printJson({{"added", r.added}, {"updated", r.updated}, {"removed", r.removed}, {"failed", failed},
             {"seconds", r.seconds}, {"unchanged", r.unchanged}, {"touched", r.touched}, {"moved", r.moved},
-            {"frames", r.frames}, {"scene_frames", r.sceneFrames}, {"images_per_s", r.imagesPerS}, {"model", r.modelId},
-            {"model_changed", r.modelChanged}, {"health", health}, {"health_checked", r.healthChecked}});
+            {"frames", r.frames}, {"scene_frames", r.sceneFrames}, {"resampled", r.resampled},
+            {"images_per_s", r.imagesPerS}, {"model", r.modelId}, {"model_changed", r.modelChanged}, {"health", health},
+            {"health_checked", r.healthChecked}});
     } else {
         std::printf("added %lld, updated %lld, removed %lld, moved %lld, unchanged %lld, failed %zu "
                     "(%lld video frames, %lld at scene changes) in %.2f s, %.1f images/s\n",
@@ -78,10 +82,12 @@ std::vector<Command> indexCommands()
 {
     return {
         {"index",
-            "index --library DB [--model M] [--video-fps F] [--scene-threshold T] [--batch N] FOLDER_OR_FILE...  "
-            "add/update a library; videos: F frames/s (default 1) plus a frame after each cut where the picture "
-            "changes by more than T (0..1, default 0.25; 0: off)",
-            {"library", "model", "video-fps", "scene-threshold", "batch"}, {}, runIndexCommand},
+            "index --library DB [--model M] [--video-fps F] [--min-video-frames N] [--scene-threshold T] "
+            "[--batch N] FOLDER_OR_FILE...  add/update a library; videos: F frames/s (default 1), faster for a clip "
+            "too short for N frames (default 16; at most every frame it has; videos indexed before with fewer are "
+            "sampled again), plus a frame after each cut where the picture changes by more than T (0..1, default "
+            "0.25; 0: off)",
+            {"library", "model", "video-fps", "min-video-frames", "scene-threshold", "batch"}, {}, runIndexCommand},
     };
 }
 

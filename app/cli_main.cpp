@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <sstream>
 
 namespace {
 
@@ -171,6 +172,19 @@ int main(int argc, char **argv)
         }
         if (version) {
             printVersion(global);
+            return kOk;
+        }
+        if (help && command) { // COMMAND --help: that command's usage alone, wrapped
+            std::string line = "Usage: modallens-cli [global options]";
+            std::istringstream words(command->synopsis);
+            for (std::string w; words >> w;) {
+                if (line.size() + 1 + w.size() > 100) {
+                    std::cout << line << "\n";
+                    line = "   ";
+                }
+                line += " " + w;
+            }
+            std::cout << line << "\n\nGlobal options and the other commands: modallens-cli --help\n";
             return kOk;
         }
         if (help || !command) {

@@ -1,9 +1,10 @@
 // The media library end to end through `modallens-cli index | search` with the embedded clip-mini:
 // a generated folder of single-object Shapes World images and three short clips whose object is on
 // screen at known times. Text -> image precision, image -> image, text -> video moment, incremental
-// re-runs (a touched file, a rewritten file) and a changed model; frames at scene changes, the
-// embedding health check (a model with a zeroed projection), a full disk, a read-only library and
-// files that do not decode.
+// re-runs (a touched file, a rewritten file) and a changed model; short clips sampled densely (and
+// a library indexed sparsely before sampled again), frames at scene changes, the embedding health
+// check (a model with a zeroed projection), a full disk, a read-only library and files that do not
+// decode.
 #include "cli_run.h"
 #include "common/error.h"
 #include "engine/clip_service.h"
@@ -20,7 +21,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -168,7 +171,7 @@ private Q_SLOTS:
         QCOMPARE(j["removed"].get<std::int64_t>(), 0);
         QVERIFY(j["failed"].empty());
         if (m_video) {
-            QCOMPARE(j["frames"].get<std::int64_t>(), 18);      // 3 clips x 6 s at 1 frame/s
+            QCOMPARE(j["frames"].get<std::int64_t>(), 48);      // 3 clips x 16: 6 s is too short for 1 frame/s
             QCOMPARE(j["scene_frames"].get<std::int64_t>(), 0); // a small object comes and goes on whole seconds
         }
         // A sound model: no file flagged by the embedding health check, every file checked.
@@ -195,8 +198,9 @@ private Q_SLOTS:
         writeVideoMp4(cut, dir / "cut.mp4");
         writeVideoMp4(still, dir / "still.mp4");
 
+        // At 1 frame/s exactly (--min-video-frames 0), so that the fixed-rate times are whole seconds.
         const fs::path db = m_root / "scenes.db";
-        auto r = cli({"index", "--library", q(db), "--video-fps", "1", q(dir)});
+        auto r = cli({"index", "--library", q(db), "--video-fps", "1", "--min-video-frames", "0", q(dir)});
         QVERIFY2(r.exitCode == 0, r.err.c_str());
         auto j = r.json();
         std::printf("scenes: %s\n", j.dump().c_str());
@@ -216,13 +220,79 @@ private Q_SLOTS:
         QVERIFY(std::abs(extra[1] - 4.7) <= 0.25);
 
         // --scene-threshold 0: fixed-rate frames only.
-        r = cli(
-            {"index", "--library", q(m_root / "scenes-off.db"), "--video-fps", "1", "--scene-threshold", "0", q(dir)});
+        r = cli({"index", "--library", q(m_root / "scenes-off.db"), "--video-fps", "1", "--min-video-frames", "0",
+            "--scene-threshold", "0", q(dir)});
         QVERIFY2(r.exitCode == 0, r.err.c_str());
         j = r.json();
         QCOMPARE(j["scene_frames"].get<std::int64_t>(), 0);
         QCOMPARE(j["frames"].get<std::int64_t>(), 12);
         QCOMPARE(cli({"index", "--library", q(db), "--scene-threshold", "-1", q(dir)}).exitCode, 2);
+    }
+
+    void shortClipsAreSampledDensely()
+    {
+        if (!m_video)
+            QSKIP("built without media I/O: no clips");
+        // 2 s at 12 fps, 8 frames (0.67 s) and 20 s at 4 fps, a red circle on screen in each.
+        const fs::path dir = m_root / "short";
+        fs::create_directories(dir);
+        const auto frame = render(object(Shape::Circle, Colour::Red, 20, 20, 24));
+        const auto write = [&](const char *name, double fps, int frames) {
+            ShapesVideo v;
+            v.fps = fps;
+            v.frames.assign(static_cast<std::size_t>(frames), frame);
+            writeVideoMp4(v, dir / name);
+        };
+        write("two.mp4", 12.0, 24);
+        write("tiny.mp4", 12.0, 8);
+        write("long.mp4", 4.0, 80);
+
+        // A library indexed as before (1 frame/s, however short the clip).
+        const fs::path db = m_root / "short.db";
+        auto r = cli({"index", "--library", q(db), "--scene-threshold", "0", "--min-video-frames", "0", q(dir)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        auto j = r.json();
+        const std::string model = j["model"].get<std::string>();
+        auto times = vectorTimes(db, model);
+        QCOMPARE(times.at("two.mp4"), (std::vector<double> {0, 1}));
+        QCOMPARE(times.at("tiny.mp4"), (std::vector<double> {0}));
+        QCOMPARE(times.at("long.mp4").size(), std::size_t(20));
+
+        // The next run samples the short clips again: 16 frames over 2 s, every one of the tiny
+        // clip's 8; the long one keeps 1 frame/s and is left alone.
+        r = cli({"index", "--library", q(db), "--scene-threshold", "0", q(dir)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        j = r.json();
+        std::printf("resampled: %s\n", j.dump().c_str());
+        QCOMPARE(j["resampled"].get<int>(), 2);
+        QCOMPARE(j["updated"].get<int>(), 2);
+        QCOMPARE(j["unchanged"].get<int>(), 1);
+        QCOMPARE(j["frames"].get<int>(), 16 + 8);
+        times = vectorTimes(db, model);
+        const auto &two = times.at("two.mp4");
+        QCOMPARE(two.size(), std::size_t(16));
+        for (std::size_t i = 0; i < two.size(); ++i)
+            QVERIFY2(two[i] <= i * 0.125 + 1e-6 && two[i] > i * 0.125 - 1.0 / 12, qPrintable(QString::number(two[i])));
+        const auto &tiny = times.at("tiny.mp4");
+        QCOMPARE(tiny.size(), std::size_t(8));
+        QVERIFY(std::adjacent_find(tiny.begin(), tiny.end()) == tiny.end()); // each frame once
+        QCOMPARE(times.at("long.mp4").size(), std::size_t(20));
+
+        // Then nothing: what the sampling gives is there.
+        r = cli({"index", "--library", q(db), "--scene-threshold", "0", q(dir)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        j = r.json();
+        QCOMPARE(j["resampled"].get<int>(), 0);
+        QCOMPARE(j["added"].get<int>() + j["updated"].get<int>(), 0);
+        QCOMPARE(j["unchanged"].get<int>(), 3);
+
+        // The strip's points: one per frame.
+        r = cli({"search", "--library", q(db), "--text", "a red circle", "--folder", q(dir), "--k", "3"});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        for (const auto &hit : r.json()["results"])
+            if (fs::path(hit["file"].get<std::string>()).filename() == "two.mp4")
+                QCOMPARE(hit["series"]["times"].size(), std::size_t(16));
+        QCOMPARE(cli({"index", "--library", q(db), "--min-video-frames", "-1", q(dir)}).exitCode, 2);
     }
 
     void brokenModelIsFlagged()
@@ -396,7 +466,7 @@ private Q_SLOTS:
             std::printf("%s (%s): %s best %.1f s (truth %.1f-%.1f s)\n", qPrintable(query), agg, qPrintable(clip), best,
                 start, end);
             QVERIFY(best >= start - 1.0 && best <= end + 1.0);
-            QCOMPARE((*first)["series"]["scores"].size(), std::size_t(6));
+            QCOMPARE((*first)["series"]["scores"].size(), std::size_t(16));
         }
     }
 

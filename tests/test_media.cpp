@@ -554,6 +554,61 @@ private Q_SLOTS:
         QCOMPARE(calls, 3);
     }
 
+    void denseSampling()
+    {
+        // A short clip is sampled faster, up to its own frame rate; a long one keeps the rate asked.
+        MediaInfo info;
+        info.durationS = 3.0;
+        info.fps = 25.0;
+        QCOMPARE(samplingRate(info, 1.0, 16), 16.0 / 3.0);
+        QCOMPARE(samplingRate(info, 1.0, 0), 1.0);
+        QCOMPARE(samplingRate(info, 10.0, 16), 10.0); // already enough
+        info.durationS = 600.0;
+        QCOMPARE(samplingRate(info, 1.0, 16), 1.0);
+        info.durationS = 0.5; // 12 frames: each once, never 32 samples of 12 frames
+        QCOMPARE(samplingRate(info, 1.0, 16), 25.0);
+        info.durationS = 0.0; // unknown: as asked
+        QCOMPARE(samplingRate(info, 2.0, 16), 2.0);
+
+        VideoDecoder video(path("h264.mp4")); // 3 s at 25 fps
+        const auto frames = video.sample(samplingRate(video.info(), 1.0, 16));
+        QCOMPARE(frames.size(), std::size_t(16));
+        for (std::size_t i = 0; i < frames.size(); ++i)
+            QVERIFY(std::abs(barIndex(frames[i].image) - expectedIndex(i * 3.0 / 16.0)) <= 1);
+        // Faster than the video's own rate: every frame once, in order, none twice.
+        const auto all = video.sample(60.0);
+        QCOMPARE(all.size(), std::size_t(kFrames));
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            QCOMPARE(barIndex(all[i].image), int(i));
+            QVERIFY(i == 0 || all[i].timeS > all[i - 1].timeS);
+        }
+    }
+
+    void perceptualHashes()
+    {
+        // A picture with structure at several scales, its altered copies, and other pictures.
+        const RgbImage photo = filled(320, 240, [](int x, int y, std::uint8_t *px) {
+            px[0] = static_cast<std::uint8_t>(128 + 100 * std::sin(x / 23.0) * std::cos(y / 31.0));
+            px[1] = static_cast<std::uint8_t>(x * 255 / 320);
+            px[2] = static_cast<std::uint8_t>((x / 40 + y / 40) % 2 ? 200 : 40);
+        });
+        const auto h = perceptualHash(photo);
+        saveImage(photo, path("hash.jpg"), 60);
+        saveImage(resizeToFit(photo, 120), path("hash_small.png"));
+        const int reencoded = hashDistance(h, perceptualHash(loadImage(path("hash.jpg"))));
+        const int resized = hashDistance(h, perceptualHash(loadImage(path("hash_small.png"))));
+        QVERIFY2(reencoded <= 4, qPrintable(QString::number(reencoded)));
+        QVERIFY2(resized <= 4, qPrintable(QString::number(resized)));
+        QCOMPARE(hashDistance(h, h), 0);
+        const int other = hashDistance(h, perceptualHash(barFrame(30)));
+        const int mirrored = hashDistance(h, perceptualHash(filled(320, 240, [&](int x, int y, std::uint8_t *px) {
+            std::memcpy(px, photo.row(y) + 3 * (319 - x), 3);
+        })));
+        QVERIFY2(other >= 16 && mirrored >= 16, qPrintable(QStringLiteral("%1 %2").arg(other).arg(mirrored)));
+        QCOMPARE(hashDistance(0, ~std::uint64_t {0}), 64);
+        QVERIFY(errorOf([] { perceptualHash(RgbImage {}); }).contains("empty"));
+    }
+
     void truncatedVideos()
     {
         for (const char *name : {"h264.mp4", "vp9.webm"}) {
@@ -739,6 +794,16 @@ private Q_SLOTS:
         QVERIFY(cache.keyPath(photo) != key);
         QVERIFY(ThumbnailCache(path("thumbs"), 128).keyPath(photo) != cache.keyPath(photo));
         QVERIFY(errorOf([&] { cache.get(path("gone.jpg")); }).startsWith(q(path("gone.jpg")) + ": no such file"));
+
+        // A video's frame at a time (a search hit's best moment) is kept apart from its poster frame.
+        ThumbnailCache wide(path("thumbs"), 100);
+        const RgbImage poster = wide.get(path("h264.mp4"));
+        const RgbImage moment = wide.get(path("h264.mp4"), 2.4);
+        QVERIFY(wide.keyPath(path("h264.mp4"), 2.4) != wide.keyPath(path("h264.mp4")));
+        QVERIFY(fs::is_regular_file(wide.keyPath(path("h264.mp4"), 2.4)));
+        QVERIFY(std::abs(barIndex(poster) - expectedIndex(0.3)) <= 1);
+        QVERIFY(std::abs(barIndex(moment) - expectedIndex(2.4)) <= 1);
+        QCOMPARE(wide.get(path("h264.mp4"), 2.4).pixels, moment.pixels);
 
         const RgbImage video = cache.get(path("vp9.webm"));
         QCOMPARE(video.width, 64);

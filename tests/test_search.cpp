@@ -1,5 +1,6 @@
 // Search over an indexed generated folder with the embedded clip-mini, in process: filters by kind,
-// folder and modification date; near-duplicate groups of an image and its altered copies; the
+// folder and modification date; near-duplicate groups of an image and its altered copies, and
+// different Fashion-MNIST coats that the vectors alone would group told apart by their pictures; the
 // vector cache (no second read, invalidated by a commit); the approximate index built in the
 // background, saved next to the library, reloaded, and rebuilt when its file is corrupt.
 #include "cli_run.h"
@@ -8,6 +9,7 @@
 #include "index/search_cache.h"
 #include "io/media.h"
 #include "shapes_test_util.h"
+#include "train/fashion_mnist.h"
 #include "train/shapes_world.h"
 #include "train/shapes_world_io.h"
 
@@ -290,6 +292,10 @@ private Q_SLOTS:
         QCOMPARE(g.scores.front(), 1.0f);
         for (const auto s : g.scores)
             QVERIFY(s >= 0.95f);
+        // Confirmed by the pictures: each copy's perceptual hash is within the limit of the base's.
+        QCOMPARE(g.hashDistances.size(), g.files.size());
+        for (const int d : g.hashDistances)
+            QVERIFY2(d >= 0 && d <= req.maxHashDistance, qPrintable(QString::number(d)));
         // No unrelated scene joins any group with the base's copies, and every group is real.
         for (const auto &grp : r.groups) {
             QVERIFY(grp.files.size() >= 2);
@@ -306,6 +312,91 @@ private Q_SLOTS:
         QCOMPARE(j["groups"].size(), r.groups.size());
         QCOMPARE(j["groups"][0]["files"].get<std::vector<std::string>>(), g.files);
         QCOMPARE(j["groups"][0]["scores"].size(), g.files.size());
+    }
+
+    void differentCoatsAreNotDuplicates()
+    {
+        using ml::train::FashionMnist;
+        if (!FashionMnist::available(ml::train::FashionSplit::Test))
+            QSKIP("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
+        // The test split's first six coats as the sample gallery writes them (140 px), and the first
+        // one re-encoded as a JPEG and resized.
+        const auto data = FashionMnist::load(ml::train::FashionSplit::Test);
+        const fs::path dir = m_root / "coats";
+        fs::create_directories(dir);
+        std::vector<std::string> coats;
+        for (std::size_t i = 0; i < data.size() && coats.size() < 6; ++i)
+            if (FashionMnist::classNames()[static_cast<std::size_t>(data.label(i))] == "Coat") {
+                const auto file = dir / ("coat-00" + std::to_string(coats.size() + 1) + ".png");
+                ml::io::saveImage(ml::train::upscaleNearest(data.image(i), 5), file);
+                coats.push_back(canon(file));
+            }
+        QCOMPARE(coats.size(), std::size_t(6));
+        const auto first = ml::io::loadImage(coats[0]);
+        ml::io::saveImage(first, dir / "coat-001-copy.jpg", 70);
+        ml::io::saveImage(ml::io::resizeToFit(first, 100), dir / "coat-001-small.png");
+        const std::set<std::string> copies {
+            coats[0], canon(dir / "coat-001-copy.jpg"), canon(dir / "coat-001-small.png")};
+
+        const fs::path lib = m_root / "coats.db";
+        ml::IndexRequest index;
+        index.library = lib.string();
+        index.folders = {dir.string()};
+        QVERIFY(std::any_cast<ml::IndexResult>(runJob(ml::makeIndexJob(index))).failed.empty());
+        ml::DuplicatesRequest req;
+        req.library = lib.string();
+        const auto originals = [&](const ml::DuplicateGroup &g) {
+            int n = 0;
+            for (const auto &f : g.files)
+                n += std::count(coats.begin(), coats.end(), f) > 0 ? 1 : 0;
+            return n;
+        };
+
+        // Vectors alone put different coats in one group: what the pictures must undo.
+        req.maxHashDistance = -1;
+        auto r = std::any_cast<ml::DuplicatesResult>(runJob(ml::makeDuplicatesJob(req)));
+        QVERIFY(!r.hashed);
+        int mixed = 0;
+        for (const auto &g : r.groups) {
+            for (std::size_t i = 0; i < g.files.size(); ++i)
+                qInfo("vectors only: %.4f %s", static_cast<double>(g.scores[i]), g.files[i].c_str());
+            mixed += originals(g) >= 2 ? 1 : 0;
+            QVERIFY(std::all_of(g.hashDistances.begin(), g.hashDistances.end(), [](int d) { return d == -1; }));
+        }
+        QVERIFY2(mixed > 0, "no two different coats reach 0.95: the case this test is about is gone");
+
+        // Confirmed by the pictures: the copies form one group, no group holds two different coats.
+        req.maxHashDistance = ml::DuplicatesRequest {}.maxHashDistance;
+        r = std::any_cast<ml::DuplicatesResult>(runJob(ml::makeDuplicatesJob(req)));
+        QVERIFY(r.hashed);
+        QVERIFY(r.unreadable.empty());
+        QVERIFY(r.rejectedPairs > 0);
+        bool copiesGrouped = false;
+        for (const auto &g : r.groups) {
+            QCOMPARE(g.hashDistances.size(), g.files.size());
+            QCOMPARE(g.hashDistances.front(), 0);
+            for (std::size_t i = 0; i < g.files.size(); ++i) {
+                qInfo("confirmed: %.4f %d bits %s", static_cast<double>(g.scores[i]), g.hashDistances[i],
+                    g.files[i].c_str());
+                QVERIFY(g.hashDistances[i] >= 0 && g.hashDistances[i] <= req.maxHashDistance);
+            }
+            QVERIFY2(originals(g) <= 1, g.files.front().c_str());
+            copiesGrouped = copiesGrouped || std::set<std::string>(g.files.begin(), g.files.end()) == copies;
+        }
+        QVERIFY(copiesGrouped);
+
+        // The CLI shows why: each file's hash distance beside its similarity.
+        const auto c = cli({"duplicates", "--library", QString::fromStdString(lib.string())});
+        QVERIFY2(c.exitCode == 0, c.err.c_str());
+        const auto j = c.json();
+        QCOMPARE(j["hash"].get<std::string>(), std::string("phash"));
+        QCOMPARE(j["max_hash_distance"].get<int>(), req.maxHashDistance);
+        QCOMPARE(j["groups"].size(), r.groups.size());
+        QCOMPARE(j["groups"][0]["hash_distances"].get<std::vector<int>>(), r.groups[0].hashDistances);
+        QCOMPARE(j["rejected_pairs"].get<std::int64_t>(), r.rejectedPairs);
+        QCOMPARE(cli({"duplicates", "--library", QString::fromStdString(lib.string()), "--max-hash-distance", "65"})
+                     .exitCode,
+            2);
     }
 
     void cacheReadsVectorsOnce()

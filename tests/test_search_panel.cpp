@@ -1,13 +1,13 @@
 // The Search panel in the main window, offscreen: a generated folder of Shapes World images (and,
 // with media support, two clips whose object is on screen at known times) is indexed with the
 // embedded clip-mini into a library inside that folder; "a red circle" finds a red circle first,
-// the hits' tiles get their thumbnails, a video hit draws its similarity strip, and clicking hits
-// shows them in the preview. A dropped image and the gallery's "Find Similar" search by image, the
-// filters narrow the hits, a new file in the watched folder is indexed (once), near-duplicates are
-// grouped, a model change asks for re-indexing, and a broken model raises the health banner.
-// "Why did this match?" draws each hit's relevance map (a red circle's hottest patch on the
-// circle), over the tile and in the preview (a video paused at its best moment).
-// Env: MODALLENS_SHOTS_DIR=DIR writes search_*.png there.
+// the hits' tiles get their thumbnails (a video's at its best moment), a video hit draws its
+// similarity strip (16 points for a 6 s clip), and clicking hits or the strip plays them in the preview. A dropped
+// image and the gallery's "Find Similar" search by image, the filters narrow the hits, a new file in the watched folder
+// is indexed (once), near-duplicates are grouped, a model change asks for re-indexing, and a broken model raises the
+// health banner. "Why did this match?" draws each hit's relevance map (a red circle's hottest patch on the circle),
+// over the tile and in the preview (a video paused at its best moment). Env: MODALLENS_SHOTS_DIR=DIR writes
+// search_*.png there.
 #include "duplicates_view.h"
 #include "engine_bridge.h"
 #include "folder_watcher.h"
@@ -22,6 +22,7 @@
 #include "search_panel.h"
 #include "search_results_view.h"
 #include "shapes_test_util.h"
+#include "similarity_strip.h"
 #include "tiny_clip.h"
 #include "video_player.h"
 
@@ -254,6 +255,7 @@ void TestSearchPanel::defaults()
     QVERIFY(SearchPanel::defaultLibrary().endsWith(QStringLiteral("/ModalLens/library.db")));
     QCOMPARE(m_panel->kSpin()->value(), 10);
     QCOMPARE(m_panel->videoScoreCombo()->count(), 3);
+    QCOMPARE(m_panel->videoScoreCombo()->currentIndex(), int(SearchPanel::BestMoment)); // as the README says
     QVERIFY(m_panel->imageQuery().isEmpty());
     QCOMPARE(m_panel->stripPointCount(), 0);
     QCOMPARE(m_panel->kindCombo()->count(), 3);
@@ -537,10 +539,31 @@ void TestSearchPanel::videoHitDrawsItsStrip()
     SearchResultsView *view = m_panel->resultsView();
     view->setCurrentIndex(view->model()->index(row, 0)); // selecting draws the strip
     QCOMPARE(m_panel->stripPointCount(), static_cast<int>(hit.times.size()));
-    // The tile says it is a video and when its best moment is.
+    QCOMPARE(m_panel->stripPointCount(), 16); // a 6 s clip: 16 frames, not 6
+    // Its caption and the pointer say when, to a tenth of a second.
+    SimilarityStrip *strip = m_panel->strip();
+    QVERIFY2(strip->caption().contains(formatMoment(hit.bestS)), qPrintable(strip->caption()));
+    QCOMPARE(formatMoment(2.44), QLocale().toString(2.4, 'f', 1) + QStringLiteral(" s"));
+    QCOMPARE(formatMoment(62.0), QStringLiteral("1:0") + QLocale().toString(2.0, 'f', 1));
+    strip->showPointer(2.44);
+    QCOMPARE(strip->pointerText(), formatMoment(2.44));
+    strip->showPointer(-1.0);
+    // The tile says it is a video and when its best moment is, and shows that moment's frame: the
+    // red circle (on screen from 3 s), not the empty background of its poster frame.
     const QModelIndex tile = view->model()->index(row, 0);
     QVERIFY(tile.data(SearchResultsModel::VideoRole).toBool());
     QVERIFY(tile.data(Qt::ToolTipRole).toString().contains(formatMoment(hit.bestS)));
+    QVERIFY2(hit.bestS >= 3.0, qPrintable(QString::number(hit.bestS)));
+    QTRY_VERIFY_WITH_TIMEOUT(!tile.data(SearchResultsModel::ThumbnailRole).value<QImage>().isNull(), 30000);
+    const QImage thumb = tile.data(SearchResultsModel::ThumbnailRole).value<QImage>();
+    QCOMPARE(thumb, m_panel->thumbnails()->image(QString::fromStdString(hit.file), hit.bestS));
+    int red = 0;
+    for (int y = 0; y < thumb.height(); ++y)
+        for (int x = 0; x < thumb.width(); ++x) {
+            const QColor c = thumb.pixelColor(x, y);
+            red += c.red() > 150 && c.green() < 90 && c.blue() < 90 ? 1 : 0;
+        }
+    QVERIFY2(red > thumb.width() * thumb.height() / 40, qPrintable(QString::number(red)));
     clickHit(row);
     const QString file = QDir::cleanPath(QString::fromStdString(hit.file));
     QTRY_COMPARE(QDir::cleanPath(m_window->preview()->currentPath()), file);
@@ -549,10 +572,23 @@ void TestSearchPanel::videoHitDrawsItsStrip()
     // It plays from the best moment.
     VideoPlayer *player = m_window->preview()->videoPlayer();
     QTRY_VERIFY_WITH_TIMEOUT(player->duration() > 0.0, 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(std::abs(player->position() - hit.bestS) < 0.6, 10000);
-    // A click on the strip seeks there.
-    m_panel->clickStrip(0.5);
+    QTRY_VERIFY_WITH_TIMEOUT(player->position() >= hit.bestS - 0.1, 10000);
+    QVERIFY(player->isPlaying());
+    // Once the clip has ended, a click on the strip seeks there and plays on from that frame.
+    QTRY_VERIFY_WITH_TIMEOUT(!player->isPlaying(), 15000);
+    QVERIFY(std::abs(player->position() - player->duration()) < 0.2);
+    auto *dock2 = qobject_cast<QDockWidget *>(m_panel->parentWidget());
+    dock2->raise();
+    QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
+    QTest::qWait(100); // the plot lays out at the size it is shown at
+    QWidget *plot = strip->plot();
+    const QPoint at(static_cast<int>(strip->xOf(0.5)), plot->height() / 2);
+    QVERIFY(std::abs(strip->timeAt(at.x()) - 0.5) < 0.05);
+    QTest::mouseClick(plot, Qt::LeftButton, {}, at);
+    QTRY_VERIFY_WITH_TIMEOUT(player->isPlaying(), 10000);
     QTRY_VERIFY_WITH_TIMEOUT(std::abs(player->position() - 0.5) < 0.3, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(player->position() > 1.0, 10000); // and goes on
+    QVERIFY(player->position() < player->duration() - 1.0);
 
     if (const QByteArray dir = qgetenv("MODALLENS_SHOTS_DIR"); !dir.isEmpty()) {
         QTest::qWait(200);
@@ -786,8 +822,20 @@ void TestSearchPanel::groupsNearDuplicates()
         found = found || (files.count(copy) == 1 && files.count(original) == 1);
     }
     QVERIFY2(found, "the copy and its original are not grouped");
+    QVERIFY(m_panel->duplicates()->hashed);
     DuplicatesView *view = m_panel->duplicatesView();
     QCOMPARE(view->model()->rowCount(), static_cast<int>(groups.size()));
+    // Each group says how far apart its pictures are, each file in its tooltip; the threshold says
+    // what it means.
+    for (int row = 0; row < view->model()->rowCount(); ++row) {
+        const auto &g = groups[static_cast<std::size_t>(row)];
+        const int farthest = *std::max_element(g.hashDistances.begin(), g.hashDistances.end());
+        QVERIFY(farthest >= 0 && farthest <= ml::DuplicatesRequest {}.maxHashDistance);
+        const QModelIndex index = view->model()->index(row, 0);
+        QVERIFY2(index.data().toString().contains(QString::number(farthest)), qPrintable(index.data().toString()));
+        QVERIFY(index.data(Qt::ToolTipRole).toString().contains(QStringLiteral("perceptual hash")));
+    }
+    QVERIFY(m_panel->duplicatesThresholdSpin()->toolTip().contains(QStringLiteral("perceptual hash")));
     QVERIFY(!view->isHidden());
 
     // Clicking a tile opens it in the preview.

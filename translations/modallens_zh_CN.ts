@@ -1666,6 +1666,24 @@ Images: %3</source>
             <numerusform>%n 个文件，相似度 ≥ %1</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%1 · %n bit(s)</source>
+        <translation>
+            <numerusform>%1 · %n 位</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s), similarity ≥ %1, pictures ≤ %2 bits apart</source>
+        <translation>
+            <numerusform>%n 个文件，相似度 ≥ %1，画面相差 ≤ %2 位</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (similarity %2, perceptual hash %n bit(s) from the first)</source>
+        <translation>
+            <numerusform>%1（相似度 %2，感知哈希与第一个文件相差 %n 位）</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>Format</name>
@@ -2290,14 +2308,6 @@ Scroll to zoom, drag to pan.</source>
         <translation>最佳时刻</translation>
     </message>
     <message>
-        <source>Similarity over time: click to play from there</source>
-        <translation>相似度随时间变化：点击即从该处播放</translation>
-    </message>
-    <message>
-        <source>Time (s)</source>
-        <translation>时间（秒）</translation>
-    </message>
-    <message>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -2476,16 +2486,8 @@ Scroll to zoom, drag to pan.</source>
         <translation>在此日期当天或之前修改</translation>
     </message>
     <message>
-        <source>Similarity ≥</source>
-        <translation>相似度 ≥</translation>
-    </message>
-    <message>
         <source>Find near-duplicates</source>
         <translation>查找近似重复</translation>
-    </message>
-    <message>
-        <source>Group the library&apos;s files whose pictures are nearly the same (the filters apply)</source>
-        <translation>将媒体库中画面几乎相同的文件分组（筛选条件同样适用）</translation>
     </message>
     <message>
         <source>%1 (%2 of %3)…</source>
@@ -2571,6 +2573,34 @@ Scroll to zoom, drag to pan.</source>
         <source>Could not explain %1: %2</source>
         <translation>无法解释 %1：%2</translation>
     </message>
+    <message>
+        <source>How a video is ranked against the query. Best moment: the mean similarity of the frames around its best one, so a clip where the query shows for a second ranks by that second. Best frame: that one frame alone. Mean of frames: the whole clip, where a brief match is diluted.</source>
+        <translation>视频与查询的排序方式。最佳时刻：最佳帧前后各帧的平均相似度，因此查询内容只出现一秒的片段按那一秒排序。最佳帧：只看那一帧。帧平均：整段视频，短暂的匹配会被稀释。</translation>
+    </message>
+    <message>
+        <source>Vector similarity ≥</source>
+        <translation>向量相似度 ≥</translation>
+    </message>
+    <message>
+        <source>Files whose CLIP vectors are at least this similar (cosine) are candidates. Each candidate is then confirmed by its picture: their perceptual hashes may differ in at most %1 of 64 bits (a re-encoded or resized copy differs in 0 to 2, two different coats in 10 or more), so different pictures that a small model finds alike are not grouped. Videos are compared at 25, 50 and 75 % of their length.</source>
+        <translation>CLIP 向量相似度（余弦）不低于此值的文件为候选。每个候选再由画面确认：两者的感知哈希在 64 位中最多相差 %1 位（重新编码或缩放的副本相差 0 到 2 位，两件不同的外套相差 10 位以上），因此小模型认为相像的不同画面不会被分为一组。视频在其时长的 25%、50% 和 75% 处比较。</translation>
+    </message>
+    <message>
+        <source>Group the library&apos;s files whose pictures are nearly the same: similar vectors, confirmed by comparing the pictures (the filters apply)</source>
+        <translation>将媒体库中画面几乎相同的文件分组：向量相似，并经画面比较确认（筛选条件同样适用）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n pair(s) with similar vectors but different pictures were left apart.</source>
+        <translation>
+            <numerusform>%n 对向量相似但画面不同的文件未被分组。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) could not be read to compare: %1</source>
+        <translation>
+            <numerusform>%n 个文件无法读取以进行比较：%1</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>SearchResultsView</name>
@@ -2593,6 +2623,11 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>Find Similar</source>
         <translation>查找相似</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <comment>seconds</comment>
+        <translation>%1 秒</translation>
     </message>
 </context>
 <context>
@@ -2632,6 +2667,21 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>Close</source>
         <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>SimilarityStrip</name>
+    <message>
+        <source>Time (s)</source>
+        <translation>时间（秒）</translation>
+    </message>
+    <message>
+        <source>Similarity over time, best at %1 (moment %2–%3): click to play from there</source>
+        <translation>相似度随时间变化，最佳于 %1（时刻 %2–%3）：点击即从该处播放</translation>
+    </message>
+    <message>
+        <source>Similarity over time: click to play from there</source>
+        <translation>相似度随时间变化：点击即从该处播放</translation>
     </message>
 </context>
 <context>

@@ -46,8 +46,10 @@ public:
         for (int i = 0; i < static_cast<int>(group.size()); ++i) {
             const DuplicateTile &t = group[static_cast<std::size_t>(i)];
             const QImage image = store->image(t.path);
-            const QString detail
+            QString detail
                 = i == 0 ? DuplicatesView::tr("first") : locale.toString(static_cast<double>(t.score), 'f', 3);
+            if (i > 0 && t.hashDistance >= 0)
+                detail = DuplicatesView::tr("%1 · %n bit(s)", nullptr, t.hashDistance).arg(detail);
             SearchTileDelegate::paintTile(p, m_view->tileRect(option.rect, i), DuplicatesView::kThumbBox,
                 option.palette, option.font, false, hover == std::make_pair(index.row(), i), image,
                 image.isNull() && !store->failed(t.path), t.video, t.path.mid(t.path.lastIndexOf(QLatin1Char('/')) + 1),
@@ -97,16 +99,30 @@ QVariant DuplicateGroupsModel::data(const QModelIndex &index, int role) const
     const auto &g = group(index.row());
     if (role == Qt::DisplayRole) {
         float lowest = 1.0f;
-        for (const DuplicateTile &t : g)
+        int farthest = -1;
+        for (const DuplicateTile &t : g) {
             lowest = std::min(lowest, t.score);
-        return DuplicatesView::tr("%n file(s), similarity ≥ %1", nullptr, static_cast<int>(g.size()))
-            .arg(QLocale().toString(static_cast<double>(lowest), 'f', 3));
+            farthest = std::max(farthest, t.hashDistance);
+        }
+        const QString similarity = QLocale().toString(static_cast<double>(lowest), 'f', 3);
+        return farthest >= 0
+            ? DuplicatesView::tr(
+                "%n file(s), similarity ≥ %1, pictures ≤ %2 bits apart", nullptr, static_cast<int>(g.size()))
+                  .arg(similarity)
+                  .arg(farthest)
+            : DuplicatesView::tr("%n file(s), similarity ≥ %1", nullptr, static_cast<int>(g.size())).arg(similarity);
     }
     if (role == Qt::ToolTipRole) {
-        QStringList paths;
-        for (const DuplicateTile &t : g)
-            paths << t.path;
-        return paths.join(QLatin1Char('\n'));
+        QStringList lines;
+        for (std::size_t i = 0; i < g.size(); ++i) {
+            const DuplicateTile &t = g[i];
+            lines << (i == 0 || t.hashDistance < 0
+                    ? t.path
+                    : DuplicatesView::tr(
+                        "%1 (similarity %2, perceptual hash %n bit(s) from the first)", nullptr, t.hashDistance)
+                          .arg(t.path, QLocale().toString(static_cast<double>(t.score), 'f', 3)));
+        }
+        return lines.join(QLatin1Char('\n'));
     }
     return {};
 }

@@ -1,6 +1,7 @@
 // DuplicatesView: near-duplicate groups (ml::DuplicatesResult), one row per group: a header with
-// its size and lowest similarity, then its files as thumbnail tiles (wrapping to the width) with
-// each file's similarity to the group's first. Clicking a tile asks to open that file.
+// its size, lowest similarity and largest picture difference, then its files as thumbnail tiles
+// (wrapping to the width) with each file's vector similarity to the group's first and how many bits
+// of their perceptual hashes differ. Clicking a tile asks to open that file.
 #pragma once
 
 #include <QAbstractListModel>
@@ -13,7 +14,8 @@ class ThumbnailStore;
 struct DuplicateTile {
     QString path;
     bool video = false;
-    float score = 1.0f;
+    float score = 1.0f;    // the cosine of its vector with the group's first file's
+    int hashDistance = -1; // bits of the perceptual hashes that differ from the first's; -1: not compared
 };
 
 class DuplicateGroupsModel : public QAbstractListModel {

@@ -164,7 +164,7 @@ PreviewPane::PreviewPane(QWidget *parent)
     connect(m_video, &VideoPlayer::opened, this, [this](const ml::io::MediaInfo &info) {
         showInfo(info);
         if (m_startS >= 0.0)
-            m_video->seek(std::exchange(m_startS, -1.0));
+            m_video->playFrom(std::exchange(m_startS, -1.0));
         Q_EMIT loaded(m_path);
     });
     connect(m_video, &VideoPlayer::failed, this, [this](const QString &message) {
@@ -197,8 +197,8 @@ void PreviewPane::showVideoAt(const QString &path, double timeS)
         showFile(path);
     if (page() != Page::Video || m_error)
         return;
-    if (m_video->duration() > 0.0)
-        m_video->seek(timeS); // already open
+    if (m_video->duration() > 0.0) // already open
+        m_video->playFrom(timeS);
     else
         m_startS = timeS;
 }

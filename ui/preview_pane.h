@@ -29,7 +29,7 @@ public:
     ~PreviewPane() override;
 
     void showFile(const QString &path); // empty: nothing selected
-    // A video from timeS (once it is open); shows it first unless it is the current file.
+    // A video played from timeS (once it is open); shows it first unless it is the current file.
     void showVideoAt(const QString &path, double timeS);
     QString currentPath() const { return m_path; }
     Page page() const;
@@ -94,7 +94,7 @@ private:
     bool m_pauseAtOverlay = false;
     bool m_error = false;
     bool m_idle = true;
-    double m_startS = -1.0; // where the opening video starts (showVideoAt); < 0: at 0
+    double m_startS = -1.0; // where the opening video starts playing (showVideoAt); < 0: at 0, paused
     quint64 m_request = 0;
     std::unique_ptr<ml::ThreadPool> m_pool; // last: destroyed (joined) first
 };

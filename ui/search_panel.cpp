@@ -17,12 +17,11 @@
 #include "panel_widgets.h"
 #include "preview_pane.h"
 #include "search_results_view.h"
+#include "similarity_strip.h"
 #include "thumbnail_loader.h"
 
 #include "engine/explain_service.h"
 #include "io/media.h"
-
-#include <qcustomplot.h>
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -43,6 +42,7 @@
 #include <QLocale>
 #include <QMimeData>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
@@ -59,7 +59,11 @@ namespace {
 const QString kModelKey = QStringLiteral("search/model");
 const QString kLibraryKey = QStringLiteral("search/library");
 const QString kKKey = QStringLiteral("search/k");
-const QString kAggregateKey = QStringLiteral("search/videoScore");
+// By name: "mean", "max" or "best". (search/videoScore held the combo's index, and every panel
+// saved the old default, the mean, whether chosen or not: it is dropped, not read.)
+const QString kAggregateKey = QStringLiteral("search/videoAggregate");
+const QString kOldAggregateKey = QStringLiteral("search/videoScore");
+const char *const kAggregateNames[] = {"mean", "max", "best"}; // by SearchPanel::VideoScores
 const QString kWeightKey = QStringLiteral("search/textWeight");
 const QString kKindKey = QStringLiteral("search/filterKind");
 const QString kFolderKey = QStringLiteral("search/filterFolder");
@@ -287,29 +291,8 @@ SearchPanel::SearchPanel(EngineBridge *bridge, QWidget *parent, const QString &t
     m_whyButton->setToolButtonStyle(Qt::ToolButtonTextOnly);
     m_whyState = dimLabel(page);
     m_whyState->setObjectName(QStringLiteral("searchWhyState"));
-    m_stripLabel = dimLabel(page);
-    m_strip = new QCustomPlot(page);
+    m_strip = new SimilarityStrip(page);
     m_strip->setObjectName(QStringLiteral("searchStrip"));
-    m_strip->setFixedHeight(120);
-    m_strip->addGraph();
-    m_strip->graph(0)->setPen(QPen(palette().color(QPalette::Highlight), 2));
-    QColor fill = palette().color(QPalette::Highlight);
-    fill.setAlpha(50);
-    m_strip->graph(0)->setBrush(fill);
-    m_strip->addGraph(); // the best moment, a single point
-    m_strip->graph(1)->setLineStyle(QCPGraph::lsNone);
-    m_strip->graph(1)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, Qt::red, Qt::red, 7));
-    for (QCPAxis *axis : {m_strip->xAxis, m_strip->yAxis}) {
-        axis->setBasePen(QPen(palette().color(QPalette::WindowText)));
-        axis->setTickPen(QPen(palette().color(QPalette::WindowText)));
-        axis->setSubTickPen(QPen(palette().color(QPalette::WindowText)));
-        axis->setTickLabelColor(palette().color(QPalette::WindowText));
-        axis->setLabelColor(palette().color(QPalette::WindowText));
-    }
-    m_strip->yAxis->ticker()->setTickCount(3);
-    m_strip->setBackground(palette().brush(QPalette::Base));
-    m_strip->setVisible(false);
-    m_stripLabel->setVisible(false);
 
     // Near-duplicates.
     m_dupGroup = new QGroupBox(page);
@@ -348,7 +331,6 @@ SearchPanel::SearchPanel(EngineBridge *bridge, QWidget *parent, const QString &t
     layout->addLayout(resultsRow);
     layout->addWidget(m_whyState);
     layout->addWidget(m_results, 1);
-    layout->addWidget(m_stripLabel);
     layout->addWidget(m_strip);
     layout->addWidget(m_dupGroup);
 
@@ -393,13 +375,12 @@ SearchPanel::SearchPanel(EngineBridge *bridge, QWidget *parent, const QString &t
         [this](int v) { m_weightValue->setText(QStringLiteral("%1 %").arg(v)); });
     connect(m_query, &QLineEdit::textChanged, this, &SearchPanel::updateState);
     connect(m_results->selectionModel(), &QItemSelectionModel::currentChanged, this,
-        [this](const QModelIndex &current) { showStrip(current.isValid() ? current.row() : -1); });
+        [this](const QModelIndex &current) { m_strip->setHit(hitAt(current.isValid() ? current.row() : -1)); });
     // Moving through the hits draws their strips; a click (or Enter) opens one in the preview.
     connect(m_results, &SearchResultsView::openRequested, this, &SearchPanel::openHit);
     connect(m_results, &SearchResultsView::findSimilarRequested, this, &SearchPanel::findSimilar);
     connect(m_results->whyAction(), &QAction::toggled, this, &SearchPanel::onWhyToggled);
-    connect(m_strip, &QCustomPlot::mousePress, this,
-        [this](QMouseEvent *event) { clickStrip(m_strip->xAxis->pixelToCoord(event->position().x())); });
+    connect(m_strip, &SimilarityStrip::clicked, this, &SearchPanel::clickStrip);
     connect(m_dupFind, &QPushButton::clicked, this, [this] { findDuplicates(); });
     connect(m_dupView, &DuplicatesView::openRequested, this, [this](const QString &path) {
         Q_EMIT openRequested(path, ml::io::guessMediaKind(path.toStdString()) == ml::io::MediaKind::Video ? 0.0 : -1.0);
@@ -512,9 +493,13 @@ void SearchPanel::retranslate()
     m_weight->setToolTip(tr("With both a text and an image: how much the text counts"));
     m_kLabel->setText(tr("Results:"));
     m_aggregateLabel->setText(tr("Video score:"));
-    m_aggregate->setItemText(0, tr("Mean of frames"));
-    m_aggregate->setItemText(1, tr("Best frame"));
-    m_aggregate->setItemText(2, tr("Best moment"));
+    m_aggregate->setItemText(MeanOfFrames, tr("Mean of frames"));
+    m_aggregate->setItemText(BestFrame, tr("Best frame"));
+    m_aggregate->setItemText(BestMoment, tr("Best moment"));
+    m_aggregate->setToolTip(
+        tr("How a video is ranked against the query. Best moment: the mean similarity of the frames around its "
+           "best one, so a clip where the query shows for a second ranks by that second. Best frame: that one "
+           "frame alone. Mean of frames: the whole clip, where a brief match is diluted."));
     m_kindLabel->setText(tr("Kind:"));
     m_kind->setItemText(AllKinds, tr("Images and videos"));
     m_kind->setItemText(ImagesOnly, tr("Images"));
@@ -525,11 +510,19 @@ void SearchPanel::retranslate()
     m_anyDate->setText(tr("Any date"));
     m_from->setToolTip(tr("Modified on or after this day"));
     m_to->setToolTip(tr("Modified on or before this day"));
-    m_stripLabel->setText(tr("Similarity over time: click to play from there"));
-    m_strip->xAxis->setLabel(tr("Time (s)"));
-    m_thresholdLabel->setText(tr("Similarity ≥"));
+    m_thresholdLabel->setText(tr("Vector similarity ≥"));
+    const QString threshold
+        = tr("Files whose CLIP vectors are at least this similar (cosine) are candidates. Each candidate is then "
+             "confirmed by its picture: their perceptual hashes may differ in at most %1 of 64 bits (a re-encoded "
+             "or resized copy differs in 0 to 2, two different coats in 10 or more), so different pictures that a "
+             "small model finds alike are not grouped. Videos are compared at 25, 50 and 75 % of their length.")
+              .arg(ml::DuplicatesRequest {}.maxHashDistance);
+    m_thresholdLabel->setToolTip(threshold);
+    m_dupThreshold->setToolTip(threshold);
     m_dupFind->setText(tr("Find near-duplicates"));
-    m_dupFind->setToolTip(tr("Group the library's files whose pictures are nearly the same (the filters apply)"));
+    m_dupFind->setToolTip(
+        tr("Group the library's files whose pictures are nearly the same: similar vectors, confirmed by comparing "
+           "the pictures (the filters apply)"));
     updateImageLabel();
     updateState();
     if (m_result)
@@ -553,7 +546,11 @@ void SearchPanel::restoreSettings()
     if (const QString lib = s.value(kLibraryKey).toString(); !lib.isEmpty())
         m_library->setText(lib);
     m_k->setValue(s.value(kKKey, m_k->value()).toInt());
-    m_aggregate->setCurrentIndex(std::clamp(s.value(kAggregateKey, 0).toInt(), 0, 2));
+    const QString aggregate = s.value(kAggregateKey).toString();
+    m_aggregate->setCurrentIndex(BestMoment);
+    for (int i = 0; i < 3; ++i)
+        if (aggregate == QLatin1String(kAggregateNames[i]))
+            m_aggregate->setCurrentIndex(i);
     m_weight->setValue(s.value(kWeightKey, m_weight->value()).toInt());
     m_kind->setCurrentIndex(std::clamp(s.value(kKindKey, 0).toInt(), 0, 2));
     m_savedFolder = s.value(kFolderKey).toString();
@@ -574,7 +571,8 @@ void SearchPanel::saveSettings() const
     QSettings s;
     s.setValue(kLibraryKey, m_library->text());
     s.setValue(kKKey, m_k->value());
-    s.setValue(kAggregateKey, m_aggregate->currentIndex());
+    s.setValue(kAggregateKey, QLatin1String(kAggregateNames[std::clamp(m_aggregate->currentIndex(), 0, 2)]));
+    s.remove(kOldAggregateKey);
     s.setValue(kWeightKey, m_weight->value());
     s.setValue(kKindKey, m_kind->currentIndex());
     s.setValue(kFolderKey, m_folder->currentIndex() > 0 ? m_folder->currentData().toString() : m_savedFolder);
@@ -1151,8 +1149,7 @@ void SearchPanel::showResultsState()
 void SearchPanel::showResults()
 {
     showResultsState();
-    m_strip->setVisible(false);
-    m_stripLabel->setVisible(false);
+    m_strip->setHit(nullptr);
     std::vector<SearchTile> tiles;
     if (m_result)
         for (const ml::SearchResultItem &hit : m_result->results)
@@ -1178,15 +1175,26 @@ void SearchPanel::showDuplicates()
         for (std::size_t i = 0; i < g.files.size(); ++i) {
             const QString path = QString::fromStdString(g.files[i]);
             tiles.push_back({path, ml::io::guessMediaKind(g.files[i]) == ml::io::MediaKind::Video,
-                i < g.scores.size() ? g.scores[i] : 1.0f});
+                i < g.scores.size() ? g.scores[i] : 1.0f, i < g.hashDistances.size() ? g.hashDistances[i] : -1});
         }
         groups.push_back(std::move(tiles));
     }
     const int n = static_cast<int>(groups.size());
-    m_dupState->setText(n == 0
-            ? tr("No near-duplicates among %n file(s).", nullptr, static_cast<int>(m_duplicates->files))
-            : tr("%1 group(s) among %n file(s): click one to open it.", nullptr, static_cast<int>(m_duplicates->files))
-                  .arg(QLocale().toString(n)));
+    QString state = n == 0
+        ? tr("No near-duplicates among %n file(s).", nullptr, static_cast<int>(m_duplicates->files))
+        : tr("%1 group(s) among %n file(s): click one to open it.", nullptr, static_cast<int>(m_duplicates->files))
+              .arg(QLocale().toString(n));
+    // Why a look-alike is missing: its picture differs, or could not be read.
+    if (m_duplicates->rejectedPairs > 0)
+        state += QLatin1Char(' ')
+            + tr("%n pair(s) with similar vectors but different pictures were left apart.", nullptr,
+                static_cast<int>(m_duplicates->rejectedPairs));
+    if (!m_duplicates->unreadable.empty())
+        state += QLatin1Char(' ')
+            + tr("%n file(s) could not be read to compare: %1", nullptr,
+                static_cast<int>(m_duplicates->unreadable.size()))
+                  .arg(QString::fromStdString(m_duplicates->unreadable.front().error));
+    m_dupState->setText(state);
     m_dupView->groupsModel()->setGroups(std::move(groups));
     m_dupView->setVisible(n > 0);
 }
@@ -1197,40 +1205,16 @@ int SearchPanel::currentRow() const
     return current.isValid() ? current.row() : -1;
 }
 
-void SearchPanel::showStrip(int row)
-{
-    const ml::SearchResultItem *hit = nullptr;
-    if (m_result && row >= 0 && row < static_cast<int>(m_result->results.size()))
-        hit = &m_result->results[static_cast<std::size_t>(row)];
-    const bool show = hit && hit->kind == "video" && !hit->times.empty() && hit->times.size() == hit->series.size();
-    m_strip->setVisible(show);
-    m_stripLabel->setVisible(show);
-    m_strip->graph(0)->data()->clear();
-    m_strip->graph(1)->data()->clear();
-    if (!show)
-        return;
-    QVector<double> x, y;
-    for (std::size_t i = 0; i < hit->times.size(); ++i) {
-        x << hit->times[i];
-        y << static_cast<double>(hit->series[i]);
-    }
-    m_strip->graph(0)->setData(x, y, true);
-    if (hit->bestS >= 0.0) {
-        const auto best = std::min_element(hit->times.begin(), hit->times.end(),
-            [&](double a, double b) { return std::abs(a - hit->bestS) < std::abs(b - hit->bestS); });
-        m_strip->graph(1)->addData(
-            hit->bestS, static_cast<double>(hit->series[std::size_t(best - hit->times.begin())]));
-    }
-    m_strip->rescaleAxes();
-    const QCPRange yr = m_strip->yAxis->range();
-    const double pad = std::max(0.01, 0.1 * yr.size());
-    m_strip->yAxis->setRange(yr.lower - pad, yr.upper + pad);
-    m_strip->replot();
-}
-
 int SearchPanel::stripPointCount() const
 {
-    return !m_strip->isHidden() ? m_strip->graph(0)->dataCount() : 0;
+    return m_strip->pointCount();
+}
+
+const ml::SearchResultItem *SearchPanel::hitAt(int row) const
+{
+    return m_result && row >= 0 && row < static_cast<int>(m_result->results.size())
+        ? &m_result->results[static_cast<std::size_t>(row)]
+        : nullptr;
 }
 
 void SearchPanel::openHit(int row)
@@ -1395,12 +1379,9 @@ void SearchPanel::updateWhyState()
 
 void SearchPanel::clickStrip(double timeS)
 {
-    const int row = currentRow();
-    if (!m_result || row < 0 || row >= static_cast<int>(m_result->results.size()))
+    const ml::SearchResultItem *hit = hitAt(currentRow());
+    if (!hit || hit->kind != "video")
         return;
-    const ml::SearchResultItem &hit = m_result->results[static_cast<std::size_t>(row)];
-    if (hit.kind != "video")
-        return;
-    const double end = hit.times.empty() ? timeS : hit.times.back();
-    Q_EMIT openRequested(QString::fromStdString(hit.file), std::clamp(timeS, 0.0, std::max(0.0, end)));
+    const double end = hit->times.empty() ? timeS : hit->times.back();
+    Q_EMIT openRequested(QString::fromStdString(hit->file), std::clamp(timeS, 0.0, std::max(0.0, end)));
 }

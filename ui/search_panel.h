@@ -25,7 +25,6 @@ class ModelPicker;
 class PreviewPane;
 class QCheckBox;
 class QComboBox;
-class QCustomPlot;
 class QDateEdit;
 class QDoubleSpinBox;
 class QFrame;
@@ -40,12 +39,14 @@ class QToolButton;
 class QTreeWidget;
 class SearchResultsModel;
 class SearchResultsView;
+class SimilarityStrip;
 class ThumbnailStore;
 
 class SearchPanel : public QWidget {
     Q_OBJECT
 public:
-    enum Kinds { AllKinds, ImagesOnly, VideosOnly }; // the kind filter's entries
+    enum Kinds { AllKinds, ImagesOnly, VideosOnly };          // the kind filter's entries
+    enum VideoScores { MeanOfFrames, BestFrame, BestMoment }; // the video score's entries
 
     // thumbnailCacheDir empty: the thumbnail cache under QStandardPaths::CacheLocation.
     explicit SearchPanel(EngineBridge *bridge, QWidget *parent = nullptr, const QString &thumbnailCacheDir = {});
@@ -95,7 +96,7 @@ public:
     bool healthBannerShown() const;
     // Opens hit `row` in the preview (openRequested), a video at its best moment.
     void openHit(int row);
-    // The strip as if clicked at timeS: opens the selected video there.
+    // The strip as if clicked at timeS: plays the selected video from there.
     void clickStrip(double timeS);
 
     // "Why did this match?": the text query's relevance map (gradient-weighted, over the model's
@@ -112,7 +113,7 @@ public:
     QLineEdit *libraryEdit() const { return m_library; }
     QLineEdit *queryEdit() const { return m_query; }
     QSpinBox *kSpin() const { return m_k; }
-    QComboBox *videoScoreCombo() const { return m_aggregate; } // mean, max, best moment
+    QComboBox *videoScoreCombo() const { return m_aggregate; } // VideoScores
     QSlider *weightSlider() const { return m_weight; }         // the text's weight in percent
     QComboBox *kindCombo() const { return m_kind; }            // Kinds
     QComboBox *folderCombo() const { return m_folder; }        // any folder, then folders (path in UserRole)
@@ -125,7 +126,7 @@ public:
     SearchResultsView *resultsView() const { return m_results; }
     SearchResultsModel *resultsModel() const { return m_resultsModel; }
     ThumbnailStore *thumbnails() const { return m_thumbs; }
-    QCustomPlot *strip() const { return m_strip; }
+    SimilarityStrip *strip() const { return m_strip; }
     QTreeWidget *healthList() const { return m_healthList; }
     QToolButton *healthToggle() const { return m_healthToggle; }
     QToolButton *whyButton() const { return m_whyButton; }
@@ -168,7 +169,6 @@ private:
     void showIndexSummary();
     void showHealth();
     void showDuplicates();
-    void showStrip(int row);
     QString whyKey(int row) const;
     void applyWhy(int row); // a cached map onto the tile (and the preview when it shows the hit)
     void nextWhy();         // explains the next hit without a map, if any
@@ -176,6 +176,7 @@ private:
     void updateWhyState();
     void onWhyToggled(bool on);
     int currentRow() const;
+    const ml::SearchResultItem *hitAt(int row) const; // null when row is not a hit
     quint64 submitSearch(ml::SearchRequest request);
     void onFoldersChanged();
     void onFinished(quint64 id, bool ok, const QString &error, bool cancelled, const QVariant &value);
@@ -217,8 +218,7 @@ private:
     ThumbnailStore *m_thumbs = nullptr;
     SearchResultsModel *m_resultsModel = nullptr;
     SearchResultsView *m_results;
-    QLabel *m_stripLabel;
-    QCustomPlot *m_strip;
+    SimilarityStrip *m_strip;
     QDoubleSpinBox *m_dupThreshold;
     QPushButton *m_dupFind;
     QLabel *m_dupState;

@@ -43,6 +43,9 @@ void drawGlyph(QPainter *p, const QRectF &box, bool video, const QColor &color)
 
 QString formatMoment(double s)
 {
+    s = std::round(std::max(0.0, s) * 10.0) / 10.0; // 59.96 s is "1:00.0", not "60.0 s"
+    if (s < 60.0)
+        return SearchResultsView::tr("%1 s", "seconds").arg(QLocale().toString(s, 'f', 1));
     const int minutes = static_cast<int>(s / 60.0);
     return QStringLiteral("%1:%2").arg(minutes).arg(
         QLocale().toString(s - 60.0 * minutes, 'f', 1).rightJustified(4, QLatin1Char('0')));
@@ -59,26 +62,35 @@ ThumbnailStore::ThumbnailStore(const QString &cacheDir, QSize tile, QObject *par
 
 ThumbnailStore::~ThumbnailStore() = default;
 
-void ThumbnailStore::request(const QString &path, bool video)
+QString ThumbnailStore::keyOf(const QString &path, double timeS)
 {
-    if (m_images.contains(path) || m_failed.contains(path))
+    return timeS >= 0.0 ? path + QStringLiteral("\n@%1").arg(std::llround(timeS * 1000.0)) : path;
+}
+
+void ThumbnailStore::request(const QString &path, bool video, double timeS)
+{
+    if (!video)
+        timeS = -1.0;
+    const QString key = keyOf(path, timeS);
+    if (m_images.contains(key) || m_failed.contains(key))
         return;
-    auto it = m_keys.find(path);
+    auto it = m_keys.find(key);
     if (it == m_keys.end()) {
-        it = m_keys.insert(path, static_cast<int>(m_paths.size()));
+        it = m_keys.insert(key, static_cast<int>(m_paths.size()));
         m_paths.append(path);
+        m_keyNames.append(key);
     }
-    m_loader->request(*it, path, video ? ml::io::MediaKind::Video : ml::io::MediaKind::Image);
+    m_loader->request(*it, path, video ? ml::io::MediaKind::Video : ml::io::MediaKind::Image, timeS);
 }
 
-QImage ThumbnailStore::image(const QString &path) const
+QImage ThumbnailStore::image(const QString &path, double timeS) const
 {
-    return m_images.value(path);
+    return m_images.value(keyOf(path, timeS));
 }
 
-bool ThumbnailStore::isLoading(const QString &path) const
+bool ThumbnailStore::isLoading(const QString &path, double timeS) const
 {
-    const auto it = m_keys.constFind(path);
+    const auto it = m_keys.constFind(keyOf(path, timeS));
     return it != m_keys.constEnd() && m_loader->isBusy(*it);
 }
 
@@ -92,16 +104,26 @@ void ThumbnailStore::onReady(const QList<ThumbnailResult> &results)
     for (const ThumbnailResult &r : results) {
         if (r.key < 0 || r.key >= m_paths.size())
             continue;
-        const QString &path = m_paths[r.key];
+        const QString &key = m_keyNames[r.key];
         if (r.image.isNull())
-            m_failed.insert(path);
+            m_failed.insert(key);
         else
-            m_images.insert(path, r.image);
-        Q_EMIT updated(path);
+            m_images.insert(key, r.image);
+        Q_EMIT updated(m_paths[r.key]);
     }
 }
 
 // --- SearchResultsModel ------------------------------------------------------------------------
+
+namespace {
+
+// The time a tile's thumbnail shows: a video hit's best moment; -1 (the poster frame) otherwise.
+double momentOf(const SearchTile &t)
+{
+    return t.video && t.bestS >= 0.0 ? t.bestS : -1.0;
+}
+
+} // namespace
 
 SearchResultsModel::SearchResultsModel(ThumbnailStore *store, QObject *parent)
     : QAbstractListModel(parent)
@@ -116,13 +138,13 @@ void SearchResultsModel::setTiles(std::vector<SearchTile> tiles)
     m_tiles = std::move(tiles);
     endResetModel();
     for (const SearchTile &t : m_tiles)
-        m_store->request(t.path, t.video);
+        m_store->request(t.path, t.video, momentOf(t));
 }
 
 int SearchResultsModel::thumbnailsShown() const
 {
-    return static_cast<int>(std::count_if(
-        m_tiles.begin(), m_tiles.end(), [this](const SearchTile &t) { return !m_store->image(t.path).isNull(); }));
+    return static_cast<int>(std::count_if(m_tiles.begin(), m_tiles.end(),
+        [this](const SearchTile &t) { return !m_store->image(t.path, momentOf(t)).isNull(); }));
 }
 
 void SearchResultsModel::setRelevance(
@@ -186,9 +208,9 @@ QVariant SearchResultsModel::data(const QModelIndex &index, int role) const
     case BestRole:
         return t.bestS;
     case ThumbnailRole:
-        return m_store->image(t.path);
+        return m_store->image(t.path, momentOf(t));
     case LoadingRole:
-        return m_store->image(t.path).isNull() && !m_store->failed(t.path);
+        return m_store->image(t.path, momentOf(t)).isNull() && !m_store->failed(t.path, momentOf(t));
     case HeatRole:
         return t.heat;
     case FrameRole:

@@ -1,8 +1,9 @@
 // The Search panel's hits as a streaming thumbnail grid. ThumbnailStore keeps one thumbnail per
-// path, made by a ThumbnailLoader on its pool (through the on-disk cache); SearchResultsModel lists
-// the hits at once and each tile fills in when its thumbnail arrives; SearchResultsView draws them
-// as tiles with the score, the kind and a video's best moment under the picture, and, when the
-// panel's "Why did this match?" is on, the hit's relevance map over it.
+// path (a video hit's: its frame at the best moment), made by a ThumbnailLoader on its pool
+// (through the on-disk cache); SearchResultsModel lists the hits at once and each tile fills in
+// when its thumbnail arrives; SearchResultsView draws them as tiles with the score, the kind and a
+// video's best moment under the picture, and, when the panel's "Why did this match?" is on, the
+// hit's relevance map over it.
 #pragma once
 
 #include <QAbstractListModel>
@@ -19,7 +20,7 @@ class QAction;
 class ThumbnailLoader;
 struct ThumbnailResult;
 
-// Seconds as m:ss.s: a moment in a clip.
+// A moment in a clip to a tenth of a second: "2.4 s", from a minute on "1:02.4".
 QString formatMoment(double s);
 
 class ThumbnailStore : public QObject {
@@ -29,11 +30,12 @@ public:
     ThumbnailStore(const QString &cacheDir, QSize tile, QObject *parent = nullptr);
     ~ThumbnailStore() override;
 
-    // Asks for path's thumbnail (once); updated(path) says when it is there (or failed).
-    void request(const QString &path, bool video);
-    QImage image(const QString &path) const; // null while loading or when it failed
-    bool failed(const QString &path) const { return m_failed.contains(path); }
-    bool isLoading(const QString &path) const;
+    // Asks for path's thumbnail (once); updated(path) says when it is there (or failed). timeS >= 0:
+    // a video's frame at that time (kept apart from its poster frame, timeS < 0).
+    void request(const QString &path, bool video, double timeS = -1.0);
+    QImage image(const QString &path, double timeS = -1.0) const; // null while loading or when it failed
+    bool failed(const QString &path, double timeS = -1.0) const { return m_failed.contains(keyOf(path, timeS)); }
+    bool isLoading(const QString &path, double timeS = -1.0) const;
     int pendingCount() const;
     ThumbnailLoader *loader() const { return m_loader; }
 
@@ -41,12 +43,14 @@ Q_SIGNALS:
     void updated(const QString &path);
 
 private:
+    static QString keyOf(const QString &path, double timeS); // the path, or path + the time in ms
     void onReady(const QList<ThumbnailResult> &results);
 
     ThumbnailLoader *m_loader;
-    QHash<QString, int> m_keys; // path -> the loader's key (its index in m_paths)
-    QList<QString> m_paths;
-    QHash<QString, QImage> m_images;
+    QHash<QString, int> m_keys;      // keyOf() -> the loader's key (its index in m_paths)
+    QList<QString> m_paths;          // the file of each loader key
+    QList<QString> m_keyNames;       // keyOf() of each loader key
+    QHash<QString, QImage> m_images; // by keyOf()
     QSet<QString> m_failed;
 };
 
@@ -55,7 +59,7 @@ struct SearchTile {
     QString path;
     bool video = false;
     float score = 0.0f;
-    double bestS = -1.0; // videos: the best moment
+    double bestS = -1.0; // videos: the best moment, whose frame is the tile's thumbnail
     // "Why did this match?": the query's relevance over the hit (gridH x gridW, unscaled), its
     // colours (drawn over the centre square of the picture) and, for a video, the frame explained.
     std::vector<float> relevance;

@@ -36,7 +36,7 @@ void lowerThreadPriority()
 }
 
 ThumbnailResult renderThumbnail(
-    int key, const QString &path, ml::io::MediaKind kind, const QString &cacheDir, QSize tile)
+    int key, const QString &path, ml::io::MediaKind kind, double timeS, const QString &cacheDir, QSize tile)
 {
     ThumbnailResult r;
     r.key = key;
@@ -45,7 +45,7 @@ ThumbnailResult renderThumbnail(
         if (kind == ml::io::MediaKind::Video)
             r.durationS = ml::io::probeMedia(file).durationS;
         ml::io::ThumbnailCache cache(cacheDir.toStdString(), std::max(256, std::max(tile.width(), tile.height())));
-        QImage image = toQImage(cache.get(file));
+        QImage image = toQImage(cache.get(file, kind == ml::io::MediaKind::Video ? timeS : -1.0));
         if (image.width() > tile.width() || image.height() > tile.height())
             image = image.scaled(tile, Qt::KeepAspectRatio, Qt::SmoothTransformation);
         r.image = image.convertToFormat(QImage::Format_ARGB32_Premultiplied);
@@ -82,11 +82,11 @@ QString ThumbnailLoader::defaultCacheDir()
     return QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/thumbnails");
 }
 
-void ThumbnailLoader::request(int key, const QString &path, ml::io::MediaKind kind)
+void ThumbnailLoader::request(int key, const QString &path, ml::io::MediaKind kind, double timeS)
 {
     if (isBusy(key))
         return;
-    m_queue.append({key, path, kind});
+    m_queue.append({key, path, kind, timeS});
     m_queued.insert(key);
     pump();
     reportActivity();
@@ -130,7 +130,7 @@ void ThumbnailLoader::pump()
         Q_EMIT started(r.key);
         m_pool->post([this, r, generation = m_generation, dir = m_cacheDir, tile = m_tile] {
             lowerThreadPriority();
-            ThumbnailResult result = renderThumbnail(r.key, r.path, r.kind, dir, tile);
+            ThumbnailResult result = renderThumbnail(r.key, r.path, r.kind, r.timeS, dir, tile);
             QMetaObject::invokeMethod(
                 this, [this, generation, result = std::move(result)] { onResult(generation, result); },
                 Qt::QueuedConnection);

@@ -34,8 +34,9 @@ public:
     ~ThumbnailLoader() override; // drops queued work, waits for the running tasks
 
     // Asks for one thumbnail; a key already queued or running is not asked for twice.
-    // Requests wait on this side of the pool, so stale ones can be dropped cheaply.
-    void request(int key, const QString &path, ml::io::MediaKind kind);
+    // Requests wait on this side of the pool, so stale ones can be dropped cheaply. timeS >= 0:
+    // a video's frame at that time instead of its poster frame (cached on disk apart from it).
+    void request(int key, const QString &path, ml::io::MediaKind kind, double timeS = -1.0);
     // Drops queued requests whose key is not in keep (what scrolled out of view).
     void retainOnly(const QSet<int> &keep);
     // Drops every queued request (the status bar's Cancel); running tasks still finish.
@@ -62,6 +63,7 @@ private:
         int key;
         QString path;
         ml::io::MediaKind kind;
+        double timeS;
     };
 
     void pump();

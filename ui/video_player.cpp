@@ -192,6 +192,15 @@ void VideoPlayer::seek(double timeS)
     send([timeS, id](VideoWorker *w) { w->seek(timeS, id); });
 }
 
+void VideoPlayer::playFrom(double timeS)
+{
+    if (!m_open)
+        return;
+    seek(timeS);
+    m_timer.start(); // ticks wait for the seek's frame
+    updateControls();
+}
+
 void VideoPlayer::tick()
 {
     // Decoding slower than the frame rate plays slower rather than piling up requests.

@@ -35,6 +35,7 @@ public Q_SLOTS:
     void pause();
     void togglePlay();
     void seek(double timeS);
+    void playFrom(double timeS); // seek, then play from the frame it shows (even after the end)
 
 Q_SIGNALS:
     void opened(const ml::io::MediaInfo &info);

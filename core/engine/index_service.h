@@ -17,6 +17,10 @@ struct IndexRequest {
     std::string model = "clip-mini";  // folder or embedded name
     ComputeOptions compute;
     double videoFps = 1.0; // frames sampled per second of video
+    // A clip shorter than minVideoFrames / videoFps is sampled faster, so that it gets this many
+    // frames (at most its own frame count): a similarity-over-time curve worth reading. Videos
+    // indexed before with fewer frames than that are sampled again on the next run.
+    int minVideoFrames = 16;
     // Extra frames at scene changes: where the picture differs from the previous decoded frame by
     // more than this (mean absolute difference of small grey thumbnails, 0..1). 0: off.
     double sceneThreshold = 0.25;
@@ -36,7 +40,8 @@ struct IndexHealthIssue {
 
 struct IndexResult {
     std::int64_t added = 0;       // new files embedded
-    std::int64_t updated = 0;     // known files re-embedded (changed content or no vectors for this model)
+    std::int64_t updated = 0;     // known files re-embedded (changed content, no vectors for this model, resampled)
+    std::int64_t resampled = 0;   // of which short videos indexed before with fewer frames than minVideoFrames
     std::int64_t unchanged = 0;   // skipped: already embedded
     std::int64_t touched = 0;     // size/mtime changed, same content: metadata only
     std::int64_t moved = 0;       // same content at a new path: vectors kept
@@ -73,7 +78,9 @@ struct SearchRequest {
     double textWeight = 0.5;                     // with both: weight * text + (1 - weight) * image, renormalised
     std::string textTemplate = "a photo of {}."; // "{}" is the query; "" or "{}": the text as given
     int k = 10;
-    VideoAggregate videoAggregate = VideoAggregate::Mean;
+    // Best: a clip ranks by the part that matches (the mean over its best moment's frames), as the
+    // README promises; Mean dilutes a brief match over the whole clip, Max trusts one frame.
+    VideoAggregate videoAggregate = VideoAggregate::Best;
     SearchFilter filter;
     ComputeOptions compute;
 };
@@ -100,24 +107,35 @@ struct SearchResult {
     bool indexBuilding = false;
 };
 
-// Groups of files whose vectors (per file: the image's, or the mean of a video's frames) have a
-// cosine similarity of at least `threshold` to the group's first file. Greedy in path order: each
-// file not yet grouped leads a group of the later ungrouped files that reach the threshold with it.
+// Near-duplicate groups: candidates from the vectors, confirmed by the pictures. A pair is a
+// candidate when the cosine similarity of its vectors (per file: the image's, or the mean of a
+// video's frames) reaches `threshold`; a small CLIP puts different pictures of one kind (two coats)
+// that close, so a candidate is only grouped when the perceptual hashes (64-bit PHash) of the two
+// pictures differ in at most maxHashDistance bits. A video is hashed at 25 %, 50 % and 75 % of its
+// length (every one must match another video's), against a picture by its middle frame. Greedy in
+// path order: each file not yet grouped leads a group of the later ungrouped files that pass both
+// tests with it.
 struct DuplicatesRequest {
     std::string library;
     std::string model = "clip-mini";
-    double threshold = 0.95;
+    double threshold = 0.95; // cosine of the vectors: proposes candidates
+    int maxHashDistance = 6; // of 64 PHash bits: confirms them; < 0: vectors only (no decoding)
     SearchFilter filter;
     ComputeOptions compute;
 };
 struct DuplicateGroup {
     std::vector<std::string> files; // the first is the group's representative
-    std::vector<float> scores;      // similarity of each file to the first (1 for the first)
+    std::vector<float> scores;      // similarity of each file's vector to the first's (1 for the first)
+    std::vector<int> hashDistances; // PHash bits that differ from the first's (0 for the first; -1: not hashed)
 };
 struct DuplicatesResult {
     std::vector<DuplicateGroup> groups; // largest first
     std::int64_t files = 0;             // files compared
     std::string modelId;
+    bool hashed = false;                  // the pictures confirmed the groups (false: vectors only)
+    std::int64_t candidatePairs = 0;      // pairs whose vectors reached the threshold (and were checked)
+    std::int64_t rejectedPairs = 0;       // of which the pictures differed too much
+    std::vector<IndexFailure> unreadable; // files whose picture could not be read: in no group
 };
 
 // The model id a library records for `model` (its folder name + config hash of its files).

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <future>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace fs = std::filesystem;
 
@@ -83,6 +84,14 @@ struct VideoVectors {
     std::vector<FrameVector> vectors; // in time order
     std::int64_t sceneFrames = 0;     // of which taken at scene changes
     std::string error;                // the file could not be decoded: nothing else is set
+    bool upToDate = false;            // storedFrames already are what the sampling gives: nothing embedded
+};
+
+// How a video is sampled: req.videoFps, faster for a clip too short to give req.minVideoFrames.
+struct VideoSampling {
+    double fps = 1.0;
+    int minFrames = 0;
+    double sceneThreshold = 0.0;
 };
 
 // An IndexFailure's error: the reason alone, since its `file` names the file. Media errors start
@@ -94,10 +103,11 @@ std::string failureReason(const std::string &error, const std::string &file)
 }
 
 // A video's frames decoded, preprocessed and embedded in batches as they come (memory bounded by
-// one batch, however long the video). Decoding failures come back in `error`; the model's and
-// cancellation propagate.
-VideoVectors embedVideo(const std::string &file, double fps, double sceneThreshold, const clip::ClipRuntime &rt,
-    int batchSize, JobContext &ctx)
+// one batch, however long the video). storedFrames >= 0: the file is indexed already with that
+// many frames; it is left alone (upToDate) unless the sampling now gives it more. Decoding failures
+// come back in `error`; the model's and cancellation propagate.
+VideoVectors embedVideo(const std::string &file, const VideoSampling &sampling, std::int64_t storedFrames,
+    const clip::ClipRuntime &rt, int batchSize, JobContext &ctx)
 {
     VideoVectors out;
 #ifdef MODALLENS_HAVE_MEDIA
@@ -122,8 +132,20 @@ VideoVectors embedVideo(const std::string &file, double fps, double sceneThresho
     };
     try {
         io::VideoDecoder decoder(file);
+        const auto &info = decoder.info();
+        if (storedFrames >= 0) {
+            // At least minFrames, or every frame of a clip that has fewer (one of slack for a
+            // container's count that is off by one).
+            std::int64_t wanted = sampling.minFrames;
+            if (info.frameCount > 0)
+                wanted = std::min(wanted, info.frameCount);
+            if (storedFrames + 1 >= wanted) {
+                out.upToDate = true;
+                return out;
+            }
+        }
         decoder.sampleEach(
-            fps,
+            io::samplingRate(info, sampling.fps, sampling.minFrames),
             [&](io::VideoFrame &&frame) {
                 const auto &img = frame.image;
                 const auto g = kernels::preprocessGeometry(img.height, img.width, params);
@@ -137,7 +159,7 @@ VideoVectors embedVideo(const std::string &file, double fps, double sceneThresho
                 if (static_cast<std::int64_t>(times.size()) == batch)
                     flush();
             },
-            0, sceneThreshold);
+            0, sampling.sceneThreshold);
         flush();
         if (out.vectors.empty())
             throw Error(file + ": no frame could be decoded");
@@ -150,8 +172,8 @@ VideoVectors embedVideo(const std::string &file, double fps, double sceneThresho
         out.error = e.what();
     }
 #else
-    (void)fps;
-    (void)sceneThreshold;
+    (void)sampling;
+    (void)storedFrames;
     (void)rt;
     (void)batchSize;
     (void)ctx;
@@ -210,6 +232,8 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
         throw Error("nothing to index: give at least one folder or file");
     if (!(req.videoFps > 0))
         throw Error("the video frame rate must be positive");
+    if (req.minVideoFrames < 0)
+        throw Error("the minimum number of frames per video must be 0 (none) or positive");
     if (!(req.sceneThreshold >= 0) || !std::isfinite(req.sceneThreshold))
         throw Error("the scene-change threshold must be 0 (off) or positive");
     at::get_num_threads();
@@ -249,10 +273,43 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
     result.moved = static_cast<std::int64_t>(plan.moved.size());
     result.removed = static_cast<std::int64_t>(plan.removed.size());
 
-    std::vector<const ScannedFile *> images, videos;
+    // Videos to embed: the plan's (storedFrames -1), then the short ones the scan left alone that
+    // have fewer vectors than minVideoFrames (indexed by an older, sparser sampling): sampled again
+    // if the clip has more frames to give.
+    std::vector<const ScannedFile *> images;
+    std::vector<std::pair<const ScannedFile *, std::int64_t>> videos;
     for (const auto &f : plan.toEmbed)
-        (f.kind == MediaKind::Video ? videos : images).push_back(&f);
-    const auto total = static_cast<std::int64_t>(plan.toEmbed.size());
+        if (f.kind == MediaKind::Video)
+            videos.push_back({&f, -1});
+        else
+            images.push_back(&f);
+    std::vector<ScannedFile> resample;
+    const std::unordered_set<std::int64_t> unchangedIds(plan.unchanged.begin(), plan.unchanged.end());
+#ifdef MODALLENS_HAVE_MEDIA
+    constexpr bool canDecodeVideos = true;
+#else
+    constexpr bool canDecodeVideos = false; // an indexed video is not a failure here
+#endif
+    if (canDecodeVideos && req.minVideoFrames > 0) {
+        std::unordered_set<std::int64_t> kept = unchangedIds;
+        for (const auto &f : plan.touched)
+            kept.insert(f.fileId);
+        for (const auto &m : plan.moved)
+            kept.insert(m.fileId);
+        std::vector<std::int64_t> stored;
+        for (const auto &f : lib->files()) {
+            if (f.kind != MediaKind::Video || !f.error.empty() || !kept.count(f.id))
+                continue;
+            const auto n = lib->vectorCount(key.modelId, f.id);
+            if (n > 0 && n < req.minVideoFrames) {
+                resample.push_back({f.id, f.path, f.folderRoot, f.size, f.mtimeNs, f.contentHash, f.kind});
+                stored.push_back(n);
+            }
+        }
+        for (std::size_t i = 0; i < resample.size(); ++i)
+            videos.push_back({&resample[i], stored[i]});
+    }
+    const auto total = static_cast<std::int64_t>(plan.toEmbed.size() + resample.size());
     std::int64_t done = 0;
     const auto countEmbedded = [&](const ScannedFile &f) {
         if (known.count(f.path))
@@ -297,18 +354,23 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
             });
     }
 
-    // Videos: one file at a time, frames at req.videoFps plus scene changes, embedded in batches
-    // as they are decoded, committed per file (a file's vectors are replaced as a whole, so a
-    // partial video is never stored).
-    for (const auto *vf : videos) {
+    // Videos: one file at a time, frames at req.videoFps (faster for short clips) plus scene
+    // changes, embedded in batches as they are decoded, committed per file (a file's vectors are
+    // replaced as a whole, so a partial video is never stored).
+    const VideoSampling sampling {req.videoFps, req.minVideoFrames, req.sceneThreshold};
+    for (const auto &[vf, stored] : videos) {
         ctx.throwIfCancelled();
-        auto v = embedVideo(vf->path, req.videoFps, req.sceneThreshold, *rt, req.batchSize, ctx);
+        auto v = embedVideo(vf->path, sampling, stored, *rt, req.batchSize, ctx);
         if (!v.error.empty()) {
             fail(*vf, v.error);
-        } else {
+        } else if (!v.upToDate) {
             const auto n = static_cast<std::int64_t>(v.vectors.size());
             lib->commitEmbeddings(key.modelId, {{vf->fileId, std::move(v.vectors)}});
             countEmbedded(*vf);
+            if (stored >= 0) {
+                ++result.resampled;
+                result.unchanged -= unchangedIds.count(vf->fileId) ? 1 : 0;
+            }
             embeddedVectors += n;
             result.frames += n;
             result.sceneFrames += v.sceneFrames;

@@ -2,6 +2,7 @@
 // libswscale, never OpenCV videoio). Every failure throws ml::Error naming the file.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -85,7 +86,9 @@ public:
     bool next(VideoFrame &frame, int maxSide = 0);
 
     // Frames every 1/fps seconds from the start (sequential decode, no per-frame seek): the
-    // frame shown at t = 0, 1/fps, 2/fps, ... while t < duration (and frames remain).
+    // frame shown at t = 0, 1/fps, 2/fps, ... while t < duration (and frames remain). Each decoded
+    // frame is handed over once: at rates above the video's own, times that still show the frame
+    // given last are skipped.
     // sceneThreshold > 0 adds, in time order, the first frame after each cut (sceneCut set): every
     // decoded frame is compared with the one before as a 32 x 32 grey thumbnail (read from the
     // luma plane, no colour conversion), and a mean absolute difference (0..1) above the threshold
@@ -103,9 +106,26 @@ private:
     std::unique_ptr<Impl> d;
 };
 
+// The rate sampleEach needs for at least minFrames fixed-rate frames: framesPerSecond, raised for
+// a clip shorter than minFrames / framesPerSecond to minFrames over its duration, but never above
+// the video's own frame rate (a clip of fewer frames gives each once). Long videos keep
+// framesPerSecond. An unknown duration keeps framesPerSecond.
+double samplingRate(const MediaInfo &info, double framesPerSecond, int minFrames);
+
+// A 64-bit perceptual hash of a picture (OpenCV img_hash's PHash: the signs of the lowest 8 x 8
+// DCT frequencies of a 32 x 32 grey copy against their mean). Re-encoding, resizing and small
+// brightness changes flip a few bits; unrelated pictures differ in about half of the 64.
+std::uint64_t perceptualHash(const RgbImage &image);
+// The bits that differ: 0..64. Inline: a build without media I/O compares stored hashes too.
+inline int hashDistance(std::uint64_t a, std::uint64_t b)
+{
+    return std::popcount(a ^ b);
+}
+
 // A thumbnail for any supported media: images shrunk to fit maxSide (never enlarged; big
-// JPEGs decode at 1/2..1/8 scale), videos the frame at 10% of the duration (at most 1 s in).
-RgbImage makeThumbnail(const std::filesystem::path &path, int maxSide);
+// JPEGs decode at 1/2..1/8 scale), videos the frame at 10% of the duration (at most 1 s in), or
+// the frame at timeS when it is >= 0 (a search hit's best moment).
+RgbImage makeThumbnail(const std::filesystem::path &path, int maxSide, double timeS = -1.0);
 
 // Thumbnails cached on disk as JPEG, keyed by path + size + mtime (a changed file gets a new
 // key, so stale entries are never shown).
@@ -115,9 +135,10 @@ public:
     const std::filesystem::path &dir() const { return m_dir; }
     int maxSide() const { return m_maxSide; }
 
-    std::filesystem::path keyPath(const std::filesystem::path &file) const; // throws if missing
+    // timeS >= 0: a video's frame at that time (to the millisecond), kept beside its poster frame.
+    std::filesystem::path keyPath(const std::filesystem::path &file, double timeS = -1.0) const; // throws if missing
     // Cached when present, else made and stored. Throws ml::Error when the media fails.
-    RgbImage get(const std::filesystem::path &file);
+    RgbImage get(const std::filesystem::path &file, double timeS = -1.0);
 
 private:
     std::filesystem::path m_dir;

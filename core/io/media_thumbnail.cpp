@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -45,7 +46,7 @@ std::string tempSuffix()
 
 } // namespace
 
-RgbImage makeThumbnail(const std::filesystem::path &path, int maxSide)
+RgbImage makeThumbnail(const std::filesystem::path &path, int maxSide, double timeS)
 {
     detail::checkMediaFile(path);
     const std::vector<std::uint8_t> head = detail::readFile(path, 64);
@@ -58,14 +59,14 @@ RgbImage makeThumbnail(const std::filesystem::path &path, int maxSide)
     if (guessMediaKind(path) == MediaKind::Image)
         detail::fail(path, "not a decodable image (" + detail::describeStart(head.data(), head.size()) + ")");
     VideoDecoder video(path);
-    const double t = std::min(0.1 * video.info().durationS, 1.0);
+    const double t = timeS >= 0.0 ? timeS : std::min(0.1 * video.info().durationS, 1.0);
     return video.frameAt(t, maxSide).image;
 }
 
 ThumbnailCache::ThumbnailCache(std::filesystem::path dir, int maxSide) : m_dir(std::move(dir)), m_maxSide(maxSide)
 { }
 
-std::filesystem::path ThumbnailCache::keyPath(const std::filesystem::path &file) const
+std::filesystem::path ThumbnailCache::keyPath(const std::filesystem::path &file, double timeS) const
 {
     std::error_code ec;
     const std::filesystem::path absolute = std::filesystem::absolute(file, ec).lexically_normal();
@@ -78,16 +79,18 @@ std::filesystem::path ThumbnailCache::keyPath(const std::filesystem::path &file)
     const auto mtime = std::filesystem::last_write_time(absolute, ec);
     if (ec)
         detail::fail(file, "cannot read size and time (" + ec.message() + ")");
-    const std::string key = absolute.string() + '\n' + std::to_string(size) + '\n'
+    std::string key = absolute.string() + '\n' + std::to_string(size) + '\n'
         + std::to_string(mtime.time_since_epoch().count()) + '\n' + std::to_string(m_maxSide);
+    if (timeS >= 0.0) // the poster frame's key stays as it was
+        key += "\n@" + std::to_string(std::llround(timeS * 1000.0)) + "ms";
     char name[32];
     std::snprintf(name, sizeof name, "%016llx.jpg", static_cast<unsigned long long>(fnv1a(key)));
     return m_dir / name;
 }
 
-RgbImage ThumbnailCache::get(const std::filesystem::path &file)
+RgbImage ThumbnailCache::get(const std::filesystem::path &file, double timeS)
 {
-    const std::filesystem::path key = keyPath(file);
+    const std::filesystem::path key = keyPath(file, timeS);
     std::error_code ec;
     if (std::filesystem::is_regular_file(key, ec)) {
         try {
@@ -98,7 +101,7 @@ RgbImage ThumbnailCache::get(const std::filesystem::path &file)
         }
     }
 
-    const std::vector<std::uint8_t> jpeg = encodeImage(makeThumbnail(file, m_maxSide), ".jpg", 85);
+    const std::vector<std::uint8_t> jpeg = encodeImage(makeThumbnail(file, m_maxSide, timeS), ".jpg", 85);
     std::filesystem::create_directories(m_dir, ec);
     std::filesystem::path temp = key;
     temp += tempSuffix();

@@ -586,6 +586,7 @@ void VideoDecoder::sampleEach(
         emit(std::move(f));
     };
 
+    double lastFixed = -std::numeric_limits<double>::infinity(); // the frame handed over last
     for (std::int64_t i = 0;; ++i) {
         const double t = static_cast<double>(i) / framesPerSecond;
         if (duration > 0.0 && t >= duration - d->eps)
@@ -595,6 +596,10 @@ void VideoDecoder::sampleEach(
         // Past the last decodable frame (truncated file, or no duration known): stop.
         if (!d->hasPending && d->decoderEof && t > d->currentTime + d->frameDuration - d->eps)
             break;
+        // Sampling faster than the video's own rate: a time that still shows the same frame.
+        if (std::abs(d->currentTime - lastFixed) <= d->eps || std::abs(d->currentTime - lastScene) <= d->eps)
+            continue;
+        lastFixed = d->currentTime;
         emit(d->currentFrame(maxSide));
     }
     // Cuts after the last fixed-rate frame.
@@ -603,6 +608,16 @@ void VideoDecoder::sampleEach(
         while (d->advance())
             onFrame();
     }
+}
+
+double samplingRate(const MediaInfo &info, double framesPerSecond, int minFrames)
+{
+    if (!(info.durationS > 0.0) || minFrames <= 0)
+        return framesPerSecond;
+    double rate = std::max(framesPerSecond, static_cast<double>(minFrames) / info.durationS);
+    if (info.fps > 0.0)
+        rate = std::min(rate, std::max(framesPerSecond, info.fps));
+    return rate;
 }
 
 namespace detail {
