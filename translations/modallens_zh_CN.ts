@@ -271,6 +271,14 @@
         <source>Safetensors files (*.safetensors)</source>
         <translation>Safetensors 文件 (*.safetensors)</translation>
     </message>
+    <message>
+        <source>Explaining %1</source>
+        <translation>正在解释 %1</translation>
+    </message>
+    <message>
+        <source>No map: the message above says why.</source>
+        <translation>没有热图：原因见上方的消息。</translation>
+    </message>
 </context>
 <context>
     <name>ClassifyPanel</name>
