@@ -2,7 +2,7 @@
 // and relevance each draw a map of the model's patch grid (clip-mini, and the golden fixture
 // checkpoint when present); a layer or a head changes the map; clicking a patch makes it the
 // query; a two-word text gives one map per word; the overlay exports as PNG and the raw map as
-// safetensors (tensor "map", gridH x gridW).
+// safetensors (tensor "map", gridH x gridW); a file that fails leaves no earlier map behind.
 // Env: MODALLENS_SHOTS_DIR=DIR writes attention_*.png there (the panel in a 420 px dock).
 #include "attention_panel.h"
 #include "engine_bridge.h"
@@ -28,6 +28,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QScrollArea>
@@ -82,6 +83,7 @@ private Q_SLOTS:
     void clickingAPatchMakesItTheQuery();
     void oneMapPerWord();
     void exports();
+    void failureClearsTheView();
     void videoFrames();
     void goldenCheckpoint();
 
@@ -370,6 +372,40 @@ void TestAttentionPanel::exports()
     QVERIFY(m_panel->messageIsError());
     QVERIFY(m_panel->message().contains(QStringLiteral("map.safetensors")));
     QVERIFY(!m_panel->exportOverlay(m_tmp->path() + QStringLiteral("/no/such/dir/overlay.png")));
+}
+
+// A file that cannot be explained after one that could: the error, and nothing of the last
+// picture or its map under the new name (the gallery filtered down to a corrupt file did that).
+void TestAttentionPanel::failureClearsTheView()
+{
+    QVERIFY(m_panel->result().has_value()); // the red circle's map, from exports()
+    const QString corrupt = m_tmp->path() + QStringLiteral("/corrupt.jpg");
+    QFile file(corrupt);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("hello, I am not a JPEG\n");
+    file.close();
+
+    m_panel->showFile(corrupt);
+    m_panel->recompute(); // submitted now: the view is already empty while it runs
+    QVERIFY(!m_panel->result().has_value());
+    QVERIFY(m_panel->heatmapView()->image().isNull());
+    QVERIFY(m_panel->currentMap().empty());
+    QTRY_VERIFY_WITH_TIMEOUT(m_panel->messageIsError() && !m_panel->isBusy(), kJobTimeoutMs);
+    QVERIFY2(m_panel->message().contains(QStringLiteral("corrupt.jpg")), qPrintable(m_panel->message()));
+    QVERIFY2(m_panel->message().contains(QStringLiteral("not a decodable image")), qPrintable(m_panel->message()));
+    QVERIFY(!m_panel->result().has_value());
+    QVERIFY(m_panel->currentMap().empty());
+    QVERIFY(m_panel->heatmapView()->image().isNull());
+    QVERIFY(m_panel->infoLabel()->text().isEmpty());
+    QVERIFY(!m_panel->headsGrid()->isVisibleTo(m_panel));
+    QCOMPARE(m_panel->findChild<QLabel *>(QStringLiteral("attentionTitle"))->text(), QStringLiteral("corrupt.jpg"));
+    QVERIFY(!m_panel->exportOverlay(m_tmp->path() + QStringLiteral("/stale.png"))); // nothing to export
+    QVERIFY(!QFileInfo::exists(m_tmp->path() + QStringLiteral("/stale.png")));
+
+    // Back to the red circle: its map again, the error gone.
+    m_panel->showFile(m_image);
+    QVERIFY2(waitForMap(), qPrintable(m_panel->message()));
+    checkShown(AttentionPanel::RolloutMethod);
 }
 
 // A video is explained at the frame the preview shows: two seconds, a red circle then a blue square.

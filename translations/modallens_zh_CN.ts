@@ -271,6 +271,14 @@
         <source>Safetensors files (*.safetensors)</source>
         <translation>Safetensors 文件 (*.safetensors)</translation>
     </message>
+    <message>
+        <source>Explaining %1</source>
+        <translation>正在解释 %1</translation>
+    </message>
+    <message>
+        <source>No map: the message above says why.</source>
+        <translation>没有热图：原因见上方的消息。</translation>
+    </message>
 </context>
 <context>
     <name>ClassifyPanel</name>
@@ -1653,6 +1661,22 @@ Images: %3</source>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
+    <message>
+        <source>Opening the diffusion model</source>
+        <translation>正在打开扩散模型</translation>
+    </message>
+    <message>
+        <source>Denoising a branch</source>
+        <translation>正在对分支去噪</translation>
+    </message>
+    <message>
+        <source>Reconstructing the image</source>
+        <translation>正在重建图像</translation>
+    </message>
+    <message>
+        <source>Denoising</source>
+        <translation>正在去噪</translation>
+    </message>
 </context>
 <context>
     <name>DuplicatesView</name>
@@ -1683,6 +1707,243 @@ Images: %3</source>
         <translation>
             <numerusform>%1（相似度 %2，感知哈希与第一个文件相差 %n 位）</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>EngineText</name>
+    <message>
+        <source>file starts with text &quot;%1&quot;</source>
+        <translation>文件开头是文本“%1”</translation>
+    </message>
+    <message>
+        <source>file starts with bytes %1</source>
+        <translation>文件开头的字节为 %1</translation>
+    </message>
+    <message>
+        <source>no decodable frames</source>
+        <translation>没有可解码的帧</translation>
+    </message>
+    <message>
+        <source>not readable</source>
+        <translation>不可读</translation>
+    </message>
+    <message>
+        <source>no such file</source>
+        <translation>文件不存在</translation>
+    </message>
+    <message>
+        <source>no such file or folder</source>
+        <translation>文件或文件夹不存在</translation>
+    </message>
+    <message>
+        <source>cannot access (%1)</source>
+        <translation>无法访问（%1）</translation>
+    </message>
+    <message>
+        <source>is a directory, not a media file</source>
+        <translation>这是文件夹，不是媒体文件</translation>
+    </message>
+    <message>
+        <source>not a regular file</source>
+        <translation>不是普通文件</translation>
+    </message>
+    <message>
+        <source>file is empty (0 bytes)</source>
+        <translation>文件为空（0 字节）</translation>
+    </message>
+    <message>
+        <source>cannot open (%1)</source>
+        <translation>无法打开（%1）</translation>
+    </message>
+    <message>
+        <source>read error</source>
+        <translation>读取错误</translation>
+    </message>
+    <message>
+        <source>not a decodable image (%1)</source>
+        <translation>不是可解码的图像（%1）</translation>
+    </message>
+    <message>
+        <source>not a supported image or video (%1)</source>
+        <translation>不是受支持的图像或视频（%1）</translation>
+    </message>
+    <message>
+        <source>image file too large (over 2 GiB)</source>
+        <translation>图像文件过大（超过 2 GiB）</translation>
+    </message>
+    <message>
+        <source>truncated or corrupt %1 image (the decoder gave up)</source>
+        <translation>%1 图像不完整或已损坏（解码器放弃了解码）</translation>
+    </message>
+    <message>
+        <source>not a decodable video (%1)</source>
+        <translation>不是可解码的视频（%1）</translation>
+    </message>
+    <message>
+        <source>truncated or corrupt video (%1)</source>
+        <translation>视频不完整或已损坏（%1）</translation>
+    </message>
+    <message>
+        <source>no video stream (audio only)</source>
+        <translation>没有视频流（只有音频）</translation>
+    </message>
+    <message>
+        <source>no video stream (only a cover picture)</source>
+        <translation>没有视频流（只有封面图片）</translation>
+    </message>
+    <message>
+        <source>not a CLIP checkpoint (config says &apos;%1&apos;)</source>
+        <translation>不是 CLIP 检查点（配置中写的是“%1”）</translation>
+    </message>
+    <message>
+        <source>no weights found (expected model.safetensors, diffusion_pytorch_model.safetensors, open_clip_model.safetensors, a *.safetensors.index.json with its shards, or one *.safetensors)</source>
+        <translation>未找到权重（需要 model.safetensors、diffusion_pytorch_model.safetensors、open_clip_model.safetensors、带分片的 *.safetensors.index.json，或单个 *.safetensors）</translation>
+    </message>
+    <message>
+        <source>the checkpoint has no tensor &apos;%1&apos;</source>
+        <translation>检查点中没有张量“%1”</translation>
+    </message>
+    <message>
+        <source>the checkpoint does not fit the model (%1 missing, %2 mismatched, %3 unexpected)</source>
+        <translation>检查点与模型不匹配（缺少 %1 个，形状不符 %2 个，多余 %3 个）</translation>
+    </message>
+    <message>
+        <source>missing shard file(s): %1</source>
+        <translation>缺少分片文件：%1</translation>
+    </message>
+    <message>
+        <source>invalid JSON: %1</source>
+        <translation>JSON 无效：%1</translation>
+    </message>
+    <message>
+        <source>not a JSON object</source>
+        <translation>不是 JSON 对象</translation>
+    </message>
+    <message>
+        <source>file is truncated (%1 bytes, need at least 8)</source>
+        <translation>文件不完整（%1 字节，至少需要 8 字节）</translation>
+    </message>
+    <message>
+        <source>header is not valid JSON (parse error at byte %1)</source>
+        <translation>文件头不是有效的 JSON（在第 %1 字节处解析出错）</translation>
+    </message>
+    <message>
+        <source>the weights here are pickles (%1), which can run arbitrary code when loaded, so they are not read. Convert them to safetensors once, in Python:</source>
+        <translation>这里的权重是 pickle 文件（%1），加载时可能执行任意代码，因此不会读取。请用 Python 将其一次性转换为 safetensors：</translation>
+    </message>
+    <message>
+        <source>no such folder, and no embedded, app or Hugging Face cache model has that name (see `%1`)</source>
+        <translation>没有这个文件夹，内置模型、应用模型和 Hugging Face 缓存中也没有同名模型（参见 `%1`）</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>unknown error in job &apos;%1&apos;</source>
+        <translation>任务“%1”出现未知错误</translation>
+    </message>
+    <message>
+        <source>missing: %1</source>
+        <translation>缺少：%1</translation>
+    </message>
+    <message>
+        <source>unexpected: %1</source>
+        <translation>多余：%1</translation>
+    </message>
+    <message>
+        <source>mismatched: %1: checkpoint %2, model %3</source>
+        <translation>形状不符：%1：检查点 %2，模型 %3</translation>
+    </message>
+    <message>
+        <source>or, for a plain state dict:</source>
+        <translation>或者，对于普通的 state dict：</translation>
+    </message>
+    <message numerus="yes">
+        <source>Classifying %n photos</source>
+        <translation>
+            <numerusform>正在分类 %n 张照片</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Evaluating %1</source>
+        <translation>正在评估 %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Embedding %n photos</source>
+        <translation>
+            <numerusform>正在嵌入 %n 张照片</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Embedding %n texts</source>
+        <translation>
+            <numerusform>正在嵌入 %n 条文本</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Tokenising %n texts</source>
+        <translation>
+            <numerusform>正在对 %n 条文本分词</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Explaining (raw attention)</source>
+        <translation>正在解释（原始注意力）</translation>
+    </message>
+    <message>
+        <source>Explaining (attention rollout)</source>
+        <translation>正在解释（注意力展开）</translation>
+    </message>
+    <message>
+        <source>Explaining (relevance)</source>
+        <translation>正在解释（相关性）</translation>
+    </message>
+    <message>
+        <source>Searching</source>
+        <translation>正在搜索</translation>
+    </message>
+    <message numerus="yes">
+        <source>Indexing %n locations</source>
+        <translation>
+            <numerusform>正在索引 %n 个位置</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Finding near-duplicates</source>
+        <translation>正在查找近似重复项</translation>
+    </message>
+    <message>
+        <source>Learning a prompt (CoOp) for %1</source>
+        <translation>正在为 %1 学习提示词（CoOp）</translation>
+    </message>
+    <message>
+        <source>Training %1 (%2)</source>
+        <translation>正在训练 %1（%2）</translation>
+    </message>
+    <message>
+        <source>Zero-shot evaluation (%1)</source>
+        <translation>零样本评估（%1）</translation>
+    </message>
+    <message>
+        <source>DDPM sample quality (%1)</source>
+        <translation>DDPM 样本质量（%1）</translation>
+    </message>
+    <message>
+        <source>Opening the diffusion model</source>
+        <translation>正在打开扩散模型</translation>
+    </message>
+    <message>
+        <source>Denoising</source>
+        <translation>正在去噪</translation>
+    </message>
+    <message>
+        <source>Noising the image (forward process)</source>
+        <translation>正在给图像加噪（前向过程）</translation>
+    </message>
+    <message>
+        <source>Writing the sample gallery</source>
+        <translation>正在写入示例图库</translation>
     </message>
 </context>
 <context>
@@ -1724,6 +1985,100 @@ Images: %3</source>
     <message>
         <source>Find Similar</source>
         <translation>查找相似</translation>
+    </message>
+    <message numerus="yes">
+        <source>Open %n Files</source>
+        <translation>
+            <numerusform>打开 %n 个文件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Open with the application the system uses for this kind of file</source>
+        <translation>用系统为此类文件设定的应用程序打开</translation>
+    </message>
+    <message>
+        <source>Show in Folder</source>
+        <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <source>Open the folder that holds it</source>
+        <translation>打开它所在的文件夹</translation>
+    </message>
+    <message numerus="yes">
+        <source>Copy %n Paths</source>
+        <translation>
+            <numerusform>复制 %n 个路径</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Copy Path</source>
+        <translation>复制路径</translation>
+    </message>
+    <message>
+        <source>Copy the full path to the clipboard</source>
+        <translation>将完整路径复制到剪贴板</translation>
+    </message>
+    <message numerus="yes">
+        <source>Classify %n Photos</source>
+        <translation>
+            <numerusform>分类 %n 张照片</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Classify</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <source>Only photos are classified, not videos</source>
+        <translation>只对照片分类，不对视频分类</translation>
+    </message>
+    <message>
+        <source>Classify in the Classify panel</source>
+        <translation>在分类面板中分类</translation>
+    </message>
+    <message>
+        <source>Explain</source>
+        <translation>解释</translation>
+    </message>
+    <message>
+        <source>Show what the model looks at in the Attention panel</source>
+        <translation>在注意力面板中查看模型关注的位置</translation>
+    </message>
+    <message>
+        <source>Search the library for pictures like this one</source>
+        <translation>在媒体库中搜索与此相似的图片</translation>
+    </message>
+    <message>
+        <source>Only photos can be searched by</source>
+        <translation>只能以照片为依据进行搜索</translation>
+    </message>
+    <message>
+        <source>Open Files</source>
+        <translation>打开文件</translation>
+    </message>
+    <message numerus="yes">
+        <source>Open %n files, each in the application the system uses for it?</source>
+        <translation>
+            <numerusform>要打开 %n 个文件吗？每个文件都将用系统为其设定的应用程序打开。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No application could open these files:</source>
+        <translation>没有应用程序能打开以下文件：</translation>
+    </message>
+    <message numerus="yes">
+        <source>Open %n folders?</source>
+        <translation>
+            <numerusform>要打开 %n 个文件夹吗？</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No file manager could open these folders:</source>
+        <translation>没有文件管理器能打开以下文件夹：</translation>
     </message>
 </context>
 <context>
@@ -1797,6 +2152,10 @@ Images: %3</source>
         <translation>
             <numerusform>%n 项</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Restoring the gallery</source>
+        <translation>正在恢复图库</translation>
     </message>
 </context>
 <context>
@@ -2008,6 +2367,30 @@ Images: %3</source>
         <source>%1 is not a UNet2DModel checkpoint the Diffusion panel can use</source>
         <translation>%1 不是扩散面板可用的 UNet2DModel 检查点</translation>
     </message>
+    <message numerus="yes">
+        <source>Restored the gallery of the last session: %n files</source>
+        <translation>
+            <numerusform>已恢复上次会话的图库：%n 个文件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Not found: %1</source>
+        <translation>未找到：%1</translation>
+    </message>
+    <message>
+        <source>Gallery</source>
+        <translation>图库</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n of the folders and files open when ModalLens last closed could not be found.</source>
+        <translation>
+            <numerusform>ModalLens 上次关闭时打开的文件夹和文件中，有 %n 个找不到了。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>They are left out of the gallery. When they are back, open them again (File ▸ Open Recent).</source>
+        <translation>它们未放入图库。等它们恢复后，请重新打开（文件 ▸ 最近打开）。</translation>
+    </message>
 </context>
 <context>
     <name>ModelPicker</name>
@@ -2153,6 +2536,25 @@ Not a %2 model: used by other panels</source>
 Scroll to zoom, drag to pan.</source>
         <translation>选择照片或视频即可在此预览。
 滚动鼠标滚轮缩放，拖动以平移。</translation>
+    </message>
+</context>
+<context>
+    <name>RecentMenu</name>
+    <message>
+        <source>(not found)</source>
+        <translation>（未找到）</translation>
+    </message>
+    <message>
+        <source>%1 no longer exists</source>
+        <translation>%1 已不存在</translation>
+    </message>
+    <message>
+        <source>&amp;Clear Menu</source>
+        <translation>清除菜单(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Open &amp;Recent</source>
+        <translation>最近打开(&amp;R)</translation>
     </message>
 </context>
 <context>

@@ -341,7 +341,7 @@ void AttentionPanel::retranslate()
     m_exportOverlay->setToolTip(tr("Save the image with the heatmap as PNG"));
     m_exportMap->setText(tr("Export Map…"));
     m_exportMap->setToolTip(tr("Save the raw, unscaled map as safetensors (tensor “map”, rows × columns)"));
-    m_view->setHint(tr("Select an image in the gallery to see what the model looks at."));
+    updateHint();
     m_bar->setToolTip(tr("The colours span the map's raw minimum and maximum"));
     updateControls();
     updateInfo();
@@ -547,17 +547,9 @@ void AttentionPanel::recompute()
     if (m_path.isEmpty()) {
         if (m_job)
             m_bridge->cancel(m_job);
-        m_result.reset();
-        m_map.clear();
-        m_view->setImage({});
-        m_view->clearMap();
-        m_bar->clearRange();
-        m_heads->clear();
-        m_words->clear();
+        clearResult(false);
         m_title->clear();
         showMessage(QString(), false);
-        updateControls();
-        updateInfo();
         return;
     }
     m_title->setText(m_isVideo
@@ -574,14 +566,7 @@ void AttentionPanel::recompute()
         // No map answers this form: the last one (another method's) must not pass for it.
         if (m_job)
             m_bridge->cancel(m_job);
-        m_result.reset();
-        m_map.clear();
-        m_view->clearMap();
-        m_bar->clearRange();
-        m_heads->clear();
-        m_words->clear();
-        updateControls();
-        updateInfo();
+        clearResult(m_resultImage == imageKey());
         showMessage(tr("Type what the image should be (“a red circle”) to see which patches make it so."), false);
         return;
     }
@@ -598,7 +583,10 @@ void AttentionPanel::recompute()
         return; // already on its way
     if (m_job)
         m_bridge->cancel(m_job); // its finished() is ignored: m_job moves on
+    if (m_resultImage != imageKey())
+        clearResult(false); // another picture's map must not stand under this one's name meanwhile
     ml::Job job = ml::makeExplainJob(r);
+    job.name = tr("Explaining %1").arg(QFileInfo(m_path).fileName()).toStdString();
     if (m_isVideo) {
         // The frame is decoded in the job, off the GUI thread.
         job.run = [r, time = m_videoTime](ml::JobContext &ctx) mutable -> std::any {
@@ -611,6 +599,7 @@ void AttentionPanel::recompute()
         };
     }
     m_jobKey = key;
+    m_jobImage = imageKey();
     m_jobMethod = r.method;
     m_job = m_bridge->submit(std::move(job));
     m_state->setText(tr("Starting…"));
@@ -635,7 +624,7 @@ void AttentionPanel::onFinished(quint64 id, bool ok, const QString &error, bool 
     m_job = 0;
     m_state->clear();
     if (const auto result = engineValue<ml::ExplainResult>(value); ok && result) {
-        auto shared = std::make_shared<const Entry>(Entry {m_jobMethod, *result});
+        auto shared = std::make_shared<const Entry>(Entry {m_jobMethod, *result, m_jobImage});
         m_cache.insert(m_jobKey, shared);
         m_cacheOrder.removeAll(m_jobKey);
         m_cacheOrder.append(m_jobKey);
@@ -644,18 +633,43 @@ void AttentionPanel::onFinished(quint64 id, bool ok, const QString &error, bool 
         showMessage(QString(), false);
         setResult(*shared);
     } else if (!cancelled) {
+        // Nothing of an earlier result may stay: it would pass for this file's.
+        clearResult(false);
         showMessage(tr("Could not explain %1: %2").arg(QFileInfo(m_path).fileName(), error), true);
     }
 }
 
 // --- drawing -------------------------------------------------------------------------------
 
+QString AttentionPanel::imageKey() const
+{
+    return m_isVideo ? m_path + QChar(0x1f) + QString::number(m_videoTime, 'g', 10) : m_path;
+}
+
 void AttentionPanel::setResult(const Entry &entry)
 {
     m_resultMethod = entry.method;
     m_result = entry.result;
+    m_resultImage = entry.image;
     refreshResult();
     Q_EMIT mapShown();
+}
+
+void AttentionPanel::clearResult(bool keepImage)
+{
+    m_result.reset();
+    m_map.clear();
+    m_mapLabel.clear();
+    if (!keepImage) {
+        m_view->setImage({});
+        m_resultImage.clear();
+    }
+    m_view->clearMap();
+    m_bar->clearRange();
+    m_heads->clear();
+    m_words->clear();
+    updateControls();
+    updateInfo();
 }
 
 void AttentionPanel::refreshResult()
@@ -752,6 +766,15 @@ void AttentionPanel::showMessage(const QString &text, bool error)
     m_message->setText(text);
     m_message->setStyleSheet(error ? QStringLiteral("color: #e5484d;") : QString());
     m_message->setVisible(!text.isEmpty());
+    updateHint();
+}
+
+void AttentionPanel::updateHint()
+{
+    // The empty view must not ask for a picture when the chosen one failed.
+    m_view->setHint(m_messageIsError && !m_path.isEmpty()
+            ? tr("No map: the message above says why.")
+            : tr("Select an image in the gallery to see what the model looks at."));
 }
 
 QString AttentionPanel::message() const

@@ -103,12 +103,17 @@ private:
     struct Entry {
         ml::ExplainMethod method;
         ml::ExplainResult result;
+        QString image; // imageKey() of what was explained
     };
+    QString imageKey() const; // the file, and the frame of a video
     void setResult(const Entry &entry);
+    // Nothing drawn: no map, no result, no small multiples (keepImage: the picture stays).
+    void clearResult(bool keepImage);
     void refreshResult(); // the image, the small multiples and the map from m_result
     void redrawMap();     // m_map from m_result and the head / word choice
     void updateInfo();
     void showMessage(const QString &text, bool error);
+    void updateHint(); // what the empty view says
     void onPatchClicked(int row, int col);
     void onProgress(quint64 id, qint64 done, qint64 total, const QString &stage, double eta);
     void onFinished(quint64 id, bool ok, const QString &error, bool cancelled, const QVariant &value);
@@ -167,6 +172,8 @@ private:
     std::optional<ml::ExplainResult> m_result;
     std::vector<float> m_map;
     QString m_mapLabel;
+    QString m_resultImage;                                           // imageKey() of m_result
+    QString m_jobImage;                                              // imageKey() of m_job
     ml::ExplainMethod m_resultMethod = ml::ExplainMethod::Attention; // ExplainResult does not say
     ml::ExplainMethod m_jobMethod = ml::ExplainMethod::Attention;
     QHash<QString, std::shared_ptr<const Entry>> m_cache;

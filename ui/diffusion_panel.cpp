@@ -526,7 +526,9 @@ void DiffusionPanel::reopen()
     if (m_openJob)
         m_bridge->cancel(m_openJob);
     m_pendingOpenKey = key;
-    m_openJob = m_bridge->submit(ml::makeDenoiseOpenJob(m_session, config()));
+    ml::Job open = ml::makeDenoiseOpenJob(m_session, config());
+    open.name = tr("Opening the diffusion model").toStdString();
+    m_openJob = m_bridge->submit(std::move(open));
     m_status->setText(tr("Loading the model…"));
 }
 
@@ -582,7 +584,10 @@ void DiffusionPanel::submitRun(RunKind kind, int count, int index)
         = static_cast<std::uint64_t>(kind == RunKind::Branch ? m_branchSeed->value() : m_seed->value());
     const int from = m_run;
     ml::Job job;
-    job.name = kind == RunKind::Branch ? "Branch denoising" : kind == RunKind::Reconstruct ? "Reconstruct" : "Denoise";
+    job.name = (kind == RunKind::Branch    ? tr("Denoising a branch")
+            : kind == RunKind::Reconstruct ? tr("Reconstructing the image")
+                                           : tr("Denoising"))
+                   .toStdString();
     job.lane = ml::Lane::Inference;
     job.run = [session = m_session, cfg = needOpen ? std::optional(config()) : std::nullopt, kind, count, index, seed,
                   from](ml::JobContext &ctx) -> std::any {

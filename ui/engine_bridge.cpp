@@ -2,6 +2,8 @@
 // call on this object, so every signal is emitted on the GUI thread and in order.
 #include "engine_bridge.h"
 
+#include "engine_text.h"
+
 #include <QStringList>
 
 #include <cstdint>
@@ -128,7 +130,7 @@ void EngineBridge::onFinished(ml::JobId id, const ml::JobResult &r)
         this,
         [this, id, ok, cancelled, error, value = toVariant(r.value)] {
             m_running.remove(id);
-            Q_EMIT finished(id, ok, error, cancelled, value);
+            Q_EMIT finished(id, ok, EngineText::error(error), cancelled, value); // in the language of now
         },
         Qt::QueuedConnection);
 }

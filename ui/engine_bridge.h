@@ -36,7 +36,9 @@ public:
     static QVariant toVariant(const std::any &value);
 
 Q_SIGNALS:
-    // All emitted on the GUI thread, in the order the engine reported them.
+    // All emitted on the GUI thread, in the order the engine reported them. name is the job's
+    // as submitted (EngineText::jobName() shows core's in the UI's language); error is core's
+    // message through EngineText::error().
     void started(quint64 id, const QString &name);
     void progress(quint64 id, qint64 done, qint64 total, const QString &stage, double etaSeconds);
     void partial(quint64 id, const QString &kind, const QVariant &value);

@@ -1,5 +1,5 @@
-// FolderScanner: std::filesystem's iterator with its cached stat, hidden folders skipped,
-// unreadable ones passed over; batches go out every 500 files or 100 ms.
+// FolderScanner: std::filesystem's iterator with its cached stat; hidden folders skipped, unreadable
+// ones passed over, given paths that do not exist reported; a batch every 500 files or 100 ms.
 #include "folder_scanner.h"
 
 #include "engine/engine.h"
@@ -59,8 +59,10 @@ QVariant FolderScanner::run(const QStringList &paths, ml::JobContext &ctx)
         std::error_code ec;
         const fs::path root = fs::absolute(QDir::cleanPath(p).toStdString(), ec).lexically_normal();
         const fs::directory_entry rootEntry(root, ec);
-        if (ec)
+        if (ec || !rootEntry.exists(ec)) {
+            ctx.partial(kMissingKind.toStdString(), QVariant(p));
             continue;
+        }
         if (rootEntry.is_regular_file(ec)) {
             add(rootEntry);
             continue;

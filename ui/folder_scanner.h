@@ -15,8 +15,10 @@ class JobContext;
 class FolderScanner {
 public:
     static inline const QString kPartialKind = QStringLiteral("gallery.entries");
+    static inline const QString kMissingKind = QStringLiteral("gallery.missing"); // a given path, as given
 
     // Runs on an engine worker: partial(kPartialKind, QList<GalleryModel::Entry>) per batch,
-    // progress(found, 0, "scanning"), cancellable between entries. Returns the count found.
+    // partial(kMissingKind, QString) per given path that does not exist, progress(found, 0,
+    // "scanning"), cancellable between entries. Returns the count found.
     static QVariant run(const QStringList &paths, ml::JobContext &ctx);
 };

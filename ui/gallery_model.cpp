@@ -2,6 +2,7 @@
 // thumbnail loader between two clear()s.
 #include "gallery_model.h"
 
+#include "engine_text.h"
 #include "format.h"
 #include "thumbnail_loader.h"
 
@@ -55,7 +56,7 @@ QVariant GalleryModel::data(const QModelIndex &index, int role) const
         lines << details;
         if (it.state == State::Error)
             lines << QStringLiteral("<span style='color:#ff6b6b'>%1<br>%2</span>")
-                         .arg(tr("Cannot open this file:"), it.error.toHtmlEscaped());
+                         .arg(tr("Cannot open this file:"), EngineText::error(it.error).toHtmlEscaped());
         return lines.join(QStringLiteral("<br>"));
     }
     case PathRole:

@@ -6,11 +6,30 @@
 #include "gallery_filter_model.h"
 #include "gallery_model.h"
 
+#include <QClipboard>
 #include <QContextMenuEvent>
+#include <QDesktopServices>
+#include <QDir>
+#include <QFileInfo>
+#include <QGuiApplication>
 #include <QMenu>
+#include <QMessageBox>
+#include <QMimeData>
 #include <QPainter>
 #include <QPainterPath>
 #include <QScrollBar>
+#include <QUrl>
+
+#include <memory>
+
+namespace {
+
+bool isPhoto(const QString &path)
+{
+    return ml::io::guessMediaKind(path.toStdString()) == ml::io::MediaKind::Image;
+}
+
+} // namespace
 
 GalleryView::GalleryView(QWidget *parent) : QListView(parent), m_delegate(new GalleryDelegate(kCell, kThumbBox, this))
 {
@@ -131,12 +150,123 @@ void GalleryView::scrollContentsBy(int dx, int dy)
 void GalleryView::contextMenuEvent(QContextMenuEvent *event)
 {
     const QModelIndex index = indexAt(event->pos());
-    if (!index.isValid() || index.data(GalleryModel::KindRole).toInt() != static_cast<int>(ml::io::MediaKind::Image))
+    if (!index.isValid())
         return;
+    const std::unique_ptr<QMenu> menu(createContextMenu(index));
+    menu->exec(event->globalPos());
+}
+
+QStringList GalleryView::contextPaths(const QModelIndex &index) const
+{
+    if (!index.isValid())
+        return {};
+    QModelIndexList rows;
+    if (selectionModel() && selectionModel()->isSelected(index))
+        rows = selectionModel()->selectedIndexes();
+    else
+        rows = {index};
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    QStringList paths;
+    for (const QModelIndex &row : std::as_const(rows))
+        paths << row.data(GalleryModel::PathRole).toString();
+    return paths;
+}
+
+QMenu *GalleryView::createContextMenu(const QModelIndex &index)
+{
+    auto *menu = new QMenu(this);
+    menu->setToolTipsVisible(true);
+    const QStringList paths = contextPaths(index);
     const QString path = index.data(GalleryModel::PathRole).toString();
-    QMenu menu(this);
-    menu.addAction(tr("Find Similar"), this, [this, path] { Q_EMIT findSimilarRequested(path); });
-    menu.exec(event->globalPos());
+    const int n = static_cast<int>(paths.size());
+    const auto add = [menu](const QString &name, const QString &text, const QString &tip, auto slot) {
+        QAction *action = menu->addAction(text, slot);
+        action->setObjectName(name);
+        action->setToolTip(tip);
+        return action;
+    };
+
+    add(QStringLiteral("contextOpen"), n > 1 ? tr("Open %n Files", nullptr, n) : tr("Open"),
+        tr("Open with the application the system uses for this kind of file"), [this, paths] { openFiles(paths); });
+    add(QStringLiteral("contextShowInFolder"), tr("Show in Folder"), tr("Open the folder that holds it"),
+        [this, paths] { showInFolders(paths); });
+    add(QStringLiteral("contextCopyPath"), n > 1 ? tr("Copy %n Paths", nullptr, n) : tr("Copy Path"),
+        tr("Copy the full path to the clipboard"), [paths] {
+            auto *mime = new QMimeData;
+            QStringList lines;
+            QList<QUrl> urls;
+            for (const QString &p : paths) {
+                lines << QDir::toNativeSeparators(p);
+                urls << QUrl::fromLocalFile(p);
+            }
+            mime->setText(lines.join(QLatin1Char('\n')));
+            mime->setUrls(urls);
+            QGuiApplication::clipboard()->setMimeData(mime);
+        });
+    menu->addSeparator();
+
+    QStringList photos;
+    for (const QString &p : paths)
+        if (isPhoto(p))
+            photos << p;
+    const int photoCount = static_cast<int>(photos.size());
+    QAction *classify = add(QStringLiteral("contextClassify"),
+        photoCount > 1 ? tr("Classify %n Photos", nullptr, photoCount) : tr("Classify"),
+        photos.isEmpty() ? tr("Only photos are classified, not videos") : tr("Classify in the Classify panel"),
+        [this, photos] { Q_EMIT classifyRequested(photos); });
+    classify->setEnabled(!photos.isEmpty());
+    add(QStringLiteral("contextExplain"), tr("Explain"), tr("Show what the model looks at in the Attention panel"),
+        [this, path] { Q_EMIT explainRequested(path); });
+    QAction *similar = add(QStringLiteral("contextFindSimilar"), tr("Find Similar"),
+        isPhoto(path) ? tr("Search the library for pictures like this one") : tr("Only photos can be searched by"),
+        [this, path] { Q_EMIT findSimilarRequested(path); });
+    similar->setEnabled(isPhoto(path));
+    return menu;
+}
+
+void GalleryView::openFiles(const QStringList &paths)
+{
+    if (paths.size() > kOpenWithoutAsking
+        && QMessageBox::question(this, tr("Open Files"),
+               tr("Open %n files, each in the application the system uses for it?", nullptr,
+                   static_cast<int>(paths.size())))
+            != QMessageBox::Yes)
+        return;
+    QStringList failed;
+    for (const QString &p : paths)
+        if (!QDesktopServices::openUrl(QUrl::fromLocalFile(p)))
+            failed << QDir::toNativeSeparators(p);
+    if (failed.isEmpty())
+        return;
+    auto *box = new QMessageBox(
+        QMessageBox::Warning, tr("Open"), tr("No application could open these files:"), QMessageBox::Ok, this);
+    box->setInformativeText(failed.join(QLatin1Char('\n')));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void GalleryView::showInFolders(const QStringList &paths)
+{
+    QStringList folders;
+    for (const QString &p : paths)
+        if (const QString folder = QFileInfo(p).absolutePath(); !folders.contains(folder))
+            folders << folder;
+    if (folders.size() > kOpenWithoutAsking
+        && QMessageBox::question(
+               this, tr("Show in Folder"), tr("Open %n folders?", nullptr, static_cast<int>(folders.size())))
+            != QMessageBox::Yes)
+        return;
+    QStringList failed;
+    for (const QString &folder : std::as_const(folders))
+        if (!QDesktopServices::openUrl(QUrl::fromLocalFile(folder)))
+            failed << QDir::toNativeSeparators(folder);
+    if (failed.isEmpty())
+        return;
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Show in Folder"),
+        tr("No file manager could open these folders:"), QMessageBox::Ok, this);
+    box->setInformativeText(failed.join(QLatin1Char('\n')));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
 }
 
 void GalleryView::paintEvent(QPaintEvent *event)

@@ -7,6 +7,7 @@
 
 class GalleryDelegate;
 class GalleryFilterModel;
+class QMenu;
 
 class GalleryView : public QListView {
     Q_OBJECT
@@ -24,9 +25,21 @@ public:
 
     void setEmptyText(const QString &title, const QString &hint);
 
+    // The right-click menu for the item at index: Open (the system's application), Show in Folder,
+    // Copy Path, Classify, Explain, Find Similar. When index is part of a larger selection, the
+    // first three and Classify act on the whole selection; Explain and Find Similar on index.
+    // Actions are named context* (objectName); the caller owns the menu.
+    QMenu *createContextMenu(const QModelIndex &index);
+    // The files the context menu of index acts on: the selection when index is in it, else index.
+    QStringList contextPaths(const QModelIndex &index) const;
+
+    static constexpr int kOpenWithoutAsking = 10; // more files than this: Open asks first
+
 Q_SIGNALS:
     void activatedPath(const QString &path);
-    void findSimilarRequested(const QString &path); // the context menu's "Find Similar" on a photo
+    void classifyRequested(const QStringList &photos); // the context menu's "Classify"
+    void explainRequested(const QString &path);        // "Explain"
+    void findSimilarRequested(const QString &path);    // "Find Similar" on a photo
 
 protected:
     void paintEvent(QPaintEvent *event) override;
@@ -38,6 +51,8 @@ private:
     void scheduleVisibleUpdate();
     void updateGrid();
     void updateVisible();
+    void openFiles(const QStringList &paths);
+    void showInFolders(const QStringList &paths);
 
     GalleryFilterModel *m_proxy = nullptr;
     GalleryDelegate *m_delegate;

@@ -1,4 +1,4 @@
-// GalleryWidget: wires the filter bar to the proxy and scan jobs to the model.
+// GalleryWidget: wires the filter bar to the proxy and scan jobs to the model; keeps the session.
 #include "gallery_widget.h"
 
 #include "engine_bridge.h"
@@ -9,14 +9,32 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QDir>
 #include <QEvent>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QSettings>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+namespace {
+
+const QString kPathsKey = QStringLiteral("gallery/paths");
+const QString kNameFilterKey = QStringLiteral("gallery/nameFilter");
+const QString kKindKey = QStringLiteral("gallery/kind");
+const QString kSortKey = QStringLiteral("gallery/sort");
+const QString kDescendingKey = QStringLiteral("gallery/descending");
+const QString kCurrentKey = QStringLiteral("gallery/current");
+
+QString absolutePath(const QString &path)
+{
+    return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+}
+
+} // namespace
 
 GalleryWidget::GalleryWidget(EngineBridge *bridge, QWidget *parent, const QString &cacheDir)
     : QWidget(parent)
@@ -73,15 +91,29 @@ GalleryWidget::GalleryWidget(EngineBridge *bridge, QWidget *parent, const QStrin
         [this](const QModelIndex &current) { Q_EMIT currentChanged(current.data(GalleryModel::PathRole).toString()); });
 
     connect(m_bridge, &EngineBridge::partial, this, [this](quint64 id, const QString &kind, const QVariant &value) {
-        if (!m_scanJobs.contains(id) || kind != FolderScanner::kPartialKind)
+        if (!m_scanJobs.contains(id))
             return;
-        m_added[id] += m_model->addEntries(value.value<QList<GalleryModel::Entry>>());
+        if (kind == FolderScanner::kMissingKind) {
+            m_missing[id] << value.toString();
+            m_roots.removeAll(absolutePath(value.toString())); // not saved for the next session
+        } else if (kind == FolderScanner::kPartialKind) {
+            m_added[id] += m_model->addEntries(value.value<QList<GalleryModel::Entry>>());
+            selectRestoredCurrent();
+        }
     });
     connect(m_bridge, &EngineBridge::finished, this,
         [this](quint64 id, bool, const QString &, bool, const QVariant &value) {
             if (!m_scanJobs.remove(id))
                 return;
-            Q_EMIT scanFinished(value.toInt(), m_added.take(id));
+            const bool restored = id == m_restoreJob;
+            if (restored) {
+                m_restoreJob = 0;
+                m_restoreCurrent.clear(); // gone since, or filtered out
+            }
+            const QStringList missing = m_missing.take(id);
+            Q_EMIT scanFinished(value.toInt(), m_added.take(id), restored);
+            if (!missing.isEmpty())
+                Q_EMIT missingPaths(missing, restored);
         });
 
     retranslate();
@@ -92,12 +124,62 @@ quint64 GalleryWidget::addPaths(const QStringList &paths)
 {
     if (paths.isEmpty())
         return 0;
-    const QString name = paths.size() == 1 ? tr("Scanning %1").arg(QFileInfo(paths.first()).fileName())
-                                           : tr("Scanning %n items", nullptr, static_cast<int>(paths.size()));
+    return scan(paths,
+        paths.size() == 1 ? tr("Scanning %1").arg(QFileInfo(paths.first()).fileName())
+                          : tr("Scanning %n items", nullptr, static_cast<int>(paths.size())));
+}
+
+quint64 GalleryWidget::scan(const QStringList &paths, const QString &name)
+{
+    for (const QString &p : paths)
+        if (const QString path = absolutePath(p); !m_roots.contains(path))
+            m_roots << path;
     const quint64 id = m_bridge->submit(
         name, [paths](ml::JobContext &ctx) { return FolderScanner::run(paths, ctx); }, ml::Lane::Io);
     m_scanJobs.insert(id);
     return id;
+}
+
+void GalleryWidget::saveState() const
+{
+    QSettings s;
+    s.setValue(kPathsKey, m_roots);
+    s.setValue(kNameFilterKey, m_filter->text());
+    s.setValue(kKindKey, m_kind->currentIndex());
+    s.setValue(kSortKey, m_sort->currentIndex());
+    s.setValue(kDescendingKey, m_order->isChecked());
+    const QString current = m_view->currentIndex().data(GalleryModel::PathRole).toString();
+    s.setValue(kCurrentKey, current.isEmpty() ? m_restoreCurrent : current);
+}
+
+quint64 GalleryWidget::restoreState()
+{
+    const QSettings s;
+    m_filter->setText(s.value(kNameFilterKey).toString());
+    m_kind->setCurrentIndex(std::clamp(s.value(kKindKey, 0).toInt(), 0, m_kind->count() - 1));
+    m_sort->setCurrentIndex(std::clamp(s.value(kSortKey, 0).toInt(), 0, m_sort->count() - 1));
+    m_order->setChecked(s.value(kDescendingKey, false).toBool());
+    const QStringList paths = s.value(kPathsKey).toStringList();
+    if (paths.isEmpty())
+        return 0;
+    m_restoreCurrent = s.value(kCurrentKey).toString();
+    m_restoreJob = scan(paths, tr("Restoring the gallery"));
+    return m_restoreJob;
+}
+
+void GalleryWidget::selectRestoredCurrent()
+{
+    if (m_restoreCurrent.isEmpty())
+        return;
+    const int row = m_model->rowOf(m_restoreCurrent);
+    if (row < 0)
+        return;
+    const QModelIndex index = m_proxy->mapFromSource(m_model->index(row));
+    if (index.isValid() && !m_view->currentIndex().isValid()) {
+        m_view->setCurrentIndex(index);
+        m_view->scrollTo(index, QAbstractItemView::PositionAtCenter);
+    }
+    m_restoreCurrent.clear();
 }
 
 void GalleryWidget::setEmptyAction(QAction *action)
@@ -149,6 +231,10 @@ void GalleryWidget::clear()
         m_bridge->cancel(id);
     m_scanJobs.clear();
     m_added.clear();
+    m_missing.clear();
+    m_roots.clear();
+    m_restoreJob = 0;
+    m_restoreCurrent.clear();
     m_model->clear();
 }
 

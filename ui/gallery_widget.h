@@ -1,5 +1,6 @@
 // GalleryWidget: the central area: a filter bar (name, kind, sort, count) over the grid.
 // Adding files or folders scans them in an engine job; entries arrive in batches.
+// What was opened, the filter, the sort and the current item outlive the app (QSettings).
 #pragma once
 
 #include <QSet>
@@ -25,6 +26,17 @@ public:
     quint64 addPaths(const QStringList &paths);
     bool isScanning() const { return !m_scanJobs.isEmpty(); }
     void clear();
+    // The files and folders added since the last clear(), absolute, in the order they came;
+    // those found missing when scanned are left out.
+    QStringList openedPaths() const { return m_roots; }
+
+    // The session in QSettings: the opened paths, the name filter, kind, sort and order, the
+    // current item. restoreState() sets the filter bar at once and scans the paths as
+    // addPaths() does (returns that job, 0 when there is nothing to scan); the saved current item
+    // becomes current when it arrives. Paths that no longer exist come back as missingPaths().
+    void saveState() const;
+    quint64 restoreState();
+    bool isRestoring() const { return m_restoreJob != 0; }
     // A button for `action` under the empty gallery's drop hint (File > Open Sample Gallery): it
     // follows the action's text and enabled state and shows only while the gallery is empty.
     void setEmptyAction(QAction *action);
@@ -36,10 +48,13 @@ public:
     QLineEdit *nameFilterEdit() const { return m_filter; }
     QComboBox *kindCombo() const { return m_kind; }
     QComboBox *sortCombo() const { return m_sort; }
+    QToolButton *orderButton() const { return m_order; } // checked: descending
 
 Q_SIGNALS:
     void currentChanged(const QString &path); // empty when nothing is selected
-    void scanFinished(int found, int added);
+    // restored: the scan restoreState() started.
+    void scanFinished(int found, int added, bool restored);
+    void missingPaths(const QStringList &paths, bool restored); // as given, after scanFinished()
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -50,6 +65,8 @@ private:
     void updateCount();
     void applySort();
     void placeEmptyButton();
+    quint64 scan(const QStringList &paths, const QString &name);
+    void selectRestoredCurrent(); // once it has arrived and while nothing else is current
 
     EngineBridge *m_bridge;
     GalleryModel *m_model;
@@ -63,5 +80,9 @@ private:
     QToolButton *m_emptyButton = nullptr;
     QString m_emptyHint;
     QSet<quint64> m_scanJobs;
-    QHash<quint64, int> m_added; // per scan job
+    QHash<quint64, int> m_added;           // per scan job
+    QHash<quint64, QStringList> m_missing; // per scan job
+    QStringList m_roots;                   // what openedPaths() says
+    quint64 m_restoreJob = 0;
+    QString m_restoreCurrent; // the saved current item, until it arrives
 };

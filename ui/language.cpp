@@ -1,5 +1,5 @@
-// Language: one QTranslator for ModalLens (embedded under :/i18n by qt_add_translations)
-// and, when Qt ships one, one for Qt's own dialogs.
+// Language: one QTranslator for ModalLens (embedded under :/i18n by qt_add_translations), one
+// for Qt's own dialogs (qt6-translations-l10n), and the default QLocale for dates and numbers.
 #include "language.h"
 
 #include <QCoreApplication>
@@ -24,6 +24,20 @@ Installed &installed()
 {
     static Installed state;
     return state;
+}
+
+// Dates and numbers as the chosen language writes them: the system's own locale when it speaks
+// that language (en_GB stays en_GB), else the language's usual one.
+QLocale localeFor(const QString &code, const QString &lang)
+{
+    const QLocale system = QLocale::system();
+    if (code.isEmpty())
+        return system;
+    if (lang == QLatin1String("zh_CN"))
+        return system.language() == QLocale::Chinese && system.script() != QLocale::TraditionalHanScript
+            ? system
+            : QLocale(QLocale::Chinese, QLocale::SimplifiedHanScript, QLocale::China);
+    return system.language() == QLocale::English ? system : QLocale(QLocale::English, QLocale::UnitedStates);
 }
 
 void remove(QTranslator *&t)
@@ -81,15 +95,21 @@ QString Language::apply(const QString &code)
     remove(s.app);
     remove(s.qt);
     s.current = QStringLiteral("en");
+    QLocale::setDefault(localeFor(code, QStringLiteral("en")));
     if (lang == QLatin1String("en"))
         return s.current; // the source strings; removing the translators was the change
 
     auto app = std::make_unique<QTranslator>();
     if (!app->load(QStringLiteral(":/i18n/modallens_%1.qm").arg(lang)))
         return s.current;
+    QLocale::setDefault(localeFor(code, lang));
     auto qt = std::make_unique<QTranslator>();
-    if (qt->load(QStringLiteral("qtbase_") + lang, QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+    const QString qtDir = QLibraryInfo::path(QLibraryInfo::TranslationsPath);
+    if (qt->load(QStringLiteral("qtbase_") + lang, qtDir))
         QCoreApplication::installTranslator(s.qt = qt.release());
+    else // the dialogs and buttons Qt draws itself stay English
+        qWarning("Qt's own translation qtbase_%s.qm is not in %s (Debian: qt6-translations-l10n)", qPrintable(lang),
+            qPrintable(qtDir));
     QCoreApplication::installTranslator(s.app = app.release());
     s.current = lang;
     return s.current;
@@ -98,4 +118,9 @@ QString Language::apply(const QString &code)
 QString Language::current()
 {
     return installed().current;
+}
+
+bool Language::qtTranslationLoaded()
+{
+    return installed().qt != nullptr;
 }

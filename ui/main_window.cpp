@@ -8,13 +8,16 @@
 #include "coop_panel.h"
 #include "diffusion_panel.h"
 #include "engine_bridge.h"
+#include "engine_text.h"
 #include "format.h"
 #include "gallery_filter_model.h"
 #include "gallery_model.h"
 #include "gallery_view.h"
 #include "gallery_widget.h"
 #include "model_picker.h"
+#include "panel_widgets.h"
 #include "preview_pane.h"
+#include "recent_menu.h"
 #include "search_panel.h"
 #include "settings_dialog.h"
 #include "thumbnail_loader.h"
@@ -29,6 +32,7 @@
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -37,6 +41,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabBar>
@@ -118,21 +123,39 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
         QMetaObject::invokeMethod(
             this, [this] { raisePreview(); }, Qt::QueuedConnection);
     });
-    const auto findSimilar = [this](const QString &path) {
-        if (auto *dock = qobject_cast<QDockWidget *>(m_search->parentWidget())) {
-            dock->show();
-            dock->raise();
-        }
+    // The gallery's context menu.
+    connect(m_gallery->view(), &GalleryView::findSimilarRequested, this, [this](const QString &path) {
+        raisePanel(m_search);
         m_search->findSimilar(path);
-    };
-    connect(m_gallery->view(), &GalleryView::findSimilarRequested, this, findSimilar);
+    });
+    connect(m_gallery->view(), &GalleryView::classifyRequested, this, [this](const QStringList &photos) {
+        raisePanel(m_classify);
+        m_classify->classifyFiles(photos);
+    });
+    connect(m_gallery->view(), &GalleryView::explainRequested, this, [this](const QString &path) {
+        // Current without touching the selection: the preview and the Attention panel follow it.
+        const int row = m_gallery->model()->rowOf(path);
+        const QModelIndex index
+            = row >= 0 ? m_gallery->proxy()->mapFromSource(m_gallery->model()->index(row)) : QModelIndex();
+        if (index.isValid())
+            m_gallery->view()->selectionModel()->setCurrentIndex(index, QItemSelectionModel::NoUpdate);
+        m_attention->showFile(path);
+        raisePanel(m_attention);
+    });
     connect(m_gallery->view(), &GalleryView::activatedPath, this, [this] {
         if (auto *dock = m_panelDocks.value(0)) {
             dock->show();
             dock->raise();
         }
     });
-    connect(m_gallery, &GalleryWidget::scanFinished, this, [this](int found, int added) {
+    connect(m_gallery, &GalleryWidget::missingPaths, this, &MainWindow::reportMissing);
+    connect(m_gallery, &GalleryWidget::scanFinished, this, [this](int found, int added, bool restored) {
+        if (restored) {
+            if (added > 0)
+                statusBar()->showMessage(
+                    tr("Restored the gallery of the last session: %n files", nullptr, added), kMessageMs);
+            return;
+        }
         if (found == 0)
             statusBar()->showMessage(tr("No photos or videos found there"), kMessageMs);
         else if (added == found)
@@ -192,7 +215,7 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
         });
     connect(m_bridge, &EngineBridge::finished, this,
         [this](quint64 id, bool ok, const QString &error, bool cancelled, const QVariant &) {
-            const QString name = m_jobs.value(id).name;
+            const QString name = EngineText::jobName(m_jobs.value(id).name);
             m_jobOrder.removeAll(id);
             m_jobs.remove(id);
             if (cancelled && !name.isEmpty())
@@ -210,6 +233,7 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     retranslate();
     restoreLayout();
     polishDockTabBars();
+    m_gallery->restoreState(); // scanned on the I/O lane, as File > Open Folder is
 }
 
 MainWindow::~MainWindow() = default;
@@ -309,6 +333,9 @@ void MainWindow::createMenus()
     m_fileMenu = menuBar()->addMenu(QString());
     m_fileMenu->addAction(m_openFiles);
     m_fileMenu->addAction(m_openFolder);
+    m_recent = new RecentMenu(this);
+    connect(m_recent, &RecentMenu::openRequested, this, [this](const QString &path) { openPaths({path}); });
+    m_fileMenu->addMenu(m_recent);
     m_fileMenu->addAction(m_openSamples);
     m_fileMenu->addSeparator();
     m_fileMenu->addAction(m_clear);
@@ -355,9 +382,10 @@ void MainWindow::updateJobStatus()
     const bool thumbnails = m_thumbTotal > 0;
     if (engineJob) {
         const JobState &job = m_jobs.value(m_jobOrder.last());
-        QString text = job.name;
+        const QString name = EngineText::jobName(job.name);
+        QString text = name;
         if (m_jobOrder.size() > 1)
-            text = tr("%1 (+%n more)", nullptr, static_cast<int>(m_jobOrder.size() - 1)).arg(job.name);
+            text = tr("%1 (+%n more)", nullptr, static_cast<int>(m_jobOrder.size() - 1)).arg(name);
         if (job.total > 0) {
             m_progress->setRange(0, static_cast<int>(job.total));
             m_progress->setValue(static_cast<int>(job.done));
@@ -413,6 +441,35 @@ void MainWindow::raisePreview()
         dock->show();
         dock->raise();
     }
+}
+
+void MainWindow::raisePanel(QWidget *panel)
+{
+    if (auto *dock = qobject_cast<QDockWidget *>(panel->parentWidget())) {
+        dock->show();
+        dock->raise();
+    }
+}
+
+void MainWindow::reportMissing(const QStringList &paths, bool restored)
+{
+    QStringList shown;
+    for (const QString &p : paths)
+        shown << QDir::toNativeSeparators(p);
+    if (!restored) {
+        statusBar()->showMessage(tr("Not found: %1").arg(shown.join(QStringLiteral(", "))), 2 * kMessageMs);
+        return;
+    }
+    // At start-up: said once in a box that does not block, then left out of the saved session.
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Gallery"),
+        tr("%n of the folders and files open when ModalLens last closed could not be found.", nullptr,
+            static_cast<int>(paths.size())),
+        QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("missingPathsBox"));
+    box->setInformativeText(shown.join(QLatin1Char('\n')) + QStringLiteral("\n\n")
+        + tr("They are left out of the gallery. When they are back, open them again (File ▸ Open Recent)."));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
 }
 
 void MainWindow::openInClassify(const QString &folder)
@@ -482,8 +539,14 @@ void MainWindow::useLearntPromptInClassify(const QString &file, const QString &m
 
 void MainWindow::openPaths(const QStringList &paths)
 {
-    if (!paths.isEmpty())
-        m_gallery->addPaths(paths);
+    if (paths.isEmpty())
+        return;
+    QStringList recent; // a typo on the command line is not worth remembering
+    for (const QString &p : paths.mid(0, RecentMenu::kMaxEntries))
+        if (QFileInfo::exists(p))
+            recent << p;
+    m_recent->add(recent);
+    m_gallery->addPaths(paths);
 }
 
 QStringList MainWindow::localPaths(const QMimeData *mime)
@@ -523,8 +586,9 @@ void MainWindow::openFilesDialog()
     QSettings settings;
     const QString filter
         = tr("Photos and videos (%1)").arg(mediaNameFilter()) + QStringLiteral(";;") + tr("All files (*)");
-    const QStringList files
-        = QFileDialog::getOpenFileNames(this, tr("Open Files"), settings.value(kLastDirKey).toString(), filter);
+    // First time: ~/Pictures (or home), not the folder the app was started from.
+    const QString start = settings.value(kLastDirKey, dialogFolder(QStandardPaths::PicturesLocation)).toString();
+    const QStringList files = QFileDialog::getOpenFileNames(this, tr("Open Files"), start, filter);
     if (files.isEmpty())
         return;
     settings.setValue(kLastDirKey, QFileInfo(files.first()).absolutePath());
@@ -534,8 +598,8 @@ void MainWindow::openFilesDialog()
 void MainWindow::openFolderDialog()
 {
     QSettings settings;
-    const QString dir
-        = QFileDialog::getExistingDirectory(this, tr("Open Folder"), settings.value(kLastDirKey).toString());
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Folder"),
+        settings.value(kLastDirKey, dialogFolder(QStandardPaths::PicturesLocation)).toString());
     if (dir.isEmpty())
         return;
     settings.setValue(kLastDirKey, dir);
@@ -582,6 +646,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
     QSettings settings;
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kStateKey, saveState());
+    m_gallery->saveState();
     m_bridge->cancelAll();
     QMainWindow::closeEvent(event);
 }

@@ -21,6 +21,7 @@ class QMenu;
 class QMimeData;
 class QProgressBar;
 class QPushButton;
+class RecentMenu;
 class SearchPanel;
 class TrainingPanel;
 
@@ -31,8 +32,10 @@ public:
     explicit MainWindow(QWidget *parent = nullptr, const QString &thumbnailCacheDir = {});
     ~MainWindow() override;
 
-    // Files and folders (recursively) into the gallery, as a drop or File > Open would.
+    // Files and folders (recursively) into the gallery, as a drop or File > Open would; they go
+    // to the top of File > Open Recent.
     void openPaths(const QStringList &paths);
+    RecentMenu *recentMenu() const { return m_recent; }
     // File > Open Sample Gallery: writes the sample gallery (an I/O job, once; later calls find it
     // complete) and adds its folder. dir empty: ml::train::defaultSampleGalleryDir().
     void openSampleGallery();
@@ -68,7 +71,7 @@ protected:
 
 private:
     struct JobState {
-        QString name;
+        QString name; // as the job was submitted: EngineText::jobName() shows it
         qint64 done = 0;
         qint64 total = 0;
         double etaSeconds = -1.0;
@@ -94,6 +97,8 @@ private:
     void openCheckpoint(QWidget *panel, ModelPicker *picker, const QString &folder, const QString &notUsable);
     // A learnt prompt: the Classify panel uses it, with its classes and (when listed) its model.
     void useLearntPromptInClassify(const QString &file, const QString &modelPath);
+    void raisePanel(QWidget *panel); // its dock shown and on top of its tab group
+    void reportMissing(const QStringList &paths, bool restored);
     static QStringList localPaths(const QMimeData *mime);
 
     EngineBridge *m_bridge;
@@ -111,6 +116,7 @@ private:
     QMenu *m_viewMenu = nullptr;
     QMenu *m_settingsMenu = nullptr;
     QMenu *m_helpMenu = nullptr;
+    RecentMenu *m_recent = nullptr;
     QAction *m_openFiles = nullptr;
     QAction *m_openFolder = nullptr;
     QAction *m_openSamples = nullptr;

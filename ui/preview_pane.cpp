@@ -3,6 +3,7 @@
 #include "preview_pane.h"
 
 #include "engine/thread_pool.h"
+#include "engine_text.h"
 #include "format.h"
 #include "image_view.h"
 #include "qimage_convert.h"
@@ -327,10 +328,11 @@ void PreviewPane::onImageLoaded(const ImageResult &r)
 void PreviewPane::showMessage(const QString &text, bool error)
 {
     m_error = error;
+    m_errorText = error ? text : QString();
     m_stack->setCurrentWidget(m_message);
     if (error) {
         m_message->setText(QStringLiteral("<p style='font-size:x-large; color:#e5484d'>⚠</p><p><b>%1</b></p><p>%2</p>")
-                               .arg(tr("This file cannot be shown."), text.toHtmlEscaped()));
+                               .arg(tr("This file cannot be shown."), EngineText::error(text).toHtmlEscaped()));
         m_message->setTextFormat(Qt::RichText);
     } else {
         m_message->setTextFormat(Qt::PlainText);
@@ -340,6 +342,7 @@ void PreviewPane::showMessage(const QString &text, bool error)
 
 void PreviewPane::showInfo(const ml::io::MediaInfo &info)
 {
+    m_info = info;
     const QFileInfo file(m_path);
     const bool known = !m_path.isEmpty() && file.exists();
     const bool video = info.kind == ml::io::MediaKind::Video;
@@ -389,4 +392,8 @@ void PreviewPane::retranslate()
     m_infoKeys[ModifiedRow]->setText(tr("Modified"));
     if (m_idle)
         showMessage(tr("Select a photo or video to preview it here.\nScroll to zoom, drag to pan."), false);
+    else if (m_error)
+        showMessage(m_errorText, true);
+    else
+        showInfo(m_info); // the date in the new locale
 }

@@ -93,6 +93,8 @@ private:
     double m_frameS = -1.0; // the video frame shown
     bool m_pauseAtOverlay = false;
     bool m_error = false;
+    QString m_errorText;      // as core said it: shown through EngineText::error() in the language of now
+    ml::io::MediaInfo m_info; // of the file shown, for showing again in another language
     bool m_idle = true;
     double m_startS = -1.0; // where the opening video starts playing (showVideoAt); < 0: at 0, paused
     quint64 m_request = 0;
