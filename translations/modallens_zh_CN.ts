@@ -1990,6 +1990,14 @@ Images: %3</source>
         <source>%1 is not a UNet2DModel checkpoint the Diffusion panel can use</source>
         <translation>%1 不是扩散面板可用的 UNet2DModel 检查点</translation>
     </message>
+    <message>
+        <source>paused at %v / %m</source>
+        <translation>已暂停于 %v / %m</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
 </context>
 <context>
     <name>ModelPicker</name>
@@ -2764,10 +2772,6 @@ Scroll to zoom, drag to pan.</source>
         <translation>训练失败：%1</translation>
     </message>
     <message>
-        <source>Held-out samples at step %1: the model&apos;s top guess is right for %2 of %3.</source>
-        <translation>第 %1 步的留出样本：模型的首选答案在 %3 个中答对 %2 个。</translation>
-    </message>
-    <message>
         <source>%1 · step %2 · saved %3</source>
         <translation>%1 · 第 %2 步 · 保存于 %3</translation>
     </message>
@@ -2868,18 +2872,6 @@ Scroll to zoom, drag to pan.</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <source>Shapes %1</source>
-        <translation>形状 %1</translation>
-    </message>
-    <message>
-        <source>held-out pairs %1</source>
-        <translation>留出组合 %1</translation>
-    </message>
-    <message>
-        <source>Fashion-MNIST %1</source>
-        <translation>Fashion-MNIST %1</translation>
-    </message>
-    <message>
         <source>Setup</source>
         <translation>设置</translation>
     </message>
@@ -2950,10 +2942,6 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>Training time of this session, pauses excluded</source>
         <translation>本次训练所用时间，不含暂停</translation>
-    </message>
-    <message>
-        <source>Zero-shot accuracy at the last evaluation</source>
-        <translation>最近一次评估的零样本准确率</translation>
     </message>
     <message>
         <source>Model and optimiser</source>
@@ -3235,6 +3223,22 @@ Scroll to zoom, drag to pan.</source>
         <source>The run (%1) is at step %2 of %3. It continues with its own settings; only the steps and the sample-grid and checkpoint cadence can change.</source>
         <translation>该运行（%1）已完成第 %2 步，共 %3 步。继续训练时沿用它自己的设置；只能修改步数以及样本网格和检查点的间隔。</translation>
     </message>
+    <message>
+        <source>Takes %1 on this computer.</source>
+        <translation>在这台电脑上需要%1。</translation>
+    </message>
+    <message>
+        <source>Held-out samples at step %1: the model&apos;s top guess is right for %2 of these %3.</source>
+        <translation>第 %1 步的留出样本：在这 %3 个中，模型的首选答案答对 %2 个。</translation>
+    </message>
+    <message>
+        <source>On the whole held-out set: %1.</source>
+        <translation>在整个留出集上：%1。</translation>
+    </message>
+    <message>
+        <source>Zero-shot accuracy at the last evaluation, with the number of held-out images it was measured on</source>
+        <translation>最近一次评估的零样本准确率，以及测量所用的留出图像数量</translation>
+    </message>
 </context>
 <context>
     <name>TrainingPlot</name>
@@ -3273,6 +3277,71 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>step</source>
         <translation>步</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingStatus</name>
+    <message>
+        <source>under a minute</source>
+        <translation>不到一分钟</translation>
+    </message>
+    <message>
+        <source>about a minute</source>
+        <translation>约一分钟</translation>
+    </message>
+    <message numerus="yes">
+        <source>about %n min</source>
+        <translation>
+            <numerusform>约 %n 分钟</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>about %1 h %2 min</source>
+        <translation>约 %1 小时 %2 分钟</translation>
+    </message>
+    <message>
+        <source>Start a Long Run?</source>
+        <translation>开始一次长时间的训练？</translation>
+    </message>
+    <message numerus="yes">
+        <source>The %1 preset trains for %2 steps: %3 on this computer, with its %n CPU core(s).</source>
+        <translation>
+            <numerusform>%1 预设要训练 %2 步：在这台有 %n 个 CPU 核心的电脑上需要%3。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Pause and Stop work at any time, and Stop keeps a checkpoint. To try things out first, the tiny preset trains in under a minute.</source>
+        <translation>随时可以暂停或停止，停止时会保留检查点。若想先试一试，tiny 预设不到一分钟即可训练完。</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Not Now</source>
+        <translation>暂不</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1（共 %2 张）</translation>
+    </message>
+    <message>
+        <source>Shapes %1</source>
+        <translation>形状 %1</translation>
+    </message>
+    <message>
+        <source>held-out pairs %1</source>
+        <translation>留出组合 %1</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST %1</source>
+        <translation>Fashion-MNIST %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>about %n h</source>
+        <translation>
+            <numerusform>约 %n 小时</numerusform>
+        </translation>
     </message>
 </context>
 <context>
