@@ -1228,6 +1228,18 @@ Images: %3</source>
         <source>Saved as %1</source>
         <translation>已保存为 %1</translation>
     </message>
+    <message>
+        <source>Samples</source>
+        <translation>示例</translation>
+    </message>
+    <message>
+        <source>The sample gallery&apos;s Fashion-MNIST garments, one sub-folder per class (File ▸ Open Sample Gallery writes them)</source>
+        <translation>示例图库中的 Fashion-MNIST 服饰，每个类别一个子文件夹（由“文件 ▸ 打开示例图库”写入）</translation>
+    </message>
+    <message>
+        <source>There is no sample gallery yet: File ▸ Open Sample Gallery writes one, with a labelled folder of Fashion-MNIST garments (one sub-folder per class) when Fashion-MNIST is installed.</source>
+        <translation>还没有示例图库：“文件 ▸ 打开示例图库”会写入一个；若已安装 Fashion-MNIST，其中包含一个 Fashion-MNIST 服饰的带标签文件夹（每个类别一个子文件夹）。</translation>
+    </message>
 </context>
 <context>
     <name>DiffusionPanel</name>
