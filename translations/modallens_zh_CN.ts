@@ -365,24 +365,6 @@
         <translation>图库为空：请先把照片拖到窗口中。</translation>
     </message>
     <message>
-        <source>No photos selected: select one or more photos in the gallery (videos are not classified here).</source>
-        <translation>未选择照片：请在图库中选择一张或多张照片（此处不对视频分类）。</translation>
-    </message>
-    <message>
-        <source>No photos to classify.</source>
-        <translation>没有可分类的照片。</translation>
-    </message>
-    <message>
-        <source>Classifying 1 photo…</source>
-        <translation>正在分类 1 张照片…</translation>
-    </message>
-    <message numerus="yes">
-        <source>Classifying %n photos…</source>
-        <translation>
-            <numerusform>正在分类 %n 张照片…</numerusform>
-        </translation>
-    </message>
-    <message>
         <source>%1 is not a folder.</source>
         <translation>%1 不是文件夹。</translation>
     </message>
@@ -391,26 +373,8 @@
         <translation>正在列出 %1</translation>
     </message>
     <message>
-        <source>The gallery holds no photos: drop some on the window first.</source>
-        <translation>图库中没有照片：请先把照片拖到窗口中。</translation>
-    </message>
-    <message>
         <source>the gallery</source>
         <translation>图库</translation>
-    </message>
-    <message>
-        <source>No photos found in %1.</source>
-        <translation>在 %1 中未找到照片。</translation>
-    </message>
-    <message>
-        <source>Classifying 1 photo from %1…</source>
-        <translation>正在分类 %1 中的 1 张照片…</translation>
-    </message>
-    <message numerus="yes">
-        <source>Classifying %n photos from %1…</source>
-        <translation>
-            <numerusform>正在分类 %1 中的 %n 张照片…</numerusform>
-        </translation>
     </message>
     <message>
         <source>Evaluating %1…</source>
@@ -445,14 +409,6 @@
     <message>
         <source>Classification</source>
         <translation>分类</translation>
-    </message>
-    <message>
-        <source>The photo could not be classified (see the list).</source>
-        <translation>无法对该照片分类（见列表）。</translation>
-    </message>
-    <message>
-        <source>%1 of %2 photos could not be classified (see the list).</source>
-        <translation>%2 张照片中有 %1 张无法分类（见列表）。</translation>
     </message>
     <message>
         <source>Batch classification</source>
@@ -645,10 +601,6 @@ bird</translation>
         <translation>批量</translation>
     </message>
     <message>
-        <source>Classify the photos selected in the gallery, or the one in the preview</source>
-        <translation>分类图库中选中的照片，或预览中的照片</translation>
-    </message>
-    <message>
         <source>Highlight top</source>
         <translation>突出显示前</translation>
     </message>
@@ -657,20 +609,12 @@ bird</translation>
         <translation>用强调色绘制概率最高的几个标签</translation>
     </message>
     <message>
-        <source>Select photos in the gallery and press “Classify selected”.</source>
-        <translation>在图库中选择照片，然后点击“分类所选”。</translation>
-    </message>
-    <message>
         <source>probability</source>
         <translation>概率</translation>
     </message>
     <message>
         <source>Classify folder…</source>
         <translation>分类文件夹…</translation>
-    </message>
-    <message>
-        <source>Classify every photo in a folder and its sub-folders</source>
-        <translation>分类文件夹及其子文件夹中的所有照片</translation>
     </message>
     <message>
         <source>Classify whole gallery</source>
@@ -788,6 +732,76 @@ bird</translation>
         <source>Go back to the prompt templates</source>
         <translation>改回使用提示词模板</translation>
     </message>
+    <message>
+        <source>Nothing selected: select one or more photos or videos in the gallery.</source>
+        <translation>未选择任何内容：请在图库中选择一张或多张照片或视频。</translation>
+    </message>
+    <message>
+        <source>No photos or videos to classify.</source>
+        <translation>没有可分类的照片或视频。</translation>
+    </message>
+    <message>
+        <source>Classifying 1 file…</source>
+        <translation>正在分类 1 个文件…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Classifying %n files…</source>
+        <translation>
+            <numerusform>正在分类 %n 个文件…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The gallery holds no photos or videos: drop some on the window first.</source>
+        <translation>图库中没有照片或视频：请先把一些拖到窗口中。</translation>
+    </message>
+    <message>
+        <source>No photos or videos found in %1.</source>
+        <translation>在 %1 中未找到照片或视频。</translation>
+    </message>
+    <message>
+        <source>Classifying 1 file from %1…</source>
+        <translation>正在分类 %1 中的 1 个文件…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Classifying %n files from %1…</source>
+        <translation>
+            <numerusform>正在分类 %1 中的 %n 个文件…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The file could not be classified (see the list).</source>
+        <translation>无法对该文件分类（见列表）。</translation>
+    </message>
+    <message>
+        <source>%1 of %2 files could not be classified (see the list).</source>
+        <translation>%2 个文件中有 %1 个无法分类（见列表）。</translation>
+    </message>
+    <message>
+        <source>%1 · frame at %2 s (the middle)</source>
+        <translation>%1 · 第 %2 秒的帧（正中间）</translation>
+    </message>
+    <message>
+        <source>1 video, on the frame at its middle</source>
+        <translation>1 个视频，按其正中间的帧分类</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n videos, each on the frame at its middle</source>
+        <translation>
+            <numerusform>%n 个视频，各按其正中间的帧分类</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Classify the photos and videos selected in the gallery, or the one in the preview (a video on the frame at its middle)</source>
+        <translation>分类图库中选中的照片和视频，或预览中的那一个（视频按其正中间的帧分类）</translation>
+    </message>
+    <message>
+        <source>Select photos or videos in the gallery and press “Classify selected”.</source>
+        <translation>在图库中选择照片或视频，然后点击“分类所选”。</translation>
+    </message>
+    <message>
+        <source>Classify every photo and video in a folder and its sub-folders (a video on the frame at its middle)</source>
+        <translation>分类文件夹及其子文件夹中的所有照片和视频（视频按其正中间的帧分类）</translation>
+    </message>
 </context>
 <context>
     <name>ClassifyTableModel</name>
@@ -814,6 +828,16 @@ bird</translation>
     <message>
         <source>Cannot write %1: %2</source>
         <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>%1 · %2 s</source>
+        <translation>%1 · %2 秒</translation>
+    </message>
+    <message>
+        <source>%1
+A video: classified on its frame at %2 s, the middle of the clip.</source>
+        <translation>%1
+视频：按第 %2 秒（片段正中间）的帧分类。</translation>
     </message>
 </context>
 <context>
