@@ -271,6 +271,22 @@
         <source>Safetensors files (*.safetensors)</source>
         <translation>Safetensors 文件 (*.safetensors)</translation>
     </message>
+    <message>
+        <source>Saved the overlay (%1 × %2 px)</source>
+        <translation>已保存叠加图（%1 × %2 像素）</translation>
+    </message>
+    <message>
+        <source>%1 of the frame at %2 s to %3.</source>
+        <translation>%1（第 %2 秒的帧）到 %3。</translation>
+    </message>
+    <message>
+        <source>%1 to %2.</source>
+        <translation>%1到 %2。</translation>
+    </message>
+    <message>
+        <source>Saved the raw map (%1 × %2 patches)</source>
+        <translation>已保存原始热图（%1 × %2 个图块）</translation>
+    </message>
 </context>
 <context>
     <name>ClassifyPanel</name>
@@ -1688,6 +1704,14 @@ Images: %3</source>
     <message>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <source>Saved the trajectory (x_t beside the predicted x₀) to %1.</source>
+        <translation>已将轨迹（x_t 与预测的 x₀ 并排）保存到 %1。</translation>
+    </message>
+    <message>
+        <source>Saved the grid (%1 × %2 px) to %3.</source>
+        <translation>已将网格图（%1 × %2 像素）保存到 %3。</translation>
     </message>
 </context>
 <context>
