@@ -1,5 +1,5 @@
 // `modallens-cli samples [--out DIR]`: writes the sample gallery (Shapes World pictures and
-// clips, Fashion-MNIST test images) that the GUI's File > Open Sample Gallery shows.
+// clips, Fashion-MNIST test images in a labelled folder) that the GUI's File > Open Sample Gallery shows.
 #include "cli_common.h"
 
 #include "train/sample_gallery.h"
@@ -26,11 +26,15 @@ int runSamples(Context &ctx)
         warn(ctx.global, w);
     if (ctx.global.json) {
         printJson({{"dir", r.dir}, {"written", r.written}, {"shapes", r.shapes}, {"clips", r.clips},
-            {"fashion_mnist", r.fashion}, {"warnings", r.warnings}});
+            {"fashion_mnist", r.fashion}, {"labelled", r.labelled}, {"warnings", r.warnings}});
     } else {
         std::cout << r.dir << "\n"
                   << "  " << r.shapes << " Shapes World images, " << r.clips << " clips, " << r.fashion
-                  << " Fashion-MNIST images" << (r.written ? "" : " (already there, left as it was)") << std::endl;
+                  << " Fashion-MNIST images" << (r.written ? "" : " (already there, left as it was)") << "\n";
+        if (!r.labelled.empty())
+            std::cout << "  labelled folder (one sub-folder per class, for train coop and eval): " << r.labelled
+                      << "\n";
+        std::cout << std::flush;
     }
     return kOk;
 }

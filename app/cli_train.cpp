@@ -20,6 +20,12 @@ std::string percent(double v)
     return v < 0 ? std::string("-") : std::string(buf);
 }
 
+// "61.0% of 100 images": a held-out figure with the number of images behind it.
+std::string percentOf(double v, std::int64_t images)
+{
+    return v < 0 || images <= 0 ? percent(v) : percent(v) + " of " + std::to_string(images) + " images";
+}
+
 std::int64_t positiveOr(const Context &ctx, const std::string &name, std::int64_t fallback, bool zeroAllowed = false)
 {
     const int v = ctx.args.intOr(name, static_cast<int>(fallback));
@@ -71,8 +77,9 @@ int runTrainClip(Context &ctx)
                 static_cast<long long>(m.step), static_cast<long long>(m.totalSteps), m.loss, m.lr, m.temperature,
                 m.imagesPerS);
             if (m.evaluated)
-                std::fprintf(stderr, "  shapes %s (held-out %s)  fashion %s", percent(m.evaluation.shapes).c_str(),
-                    percent(m.evaluation.shapesHeldOut).c_str(), percent(m.evaluation.fashion).c_str());
+                std::fprintf(stderr, "  shapes %s (held-out %s of %lld)  fashion %s",
+                    percent(m.evaluation.shapes).c_str(), percent(m.evaluation.shapesHeldOut).c_str(),
+                    static_cast<long long>(m.evaluation.shapesHeldOutImages), percent(m.evaluation.fashion).c_str());
             std::fprintf(stderr, "\n");
         };
 
@@ -90,8 +97,9 @@ int runTrainClip(Context &ctx)
         static_cast<long long>(r.startStep), static_cast<long long>(r.steps), static_cast<long long>(r.totalSteps),
         r.seconds, r.stepsPerS, r.imagesPerS, r.dtype.c_str());
     std::printf("final loss %.4f; zero-shot: shapes %s, held-out pairs %s, fashion-mnist %s\n", r.finalLoss,
-        percent(r.evaluation.shapes).c_str(), percent(r.evaluation.shapesHeldOut).c_str(),
-        percent(r.evaluation.fashion).c_str());
+        percentOf(r.evaluation.shapes, r.evaluation.shapesImages).c_str(),
+        percentOf(r.evaluation.shapesHeldOut, r.evaluation.shapesHeldOutImages).c_str(),
+        percentOf(r.evaluation.fashion, r.evaluation.fashionImages).c_str());
     std::printf("checkpoint: %s (metrics.jsonl and TensorBoard events beside it)\n", r.outDir.c_str());
     return kOk;
 }

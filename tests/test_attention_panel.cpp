@@ -352,7 +352,12 @@ void TestAttentionPanel::exports()
     const QString png = m_tmp->path() + QStringLiteral("/overlay.png");
     const QString map = m_tmp->path() + QStringLiteral("/map.safetensors");
     QVERIFY2(m_panel->exportOverlay(png), qPrintable(m_panel->message()));
+    // Says what went where.
+    QVERIFY(!m_panel->messageIsError());
+    QVERIFY2(m_panel->message().contains(QDir::toNativeSeparators(png)), qPrintable(m_panel->message()));
     QVERIFY2(m_panel->exportRawMap(map), qPrintable(m_panel->message()));
+    QVERIFY(!m_panel->messageIsError());
+    QVERIFY2(m_panel->message().contains(QDir::toNativeSeparators(map)), qPrintable(m_panel->message()));
     const QImage written(png);
     QVERIFY(!written.isNull());
     QVERIFY(written.width() >= m_panel->result()->imageSize && written.width() == written.height());

@@ -1,13 +1,15 @@
 // The Classify panel, offscreen, against a tiny random CLIP the test writes itself: the model
-// picker lists it, photos are classified into one bar per label, a folder streams into the
-// batch table and exports as CSV and JSON, a labelled folder fills the confusion matrix, and
-// bad label sets and prompts are refused in the panel.
+// picker lists it, photos are classified into one bar per label, a folder (photos and a clip,
+// classified on its middle frame) streams into the batch table and exports as CSV (every label's
+// probability) and JSON, a labelled folder fills the confusion matrix, and bad label sets and
+// prompts are refused in the panel.
 #include "classify_panel.h"
 #include "classify_table_model.h"
 #include "engine_bridge.h"
 #include "gallery_model.h"
 #include "gallery_view.h"
 #include "gallery_widget.h"
+#include "io/media_encode.h"
 #include "io/safetensors.h"
 #include "label_sets.h"
 #include "main_window.h"
@@ -111,6 +113,25 @@ void writePicture(const QString &path, QColor colour, int variant)
     QVERIFY(image.save(path));
 }
 
+// 2 s at 10 fps, 64 x 64: red for the first second, blue for the second.
+void writeClip(const QString &path)
+{
+    ml::io::VideoEncoder encoder;
+    encoder.open(path.toStdString(), "h264", 64, 64, 10.0);
+    for (int i = 0; i < 20; ++i) {
+        ml::io::RgbImage frame;
+        frame.width = frame.height = 64;
+        frame.pixels.resize(64 * 64 * 3);
+        for (std::size_t p = 0; p < frame.pixels.size(); p += 3) {
+            frame.pixels[p] = i < 10 ? 220 : 40;
+            frame.pixels[p + 1] = 40;
+            frame.pixels[p + 2] = i < 10 ? 40 : 220;
+        }
+        encoder.write(frame);
+    }
+    encoder.finish();
+}
+
 double probabilitySum(const ml::ImageScores &s)
 {
     double sum = 0.0;
@@ -140,7 +161,8 @@ private:
     std::unique_ptr<QTemporaryDir> m_tmp;
     std::unique_ptr<MainWindow> m_window;
     QString m_modelDir;
-    QString m_photos;   // red.png, green.png, blue.png
+    QString m_photos; // red.png, green.png, blue.png and clip.mp4
+    QString m_clip;
     QString m_labelled; // red_things/ and blue_things/, three photos each
     QStringList m_files;
 };
@@ -183,6 +205,9 @@ void TestClassifyPanel::initTestCase()
         m_files << m_photos + QLatin1Char('/') + colours[i].first + QStringLiteral(".png");
         writePicture(m_files.last(), colours[i].second, i);
     }
+    m_clip = m_photos + QStringLiteral("/clip.mp4");
+    writeClip(m_clip);
+    QVERIFY(QFileInfo(m_clip).size() > 0);
     m_labelled = m_tmp->path() + QStringLiteral("/labelled");
     for (const auto &[name, colour] : {std::pair {QStringLiteral("red_things"), QColor(230, 40, 40)},
              std::pair {QStringLiteral("blue_things"), QColor(50, 90, 230)}}) {
@@ -307,15 +332,28 @@ void TestClassifyPanel::batchStreamsAndExports()
     QVERIFY(panel->classifyFolder(m_photos) != 0);
     waitIdle(panel);
     QVERIFY2(!panel->messageIsError(), qPrintable(panel->message()));
-    QVERIFY(partial.count() >= 3); // rows streamed in before the job finished
+    QVERIFY(partial.count() >= 4); // rows streamed in before the job finished
     ClassifyTableModel *model = panel->batchModel();
-    QCOMPARE(model->rowCount(), 3);
+    QCOMPARE(model->rowCount(), 4);
+    QCOMPARE(model->videoCount(), 1);
     QCOMPARE(panel->resultTabs()->currentIndex(), int(ClassifyPanel::BatchTab));
+    // The clip is classified, on the frame at its middle (1 s of 2 s), and says so.
+    const auto clipRow = std::find_if(model->results().begin(), model->results().end(),
+        [&](const ml::ImageScores &r) { return QString::fromStdString(r.file) == m_clip; });
+    QVERIFY(clipRow != model->results().end());
+    QVERIFY2(clipRow->error.empty(), clipRow->error.c_str());
+    QCOMPARE(static_cast<int>(clipRow->scores.size()), labels.size());
+    QVERIFY2(std::abs(clipRow->frameS - 1.0) < 0.11, qPrintable(QString::number(clipRow->frameS)));
+    const int clipIndex = static_cast<int>(clipRow - model->results().begin());
+    QVERIFY2(
+        model->index(clipIndex, ClassifyTableModel::FileColumn).data().toString().contains(QStringLiteral("clip.mp4")),
+        qPrintable(model->index(clipIndex, 0).data().toString()));
+    QVERIFY(model->index(clipIndex, 0).data(Qt::ToolTipRole).toString().contains(QStringLiteral("middle")));
 
     // Sortable by probability.
     QTableView *view = panel->batchView();
     view->sortByColumn(ClassifyTableModel::TopProbColumn, Qt::DescendingOrder);
-    for (int r = 1; r < 3; ++r)
+    for (int r = 1; r < 4; ++r)
         QVERIFY(
             view->model()->index(r - 1, ClassifyTableModel::TopProbColumn).data(ClassifyTableModel::SortRole).toDouble()
             >= view->model()
@@ -335,15 +373,28 @@ void TestClassifyPanel::batchStreamsAndExports()
     QFile csv(csvPath);
     QVERIFY(csv.open(QIODevice::ReadOnly | QIODevice::Text));
     const QStringList lines = QString::fromUtf8(csv.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    QCOMPARE(lines.size(), 4);
-    QCOMPARE(lines.first(), QStringLiteral("file,top_label,top_prob,second_label,second_prob,error"));
+    // Every label's probability, in the order given, after the top label; the frame time for the clip.
+    QCOMPARE(lines.size(), 5);
+    QCOMPARE(lines.first(), QStringLiteral("file,frame_s,top_label,top_prob,p(red),p(green),p(blue),error"));
     for (int i = 1; i < lines.size(); ++i) {
         const QStringList fields = lines[i].split(QLatin1Char(','));
-        QCOMPARE(fields.size(), 6);
-        QVERIFY(m_files.contains(fields[0]));
-        QVERIFY(labels.contains(fields[1]) && labels.contains(fields[3]));
-        QVERIFY(fields[2].toDouble() >= fields[4].toDouble());
-        QVERIFY(fields[5].isEmpty());
+        QCOMPARE(fields.size(), 8);
+        const bool clip = fields[0] == m_clip;
+        QVERIFY(clip || m_files.contains(fields[0]));
+        QCOMPARE(fields[1].isEmpty(), !clip);
+        if (clip)
+            QVERIFY(std::abs(fields[1].toDouble() - 1.0) < 0.11);
+        const int top = static_cast<int>(labels.indexOf(fields[2]));
+        QVERIFY(top >= 0);
+        double sum = 0.0;
+        for (int l = 0; l < labels.size(); ++l) {
+            const double p = fields[4 + l].toDouble();
+            QVERIFY(p <= fields[3].toDouble());
+            sum += p;
+        }
+        QCOMPARE(fields[4 + top].toDouble(), fields[3].toDouble());
+        QVERIFY(std::abs(sum - 1.0) < 1e-4);
+        QVERIFY(fields[7].isEmpty());
     }
 
     const QString jsonPath = m_tmp->path() + QStringLiteral("/out.json");
@@ -352,10 +403,12 @@ void TestClassifyPanel::batchStreamsAndExports()
     QVERIFY(jsonFile.open(QIODevice::ReadOnly));
     const QJsonDocument doc = QJsonDocument::fromJson(jsonFile.readAll());
     QVERIFY(doc.isArray());
-    QCOMPARE(doc.array().size(), 3);
+    QCOMPARE(doc.array().size(), 4);
     for (const QJsonValue &v : doc.array()) {
         const QJsonObject o = v.toObject();
-        QVERIFY(m_files.contains(o.value(QStringLiteral("file")).toString()));
+        const bool clip = o.value(QStringLiteral("file")).toString() == m_clip;
+        QVERIFY(clip || m_files.contains(o.value(QStringLiteral("file")).toString()));
+        QCOMPARE(o.contains(QStringLiteral("frame_s")), clip);
         const QJsonArray scores = o.value(QStringLiteral("scores")).toArray();
         QCOMPARE(scores.size(), labels.size());
         double sum = 0.0, last = 2.0;

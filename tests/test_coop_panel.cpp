@@ -1,6 +1,7 @@
 // The Prompt tuning panel, offscreen: a wrong folder is refused in the panel with no job; CoOp on
 // clip-mini and a small "how many shapes" folder shows the job's before/after accuracy, per class
-// and the context's nearest words, saves the prompt, and "Use in Classify" hands it over.
+// and the context's nearest words, saves the prompt, and "Use in Classify" hands it over. The
+// sample gallery's labelled garments fill the folder (on first show, or with Samples) and train.
 // Env: MODALLENS_SHOTS_DIR=DIR writes coop_panel.png there (the panel after the run).
 #include "classify_panel.h"
 #include "coop_panel.h"
@@ -13,6 +14,8 @@
 #include "common/error.h"
 #include "engine/clip_service.h"
 #include "io/media.h"
+#include "train/fashion_mnist.h"
+#include "train/sample_gallery.h"
 #include "train/shapes_world.h"
 
 #include <ATen/Parallel.h>
@@ -30,6 +33,7 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QToolButton>
 #include <QtTest>
 
 #include <filesystem>
@@ -67,6 +71,7 @@ private Q_SLOTS:
     void learnsAPrompt();
     void usesItInClassify();
     void cancels();
+    void learnsOnTheSampleGallery();
 
 private:
     std::unique_ptr<QTemporaryDir> m_tmp;
@@ -282,6 +287,49 @@ void TestCoopPanel::cancels()
     QVERIFY(!QFileInfo::exists(out));
     QCOMPARE(m_panel->result()->accuracyAfter, before); // the last finished run stays shown
     QVERIFY(m_panel->startButton()->isEnabled());
+}
+
+void TestCoopPanel::learnsOnTheSampleGallery()
+{
+    // No gallery yet: the button says how to get one.
+    QVERIFY(m_panel->sampleGalleryFolder().isEmpty());
+    m_panel->folderEdit()->clear();
+    QVERIFY(!m_panel->useSampleGallery());
+    QVERIFY2(m_panel->message().contains(QStringLiteral("Open Sample Gallery")), qPrintable(m_panel->message()));
+    QVERIFY(!m_panel->messageIsError());
+    QVERIFY(m_panel->folderEdit()->text().isEmpty());
+
+    if (!ml::train::FashionMnist::available(ml::train::FashionSplit::Test))
+        QSKIP("Fashion-MNIST is not installed: the sample gallery has no labelled folder");
+    const auto gallery = ml::train::writeSampleGallery(ml::train::defaultSampleGalleryDir());
+    const QString labelled = QDir::toNativeSeparators(QString::fromStdString(gallery.labelled));
+    QVERIFY(!labelled.isEmpty());
+    QCOMPARE(m_panel->sampleGalleryFolder(), labelled);
+
+    // Shown with an empty folder field: the panel starts on the gallery's labelled folder.
+    auto *dock = qobject_cast<QDockWidget *>(m_panel->parentWidget());
+    QVERIFY(dock);
+    m_window->classifyPanel()->parentWidget()->raise();
+    QTRY_VERIFY(m_panel->visibleRegion().isEmpty());
+    dock->raise();
+    QTRY_COMPARE(m_panel->folderEdit()->text(), labelled);
+    m_panel->folderEdit()->setText(m_counts);
+    m_panel->useSamplesButton()->click();
+    QCOMPARE(m_panel->folderEdit()->text(), labelled);
+
+    if (!clipMiniPresent())
+        QSKIP("clip-mini is not in resources/models: nothing to learn a prompt for");
+    m_panel->shotsSpin()->setValue(4);
+    m_panel->contextSpin()->setValue(4);
+    m_panel->stepsSpin()->setValue(20);
+    QSignalSpy finished(m_window->bridge(), &EngineBridge::finished);
+    const quint64 job = m_panel->start();
+    QVERIFY2(job != 0, qPrintable(m_panel->message()));
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isRunning(), kJobTimeoutMs);
+    QVERIFY2(!m_panel->messageIsError(), qPrintable(m_panel->message()));
+    QVERIFY(m_panel->result());
+    QCOMPARE(m_panel->result()->classes.size(), std::size_t(10));
+    QCOMPARE(m_panel->result()->evalImages, std::int64_t(10 * 6)); // 10 per class, 4 of them shots
 }
 
 QTEST_MAIN(TestCoopPanel)

@@ -30,6 +30,7 @@
 #include <ATen/Parallel.h>
 
 #include <QComboBox>
+#include <QDir>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QGroupBox>
@@ -432,6 +433,9 @@ void TestDiffusionPanel::exports()
         QVERIFY(m_panel->exportAnimation(file));
         QVERIFY(done.wait(kJobTimeoutMs));
         QVERIFY2(done.first().at(0).toBool(), qPrintable(m_panel->message()));
+        // Says what went where, in the message line (the status line is rewritten by the run's state).
+        QVERIFY(!m_panel->messageIsError());
+        QVERIFY2(m_panel->message().contains(QDir::toNativeSeparators(file)), qPrintable(m_panel->message()));
         ml::io::VideoDecoder decoder(file.toStdString());
         QVERIFY(decoder.info().width >= 2 * 256);
         QVERIFY(decoder.info().height >= 256);

@@ -246,6 +246,25 @@ private Q_SLOTS:
         QVERIFY(rec.progress[id].front().etaSeconds >= 0.0);
     }
 
+    // A job's own estimate (a trainer's: its steps' pace, pauses excluded) is what the listener
+    // gets, so the status bar and the job's panel show one figure; < 0 goes back to the linear one.
+    void jobsOwnEtaIsReported()
+    {
+        Recorder rec;
+        ml::JobContext ctx(7, &rec, std::make_shared<std::atomic<bool>>(false));
+        ctx.setEtaSeconds(42.5);
+        ctx.report(1, 10, "training");
+        ctx.report(1, 10, "paused");
+        ctx.setEtaSeconds(-1.0);
+        ctx.report(2, 10, "training");
+        const auto &p = rec.progress[7];
+        QCOMPARE(p.size(), std::size_t(3));
+        QCOMPARE(p[0].etaSeconds, 42.5);
+        QCOMPARE(p[1].etaSeconds, 42.5);
+        QCOMPARE(p[1].stage, std::string("paused"));
+        QVERIFY(p[2].etaSeconds >= 0.0 && p[2].etaSeconds != 42.5); // elapsed x 8 / 2
+    }
+
     void threadPoolRunsEverythingAndClears()
     {
         ml::ThreadPool pool(2);

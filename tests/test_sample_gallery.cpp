@@ -1,6 +1,7 @@
-// The sample gallery: what it writes decodes and is named after what it shows, a complete folder
-// is left alone, the same seed gives the same bytes, cancel leaves nothing; File > Open Sample
-// Gallery fills the gallery; the Classify panel starts on the embedded clip-mini.
+// The sample gallery: what it writes decodes and is named after what it shows, its garments form a
+// labelled folder (one sub-folder per class, as Prompt Tuning reads it) shown once in the gallery,
+// a complete folder is left alone, the same seed gives the same bytes, cancel leaves nothing;
+// File > Open Sample Gallery fills the gallery; the Classify panel starts on the embedded clip-mini.
 #include "classify_panel.h"
 #include "common/error.h"
 #include "gallery_model.h"
@@ -10,6 +11,7 @@
 #include "main_window.h"
 #include "model_picker.h"
 #include "train/fashion_mnist.h"
+#include "train/folder_dataset.h"
 #include "train/sample_gallery.h"
 
 #include <QAction>
@@ -35,7 +37,8 @@ namespace {
 
 constexpr int kShapes = 48;
 constexpr int kClips = 4;
-constexpr int kFashion = 40;
+constexpr int kFashionPerClass = 10;
+constexpr int kFashion = 10 * kFashionPerClass;
 constexpr int kTimeoutMs = 60000;
 
 std::string readAll(const fs::path &file)
@@ -151,6 +154,8 @@ void TestSampleGallery::writesEverything()
     QCOMPARE(r.fashion, m_fashion ? kFashion : 0);
     QCOMPARE(r.warnings.empty(), m_fashion);
     QVERIFY(ml::train::isSampleGalleryComplete(m_first));
+    QCOMPARE(fs::path(r.labelled), m_fashion ? m_first / "fashion-mnist" : fs::path());
+    QCOMPARE(ml::train::sampleGalleryLabelledDir(m_first), fs::path(r.labelled));
 
     // Shapes: 192 px, named after the objects, each with its caption, which names them too.
     const QRegularExpression shapeName(QStringLiteral("^([a-z]+-[a-z]+)((-and-[a-z]+-[a-z]+)*)-[0-9]{3}$"));
@@ -192,22 +197,33 @@ void TestSampleGallery::writesEverything()
         QVERIFY(fs::is_regular_file(fs::path(file).replace_extension(".json")));
     }
 
-    // Fashion-MNIST: 140 px, 4 per class, named after the class.
-    const auto fashion = filesIn(m_first / "fashion-mnist", ".png");
-    QCOMPARE(static_cast<int>(fashion.size()), m_fashion ? kFashion : 0);
-    for (const fs::path &file : fashion) {
-        const ml::io::RgbImage image = ml::io::loadImage(file);
-        QCOMPARE(image.width, 140);
-        QCOMPARE(image.height, 140);
-    }
+    // Fashion-MNIST: 140 px, 10 per class, each class in its own folder, named after it: a labelled
+    // folder whose class names are the ones clip-mini learnt ("ankle_boot" reads "ankle boot").
     if (m_fashion) {
-        for (const auto &name : ml::train::FashionMnist::captionNames()) {
-            std::string slug = name;
-            std::replace(slug.begin(), slug.end(), ' ', '-');
-            QVERIFY2(fs::exists(m_first / "fashion-mnist" / (slug + "-004.png")), slug.c_str());
-            QVERIFY(!fs::exists(m_first / "fashion-mnist" / (slug + "-005.png")));
-            QVERIFY(readAll(m_first / "fashion-mnist" / (slug + "-001.txt")).find(name) != std::string::npos);
+        const auto labelled = ml::train::LabelledFolder::scan(r.labelled);
+        const auto &names = ml::train::FashionMnist::captionNames();
+        QCOMPARE(std::set<std::string>(labelled.classNames().begin(), labelled.classNames().end()),
+            std::set<std::string>(names.begin(), names.end()));
+        QCOMPARE(static_cast<int>(labelled.size()), kFashion);
+        for (const std::size_t n : labelled.countsPerClass())
+            QCOMPARE(static_cast<int>(n), kFashionPerClass); // Prompt Tuning's 4 shots leave 6 to measure on
+        for (const auto &entry : labelled.entries()) {
+            const ml::io::RgbImage image = ml::io::loadImage(entry.file);
+            QCOMPARE(image.width, 140);
+            QCOMPARE(image.height, 140);
         }
+        for (const auto &name : names) {
+            std::string slug = name, folder = name;
+            std::replace(slug.begin(), slug.end(), ' ', '-');
+            std::replace(folder.begin(), folder.end(), ' ', '_');
+            const fs::path dir = m_first / "fashion-mnist" / folder;
+            QVERIFY2(fs::exists(dir / (slug + "-010.png")), slug.c_str());
+            QVERIFY(!fs::exists(dir / (slug + "-011.png")));
+            QVERIFY(readAll(dir / (slug + "-001.txt")).find(name) != std::string::npos);
+        }
+        QVERIFY(filesIn(m_first / "fashion-mnist", ".png").empty()); // only class folders at the top
+    } else {
+        QVERIFY(!fs::exists(m_first / "fashion-mnist"));
     }
     // Nothing left beside it.
     for (const auto &e : fs::directory_iterator(m_first.parent_path()))
@@ -275,8 +291,8 @@ void TestSampleGallery::sameSeedSameBytes()
     for (const char *file : {"shapes/red-circle-001.png", "shapes/white-square-001.png", ".modallens-samples"})
         QVERIFY2(readAll(m_first / file) == readAll(second / file), file);
     if (m_fashion)
-        QVERIFY(
-            readAll(m_first / "fashion-mnist/sneaker-001.png") == readAll(second / "fashion-mnist/sneaker-001.png"));
+        QVERIFY(readAll(m_first / "fashion-mnist/sneaker/sneaker-001.png")
+            == readAll(second / "fashion-mnist/sneaker/sneaker-001.png"));
     // The same names, clips included.
     std::set<std::string> a, b;
     for (const auto &[name, time] : snapshot(m_first))
@@ -320,6 +336,8 @@ void TestSampleGallery::skipsMissingFashionMnist()
     QCOMPARE(static_cast<int>(r.warnings.size()), 1);
     QVERIFY(r.warnings.front().find("Fashion-MNIST") != std::string::npos);
     QVERIFY(!fs::exists(dir / "fashion-mnist"));
+    QVERIFY(r.labelled.empty());
+    QVERIFY(ml::train::sampleGalleryLabelledDir(dir).empty());
     // Still missing: complete as it is.
     QVERIFY(!ml::train::writeSampleGallery(dir, nullptr, options).written);
     // Installed since: written again, now with them.
@@ -358,6 +376,10 @@ void TestSampleGallery::menuActionFillsGallery()
                 + QString::fromStdString(filesIn(path("gui") / "clips", ".mp4").front().filename().string()))
         >= 0);
     QVERIFY(window.findChildren<QMessageBox *>().isEmpty());
+    // The garments are the labelled folder itself, so each shows once.
+    if (m_fashion)
+        QVERIFY(window.gallery()->model()->rowOf(dir + QStringLiteral("/fashion-mnist/ankle_boot/ankle-boot-001.png"))
+            >= 0);
 
     // Again: the folder is complete, so nothing is written and nothing is added twice.
     const auto before = snapshot(path("gui"));

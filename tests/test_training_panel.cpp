@@ -4,14 +4,18 @@
 // scale toggles; the checkpoint opens in the Classify panel's model picker. Then DDPM: the form
 // switches model, a "tiny" run streams its loss and generated samples, pauses, stops with a
 // diffusers checkpoint that opens in the Diffusion panel, and is detected and continued as DDPM.
+// A fresh profile starts on tiny; Start asks first before a run estimated at over 10 minutes; the
+// panel's time left and the status bar's come from one estimate; the status bar says "paused".
 #include "classify_panel.h"
 #include "engine/train_presets.h"
 #include "engine_bridge.h"
+#include "format.h"
 #include "main_window.h"
 #include "main_window_test_util.h"
 #include "model_picker.h"
 #include "sample_grid.h"
 #include "training_panel.h"
+#include "training_status.h"
 
 #include <ATen/Parallel.h>
 
@@ -21,8 +25,10 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QScopeGuard>
 #include <QSettings>
@@ -87,6 +93,7 @@ private Q_SLOTS:
     void presetFillsTheForm();
     void rejectsBadSettings_data();
     void rejectsBadSettings();
+    void asksBeforeLongRun(); // after rejectsBadSettings: "continue" would pick its run up
     void trainsPausesAndStops();
     void continuesTheRun();
     void cancelFromStatusBar();
@@ -148,6 +155,9 @@ void TestTrainingPanel::useTiny(const QString &folder)
 void TestTrainingPanel::presetFillsTheForm()
 {
     QComboBox *preset = m_panel->presetCombo();
+    // A fresh profile starts on the preset that trains in a minute or two, for either model.
+    QCOMPARE(preset->currentData().toString(), QStringLiteral("tiny"));
+    QCOMPARE(m_panel->stepsSpin()->value(), 150);
     preset->setCurrentIndex(preset->findData(QStringLiteral("mini")));
     QCOMPARE(m_panel->stepsSpin()->value(), 3000);
     QCOMPARE(m_panel->batchSpin()->value(), 128);
@@ -164,6 +174,50 @@ void TestTrainingPanel::presetFillsTheForm()
     QVERIFY(!m_panel->stopButton()->isEnabled());
     QVERIFY(!m_panel->pauseButton()->isEnabled());
     QVERIFY(m_panel->startButton()->isEnabled());
+}
+
+void TestTrainingPanel::asksBeforeLongRun()
+{
+    QComboBox *preset = m_panel->presetCombo();
+    preset->setCurrentIndex(preset->findData(QStringLiteral("mini")));
+    const double seconds = m_panel->estimatedSeconds();
+    QVERIFY2(seconds > kAskBeforeRunSeconds, qPrintable(QString::number(seconds)));
+    QSignalSpy started(m_window->bridge(), &EngineBridge::started);
+    m_panel->startButton()->click();
+    QMessageBox *box = m_panel->longRunQuestion();
+    QVERIFY(box);
+    QTRY_VERIFY(box->isVisible());
+    QVERIFY2(box->text().contains(QStringLiteral("mini")), qPrintable(box->text()));
+    QVERIFY2(box->text().contains(QLocale().toString(3000)), qPrintable(box->text()));
+    QVERIFY2(box->text().contains(formatRoughDuration(seconds)), qPrintable(box->text()));
+    QVERIFY(!m_panel->isRunning()); // nothing starts before the answer
+    box->button(QMessageBox::No)->click();
+    QTRY_VERIFY(!m_panel->longRunQuestion()); // closed and gone
+    QVERIFY(!m_panel->isRunning());
+    QTest::qWait(50);
+    for (const QList<QVariant> &args : std::as_const(started))
+        QVERIFY(!args.at(1).toString().startsWith(QStringLiteral("Train")));
+
+    // tiny starts at once; a short run to its end.
+    preset->setCurrentIndex(preset->findData(QStringLiteral("tiny")));
+    QVERIFY(m_panel->estimatedSeconds() >= 0 && m_panel->estimatedSeconds() < kAskBeforeRunSeconds);
+    const QString folder = m_tmp->path() + QStringLiteral("/runs/clicked");
+    useTiny(folder);
+    m_panel->stepsSpin()->setValue(2);
+    m_panel->evalEverySpin()->setValue(0);
+    m_panel->startButton()->click();
+    QVERIFY(!m_panel->longRunQuestion());
+    QVERIFY2(m_panel->isRunning(), qPrintable(m_panel->message()));
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isRunning(), kJobTimeoutMs);
+    QCOMPARE(m_panel->stateText(), QStringLiteral("Finished"));
+    // The held-out accuracy with the number of images behind each figure (600 Shapes, 100 of them
+    // of the held-out pairs): a figure from a handful of images swung 60 points.
+    const QString summary = m_panel->statusSummary();
+    QVERIFY2(summary.contains(QStringLiteral("of %1").arg(QLocale().toString(600))), qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("held-out pairs")) && summary.contains(QStringLiteral("of 100")),
+        qPrintable(summary));
+    while (m_panel->runCount() > 0)
+        m_panel->removeRun(0);
 }
 
 void TestTrainingPanel::rejectsBadSettings_data()
@@ -250,6 +304,7 @@ void TestTrainingPanel::trainsPausesAndStops()
         });
     const auto cleanup = qScopeGuard([pauser] { QObject::disconnect(pauser); });
 
+    QSignalSpy progress(m_window->bridge(), &EngineBridge::progress);
     const quint64 job = m_panel->start();
     QVERIFY2(job != 0, qPrintable(m_panel->message()));
     QVERIFY(m_panel->isRunning());
@@ -269,6 +324,15 @@ void TestTrainingPanel::trainsPausesAndStops()
     QTest::qWait(300);
     QVERIFY(m_panel->isPaused());
     QCOMPARE(m_panel->currentStep(), pausedAt);
+    // The status bar says so; the time left is the job's one estimate, as the status bar had it.
+    QVERIFY2(m_window->jobLabel()->text().contains(QStringLiteral("paused")), qPrintable(m_window->jobLabel()->text()));
+    double eta = -1.0;
+    for (const QList<QVariant> &args : std::as_const(progress))
+        if (args.at(0).toULongLong() == job && args.at(2).toLongLong() > 0)
+            eta = args.at(4).toDouble();
+    QVERIFY(eta >= 0.0);
+    QVERIFY2(m_panel->statusSummary().contains(QStringLiteral("Left ") + formatDuration(eta)),
+        qPrintable(m_panel->statusSummary()));
 
     // Curves: loss, learning rate and temperature every 5 steps, accuracy at step 10.
     QVERIFY(m_panel->plotPointCount(TrainingPanel::LossPlot, 0) >= 2);
@@ -295,6 +359,7 @@ void TestTrainingPanel::trainsPausesAndStops()
     QCOMPARE(m_panel->pauseButton()->text(), QStringLiteral("Pause"));
     QTRY_VERIFY_WITH_TIMEOUT(m_panel->currentStep() > pausedAt, kJobTimeoutMs);
     QVERIFY(!m_panel->isPaused());
+    QTRY_VERIFY(!m_window->jobLabel()->text().contains(QStringLiteral("paused")));
 
     // Stop: a last evaluation and a checkpoint, then the job ends.
     m_panel->stop();
@@ -482,7 +547,9 @@ void TestTrainingPanel::ddpmPresetFillsTheForm()
 
     QComboBox *preset = m_panel->presetCombo();
     QCOMPARE(preset->count(), 2);
+    QCOMPARE(preset->currentData().toString(), QStringLiteral("tiny")); // never chosen: the short one
     preset->setCurrentIndex(preset->findData(QStringLiteral("mini")));
+    QVERIFY(m_panel->estimatedSeconds() > kAskBeforeRunSeconds);
     const auto mini = ml::ddpmTrainPresetRequest("mini");
     QCOMPARE(m_panel->stepsSpin()->value(), int(mini.steps));
     QCOMPARE(m_panel->batchSpin()->value(), int(mini.batch));

@@ -799,7 +799,15 @@ bool AttentionPanel::exportOverlay(const QString &file)
         showMessage(tr("Could not write %1.").arg(QDir::toNativeSeparators(file)), true);
         return false;
     }
+    showMessage(exportedText(tr("Saved the overlay (%1 × %2 px)").arg(out.width()).arg(out.height()), file), false);
     return true;
+}
+
+QString AttentionPanel::exportedText(const QString &what, const QString &file) const
+{
+    return m_isVideo ? tr("%1 of the frame at %2 s to %3.")
+                           .arg(what, QLocale().toString(m_videoTime, 'f', 2), QDir::toNativeSeparators(file))
+                     : tr("%1 to %2.").arg(what, QDir::toNativeSeparators(file));
 }
 
 bool AttentionPanel::exportRawMap(const QString &file)
@@ -832,6 +840,7 @@ bool AttentionPanel::exportRawMap(const QString &file)
         showMessage(QString::fromUtf8(e.what()), true);
         return false;
     }
+    showMessage(exportedText(tr("Saved the raw map (%1 × %2 patches)").arg(r.gridH).arg(r.gridW), file), false);
     return true;
 }
 

@@ -114,6 +114,8 @@ private:
     void updateInfo();
     void showMessage(const QString &text, bool error);
     void updateHint(); // what the empty view says
+    // "<what> of the frame at 1.50 s to <file>." (a video) or "<what> to <file>.".
+    QString exportedText(const QString &what, const QString &file) const;
     void onPatchClicked(int row, int col);
     void onProgress(quint64 id, qint64 done, qint64 total, const QString &stage, double eta);
     void onFinished(quint64 id, bool ok, const QString &error, bool cancelled, const QVariant &value);

@@ -67,6 +67,20 @@ constexpr int kSortRole = Qt::UserRole + 3;
 constexpr QSize kListThumb {40, 30};
 constexpr QSize kHeaderThumb {112, 84};
 
+// Where the panel's file dialogs start: the folder they last used, else `fallback` as
+// dialogFolder() finds it (a fresh profile's empty setting opened them at "/").
+QString lastFolder(const QSettings &settings, QStandardPaths::StandardLocation fallback)
+{
+    const QString dir = settings.value(kDirKey).toString();
+    return !dir.isEmpty() && QFileInfo(dir).isDir() ? dir : dialogFolder(fallback);
+}
+
+// Photos and videos are classified (a video on the frame at its middle).
+bool isClassifiable(ml::io::MediaKind kind)
+{
+    return kind == ml::io::MediaKind::Image || kind == ml::io::MediaKind::Video;
+}
+
 QStringList toQStringList(const std::vector<std::string> &v)
 {
     QStringList out;
@@ -235,8 +249,8 @@ QWidget *ClassifyPanel::createLabelsPage()
     });
     connect(m_loadLabels, &QToolButton::clicked, this, [this] {
         QSettings settings;
-        const QString path = QFileDialog::getOpenFileName(
-            this, tr("Load Labels"), settings.value(kDirKey).toString(), tr("Text files (*.txt);;All files (*)"));
+        const QString path = QFileDialog::getOpenFileName(this, tr("Load Labels"),
+            lastFolder(settings, QStandardPaths::DocumentsLocation), tr("Text files (*.txt);;All files (*)"));
         if (path.isEmpty())
             return;
         settings.setValue(kDirKey, QFileInfo(path).absolutePath());
@@ -253,7 +267,8 @@ QWidget *ClassifyPanel::createLabelsPage()
     connect(m_saveLabels, &QToolButton::clicked, this, [this] {
         QSettings settings;
         QString path = QFileDialog::getSaveFileName(this, tr("Save Labels"),
-            settings.value(kDirKey).toString() + QStringLiteral("/labels.txt"), tr("Text files (*.txt)"));
+            lastFolder(settings, QStandardPaths::DocumentsLocation) + QStringLiteral("/labels.txt"),
+            tr("Text files (*.txt)"));
         if (path.isEmpty())
             return;
         if (QFileInfo(path).suffix().isEmpty())
@@ -317,7 +332,8 @@ QWidget *ClassifyPanel::createPromptsPage()
 
     connect(m_useLearnt, &QToolButton::clicked, this, [this] {
         QSettings settings;
-        const QString start = m_learntPrompt.isEmpty() ? settings.value(kDirKey).toString() : m_learntPrompt;
+        const QString start
+            = m_learntPrompt.isEmpty() ? lastFolder(settings, QStandardPaths::DocumentsLocation) : m_learntPrompt;
         const QString path = QFileDialog::getOpenFileName(
             this, tr("Use Learnt Prompt"), start, tr("Learnt prompts (*.safetensors);;All files (*)"));
         if (path.isEmpty())
@@ -606,7 +622,7 @@ QStringList ClassifyPanel::selectedFiles() const
     if (!m_gallery)
         return {};
     const auto isImage = [](const QModelIndex &index) {
-        return index.data(GalleryModel::KindRole).toInt() == static_cast<int>(ml::io::MediaKind::Image);
+        return isClassifiable(static_cast<ml::io::MediaKind>(index.data(GalleryModel::KindRole).toInt()));
     };
     QModelIndexList rows = m_gallery->view()->selectionModel()->selectedIndexes();
     std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
@@ -629,7 +645,7 @@ QStringList ClassifyPanel::galleryFiles() const
         return files;
     const GalleryModel *model = m_gallery->model();
     for (int row = 0; row < model->rowCount(); ++row)
-        if (model->item(row).kind == ml::io::MediaKind::Image)
+        if (isClassifiable(model->item(row).kind))
             files << model->item(row).path;
     return files;
 }
@@ -852,9 +868,7 @@ quint64 ClassifyPanel::classifySelected()
     }
     const QStringList files = selectedFiles();
     if (files.isEmpty()) {
-        showMessage(tr("No photos selected: select one or more photos in the gallery (videos are not "
-                       "classified here)."),
-            true);
+        showMessage(tr("Nothing selected: select one or more photos or videos in the gallery."), true);
         return 0;
     }
     return classifyFiles(files);
@@ -863,7 +877,7 @@ quint64 ClassifyPanel::classifySelected()
 quint64 ClassifyPanel::classifyFiles(const QStringList &files)
 {
     if (files.isEmpty()) {
-        showMessage(tr("No photos to classify."), true);
+        showMessage(tr("No photos or videos to classify."), true);
         return 0;
     }
     auto request = prepare(true);
@@ -886,8 +900,8 @@ quint64 ClassifyPanel::classifyFiles(const QStringList &files)
     }
     m_chart->clearScores();
     m_imagePlaceholder->setText(files.size() == 1
-            ? tr("Classifying 1 photo…")
-            : tr("Classifying %n photos…", nullptr, static_cast<int>(files.size())));
+            ? tr("Classifying 1 file…")
+            : tr("Classifying %n files…", nullptr, static_cast<int>(files.size())));
     m_imageStack->setCurrentIndex(0);
     m_results->setCurrentIndex(ImageTab);
     m_imageJob = m_bridge->submit(ml::makeClassifyJob(std::move(*request)));
@@ -914,7 +928,7 @@ quint64 ClassifyPanel::classifyFolder(const QString &folder)
             QDirIterator it(folder, QDir::Files | QDir::Readable, QDirIterator::Subdirectories);
             while (it.hasNext()) {
                 const QString path = it.next();
-                if (ml::io::guessMediaKind(path.toStdString()) == ml::io::MediaKind::Image)
+                if (isClassifiable(ml::io::guessMediaKind(path.toStdString())))
                     files << path;
                 if (files.size() % 256 == 0)
                     ctx.throwIfCancelled();
@@ -930,7 +944,7 @@ quint64 ClassifyPanel::classifyGallery()
 {
     const QStringList files = galleryFiles();
     if (files.isEmpty()) {
-        showMessage(tr("The gallery holds no photos: drop some on the window first."), true);
+        showMessage(tr("The gallery holds no photos or videos: drop some on the window first."), true);
         return 0;
     }
     return startBatch(files, tr("the gallery"));
@@ -942,7 +956,7 @@ quint64 ClassifyPanel::startBatch(const QStringList &files, const QString &what)
     if (!request)
         return 0;
     if (files.isEmpty()) {
-        showMessage(tr("No photos found in %1.").arg(what), true);
+        showMessage(tr("No photos or videos found in %1.").arg(what), true);
         return 0;
     }
     request->images = toStd(files);
@@ -950,14 +964,15 @@ quint64 ClassifyPanel::startBatch(const QStringList &files, const QString &what)
         m_bridge->cancel(m_batchJob);
     clearMessage();
     m_batch->clear();
+    m_batch->setLabels(toQStringList(request->labels));
     m_batchRun = {};
     m_batchView->sortByColumn(-1, Qt::AscendingOrder);
     m_batchProxy->sort(-1);
     m_results->setCurrentIndex(BatchTab);
     m_batchJob = m_bridge->submit(ml::makeClassifyJob(std::move(*request)));
     m_batchSummary->setText(files.size() == 1
-            ? tr("Classifying 1 photo from %1…").arg(what)
-            : tr("Classifying %n photos from %1…", nullptr, static_cast<int>(files.size())).arg(what));
+            ? tr("Classifying 1 file from %1…").arg(what)
+            : tr("Classifying %n files from %1…", nullptr, static_cast<int>(files.size())).arg(what));
     return m_batchJob;
 }
 
@@ -1048,8 +1063,8 @@ void ClassifyPanel::onFinished(quint64 id, bool ok, const QString &error, bool c
         const int failed = static_cast<int>(std::count_if(
             result->images.begin(), result->images.end(), [](const auto &s) { return !s.error.empty(); }));
         if (failed > 0)
-            showMessage(result->images.size() == 1 ? tr("The photo could not be classified (see the list).")
-                                                   : tr("%1 of %2 photos could not be classified (see the list).")
+            showMessage(result->images.size() == 1 ? tr("The file could not be classified (see the list).")
+                                                   : tr("%1 of %2 files could not be classified (see the list).")
                                                          .arg(failed)
                                                          .arg(result->images.size()),
                 true);
@@ -1098,7 +1113,8 @@ void ClassifyPanel::addImageResult(const ml::ImageScores &scores)
         auto *item = new QListWidgetItem(m_imageList);
         item->setData(kPathRole, path);
         item->setSizeHint(QSize(-1, kListThumb.height() + 10));
-        m_thumbs->request(static_cast<int>((m_thumbGeneration & 0x7ff) << 20) | i, path, ml::io::MediaKind::Image);
+        m_thumbs->request(static_cast<int>((m_thumbGeneration & 0x7ff) << 20) | i, path,
+            scores.frameS >= 0 ? ml::io::MediaKind::Video : ml::io::MediaKind::Image);
     }
     updateImageItem(i);
     if (m_current < 0)
@@ -1160,7 +1176,9 @@ void ClassifyPanel::updateHeader()
         return;
     const ml::ImageScores &s = m_imageResults[static_cast<std::size_t>(m_current)];
     const QString path = QString::fromStdString(s.file);
-    m_fileName->setText(QFileInfo(path).fileName());
+    m_fileName->setText(s.frameS >= 0 ? tr("%1 · frame at %2 s (the middle)")
+                                            .arg(QFileInfo(path).fileName(), QLocale().toString(s.frameS, 'f', 1))
+                                      : QFileInfo(path).fileName());
     m_fileName->setToolTip(QDir::toNativeSeparators(path));
     if (!s.error.empty())
         m_prediction->setText(tr("Could not classify"));
@@ -1210,7 +1228,14 @@ void ClassifyPanel::updateBatchSummary()
         m_batchSummary->setText(tr("Classify a folder or the whole gallery; double-click a row to preview it."));
         return;
     }
-    QString text = n == 1 ? tr("1 photo") : tr("%n photos", nullptr, n);
+    const int videos = m_batch->videoCount(), photos = n - videos;
+    QStringList counts;
+    if (photos > 0)
+        counts << (photos == 1 ? tr("1 photo") : tr("%n photos", nullptr, photos));
+    if (videos > 0) // said, so that nobody wonders which part of a clip the labels are about
+        counts << (videos == 1 ? tr("1 video, on the frame at its middle")
+                               : tr("%n videos, each on the frame at its middle", nullptr, videos));
+    QString text = counts.join(QStringLiteral(" · "));
     if (failed > 0)
         text += QStringLiteral(" · ") + tr("%n could not be read", nullptr, failed);
     if (m_batchRun.logitScale > 0.0)
@@ -1235,7 +1260,7 @@ void ClassifyPanel::exportDialog(bool json)
     QSettings settings;
     const QString suffix = json ? QStringLiteral("json") : QStringLiteral("csv");
     QString path = QFileDialog::getSaveFileName(this, json ? tr("Export JSON") : tr("Export CSV"),
-        settings.value(kDirKey).toString() + QStringLiteral("/classify.") + suffix,
+        lastFolder(settings, QStandardPaths::DocumentsLocation) + QStringLiteral("/classify.") + suffix,
         json ? tr("JSON files (*.json)") : tr("CSV files (*.csv)"));
     if (path.isEmpty())
         return;
@@ -1248,7 +1273,8 @@ void ClassifyPanel::exportDialog(bool json)
 QString ClassifyPanel::pickFolder(const QString &title)
 {
     QSettings settings;
-    const QString folder = QFileDialog::getExistingDirectory(this, title, settings.value(kDirKey).toString());
+    const QString folder
+        = QFileDialog::getExistingDirectory(this, title, lastFolder(settings, QStandardPaths::PicturesLocation));
     if (!folder.isEmpty())
         settings.setValue(kDirKey, folder);
     return folder;
@@ -1492,15 +1518,17 @@ void ClassifyPanel::retranslate()
     m_results->setTabText(ImageTab, tr("Images"));
     m_results->setTabText(BatchTab, tr("Batch"));
     m_results->setTabText(EvaluationTab, tr("Evaluation"));
-    m_classifySelected->setToolTip(tr("Classify the photos selected in the gallery, or the one in the preview"));
+    m_classifySelected->setToolTip(tr("Classify the photos and videos selected in the gallery, or the one in the "
+                                      "preview (a video on the frame at its middle)"));
     m_topKLabel->setText(tr("Highlight top"));
     m_topK->setToolTip(tr("How many of the most probable labels are drawn in the accent colour"));
-    m_imagePlaceholder->setText(tr("Select photos in the gallery and press “Classify selected”."));
+    m_imagePlaceholder->setText(tr("Select photos or videos in the gallery and press “Classify selected”."));
     m_chart->xAxis2->setLabel(tr("probability"));
     m_chart->replot(QCustomPlot::rpQueuedReplot);
 
     m_classifyFolder->setText(tr("Classify folder…"));
-    m_classifyFolder->setToolTip(tr("Classify every photo in a folder and its sub-folders"));
+    m_classifyFolder->setToolTip(tr("Classify every photo and video in a folder and its sub-folders (a video on the "
+                                    "frame at its middle)"));
     m_classifyGallery->setText(tr("Classify whole gallery"));
     m_export->setText(tr("Export"));
     m_exportCsv->setText(tr("Export CSV…"));

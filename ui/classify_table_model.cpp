@@ -11,6 +11,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocale>
 #include <QSaveFile>
 
 #include <algorithm>
@@ -56,10 +57,12 @@ QVariant ClassifyTableModel::data(const QModelIndex &index, int role) const
     const int col = index.column();
     const ml::LabelScore *score = scoreAt(row, col == SecondLabelColumn || col == SecondProbColumn ? 1 : 0);
 
+    const bool video = row.frameS >= 0;
     switch (role) {
     case Qt::DisplayRole:
         if (col == FileColumn)
-            return QFileInfo(file).fileName();
+            return video ? tr("%1 · %2 s").arg(QFileInfo(file).fileName(), QLocale().toString(row.frameS, 'f', 1))
+                         : QFileInfo(file).fileName();
         if (failed)
             return col == TopLabelColumn ? tr("Could not classify") : QVariant();
         if (!score)
@@ -76,7 +79,11 @@ QVariant ClassifyTableModel::data(const QModelIndex &index, int role) const
     case PathRole:
         return file;
     case Qt::ToolTipRole:
-        return failed ? QString::fromStdString(row.error) : QDir::toNativeSeparators(file);
+        if (failed)
+            return QString::fromStdString(row.error);
+        return video ? tr("%1\nA video: classified on its frame at %2 s, the middle of the clip.")
+                           .arg(QDir::toNativeSeparators(file), QLocale().toString(row.frameS, 'f', 1))
+                     : QDir::toNativeSeparators(file);
     case Qt::ForegroundRole:
         if (failed && col == TopLabelColumn)
             return QBrush(QColor(0xf0, 0x6a, 0x6a));
@@ -138,15 +145,31 @@ int ClassifyTableModel::errorCount() const
         std::count_if(m_rows.begin(), m_rows.end(), [](const auto &r) { return !r.error.empty(); }));
 }
 
+int ClassifyTableModel::videoCount() const
+{
+    return static_cast<int>(std::count_if(m_rows.begin(), m_rows.end(), [](const auto &r) { return r.frameS >= 0; }));
+}
+
 QByteArray ClassifyTableModel::toCsv() const
 {
-    QString out = QStringLiteral("file,top_label,top_prob,second_label,second_prob,error\n");
+    const auto number = [](double v) { return QString::number(v, 'g', 7); };
+    QStringList header {
+        QStringLiteral("file"), QStringLiteral("frame_s"), QStringLiteral("top_label"), QStringLiteral("top_prob")};
+    for (const QString &label : m_labels)
+        header << csvField(QStringLiteral("p(%1)").arg(label));
+    header << QStringLiteral("error");
+    QString out = header.join(QLatin1Char(',')) + QLatin1Char('\n');
     for (const ml::ImageScores &row : m_rows) {
-        QStringList fields {csvField(QString::fromStdString(row.file))};
-        for (std::size_t rank : {0u, 1u}) {
-            const ml::LabelScore *s = scoreAt(row, rank);
-            fields << (s ? csvField(QString::fromStdString(s->label)) : QString())
-                   << (s ? QString::number(static_cast<double>(s->prob), 'g', 7) : QString());
+        QStringList fields {
+            csvField(QString::fromStdString(row.file)), row.frameS >= 0 ? number(row.frameS) : QString()};
+        const ml::LabelScore *top = scoreAt(row, 0);
+        fields << (top ? csvField(QString::fromStdString(top->label)) : QString())
+               << (top ? number(static_cast<double>(top->prob)) : QString());
+        for (const QString &label : m_labels) {
+            const std::string name = label.toStdString();
+            const auto it = std::find_if(
+                row.scores.begin(), row.scores.end(), [&](const ml::LabelScore &s) { return s.label == name; });
+            fields << (it != row.scores.end() ? number(static_cast<double>(it->prob)) : QString());
         }
         fields << csvField(QString::fromStdString(row.error));
         out += fields.join(QLatin1Char(',')) + QLatin1Char('\n');
@@ -166,6 +189,8 @@ QByteArray ClassifyTableModel::toJson() const
             });
         QJsonObject image {
             {QStringLiteral("file"), QString::fromStdString(row.file)}, {QStringLiteral("scores"), scores}};
+        if (row.frameS >= 0)
+            image.insert(QStringLiteral("frame_s"), row.frameS);
         if (!row.error.empty())
             image.insert(QStringLiteral("error"), QString::fromStdString(row.error));
         images.append(image);

@@ -7,10 +7,12 @@
 #include "format.h"
 #include "model_picker.h"
 #include "panel_widgets.h"
+#include "train/sample_gallery.h"
 #include "training_plot.h"
 
 #include <QComboBox>
 #include <QDir>
+#include <QDockWidget>
 #include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -25,6 +27,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSettings>
+#include <QShowEvent>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QStyle>
@@ -173,8 +176,12 @@ QWidget *CoopPanel::createSetupPage()
     m_folderBrowse = new QToolButton(m_dataGroup);
     m_folderBrowse->setIcon(style()->standardIcon(QStyle::SP_DirOpenIcon));
     auto *folderRow = new QHBoxLayout;
+    m_useSamples = new QToolButton(m_dataGroup);
+    m_useSamples->setObjectName(QStringLiteral("coopUseSamples"));
+    m_useSamples->setToolButtonStyle(Qt::ToolButtonTextOnly);
     folderRow->addWidget(m_folder, 1);
     folderRow->addWidget(m_folderBrowse);
+    folderRow->addWidget(m_useSamples);
     m_folderHint = dimLabel(m_dataGroup);
     m_shots = new QSpinBox(m_dataGroup);
     m_shots->setRange(1, 10000);
@@ -258,6 +265,7 @@ QWidget *CoopPanel::createSetupPage()
         if (!dir.isEmpty())
             m_folder->setText(QDir::toNativeSeparators(dir));
     });
+    connect(m_useSamples, &QToolButton::clicked, this, &CoopPanel::useSampleGallery);
     connect(m_folder, &QLineEdit::textChanged, this, &CoopPanel::followFolder);
     connect(m_initWords, &QLineEdit::textChanged, this, [this] {
         updateContextHint();
@@ -407,6 +415,9 @@ void CoopPanel::retranslate()
     m_folderLabel->setText(tr("Labelled folder:"));
     m_folder->setPlaceholderText(tr("One sub-folder of images per class"));
     m_folderBrowse->setToolTip(tr("Choose the labelled folder"));
+    m_useSamples->setText(tr("Samples"));
+    m_useSamples->setToolTip(tr("The sample gallery's Fashion-MNIST garments, one sub-folder per class (File ▸ Open "
+                                "Sample Gallery writes them)"));
     m_folderHint->setText(
         tr("Each sub-folder's name is a class. K images per class train the prompt; the rest are held out to "
            "measure accuracy."));
@@ -443,6 +454,60 @@ void CoopPanel::retranslate()
     m_useInClassify->setToolTip(tr("Classify with this learnt prompt instead of the templates"));
     showResult();
     updateState();
+}
+
+QString CoopPanel::sampleGalleryFolder() const
+{
+    const auto dir = ml::train::sampleGalleryLabelledDir(m_samplesDir.isEmpty()
+            ? ml::train::defaultSampleGalleryDir()
+            : std::filesystem::path(m_samplesDir.toStdString()));
+    return dir.empty() ? QString() : QDir::toNativeSeparators(QString::fromStdString(dir.string()));
+}
+
+bool CoopPanel::useSampleGallery()
+{
+    const QString folder = sampleGalleryFolder();
+    if (folder.isEmpty()) {
+        showMessage(tr("There is no sample gallery yet: File ▸ Open Sample Gallery writes one, with a labelled folder "
+                       "of Fashion-MNIST garments (one sub-folder per class) when Fashion-MNIST is installed."),
+            false);
+        return false;
+    }
+    m_folder->setText(folder);
+    clearMessage();
+    return true;
+}
+
+void CoopPanel::fillSampleGalleryIfEmpty()
+{
+    // A newcomer's first look: the sample gallery's labelled folder, when it exists by now.
+    if (isRunning() || !m_folder->text().trimmed().isEmpty())
+        return;
+    if (const QString folder = sampleGalleryFolder(); !folder.isEmpty())
+        m_folder->setText(folder);
+}
+
+void CoopPanel::onDockShown(bool visible)
+{
+    if (visible)
+        fillSampleGalleryIfEmpty();
+}
+
+void CoopPanel::showEvent(QShowEvent *event)
+{
+    fillSampleGalleryIfEmpty();
+    QWidget::showEvent(event);
+}
+
+bool CoopPanel::event(QEvent *event)
+{
+    // In a dock tabbed with others the panel stays "visible" under another tab: it is looked at
+    // when the dock's tab comes to the front.
+    if (event->type() == QEvent::ParentChange) {
+        if (auto *dock = qobject_cast<QDockWidget *>(parentWidget()))
+            connect(dock, &QDockWidget::visibilityChanged, this, &CoopPanel::onDockShown, Qt::UniqueConnection);
+    }
+    return QWidget::event(event);
 }
 
 void CoopPanel::changeEvent(QEvent *event)
@@ -521,8 +586,8 @@ void CoopPanel::updateContextHint()
 
 void CoopPanel::setFormLocked(bool running)
 {
-    for (QWidget *w : std::initializer_list<QWidget *> {m_picker, m_folder, m_folderBrowse, m_shots, m_initWords,
-             m_kind, m_template, m_steps, m_lr, m_seed, m_output, m_outputBrowse})
+    for (QWidget *w : std::initializer_list<QWidget *> {m_picker, m_folder, m_folderBrowse, m_useSamples, m_shots,
+             m_initWords, m_kind, m_template, m_steps, m_lr, m_seed, m_output, m_outputBrowse})
         w->setEnabled(!running);
     m_context->setEnabled(!running && m_initWords->text().trimmed().isEmpty());
 }

@@ -41,6 +41,14 @@ public:
     // Emits useInClassifyRequested() for the saved prompt; false when there is none.
     bool useInClassify();
 
+    // The sample gallery's labelled folder (its Fashion-MNIST garments, one sub-folder per class),
+    // native separators; "" when there is no complete gallery with one. The folder field starts
+    // there when it is empty; useSampleGallery() (the Samples button) puts it there, or says how
+    // to write the gallery (false).
+    QString sampleGalleryFolder() const;
+    bool useSampleGallery();
+    void setSampleGalleryDir(const QString &dir) { m_samplesDir = dir; } // "" = the default
+
     // Where learnt prompts go unless the user says otherwise: $XDG_DATA_HOME/ModalLens/prompts.
     static QString promptsRoot();
     // A file name under promptsRoot() for this folder that does not exist yet.
@@ -52,6 +60,7 @@ public:
 
     ModelPicker *modelPicker() const { return m_picker; }
     QLineEdit *folderEdit() const { return m_folder; }
+    QToolButton *useSamplesButton() const { return m_useSamples; }
     QSpinBox *shotsSpin() const { return m_shots; }
     QSpinBox *contextSpin() const { return m_context; }
     QLineEdit *initWordsEdit() const { return m_initWords; }
@@ -76,6 +85,8 @@ Q_SIGNALS:
 
 protected:
     void changeEvent(QEvent *event) override;
+    void showEvent(QShowEvent *event) override;
+    bool event(QEvent *event) override; // follows the dock it is put in (ParentChange)
 
 private:
     QWidget *createSetupPage();
@@ -93,6 +104,8 @@ private:
     void updateContextHint();
     void showResult();
     void followFolder(); // the automatic output file follows the folder
+    void fillSampleGalleryIfEmpty();
+    void onDockShown(bool visible); // the dock's tab came to the front (or went)
 
     void onProgress(quint64 id, qint64 done, qint64 total, const QString &stage, double eta);
     void onPartial(quint64 id, const QString &kind, const QVariant &value);
@@ -110,6 +123,8 @@ private:
     ModelPicker *m_picker;
     QLineEdit *m_folder;
     QToolButton *m_folderBrowse;
+    QToolButton *m_useSamples;
+    QString m_samplesDir; // the sample gallery's; "" = the default
     QLabel *m_folderHint;
     QSpinBox *m_shots;
     QSpinBox *m_context;

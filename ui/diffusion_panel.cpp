@@ -753,9 +753,12 @@ void DiffusionPanel::onFinished(quint64 id, bool ok, const QString &error, bool 
         Q_EMIT runStopped();
     } else if (id == m_exportJob) {
         m_exportJob = 0;
-        if (ok)
+        if (ok) { // in the message line too: the status line is soon rewritten by the run's state
             m_status->setText(tr("Exported %1.").arg(QDir::toNativeSeparators(m_exportFile)));
-        else if (cancelled)
+            showMessage(tr("Saved the trajectory (x_t beside the predicted x₀) to %1.")
+                            .arg(QDir::toNativeSeparators(m_exportFile)),
+                false);
+        } else if (cancelled)
             m_status->setText(tr("Export cancelled."));
         else
             showMessage(tr("Could not export: %1").arg(error), true);
@@ -1236,6 +1239,11 @@ bool DiffusionPanel::exportGrid(const QString &file)
         return false;
     }
     m_status->setText(tr("Exported %1.").arg(QDir::toNativeSeparators(file)));
+    showMessage(tr("Saved the grid (%1 × %2 px) to %3.")
+                    .arg(grid.width())
+                    .arg(grid.height())
+                    .arg(QDir::toNativeSeparators(file)),
+        false);
     return true;
 }
 

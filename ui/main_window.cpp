@@ -204,13 +204,14 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
         updateJobStatus();
     });
     connect(m_bridge, &EngineBridge::progress, this,
-        [this](quint64 id, qint64 done, qint64 total, const QString &, double eta) {
+        [this](quint64 id, qint64 done, qint64 total, const QString &stage, double eta) {
             if (!m_jobs.contains(id))
                 return;
             JobState &job = m_jobs[id];
             job.done = done;
             job.total = total;
             job.etaSeconds = eta;
+            job.paused = stage == QLatin1String("paused");
             updateJobStatus();
         });
     connect(m_bridge, &EngineBridge::finished, this,
@@ -389,8 +390,10 @@ void MainWindow::updateJobStatus()
         if (job.total > 0) {
             m_progress->setRange(0, static_cast<int>(job.total));
             m_progress->setValue(static_cast<int>(job.done));
-            m_progress->setFormat(QStringLiteral("%v / %m"));
-            if (const QString eta = formatEta(job.etaSeconds); !eta.isEmpty())
+            m_progress->setFormat(job.paused ? tr("paused at %v / %m") : QStringLiteral("%v / %m"));
+            if (job.paused)
+                text += QStringLiteral(" · ") + tr("paused");
+            else if (const QString eta = formatEta(job.etaSeconds); !eta.isEmpty())
                 text += QStringLiteral(" · ") + eta;
         } else {
             m_progress->setRange(0, 0); // busy: the total is not known yet

@@ -75,6 +75,7 @@ private:
         qint64 done = 0;
         qint64 total = 0;
         double etaSeconds = -1.0;
+        bool paused = false; // the job reported the stage "paused" (a training run)
     };
 
     void createActions();

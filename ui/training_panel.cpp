@@ -13,6 +13,7 @@
 #include "qimage_convert.h"
 #include "sample_grid.h"
 #include "training_plot.h"
+#include "training_status.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -35,6 +36,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QLocale>
+#include <QMessageBox>
 #include <QPainter>
 #include <QProgressBar>
 #include <QPushButton>
@@ -222,7 +224,7 @@ TrainingPanel::TrainingPanel(EngineBridge *bridge, QWidget *parent)
     layout->addWidget(m_message);
     layout->addWidget(m_tabs, 1);
 
-    connect(m_start, &QPushButton::clicked, this, [this] { start(); });
+    connect(m_start, &QPushButton::clicked, this, &TrainingPanel::requestStart);
     connect(m_pause, &QPushButton::clicked, this, &TrainingPanel::togglePause);
     connect(m_stop, &QPushButton::clicked, this, &TrainingPanel::stop);
     connect(m_openResult, &QPushButton::clicked, this, [this] {
@@ -655,9 +657,10 @@ void TrainingPanel::applyKind(ModelKind kind)
         const auto names = kind == DdpmModel ? ml::ddpmTrainPresets() : ml::clipTrainPresets();
         for (const std::string &name : names)
             m_preset->addItem(QString::fromStdString(name), QString::fromStdString(name));
+        // A newcomer starts on tiny (under a minute); mini's recipe takes hours on a laptop.
         const int remembered = m_preset->findData(m_presetOf[kind]);
-        const int mini = m_preset->findData(QStringLiteral("mini"));
-        m_preset->setCurrentIndex(remembered >= 0 ? remembered : std::max(0, mini));
+        const int tiny = m_preset->findData(QStringLiteral("tiny"));
+        m_preset->setCurrentIndex(remembered >= 0 ? remembered : std::max(0, tiny));
     }
     m_presetOf[kind] = m_preset->currentData().toString();
     const bool clip = kind == ClipModel;
@@ -721,6 +724,14 @@ void TrainingPanel::applyPreset(const QString &preset)
         m_folder->setText(newRunFolder(preset, ClipModel));
 }
 
+// " Takes about 25 min on this computer." for a preset's default run; "" when unknown.
+QString TrainingPanel::presetDuration(bool ddpm, const QString &preset, qint64 steps, int batch) const
+{
+    const double seconds = estimateTrainingSeconds(ddpm, preset, steps, batch, ml::Engine::defaultThreads());
+    return seconds < 0 ? QString()
+                       : QLatin1Char(' ') + tr("Takes %1 on this computer.").arg(formatRoughDuration(seconds));
+}
+
 void TrainingPanel::updatePresetHint()
 {
     if (modelKind() == DdpmModel) {
@@ -730,7 +741,8 @@ void TrainingPanel::updatePresetHint()
                                      "images, samples drawn with %3 DDIM steps.")
                                       .arg(QLocale().toString(static_cast<qint64>(r.steps)))
                                       .arg(r.batch)
-                                      .arg(r.sampleSteps));
+                                      .arg(r.sampleSteps)
+                + presetDuration(true, m_preset->currentData().toString(), r.steps, static_cast<int>(r.batch)));
         } catch (const std::exception &) {
             m_presetHint->clear();
         }
@@ -742,7 +754,8 @@ void TrainingPanel::updatePresetHint()
                                   .arg(r.width)
                                   .arg(r.layers)
                                   .arg(QLocale().toString(static_cast<qint64>(r.steps)))
-                                  .arg(r.batch));
+                                  .arg(r.batch)
+            + presetDuration(false, m_preset->currentData().toString(), r.steps, static_cast<int>(r.batch)));
     } catch (const std::exception &) {
         m_presetHint->clear();
     }
@@ -1031,6 +1044,7 @@ quint64 TrainingPanel::start()
     m_step = m_startStep;
     m_totalSteps = clip ? clip->steps : ddpm->steps;
     m_lastMetric.reset();
+    m_etaSeconds = -1.0;
     m_stepsPerS = m_imagesPerS = 0.0;
     m_lastAccuracy = {};
     m_outcome = Outcome::None;
@@ -1092,6 +1106,31 @@ quint64 TrainingPanel::start()
     return m_job;
 }
 
+double TrainingPanel::estimatedSeconds() const
+{
+    return estimateTrainingSeconds(modelKind() == DdpmModel, m_preset->currentData().toString(), m_steps->value(),
+        m_batch->value(), ml::Engine::defaultThreads());
+}
+
+void TrainingPanel::requestStart()
+{
+    if (m_longRun)
+        return; // already asking
+    const double seconds = estimatedSeconds();
+    // A resumed run is one the user knows already; start() refuses a second run with a message.
+    if (isRunning() || m_resume->isChecked() || seconds < kAskBeforeRunSeconds) {
+        start();
+        return;
+    }
+    m_longRun = askBeforeLongRun(
+        this, m_preset->currentData().toString(), m_steps->value(), seconds, ml::Engine::defaultThreads());
+    connect(m_longRun, &QMessageBox::finished, this, [this](int answer) {
+        if (answer == QMessageBox::Yes)
+            start();
+    });
+    m_longRun->open();
+}
+
 void TrainingPanel::togglePause()
 {
     if (!isRunning() || !m_control || m_stopping)
@@ -1124,11 +1163,13 @@ bool TrainingPanel::isPauseRequested() const
     return m_control && m_control->pauseRequested();
 }
 
-void TrainingPanel::onProgress(quint64 id, qint64 done, qint64 total, const QString &stage, double)
+void TrainingPanel::onProgress(quint64 id, qint64 done, qint64 total, const QString &stage, double eta)
 {
     if (id != m_job)
         return;
     m_stage = stage;
+    if (total > 0)
+        m_etaSeconds = eta;
     if (total > 0 && stage == QLatin1String("training"))
         m_step = std::max(m_step, m_startStep + done);
     updateButtons();
@@ -1245,6 +1286,8 @@ void TrainingPanel::addMetric(const ml::TrainMetric &m)
     }
     if (m.evaluated) {
         m_lastAccuracy = m.evaluation;
+        if (m_jobKind == ClipModel && m_samples->step() == m.step)
+            updateClipSamplesHeader(); // the samples came first; now their step's accuracy
         const double acc[3] = {m.evaluation.shapes, m.evaluation.shapesHeldOut, m.evaluation.fashion};
         for (int s = 0; s < 3; ++s)
             if (acc[s] >= 0.0)
@@ -1275,10 +1318,18 @@ void TrainingPanel::addSamples(const ml::TrainSamples &samples)
         cells.append({toQImage(s.image), QString::fromStdString(s.trueLabel), QString::fromStdString(s.predictedLabel),
             static_cast<double>(s.prob)});
     m_samples->setSamples(samples.step, std::move(cells));
-    m_samplesHeader->setText(tr("Held-out samples at step %1: the model's top guess is right for %2 of %3.")
-                                 .arg(step)
-                                 .arg(m_samples->correctCount())
-                                 .arg(m_samples->samples().size()));
+    updateClipSamplesHeader();
+}
+
+void TrainingPanel::updateClipSamplesHeader()
+{
+    QString header = tr("Held-out samples at step %1: the model's top guess is right for %2 of these %3.")
+                         .arg(QLocale().toString(m_samples->step()))
+                         .arg(m_samples->correctCount())
+                         .arg(m_samples->samples().size());
+    if (const QString acc = formatHeldOutAccuracy(m_lastAccuracy); !acc.isEmpty())
+        header += QLatin1Char(' ') + tr("On the whole held-out set: %1.").arg(acc);
+    m_samplesHeader->setText(header);
 }
 
 void TrainingPanel::addSampleGrid(const ml::DdpmSampleGrid &grid)
@@ -1651,17 +1702,11 @@ void TrainingPanel::updateStatus()
     m_fieldValues[LossField]->setText(m ? locale.toString(m->loss, 'f', 4) : none);
     m_fieldValues[StepsPerSField]->setText(m_stepsPerS > 0 ? locale.toString(m_stepsPerS, 'f', 1) : none);
     m_fieldValues[ImagesPerSField]->setText(m_imagesPerS > 0 ? locale.toString(m_imagesPerS, 'f', 0) : none);
-    m_fieldValues[EtaField]->setText(running && m && m->etaSeconds >= 0 ? formatDuration(m->etaSeconds) : none);
+    m_fieldValues[EtaField]->setText(running && m_etaSeconds >= 0 ? formatDuration(m_etaSeconds) : none);
     m_fieldValues[ElapsedField]->setText(m ? formatDuration(m->elapsedSeconds) : none);
     m_fieldValues[DtypeField]->setText(m_dtypeUsed.isEmpty() ? none : m_dtypeUsed);
-    QStringList acc;
-    if (m_lastAccuracy.shapes >= 0)
-        acc << tr("Shapes %1").arg(formatProbability(m_lastAccuracy.shapes));
-    if (m_lastAccuracy.shapesHeldOut >= 0)
-        acc << tr("held-out pairs %1").arg(formatProbability(m_lastAccuracy.shapesHeldOut));
-    if (m_lastAccuracy.fashion >= 0)
-        acc << tr("Fashion-MNIST %1").arg(formatProbability(m_lastAccuracy.fashion));
-    m_fieldValues[AccuracyField]->setText(acc.isEmpty() ? none : acc.join(QStringLiteral(" · ")));
+    const QString acc = formatHeldOutAccuracy(m_lastAccuracy);
+    m_fieldValues[AccuracyField]->setText(acc.isEmpty() ? none : acc);
     const bool clip = shownKind() == ClipModel; // DDPM has no held-out accuracy
     m_fieldNames[AccuracyField]->setVisible(clip);
     m_fieldValues[AccuracyField]->setVisible(clip);
@@ -1681,8 +1726,8 @@ QString TrainingPanel::statusSummary() const
 void TrainingPanel::restoreSettings()
 {
     const QSettings settings;
-    m_presetOf[ClipModel] = settings.value(kPresetKey, QStringLiteral("mini")).toString();
-    m_presetOf[DdpmModel] = settings.value(kDdpmPresetKey, QStringLiteral("mini")).toString();
+    m_presetOf[ClipModel] = settings.value(kPresetKey, QStringLiteral("tiny")).toString();
+    m_presetOf[DdpmModel] = settings.value(kDdpmPresetKey, QStringLiteral("tiny")).toString();
     const ModelKind kind = settings.value(kKindKey).toString() == kindName(DdpmModel) ? DdpmModel : ClipModel;
     {
         const QSignalBlocker block(m_kind);
@@ -1745,7 +1790,8 @@ void TrainingPanel::retranslate()
     m_fieldNames[DtypeField]->setText(tr("Precision"));
     m_fieldNames[AccuracyField]->setText(tr("Held-out"));
     m_fieldNames[ElapsedField]->setToolTip(tr("Training time of this session, pauses excluded"));
-    m_fieldNames[AccuracyField]->setToolTip(tr("Zero-shot accuracy at the last evaluation"));
+    m_fieldNames[AccuracyField]->setToolTip(
+        tr("Zero-shot accuracy at the last evaluation, with the number of held-out images it was measured on"));
 
     m_modelGroup->setTitle(tr("Model and optimiser"));
     m_dataGroup->setTitle(ddpm ? tr("Data and sampling") : tr("Data and evaluation"));

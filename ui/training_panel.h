@@ -11,6 +11,7 @@
 
 #include <QColor>
 #include <QHash>
+#include <QPointer>
 #include <QWidget>
 
 #include <memory>
@@ -29,6 +30,7 @@ class QLabel;
 class QLineEdit;
 class QListWidget;
 class QListWidgetItem;
+class QMessageBox;
 class QProgressBar;
 class QPushButton;
 class QScrollArea;
@@ -50,6 +52,12 @@ public:
 
     // Start checks the form and returns the engine job's id, or 0 (and message() says why).
     quint64 start();
+    // The Start button: start(), but a run estimated to take over 10 minutes asks first (the
+    // question is longRunQuestion() while it is open).
+    void requestStart();
+    // Seconds the form's run would take on this machine, from its preset's measured pace; < 0 unknown.
+    double estimatedSeconds() const;
+    QMessageBox *longRunQuestion() const { return m_longRun; }
     void togglePause(); // pause, or resume when paused
     void stop();        // graceful: evaluates, writes a checkpoint, then ends
     bool isRunning() const { return m_job != 0; }
@@ -161,9 +169,11 @@ private:
     void layoutPlots();
     void updateHints(); // precision and Fashion-MNIST
     void updatePresetHint();
+    QString presetDuration(bool ddpm, const QString &preset, qint64 steps, int batch) const;
     void updatePlotVisibility(); // accuracy and temperature only where they apply
     void updateSamplesHeader();
-    ModelKind shownKind() const; // the live run's while one goes, else the form's
+    void updateClipSamplesHeader(); // the live CLIP run's samples, with the held-out accuracy
+    ModelKind shownKind() const;    // the live run's while one goes, else the form's
 
     // The common checks of the form, the folder made; nullopt (and a message) when something is wrong.
     struct FormValues {
@@ -290,6 +300,8 @@ private:
     bool m_sawCheckpoint = false;
     qint64 m_step = 0, m_totalSteps = 0, m_startStep = 0;
     std::optional<ml::TrainMetric> m_lastMetric;
+    double m_etaSeconds = -1.0; // the job's own estimate, as the status bar shows it too
+    QPointer<QMessageBox> m_longRun;
     double m_stepsPerS = 0.0, m_imagesPerS = 0.0; // of the last metric with training steps
     ml::ZeroShotAccuracy m_lastAccuracy;
     QString m_dtypeUsed;

@@ -46,6 +46,7 @@ struct ImageScores {
     std::vector<LabelScore> scores; // sorted by prob, descending; empty when error is set
     std::string error;              // decode failure etc., naming the file
     int truth = -1;                 // evaluation: index of the true class
+    double frameS = -1.0;           // a video: the time of the frame classified (its middle); < 0 for an image
 };
 
 struct ClassifyRequest {
@@ -56,7 +57,7 @@ struct ClassifyRequest {
     // embeddings come from it and templates are not used. A class-specific prompt takes only
     // the labels it was learnt on.
     std::string learntPrompt;
-    std::vector<std::string> images; // files
+    std::vector<std::string> images; // files: images, or videos (classified on the frame at the middle)
     ComputeOptions compute;
     int batchSize = 32;
 };

@@ -38,8 +38,8 @@ void JobContext::report(std::int64_t done, std::int64_t total, const std::string
         return;
     m_lastPermille = permille;
     m_lastStage = stage;
-    Progress p {done, total, stage, -1.0};
-    if (total > 0 && done > 0) {
+    Progress p {done, total, stage, m_eta};
+    if (m_eta < 0 && total > 0 && done > 0) {
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
         p.etaSeconds = elapsed * static_cast<double>(total - done) / static_cast<double>(done);
     }

@@ -73,6 +73,10 @@ public:
     // Forwards only when the reported per-mille or the stage changes, so a tight loop
     // may call it every step without flooding the listener.
     void report(std::int64_t done, std::int64_t total, const std::string &stage = {});
+    // The job's own estimate of the seconds left (a trainer's: its steps' pace and evaluations,
+    // pauses excluded), sent with every later report instead of the straight line through the
+    // elapsed time; < 0 goes back to that line.
+    void setEtaSeconds(double seconds) { m_eta = seconds; }
     void partial(std::string kind, std::any value);
 
 private:
@@ -82,6 +86,7 @@ private:
     std::chrono::steady_clock::time_point m_start;
     std::int64_t m_lastPermille = -1;
     std::string m_lastStage;
+    double m_eta = -1.0;
 };
 
 struct EngineOptions {

@@ -17,6 +17,12 @@ std::vector<std::string> clipTrainPresets(); // "mini", "tiny"
 // for an unknown preset.
 ClipTrainRequest clipTrainPresetRequest(const std::string &preset);
 
+// Seconds one optimiser step of the preset takes at its own batch size, evaluations, sample grids
+// and checkpoints included, on a shared 2-core AMD EPYC with 1 compute thread in fp32: mini from
+// the embedded clip-mini's and ddpm-mini's wall times (their READMEs), tiny measured the same way.
+// For an estimate before a run starts. Throws ml::Error for an unknown preset.
+double clipPresetStepSeconds(const std::string &preset);
+
 std::string fashionMnistDefaultFolder(); // where Debian's dataset-fashion-mnist installs it
 // Whether dir holds both splits (gzipped or plain IDX files), as training and evaluation need.
 bool fashionMnistAvailable(const std::string &dir);
@@ -26,5 +32,6 @@ std::vector<std::string> ddpmTrainPresets(); // "mini" (ddpm-mini), "tiny"
 // block, log / sample-grid / checkpoint cadence, DDIM steps of the grid. Throws ml::Error for an
 // unknown preset.
 DdpmTrainRequest ddpmTrainPresetRequest(const std::string &preset);
+double ddpmPresetStepSeconds(const std::string &preset); // as clipPresetStepSeconds()
 
 } // namespace ml

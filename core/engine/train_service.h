@@ -32,11 +32,13 @@ private:
     std::atomic<bool> m_pause {false}, m_stop {false}, m_idle {false};
 };
 
-// Held-out accuracies; < 0 where not measured.
+// Held-out accuracies; < 0 where not measured. Each with the number of images it was measured on,
+// so that a figure from a few images is read as the rough figure it is.
 struct ZeroShotAccuracy {
     double shapes = -1.0;        // Shapes World 24-way, all pairs
     double shapesHeldOut = -1.0; // the four held-out colour-shape pairs only
     double fashion = -1.0;       // Fashion-MNIST 10-way (test split)
+    std::int64_t shapesImages = 0, shapesHeldOutImages = 0, fashionImages = 0;
 };
 
 // PartialResult{"metric", TrainMetric} every logged step.

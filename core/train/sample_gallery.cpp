@@ -36,7 +36,8 @@ constexpr int kMultiShapes = 24;
 constexpr int kShapesScale = 3; // 64 -> 192 px, nearest: area-averaging back to 64 gives the render
 constexpr int kClips = 4;
 constexpr int kClipScale = 3;
-constexpr int kFashionPerClass = 4;
+constexpr int kFashionPerClass = 10; // Prompt Tuning's default 4 shots + 6 held out, per class
+constexpr const char *kLabelledFolder = "fashion-mnist";
 constexpr int kFashionScale = 5; // 28 -> 140 px: as tall as the shapes in the gallery's 128-px thumbnails
 
 void makeDir(const fs::path &dir)
@@ -47,10 +48,10 @@ void makeDir(const fs::path &dir)
         throw Error(dir.string() + ": cannot create the folder (" + ec.message() + ")");
 }
 
-std::string slug(std::string text)
+std::string slug(std::string text, char space = '-')
 {
     for (char &c : text)
-        c = c == ' ' || c == '/' ? '-' : c;
+        c = c == ' ' || c == '/' ? space : c;
     return text;
 }
 
@@ -207,6 +208,8 @@ SampleGalleryResult resultFrom(const fs::path &dir, const nlohmann::json &marker
     r.shapes = marker.value("shapes", 0);
     r.clips = marker.value("clips", 0);
     r.fashion = marker.value("fashion_mnist", 0);
+    if (const std::string labelled = marker.value("labelled", std::string()); !labelled.empty())
+        r.labelled = (dir / labelled).string();
     r.written = written;
     return r;
 }
@@ -239,7 +242,7 @@ nlohmann::json writeContents(
     makeDir(root / "shapes");
     makeDir(root / "clips");
     if (fashion)
-        makeDir(root / "fashion-mnist");
+        makeDir(root / kLabelledFolder);
 
     auto writeShape = [&](const ShapesSample &sample) {
         const std::string stem = out.claim("shapes/" + objectsName(sample.scene.objects));
@@ -290,8 +293,11 @@ nlohmann::json writeContents(
             const int label = fashion->label(i);
             if (taken[static_cast<std::size_t>(label)]++ >= kFashionPerClass)
                 continue;
+            // The class folder is the label as LabelledFolder reads it back ("ankle_boot": "ankle boot").
             const std::string name = FashionMnist::captionNames()[static_cast<std::size_t>(label)];
-            const std::string stem = out.claim("fashion-mnist/" + slug(name));
+            const std::string folder = std::string(kLabelledFolder) + "/" + slug(name, '_');
+            makeDir(root / folder);
+            const std::string stem = out.claim(folder + "/" + slug(name));
             out.image(upscaleNearest(fashion->image(i), kFashionScale), stem + ".png");
             out.text(FashionMnist::caption(label, 0) + "\n", stem + ".txt");
             report(ctx, ++done, total, "fashion-mnist");
@@ -303,7 +309,7 @@ nlohmann::json writeContents(
 
     return {{"version", kSampleGalleryVersion}, {"seed", kSeed}, {"shapes", kSingleShapes + kMultiShapes},
         {"clips", kClips}, {"fashion_mnist", fashionCount}, {"fashion_mnist_skipped", !fashion},
-        {"files", out.files()}};
+        {"labelled", fashion ? kLabelledFolder : ""}, {"files", out.files()}};
 }
 
 } // namespace
@@ -317,6 +323,15 @@ bool isSampleGalleryComplete(const fs::path &dir)
 {
     const auto marker = readMarker(dir);
     return marker && markerComplete(dir, *marker);
+}
+
+fs::path sampleGalleryLabelledDir(const fs::path &dir)
+{
+    const auto marker = readMarker(dir);
+    if (!marker || !markerComplete(dir, *marker))
+        return {};
+    const std::string labelled = marker->value("labelled", std::string());
+    return labelled.empty() ? fs::path() : dir / labelled;
 }
 
 SampleGalleryResult writeSampleGallery(const fs::path &dir, JobContext *ctx, const SampleGalleryOptions &options)

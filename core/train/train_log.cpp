@@ -40,7 +40,8 @@ void TrainLog::write(std::int64_t step, const std::vector<LogValue> &values)
     std::vector<Scalar> scalars;
     for (const LogValue &v : values) {
         j[v.key] = v.value;
-        scalars.push_back({v.tag, static_cast<float>(v.value)});
+        if (!v.tag.empty())
+            scalars.push_back({v.tag, static_cast<float>(v.value)});
     }
     std::ofstream out(m_metricsPath, std::ios::binary | std::ios::app);
     if (!out || !(out << j.dump() << '\n') || !out.flush())
@@ -57,6 +58,12 @@ nlohmann::json accuracyJson(const ZeroShotAccuracy &a)
         j["shapes_held_out"] = a.shapesHeldOut;
     if (a.fashion >= 0)
         j["fashion_mnist"] = a.fashion;
+    if (a.shapesImages > 0)
+        j["shapes_images"] = a.shapesImages;
+    if (a.shapesHeldOutImages > 0)
+        j["shapes_held_out_images"] = a.shapesHeldOutImages;
+    if (a.fashionImages > 0)
+        j["fashion_mnist_images"] = a.fashionImages;
     return j;
 }
 

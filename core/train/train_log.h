@@ -16,12 +16,13 @@
 
 namespace ml::train {
 
-// {"shapes", "shapes_held_out", "fashion_mnist"}: only the figures that were measured.
+// {"shapes", "shapes_held_out", "fashion_mnist"} and their "..._images" counts: only the figures
+// that were measured.
 nlohmann::json accuracyJson(const ZeroShotAccuracy &a);
 
 struct LogValue {
     std::string key; // metrics.jsonl field: "loss"
-    std::string tag; // TensorBoard tag: "train/loss"
+    std::string tag; // TensorBoard tag: "train/loss"; "" = metrics.jsonl only
     double value = 0.0;
 };
 

@@ -14,6 +14,16 @@
 
 namespace ml {
 
+namespace {
+
+// Seconds per step on a shared 2-core machine, 1 compute thread, fp32 (clipPresetStepSeconds),
+// evaluations included. mini: clip-mini's 3,000 steps took 3,815 s on a Zen 3 EPYC
+// (resources/models/clip-mini/README.md); tiny: 150 steps in 14.7 s on a Zen 4 EPYC.
+constexpr double kMiniStepSeconds = 3815.0 / 3000.0;
+constexpr double kTinyStepSeconds = 14.7 / 150.0;
+
+} // namespace
+
 Job makeClipTrainJob(ClipTrainRequest request)
 {
     return train::makeTrainerJob<train::ClipTrainer>("CLIP", std::move(request));
@@ -37,6 +47,12 @@ ClipTrainRequest clipTrainPresetRequest(const std::string &preset)
     r.evalShapesPerClass = c.evalShapesPerClass;
     r.evalFashion = c.evalFashion;
     return r;
+}
+
+double clipPresetStepSeconds(const std::string &preset)
+{
+    const auto c = train::ClipTrainConfig::fromPreset(preset); // throws for an unknown one
+    return c.preset == "tiny" ? kTinyStepSeconds : kMiniStepSeconds;
 }
 
 std::string fashionMnistDefaultFolder()

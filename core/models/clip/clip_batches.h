@@ -17,11 +17,15 @@ namespace ml::clip {
 
 // onBatch(first, errors, embeddings) per batch, in file order: errors[i] is "" for each file of
 // the batch that decoded; embeddings [decoded, P] on the CPU are theirs, in order (undefined when
-// none decoded). Throws ml::Cancelled between batches once cancelled() says so.
+// none decoded). Throws ml::Cancelled between batches once cancelled() says so. A video file is
+// embedded on the frame at its middle; frameTimes (optional) gets, per file, that frame's time (-1
+// for an image), filled for each batch before its onBatch.
 template<class OnBatch>
 void embedImageFiles(const ClipRuntime &rt, const std::vector<std::string> &files, int batchSize,
-    const std::function<bool()> &cancelled, OnBatch onBatch)
+    const std::function<bool()> &cancelled, OnBatch onBatch, std::vector<double> *frameTimes = nullptr)
 {
+    if (frameTimes)
+        frameTimes->assign(files.size(), -1.0);
     if (files.empty())
         return;
     const std::size_t batch = static_cast<std::size_t>(std::max(1, batchSize));
@@ -39,6 +43,9 @@ void embedImageFiles(const ClipRuntime &rt, const std::vector<std::string> &file
             next = decode(first + batch);
         if (cancelled && cancelled())
             throw Cancelled();
+        if (frameTimes)
+            std::copy(pixels.frameTimes.begin(), pixels.frameTimes.end(),
+                frameTimes->begin() + static_cast<std::ptrdiff_t>(first));
         std::vector<std::int64_t> ok;
         for (std::size_t i = 0; i < pixels.errors.size(); ++i)
             if (pixels.errors[i].empty())

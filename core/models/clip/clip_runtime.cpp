@@ -406,11 +406,30 @@ ClipCacheCounters clipCacheCounters()
 
 // --- images -------------------------------------------------------------------------------
 
+#ifdef MODALLENS_HAVE_MEDIA
+namespace {
+
+// An image, or a video's frame at the middle of its duration (frameTimeS: that frame's time): one
+// frame away from both ends, where a clip's fades and titles are, and cheaper than several frames.
+io::RgbImage loadStill(const std::string &file, double &frameTimeS)
+{
+    if (io::guessMediaKind(file) != io::MediaKind::Video)
+        return io::loadImage(file);
+    io::VideoDecoder video(file);
+    io::VideoFrame frame = video.frameAt(video.info().durationS / 2.0);
+    frameTimeS = frame.timeS;
+    return std::move(frame.image);
+}
+
+} // namespace
+#endif
+
 PixelBatch preprocessFiles(const std::vector<std::string> &files, const kernels::PreprocessParams &params,
     std::int64_t imageSize, ThreadPool &pool, const std::function<bool()> &cancelled)
 {
     const auto n = static_cast<std::int64_t>(files.size());
-    PixelBatch out {torch::zeros({n, 3, imageSize, imageSize}), std::vector<std::string>(files.size())};
+    PixelBatch out {torch::zeros({n, 3, imageSize, imageSize}), std::vector<std::string>(files.size()),
+        std::vector<double>(files.size(), -1.0)};
     float *base = out.pixels.data_ptr<float>();
     const std::size_t plane = static_cast<std::size_t>(3 * imageSize * imageSize);
     std::latch done(n);
@@ -420,7 +439,7 @@ PixelBatch preprocessFiles(const std::vector<std::string> &files, const kernels:
                 if (cancelled && cancelled())
                     throw Cancelled();
 #ifdef MODALLENS_HAVE_MEDIA
-                const io::RgbImage img = io::loadImage(files[i]);
+                const io::RgbImage img = loadStill(files[i], out.frameTimes[i]);
                 const auto g = kernels::preprocessGeometry(img.height, img.width, params);
                 if (g.outHeight != imageSize || g.outWidth != imageSize)
                     throw Error(files[i] + ": preprocessing gives " + std::to_string(g.outHeight) + "x"

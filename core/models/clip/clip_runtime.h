@@ -98,9 +98,11 @@ ClipCacheCounters clipCacheCounters();
 struct PixelBatch {
     torch::Tensor pixels;
     std::vector<std::string> errors;
+    std::vector<double> frameTimes; // per file: a video's frame time (its middle), -1 for an image
 };
-// Decodes (io::loadImage) and preprocesses (kernels::preprocessCpu) files on the pool, waiting
-// for all of them. Images whose crop is not S x S fail with a message saying so.
+// Decodes (io::loadImage; a video: the frame at the middle of its duration) and preprocesses
+// (kernels::preprocessCpu) files on the pool, waiting for all of them. Images whose crop is not
+// S x S fail with a message saying so.
 PixelBatch preprocessFiles(const std::vector<std::string> &files, const kernels::PreprocessParams &params,
     std::int64_t imageSize, ThreadPool &pool, const std::function<bool()> &cancelled = {});
 

@@ -58,7 +58,7 @@ Session openSession(const std::string &model, const ComputeOptions &compute, Job
 // clip::embedImageFiles with the job's progress (files done) under stage.
 template<class OnBatch>
 void embedImageFiles(const clip::ClipRuntime &rt, const std::vector<std::string> &files, int batchSize, JobContext &ctx,
-    const std::string &stage, OnBatch onBatch)
+    const std::string &stage, OnBatch onBatch, std::vector<double> *frameTimes = nullptr)
 {
     const auto total = static_cast<std::int64_t>(files.size());
     ctx.report(0, total, stage);
@@ -67,7 +67,8 @@ void embedImageFiles(const clip::ClipRuntime &rt, const std::vector<std::string>
         [&](std::size_t first, const std::vector<std::string> &errors, const torch::Tensor &embeddings) {
             onBatch(first, errors, embeddings);
             ctx.report(static_cast<std::int64_t>(first + errors.size()), total, stage);
-        });
+        },
+        frameTimes);
 }
 
 std::vector<float> rowToVector(const torch::Tensor &row)
@@ -85,7 +86,9 @@ double scoreFiles(const clip::ClipRuntime &rt, const std::vector<std::string> &f
     c10::InferenceMode guard;
     const double scale = rt.inference().logitScale();
     const auto text = labelEmbeddings.to(torch::kCPU);
-    embedImageFiles(rt, files, batchSize, ctx, "classifying",
+    std::vector<double> frameTimes;
+    embedImageFiles(
+        rt, files, batchSize, ctx, "classifying",
         [&](std::size_t first, const std::vector<std::string> &errors, const torch::Tensor &embeddings) {
             torch::Tensor logits, probs;
             if (embeddings.defined()) {
@@ -96,6 +99,7 @@ double scoreFiles(const clip::ClipRuntime &rt, const std::vector<std::string> &f
             for (std::size_t i = 0; i < errors.size(); ++i) {
                 ImageScores s;
                 s.file = files[first + i];
+                s.frameS = frameTimes[first + i];
                 if (!errors[i].empty()) {
                     s.error = errors[i];
                 } else {
@@ -109,7 +113,8 @@ double scoreFiles(const clip::ClipRuntime &rt, const std::vector<std::string> &f
                 }
                 onImage(first + i, std::move(s));
             }
-        });
+        },
+        &frameTimes);
     return scale;
 }
 
