@@ -279,6 +279,22 @@
         <source>No map: the message above says why.</source>
         <translation>没有热图：原因见上方的消息。</translation>
     </message>
+    <message>
+        <source>Saved the overlay (%1 × %2 px)</source>
+        <translation>已保存叠加图（%1 × %2 像素）</translation>
+    </message>
+    <message>
+        <source>%1 of the frame at %2 s to %3.</source>
+        <translation>%1（第 %2 秒的帧）到 %3。</translation>
+    </message>
+    <message>
+        <source>%1 to %2.</source>
+        <translation>%1到 %2。</translation>
+    </message>
+    <message>
+        <source>Saved the raw map (%1 × %2 patches)</source>
+        <translation>已保存原始热图（%1 × %2 个图块）</translation>
+    </message>
 </context>
 <context>
     <name>ClassifyPanel</name>
@@ -373,24 +389,6 @@
         <translation>图库为空：请先把照片拖到窗口中。</translation>
     </message>
     <message>
-        <source>No photos selected: select one or more photos in the gallery (videos are not classified here).</source>
-        <translation>未选择照片：请在图库中选择一张或多张照片（此处不对视频分类）。</translation>
-    </message>
-    <message>
-        <source>No photos to classify.</source>
-        <translation>没有可分类的照片。</translation>
-    </message>
-    <message>
-        <source>Classifying 1 photo…</source>
-        <translation>正在分类 1 张照片…</translation>
-    </message>
-    <message numerus="yes">
-        <source>Classifying %n photos…</source>
-        <translation>
-            <numerusform>正在分类 %n 张照片…</numerusform>
-        </translation>
-    </message>
-    <message>
         <source>%1 is not a folder.</source>
         <translation>%1 不是文件夹。</translation>
     </message>
@@ -399,26 +397,8 @@
         <translation>正在列出 %1</translation>
     </message>
     <message>
-        <source>The gallery holds no photos: drop some on the window first.</source>
-        <translation>图库中没有照片：请先把照片拖到窗口中。</translation>
-    </message>
-    <message>
         <source>the gallery</source>
         <translation>图库</translation>
-    </message>
-    <message>
-        <source>No photos found in %1.</source>
-        <translation>在 %1 中未找到照片。</translation>
-    </message>
-    <message>
-        <source>Classifying 1 photo from %1…</source>
-        <translation>正在分类 %1 中的 1 张照片…</translation>
-    </message>
-    <message numerus="yes">
-        <source>Classifying %n photos from %1…</source>
-        <translation>
-            <numerusform>正在分类 %1 中的 %n 张照片…</numerusform>
-        </translation>
     </message>
     <message>
         <source>Evaluating %1…</source>
@@ -453,14 +433,6 @@
     <message>
         <source>Classification</source>
         <translation>分类</translation>
-    </message>
-    <message>
-        <source>The photo could not be classified (see the list).</source>
-        <translation>无法对该照片分类（见列表）。</translation>
-    </message>
-    <message>
-        <source>%1 of %2 photos could not be classified (see the list).</source>
-        <translation>%2 张照片中有 %1 张无法分类（见列表）。</translation>
     </message>
     <message>
         <source>Batch classification</source>
@@ -653,10 +625,6 @@ bird</translation>
         <translation>批量</translation>
     </message>
     <message>
-        <source>Classify the photos selected in the gallery, or the one in the preview</source>
-        <translation>分类图库中选中的照片，或预览中的照片</translation>
-    </message>
-    <message>
         <source>Highlight top</source>
         <translation>突出显示前</translation>
     </message>
@@ -665,20 +633,12 @@ bird</translation>
         <translation>用强调色绘制概率最高的几个标签</translation>
     </message>
     <message>
-        <source>Select photos in the gallery and press “Classify selected”.</source>
-        <translation>在图库中选择照片，然后点击“分类所选”。</translation>
-    </message>
-    <message>
         <source>probability</source>
         <translation>概率</translation>
     </message>
     <message>
         <source>Classify folder…</source>
         <translation>分类文件夹…</translation>
-    </message>
-    <message>
-        <source>Classify every photo in a folder and its sub-folders</source>
-        <translation>分类文件夹及其子文件夹中的所有照片</translation>
     </message>
     <message>
         <source>Classify whole gallery</source>
@@ -796,6 +756,76 @@ bird</translation>
         <source>Go back to the prompt templates</source>
         <translation>改回使用提示词模板</translation>
     </message>
+    <message>
+        <source>Nothing selected: select one or more photos or videos in the gallery.</source>
+        <translation>未选择任何内容：请在图库中选择一张或多张照片或视频。</translation>
+    </message>
+    <message>
+        <source>No photos or videos to classify.</source>
+        <translation>没有可分类的照片或视频。</translation>
+    </message>
+    <message>
+        <source>Classifying 1 file…</source>
+        <translation>正在分类 1 个文件…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Classifying %n files…</source>
+        <translation>
+            <numerusform>正在分类 %n 个文件…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The gallery holds no photos or videos: drop some on the window first.</source>
+        <translation>图库中没有照片或视频：请先把一些拖到窗口中。</translation>
+    </message>
+    <message>
+        <source>No photos or videos found in %1.</source>
+        <translation>在 %1 中未找到照片或视频。</translation>
+    </message>
+    <message>
+        <source>Classifying 1 file from %1…</source>
+        <translation>正在分类 %1 中的 1 个文件…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Classifying %n files from %1…</source>
+        <translation>
+            <numerusform>正在分类 %1 中的 %n 个文件…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The file could not be classified (see the list).</source>
+        <translation>无法对该文件分类（见列表）。</translation>
+    </message>
+    <message>
+        <source>%1 of %2 files could not be classified (see the list).</source>
+        <translation>%2 个文件中有 %1 个无法分类（见列表）。</translation>
+    </message>
+    <message>
+        <source>%1 · frame at %2 s (the middle)</source>
+        <translation>%1 · 第 %2 秒的帧（正中间）</translation>
+    </message>
+    <message>
+        <source>1 video, on the frame at its middle</source>
+        <translation>1 个视频，按其正中间的帧分类</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n videos, each on the frame at its middle</source>
+        <translation>
+            <numerusform>%n 个视频，各按其正中间的帧分类</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Classify the photos and videos selected in the gallery, or the one in the preview (a video on the frame at its middle)</source>
+        <translation>分类图库中选中的照片和视频，或预览中的那一个（视频按其正中间的帧分类）</translation>
+    </message>
+    <message>
+        <source>Select photos or videos in the gallery and press “Classify selected”.</source>
+        <translation>在图库中选择照片或视频，然后点击“分类所选”。</translation>
+    </message>
+    <message>
+        <source>Classify every photo and video in a folder and its sub-folders (a video on the frame at its middle)</source>
+        <translation>分类文件夹及其子文件夹中的所有照片和视频（视频按其正中间的帧分类）</translation>
+    </message>
 </context>
 <context>
     <name>ClassifyTableModel</name>
@@ -822,6 +852,16 @@ bird</translation>
     <message>
         <source>Cannot write %1: %2</source>
         <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>%1 · %2 s</source>
+        <translation>%1 · %2 秒</translation>
+    </message>
+    <message>
+        <source>%1
+A video: classified on its frame at %2 s, the middle of the clip.</source>
+        <translation>%1
+视频：按第 %2 秒（片段正中间）的帧分类。</translation>
     </message>
 </context>
 <context>
@@ -1235,6 +1275,18 @@ Images: %3</source>
     <message>
         <source>Saved as %1</source>
         <translation>已保存为 %1</translation>
+    </message>
+    <message>
+        <source>Samples</source>
+        <translation>示例</translation>
+    </message>
+    <message>
+        <source>The sample gallery&apos;s Fashion-MNIST garments, one sub-folder per class (File ▸ Open Sample Gallery writes them)</source>
+        <translation>示例图库中的 Fashion-MNIST 服饰，每个类别一个子文件夹（由“文件 ▸ 打开示例图库”写入）</translation>
+    </message>
+    <message>
+        <source>There is no sample gallery yet: File ▸ Open Sample Gallery writes one, with a labelled folder of Fashion-MNIST garments (one sub-folder per class) when Fashion-MNIST is installed.</source>
+        <translation>还没有示例图库：“文件 ▸ 打开示例图库”会写入一个；若已安装 Fashion-MNIST，其中包含一个 Fashion-MNIST 服饰的带标签文件夹（每个类别一个子文件夹）。</translation>
     </message>
 </context>
 <context>
@@ -1676,6 +1728,14 @@ Images: %3</source>
     <message>
         <source>Denoising</source>
         <translation>正在去噪</translation>
+    </message>
+    <message>
+        <source>Saved the trajectory (x_t beside the predicted x₀) to %1.</source>
+        <translation>已将轨迹（x_t 与预测的 x₀ 并排）保存到 %1。</translation>
+    </message>
+    <message>
+        <source>Saved the grid (%1 × %2 px) to %3.</source>
+        <translation>已将网格图（%1 × %2 像素）保存到 %3。</translation>
     </message>
 </context>
 <context>
@@ -2390,6 +2450,14 @@ Images: %3</source>
     <message>
         <source>They are left out of the gallery. When they are back, open them again (File ▸ Open Recent).</source>
         <translation>它们未放入图库。等它们恢复后，请重新打开（文件 ▸ 最近打开）。</translation>
+    </message>
+    <message>
+        <source>paused at %v / %m</source>
+        <translation>已暂停于 %v / %m</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暂停</translation>
     </message>
 </context>
 <context>
@@ -3216,10 +3284,6 @@ Scroll to zoom, drag to pan.</source>
         <translation>训练失败：%1</translation>
     </message>
     <message>
-        <source>Held-out samples at step %1: the model&apos;s top guess is right for %2 of %3.</source>
-        <translation>第 %1 步的留出样本：模型的首选答案在 %3 个中答对 %2 个。</translation>
-    </message>
-    <message>
         <source>%1 · step %2 · saved %3</source>
         <translation>%1 · 第 %2 步 · 保存于 %3</translation>
     </message>
@@ -3320,18 +3384,6 @@ Scroll to zoom, drag to pan.</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <source>Shapes %1</source>
-        <translation>形状 %1</translation>
-    </message>
-    <message>
-        <source>held-out pairs %1</source>
-        <translation>留出组合 %1</translation>
-    </message>
-    <message>
-        <source>Fashion-MNIST %1</source>
-        <translation>Fashion-MNIST %1</translation>
-    </message>
-    <message>
         <source>Setup</source>
         <translation>设置</translation>
     </message>
@@ -3402,10 +3454,6 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>Training time of this session, pauses excluded</source>
         <translation>本次训练所用时间，不含暂停</translation>
-    </message>
-    <message>
-        <source>Zero-shot accuracy at the last evaluation</source>
-        <translation>最近一次评估的零样本准确率</translation>
     </message>
     <message>
         <source>Model and optimiser</source>
@@ -3687,6 +3735,22 @@ Scroll to zoom, drag to pan.</source>
         <source>The run (%1) is at step %2 of %3. It continues with its own settings; only the steps and the sample-grid and checkpoint cadence can change.</source>
         <translation>该运行（%1）已完成第 %2 步，共 %3 步。继续训练时沿用它自己的设置；只能修改步数以及样本网格和检查点的间隔。</translation>
     </message>
+    <message>
+        <source>Takes %1 on this computer.</source>
+        <translation>在这台电脑上需要%1。</translation>
+    </message>
+    <message>
+        <source>Held-out samples at step %1: the model&apos;s top guess is right for %2 of these %3.</source>
+        <translation>第 %1 步的留出样本：在这 %3 个中，模型的首选答案答对 %2 个。</translation>
+    </message>
+    <message>
+        <source>On the whole held-out set: %1.</source>
+        <translation>在整个留出集上：%1。</translation>
+    </message>
+    <message>
+        <source>Zero-shot accuracy at the last evaluation, with the number of held-out images it was measured on</source>
+        <translation>最近一次评估的零样本准确率，以及测量所用的留出图像数量</translation>
+    </message>
 </context>
 <context>
     <name>TrainingPlot</name>
@@ -3725,6 +3789,71 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>step</source>
         <translation>步</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingStatus</name>
+    <message>
+        <source>under a minute</source>
+        <translation>不到一分钟</translation>
+    </message>
+    <message>
+        <source>about a minute</source>
+        <translation>约一分钟</translation>
+    </message>
+    <message numerus="yes">
+        <source>about %n min</source>
+        <translation>
+            <numerusform>约 %n 分钟</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>about %n h</source>
+        <translation>
+            <numerusform>约 %n 小时</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>about %1 h %2 min</source>
+        <translation>约 %1 小时 %2 分钟</translation>
+    </message>
+    <message>
+        <source>Start a Long Run?</source>
+        <translation>开始一次长时间的训练？</translation>
+    </message>
+    <message numerus="yes">
+        <source>The %1 preset trains for %2 steps: %3 on this computer, with its %n CPU core(s).</source>
+        <translation>
+            <numerusform>%1 预设要训练 %2 步：在这台有 %n 个 CPU 核心的电脑上需要%3。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Pause and Stop work at any time, and Stop keeps a checkpoint. To try things out first, the tiny preset trains in under a minute.</source>
+        <translation>随时可以暂停或停止，停止时会保留检查点。若想先试一试，tiny 预设不到一分钟即可训练完。</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Not Now</source>
+        <translation>暂不</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1（共 %2 张）</translation>
+    </message>
+    <message>
+        <source>Shapes %1</source>
+        <translation>形状 %1</translation>
+    </message>
+    <message>
+        <source>held-out pairs %1</source>
+        <translation>留出组合 %1</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST %1</source>
+        <translation>Fashion-MNIST %1</translation>
     </message>
 </context>
 <context>
