@@ -4,12 +4,13 @@
 # network; otherwise it needs root (or sudo) and Debian's archive.
 set -euo pipefail
 
+# fonts-wqy-microhei: without a CJK font, 简体中文 shows as boxes on a bare Debian.
 # Real package names only: a virtual one (libqt6svg6-dev is provided by qt6-svg-dev) is never
 # "installed" for dpkg, so it would send every start to apt-get.
 PACKAGES=(
     build-essential cmake ninja-build ccache pkg-config dpkg-dev file
     qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools linguist-qt6 qt6-svg-dev
-    qt6-qpa-plugins qt6-translations-l10n libqcustomplot-dev
+    qt6-qpa-plugins qt6-translations-l10n fonts-wqy-microhei libqcustomplot-dev
     libtorch-dev libopenblas0-openmp
     libopencv-dev libopencv-contrib-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
     nlohmann-json3-dev libsqlite3-dev libpcre2-dev libfaiss-dev zlib1g-dev
