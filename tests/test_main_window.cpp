@@ -218,6 +218,12 @@ void TestMainWindow::restoresTheGalleryAfterARestart()
         gallery->kindCombo()->setCurrentIndex(static_cast<int>(GalleryFilterModel::KindFilter::Images));
         gallery->nameFilterEdit()->setText(QStringLiteral(".png"));
         gallery->view()->setCurrentIndex(proxyIndexOf(gallery, m_bPhotos.at(1)));
+        // Saved as it changes, not only at close: an app that is killed keeps its gallery.
+        const QStringList opened {QDir::cleanPath(m_a), QDir::cleanPath(m_single), QDir::cleanPath(m_b)};
+        QTRY_COMPARE_WITH_TIMEOUT(
+            QSettings().value(QStringLiteral("gallery/paths")).toStringList(), opened, kTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            QSettings().value(QStringLiteral("gallery/nameFilter")).toString(), QStringLiteral(".png"), kTimeoutMs);
         QVERIFY(window->close()); // what quitting does: the session is saved
     }
     const QStringList saved = QSettings().value(QStringLiteral("gallery/paths")).toStringList();

@@ -17,6 +17,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSettings>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -90,12 +91,27 @@ GalleryWidget::GalleryWidget(EngineBridge *bridge, QWidget *parent, const QStrin
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
         [this](const QModelIndex &current) { Q_EMIT currentChanged(current.data(GalleryModel::PathRole).toString()); });
 
+    m_saveTimer = new QTimer(this);
+    m_saveTimer->setSingleShot(true);
+    m_saveTimer->setInterval(300);
+    connect(m_saveTimer, &QTimer::timeout, this, &GalleryWidget::saveState);
+    const auto saveSoon = [this] {
+        if (!m_loadingState)
+            m_saveTimer->start();
+    };
+    connect(m_filter, &QLineEdit::textChanged, this, saveSoon);
+    connect(m_kind, &QComboBox::currentIndexChanged, this, saveSoon);
+    connect(m_sort, &QComboBox::currentIndexChanged, this, saveSoon);
+    connect(m_order, &QToolButton::toggled, this, saveSoon);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, saveSoon);
+
     connect(m_bridge, &EngineBridge::partial, this, [this](quint64 id, const QString &kind, const QVariant &value) {
         if (!m_scanJobs.contains(id))
             return;
         if (kind == FolderScanner::kMissingKind) {
             m_missing[id] << value.toString();
             m_roots.removeAll(absolutePath(value.toString())); // not saved for the next session
+            m_saveTimer->start();
         } else if (kind == FolderScanner::kPartialKind) {
             m_added[id] += m_model->addEntries(value.value<QList<GalleryModel::Entry>>());
             selectRestoredCurrent();
@@ -137,6 +153,8 @@ quint64 GalleryWidget::scan(const QStringList &paths, const QString &name)
     const quint64 id = m_bridge->submit(
         name, [paths](ml::JobContext &ctx) { return FolderScanner::run(paths, ctx); }, ml::Lane::Io);
     m_scanJobs.insert(id);
+    if (!m_loadingState)
+        m_saveTimer->start();
     return id;
 }
 
@@ -155,15 +173,16 @@ void GalleryWidget::saveState() const
 quint64 GalleryWidget::restoreState()
 {
     const QSettings s;
+    m_loadingState = true; // the saved session stays as it is while the bar is set from it
     m_filter->setText(s.value(kNameFilterKey).toString());
     m_kind->setCurrentIndex(std::clamp(s.value(kKindKey, 0).toInt(), 0, m_kind->count() - 1));
     m_sort->setCurrentIndex(std::clamp(s.value(kSortKey, 0).toInt(), 0, m_sort->count() - 1));
     m_order->setChecked(s.value(kDescendingKey, false).toBool());
     const QStringList paths = s.value(kPathsKey).toStringList();
-    if (paths.isEmpty())
-        return 0;
     m_restoreCurrent = s.value(kCurrentKey).toString();
-    m_restoreJob = scan(paths, tr("Restoring the gallery"));
+    if (!paths.isEmpty())
+        m_restoreJob = scan(paths, tr("Restoring the gallery"));
+    m_loadingState = false;
     return m_restoreJob;
 }
 
@@ -236,6 +255,7 @@ void GalleryWidget::clear()
     m_restoreJob = 0;
     m_restoreCurrent.clear();
     m_model->clear();
+    m_saveTimer->start();
 }
 
 void GalleryWidget::changeEvent(QEvent *event)

@@ -14,6 +14,7 @@ class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QTimer;
 class QToolButton;
 
 class GalleryWidget : public QWidget {
@@ -31,7 +32,8 @@ public:
     QStringList openedPaths() const { return m_roots; }
 
     // The session in QSettings: the opened paths, the name filter, kind, sort and order, the
-    // current item. restoreState() sets the filter bar at once and scans the paths as
+    // current item. It is saved a moment after each change (so a killed or crashed app keeps it)
+    // and at close. restoreState() sets the filter bar at once and scans the paths as
     // addPaths() does (returns that job, 0 when there is nothing to scan); the saved current item
     // becomes current when it arrives. Paths that no longer exist come back as missingPaths().
     void saveState() const;
@@ -84,5 +86,7 @@ private:
     QHash<quint64, QStringList> m_missing; // per scan job
     QStringList m_roots;                   // what openedPaths() says
     quint64 m_restoreJob = 0;
-    QString m_restoreCurrent; // the saved current item, until it arrives
+    QString m_restoreCurrent;    // the saved current item, until it arrives
+    QTimer *m_saveTimer;         // coalesces the saves of a burst of changes (typing a filter)
+    bool m_loadingState = false; // restoreState() is setting the bar: nothing to save yet
 };

@@ -1796,6 +1796,8 @@ void TrainingPanel::retranslate()
     m_modelGroup->setTitle(tr("Model and optimiser"));
     m_dataGroup->setTitle(ddpm ? tr("Data and sampling") : tr("Data and evaluation"));
     m_runGroup->setTitle(tr("Run"));
+    if (!m_resume->isChecked()) // a resumed run's hint names that run; it is made again when it loads
+        m_resumeHint->setText(tr("A fresh run writes its checkpoint, metrics.jsonl and TensorBoard events here."));
     m_kindLabel->setText(tr("Model:"));
     m_kind->setItemText(ClipModel, tr("CLIP"));
     m_kind->setItemText(DdpmModel, tr("DDPM (diffusion)"));
