@@ -568,9 +568,7 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         const fs::path dir = tmp.path().toStdString();
         const std::string name = "ddpm_fixed_small";
-        ml::io::saveSafetensors(dir / "init.safetensors", {{"init_noise", m_expected->tensor("init_noise")}});
-        ml::io::saveSafetensors(
-            dir / "noise.safetensors", {{"variance_noise", m_expected->tensor(name + ".variance_noise")}});
+        writeFixtureNoise(dir, name);
         const auto r = runCli({"--json", "--dtype", "fp32", "--threads", "1", "denoise", "--model",
             QString::fromStdString(kDir.string()), "--scheduler", "ddpm", "--steps", "10", "--init-noise",
             QString::fromStdString((dir / "init.safetensors").string()), "--variance-noise",
@@ -605,9 +603,7 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         const fs::path dir = tmp.path().toStdString();
         const std::string name = "ddpm_fixed_small";
-        ml::io::saveSafetensors(dir / "init.safetensors", {{"init_noise", m_expected->tensor("init_noise")}});
-        ml::io::saveSafetensors(
-            dir / "noise.safetensors", {{"variance_noise", m_expected->tensor(name + ".variance_noise")}});
+        writeFixtureNoise(dir, name);
         const auto denoise = [&](const QStringList &dtype, const std::string &out) {
             return runCli(QStringList {"--json", "--quiet", "--threads", "1"} + dtype
                 + QStringList {"denoise", "--model", QString::fromStdString(kDir.string()), "--scheduler", "ddpm",
@@ -636,6 +632,15 @@ private Q_SLOTS:
     }
 
 private:
+    // The fixture's initial and per-step noise of one run, as `denoise` reads them:
+    // dir/init.safetensors (init_noise) and dir/noise.safetensors (variance_noise).
+    void writeFixtureNoise(const fs::path &dir, const std::string &run) const
+    {
+        ml::io::saveSafetensors(dir / "init.safetensors", {{"init_noise", m_expected->tensor("init_noise")}});
+        ml::io::saveSafetensors(
+            dir / "noise.safetensors", {{"variance_noise", m_expected->tensor(run + ".variance_noise")}});
+    }
+
     std::shared_ptr<ml::io::SafetensorsFile> m_expected;
     LoadedDiffusion m_model;
 };

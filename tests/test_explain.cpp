@@ -37,6 +37,21 @@ namespace {
 const fs::path kClipDir = fs::path(MODALLENS_FIXTURES_DIR) / "clip";
 constexpr double kExact = 1e-6; // the tolerance for maps computed from the golden attentions
 
+// A Shapes World picture of one circle.
+void writeCircle(const fs::path &file, train::Colour colour, double x, double y, double side)
+{
+    train::Scene scene;
+    train::ShapeObject o;
+    o.shape = train::Shape::Circle;
+    o.colour = colour;
+    o.rgb = train::colourRgb(colour);
+    o.x = x;
+    o.y = y;
+    o.side = side;
+    scene.objects.push_back(o);
+    io::saveImage(train::renderScene(scene), file);
+}
+
 using Matrix = std::vector<std::vector<double>>;
 
 // One layer [H, T, T] of the golden tensor as nested vectors.
@@ -352,17 +367,8 @@ private Q_SLOTS:
     void cli()
     {
         const fs::path root(m_tmp.path().toStdString());
-        train::Scene scene;
-        train::ShapeObject o;
-        o.shape = train::Shape::Circle;
-        o.colour = train::Colour::Red;
-        o.rgb = train::colourRgb(o.colour);
-        o.x = 6;
-        o.y = 30;
-        o.side = 24;
-        scene.objects.push_back(o);
         const auto image = root / "red_circle.png";
-        io::saveImage(train::renderScene(scene), image);
+        writeCircle(image, train::Colour::Red, 6, 30, 24);
         const auto out = root / "map.safetensors";
         const auto png = root / "overlay.png";
 
@@ -416,16 +422,7 @@ private Q_SLOTS:
     {
         const fs::path root(m_tmp.path().toStdString());
         const auto image = root / "dtype_circle.png";
-        train::Scene scene;
-        train::ShapeObject o;
-        o.shape = train::Shape::Circle;
-        o.colour = train::Colour::Blue;
-        o.rgb = train::colourRgb(o.colour);
-        o.x = 20;
-        o.y = 12;
-        o.side = 28;
-        scene.objects.push_back(o);
-        io::saveImage(train::renderScene(scene), image);
+        writeCircle(image, train::Colour::Blue, 20, 12, 28);
         const QStringList explain {"explain", "--model", "clip-mini", "--image", QString::fromStdString(image.string()),
             "--method", "relevance", "--text", "a blue circle"};
         auto r = runCli(QStringList {"--json", "--quiet"} + explain);

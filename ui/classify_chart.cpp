@@ -138,14 +138,8 @@ void ClassifyChart::applyColors()
     setBackground(c.background);
     axisRect()->setBackground(c.background);
     for (QCPAxis *axis : {xAxis2, yAxis}) {
-        axis->setBasePen(QPen(c.grid));
-        axis->setTickPen(QPen(c.grid));
-        axis->setSubTickPen(QPen(c.grid));
+        c.styleAxis(axis, font());
         axis->setTickLabelColor(c.text);
-        axis->setLabelColor(c.dimText);
-        axis->grid()->setPen(QPen(c.grid, 1, Qt::DotLine));
-        axis->grid()->setZeroLinePen(Qt::NoPen);
-        axis->setTickLabelFont(font());
     }
     xAxis2->setTickLabelColor(c.dimText);
     m_top->setBrush(c.accent);

@@ -3,6 +3,8 @@
 
 #include <QLocale>
 
+#include <qcustomplot.h>
+
 QString formatProbability(double p)
 {
     const double percent = 100.0 * p;
@@ -47,4 +49,16 @@ PlotColors PlotColors::from(const QPalette &palette)
     c.accent = palette.color(QPalette::Highlight);
     c.muted = mix(c.background, c.text, 0.32);
     return c;
+}
+
+void PlotColors::styleAxis(QCPAxis *axis, const QFont &font) const
+{
+    axis->setBasePen(QPen(grid));
+    axis->setTickPen(QPen(grid));
+    axis->setSubTickPen(QPen(grid));
+    axis->setTickLabelColor(dimText);
+    axis->setLabelColor(dimText);
+    axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
+    axis->grid()->setZeroLinePen(Qt::NoPen);
+    axis->setTickLabelFont(font);
 }

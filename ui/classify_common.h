@@ -10,6 +10,9 @@
 #include <any>
 #include <optional>
 
+class QCPAxis;
+class QFont;
+
 // An engine job's std::any value or partial, as EngineBridge hands it over (a QVariant
 // holding std::any); nullopt when it holds something else.
 template<class T> std::optional<T> engineValue(const QVariant &value)
@@ -34,4 +37,7 @@ struct PlotColors {
     QColor accent; // top-k bars, the colour map's high end
     QColor muted;  // the other bars
     static PlotColors from(const QPalette &palette);
+    // An axis in these colours: grid-coloured lines and ticks, dim labels, a dotted grid without
+    // a zero line, tick labels in the widget's font.
+    void styleAxis(QCPAxis *axis, const QFont &font) const;
 };

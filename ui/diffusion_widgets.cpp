@@ -171,16 +171,8 @@ void SchedulePlot::applyColors()
     const PlotColors c = PlotColors::from(palette());
     setBackground(c.background);
     axisRect()->setBackground(c.background);
-    for (QCPAxis *axis : {xAxis, yAxis, yAxis2}) {
-        axis->setBasePen(QPen(c.grid));
-        axis->setTickPen(QPen(c.grid));
-        axis->setSubTickPen(QPen(c.grid));
-        axis->setTickLabelColor(c.dimText);
-        axis->setLabelColor(c.dimText);
-        axis->grid()->setPen(QPen(c.grid, 1, Qt::DotLine));
-        axis->grid()->setZeroLinePen(Qt::NoPen);
-        axis->setTickLabelFont(font());
-    }
+    for (QCPAxis *axis : {xAxis, yAxis, yAxis2})
+        c.styleAxis(axis, font());
     yAxis2->grid()->setVisible(false);
     m_cursor->setPen(QPen(c.text, 1.5));
     QColor fill = c.background;

@@ -69,14 +69,8 @@ void SimilarityStrip::applyColors()
     m_best->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, Qt::red, Qt::red, 7));
     m_plot->setBackground(c.background);
     m_plot->axisRect()->setBackground(c.background);
-    for (QCPAxis *axis : {m_plot->xAxis, m_plot->yAxis}) {
-        axis->setBasePen(QPen(c.grid));
-        axis->setTickPen(QPen(c.grid));
-        axis->setSubTickPen(QPen(c.grid));
-        axis->setTickLabelColor(c.dimText);
-        axis->setLabelColor(c.dimText);
-        axis->grid()->setPen(QPen(c.grid, 1, Qt::DotLine));
-    }
+    for (QCPAxis *axis : {m_plot->xAxis, m_plot->yAxis})
+        c.styleAxis(axis, font());
     m_pointer->setPen(QPen(c.text, 1, Qt::DashLine));
     m_pointerText->setColor(c.text);
     QColor box = c.background;

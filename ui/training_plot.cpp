@@ -355,16 +355,8 @@ void TrainingPlot::applyColors()
     const PlotColors c = PlotColors::from(palette());
     setBackground(c.background);
     axisRect()->setBackground(c.background);
-    for (QCPAxis *axis : {xAxis, yAxis}) {
-        axis->setBasePen(QPen(c.grid));
-        axis->setTickPen(QPen(c.grid));
-        axis->setSubTickPen(QPen(c.grid));
-        axis->setTickLabelColor(c.dimText);
-        axis->setLabelColor(c.dimText);
-        axis->grid()->setPen(QPen(c.grid, 1, Qt::DotLine));
-        axis->grid()->setZeroLinePen(Qt::NoPen);
-        axis->setTickLabelFont(font());
-    }
+    for (QCPAxis *axis : {xAxis, yAxis})
+        c.styleAxis(axis, font());
     m_title->setTextColor(c.text);
     for (int series = 0; series < m_seriesKeys.size(); ++series) {
         m_seriesKeys[series]->setPen(QPen(c.text, 1.6, kSeriesStyles[series]));
