@@ -25,6 +25,8 @@
 #include <QToolButton>
 #include <QtTest>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -288,8 +290,19 @@ void TestSampleGallery::sameSeedSameBytes()
 {
     const fs::path second = path("second");
     ml::train::writeSampleGallery(second);
-    for (const char *file : {"shapes/red-circle-001.png", "shapes/white-square-001.png", ".modallens-samples"})
+    for (const char *file : {"shapes/red-circle-001.png", "shapes/white-square-001.png"})
         QVERIFY2(readAll(m_first / file) == readAll(second / file), file);
+    // The markers list every file with its size: name what differs.
+    const auto ma = nlohmann::json::parse(readAll(m_first / ".modallens-samples"));
+    const auto mb = nlohmann::json::parse(readAll(second / ".modallens-samples"));
+    std::string differs;
+    for (const auto &[key, value] : ma.items())
+        if (key != "files" && (!mb.contains(key) || mb[key] != value))
+            differs += key + " ";
+    for (const auto &[file, size] : ma["files"].items())
+        if (!mb["files"].contains(file) || mb["files"][file] != size)
+            differs += file + " (" + size.dump() + " vs " + mb["files"].value(file, nlohmann::json()).dump() + ") ";
+    QVERIFY2(differs.empty() && ma["files"].size() == mb["files"].size(), differs.c_str());
     if (m_fashion)
         QVERIFY(readAll(m_first / "fashion-mnist/sneaker/sneaker-001.png")
             == readAll(second / "fashion-mnist/sneaker/sneaker-001.png"));

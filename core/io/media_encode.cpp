@@ -164,7 +164,10 @@ void VideoEncoder::open(
     e.enc->framerate = rate;
     e.enc->gop_size = std::max(1, static_cast<int>(std::lround(fps)));
     e.enc->pix_fmt = AV_PIX_FMT_YUV420P;
-    e.enc->thread_count = 0;
+    // One encoder thread: x264's frame threads made the same frames encode to other bytes now
+    // and then under load (1 byte in 14 KB), and the sample gallery and exports are meant to be
+    // reproducible; the videos written here are small (clips, denoising trajectories).
+    e.enc->thread_count = 1;
     // Untagged SD video is read as BT.601, HD as BT.709: write what a reader would assume.
     const bool hd = height >= 720;
     e.enc->colorspace = hd ? AVCOL_SPC_BT709 : AVCOL_SPC_SMPTE170M;
