@@ -1,9 +1,9 @@
 // modallens: the desktop GUI. Sets up the application (names, theme, translation) and opens
 // the main window, with any files or folders given on the command line already dropped in.
+#include "common/language.h"
+#include "common/theme.h"
 #include "engine/index_service.h"
-#include "language.h"
 #include "main_window.h"
-#include "theme.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

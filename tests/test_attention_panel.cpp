@@ -4,16 +4,16 @@
 // query; a two-word text gives one map per word; the overlay exports as PNG and the raw map as
 // safetensors (tensor "map", gridH x gridW); a file that fails leaves no earlier map behind.
 // Env: MODALLENS_SHOTS_DIR=DIR writes attention_*.png there (the panel in a 420 px dock).
-#include "attention_panel.h"
-#include "engine_bridge.h"
-#include "gallery_filter_model.h"
-#include "gallery_model.h"
-#include "gallery_view.h"
-#include "gallery_widget.h"
-#include "heatmap_view.h"
+#include "common/engine_bridge.h"
+#include "common/heatmap_view.h"
+#include "common/model_picker.h"
+#include "explain/attention_panel.h"
+#include "gallery/gallery_filter_model.h"
+#include "gallery/gallery_model.h"
+#include "gallery/gallery_view.h"
+#include "gallery/gallery_widget.h"
 #include "main_window.h"
 #include "main_window_test_util.h"
-#include "model_picker.h"
 #include "shapes_test_util.h"
 
 #include "common/error.h"

@@ -3,18 +3,18 @@
 // classified on its middle frame) streams into the batch table and exports as CSV (every label's
 // probability) and JSON, a labelled folder fills the confusion matrix, and bad label sets and
 // prompts are refused in the panel.
-#include "classify_panel.h"
-#include "classify_table_model.h"
-#include "engine_bridge.h"
-#include "gallery_model.h"
-#include "gallery_view.h"
-#include "gallery_widget.h"
+#include "classify/classify_panel.h"
+#include "classify/classify_table_model.h"
+#include "classify/label_sets.h"
+#include "common/engine_bridge.h"
+#include "common/model_picker.h"
+#include "gallery/gallery_model.h"
+#include "gallery/gallery_view.h"
+#include "gallery/gallery_widget.h"
 #include "io/media_encode.h"
 #include "io/safetensors.h"
-#include "label_sets.h"
 #include "main_window.h"
 #include "main_window_test_util.h"
-#include "model_picker.h"
 #include "models/clip/clip_config.h"
 #include "models/clip/clip_model.h"
 

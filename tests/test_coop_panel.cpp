@@ -3,12 +3,12 @@
 // and the context's nearest words, saves the prompt, and "Use in Classify" hands it over. The
 // sample gallery's labelled garments fill the folder (on first show, or with Samples) and train.
 // Env: MODALLENS_SHOTS_DIR=DIR writes coop_panel.png there (the panel after the run).
-#include "classify_panel.h"
-#include "coop_panel.h"
-#include "engine_bridge.h"
+#include "classify/classify_panel.h"
+#include "classify/coop_panel.h"
+#include "common/engine_bridge.h"
+#include "common/model_picker.h"
 #include "main_window.h"
 #include "main_window_test_util.h"
-#include "model_picker.h"
 #include "shapes_test_util.h"
 
 #include "common/error.h"

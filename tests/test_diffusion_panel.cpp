@@ -5,21 +5,21 @@
 // not, both endings shown; the gallery's image is noised to the shown t and reconstructed; the
 // trajectory exports as a PNG grid, a GIF and an MP4 that decode; the info line names the budget.
 // Env: MODALLENS_SHOTS_DIR=DIR writes diffusion_*.png there.
-#include "diffusion_panel.h"
+#include "diffusion/diffusion_panel.h"
 // qcustomplot.h spells Qt's keywords, which the tests switch off (QT_NO_KEYWORDS).
 #define signals Q_SIGNALS
 #define slots Q_SLOTS
 #define foreach Q_FOREACH
-#include "diffusion_widgets.h"
+#include "diffusion/diffusion_widgets.h"
 #undef signals
 #undef slots
 #undef foreach
-#include "engine_bridge.h"
-#include "gallery_widget.h"
+#include "common/engine_bridge.h"
+#include "common/model_picker.h"
+#include "common/qimage_convert.h"
+#include "gallery/gallery_widget.h"
 #include "main_window.h"
 #include "main_window_test_util.h"
-#include "model_picker.h"
-#include "qimage_convert.h"
 
 #include "ddpm_mini_test_util.h"
 

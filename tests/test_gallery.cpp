@@ -1,18 +1,18 @@
 // The gallery, offscreen: a dropped folder of photos, clips and corrupt files fills the model
 // without ever stalling the GUI thread; 20,000 items only ever load what is on screen.
-#include "engine_bridge.h"
-#include "gallery_filter_model.h"
-#include "gallery_model.h"
-#include "gallery_view.h"
-#include "gallery_widget.h"
-#include "image_view.h"
+#include "common/engine_bridge.h"
+#include "common/image_view.h"
+#include "common/language.h"
+#include "gallery/gallery_filter_model.h"
+#include "gallery/gallery_model.h"
+#include "gallery/gallery_view.h"
+#include "gallery/gallery_widget.h"
+#include "gallery/preview_pane.h"
+#include "gallery/thumbnail_loader.h"
+#include "gallery/video_player.h"
 #include "io/media.h"
 #include "io/media_encode.h"
-#include "language.h"
 #include "main_window.h"
-#include "preview_pane.h"
-#include "thumbnail_loader.h"
-#include "video_player.h"
 
 #include <QBuffer>
 #include <QComboBox>

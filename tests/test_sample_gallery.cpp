@@ -2,14 +2,14 @@
 // labelled folder (one sub-folder per class, as Prompt Tuning reads it) shown once in the gallery,
 // a complete folder is left alone, the same seed gives the same bytes, cancel leaves nothing;
 // File > Open Sample Gallery fills the gallery; the Classify panel starts on the embedded clip-mini.
-#include "classify_panel.h"
+#include "classify/classify_panel.h"
 #include "common/error.h"
-#include "gallery_model.h"
-#include "gallery_view.h"
-#include "gallery_widget.h"
+#include "common/model_picker.h"
+#include "gallery/gallery_model.h"
+#include "gallery/gallery_view.h"
+#include "gallery/gallery_widget.h"
 #include "io/media.h"
 #include "main_window.h"
-#include "model_picker.h"
 #include "train/fashion_mnist.h"
 #include "train/folder_dataset.h"
 #include "train/sample_gallery.h"

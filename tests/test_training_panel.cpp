@@ -6,16 +6,16 @@
 // diffusers checkpoint that opens in the Diffusion panel, and is detected and continued as DDPM.
 // A fresh profile starts on tiny; Start asks first before a run estimated at over 10 minutes; the
 // panel's time left and the status bar's come from one estimate; the status bar says "paused".
-#include "classify_panel.h"
+#include "classify/classify_panel.h"
+#include "common/engine_bridge.h"
+#include "common/format.h"
+#include "common/model_picker.h"
 #include "engine/train_presets.h"
-#include "engine_bridge.h"
-#include "format.h"
 #include "main_window.h"
 #include "main_window_test_util.h"
-#include "model_picker.h"
-#include "sample_grid.h"
-#include "training_panel.h"
-#include "training_status.h"
+#include "training/sample_grid.h"
+#include "training/training_panel.h"
+#include "training/training_status.h"
 
 #include <ATen/Parallel.h>
 

@@ -1,8 +1,0 @@
-// Small display formatters shared by the gallery, the preview and the status bar.
-#pragma once
-
-#include <QString>
-
-QString formatDuration(double seconds); // "0:07", "12:34", "1:02:03"; "–" when unknown
-QString formatBytes(qint64 bytes);      // "1.2 MB", in the current locale
-QString formatEta(double seconds);      // "about 5 s left", "about 3 min left"; empty if < 0
