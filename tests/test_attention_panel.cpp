@@ -26,7 +26,6 @@
 
 #include <QComboBox>
 #include <QDir>
-#include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QLabel>
@@ -112,11 +111,7 @@ void TestAttentionPanel::initTestCase()
     m_panel = m_window->attentionPanel();
     QVERIFY(m_panel);
     QCOMPARE(m_panel->windowTitle(), QStringLiteral("Attention"));
-    auto *dock = qobject_cast<QDockWidget *>(m_panel->parentWidget());
-    QVERIFY(dock);
-    // The narrow dock the panel has to work in.
-    m_window->resizeDocks({dock}, {420}, Qt::Horizontal);
-    dock->raise();
+    m_window->showModule(m_panel);
     QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
 
     using namespace ml::train;

@@ -8,6 +8,7 @@
 #include "common/engine_bridge.h"
 #include "common/model_picker.h"
 #include "main_window.h"
+#include "workspace.h"
 #include "main_window_test_util.h"
 #include "shapes_test_util.h"
 
@@ -22,7 +23,6 @@
 
 #include <QComboBox>
 #include <QDir>
-#include <QDockWidget>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -93,8 +93,8 @@ void TestCoopPanel::initTestCase()
     m_panel = m_window->coopPanel();
     QVERIFY(m_panel);
     QCOMPARE(m_panel->windowTitle(), QStringLiteral("Prompt Tuning"));
-    // Classify stays on top at start (a dock under another tab is "visible", with nothing shown).
-    QVERIFY(!m_window->classifyPanel()->visibleRegion().isEmpty());
+    // The Library is the module on screen at start (a module behind it is "visible", with nothing shown).
+    QCOMPARE(m_window->workspace()->currentModule(), m_window->library());
     QVERIFY(m_panel->visibleRegion().isEmpty());
 
     // 4 shots + 20 held-out images per class.
@@ -241,9 +241,7 @@ void TestCoopPanel::learnsAPrompt()
     QVERIFY(m_panel->folderEdit()->isEnabled());
 
     if (const QByteArray dir = qgetenv("MODALLENS_SHOTS_DIR"); !dir.isEmpty()) {
-        auto *dock = qobject_cast<QDockWidget *>(m_panel->parentWidget());
-        QVERIFY(dock);
-        dock->raise();
+        m_window->showModule(m_panel);
         QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
         QVERIFY(m_window->grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/coop_window.png")));
         QVERIFY(m_panel->grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/coop_panel.png")));
@@ -260,7 +258,7 @@ void TestCoopPanel::usesItInClassify()
     if (!m_panel->result())
         QSKIP("no learnt prompt (clip-mini missing)");
     ClassifyPanel *classify = m_window->classifyPanel();
-    qobject_cast<QDockWidget *>(m_panel->parentWidget())->raise();
+    m_window->showModule(m_panel);
     QTRY_VERIFY(classify->visibleRegion().isEmpty());
     classify->setLabels({QStringLiteral("cat"), QStringLiteral("dog")});
     QSignalSpy requested(m_panel, &CoopPanel::useInClassifyRequested);
@@ -307,11 +305,9 @@ void TestCoopPanel::learnsOnTheSampleGallery()
     QCOMPARE(m_panel->sampleGalleryFolder(), labelled);
 
     // Shown with an empty folder field: the panel starts on the gallery's labelled folder.
-    auto *dock = qobject_cast<QDockWidget *>(m_panel->parentWidget());
-    QVERIFY(dock);
-    m_window->classifyPanel()->parentWidget()->raise();
+    m_window->showModule(m_window->classifyPanel());
     QTRY_VERIFY(m_panel->visibleRegion().isEmpty());
-    dock->raise();
+    m_window->showModule(m_panel);
     QTRY_COMPARE(m_panel->folderEdit()->text(), labelled);
     m_panel->folderEdit()->setText(m_counts);
     m_panel->useSamplesButton()->click();

@@ -6,17 +6,21 @@
 #include "classify/classify_panel.h"
 #include "common/engine_bridge.h"
 #include "common/engine_text.h"
+#include "common/feature_layout.h"
 #include "common/heatmap_view.h"
 #include "common/language.h"
 #include "common/model_picker.h"
 #include "explain/attention_panel.h"
+#include "gallery/filmstrip.h"
 #include "gallery/gallery_filter_model.h"
 #include "gallery/gallery_model.h"
 #include "gallery/gallery_view.h"
 #include "gallery/gallery_widget.h"
+#include "gallery/preview_pane.h"
 #include "main_window.h"
 #include "main_window_test_util.h"
 #include "recent_menu.h"
+#include "workspace.h"
 
 #include "common/error.h"
 #include "engine/clip_service.h"
@@ -119,6 +123,7 @@ private Q_SLOTS:
     void contextMenuOnASelection();
     void classifyAndExplainFromTheMenu();
     void openRecent();
+    void workspaceModulesFilmstripAndLayout();
     void coreTextInChinese();
     void qtDialogsAndDatesInChinese();
 
@@ -457,6 +462,93 @@ void TestMainWindow::classifyAndExplainFromTheMenu()
     QVERIFY(!attention->result().has_value());
     QVERIFY(attention->currentMap().empty());
     QVERIFY(attention->heatmapView()->image().isNull()); // not the last picture either
+}
+
+void TestMainWindow::workspaceModulesFilmstripAndLayout()
+{
+    const int sideWidth = 420;
+    {
+        auto window = showWindow();
+        QVERIFY(window);
+        Workspace *workspace = window->workspace();
+        // The Library and one module per feature, named on the bar as the panels title themselves.
+        QStringList names;
+        for (int i = 0; i < workspace->count(); ++i)
+            names << workspace->module(i)->objectName();
+        QCOMPARE(names,
+            QStringList({QStringLiteral("library"), QStringLiteral("classify"), QStringLiteral("coop"),
+                QStringLiteral("training"), QStringLiteral("search"), QStringLiteral("attention"),
+                QStringLiteral("diffusion")}));
+        for (int i = 0; i < workspace->count(); ++i)
+            QCOMPARE(workspace->moduleBar()->tabText(i), workspace->module(i)->windowTitle());
+        QCOMPARE(workspace->currentModule(), window->library());
+        QVERIFY(!window->filmstrip()->isVisible()); // the Library's grid is the gallery there
+        QVERIFY(window->gallery()->isVisible() && window->preview()->isVisible());
+
+        // Any other module: it owns the central area, the filmstrip shows the gallery below.
+        window->openPaths({m_a});
+        QTRY_VERIFY_WITH_TIMEOUT(window->gallery()->model()->rowCount() > 0, kTimeoutMs);
+        window->findChild<QAction *>(QStringLiteral("module_attention"))->trigger();
+        QCOMPARE(workspace->currentModule(), window->attentionPanel());
+        QVERIFY(window->attentionPanel()->isVisible());
+        QVERIFY(!window->gallery()->isVisible());
+        QTRY_VERIFY(window->filmstrip()->isVisible());
+        Filmstrip *strip = window->filmstrip();
+        QCOMPARE(strip->model()->rowCount(), window->gallery()->proxy()->rowCount());
+        // The strip's current item is the gallery's: every feature follows it.
+        const QModelIndex photo = proxyIndexOf(window->gallery(), m_aPhotos.at(1));
+        QSignalSpy current(window->gallery(), &GalleryWidget::currentChanged);
+        strip->setCurrentIndex(photo);
+        QCOMPARE(window->gallery()->view()->currentIndex(), photo);
+        QTRY_VERIFY(!current.isEmpty());
+        QCOMPARE(current.last().at(0).toString(), m_aPhotos.at(1));
+        QCOMPARE(window->attentionPanel()->currentPath(), m_aPhotos.at(1));
+        QVERIFY(strip->viewport()->rect().intersects(strip->visualRect(photo)));
+
+        // View > Filmstrip off hides it; the choice is kept.
+        auto *filmstripAction = window->findChild<QAction *>(QStringLiteral("viewFilmstrip"));
+        filmstripAction->setChecked(false);
+        QVERIFY(!strip->isVisible());
+        filmstripAction->setChecked(true);
+        QVERIFY(strip->isVisible());
+
+        // A feature's side panel width is remembered with the module that was on screen.
+        auto *layout = window->findChild<FeatureLayout *>();
+        if (layout) {
+            QWidget *module = layout->parentWidget();
+            while (module && workspace->indexOf(module) < 0)
+                module = module->parentWidget();
+            QVERIFY(module);
+            window->showModule(module);
+            QTRY_VERIFY(layout->isVisible());
+            layout->setSizes({layout->width() - sideWidth - layout->handleWidth(), sideWidth});
+            QCOMPARE(layout->sizes().last(), sideWidth);
+        }
+        QVERIFY(window->close());
+    }
+    auto window = showWindow();
+    QVERIFY(window);
+    auto *layout = window->findChild<FeatureLayout *>();
+    QWidget *expected = window->library();
+    if (layout) {
+        expected = layout->parentWidget();
+        while (expected && window->workspace()->indexOf(expected) < 0)
+            expected = expected->parentWidget();
+        QTRY_VERIFY(layout->isVisible());
+        QCOMPARE(layout->sizes().last(), sideWidth);
+    } else {
+        expected = window->attentionPanel();
+    }
+    QCOMPARE(window->workspace()->currentModule(), expected);
+
+    // View > Reset Layout: the first sizes back, the filmstrip shown.
+    window->findChild<QAction *>(QStringLiteral("viewFilmstrip"))->setChecked(false);
+    window->findChild<QAction *>(QStringLiteral("viewResetLayout"))->trigger();
+    QVERIFY(window->findChild<QAction *>(QStringLiteral("viewFilmstrip"))->isChecked());
+    if (layout)
+        QCOMPARE(layout->sizes().last(), FeatureLayout::kSideWidth);
+    QVERIFY(window->filmstrip()->isVisible() == (window->workspace()->currentModule() != window->library()));
+    QVERIFY(window->close());
 }
 
 void TestMainWindow::openRecent()

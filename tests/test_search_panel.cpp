@@ -38,7 +38,6 @@
 #include <QComboBox>
 #include <QDateEdit>
 #include <QDir>
-#include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -204,9 +203,7 @@ bool TestSearchPanel::waitFor(quint64 job)
 
 void TestSearchPanel::clickHit(int row)
 {
-    auto *dock = qobject_cast<QDockWidget *>(m_panel->parentWidget());
-    QVERIFY(dock);
-    dock->raise();
+    m_window->showModule(m_panel);
     QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
     SearchResultsView *view = m_panel->resultsView();
     const QModelIndex index = view->model()->index(row, 0);
@@ -235,9 +232,7 @@ void TestSearchPanel::shot(const QString &name)
     const QByteArray dir = qgetenv("MODALLENS_SHOTS_DIR");
     if (dir.isEmpty())
         return;
-    auto *dock = qobject_cast<QDockWidget *>(m_panel->parentWidget());
-    QVERIFY(dock);
-    dock->raise();
+    m_window->showModule(m_panel);
     QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
     QTest::qWait(150);
     // The whole scrolling page, as tall as it lays out at the dock's width.
@@ -411,9 +406,7 @@ void TestSearchPanel::findSimilarFromTheGallery()
     const QString text = m_panel->queryEdit()->text();
     // The gallery's context menu action: the Search dock comes up and searches by that image.
     const QString probe = *std::next(m_redCircles.begin(), 2);
-    auto *dock = qobject_cast<QDockWidget *>(m_panel->parentWidget());
-    QVERIFY(dock);
-    qobject_cast<QDockWidget *>(m_window->preview()->parentWidget())->raise();
+    m_window->showModule(m_window->library());
     QTRY_VERIFY(m_panel->visibleRegion().isEmpty());
     QSignalSpy shown(m_panel, &SearchPanel::resultsShown);
     Q_EMIT m_window->gallery()->view()->findSimilarRequested(probe);
@@ -534,8 +527,6 @@ void TestSearchPanel::videoHitDrawsItsStrip()
     QVERIFY(hit.bestS >= 0.0);
     QVERIFY(!hit.times.empty());
 
-    auto *dock = qobject_cast<QDockWidget *>(m_panel->parentWidget());
-    QVERIFY(dock);
     SearchResultsView *view = m_panel->resultsView();
     view->setCurrentIndex(view->model()->index(row, 0)); // selecting draws the strip
     QCOMPARE(m_panel->stripPointCount(), static_cast<int>(hit.times.size()));
@@ -577,8 +568,7 @@ void TestSearchPanel::videoHitDrawsItsStrip()
     // Once the clip has ended, a click on the strip seeks there and plays on from that frame.
     QTRY_VERIFY_WITH_TIMEOUT(!player->isPlaying(), 15000);
     QVERIFY(std::abs(player->position() - player->duration()) < 0.2);
-    auto *dock2 = qobject_cast<QDockWidget *>(m_panel->parentWidget());
-    dock2->raise();
+    m_window->showModule(m_panel);
     QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
     QTest::qWait(100); // the plot lays out at the size it is shown at
     QWidget *plot = strip->plot();
@@ -593,7 +583,7 @@ void TestSearchPanel::videoHitDrawsItsStrip()
     if (const QByteArray dir = qgetenv("MODALLENS_SHOTS_DIR"); !dir.isEmpty()) {
         QTest::qWait(200);
         QVERIFY(m_window->grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/search_preview.png")));
-        dock->raise();
+        m_window->showModule(m_panel);
         QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
         QTRY_COMPARE_WITH_TIMEOUT(
             m_panel->resultsModel()->thumbnailsShown(), m_panel->resultsModel()->rowCount(), 30000);
@@ -635,9 +625,7 @@ void TestSearchPanel::whyDidThisMatch()
     QCOMPARE(tiles->overlaysShown(), 0);
 
     // On: every hit gets its map, one job at a time.
-    auto *dock = qobject_cast<QDockWidget *>(m_panel->parentWidget());
-    QVERIFY(dock);
-    dock->raise();
+    m_window->showModule(m_panel);
     QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
     why->click();
     QVERIFY(m_panel->whyEnabled());
@@ -704,7 +692,7 @@ void TestSearchPanel::whyDidThisMatch()
     }
 
     // Off: the overlays go, from the tiles and the preview; on again, they come from the cache.
-    dock->raise();
+    m_window->showModule(m_panel);
     QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
     why->click();
     QVERIFY(!m_panel->whyEnabled());
@@ -839,8 +827,7 @@ void TestSearchPanel::groupsNearDuplicates()
     QVERIFY(!view->isHidden());
 
     // Clicking a tile opens it in the preview.
-    auto *dock = qobject_cast<QDockWidget *>(m_panel->parentWidget());
-    dock->raise();
+    m_window->showModule(m_panel);
     QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
     m_panel->findChild<QScrollArea *>()->ensureWidgetVisible(view);
     QTest::qWait(50);

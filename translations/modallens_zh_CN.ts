@@ -2459,6 +2459,26 @@ Images: %3</source>
         <source>paused</source>
         <translation>已暂停</translation>
     </message>
+    <message>
+        <source>Library</source>
+        <translation>媒体库</translation>
+    </message>
+    <message>
+        <source>&amp;Filmstrip</source>
+        <translation>胶片栏(&amp;F)</translation>
+    </message>
+    <message>
+        <source>The gallery as a strip along the bottom of every module but the Library</source>
+        <translation>在媒体库以外的每个模块底部以胶片栏显示图库</translation>
+    </message>
+    <message>
+        <source>&amp;Reset Layout</source>
+        <translation>重置布局(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Every module&apos;s panels back to their first sizes, the filmstrip shown</source>
+        <translation>每个模块的面板恢复到初始大小，并显示胶片栏</translation>
+    </message>
 </context>
 <context>
     <name>ModelPicker</name>

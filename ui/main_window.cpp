@@ -7,12 +7,14 @@
 #include "common/engine_bridge.h"
 #include "common/engine_text.h"
 #include "common/engine_value.h"
+#include "common/feature_layout.h"
 #include "common/format.h"
 #include "common/model_picker.h"
 #include "common/panel_widgets.h"
 #include "common/settings_dialog.h"
 #include "diffusion/diffusion_panel.h"
 #include "explain/attention_panel.h"
+#include "gallery/filmstrip.h"
 #include "gallery/gallery_filter_model.h"
 #include "gallery/gallery_model.h"
 #include "gallery/gallery_view.h"
@@ -24,8 +26,10 @@
 #include "search/search_panel.h"
 #include "train/sample_gallery.h"
 #include "training/training_panel.h"
+#include "workspace.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
@@ -41,18 +45,28 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
+#include <QSplitter>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
-#include <QTabBar>
 #include <QTimer>
 
 namespace {
 
 const QString kGeometryKey = QStringLiteral("window/geometry");
-const QString kStateKey = QStringLiteral("window/state");
+const QString kStateKey = QStringLiteral("window/workspaceState"); // the dock layout before issue 14 is not restored
+const QString kModuleKey = QStringLiteral("window/module");
+const QString kFilmstripKey = QStringLiteral("window/filmstrip");
+const QString kLayoutGroup = QStringLiteral("layout"); // one splitter state per module
+constexpr int kStateVersion = 2;
 const QString kLastDirKey = QStringLiteral("window/lastDir");
 constexpr int kMessageMs = 6000;
+
+QModelIndex galleryIndexOf(GalleryWidget *gallery, const QString &path)
+{
+    const int row = gallery->model()->rowOf(path);
+    return row >= 0 ? gallery->proxy()->mapFromSource(gallery->model()->index(row)) : QModelIndex();
+}
 
 QString mediaNameFilter()
 {
@@ -80,73 +94,107 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     setObjectName(QStringLiteral("MainWindow"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/modallens.svg")));
     setAcceptDrops(true);
-    setCentralWidget(m_gallery);
-    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
-    setTabPosition(Qt::AllDockWidgetAreas, QTabWidget::North);
     setDocumentMode(true);
 
-    m_preview->setObjectName(QStringLiteral("preview"));
-    m_preview->setMinimumWidth(280);
-    addPanel(m_preview);
-    m_classify->setGallery(m_gallery);
-    QDockWidget *classifyDock = addPanel(m_classify);
-    addPanel(m_training);
-    addPanel(m_coop);
-    m_search->setGallery(m_gallery);
-    m_search->setPreviewPane(m_preview);
-    addPanel(m_search);
-    // Attention: the gallery's current item; a video at the frame the preview shows.
-    addPanel(m_attention);
-    connect(m_gallery, &GalleryWidget::currentChanged, m_attention, &AttentionPanel::showFile);
-    connect(m_preview->videoPlayer(), &VideoPlayer::frameShown, m_attention,
-        [this](double timeS) { m_attention->setVideoTime(m_preview->currentPath(), timeS); });
-    // Diffusion: the gallery's current item is the forward process's image.
-    addPanel(m_diffusion);
-    connect(m_gallery, &GalleryWidget::currentChanged, m_diffusion, &DiffusionPanel::showFile);
-    classifyDock->raise(); // a newcomer starts by classifying (the last dock tabbed in would be on top)
-
+    createWorkspace();
     createActions();
     createMenus();
     createStatusBar();
+    connectPanels();
+    connectGalleryMenu();
+    connectJobs();
 
+    retranslate();
+    restoreLayout();
+    m_gallery->restoreState(); // scanned on the I/O lane, as File > Open Folder is
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createWorkspace()
+{
+    m_workspace = new Workspace(this);
+    setCentralWidget(m_workspace);
+
+    // Library: the grid and, beside it, the item it has current (Lightroom's grid and loupe at once).
+    m_library = new QSplitter(Qt::Horizontal, this);
+    m_library->setObjectName(QStringLiteral("library"));
+    m_library->setChildrenCollapsible(false);
+    m_preview->setObjectName(QStringLiteral("preview"));
+    m_preview->setMinimumWidth(280);
+    m_library->addWidget(m_gallery);
+    m_library->addWidget(m_preview);
+    m_library->setStretchFactor(0, 3);
+    m_library->setStretchFactor(1, 2);
+    m_workspace->addModule(m_library);
+
+    m_classify->setGallery(m_gallery);
+    m_search->setGallery(m_gallery);
+    m_search->setPreviewPane(m_preview);
+    for (QWidget *panel :
+        {static_cast<QWidget *>(m_classify), static_cast<QWidget *>(m_coop), static_cast<QWidget *>(m_training),
+            static_cast<QWidget *>(m_search), static_cast<QWidget *>(m_attention), static_cast<QWidget *>(m_diffusion)})
+        m_workspace->addModule(panel);
+    m_workspace->setCurrentModule(m_library); // a newcomer starts with their pictures
+    // Classify is one click (or a context menu) away: its models are listed from the start, as
+    // when its panel was the one on top.
+    m_classify->modelPicker()->ensureSearched();
+
+    // The filmstrip: the gallery along the bottom, so every module can change the current item.
+    m_filmstrip = new Filmstrip(m_gallery->view(), this);
+    m_filmstripDock = new QDockWidget(this);
+    m_filmstripDock->setObjectName(QStringLiteral("dock_filmstrip"));
+    m_filmstripDock->setFeatures(QDockWidget::DockWidgetMovable);
+    m_filmstripDock->setAllowedAreas(Qt::TopDockWidgetArea | Qt::BottomDockWidgetArea);
+    m_filmstripDock->setTitleBarWidget(new QWidget(m_filmstripDock)); // no title: it is a strip
+    m_filmstripDock->setWidget(m_filmstrip);
+    addDockWidget(Qt::BottomDockWidgetArea, m_filmstripDock);
+    connect(m_workspace, &Workspace::currentModuleChanged, this, [this](QWidget *module) {
+        updateFilmstrip();
+        if (QAction *a = m_modules ? m_modules->actions().value(m_workspace->indexOf(module)) : nullptr)
+            a->setChecked(true);
+    });
+}
+
+void MainWindow::connectPanels()
+{
+    // Every feature follows the gallery's current item (the grid's or the filmstrip's: one selection).
     connect(m_gallery, &GalleryWidget::currentChanged, m_preview, &PreviewPane::showFile);
+    connect(m_gallery, &GalleryWidget::currentChanged, m_attention, &AttentionPanel::showFile);
+    connect(m_preview->videoPlayer(), &VideoPlayer::frameShown, m_attention,
+        [this](double timeS) { m_attention->setVideoTime(m_preview->currentPath(), timeS); });
+    connect(m_gallery, &GalleryWidget::currentChanged, m_diffusion, &DiffusionPanel::showFile);
+
     connect(m_classify, &ClassifyPanel::fileActivated, this, &MainWindow::showFile);
     connect(m_training, &TrainingPanel::openInClassifyRequested, this, &MainWindow::openInClassify);
     connect(m_training, &TrainingPanel::openInDiffusionRequested, this, &MainWindow::openInDiffusion);
     connect(m_coop, &CoopPanel::useInClassifyRequested, this, &MainWindow::useLearntPromptInClassify);
+    // A search hit: shown in the Library's preview, at its moment for a video.
+    // TODO(issue 14 merge): the Search module's own preview keeps the results on screen.
     connect(m_search, &SearchPanel::openRequested, this, [this](const QString &path, double timeS) {
         showFile(path);
         if (timeS >= 0.0)
             m_preview->showVideoAt(path, timeS);
-        // After the click that asked has been handled: the Search tab, which shares the Preview's
-        // tab group, would otherwise stay on top.
-        QMetaObject::invokeMethod(
-            this, [this] { raisePreview(); }, Qt::QueuedConnection);
     });
-    // The gallery's context menu.
+}
+
+void MainWindow::connectGalleryMenu()
+{
     connect(m_gallery->view(), &GalleryView::findSimilarRequested, this, [this](const QString &path) {
-        raisePanel(m_search);
+        showModule(m_search);
         m_search->findSimilar(path);
     });
     connect(m_gallery->view(), &GalleryView::classifyRequested, this, [this](const QStringList &photos) {
-        raisePanel(m_classify);
+        showModule(m_classify);
         m_classify->classifyFiles(photos);
     });
     connect(m_gallery->view(), &GalleryView::explainRequested, this, [this](const QString &path) {
         // Current without touching the selection: the preview and the Attention panel follow it.
-        const int row = m_gallery->model()->rowOf(path);
-        const QModelIndex index
-            = row >= 0 ? m_gallery->proxy()->mapFromSource(m_gallery->model()->index(row)) : QModelIndex();
+        const QModelIndex index = galleryIndexOf(m_gallery, path);
         if (index.isValid())
             m_gallery->view()->selectionModel()->setCurrentIndex(index, QItemSelectionModel::NoUpdate);
         m_attention->showFile(path);
-        raisePanel(m_attention);
-    });
-    connect(m_gallery->view(), &GalleryView::activatedPath, this, [this] {
-        if (auto *dock = m_panelDocks.value(0)) {
-            dock->show();
-            dock->raise();
-        }
+        showModule(m_attention);
     });
     connect(m_gallery, &GalleryWidget::missingPaths, this, &MainWindow::reportMissing);
     connect(m_gallery, &GalleryWidget::scanFinished, this, [this](int found, int added, bool restored) {
@@ -166,37 +214,14 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
                 tr("Added %1 of %n files; the rest were already in the gallery", nullptr, found).arg(added),
                 kMessageMs);
     });
+}
 
+void MainWindow::connectJobs()
+{
     connect(m_bridge, &EngineBridge::finished, this,
         [this](quint64 id, bool ok, const QString &error, bool cancelled, const QVariant &value) {
-            if (id != m_samplesJob)
-                return;
-            m_samplesJob = 0;
-            m_openSamples->setEnabled(true);
-            const auto result = engineValue<ml::train::SampleGalleryResult>(value);
-            if (cancelled)
-                return; // the status bar says so
-            if (!ok || !result) {
-                auto *box = new QMessageBox(QMessageBox::Warning, tr("Sample Gallery"),
-                    tr("Could not write the sample gallery."), QMessageBox::Ok, this);
-                box->setInformativeText(error);
-                box->setAttribute(Qt::WA_DeleteOnClose);
-                box->open();
-                return;
-            }
-            if (!result->warnings.empty()) {
-                QStringList details;
-                for (const std::string &w : result->warnings)
-                    details << QString::fromStdString(w);
-                auto *box = new QMessageBox(QMessageBox::Information, tr("Sample Gallery"),
-                    result->fashion == 0 ? tr("The Fashion-MNIST samples were left out: its files are not installed.")
-                                         : tr("Some samples were left out."),
-                    QMessageBox::Ok, this);
-                box->setInformativeText(details.join(QLatin1Char('\n')));
-                box->setAttribute(Qt::WA_DeleteOnClose);
-                box->open();
-            }
-            m_gallery->addPaths({QString::fromStdString(result->dir)});
+            if (id == m_samplesJob)
+                sampleGalleryWritten(ok, error, cancelled, value);
         });
     connect(m_bridge, &EngineBridge::started, this, [this](quint64 id, const QString &name) {
         m_jobOrder.append(id);
@@ -230,56 +255,54 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
         m_thumbTotal = total;
         updateJobStatus();
     });
-
-    retranslate();
-    restoreLayout();
-    polishDockTabBars();
-    m_gallery->restoreState(); // scanned on the I/O lane, as File > Open Folder is
 }
 
-MainWindow::~MainWindow() = default;
-
-void MainWindow::polishDockTabBars()
+void MainWindow::sampleGalleryWritten(bool ok, const QString &error, bool cancelled, const QVariant &value)
 {
-    // Seven panels share one tab group: eliding made every title "Cla…", "Diffu…". Whole titles,
-    // with scroll arrows when they do not fit. QMainWindow makes its tab bars lazily, hence later
-    // too (a dock moved or floated back makes a new one).
-    const auto polish = [this] {
-        for (QTabBar *bar : findChildren<QTabBar *>(QString(), Qt::FindDirectChildrenOnly)) {
-            bar->setElideMode(Qt::ElideNone);
-            bar->setUsesScrollButtons(true);
-        }
-    };
-    QTimer::singleShot(0, this, polish);
-    for (QDockWidget *dock : std::as_const(m_panelDocks)) {
-        connect(dock, &QDockWidget::dockLocationChanged, this, [this, polish] { QTimer::singleShot(0, this, polish); });
-        connect(dock, &QDockWidget::topLevelChanged, this, [this, polish] { QTimer::singleShot(0, this, polish); });
+    m_samplesJob = 0;
+    m_openSamples->setEnabled(true);
+    const auto result = engineValue<ml::train::SampleGalleryResult>(value);
+    if (cancelled)
+        return; // the status bar says so
+    if (!ok || !result) {
+        auto *box = new QMessageBox(QMessageBox::Warning, tr("Sample Gallery"),
+            tr("Could not write the sample gallery."), QMessageBox::Ok, this);
+        box->setInformativeText(error);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+        return;
     }
+    if (!result->warnings.empty()) {
+        QStringList details;
+        for (const std::string &w : result->warnings)
+            details << QString::fromStdString(w);
+        auto *box = new QMessageBox(QMessageBox::Information, tr("Sample Gallery"),
+            result->fashion == 0 ? tr("The Fashion-MNIST samples were left out: its files are not installed.")
+                                 : tr("Some samples were left out."),
+            QMessageBox::Ok, this);
+        box->setInformativeText(details.join(QLatin1Char('\n')));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    }
+    m_gallery->addPaths({QString::fromStdString(result->dir)});
 }
 
-QDockWidget *MainWindow::addPanel(QWidget *panel, Qt::DockWidgetArea area)
+QWidget *MainWindow::library() const
 {
-    Q_ASSERT(panel);
-    auto *dock = new QDockWidget(panel->windowTitle(), this);
-    dock->setObjectName(QStringLiteral("dock_")
-        + (panel->objectName().isEmpty() ? QString::number(m_panelDocks.size()) : panel->objectName()));
-    dock->setFeatures(
-        QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
-    dock->setWidget(panel);
-    connect(panel, &QWidget::windowTitleChanged, dock, &QDockWidget::setWindowTitle);
+    return m_library;
+}
 
-    QDockWidget *sibling = nullptr;
-    for (QDockWidget *d : std::as_const(m_panelDocks))
-        if (dockWidgetArea(d) == area)
-            sibling = d;
-    addDockWidget(area, dock);
-    if (sibling)
-        tabifyDockWidget(sibling, dock);
-    m_panelDocks.append(dock);
-    if (m_viewMenu) {
-        m_viewMenu->insertAction(m_viewMenu->actions().value(m_panelDocks.size() - 1), dock->toggleViewAction());
-    }
-    return dock;
+void MainWindow::showModule(QWidget *module)
+{
+    m_workspace->setCurrentModule(module);
+}
+
+void MainWindow::updateFilmstrip()
+{
+    if (!m_filmstripDock)
+        return; // still being built
+    const bool wanted = !m_showFilmstrip || m_showFilmstrip->isChecked();
+    m_filmstripDock->setVisible(wanted && m_workspace->currentModule() != m_library);
 }
 
 void MainWindow::createActions()
@@ -327,6 +350,30 @@ void MainWindow::createActions()
     m_about = new QAction(this);
     m_about->setMenuRole(QAction::AboutRole);
     connect(m_about, &QAction::triggered, this, &MainWindow::showAbout);
+
+    m_showFilmstrip = new QAction(this);
+    m_showFilmstrip->setObjectName(QStringLiteral("viewFilmstrip"));
+    m_showFilmstrip->setCheckable(true);
+    m_showFilmstrip->setChecked(true);
+    m_showFilmstrip->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_F6));
+    connect(m_showFilmstrip, &QAction::toggled, this, &MainWindow::updateFilmstrip);
+    m_resetLayout = new QAction(this);
+    m_resetLayout->setObjectName(QStringLiteral("viewResetLayout"));
+    connect(m_resetLayout, &QAction::triggered, this, &MainWindow::resetLayout);
+
+    // View > Library, Classify, …: the module bar from the keyboard (Ctrl+1 …).
+    m_modules = new QActionGroup(this);
+    for (int i = 0; i < m_workspace->count(); ++i) {
+        QWidget *module = m_workspace->module(i);
+        auto *action = new QAction(module->windowTitle(), m_modules);
+        action->setObjectName(QStringLiteral("module_") + module->objectName());
+        action->setCheckable(true);
+        action->setChecked(module == m_workspace->currentModule());
+        if (i < 9)
+            action->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+        connect(action, &QAction::triggered, this, [this, module] { showModule(module); });
+        connect(module, &QWidget::windowTitleChanged, action, &QAction::setText);
+    }
 }
 
 void MainWindow::createMenus()
@@ -344,8 +391,10 @@ void MainWindow::createMenus()
     m_fileMenu->addAction(m_quit);
 
     m_viewMenu = menuBar()->addMenu(QString());
-    for (QDockWidget *dock : std::as_const(m_panelDocks))
-        m_viewMenu->addAction(dock->toggleViewAction());
+    m_viewMenu->addActions(m_modules->actions());
+    m_viewMenu->addSeparator();
+    m_viewMenu->addAction(m_showFilmstrip);
+    m_viewMenu->addAction(m_resetLayout);
     m_viewMenu->addSeparator();
     m_viewMenu->addAction(m_focusFilter);
     m_viewMenu->addAction(m_fullScreen);
@@ -426,32 +475,14 @@ void MainWindow::cancelCurrent()
 
 void MainWindow::showFile(const QString &path)
 {
-    const int row = m_gallery->model()->rowOf(path);
-    const QModelIndex index
-        = row >= 0 ? m_gallery->proxy()->mapFromSource(m_gallery->model()->index(row)) : QModelIndex();
+    const QModelIndex index = galleryIndexOf(m_gallery, path);
     if (index.isValid()) {
         m_gallery->view()->setCurrentIndex(index); // the preview follows
         m_gallery->view()->scrollTo(index);
     } else {
         m_preview->showFile(path); // filtered out, or not in the gallery (a classified folder)
     }
-    raisePreview();
-}
-
-void MainWindow::raisePreview()
-{
-    if (auto *dock = m_panelDocks.value(0)) {
-        dock->show();
-        dock->raise();
-    }
-}
-
-void MainWindow::raisePanel(QWidget *panel)
-{
-    if (auto *dock = qobject_cast<QDockWidget *>(panel->parentWidget())) {
-        dock->show();
-        dock->raise();
-    }
+    showModule(m_library);
 }
 
 void MainWindow::reportMissing(const QStringList &paths, bool restored)
@@ -499,10 +530,7 @@ void MainWindow::openCheckpoint(QWidget *panel, ModelPicker *picker, const QStri
                 return picker->selectPath(QString::fromStdString(e.path));
         return false;
     };
-    if (auto *dock = qobject_cast<QDockWidget *>(panel->parentWidget())) {
-        dock->show();
-        dock->raise();
-    }
+    showModule(panel);
     if (!picker->isRefreshing() && select())
         return;
     // Not listed yet: the picker learns the app's runs folder (every run in it), or this folder.
@@ -519,10 +547,7 @@ void MainWindow::openCheckpoint(QWidget *panel, ModelPicker *picker, const QStri
 
 void MainWindow::useLearntPromptInClassify(const QString &file, const QString &modelPath)
 {
-    if (auto *dock = qobject_cast<QDockWidget *>(m_classify->parentWidget())) {
-        dock->show();
-        dock->raise();
-    }
+    showModule(m_classify);
     ModelPicker *picker = m_classify->modelPicker();
     if (!modelPath.isEmpty() && QDir::cleanPath(picker->currentPath()) != QDir::cleanPath(modelPath))
         picker->selectPath(modelPath); // a prompt fits the model it was learnt on
@@ -637,18 +662,53 @@ void MainWindow::showAbout()
 
 void MainWindow::restoreLayout()
 {
+    m_defaultState = saveState(kStateVersion);
     QSettings settings;
     if (!restoreGeometry(settings.value(kGeometryKey).toByteArray()))
         resize(1360, 860);
-    if (!restoreState(settings.value(kStateKey).toByteArray()) && !m_panelDocks.isEmpty())
-        resizeDocks({m_panelDocks.first()}, {560}, Qt::Horizontal);
+    restoreState(settings.value(kStateKey).toByteArray(), kStateVersion);
+    m_showFilmstrip->setChecked(settings.value(kFilmstripKey, true).toBool());
+    settings.beginGroup(kLayoutGroup);
+    if (!m_library->restoreState(settings.value(m_library->objectName()).toByteArray()))
+        m_library->setSizes({600, 400}); // scaled to the window: the preview gets two fifths
+    for (FeatureLayout *layout : findChildren<FeatureLayout *>())
+        layout->restoreLayout(settings.value(layout->objectName()).toByteArray());
+    settings.endGroup();
+    if (QWidget *module = m_workspace->moduleNamed(settings.value(kModuleKey).toString()))
+        showModule(module);
+    updateFilmstrip();
+}
+
+void MainWindow::saveLayout() const
+{
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState(kStateVersion));
+    settings.setValue(kModuleKey, m_workspace->currentModule()->objectName());
+    settings.setValue(kFilmstripKey, m_showFilmstrip->isChecked());
+    settings.beginGroup(kLayoutGroup);
+    settings.setValue(m_library->objectName(), m_library->saveState());
+    for (const FeatureLayout *layout : findChildren<FeatureLayout *>())
+        settings.setValue(layout->objectName(), layout->saveLayout());
+    settings.endGroup();
+}
+
+void MainWindow::resetLayout()
+{
+    restoreState(m_defaultState, kStateVersion);
+    m_library->setSizes({600, 400});
+    for (FeatureLayout *layout : findChildren<FeatureLayout *>())
+        layout->resetLayout();
+    m_showFilmstrip->setChecked(true);
+    updateFilmstrip();
+    QSettings settings;
+    settings.remove(kLayoutGroup);
+    settings.remove(kStateKey);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    QSettings settings;
-    settings.setValue(kGeometryKey, saveGeometry());
-    settings.setValue(kStateKey, saveState());
+    saveLayout();
     m_gallery->saveState();
     m_bridge->cancelAll();
     QMainWindow::closeEvent(event);
@@ -681,6 +741,11 @@ void MainWindow::retranslate()
     m_fullScreen->setText(tr("F&ull Screen"));
     m_settings->setText(tr("&Settings…"));
     m_about->setText(tr("&About ModalLens"));
+    m_library->setWindowTitle(tr("Library"));
+    m_showFilmstrip->setText(tr("&Filmstrip"));
+    m_showFilmstrip->setStatusTip(tr("The gallery as a strip along the bottom of every module but the Library"));
+    m_resetLayout->setText(tr("&Reset Layout"));
+    m_resetLayout->setStatusTip(tr("Every module's panels back to their first sizes, the filmstrip shown"));
     m_cancel->setText(tr("Cancel"));
     m_cancel->setToolTip(tr("Stop the current job"));
     updateJobStatus();

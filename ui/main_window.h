@@ -1,5 +1,6 @@
-// MainWindow: the gallery in the centre, the preview and the later panels as tabbed docks on
-// the right, a status bar with the current job, its progress and a Cancel button.
+// MainWindow: a workspace of modules (Library: the gallery beside the preview; then one module
+// per feature, each owning the central area), the media as a filmstrip along the bottom in every
+// other module, and a status bar with the current job, its progress and a Cancel button.
 #pragma once
 
 #include <QHash>
@@ -20,6 +21,10 @@ class QLabel;
 class QMenu;
 class QMimeData;
 class QProgressBar;
+class QSplitter;
+class Filmstrip;
+class Workspace;
+class QActionGroup;
 class QPushButton;
 class RecentMenu;
 class SearchPanel;
@@ -45,9 +50,14 @@ public:
     // panel, which is raised.
     void openInDiffusion(const QString &folder);
 
-    // A feature panel as a dock, tabbed with the others in its area; the dock's title
-    // follows the panel's windowTitle (so it retranslates with the panel).
-    QDockWidget *addPanel(QWidget *panel, Qt::DockWidgetArea area = Qt::RightDockWidgetArea);
+    // A feature's module (the Library or a panel) in the central area; the filmstrip shows
+    // outside the Library.
+    void showModule(QWidget *module);
+    Workspace *workspace() const { return m_workspace; }
+    QWidget *library() const;
+    Filmstrip *filmstrip() const { return m_filmstrip; }
+    // View > Reset Layout: the default sizes of every module, the filmstrip shown, docked below.
+    void resetLayout();
 
     EngineBridge *bridge() const { return m_bridge; }
     GalleryWidget *gallery() const { return m_gallery; }
@@ -88,17 +98,22 @@ private:
     void openFolderDialog();
     void showSettings();
     void showAbout();
+    void createWorkspace();
+    void connectPanels();
+    void connectGalleryMenu();
+    void connectJobs();
     void restoreLayout();
-    void polishDockTabBars();                   // whole panel titles on the dock tabs, scroll arrows when crowded
-    void showFile(const QString &path);         // selects it in the gallery (or just previews it)
-    void raisePreview();                        // the Preview dock shown and on top of its tab group
+    void saveLayout() const;
+    void updateFilmstrip();
+    void sampleGalleryWritten(bool ok, const QString &error, bool cancelled,
+        const QVariant &value);                 // shown outside the Library when View > Filmstrip is on
+    void showFile(const QString &path);         // the Library, on that item (selected in the gallery)
     void openInClassify(const QString &folder); // a checkpoint: listed, chosen, its panel raised
     // folder listed in the panel's picker (its parent added when needed), chosen, the panel raised;
     // notUsable (%1: the folder) goes to the status bar when the picker cannot use it.
     void openCheckpoint(QWidget *panel, ModelPicker *picker, const QString &folder, const QString &notUsable);
     // A learnt prompt: the Classify panel uses it, with its classes and (when listed) its model.
     void useLearntPromptInClassify(const QString &file, const QString &modelPath);
-    void raisePanel(QWidget *panel); // its dock shown and on top of its tab group
     void reportMissing(const QStringList &paths, bool restored);
     static QStringList localPaths(const QMimeData *mime);
 
@@ -111,7 +126,11 @@ private:
     SearchPanel *m_search;
     AttentionPanel *m_attention;
     DiffusionPanel *m_diffusion;
-    QList<QDockWidget *> m_panelDocks;
+    Workspace *m_workspace = nullptr;
+    QSplitter *m_library = nullptr; // the gallery beside the preview
+    Filmstrip *m_filmstrip = nullptr;
+    QDockWidget *m_filmstripDock = nullptr;
+    QByteArray m_defaultState; // saveState() before any saved layout was restored
 
     QMenu *m_fileMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
@@ -125,6 +144,9 @@ private:
     QAction *m_quit = nullptr;
     QAction *m_focusFilter = nullptr;
     QAction *m_fullScreen = nullptr;
+    QAction *m_showFilmstrip = nullptr;
+    QAction *m_resetLayout = nullptr;
+    QActionGroup *m_modules = nullptr; // View > Library, Classify, … (Ctrl+1 …)
     QAction *m_settings = nullptr;
     QAction *m_about = nullptr;
 

@@ -81,9 +81,14 @@ ModelPicker::ModelPicker(EngineBridge *bridge, const QString &family, const QStr
 
 void ModelPicker::showEvent(QShowEvent *event)
 {
+    ensureSearched();
+    QWidget::showEvent(event);
+}
+
+void ModelPicker::ensureSearched()
+{
     if (!m_searched)
         refresh();
-    QWidget::showEvent(event);
 }
 
 QStringList ModelPicker::userFolders()

@@ -23,6 +23,8 @@ public:
     // Searches (again), in an I/O job; refreshed() follows. The first search also starts
     // when the picker is first shown.
     void refresh();
+    // The first search now unless one has run (a picker searches when first shown otherwise).
+    void ensureSearched();
     // Remembers a folder (in QSettings, shared by every picker) and searches again.
     void addFolder(const QString &path);
     static QStringList userFolders();

@@ -121,6 +121,12 @@ void GalleryView::updateVisible()
         m_proxy->galleryModel()->setVisibleRows(visibleSourceRows());
 }
 
+void GalleryView::showEvent(QShowEvent *event)
+{
+    QListView::showEvent(event);
+    scheduleVisibleUpdate();
+}
+
 void GalleryView::resizeEvent(QResizeEvent *event)
 {
     updateGrid();
