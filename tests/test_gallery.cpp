@@ -349,7 +349,7 @@ void TestGallery::statusBarShowsJobs()
     // A job through the bridge shows in the status bar and Cancel stops it.
     EngineBridge *bridge = m_window->bridge();
     QSignalSpy finished(bridge, &EngineBridge::finished);
-    QVERIFY(!m_window->cancelButton()->isEnabled());
+    QVERIFY(!m_window->findChild<QPushButton *>(QStringLiteral("jobCancel"))->isEnabled());
     const quint64 id = bridge->submit(QStringLiteral("Long job"), [](ml::JobContext &ctx) {
         for (int i = 0; i < 100000; ++i) {
             ctx.throwIfCancelled();
@@ -358,16 +358,17 @@ void TestGallery::statusBarShowsJobs()
         }
         return QVariant();
     });
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->cancelButton()->isEnabled(), kTimeoutMs);
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->progressBar()->value() > 0, kTimeoutMs);
-    QVERIFY(m_window->jobLabel()->text().contains(QStringLiteral("Long job")));
-    QCOMPARE(m_window->progressBar()->maximum(), 100000);
-    QTest::mouseClick(m_window->cancelButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->findChild<QPushButton *>(QStringLiteral("jobCancel"))->isEnabled(), kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_window->findChild<QProgressBar *>(QStringLiteral("jobProgress"))->value() > 0, kTimeoutMs);
+    QVERIFY(m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text().contains(QStringLiteral("Long job")));
+    QCOMPARE(m_window->findChild<QProgressBar *>(QStringLiteral("jobProgress"))->maximum(), 100000);
+    QTest::mouseClick(m_window->findChild<QPushButton *>(QStringLiteral("jobCancel")), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
     QCOMPARE(finished.first().at(0).toULongLong(), id);
     QCOMPARE(finished.first().at(1).toBool(), false); // ok
     QCOMPARE(finished.first().at(3).toBool(), true);  // cancelled
-    QTRY_VERIFY(!m_window->cancelButton()->isEnabled());
+    QTRY_VERIFY(!m_window->findChild<QPushButton *>(QStringLiteral("jobCancel"))->isEnabled());
 
     // Partial results and std::any values reach the GUI thread as QVariant.
     QSignalSpy partial(bridge, &EngineBridge::partial);

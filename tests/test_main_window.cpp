@@ -659,9 +659,9 @@ void TestMainWindow::coreTextInChinese()
             QThread::msleep(5);
         return QVariant();
     });
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->jobLabel()->text().contains(QStringLiteral("shapes")), kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text().contains(QStringLiteral("shapes")), kTimeoutMs);
     QVERIFY2(
-        !m_window->jobLabel()->text().contains(QStringLiteral("Evaluate")), qPrintable(m_window->jobLabel()->text()));
+        !m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text().contains(QStringLiteral("Evaluate")), qPrintable(m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text()));
     m_window->bridge()->cancel(id);
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->bridge()->isRunning(id), kTimeoutMs);
 

@@ -325,7 +325,8 @@ void TestTrainingPanel::trainsPausesAndStops()
     QVERIFY(m_panel->isPaused());
     QCOMPARE(m_panel->currentStep(), pausedAt);
     // The status bar says so; the time left is the job's one estimate, as the status bar had it.
-    QVERIFY2(m_window->jobLabel()->text().contains(QStringLiteral("paused")), qPrintable(m_window->jobLabel()->text()));
+    QVERIFY2(m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text().contains(QStringLiteral("paused")),
+        qPrintable(m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text()));
     double eta = -1.0;
     for (const QList<QVariant> &args : std::as_const(progress))
         if (args.at(0).toULongLong() == job && args.at(2).toLongLong() > 0)
@@ -359,7 +360,7 @@ void TestTrainingPanel::trainsPausesAndStops()
     QCOMPARE(m_panel->pauseButton()->text(), QStringLiteral("Pause"));
     QTRY_VERIFY_WITH_TIMEOUT(m_panel->currentStep() > pausedAt, kJobTimeoutMs);
     QVERIFY(!m_panel->isPaused());
-    QTRY_VERIFY(!m_window->jobLabel()->text().contains(QStringLiteral("paused")));
+    QTRY_VERIFY(!m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text().contains(QStringLiteral("paused")));
 
     // Stop: a last evaluation and a checkpoint, then the job ends.
     m_panel->stop();
@@ -422,7 +423,7 @@ void TestTrainingPanel::cancelFromStatusBar()
     QVERIFY2(m_panel->start() != 0, qPrintable(m_panel->message()));
     QCOMPARE(m_panel->runCount(), 2);
     QTRY_VERIFY_WITH_TIMEOUT(m_panel->currentStep() >= 3, kJobTimeoutMs);
-    QPushButton *cancel = m_window->cancelButton();
+    QPushButton *cancel = m_window->findChild<QPushButton *>(QStringLiteral("jobCancel"));
     QVERIFY(cancel->isEnabled());
     cancel->click(); // the main window's status bar: the engine cancels the newest job
     QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isRunning(), kJobTimeoutMs);

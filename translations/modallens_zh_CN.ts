@@ -2219,6 +2219,41 @@ Images: %3</source>
     </message>
 </context>
 <context>
+    <name>JobStatus</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop the current job</source>
+        <translation>停止当前任务</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (+%n more)</source>
+        <translation>
+            <numerusform>%1（另有 %n 项）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>paused at %v / %m</source>
+        <translation>已暂停于 %v / %m</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n found</source>
+        <translation>
+            <numerusform>已找到 %n 个</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Making thumbnails</source>
+        <translation>正在生成缩略图</translation>
+    </message>
+</context>
+<context>
     <name>LabelSets</name>
     <message>
         <source>Shapes World</source>
@@ -2262,22 +2297,6 @@ Images: %3</source>
     <message>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
-    </message>
-    <message numerus="yes">
-        <source>%1 (+%n more)</source>
-        <translation>
-            <numerusform>%1（另有 %n 项）</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n found</source>
-        <translation>
-            <numerusform>已找到 %n 个</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Making thumbnails</source>
-        <translation>正在生成缩略图</translation>
     </message>
     <message>
         <source>Photos and videos (%1)</source>
@@ -2368,14 +2387,6 @@ Images: %3</source>
         <translation>关于 ModalLens(&amp;A)</translation>
     </message>
     <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <source>Stop the current job</source>
-        <translation>停止当前任务</translation>
-    </message>
-    <message>
         <source>Added 1 file</source>
         <translation>已添加 1 个文件</translation>
     </message>
@@ -2450,14 +2461,6 @@ Images: %3</source>
     <message>
         <source>They are left out of the gallery. When they are back, open them again (File ▸ Open Recent).</source>
         <translation>它们未放入图库。等它们恢复后，请重新打开（文件 ▸ 最近打开）。</translation>
-    </message>
-    <message>
-        <source>paused at %v / %m</source>
-        <translation>已暂停于 %v / %m</translation>
-    </message>
-    <message>
-        <source>paused</source>
-        <translation>已暂停</translation>
     </message>
     <message>
         <source>Library</source>

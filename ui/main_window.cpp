@@ -9,6 +9,7 @@
 #include "common/engine_value.h"
 #include "common/feature_layout.h"
 #include "common/format.h"
+#include "common/job_status.h"
 #include "common/model_picker.h"
 #include "common/panel_widgets.h"
 #include "common/settings_dialog.h"
@@ -223,37 +224,11 @@ void MainWindow::connectJobs()
             if (id == m_samplesJob)
                 sampleGalleryWritten(ok, error, cancelled, value);
         });
-    connect(m_bridge, &EngineBridge::started, this, [this](quint64 id, const QString &name) {
-        m_jobOrder.append(id);
-        m_jobs[id].name = name;
-        updateJobStatus();
-    });
-    connect(m_bridge, &EngineBridge::progress, this,
-        [this](quint64 id, qint64 done, qint64 total, const QString &stage, double eta) {
-            if (!m_jobs.contains(id))
-                return;
-            JobState &job = m_jobs[id];
-            job.done = done;
-            job.total = total;
-            job.etaSeconds = eta;
-            job.paused = stage == QLatin1String("paused");
-            updateJobStatus();
-        });
-    connect(m_bridge, &EngineBridge::finished, this,
-        [this](quint64 id, bool ok, const QString &error, bool cancelled, const QVariant &) {
-            const QString name = EngineText::jobName(m_jobs.value(id).name);
-            m_jobOrder.removeAll(id);
-            m_jobs.remove(id);
-            if (cancelled && !name.isEmpty())
-                statusBar()->showMessage(tr("%1: cancelled").arg(name), kMessageMs);
-            else if (!ok && !cancelled)
-                statusBar()->showMessage(tr("%1 failed: %2").arg(name, error), 2 * kMessageMs);
-            updateJobStatus();
-        });
-    connect(m_gallery->model()->loader(), &ThumbnailLoader::activityChanged, this, [this](int done, int total) {
-        m_thumbDone = done;
-        m_thumbTotal = total;
-        updateJobStatus();
+    connect(m_jobStatus, &JobStatus::jobEnded, this, [this](const QString &name, bool cancelled, const QString &error) {
+        if (cancelled)
+            statusBar()->showMessage(tr("%1: cancelled").arg(name), kMessageMs);
+        else
+            statusBar()->showMessage(tr("%1 failed: %2").arg(name, error), 2 * kMessageMs);
     });
 }
 
@@ -408,69 +383,8 @@ void MainWindow::createMenus()
 
 void MainWindow::createStatusBar()
 {
-    m_jobLabel = new QLabel(this);
-    m_jobLabel->setMinimumWidth(220);
-    m_jobLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    m_progress = new QProgressBar(this);
-    m_progress->setFixedWidth(220);
-    m_progress->setMaximumHeight(16);
-    m_progress->setTextVisible(true);
-    m_cancel = new QPushButton(this);
-    m_cancel->setFlat(true);
-    m_cancel->setEnabled(false);
-    connect(m_cancel, &QPushButton::clicked, this, &MainWindow::cancelCurrent);
-    statusBar()->addPermanentWidget(m_jobLabel);
-    statusBar()->addPermanentWidget(m_progress);
-    statusBar()->addPermanentWidget(m_cancel);
+    m_jobStatus = new JobStatus(m_bridge, m_gallery->model()->loader(), statusBar());
     statusBar()->setSizeGripEnabled(true);
-    updateJobStatus();
-}
-
-void MainWindow::updateJobStatus()
-{
-    const bool engineJob = !m_jobOrder.isEmpty();
-    const bool thumbnails = m_thumbTotal > 0;
-    if (engineJob) {
-        const JobState &job = m_jobs.value(m_jobOrder.last());
-        const QString name = EngineText::jobName(job.name);
-        QString text = name;
-        if (m_jobOrder.size() > 1)
-            text = tr("%1 (+%n more)", nullptr, static_cast<int>(m_jobOrder.size() - 1)).arg(name);
-        if (job.total > 0) {
-            m_progress->setRange(0, static_cast<int>(job.total));
-            m_progress->setValue(static_cast<int>(job.done));
-            m_progress->setFormat(job.paused ? tr("paused at %v / %m") : QStringLiteral("%v / %m"));
-            if (job.paused)
-                text += QStringLiteral(" · ") + tr("paused");
-            else if (const QString eta = formatEta(job.etaSeconds); !eta.isEmpty())
-                text += QStringLiteral(" · ") + eta;
-        } else {
-            m_progress->setRange(0, 0); // busy: the total is not known yet
-            if (job.done > 0)
-                text += QStringLiteral(" · ") + tr("%n found", nullptr, static_cast<int>(job.done));
-        }
-        m_jobLabel->setText(text);
-    } else if (thumbnails) {
-        m_jobLabel->setText(tr("Making thumbnails"));
-        m_progress->setRange(0, m_thumbTotal);
-        m_progress->setValue(m_thumbDone);
-        m_progress->setFormat(QStringLiteral("%v / %m"));
-    } else {
-        m_jobLabel->setText(QString());
-        m_progress->setRange(0, 1);
-        m_progress->setValue(0);
-    }
-    m_progress->setVisible(engineJob || thumbnails);
-    m_cancel->setEnabled(engineJob || thumbnails);
-    m_cancel->setVisible(engineJob || thumbnails);
-}
-
-void MainWindow::cancelCurrent()
-{
-    if (!m_jobOrder.isEmpty())
-        m_bridge->cancel(m_jobOrder.last());
-    else
-        m_gallery->model()->loader()->cancelPending();
 }
 
 void MainWindow::showFile(const QString &path)
@@ -746,7 +660,5 @@ void MainWindow::retranslate()
     m_showFilmstrip->setStatusTip(tr("The gallery as a strip along the bottom of every module but the Library"));
     m_resetLayout->setText(tr("&Reset Layout"));
     m_resetLayout->setStatusTip(tr("Every module's panels back to their first sizes, the filmstrip shown"));
-    m_cancel->setText(tr("Cancel"));
-    m_cancel->setToolTip(tr("Stop the current job"));
-    updateJobStatus();
+    m_jobStatus->retranslate();
 }

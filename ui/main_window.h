@@ -13,6 +13,7 @@ class CoopPanel;
 class DiffusionPanel;
 class EngineBridge;
 class GalleryWidget;
+class JobStatus;
 class ModelPicker;
 class PreviewPane;
 class QAction;
@@ -68,9 +69,6 @@ public:
     SearchPanel *searchPanel() const { return m_search; }
     AttentionPanel *attentionPanel() const { return m_attention; }
     DiffusionPanel *diffusionPanel() const { return m_diffusion; }
-    QLabel *jobLabel() const { return m_jobLabel; }
-    QProgressBar *progressBar() const { return m_progress; }
-    QPushButton *cancelButton() const { return m_cancel; }
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -80,20 +78,10 @@ protected:
     void changeEvent(QEvent *event) override;
 
 private:
-    struct JobState {
-        QString name; // as the job was submitted: EngineText::jobName() shows it
-        qint64 done = 0;
-        qint64 total = 0;
-        double etaSeconds = -1.0;
-        bool paused = false; // the job reported the stage "paused" (a training run)
-    };
-
     void createActions();
     void createMenus();
     void createStatusBar();
     void retranslate();
-    void updateJobStatus();
-    void cancelCurrent();
     void openFilesDialog();
     void openFolderDialog();
     void showSettings();
@@ -104,9 +92,8 @@ private:
     void connectJobs();
     void restoreLayout();
     void saveLayout() const;
-    void updateFilmstrip();
-    void sampleGalleryWritten(bool ok, const QString &error, bool cancelled,
-        const QVariant &value);                 // shown outside the Library when View > Filmstrip is on
+    void updateFilmstrip(); // shown outside the Library when View > Filmstrip is on
+    void sampleGalleryWritten(bool ok, const QString &error, bool cancelled, const QVariant &value);
     void showFile(const QString &path);         // the Library, on that item (selected in the gallery)
     void openInClassify(const QString &folder); // a checkpoint: listed, chosen, its panel raised
     // folder listed in the panel's picker (its parent added when needed), chosen, the panel raised;
@@ -150,13 +137,7 @@ private:
     QAction *m_settings = nullptr;
     QAction *m_about = nullptr;
 
-    QLabel *m_jobLabel = nullptr;
-    QProgressBar *m_progress = nullptr;
-    QPushButton *m_cancel = nullptr;
-    QList<quint64> m_jobOrder; // running engine jobs, oldest first
-    QHash<quint64, JobState> m_jobs;
+    JobStatus *m_jobStatus = nullptr;
     QString m_samplesDir;
     quint64 m_samplesJob = 0;
-    int m_thumbDone = 0;
-    int m_thumbTotal = 0;
 };
