@@ -4,9 +4,11 @@
 
 #include "common/error.h"
 #include "engine/clip_service.h"
-#include "engine/index_service.h"
 #include "engine/thread_pool.h"
+#ifdef MODALLENS_HAVE_INDEX
+#include "engine/index_service.h"
 #include "index/vector_search.h"
+#endif
 #ifdef MODALLENS_HAVE_MEDIA
 #include "io/media.h"
 #include "io/media_encode.h"
@@ -214,6 +216,9 @@ int runBenchMedia(Context &ctx)
     return kOk;
 }
 
+#endif
+
+#if defined(MODALLENS_HAVE_MEDIA) && defined(MODALLENS_HAVE_INDEX)
 // A random ViT-B/32-shaped CLIP (ClipConfig's defaults: 12 x 768 vision at 224 px, patch 32;
 // 12 x 512 text; projection 512) written as a Hugging Face folder, tokenizer from clip-mini.
 void writeVitB32Checkpoint(const fs::path &dir)
@@ -394,6 +399,10 @@ int runBenchClip(Context &ctx)
 // with recall@10 against exact search on the same queries.
 int runBenchSearch(Context &ctx)
 {
+#ifndef MODALLENS_HAVE_INDEX
+    (void)ctx;
+    throw Error(kNoIndexBuild);
+#else
     if (!ctx.args.positional().empty())
         throw UsageError("bench search takes no positional arguments");
     const auto vectorsArg = ctx.args.value("vectors");
@@ -407,7 +416,9 @@ int runBenchSearch(Context &ctx)
     if (ctx.args.flag("exact") && ctx.args.flag("approx"))
         throw UsageError("--exact and --approx exclude each other");
     index::VectorSearchOptions options;
-    const bool approx = ctx.args.flag("approx") || (!ctx.args.flag("exact") && n >= options.approxThreshold);
+    // Without FAISS the default is exact search at any size; --approx says why there is none.
+    const bool approx = ctx.args.flag("approx")
+        || (!ctx.args.flag("exact") && n >= options.approxThreshold && index::VectorSearch::approxAvailable());
     constexpr std::int64_t k = 10;
 
     auto result = runJob(ctx.global,
@@ -479,6 +490,7 @@ int runBenchSearch(Context &ctx)
                   .c_str()
             : "");
     return kOk;
+#endif
 }
 
 } // namespace
@@ -496,10 +508,12 @@ std::vector<Command> benchCommands()
     out.push_back(
         {"bench media", "bench media [--images N] [--seeks N]  thumbnails/s for 1920x1080 JPEGs, frame-at-time latency",
             {"images", "seeks"}, {}, runBenchMedia});
+#ifdef MODALLENS_HAVE_INDEX
     out.push_back({"bench index",
         "bench index [--images N] [--video-seconds S] [--model M | --vit-b32] [--fps F]  indexing images/s, video "
         "x real time",
         {"images", "video-seconds", "model", "fps"}, {"vit-b32"}, runBenchIndex});
+#endif
 #endif
     return out;
 }

@@ -102,6 +102,10 @@ std::vector<Command> denoiseCommands();  // cli_denoise.cpp: denoise, bench ddpm
 std::vector<Command> explainCommands();  // cli_explain.cpp: explain, bench explain
 std::vector<Command> evalDdpmCommands(); // cli_eval_ddpm.cpp: eval ddpm
 
+// What index, search, duplicates and bench search say in a build without the media library.
+inline constexpr const char *kNoIndexBuild
+    = "this build has no media library (SQLite3 was not found when it was configured)";
+
 // `eval zero-shot --dataset shapes|fashion-mnist` (cli_train.cpp; dispatched from cli_clip.cpp).
 int runEvalDataset(Context &ctx);
 

@@ -160,6 +160,8 @@ int runExplain(Context &ctx)
 #ifdef MODALLENS_HAVE_MEDIA
         writeOverlay(r, r.map, *png, opacity, colours);
 #else
+        (void)opacity; // validated above all the same
+        (void)colours;
         throw Error(*png + ": this build has no image encoding (MODALLENS_MEDIA=OFF)");
 #endif
     }

@@ -2,7 +2,11 @@
 // of ../shared/specs/cli.md (plus a few extra fields).
 #include "cli_common.h"
 
+#include "common/error.h"
+
+#ifdef MODALLENS_HAVE_INDEX
 #include "engine/index_service.h"
+#endif
 
 #include <algorithm>
 #include <cstdio>
@@ -11,6 +15,12 @@ namespace ml::cli {
 
 namespace {
 
+#ifndef MODALLENS_HAVE_INDEX
+int runIndexCommand(Context &)
+{
+    throw Error(kNoIndexBuild);
+}
+#else
 std::string requiredLibrary(const Context &ctx)
 {
     const auto lib = ctx.args.value("library");
@@ -75,6 +85,7 @@ int runIndexCommand(Context &ctx)
     }
     return kOk;
 }
+#endif
 
 } // namespace
 

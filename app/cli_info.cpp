@@ -18,7 +18,7 @@ int runInfo(Context &ctx)
     if (files.empty())
         throw UsageError("info needs at least one FILE");
 #ifndef MODALLENS_HAVE_MEDIA
-    throw Error("this build has no media I/O (configured with MODALLENS_MEDIA=OFF)");
+    throw Error(files.front() + ": this build has no media I/O (configured with MODALLENS_MEDIA=OFF)");
 #else
     auto result = runJob(ctx.global, {"Probe media", Lane::Io, [files](JobContext &job) -> std::any {
                                           nlohmann::json out = nlohmann::json::array();

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "engine/compute.h"
+#include "modallens_version.h"
 
 #include <algorithm>
 #include <iostream>

@@ -2,8 +2,12 @@
 // ../shared/specs/cli.md (plus a few extra fields); `duplicates`: its near-duplicate groups.
 #include "cli_common.h"
 
+#include "common/error.h"
+
+#ifdef MODALLENS_HAVE_INDEX
 #include "engine/index_service.h"
 #include "index/search_cache.h"
+#endif
 
 #include <cctype>
 #include <cstdio>
@@ -15,6 +19,17 @@ namespace ml::cli {
 
 namespace {
 
+#ifndef MODALLENS_HAVE_INDEX
+int runSearchCommand(Context &)
+{
+    throw Error(kNoIndexBuild);
+}
+
+int runDuplicatesCommand(Context &)
+{
+    throw Error(kNoIndexBuild);
+}
+#else
 std::string requiredLibrary(const Context &ctx)
 {
     const auto lib = ctx.args.value("library");
@@ -209,6 +224,7 @@ int runDuplicatesCommand(Context &ctx)
     }
     return kOk;
 }
+#endif
 
 } // namespace
 

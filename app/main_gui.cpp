@@ -4,6 +4,7 @@
 #include "common/theme.h"
 #include "engine/index_service.h"
 #include "main_window.h"
+#include "modallens_version.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

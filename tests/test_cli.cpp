@@ -2,6 +2,7 @@
 // corrupt and missing files (../shared/specs/cli.md).
 #include "io/media.h"
 #include "io/media_encode.h"
+#include "modallens_version.h"
 
 #include <QProcess>
 #include <QTemporaryDir>

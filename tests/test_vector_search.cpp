@@ -1,5 +1,6 @@
 // Vector search: exact top-k against a double-precision brute force (fp32 and fp16 storage), the
 // FAISS path's recall@10 on a clustered set, clear errors, and a cancelled background build.
+// Built without FAISS: the approximate tests skip, and withoutFaiss() checks the search stays exact.
 #include "common/error.h"
 #include "index/vector_search.h"
 
@@ -43,6 +44,10 @@ std::vector<std::int64_t> iota(std::int64_t n, std::int64_t start)
 }
 
 } // namespace
+
+#define REQUIRE_FAISS()                                                                                                \
+    if (!VectorSearch::approxAvailable())                                                                              \
+    QSKIP("built without FAISS: exact search only")
 
 class TestVectorSearch : public QObject {
     Q_OBJECT
@@ -115,6 +120,7 @@ private Q_SLOTS:
 
     void approxRecall()
     {
+        REQUIRE_FAISS();
         const std::int64_t n = 60000, dim = 512;
         VectorSearchOptions o;
         o.approxThreshold = 50000;
@@ -156,6 +162,7 @@ private Q_SLOTS:
 
     void buildCancel()
     {
+        REQUIRE_FAISS();
         const std::int64_t n = 3000, dim = 32;
         VectorSearch vs(dim);
         vs.add(torch::randn({n, dim}), iota(n, 0));
@@ -167,6 +174,7 @@ private Q_SLOTS:
 
     void cancelInterruptsTraining()
     {
+        REQUIRE_FAISS();
         // Cancelled once k-means has started: FAISS stops between its iterations (our interrupt
         // callback), before any vector is added.
         const std::int64_t n = 20000, dim = 64;
@@ -219,6 +227,7 @@ private Q_SLOTS:
         QVERIFY(torch::allclose(rows, data.slice(0, 5, 7), 1e-5, 1e-5));
 
         // Approximate search among odd ids only: every hit odd, the best odd row first.
+        REQUIRE_FAISS();
         vs.buildApprox();
         std::vector<std::uint8_t> odd(static_cast<std::size_t>((n + 7) / 8), 0xaa);
         const auto hits = vs.searchApprox(q, 10, odd);
@@ -236,6 +245,7 @@ private Q_SLOTS:
 
     void saveAndLoad()
     {
+        REQUIRE_FAISS();
         QTemporaryDir tmp;
         QVERIFY(tmp.isValid());
         const std::string file = tmp.filePath("index.faiss").toStdString();
@@ -317,6 +327,35 @@ private Q_SLOTS:
         }
         QCOMPARE(vs.searchExact(torch::randn({16}), 10).size(), std::size_t(4)); // k > N: all of them
         QVERIFY_THROWS_EXCEPTION(ml::Error, VectorSearch(0));
+    }
+
+    // A build without FAISS: never wants an approximate index, says why when asked for one, and
+    // search() is the exact search at any size.
+    void withoutFaiss()
+    {
+        if (VectorSearch::approxAvailable())
+            QSKIP("built with FAISS");
+        const std::int64_t n = 600, dim = 16;
+        VectorSearchOptions o;
+        o.approxThreshold = 500;
+        VectorSearch vs(dim, o);
+        const auto data = torch::randn({n, dim});
+        vs.add(data, iota(n, 0));
+        QVERIFY(!vs.wantsApprox());
+        try {
+            vs.buildApprox();
+            QFAIL("buildApprox() did not throw");
+        } catch (const ml::Error &e) {
+            QVERIFY2(std::string(e.what()).find("FAISS") != std::string::npos, e.what());
+        }
+        QVERIFY(!vs.approxInfo());
+        QVERIFY_THROWS_EXCEPTION(ml::Error, vs.saveApprox("/nonexistent/index.faiss"));
+        const auto q = torch::randn({dim});
+        const auto got = vs.search(q, 5), want = vs.searchExact(q, 5);
+        QCOMPARE(got.size(), want.size());
+        for (std::size_t i = 0; i < got.size(); ++i)
+            QCOMPARE(got[i].id, want[i].id);
+        QCOMPARE(got.front().id, reference(data, q).front().second);
     }
 };
 

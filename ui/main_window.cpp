@@ -23,6 +23,7 @@
 #include "gallery/preview_pane.h"
 #include "gallery/thumbnail_loader.h"
 #include "gallery/video_player.h"
+#include "modallens_version.h"
 #include "recent_menu.h"
 #include "search/search_panel.h"
 #include "train/sample_gallery.h"

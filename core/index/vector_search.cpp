@@ -1,17 +1,20 @@
 // Vector search: exact top-k over fp16/fp32 rows (AVX2+F16C with a scalar fallback, chunks in
 // parallel) and a FAISS IVF-Flat index, trained on a sample and tuned to a measured recall@10.
+// Built without FAISS (MODALLENS_HAVE_FAISS unset), the search is exact at any size.
 #include "index/vector_search.h"
 
 #include "common/error.h"
 
 #include <ATen/Parallel.h>
 #include <c10/util/Half.h>
+#ifdef MODALLENS_HAVE_FAISS
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_io.h>
+#endif
 #include <immintrin.h>
 #include <unistd.h>
 
@@ -31,8 +34,10 @@ struct VectorSearch::Store {
 };
 
 struct VectorSearch::Approx {
+#ifdef MODALLENS_HAVE_FAISS
     std::unique_ptr<faiss::IndexIVFFlat> index;
     std::unique_ptr<faiss::IndexFlatIP> quantizer; // must outlive index
+#endif
     ApproxInfo info;
 };
 
@@ -173,6 +178,7 @@ std::vector<std::vector<SearchHit>> exactBatch(const VectorSearch::Store &store,
     return out;
 }
 
+#ifdef MODALLENS_HAVE_FAISS
 double secondsSince(std::chrono::steady_clock::time_point t0)
 {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -208,6 +214,12 @@ public:
 private:
     const std::function<bool()> *m_previous = nullptr;
 };
+#else
+[[noreturn]] void noFaiss(const std::string &what)
+{
+    throw Error(what + ": this build has no approximate index (FAISS was not found at configure time)");
+}
+#endif
 
 // Scores of `count` rows (positions rows[i], or i when rows is null) into out[i].
 void scoreRows(const VectorSearch::Store &store, const float *qp, std::int64_t d, const std::int64_t *rows,
@@ -260,6 +272,20 @@ std::shared_ptr<const VectorSearch::Approx> VectorSearch::approx() const
 std::int64_t VectorSearch::size() const
 {
     return static_cast<std::int64_t>(snapshot()->ids.size());
+}
+
+bool VectorSearch::approxAvailable()
+{
+#ifdef MODALLENS_HAVE_FAISS
+    return true;
+#else
+    return false;
+#endif
+}
+
+bool VectorSearch::wantsApprox() const
+{
+    return approxAvailable() && size() >= m_options.approxThreshold;
 }
 
 std::optional<ApproxInfo> VectorSearch::approxInfo() const
@@ -382,6 +408,7 @@ std::vector<SearchHit> VectorSearch::search(const torch::Tensor &query, std::int
     return approx() ? searchApprox(query, k) : searchExact(query, k);
 }
 
+#ifdef MODALLENS_HAVE_FAISS
 std::vector<std::vector<SearchHit>> VectorSearch::searchApproxBatch(const torch::Tensor &queries, std::int64_t k) const
 {
     checkQuery(queries, k, 2);
@@ -403,11 +430,15 @@ std::vector<std::vector<SearchHit>> VectorSearch::searchApproxBatch(const torch:
     return out;
 }
 
+#endif
+
 std::vector<SearchHit> VectorSearch::searchApprox(const torch::Tensor &query, std::int64_t k) const
 {
     checkQuery(query, k, 1);
     return searchApproxBatch(query.reshape({1, m_dim}), k).front();
 }
+
+#ifdef MODALLENS_HAVE_FAISS
 
 std::vector<SearchHit> VectorSearch::searchApprox(
     const torch::Tensor &query, std::int64_t k, const std::vector<std::uint8_t> &idBitmap) const
@@ -621,6 +652,35 @@ ApproxInfo VectorSearch::buildApprox(const std::function<bool()> &cancelled, con
         m_approx = built;
     return info;
 }
+#else // no FAISS: approx() is always null, so search() is exact; asking for the index says why
+std::vector<std::vector<SearchHit>> VectorSearch::searchApproxBatch(const torch::Tensor &queries, std::int64_t k) const
+{
+    checkQuery(queries, k, 2);
+    noFaiss("vector search");
+}
+
+std::vector<SearchHit> VectorSearch::searchApprox(
+    const torch::Tensor &query, std::int64_t k, const std::vector<std::uint8_t> & /*idBitmap*/) const
+{
+    checkQuery(query, k, 1);
+    noFaiss("vector search");
+}
+
+void VectorSearch::saveApprox(const std::string &path) const
+{
+    noFaiss(path);
+}
+
+ApproxInfo VectorSearch::loadApprox(const std::string &path, ApproxInfo /*info*/)
+{
+    noFaiss(path);
+}
+
+ApproxInfo VectorSearch::buildApprox(const std::function<bool()> & /*cancelled*/, const BuildProgress & /*progress*/)
+{
+    noFaiss("vector search");
+}
+#endif
 
 torch::Tensor makeClusteredVectors(std::int64_t n, std::int64_t dim, std::int64_t clusters, std::uint64_t seed)
 {

@@ -85,7 +85,11 @@ public:
     std::vector<SearchHit> searchApprox(
         const torch::Tensor &query, std::int64_t k, const std::vector<std::uint8_t> &idBitmap) const;
 
-    bool wantsApprox() const { return size() >= m_options.approxThreshold; }
+    // Whether this build has the approximate index (FAISS); without it every search is exact and
+    // buildApprox(), loadApprox(), saveApprox() and searchApprox() throw ml::Error saying so.
+    static bool approxAvailable();
+    // An approximate index pays off (and this build has one).
+    bool wantsApprox() const;
     std::optional<ApproxInfo> approxInfo() const;
 
     // Builds an IVF index over the current snapshot, tunes nprobe for targetRecall and swaps it
