@@ -96,12 +96,14 @@ int runTrainCoop(Context &ctx)
     req.contextVectors = positive(ctx, "ctx", req.contextVectors);
     if (ctx.args.value("steps") && ctx.args.value("epochs"))
         throw UsageError("give --steps or --epochs, not both");
-    req.steps = positive(ctx, "steps", -1);
-    req.epochs = positive(ctx, "epochs", -1);
+    if (ctx.args.value("steps"))
+        req.steps = positive(ctx, "steps", 0);
+    if (ctx.args.value("epochs"))
+        req.epochs = positive(ctx, "epochs", 0);
     req.batch = positive(ctx, "batch", req.batch);
     if (ctx.args.value("lr")) {
         req.lr = ctx.args.doubleOr("lr", -1.0);
-        if (req.lr <= 0)
+        if (*req.lr <= 0)
             throw UsageError("--lr must be positive");
     }
     req.optimizer = ctx.args.valueOr("optimizer", req.optimizer);

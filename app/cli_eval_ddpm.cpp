@@ -57,7 +57,10 @@ int runEvalDdpm(Context &ctx)
         throw UsageError("--threshold must be in (0, 1]");
     if (ctx.args.flag("no-reference") && ctx.args.value("reference"))
         throw UsageError("give --reference N or --no-reference, not both");
-    req.referenceImages = ctx.args.flag("no-reference") ? 0 : positive(ctx, "reference", -1, true);
+    if (ctx.args.flag("no-reference"))
+        req.referenceImages = 0;
+    else if (ctx.args.value("reference"))
+        req.referenceImages = positive(ctx, "reference", 0, true);
     req.fashionMnistDir = ctx.args.valueOr("fashion-mnist", "");
     req.gridFile = ctx.args.valueOr("grid", "");
     req.crop = positive(ctx, "crop", 28, true);

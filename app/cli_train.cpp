@@ -2,12 +2,14 @@
 // run folder (HF checkpoint, metrics.jsonl, TensorBoard events), with resume.
 #include "cli_common.h"
 
+#include "engine/clip_train_service.h"
 #include "engine/ddpm_train_service.h"
-#include "engine/train_service.h"
+#include "engine/zero_shot_eval_service.h"
 #include "train/train_log.h"
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 namespace ml::cli {
 
@@ -34,6 +36,14 @@ std::int64_t positiveOr(const Context &ctx, const std::string &name, std::int64_
     return v;
 }
 
+// The option's value when given (checked as positiveOr does), nothing otherwise.
+std::optional<std::int64_t> givenCount(const Context &ctx, const std::string &name, bool zeroAllowed = false)
+{
+    if (!ctx.args.value(name))
+        return std::nullopt;
+    return positiveOr(ctx, name, 0, zeroAllowed);
+}
+
 // What `train clip` and `train ddpm` read alike: the run folder, resume, the preset and the
 // optimiser's steps, batch, seed, learning rate and log / eval / checkpoint cadence.
 template<class Request> void readCommonTrainArgs(const Context &ctx, const std::string &command, Request &req)
@@ -48,15 +58,16 @@ template<class Request> void readCommonTrainArgs(const Context &ctx, const std::
     req.preset = ctx.args.valueOr("preset", "");
     if (!req.preset.empty() && req.preset != "mini" && req.preset != "tiny")
         throw UsageError("--preset must be mini or tiny");
-    req.steps = positiveOr(ctx, "steps", -1);
-    req.batch = positiveOr(ctx, "batch", -1);
-    req.seed = positiveOr(ctx, "seed", -1, true);
-    req.evalEvery = positiveOr(ctx, "eval-every", -1, true);
-    req.logEvery = positiveOr(ctx, "log-every", -1);
-    req.checkpointEvery = positiveOr(ctx, "checkpoint-every", -1, true);
+    req.steps = givenCount(ctx, "steps");
+    req.batch = givenCount(ctx, "batch");
+    if (const auto seed = givenCount(ctx, "seed", true))
+        req.seed = static_cast<std::uint64_t>(*seed);
+    req.evalEvery = givenCount(ctx, "eval-every", true);
+    req.logEvery = givenCount(ctx, "log-every");
+    req.checkpointEvery = givenCount(ctx, "checkpoint-every", true);
     if (ctx.args.value("lr")) {
         req.lr = ctx.args.doubleOr("lr", -1.0);
-        if (req.lr <= 0)
+        if (*req.lr <= 0)
             throw UsageError("--lr must be positive");
     }
     req.fashionMnistDir = ctx.args.valueOr("fashion-mnist", "");
@@ -66,8 +77,8 @@ int runTrainClip(Context &ctx)
 {
     ClipTrainRequest req;
     readCommonTrainArgs(ctx, "train clip", req);
-    req.width = positiveOr(ctx, "width", -1);
-    req.layers = positiveOr(ctx, "layers", -1);
+    req.width = givenCount(ctx, "width");
+    req.layers = givenCount(ctx, "layers");
     req.dtype = ctx.global.dtype;
     if (req.dtype == "fp16")
         throw UsageError("--dtype fp16 is for GPUs; training on the CPU takes auto, fp32 or bf16");
@@ -134,9 +145,9 @@ int runTrainDdpm(Context &ctx)
     DdpmTrainRequest req;
     readCommonTrainArgs(ctx, "train ddpm", req);
     if (ctx.args.flag("flip"))
-        req.randomFlip = 1;
-    req.layersPerBlock = positiveOr(ctx, "layers", -1);
-    req.sampleSteps = positiveOr(ctx, "sample-steps", -1);
+        req.randomFlip = true;
+    req.layersPerBlock = givenCount(ctx, "layers");
+    req.sampleSteps = givenCount(ctx, "sample-steps");
     if (const auto channels = ctx.args.value("channels"))
         req.blockOutChannels = parseChannels(*channels);
     if (ctx.global.dtype != "auto" && ctx.global.dtype != "fp32")

@@ -5,7 +5,7 @@
 // four held-out pairs; the whole Fashion-MNIST test split (10,000 images) >= 85 %.
 #include "common/error.h"
 #include "engine/clip_service.h"
-#include "engine/train_service.h"
+#include "engine/zero_shot_eval_service.h"
 
 #include <QProcess>
 #include <QtTest>

@@ -3,7 +3,8 @@
 // loadable checkpoint, resume, and pause + cancel. MODALLENS_TRAIN_BENCH=1 also times the presets.
 #include "cli_common.h"
 #include "common/error.h"
-#include "engine/train_service.h"
+#include "engine/clip_train_service.h"
+#include "engine/zero_shot_eval_service.h"
 #include "models/clip/clip_loader.h"
 #include "models/clip/clip_runtime.h"
 #include "train/clip_trainer.h"

@@ -118,7 +118,7 @@ private Q_SLOTS:
         QCOMPARE(sched.beta_schedule, std::string("squaredcos_cap_v2"));
         // The presets as plain requests (the Training panel's form).
         const auto req = ml::ddpmTrainPresetRequest("tiny");
-        QCOMPARE(req.steps, DdpmTrainConfig::fromPreset("tiny").steps);
+        QCOMPARE(*req.steps, DdpmTrainConfig::fromPreset("tiny").steps);
         QCOMPARE(req.blockOutChannels, DdpmTrainConfig::fromPreset("tiny").blockOutChannels);
     }
 
@@ -207,7 +207,7 @@ private Q_SLOTS:
         req.resume = true;
         req.batch = 3;
         QVERIFY_THROWS_EXCEPTION(ml::Error, train(req, rec));
-        req.batch = -1;
+        req.batch.reset();
         const auto r = train(req, rec);
         QCOMPARE(r.startStep, std::int64_t(24));
         QCOMPARE(r.steps, std::int64_t(30));
@@ -230,7 +230,7 @@ private Q_SLOTS:
         const fs::path run = fs::path(m_tmp.path().toStdString()) / "stopped";
         Recorder rec;
         auto req = tinyRequest(run, 1000);
-        req.randomFlip = 1; // the flip path runs too
+        req.randomFlip = true; // the flip path runs too
         req.control = std::make_shared<ml::TrainControl>();
         rec.onMetric = [control = req.control](const ml::TrainMetric &m) {
             if (m.step == 3)

@@ -552,15 +552,15 @@ void TestTrainingPanel::ddpmPresetFillsTheForm()
     preset->setCurrentIndex(preset->findData(QStringLiteral("mini")));
     QVERIFY(m_panel->estimatedSeconds() > kAskBeforeRunSeconds);
     const auto mini = ml::ddpmTrainPresetRequest("mini");
-    QCOMPARE(m_panel->stepsSpin()->value(), int(mini.steps));
-    QCOMPARE(m_panel->batchSpin()->value(), int(mini.batch));
-    QCOMPARE(m_panel->evalEverySpin()->value(), int(mini.evalEvery));
+    QCOMPARE(m_panel->stepsSpin()->value(), int(*mini.steps));
+    QCOMPARE(m_panel->batchSpin()->value(), int(*mini.batch));
+    QCOMPARE(m_panel->evalEverySpin()->value(), int(*mini.evalEvery));
     QVERIFY(m_panel->runFolderEdit()->text().contains(QStringLiteral("ddpm-mini-")));
     preset->setCurrentIndex(preset->findData(QStringLiteral("tiny")));
     const auto tiny = ml::ddpmTrainPresetRequest("tiny");
-    QCOMPARE(m_panel->stepsSpin()->value(), int(tiny.steps));
-    QCOMPARE(m_panel->batchSpin()->value(), int(tiny.batch));
-    QCOMPARE(m_panel->seedSpin()->value(), int(tiny.seed));
+    QCOMPARE(m_panel->stepsSpin()->value(), int(*tiny.steps));
+    QCOMPARE(m_panel->batchSpin()->value(), int(*tiny.batch));
+    QCOMPARE(m_panel->seedSpin()->value(), int(*tiny.seed));
     const QString folder = QDir::fromNativeSeparators(m_panel->runFolderEdit()->text());
     QVERIFY2(folder.startsWith(TrainingPanel::runsRoot() + QStringLiteral("/ddpm-tiny-")), qPrintable(folder));
     QVERIFY(!QFileInfo::exists(folder));
@@ -584,7 +584,7 @@ void TestTrainingPanel::ddpmPresetFillsTheForm()
     QVERIFY(m_panel->runFolderEdit()->text().contains(QStringLiteral("clip-tiny-")));
     model->setCurrentIndex(model->findData(QStringLiteral("ddpm")));
     QCOMPARE(preset->currentData().toString(), QStringLiteral("tiny"));
-    QCOMPARE(m_panel->batchSpin()->value(), int(tiny.batch));
+    QCOMPARE(m_panel->batchSpin()->value(), int(*tiny.batch));
 }
 
 void TestTrainingPanel::ddpmRejectsBadSettings()
@@ -719,7 +719,7 @@ void TestTrainingPanel::ddpmContinuesTheRun()
     QVERIFY2(!m_panel->messageIsError(), qPrintable(m_panel->message()));
     QCOMPARE(m_panel->presetCombo()->currentData().toString(), QStringLiteral("tiny"));
     QCOMPARE(m_panel->stepsSpin()->value(), kDdpmSteps);
-    QCOMPARE(m_panel->batchSpin()->value(), int(ml::ddpmTrainPresetRequest("tiny").batch));
+    QCOMPARE(m_panel->batchSpin()->value(), int(*ml::ddpmTrainPresetRequest("tiny").batch));
     QCOMPARE(m_panel->seedSpin()->value(), 7);
     QVERIFY(!m_panel->batchSpin()->isEnabled());
     m_panel->evalEverySpin()->setValue(0); // only at the end

@@ -2,8 +2,8 @@
 // held-out samples, DDPM sample grids, checkpoints) and holds the cancel flag the jobs watch.
 #pragma once
 
+#include "engine/clip_train_service.h"
 #include "engine/ddpm_train_service.h"
-#include "engine/train_service.h"
 
 #include <any>
 #include <atomic>

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,10 +32,10 @@ struct CoopRequest {
     int contextVectors = 16;                // M; with initWords, the number of their tokens instead
     bool classSpecific = false;             // one context per class (CSC) instead of one shared by all
     std::string initWords;                  // "a photo of a": ctx starts as these words' token embeddings
-    std::int64_t steps = -1;                // optimiser steps
-    std::int64_t epochs = -1;               // or passes over the K x C shots (full batches per epoch x epochs)
+    std::optional<std::int64_t> steps;      // optimiser steps
+    std::optional<std::int64_t> epochs;     // or passes over the K x C shots (full batches per epoch x epochs)
     int batch = 32;                         // shots per step (all of them when fewer)
-    double lr = -1.0;                       // < 0: 0.002 (either optimiser)
+    std::optional<double> lr;               // unset: 0.002 (either optimiser)
     std::string optimizer = "adamw";        // "adamw" | "sgd" (momentum 0.9, the paper's); cosine decay either way
     std::uint64_t seed = 1;                 // shots, initial context, batch order
     std::string templ = "a photo of a {}."; // the hand-written prompt the learnt one is measured against

@@ -7,6 +7,7 @@
 #include "engine/engine.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,8 @@ struct DdpmEvalRequest {
     std::string classifier = "clip-mini"; // any CLIP folder or embedded name
     double threshold = 0.5;               // "confident": the top class's probability >= threshold
     // Real Fashion-MNIST test images (the first N), padded to the samples' size as the DDPM
-    // trainer pads them, then classified exactly like the samples. 0: none; -1: as many as samples.
-    int referenceImages = -1;
+    // trainer pads them, then classified exactly like the samples. 0: none; unset: as many as samples.
+    std::optional<int> referenceImages;
     // The centre crop (side, pixels) both sets are classified at: 28 undoes the trainer's padding
     // (28 -> 32), so the classifier sees garments at the scale it was trained on. 0: the whole sample.
     int crop = 28;

@@ -4,36 +4,37 @@
 #pragma once
 
 #include "engine/engine.h"
-#include "engine/train_service.h" // TrainControl, TrainMetric, TrainSamples
+#include "engine/train_types.h" // TrainControl, TrainMetric, TrainSamples
 #include "io/media.h"
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace ml {
 
-// Everything but outDir may stay unset (< 0 / empty): the preset (or, on resume, the run) decides.
+// Everything but outDir may stay unset: the preset (or, on resume, the run) decides.
 struct DdpmTrainRequest {
     std::string preset;  // "mini" (ddpm-mini, the embedded default) | "tiny" (tests); "" = mini
     std::string outDir;  // the run folder: the latest checkpoint in diffusers flat layout, metrics, samples
     bool resume = false; // continue the run in outDir (its config; steps may be raised)
 
-    std::int64_t steps = -1; // total optimiser steps of the run
-    std::int64_t batch = -1;
-    double lr = -1.0;
-    std::int64_t seed = -1;
+    std::optional<std::int64_t> steps; // total optimiser steps of the run
+    std::optional<std::int64_t> batch;
+    std::optional<double> lr;
+    std::optional<std::uint64_t> seed;
     std::vector<std::int64_t> blockOutChannels; // the UNet's block_out_channels; empty = the preset's
-    std::int64_t layersPerBlock = -1;
-    int randomFlip = -1;         // 1: flip half the images horizontally, 0: never; -1: the preset's (never)
-    std::string fashionMnistDir; // "" = /usr/share/datasets/fashion-mnist
+    std::optional<std::int64_t> layersPerBlock;
+    std::optional<bool> randomFlip; // flip half the images horizontally; unset: the preset's (never)
+    std::string fashionMnistDir;    // "" = /usr/share/datasets/fashion-mnist
 
-    std::int64_t logEvery = -1;        // metrics.jsonl / TensorBoard / "metric" partial
-    std::int64_t evalEvery = -1;       // sample grid + "samples" partial; 0 = only at the end
-    std::int64_t checkpointEvery = -1; // 0 = only at the end (and on cancel / stop)
-    std::int64_t sampleSteps = -1;     // DDIM steps of the sample grid
+    std::optional<std::int64_t> logEvery;        // metrics.jsonl / TensorBoard / "metric" partial
+    std::optional<std::int64_t> evalEvery;       // sample grid + "samples" partial; 0 = only at the end
+    std::optional<std::int64_t> checkpointEvery; // 0 = only at the end (and on cancel / stop)
+    std::optional<std::int64_t> sampleSteps;     // DDIM steps of the sample grid
 
     std::shared_ptr<TrainControl> control;             // optional: pause / stop
     std::function<void(const TrainMetric &)> onMetric; // optional, on the training thread

@@ -2,8 +2,8 @@
 // panel) can show what a preset trains without including the trainer, which pulls in LibTorch.
 #pragma once
 
+#include "engine/clip_train_service.h"
 #include "engine/ddpm_train_service.h"
-#include "engine/train_service.h"
 
 #include <string>
 #include <vector>

@@ -3,7 +3,7 @@
 // bf16 autocast where the CPU has native bf16; checkpoints in Hugging Face CLIP layout.
 #pragma once
 
-#include "engine/train_service.h"
+#include "engine/clip_train_service.h"
 #include "models/clip/clip_config.h"
 #include "models/clip/clip_model.h"
 #include "train/clip_data.h"

@@ -9,6 +9,7 @@
 #include "models/clip/clip_prompt.h"
 #include "models/clip/clip_runtime.h"
 #include "train/random.h"
+#include "train/train_loop.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -17,7 +18,6 @@
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
 
-#include <chrono>
 #include <cmath>
 #include <numbers>
 #include <numeric>
@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = TrainClock;
 
 // Measured with clip-mini at 4 shots on Shapes World (count, size, shape, colour, position) and
 // Fashion-MNIST folders (MODALLENS_COOP_BENCH in tests/test_coop.cpp): AdamW and the paper's SGD
@@ -42,11 +42,6 @@ constexpr double kDefaultSgdLr = 2e-3;
 constexpr double kInitStd = 0.02; // N(0, 0.02), the paper's random initialisation
 constexpr int kNearestWords = 3;
 constexpr std::size_t kFeatureBatch = 64;
-
-double secondsSince(Clock::time_point t0)
-{
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 // Fisher-Yates with the portable generator, so a seed picks the same shots everywhere.
 void shuffle(std::vector<std::size_t> &v, Rng &rng)
@@ -244,10 +239,10 @@ FewShotSplit splitFewShot(const LabelledFolder &folder, int shots, std::uint64_t
     return split;
 }
 
-CoopResult trainCoop(const CoopRequest &req, JobContext &ctx)
+namespace {
+
+void checkRequest(const CoopRequest &req)
 {
-    const auto start = Clock::now();
-    at::get_num_threads(); // this worker thread takes the engine's thread count (OpenMP is per thread)
     if (req.contextVectors < 1 && req.initWords.empty())
         throw Error(
             "the number of context vectors must be at least 1 (got " + std::to_string(req.contextVectors) + ")");
@@ -257,7 +252,175 @@ CoopResult trainCoop(const CoopRequest &req, JobContext &ctx)
         throw Error("unknown optimiser '" + req.optimizer + "' (adamw or sgd)");
     if (req.templ.find("{}") == std::string::npos)
         throw Error("prompt template \"" + req.templ + "\" has no {} where the label goes");
+}
 
+// The context: the words' token embeddings (M = their count), else N(0, 0.02). [M, D] or [C, M, D]
+torch::Tensor initialContext(const CoopRequest &req, const text::ClipTokenizer &tokenizer, const torch::Tensor &table,
+    std::int64_t classes, std::int64_t width, torch::Device device)
+{
+    if (!req.initWords.empty()) {
+        const auto ids = clip::wordTokenIds(tokenizer, req.initWords);
+        if (ids.empty())
+            throw Error("--init \"" + req.initWords + "\" gives no tokens");
+        auto init = table.index_select(0, torch::tensor(ids, torch::kLong).to(device)).clone(); // [M, D]
+        return req.classSpecific ? init.unsqueeze(0).repeat({classes, 1, 1}) : init;
+    }
+    std::vector<std::int64_t> shape {req.contextVectors, width};
+    if (req.classSpecific)
+        shape.insert(shape.begin(), classes);
+    auto gen = at::detail::createCPUGenerator(req.seed);
+    return at::normal(0.0, kInitStd, shape, gen).to(device);
+}
+
+// The learning part: only ctx is a leaf that needs its gradient, through the frozen text tower.
+class CoopSession {
+public:
+    CoopSession(const CoopRequest &req, CoopResult &result, TextTower &tower, const clip::PromptLayout &layout,
+        const Features &features, double logitScale, torch::Device device)
+        : m_req(req)
+        , m_result(result)
+        , m_tower(tower)
+        , m_layout(layout)
+        , m_features(features)
+        , m_logitScale(logitScale)
+        , m_device(device)
+        , m_order(Rng::streamSeed(req.seed, 0xC00Bu))
+    { }
+
+    // Trains ctx (a copy of init) and returns it; fills the result's steps, loss and speed.
+    torch::Tensor train(const torch::Tensor &init, JobContext &ctx)
+    {
+        const std::int64_t N = m_result.trainImages;
+        m_batch = std::min<std::int64_t>(m_req.batch, N);
+        const std::int64_t batchesPerEpoch = N / m_batch; // the last, partial batch is dropped (reshuffled)
+        m_steps = m_req.steps ? *m_req.steps : m_req.epochs ? *m_req.epochs * batchesPerEpoch : kDefaultSteps;
+        m_lr = m_req.lr.value_or(m_req.optimizer == "sgd" ? kDefaultSgdLr : kDefaultAdamWLr);
+        m_result.lr = m_lr;
+        m_ctxVectors = init.detach().clone().set_requires_grad(true);
+        if (m_req.optimizer == "sgd")
+            m_optimizer = std::make_unique<torch::optim::SGD>(
+                std::vector<torch::Tensor> {m_ctxVectors}, torch::optim::SGDOptions(m_lr).momentum(0.9));
+        else
+            m_optimizer = std::make_unique<torch::optim::AdamW>(
+                std::vector<torch::Tensor> {m_ctxVectors}, torch::optim::AdamWOptions(m_lr).weight_decay(0.0));
+        m_perm.resize(static_cast<std::size_t>(N));
+        m_cursor = m_perm.size(); // a new shuffled epoch on the first step
+
+        TrainLoopSettings settings;
+        settings.totalSteps = m_steps;
+        settings.logEvery = std::max(1, m_req.logEvery);
+        TrainHooks hooks;
+        hooks.step = [this](std::int64_t step) { return this->step(step); };
+        hooks.log = [this, &ctx](const LoopMetric &m) {
+            CoopMetric metric {m.step, m.totalSteps, m.loss, m.extras.at(0), m_stepLr, m.stepsPerS};
+            if (m_req.onMetric)
+                m_req.onMetric(metric);
+            ctx.partial("coop-metric", metric);
+        };
+        const TrainLoopOutcome out = runTrainLoop(settings, hooks, ctx);
+        m_result.steps = out.step;
+        m_result.finalLoss = out.lastLoss;
+        m_result.trainSeconds = out.times.activeSeconds;
+        m_result.stepsPerS = out.times.trainSeconds > 0 ? static_cast<double>(out.step) / out.times.trainSeconds : 0.0;
+        return m_ctxVectors;
+    }
+
+private:
+    StepResult step(std::int64_t step)
+    {
+        if (m_cursor + static_cast<std::size_t>(m_batch) > m_perm.size()) {
+            std::iota(m_perm.begin(), m_perm.end(), std::size_t {0});
+            shuffle(m_perm, m_order);
+            m_cursor = 0;
+        }
+        const std::vector<std::int64_t> pick(m_perm.begin() + static_cast<std::ptrdiff_t>(m_cursor),
+            m_perm.begin() + static_cast<std::ptrdiff_t>(m_cursor) + m_batch);
+        m_cursor += static_cast<std::size_t>(m_batch);
+        const auto index = torch::tensor(pick, torch::kLong).to(m_device);
+        const auto images = m_features.shots.index_select(0, index); // [B, P]
+        const auto labels = m_features.shotLabels.index_select(0, index);
+
+        // Cosine decay to zero over the run (the paper's schedule, without its warm-up epoch).
+        m_stepLr = 0.5 * m_lr
+            * (1.0 + std::cos(std::numbers::pi * static_cast<double>(step) / static_cast<double>(m_steps)));
+        for (auto &group : m_optimizer->param_groups())
+            group.options().set_lr(m_stepLr);
+
+        const auto text = m_tower.embed(m_layout.embeds(m_ctxVectors), m_layout.eosIndex()); // [C, P]
+        const auto logits = m_logitScale * images.matmul(text.t());                          // [B, C]
+        const auto loss = at::cross_entropy_loss(logits, labels);
+        m_optimizer->zero_grad();
+        loss.backward();
+        m_optimizer->step();
+        const double accuracy = logits.argmax(1).eq(labels).to(torch::kFloat).mean().item<double>();
+        return {loss.item<double>(), {accuracy}};
+    }
+
+    const CoopRequest &m_req;
+    CoopResult &m_result;
+    TextTower &m_tower;
+    const clip::PromptLayout &m_layout;
+    const Features &m_features;
+    const double m_logitScale;
+    const torch::Device m_device;
+    Rng m_order;
+    std::vector<std::size_t> m_perm;
+    std::size_t m_cursor = 0;
+    std::int64_t m_batch = 1, m_steps = 0;
+    double m_lr = 0.0, m_stepLr = 0.0;
+    torch::Tensor m_ctxVectors;
+    std::unique_ptr<torch::optim::Optimizer> m_optimizer;
+};
+
+// After: the learnt prompt through the same fast path classify uses, its accuracy on the shots,
+// the words nearest its vectors; then the file.
+void finishCoop(const CoopRequest &req, CoopResult &result, clip::ClipRuntime &rt, TextTower &tower,
+    const clip::PromptLayout &layout, const Features &features, double logitScale, const torch::Tensor &ctxVectors,
+    const torch::Tensor &table, JobContext &ctx)
+{
+    clip::LearntPrompt prompt;
+    prompt.ctx = ctxVectors.detach().to(torch::kCPU).clone();
+    prompt.classes = result.classes;
+    prompt.classSpecific = req.classSpecific;
+    prompt.model = result.modelName;
+    prompt.templ = req.templ;
+    prompt.init = req.initWords;
+    prompt.shots = req.shots;
+    prompt.seed = req.seed;
+    prompt.steps = result.steps;
+    ctx.report(0, 0, "scoring the learnt prompt");
+    const auto after = accuracyOf(features.heldOut, features.heldOutLabels,
+        rt.promptEmbeddings(result.classes, prompt, [&ctx] { return ctx.isCancelled(); }), result.classes.size());
+    result.accuracyAfter = after.overall;
+    result.perClassAfter = after.perClass;
+    {
+        torch::NoGradGuard noGrad;
+        const auto text = tower.embed(layout.embeds(ctxVectors), layout.eosIndex());
+        result.trainAccuracy = (logitScale * features.shots.matmul(text.t()))
+                                   .argmax(1)
+                                   .eq(features.shotLabels)
+                                   .to(torch::kFloat)
+                                   .mean()
+                                   .item<double>();
+    }
+    result.words = nearestWords(prompt.ctx, table, rt.tokenizer());
+
+    prompt.accuracyBefore = result.accuracyBefore;
+    prompt.accuracyAfter = result.accuracyAfter;
+    ctx.throwIfCancelled();
+    if (!req.out.empty()) {
+        clip::saveLearntPrompt(req.out, prompt);
+        result.out = req.out;
+    }
+}
+
+} // namespace
+
+CoopResult trainCoop(const CoopRequest &req, JobContext &ctx)
+{
+    const auto start = Clock::now();
+    at::get_num_threads(); // this worker thread takes the engine's thread count (OpenMP is per thread)
+    checkRequest(req);
     CoopResult result;
     result.classSpecific = req.classSpecific;
     result.shots = req.shots;
@@ -285,23 +448,7 @@ CoopResult trainCoop(const CoopRequest &req, JobContext &ctx)
     TextTower tower = loadTextTower(modelPath, device);
     const auto &tokenizer = rt->tokenizer();
     const torch::Tensor table = tower.model->tokenTable().detach(); // [V, D]
-
-    // The context: the words' token embeddings (M = their count), else N(0, 0.02).
-    torch::Tensor init;
-    if (!req.initWords.empty()) {
-        const auto ids = clip::wordTokenIds(tokenizer, req.initWords);
-        if (ids.empty())
-            throw Error("--init \"" + req.initWords + "\" gives no tokens");
-        init = table.index_select(0, torch::tensor(ids, torch::kLong).to(device)).clone(); // [M, D]
-        if (req.classSpecific)
-            init = init.unsqueeze(0).repeat({C, 1, 1}); // [C, M, D]
-    } else {
-        std::vector<std::int64_t> shape {req.contextVectors, tc.hidden_size};
-        if (req.classSpecific)
-            shape.insert(shape.begin(), C);
-        auto gen = at::detail::createCPUGenerator(req.seed);
-        init = at::normal(0.0, kInitStd, shape, gen).to(device); // [M, D] or [C, M, D]
-    }
+    const torch::Tensor init = initialContext(req, tokenizer, table, C, tc.hidden_size, device);
     result.contextVectors = static_cast<int>(init.size(-2));
     // Checks that every prompt fits the context length before the slow part.
     const clip::PromptLayout layout(
@@ -323,118 +470,9 @@ CoopResult trainCoop(const CoopRequest &req, JobContext &ctx)
     result.accuracyBefore = before.overall;
     result.perClassBefore = before.perClass;
 
-    // Training: only ctx is a leaf that needs its gradient.
-    const std::int64_t N = result.trainImages;
-    const std::int64_t batch = std::min<std::int64_t>(req.batch, N);
-    const std::int64_t batchesPerEpoch = N / batch; // the last, partial batch is dropped (reshuffled)
-    const std::int64_t steps = req.steps > 0 ? req.steps
-        : req.epochs > 0                     ? req.epochs * batchesPerEpoch
-                                             : kDefaultSteps;
-    const double lr = req.lr > 0 ? req.lr : (req.optimizer == "sgd" ? kDefaultSgdLr : kDefaultAdamWLr);
-    result.lr = lr;
-    torch::Tensor ctxVectors = init.detach().clone().set_requires_grad(true);
-    std::unique_ptr<torch::optim::Optimizer> optimizer;
-    if (req.optimizer == "sgd")
-        optimizer = std::make_unique<torch::optim::SGD>(
-            std::vector<torch::Tensor> {ctxVectors}, torch::optim::SGDOptions(lr).momentum(0.9));
-    else
-        optimizer = std::make_unique<torch::optim::AdamW>(
-            std::vector<torch::Tensor> {ctxVectors}, torch::optim::AdamWOptions(lr).weight_decay(0.0));
-
-    Rng order(Rng::streamSeed(req.seed, 0xC00Bu));
-    std::vector<std::size_t> perm(static_cast<std::size_t>(N));
-    std::size_t cursor = perm.size(); // a new shuffled epoch on the first step
-    double lossSum = 0.0, accSum = 0.0;
-    int interval = 0;
-    const auto trainStart = Clock::now();
-    auto intervalStart = trainStart;
-    ctx.report(0, steps, "training");
-    for (std::int64_t step = 0; step < steps; ++step) {
-        ctx.throwIfCancelled();
-        if (cursor + static_cast<std::size_t>(batch) > perm.size()) {
-            std::iota(perm.begin(), perm.end(), std::size_t {0});
-            shuffle(perm, order);
-            cursor = 0;
-        }
-        const std::vector<std::int64_t> pick(perm.begin() + static_cast<std::ptrdiff_t>(cursor),
-            perm.begin() + static_cast<std::ptrdiff_t>(cursor) + batch);
-        cursor += static_cast<std::size_t>(batch);
-        const auto index = torch::tensor(pick, torch::kLong).to(device);
-        const auto images = features.shots.index_select(0, index); // [B, P]
-        const auto labels = features.shotLabels.index_select(0, index);
-
-        // Cosine decay to zero over the run (the paper's schedule, without its warm-up epoch).
-        const double stepLr
-            = 0.5 * lr * (1.0 + std::cos(std::numbers::pi * static_cast<double>(step) / static_cast<double>(steps)));
-        for (auto &group : optimizer->param_groups())
-            group.options().set_lr(stepLr);
-
-        const auto text = tower.embed(layout.embeds(ctxVectors), layout.eosIndex()); // [C, P]
-        const auto logits = logitScale * images.matmul(text.t());                    // [B, C]
-        const auto loss = at::cross_entropy_loss(logits, labels);
-        optimizer->zero_grad();
-        loss.backward();
-        optimizer->step();
-
-        const double lossValue = loss.item<double>();
-        if (!std::isfinite(lossValue))
-            throw Error("the loss became " + std::to_string(lossValue) + " at step " + std::to_string(step + 1)
-                + "; try a lower --lr");
-        lossSum += lossValue;
-        accSum += logits.argmax(1).eq(labels).to(torch::kFloat).mean().item<double>();
-        ++interval;
-        result.finalLoss = lossValue;
-        if ((step + 1) % std::max(1, req.logEvery) == 0 || step + 1 == steps) {
-            const double dt = secondsSince(intervalStart);
-            CoopMetric m {step + 1, steps, lossSum / interval, accSum / interval, stepLr, dt > 0 ? interval / dt : 0.0};
-            if (req.onMetric)
-                req.onMetric(m);
-            ctx.partial("coop-metric", m);
-            lossSum = accSum = 0.0;
-            interval = 0;
-            intervalStart = Clock::now();
-        }
-        ctx.report(step + 1, steps, "training");
-    }
-    result.steps = steps;
-    result.trainSeconds = secondsSince(trainStart);
-    result.stepsPerS = result.trainSeconds > 0 ? static_cast<double>(steps) / result.trainSeconds : 0.0;
-
-    // After: the learnt prompt through the same fast path classify uses.
-    clip::LearntPrompt prompt;
-    prompt.ctx = ctxVectors.detach().to(torch::kCPU).clone();
-    prompt.classes = result.classes;
-    prompt.classSpecific = req.classSpecific;
-    prompt.model = result.modelName;
-    prompt.templ = req.templ;
-    prompt.init = req.initWords;
-    prompt.shots = req.shots;
-    prompt.seed = req.seed;
-    prompt.steps = steps;
-    ctx.report(0, 0, "scoring the learnt prompt");
-    const auto after = accuracyOf(features.heldOut, features.heldOutLabels,
-        rt->promptEmbeddings(result.classes, prompt, [&ctx] { return ctx.isCancelled(); }), result.classes.size());
-    result.accuracyAfter = after.overall;
-    result.perClassAfter = after.perClass;
-    {
-        torch::NoGradGuard noGrad;
-        const auto text = tower.embed(layout.embeds(ctxVectors), layout.eosIndex());
-        result.trainAccuracy = (logitScale * features.shots.matmul(text.t()))
-                                   .argmax(1)
-                                   .eq(features.shotLabels)
-                                   .to(torch::kFloat)
-                                   .mean()
-                                   .item<double>();
-    }
-    result.words = nearestWords(prompt.ctx, table, tokenizer);
-
-    prompt.accuracyBefore = result.accuracyBefore;
-    prompt.accuracyAfter = result.accuracyAfter;
-    ctx.throwIfCancelled();
-    if (!req.out.empty()) {
-        clip::saveLearntPrompt(req.out, prompt);
-        result.out = req.out;
-    }
+    const torch::Tensor ctxVectors
+        = CoopSession(req, result, tower, layout, features, logitScale, device).train(init, ctx);
+    finishCoop(req, result, *rt, tower, layout, features, logitScale, ctxVectors, table, ctx);
     result.seconds = secondsSince(start);
     return result;
 }

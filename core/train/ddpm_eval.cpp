@@ -234,7 +234,7 @@ DdpmEvalResult evaluateDdpm(const DdpmEvalRequest &req, JobContext *ctx)
     // The reference set is loaded before sampling too: a broken --fashion-mnist fails early.
     std::vector<io::RgbImage> realImages;
     std::vector<int> realLabels;
-    const int wantReference = req.referenceImages < 0 ? req.samples : req.referenceImages;
+    const int wantReference = req.referenceImages.value_or(req.samples);
     if (wantReference > 0
         && (result.sampleHeight < train::FashionMnist::kSide || result.sampleWidth < train::FashionMnist::kSide)) {
         result.warnings.push_back("the samples (" + std::to_string(result.sampleHeight) + " x "

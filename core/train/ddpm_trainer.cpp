@@ -15,6 +15,7 @@
 #include "train/fashion_mnist.h"
 #include "train/random.h"
 #include "train/train_log.h"
+#include "train/train_loop.h"
 #include "train/trainer_common.h"
 
 #include <ATen/ATen.h>
@@ -41,8 +42,6 @@ namespace {
 constexpr const char *kStateFormat = "modallens.ddpm_trainer_state.v1";
 constexpr std::uint64_t kNoiseStream = 0xD1FF0510u; // the noise / timestep stream, apart from the data's
 
-using Clock = TrainClock;
-
 std::string channelsText(const std::vector<std::int64_t> &c)
 {
     std::string s;
@@ -64,43 +63,36 @@ DdpmTrainConfig resolveConfig(const DdpmTrainRequest &r, const nlohmann::json *s
             checkOverride(conflicts, flag, given, differs, run);
         };
         check("--preset", !r.preset.empty(), r.preset != c.preset, c.preset);
-        check("--batch", r.batch > 0, r.batch != c.batch, std::to_string(c.batch));
-        check("--lr", r.lr > 0, r.lr != c.lr, std::to_string(c.lr));
-        check("--seed", r.seed >= 0, static_cast<std::uint64_t>(r.seed) != c.seed, std::to_string(c.seed));
+        check("--batch", r.batch.has_value(), r.batch != c.batch, std::to_string(c.batch));
+        check("--lr", r.lr.has_value(), r.lr != c.lr, std::to_string(c.lr));
+        check("--seed", r.seed.has_value(), r.seed != c.seed, std::to_string(c.seed));
         check("--channels", !r.blockOutChannels.empty(), r.blockOutChannels != c.blockOutChannels,
             channelsText(c.blockOutChannels));
-        check("--layers", r.layersPerBlock > 0, r.layersPerBlock != c.layersPerBlock, std::to_string(c.layersPerBlock));
-        check("--flip", r.randomFlip >= 0, (r.randomFlip > 0) != c.randomFlip, c.randomFlip ? "flip" : "no flip");
+        check("--layers", r.layersPerBlock.has_value(), r.layersPerBlock != c.layersPerBlock,
+            std::to_string(c.layersPerBlock));
+        check("--flip", r.randomFlip.has_value(), r.randomFlip != c.randomFlip, c.randomFlip ? "flip" : "no flip");
         throwIfConflicts(r.outDir, conflicts);
     } else {
         c = DdpmTrainConfig::fromPreset(r.preset.empty() ? "mini" : r.preset);
-        if (r.batch > 0)
-            c.batch = r.batch;
-        if (r.lr > 0)
-            c.lr = r.lr;
-        if (r.seed >= 0)
-            c.seed = static_cast<std::uint64_t>(r.seed);
+        c.batch = r.batch.value_or(c.batch);
+        c.lr = r.lr.value_or(c.lr);
+        c.seed = r.seed.value_or(c.seed);
         if (!r.blockOutChannels.empty())
             c.blockOutChannels = r.blockOutChannels;
-        if (r.layersPerBlock > 0)
-            c.layersPerBlock = r.layersPerBlock;
-        if (r.randomFlip >= 0)
-            c.randomFlip = r.randomFlip > 0;
+        c.layersPerBlock = r.layersPerBlock.value_or(c.layersPerBlock);
+        c.randomFlip = r.randomFlip.value_or(c.randomFlip);
     }
-    if (r.steps > 0)
-        c.steps = r.steps;
-    if (r.logEvery > 0)
-        c.logEvery = r.logEvery;
-    if (r.evalEvery >= 0)
-        c.evalEvery = r.evalEvery;
-    if (r.checkpointEvery >= 0)
-        c.checkpointEvery = r.checkpointEvery;
-    if (r.sampleSteps > 0)
-        c.sampleSteps = r.sampleSteps;
+    c.steps = r.steps.value_or(c.steps);
+    c.logEvery = r.logEvery.value_or(c.logEvery);
+    c.evalEvery = r.evalEvery.value_or(c.evalEvery);
+    c.checkpointEvery = r.checkpointEvery.value_or(c.checkpointEvery);
+    c.sampleSteps = r.sampleSteps.value_or(c.sampleSteps);
     if (c.steps < 1)
         throw Error("steps must be at least 1");
     if (c.batch < 1)
         throw Error("batch must be at least 1");
+    if (c.lr <= 0 || c.layersPerBlock < 1 || c.logEvery < 1 || c.sampleSteps < 1)
+        throw Error("the learning rate, layers per block, the log interval and the sample steps must be positive");
     for (const auto ch : c.blockOutChannels)
         if (ch % c.normGroups != 0)
             throw Error("every block's channels must be a multiple of " + std::to_string(c.normGroups)
@@ -314,253 +306,246 @@ torch::Tensor paddedFashionImages(const fs::path &dir, std::int64_t side)
 
 // --- the run -------------------------------------------------------------------------------------
 
+namespace {
+
+// One session of a run: the data, UNet, its EMA and optimiser the loop's hooks work on.
+class DdpmSession {
+public:
+    DdpmSession(const DdpmTrainRequest &r, JobContext &ctx)
+        : m_r(r)
+        , m_ctx(ctx)
+        , m_run(r.outDir, r.resume, kStateFormat, "ModalLens DDPM trainer state")
+        , m_cfg(resolveConfig(r, m_run.stored()))
+        , m_schedCfg(diffusion::SchedulerConfig::fromJson(m_cfg.schedulerConfigJson()))
+        , m_alphasCumprod(diffusion::Scheduler(m_schedCfg, diffusion::SchedulerKind::Ddpm).alphasCumprod())
+    {
+        m_run.checkStepsLeft(m_cfg.steps);
+        m_result.outDir = m_run.dir().string();
+        m_result.preset = m_cfg.preset;
+        m_result.startStep = m_run.startStep();
+        m_result.totalSteps = m_cfg.steps;
+    }
+
+    DdpmTrainResult run()
+    {
+        loadData();
+        buildModel();
+        TrainLog log(m_run.dir(), m_run.resumeStep());
+        m_log = &log;
+        const double lastLoss = m_run.stored() ? m_run.stored()->value("last_loss", 0.0) : 0.0;
+        const TrainLoopSettings settings {
+            m_cfg.steps, m_cfg.logEvery, m_cfg.evalEvery, m_cfg.checkpointEvery, m_r.control.get(), &m_run, lastLoss};
+        TrainHooks hooks;
+        hooks.step = [this](std::int64_t step) { return this->step(step); };
+        if (m_cfg.sampleCount >= 1)
+            hooks.sample = [this](std::int64_t step) { return sampleGrid(step); };
+        hooks.log = [this](const LoopMetric &m) { writeMetric(m); };
+        hooks.saveCheckpoint = [this](std::int64_t step) { save(step); };
+        hooks.stateFields = [this] {
+            return nlohmann::json {
+                {"dtype", "fp32"}, {"parameters", m_result.parameters}, {"weights", "ema"}, {"config", m_cfg.toJson()}};
+        };
+        const TrainLoopOutcome out = runTrainLoop(settings, hooks, m_ctx);
+
+        setRunOutcome(m_result, out, m_cfg.batch);
+        std::error_code ec;
+        m_result.weightBytes
+            = static_cast<std::int64_t>(fs::file_size(m_run.dir() / "diffusion_pytorch_model.safetensors", ec));
+        return m_result;
+    }
+
+private:
+    void loadData();
+    void buildModel();
+    StepResult step(std::int64_t step);
+    bool sampleGrid(std::int64_t step);
+    void writeMetric(const LoopMetric &lm);
+    void save(std::int64_t step);
+
+    const DdpmTrainRequest &m_r;
+    JobContext &m_ctx;
+    RunState m_run;
+    DdpmTrainConfig m_cfg;
+    diffusion::SchedulerConfig m_schedCfg;
+    torch::Tensor m_alphasCumprod; // [T]
+    DdpmTrainResult m_result;
+    torch::Tensor m_images; // [N, S, S] uint8
+    diffusion::UNet2DModel m_model {nullptr}, m_ema {nullptr};
+    std::vector<torch::Tensor> m_params, m_emaParams;
+    std::unique_ptr<torch::optim::AdamW> m_optimizer;
+    TrainLog *m_log = nullptr;
+};
+
+// All of Fashion-MNIST's training split, padded, as 8-bit.
+void DdpmSession::loadData()
+{
+    m_ctx.report(0, 0, "loading data");
+    const fs::path fashionDir
+        = m_r.fashionMnistDir.empty() ? FashionMnist::defaultFolder() : fs::path(m_r.fashionMnistDir);
+    if (!FashionMnist::available(FashionSplit::Train, fashionDir))
+        throw Error(fashionDir.string()
+            + ": Fashion-MNIST's training split not found (install dataset-fashion-mnist or pass --fashion-mnist DIR)");
+    m_images = paddedFashionImages(fashionDir, m_cfg.imageSize);
+    m_ctx.throwIfCancelled();
+}
+
+// Model, EMA copy, optimiser; the run's own on resume.
+void DdpmSession::buildModel()
+{
+    const fs::path &dir = m_run.dir();
+    const nlohmann::json unetJson = m_cfg.unetConfigJson();
+    const diffusion::UNet2DConfig unetCfg = diffusion::UNet2DConfig::fromJson(unetJson);
+    if (const auto problems = unetCfg.validate(); !problems.empty())
+        throw Error("the UNet configuration is unusable: " + problems.front());
+    fs::create_directories(dir);
+    torch::manual_seed(m_cfg.seed);
+    m_model = diffusion::UNet2DModel(unetCfg);
+    m_ema = diffusion::UNet2DModel(unetCfg);
+    m_model->train();
+    m_ema->eval();
+    m_params = m_model->parameters();
+    m_emaParams = m_ema->parameters();
+    for (auto &p : m_emaParams)
+        p.set_requires_grad(false);
+    for (const auto &p : m_params)
+        m_result.parameters += p.numel();
+    m_optimizer = std::make_unique<torch::optim::AdamW>(
+        m_params, torch::optim::AdamWOptions(m_cfg.lr).betas({0.95, 0.999}).eps(1e-8).weight_decay(m_cfg.weightDecay));
+
+    if (m_run.stored()) {
+        const auto state = io::SafetensorsFile::open(dir / "trainer_state.safetensors");
+        checkStateStep(*state, m_run.startStep());
+        loadInto(*m_model, *state, "model.");
+        loadInto(*m_ema, *io::SafetensorsFile::open(dir / "diffusion_pytorch_model.safetensors"), "");
+        if (const auto missing = loadAdamWState(*state, *m_model, *m_optimizer); !missing.empty())
+            throw Error(state->path().string() + ": no optimiser state for '" + missing.front() + "'");
+    } else {
+        torch::NoGradGuard noGrad;
+        for (std::size_t i = 0; i < m_params.size(); ++i)
+            m_emaParams[i].copy_(m_params[i]);
+        writeJsonAtomic(dir / "config.json", unetJson);
+        writeJsonAtomic(dir / "scheduler_config.json", m_cfg.schedulerConfigJson());
+    }
+}
+
+StepResult DdpmSession::step(std::int64_t step)
+{
+    const auto B = m_cfg.batch, S = m_cfg.imageSize;
+    // The batch of step `step`: its own data stream and noise stream, so a resume is exact.
+    Rng rng(Rng::streamSeed(m_cfg.seed, static_cast<std::uint64_t>(step)));
+    auto index = torch::empty({B}, torch::kLong);
+    std::vector<std::uint8_t> flip(static_cast<std::size_t>(B), 0);
+    for (std::int64_t i = 0; i < B; ++i) {
+        index.data_ptr<std::int64_t>()[i]
+            = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(m_images.size(0))));
+        flip[static_cast<std::size_t>(i)] = m_cfg.randomFlip && rng.chance(0.5) ? 1 : 0;
+    }
+    torch::Tensor x0 = m_images.index_select(0, index).to(torch::kFloat).div_(127.5).sub_(1.0).unsqueeze(1);
+    if (m_cfg.randomFlip) {
+        const auto mask = torch::from_blob(flip.data(), {B, 1, 1, 1}, torch::kUInt8).to(torch::kBool);
+        x0 = torch::where(mask, x0.flip({3}), x0); // [B, 1, S, S]
+    }
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(
+        Rng::streamSeed(m_cfg.seed ^ kNoiseStream, static_cast<std::uint64_t>(step)));
+    const torch::Tensor noise = at::randn({B, 1, S, S}, gen, torch::kFloat);
+    const torch::Tensor t = at::randint(0, m_cfg.trainTimesteps, {B}, gen, torch::kLong);
+    const torch::Tensor xt = addNoiseBatch(m_alphasCumprod, x0, noise, t);
+
+    setLearningRate(*m_optimizer, learningRate(m_cfg, step));
+    const torch::Tensor loss = torch::nn::functional::mse_loss(m_model->forward(xt, t), noise);
+    m_optimizer->zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(m_params, m_cfg.clipNorm);
+    m_optimizer->step();
+    {
+        torch::NoGradGuard noGrad;
+        const double d = emaDecayAt(m_cfg, step);
+        for (std::size_t i = 0; i < m_params.size(); ++i)
+            m_emaParams[i].mul_(d).add_(m_params[i].detach(), 1.0 - d);
+    }
+    return {loss.item<double>(), {}};
+}
+
+// A DDIM sample grid of the EMA weights with a fixed seed; false when cancelled meanwhile.
+bool DdpmSession::sampleGrid(std::int64_t step)
+{
+    diffusion::Sampler sampler(
+        m_ema, diffusion::Scheduler(m_schedCfg, diffusion::SchedulerKind::Ddim), m_cfg.sampleSteps, 0.0);
+    sampler.setKeepHistory(false);
+    sampler.start(m_cfg.sampleSeed, m_cfg.sampleCount, m_cfg.imageSize, m_cfg.imageSize);
+    bool cancelled = false;
+    sampler.run([&](const diffusion::StepRecord &) {
+        cancelled = m_ctx.isCancelled();
+        return !cancelled;
+    });
+    if (cancelled)
+        return false;
+    const torch::Tensor x = sampler.current(); // [n, 1, S, S]
+    DdpmSampleGrid grid;
+    grid.step = step;
+    grid.image = gridImage(x, std::max<std::int64_t>(1, std::llround(std::sqrt(double(m_cfg.sampleCount)))), 2);
+#ifdef MODALLENS_HAVE_MEDIA
+    const fs::path &dir = m_run.dir();
+    fs::create_directories(dir / "samples");
+    char name[48];
+    std::snprintf(name, sizeof name, "step_%07lld.png", static_cast<long long>(step));
+    const fs::path file = dir / "samples" / name;
+    io::saveImage(grid.image, file);
+    fs::copy_file(file, dir / "samples.png", fs::copy_options::overwrite_existing);
+    grid.file = file.string();
+    m_result.sampleGrid = grid.file;
+#endif
+    TrainSamples samples;
+    samples.step = step;
+    const auto zoom = 64 / m_cfg.imageSize > 0 ? 64 / m_cfg.imageSize : 1;
+    for (std::int64_t i = 0; i < x.size(0); ++i)
+        samples.samples.push_back({gridImage(x.slice(0, i, i + 1), 1, zoom), "", "", 0.0f});
+    m_ctx.partial("samples", std::move(samples));
+    m_ctx.partial("sample-grid", std::move(grid));
+    return true;
+}
+
+void DdpmSession::writeMetric(const LoopMetric &lm)
+{
+    TrainMetric m;
+    m.step = lm.step;
+    m.totalSteps = lm.totalSteps;
+    m.loss = lm.loss;
+    m.lr = m_optimizer->param_groups().front().options().get_lr();
+    m.stepsPerS = lm.stepsPerS;
+    m.imagesPerS = m.stepsPerS * static_cast<double>(m_cfg.batch);
+    m.etaSeconds = lm.etaSeconds;
+    m.elapsedSeconds = lm.elapsedSeconds;
+    m_log->write(m.step,
+        {{"loss", "train/loss", m.loss}, {"lr", "train/lr", m.lr}, {"steps_per_s", "train/steps_per_s", m.stepsPerS}});
+    m_ctx.partial("metric", m);
+    if (m_r.onMetric)
+        m_r.onMetric(m);
+}
+
+void DdpmSession::save(std::int64_t step)
+{
+    std::map<std::string, torch::Tensor> state;
+    for (const auto &p : m_model->named_parameters())
+        state["model." + p.key()] = p.value().detach();
+    addAdamWState(state, *m_model, *m_optimizer);
+    state["trainer.step"] = torch::tensor(step, torch::kLong);
+    state["trainer.seed"] = torch::tensor(static_cast<std::int64_t>(m_cfg.seed), torch::kLong);
+    io::saveSafetensors(m_run.dir() / "diffusion_pytorch_model.safetensors", weightsOf(*m_ema), {{"format", "pt"}});
+    io::saveSafetensors(
+        m_run.dir() / "trainer_state.safetensors", state, {{"format", kStateFormat}, {"step", std::to_string(step)}});
+}
+
+} // namespace
+
 DdpmTrainer::DdpmTrainer(DdpmTrainRequest request) : m_request(std::move(request))
 { }
 
 DdpmTrainResult DdpmTrainer::run(JobContext &ctx)
 {
-    const DdpmTrainRequest &r = m_request;
-    if (r.outDir.empty())
+    if (m_request.outDir.empty())
         throw Error("training needs an output folder (--out DIR)");
-    const fs::path dir = r.outDir;
-    const fs::path statePath = dir / "trainer_state.json";
-    DdpmTrainResult result;
-    result.outDir = dir.string();
-
-    const std::optional<nlohmann::json> stored
-        = openTrainerState(dir, r.resume, kStateFormat, "ModalLens DDPM trainer state");
-    const DdpmTrainConfig cfg = resolveConfig(r, stored ? &*stored : nullptr);
-    const std::int64_t startStep = stored ? stored->at("step").get<std::int64_t>() : 0;
-    if (stored)
-        checkStepsLeft(dir, startStep, cfg.steps);
-    result.preset = cfg.preset;
-    result.startStep = startStep;
-    result.totalSteps = cfg.steps;
-
-    // Data: all of Fashion-MNIST's training split, padded, as 8-bit.
-    ctx.report(0, 0, "loading data");
-    const fs::path fashionDir = r.fashionMnistDir.empty() ? FashionMnist::defaultFolder() : fs::path(r.fashionMnistDir);
-    if (!FashionMnist::available(FashionSplit::Train, fashionDir))
-        throw Error(fashionDir.string()
-            + ": Fashion-MNIST's training split not found (install dataset-fashion-mnist or pass --fashion-mnist DIR)");
-    const torch::Tensor images = paddedFashionImages(fashionDir, cfg.imageSize); // [N, S, S] uint8
-    const auto numImages = static_cast<std::uint64_t>(images.size(0));
-    ctx.throwIfCancelled();
-
-    // Model, EMA copy, scheduler tables, optimiser.
-    const nlohmann::json unetJson = cfg.unetConfigJson();
-    const diffusion::UNet2DConfig unetCfg = diffusion::UNet2DConfig::fromJson(unetJson);
-    if (const auto problems = unetCfg.validate(); !problems.empty())
-        throw Error("the UNet configuration is unusable: " + problems.front());
-    const diffusion::SchedulerConfig schedCfg = diffusion::SchedulerConfig::fromJson(cfg.schedulerConfigJson());
-    const diffusion::Scheduler trainScheduler(schedCfg, diffusion::SchedulerKind::Ddpm);
-    const torch::Tensor alphasCumprod = trainScheduler.alphasCumprod(); // [T]
-
-    fs::create_directories(dir);
-    torch::manual_seed(cfg.seed);
-    diffusion::UNet2DModel model(unetCfg);
-    diffusion::UNet2DModel ema(unetCfg);
-    model->train();
-    ema->eval();
-    std::vector<torch::Tensor> params = model->parameters();
-    std::vector<torch::Tensor> emaParams = ema->parameters();
-    for (auto &p : emaParams)
-        p.set_requires_grad(false);
-    for (const auto &p : params)
-        result.parameters += p.numel();
-    torch::optim::AdamW optimizer(
-        params, torch::optim::AdamWOptions(cfg.lr).betas({0.95, 0.999}).eps(1e-8).weight_decay(cfg.weightDecay));
-
-    if (stored) {
-        const auto state = io::SafetensorsFile::open(dir / "trainer_state.safetensors");
-        checkStateStep(*state, startStep);
-        loadInto(*model, *state, "model.");
-        loadInto(*ema, *io::SafetensorsFile::open(dir / "diffusion_pytorch_model.safetensors"), "");
-        if (const auto missing = loadAdamWState(*state, *model, optimizer); !missing.empty())
-            throw Error(state->path().string() + ": no optimiser state for '" + missing.front() + "'");
-    } else {
-        torch::NoGradGuard noGrad;
-        for (std::size_t i = 0; i < params.size(); ++i)
-            emaParams[i].copy_(params[i]);
-        writeJsonAtomic(dir / "config.json", unetJson);
-        writeJsonAtomic(dir / "scheduler_config.json", cfg.schedulerConfigJson());
-    }
-
-    TrainLog log(dir, stored ? std::optional<std::int64_t>(startStep) : std::nullopt);
-    const auto control = r.control;
-    StepTimes times;
-    const double elapsedBefore = stored ? stored->value("elapsed_seconds", 0.0) : 0.0;
-    std::int64_t step = startStep, savedStep = stored ? startStep : -1;
-    double lastLoss = stored ? stored->value("last_loss", 0.0) : 0.0;
-
-    auto saveCheckpoint = [&] {
-        const auto t0 = Clock::now();
-        ctx.report(step - startStep, cfg.steps - startStep, "saving checkpoint");
-        std::map<std::string, torch::Tensor> state;
-        for (const auto &p : model->named_parameters())
-            state["model." + p.key()] = p.value().detach();
-        addAdamWState(state, *model, optimizer);
-        state["trainer.step"] = torch::tensor(step, torch::kLong);
-        state["trainer.seed"] = torch::tensor(static_cast<std::int64_t>(cfg.seed), torch::kLong);
-        io::saveSafetensors(dir / "diffusion_pytorch_model.safetensors", weightsOf(*ema), {{"format", "pt"}});
-        io::saveSafetensors(
-            dir / "trainer_state.safetensors", state, {{"format", kStateFormat}, {"step", std::to_string(step)}});
-        times.activeSeconds += secondsSince(t0);
-        // Last: the state file names the step everything else already holds.
-        writeJsonAtomic(statePath,
-            {{"format", kStateFormat}, {"step", step}, {"total_steps", cfg.steps},
-                {"elapsed_seconds", elapsedBefore + times.activeSeconds}, {"dtype", "fp32"}, {"last_loss", lastLoss},
-                {"parameters", result.parameters}, {"weights", "ema"}, {"config", cfg.toJson()}});
-        savedStep = step;
-        ctx.partial("checkpoint", dir.string());
-        ctx.report(step - startStep, cfg.steps - startStep, "training");
-    };
-
-    // A DDIM sample grid of the EMA weights with a fixed seed; false when cancelled meanwhile.
-    auto sampleGrid = [&]() -> bool {
-        if (cfg.sampleCount < 1)
-            return true;
-        const auto t0 = Clock::now();
-        ctx.report(step - startStep, cfg.steps - startStep, "sampling");
-        diffusion::Sampler sampler(
-            ema, diffusion::Scheduler(schedCfg, diffusion::SchedulerKind::Ddim), cfg.sampleSteps, 0.0);
-        sampler.setKeepHistory(false);
-        sampler.start(cfg.sampleSeed, cfg.sampleCount, cfg.imageSize, cfg.imageSize);
-        bool cancelled = false;
-        sampler.run([&](const diffusion::StepRecord &) {
-            cancelled = ctx.isCancelled();
-            return !cancelled;
-        });
-        if (cancelled)
-            return false;
-        const torch::Tensor x = sampler.current(); // [n, 1, S, S]
-        DdpmSampleGrid grid;
-        grid.step = step;
-        grid.image = gridImage(x, std::max<std::int64_t>(1, std::llround(std::sqrt(double(cfg.sampleCount)))), 2);
-#ifdef MODALLENS_HAVE_MEDIA
-        fs::create_directories(dir / "samples");
-        char name[48];
-        std::snprintf(name, sizeof name, "step_%07lld.png", static_cast<long long>(step));
-        const fs::path file = dir / "samples" / name;
-        io::saveImage(grid.image, file);
-        fs::copy_file(file, dir / "samples.png", fs::copy_options::overwrite_existing);
-        grid.file = file.string();
-        result.sampleGrid = grid.file;
-#endif
-        TrainSamples samples;
-        samples.step = step;
-        for (std::int64_t i = 0; i < x.size(0); ++i)
-            samples.samples.push_back(
-                {gridImage(x.slice(0, i, i + 1), 1, 64 / cfg.imageSize > 0 ? 64 / cfg.imageSize : 1), "", "", 0.0f});
-        times.lastEvalSeconds = secondsSince(t0);
-        times.activeSeconds += times.lastEvalSeconds;
-        ctx.partial("samples", std::move(samples));
-        ctx.partial("sample-grid", std::move(grid));
-        ctx.report(step - startStep, cfg.steps - startStep, "training");
-        return true;
-    };
-
-    auto writeMetric = [&] {
-        if (times.intervalSteps == 0)
-            return;
-        TrainMetric m;
-        m.step = step;
-        m.totalSteps = cfg.steps;
-        m.loss = times.lossSum / static_cast<double>(times.intervalSteps);
-        m.lr = optimizer.param_groups().front().options().get_lr();
-        m.stepsPerS = times.stepsPerSecond();
-        m.imagesPerS = m.stepsPerS * static_cast<double>(cfg.batch);
-        m.etaSeconds = times.etaSeconds(cfg.steps - step, cfg.evalEvery);
-        m.elapsedSeconds = times.activeSeconds;
-        log.write(step,
-            {{"loss", "train/loss", m.loss}, {"lr", "train/lr", m.lr},
-                {"steps_per_s", "train/steps_per_s", m.stepsPerS}});
-        times.resetInterval();
-        ctx.partial("metric", m);
-        if (r.onMetric)
-            r.onMetric(m);
-    };
-
-    auto stopOnCancel = [&] {
-        writeMetric();
-        if (savedStep != step)
-            saveCheckpoint();
-        throw Cancelled();
-    };
-
-    const auto S = cfg.imageSize;
-    ctx.report(0, cfg.steps - startStep, "training");
-    bool stopped = false;
-    while (step < cfg.steps) {
-        waitWhilePaused(control.get(), ctx, step - startStep, cfg.steps - startStep);
-        if (ctx.isCancelled())
-            stopOnCancel();
-        if (control && control->stopRequested()) {
-            stopped = true;
-            break;
-        }
-
-        const auto t0 = Clock::now();
-        // The batch of step `step`: its own data stream and noise stream, so a resume is exact.
-        Rng rng(Rng::streamSeed(cfg.seed, static_cast<std::uint64_t>(step)));
-        auto index = torch::empty({cfg.batch}, torch::kLong);
-        std::vector<std::uint8_t> flip(static_cast<std::size_t>(cfg.batch), 0);
-        for (std::int64_t i = 0; i < cfg.batch; ++i) {
-            index.data_ptr<std::int64_t>()[i] = static_cast<std::int64_t>(rng.below(numImages));
-            flip[static_cast<std::size_t>(i)] = cfg.randomFlip && rng.chance(0.5) ? 1 : 0;
-        }
-        torch::Tensor x0 = images.index_select(0, index).to(torch::kFloat).div_(127.5).sub_(1.0).unsqueeze(1);
-        if (cfg.randomFlip) {
-            const auto mask = torch::from_blob(flip.data(), {cfg.batch, 1, 1, 1}, torch::kUInt8).to(torch::kBool);
-            x0 = torch::where(mask, x0.flip({3}), x0); // [B, 1, S, S]
-        }
-        auto gen = at::make_generator<at::CPUGeneratorImpl>(
-            Rng::streamSeed(cfg.seed ^ kNoiseStream, static_cast<std::uint64_t>(step)));
-        const torch::Tensor noise = at::randn({cfg.batch, 1, S, S}, gen, torch::kFloat);
-        const torch::Tensor t = at::randint(0, cfg.trainTimesteps, {cfg.batch}, gen, torch::kLong);
-        const torch::Tensor xt = addNoiseBatch(alphasCumprod, x0, noise, t);
-
-        setLearningRate(optimizer, learningRate(cfg, step));
-        const torch::Tensor loss = torch::nn::functional::mse_loss(model->forward(xt, t), noise);
-        optimizer.zero_grad();
-        loss.backward();
-        torch::nn::utils::clip_grad_norm_(params, cfg.clipNorm);
-        optimizer.step();
-        {
-            torch::NoGradGuard noGrad;
-            const double d = emaDecayAt(cfg, step);
-            for (std::size_t i = 0; i < params.size(); ++i)
-                emaParams[i].mul_(d).add_(params[i].detach(), 1.0 - d);
-        }
-        lastLoss = loss.item<double>();
-        checkFiniteLoss(lastLoss, step + 1);
-        ++step;
-        times.addStep(secondsSince(t0), lastLoss);
-
-        if (step % cfg.logEvery == 0 || step == cfg.steps)
-            writeMetric();
-        const bool sampleNow = (cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || step == cfg.steps;
-        if (sampleNow && !sampleGrid())
-            stopOnCancel();
-        if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0 && step < cfg.steps)
-            saveCheckpoint();
-        // The one estimate of the time left: the status bar and the panel both show this one.
-        ctx.setEtaSeconds(times.etaSeconds(cfg.steps - step, cfg.evalEvery));
-        ctx.report(step - startStep, cfg.steps - startStep, "training");
-    }
-
-    if (stopped) {
-        writeMetric();
-        if (step > startStep)
-            sampleGrid();
-    }
-    if (savedStep != step)
-        saveCheckpoint();
-
-    setRunOutcome(result, step, stopped, lastLoss, times, cfg.batch);
-    std::error_code ec;
-    result.weightBytes = static_cast<std::int64_t>(fs::file_size(dir / "diffusion_pytorch_model.safetensors", ec));
-    return result;
+    return DdpmSession(m_request, ctx).run();
 }
 
 } // namespace ml::train
@@ -592,7 +577,7 @@ DdpmTrainRequest ddpmTrainPresetRequest(const std::string &preset)
     train::setCommonPresetFields(r, c);
     r.blockOutChannels = c.blockOutChannels;
     r.layersPerBlock = c.layersPerBlock;
-    r.randomFlip = c.randomFlip ? 1 : 0;
+    r.randomFlip = c.randomFlip;
     r.sampleSteps = c.sampleSteps;
     return r;
 }

@@ -2,7 +2,7 @@
 // a TensorBoard event file, both in the run folder; a resumed run appends to its own curve.
 #pragma once
 
-#include "engine/train_service.h"
+#include "engine/train_types.h"
 #include "train/tensorboard_writer.h"
 
 #include <nlohmann/json_fwd.hpp>

@@ -1,22 +1,16 @@
-// What the CLIP and DDPM training loops share (see trainer_common.h).
+// What the CLIP and DDPM trainers share besides the loop (see trainer_common.h).
 #include "train/trainer_common.h"
 
 #include "common/error.h"
 #include "engine/engine.h"
-#include "engine/train_service.h"
-#include "io/checkpoint.h"
 #include "io/safetensors.h"
 
 #include <c10/util/C++17.h>
 
 #include <cmath>
-#include <fstream>
 #include <numbers>
-#include <thread>
 
 namespace ml::train {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -26,22 +20,6 @@ std::string stateKey(const torch::Tensor &p)
 }
 
 } // namespace
-
-double secondsSince(TrainClock::time_point t)
-{
-    return std::chrono::duration<double>(TrainClock::now() - t).count();
-}
-
-void writeJsonAtomic(const fs::path &path, const nlohmann::json &j)
-{
-    const fs::path tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out || !(out << j.dump(2) << '\n') || !out.flush())
-            throw Error(tmp.string() + ": cannot write");
-    }
-    fs::rename(tmp, path);
-}
 
 std::int64_t warmupStepsFor(double fraction, std::int64_t steps)
 {
@@ -63,13 +41,6 @@ void setLearningRate(torch::optim::Optimizer &optimizer, double lr)
         group.options().set_lr(lr);
 }
 
-void checkFiniteLoss(double loss, std::int64_t step)
-{
-    if (!std::isfinite(loss))
-        throw Error(
-            "the loss became " + std::to_string(loss) + " at step " + std::to_string(step) + "; try a lower --lr");
-}
-
 void checkOverride(
     std::vector<std::string> &conflicts, const char *flag, bool given, bool differs, const std::string &run)
 {
@@ -85,42 +56,6 @@ void throwIfConflicts(const std::string &outDir, const std::vector<std::string> 
     for (const auto &s : conflicts)
         msg += "\n  " + s;
     throw Error(msg);
-}
-
-std::optional<nlohmann::json> openTrainerState(
-    const fs::path &dir, bool resume, const char *format, const std::string &what)
-{
-    const fs::path statePath = dir / "trainer_state.json";
-    if (!resume) {
-        if (fs::exists(statePath))
-            throw Error(dir.string() + ": already holds a training run; resume it (--resume) or choose another folder");
-        return std::nullopt;
-    }
-    if (!fs::exists(statePath))
-        throw Error(dir.string() + ": nothing to resume (no trainer_state.json)");
-    nlohmann::json stored = io::readJsonFile(statePath);
-    if (stored.value("format", "") != format)
-        throw Error(statePath.string() + ": not a " + what + " (format '" + stored.value("format", "") + "')");
-    return stored;
-}
-
-void checkStepsLeft(const fs::path &dir, std::int64_t startStep, std::int64_t steps)
-{
-    if (startStep >= steps)
-        throw Error(dir.string() + ": the run already did " + std::to_string(startStep) + " of " + std::to_string(steps)
-            + " steps; raise --steps to train further");
-}
-
-void waitWhilePaused(TrainControl *control, JobContext &ctx, std::int64_t done, std::int64_t total)
-{
-    if (!control || !control->pauseRequested())
-        return;
-    control->setPausedState(true);
-    ctx.report(done, total, "paused");
-    while (control->pauseRequested() && !ctx.isCancelled() && !control->stopRequested())
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    control->setPausedState(false);
-    ctx.report(done, total, "training");
 }
 
 void addAdamWState(
@@ -164,36 +99,6 @@ std::vector<std::string> loadAdamWState(
         optimizer.state()[stateKey(p.value())] = std::move(st);
     }
     return missing;
-}
-
-void StepTimes::addStep(double seconds, double loss)
-{
-    trainSeconds += seconds;
-    activeSeconds += seconds;
-    intervalSeconds += seconds;
-    stepSecondsEma = stepSecondsEma <= 0 ? seconds : 0.9 * stepSecondsEma + 0.1 * seconds;
-    lossSum += loss;
-    ++intervalSteps;
-}
-
-void StepTimes::resetInterval()
-{
-    lossSum = 0.0;
-    intervalSteps = 0;
-    intervalSeconds = 0.0;
-}
-
-double StepTimes::stepsPerSecond() const
-{
-    return intervalSeconds > 0 ? static_cast<double>(intervalSteps) / intervalSeconds : 0.0;
-}
-
-double StepTimes::etaSeconds(std::int64_t remaining, std::int64_t evalEvery) const
-{
-    if (stepSecondsEma <= 0)
-        return -1.0;
-    const std::int64_t evalsLeft = evalEvery > 0 ? remaining / evalEvery : 0;
-    return static_cast<double>(remaining) * stepSecondsEma + static_cast<double>(evalsLeft + 1) * lastEvalSeconds;
 }
 
 } // namespace ml::train

@@ -686,18 +686,18 @@ void TrainingPanel::applyPreset(const QString &preset)
             showMessage(QString::fromStdString(e.what()), true);
             return;
         }
-        m_steps->setValue(static_cast<int>(r.steps));
-        m_batch->setValue(static_cast<int>(r.batch));
-        m_lr->setText(QLocale().toString(r.lr, 'g', 6));
-        m_seed->setValue(static_cast<int>(r.seed));
-        m_evalEvery->setValue(static_cast<int>(r.evalEvery));
-        m_checkpointEvery->setValue(static_cast<int>(r.checkpointEvery));
+        m_steps->setValue(static_cast<int>(*r.steps));
+        m_batch->setValue(static_cast<int>(*r.batch));
+        m_lr->setText(QLocale().toString(*r.lr, 'g', 6));
+        m_seed->setValue(static_cast<int>(*r.seed));
+        m_evalEvery->setValue(static_cast<int>(*r.evalEvery));
+        m_checkpointEvery->setValue(static_cast<int>(*r.checkpointEvery));
         QStringList channels;
         for (const std::int64_t c : r.blockOutChannels)
             channels << QString::number(c);
         m_unet->setText(tr("block channels %1 · layers per block %2")
                             .arg(channels.join(QStringLiteral(", ")))
-                            .arg(r.layersPerBlock));
+                            .arg(*r.layersPerBlock));
         updatePresetHint();
         if (m_folderIsAuto && !isRunning())
             m_folder->setText(newRunFolder(preset, DdpmModel));
@@ -710,13 +710,13 @@ void TrainingPanel::applyPreset(const QString &preset)
         showMessage(QString::fromStdString(e.what()), true);
         return;
     }
-    m_steps->setValue(static_cast<int>(r.steps));
-    m_batch->setValue(static_cast<int>(r.batch));
-    m_lr->setText(QLocale().toString(r.lr, 'g', 6));
-    m_seed->setValue(static_cast<int>(r.seed));
-    m_evalEvery->setValue(static_cast<int>(r.evalEvery));
-    m_checkpointEvery->setValue(static_cast<int>(r.checkpointEvery));
-    const double mix[3] = {r.fashionFraction, r.singleFraction, r.multiFraction};
+    m_steps->setValue(static_cast<int>(*r.steps));
+    m_batch->setValue(static_cast<int>(*r.batch));
+    m_lr->setText(QLocale().toString(*r.lr, 'g', 6));
+    m_seed->setValue(static_cast<int>(*r.seed));
+    m_evalEvery->setValue(static_cast<int>(*r.evalEvery));
+    m_checkpointEvery->setValue(static_cast<int>(*r.checkpointEvery));
+    const double mix[3] = {*r.fashionFraction, *r.singleFraction, *r.multiFraction};
     for (int i = 0; i < 3; ++i)
         m_mix[i]->setValue(static_cast<int>(std::lround(100.0 * mix[i])));
     updatePresetHint();
@@ -739,10 +739,10 @@ void TrainingPanel::updatePresetHint()
             const auto r = ml::ddpmTrainPresetRequest(m_preset->currentData().toString().toStdString());
             m_presetHint->setText(tr("A denoising UNet for Fashion-MNIST at 32 × 32; by default %1 steps of %2 "
                                      "images, samples drawn with %3 DDIM steps.")
-                                      .arg(QLocale().toString(static_cast<qint64>(r.steps)))
-                                      .arg(r.batch)
-                                      .arg(r.sampleSteps)
-                + presetDuration(true, m_preset->currentData().toString(), r.steps, static_cast<int>(r.batch)));
+                                      .arg(QLocale().toString(static_cast<qint64>(*r.steps)))
+                                      .arg(*r.batch)
+                                      .arg(*r.sampleSteps)
+                + presetDuration(true, m_preset->currentData().toString(), *r.steps, static_cast<int>(*r.batch)));
         } catch (const std::exception &) {
             m_presetHint->clear();
         }
@@ -751,11 +751,11 @@ void TrainingPanel::updatePresetHint()
     try {
         const auto r = ml::clipTrainPresetRequest(m_preset->currentData().toString().toStdString());
         m_presetHint->setText(tr("Vision tower %1 wide × %2 layers; by default %3 steps of %4 images.")
-                                  .arg(r.width)
-                                  .arg(r.layers)
-                                  .arg(QLocale().toString(static_cast<qint64>(r.steps)))
-                                  .arg(r.batch)
-            + presetDuration(false, m_preset->currentData().toString(), r.steps, static_cast<int>(r.batch)));
+                                  .arg(*r.width)
+                                  .arg(*r.layers)
+                                  .arg(QLocale().toString(static_cast<qint64>(*r.steps)))
+                                  .arg(*r.batch)
+            + presetDuration(false, m_preset->currentData().toString(), *r.steps, static_cast<int>(*r.batch)));
     } catch (const std::exception &) {
         m_presetHint->clear();
     }
@@ -1042,7 +1042,7 @@ quint64 TrainingPanel::start()
     const bool resume = clip ? clip->resume : ddpm->resume;
     m_runFolder = QString::fromStdString(clip ? clip->outDir : ddpm->outDir);
     m_step = m_startStep;
-    m_totalSteps = clip ? clip->steps : ddpm->steps;
+    m_totalSteps = *(clip ? clip->steps : ddpm->steps); // the form always sets them
     m_lastMetric.reset();
     m_etaSeconds = -1.0;
     m_stepsPerS = m_imagesPerS = 0.0;

@@ -6,8 +6,8 @@
 // (DDPM), and the runs' checkpoints, each one click away from the Classify or Diffusion panel.
 #pragma once
 
+#include "engine/clip_train_service.h"
 #include "engine/ddpm_train_service.h"
-#include "engine/train_service.h"
 
 #include <QColor>
 #include <QHash>

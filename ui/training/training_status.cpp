@@ -28,7 +28,7 @@ double estimateTrainingSeconds(bool ddpm, const QString &preset, qint64 steps, i
     try {
         const std::string name = preset.toStdString();
         stepSeconds = ddpm ? ml::ddpmPresetStepSeconds(name) : ml::clipPresetStepSeconds(name);
-        presetBatch = ddpm ? ml::ddpmTrainPresetRequest(name).batch : ml::clipTrainPresetRequest(name).batch;
+        presetBatch = ddpm ? *ml::ddpmTrainPresetRequest(name).batch : *ml::clipTrainPresetRequest(name).batch;
     } catch (const std::exception &) {
         return -1.0;
     }

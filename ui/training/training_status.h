@@ -3,7 +3,7 @@
 // pace), and the question asked before a long one starts.
 #pragma once
 
-#include "engine/train_service.h"
+#include "engine/train_types.h"
 
 #include <QString>
 
