@@ -2,9 +2,11 @@
 // run folder (HF checkpoint, metrics.jsonl, TensorBoard events), with resume.
 #include "cli_common.h"
 
+#include "common/error.h"
 #include "engine/clip_train_service.h"
 #include "engine/ddpm_train_service.h"
 #include "engine/zero_shot_eval_service.h"
+#include "train/run_folder.h"
 #include "train/train_log.h"
 
 #include <cstdio>
@@ -44,6 +46,16 @@ std::optional<std::int64_t> givenCount(const Context &ctx, const std::string &na
     return positiveOr(ctx, name, 0, zeroAllowed);
 }
 
+// --resume: the folder must hold a run of this command's model (read through core/train/run_folder);
+// a run of the other model names the command that continues it.
+void checkResumeFolder(const std::string &outDir, train::RunKind kind)
+{
+    const train::RunState state = train::readRunState(outDir); // throws, naming the folder or the file
+    if (state.kind != kind)
+        throw Error(outDir + ": holds a " + (state.kind == train::RunKind::Ddpm ? "DDPM" : "CLIP")
+            + " run; continue it with `train " + train::runKindName(state.kind) + " --resume`");
+}
+
 // What `train clip` and `train ddpm` read alike: the run folder, resume, the preset and the
 // optimiser's steps, batch, seed, learning rate and log / eval / checkpoint cadence.
 template<class Request> void readCommonTrainArgs(const Context &ctx, const std::string &command, Request &req)
@@ -71,6 +83,8 @@ template<class Request> void readCommonTrainArgs(const Context &ctx, const std::
             throw UsageError("--lr must be positive");
     }
     req.fashionMnistDir = ctx.args.valueOr("fashion-mnist", "");
+    if (req.resume)
+        checkResumeFolder(req.outDir, command == "train ddpm" ? train::RunKind::Ddpm : train::RunKind::Clip);
 }
 
 int runTrainClip(Context &ctx)

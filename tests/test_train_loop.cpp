@@ -70,7 +70,7 @@ struct ScalarTrainer {
 
     TrainLoopOutcome run(bool resume, TrainLoopSettings settings, ProgressLog &listener)
     {
-        RunState state(dir, resume, kFormat, "test loop state");
+        TrainerState state(dir, resume, kFormat, "test loop state");
         state.checkStepsLeft(settings.totalSteps);
         if (const auto *stored = state.stored())
             w = stored->at("w").get<double>();

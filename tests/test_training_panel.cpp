@@ -8,13 +8,18 @@
 // panel's time left and the status bar's come from one estimate; the status bar says "paused".
 #include "classify/classify_panel.h"
 #include "common/engine_bridge.h"
+#include "common/feature_layout.h"
 #include "common/format.h"
 #include "common/model_picker.h"
 #include "engine/train_presets.h"
 #include "main_window.h"
 #include "main_window_test_util.h"
+#include "training/run_status_box.h"
 #include "training/sample_grid.h"
+#include "training/training_controller.h"
+#include "training/training_form.h"
 #include "training/training_panel.h"
+#include "training/training_runs.h"
 #include "training/training_status.h"
 
 #include <ATen/Parallel.h>
@@ -26,6 +31,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLayout>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
@@ -36,10 +42,13 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QToolButton>
 #include <QtTest>
 
 #include <algorithm>
 #include <memory>
+
+using ml::train::RunKind;
 
 namespace {
 
@@ -91,6 +100,7 @@ private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
     void presetFillsTheForm();
+    void layoutFitsTheScreen();
     void rejectsBadSettings_data();
     void rejectsBadSettings();
     void asksBeforeLongRun(); // after rejectsBadSettings: "continue" would pick its run up
@@ -106,6 +116,37 @@ private Q_SLOTS:
     void ddpmContinuesTheRun();
 
 private:
+    // The panel's parts, by objectName; the controller for its state.
+    template<class T> T *find(const char *name) const
+    {
+        T *w = m_panel->findChild<T *>(QLatin1String(name));
+        if (!w)
+            qFatal("the Training panel has no %s", name);
+        return w;
+    }
+    TrainingController *ctl() const { return m_panel->controller(); }
+    TrainingForm *form() const { return find<TrainingForm>("trainingForm"); }
+    QComboBox *combo(const char *name) const { return find<QComboBox>(name); }
+    QSpinBox *spin(const char *name) const { return find<QSpinBox>(name); }
+    QLineEdit *edit(const char *name) const { return find<QLineEdit>(name); }
+    QCheckBox *check(const char *name) const { return find<QCheckBox>(name); }
+    QPushButton *button(const char *name) const { return find<QPushButton>(name); }
+    QTabWidget *views() const { return find<QTabWidget>("trainingViews"); }
+    SampleGrid *sampleGrid() const { return find<SampleGrid>("sampleGrid"); }
+    QString statusSummary() const { return find<RunStatusBox>("trainingStatus")->summary(); }
+    QWidget *plot(const char *name) const { return find<QWidget>(name); } // a TrainingPlot (QCustomPlot)
+    // Points of a run's curve on a plot, as the plot holds them.
+    int pointCount(const char *plotName, int row, int series = 0) const
+    {
+        const TrainingRuns::Run *run = ctl()->runs()->at(row);
+        int n = 0;
+        if (run
+            && !QMetaObject::invokeMethod(
+                plot(plotName), "pointCount", Q_RETURN_ARG(int, n), Q_ARG(int, run->id), Q_ARG(int, series)))
+            return -1;
+        return n;
+    }
+
     void useTiny(const QString &folder);
     void useDdpmTiny(const QString &folder);
     static bool haveFashionMnist() { return ml::fashionMnistAvailable(ml::fashionMnistDefaultFolder()); }
@@ -144,80 +185,114 @@ void TestTrainingPanel::cleanupTestCase()
 
 void TestTrainingPanel::useTiny(const QString &folder)
 {
-    m_panel->resumeCheck()->setChecked(false);
-    m_panel->presetCombo()->setCurrentIndex(m_panel->presetCombo()->findData(QStringLiteral("tiny")));
-    m_panel->stepsSpin()->setValue(kSteps);
-    m_panel->evalEverySpin()->setValue(kEvalEvery);
-    m_panel->seedSpin()->setValue(7);
-    m_panel->runFolderEdit()->setText(folder);
+    check("resumeRun")->setChecked(false);
+    combo("trainingPreset")->setCurrentIndex(combo("trainingPreset")->findData(QStringLiteral("tiny")));
+    spin("trainingSteps")->setValue(kSteps);
+    spin("evalEvery")->setValue(kEvalEvery);
+    spin("trainingSeed")->setValue(7);
+    edit("runFolder")->setText(folder);
 }
 
 void TestTrainingPanel::presetFillsTheForm()
 {
-    QComboBox *preset = m_panel->presetCombo();
+    QComboBox *preset = combo("trainingPreset");
     // A fresh profile starts on the preset that trains in a minute or two, for either model.
     QCOMPARE(preset->currentData().toString(), QStringLiteral("tiny"));
-    QCOMPARE(m_panel->stepsSpin()->value(), 150);
+    QCOMPARE(spin("trainingSteps")->value(), 150);
     preset->setCurrentIndex(preset->findData(QStringLiteral("mini")));
-    QCOMPARE(m_panel->stepsSpin()->value(), 3000);
-    QCOMPARE(m_panel->batchSpin()->value(), 128);
-    QVERIFY(m_panel->runFolderEdit()->text().contains(QStringLiteral("clip-mini-")));
+    QCOMPARE(spin("trainingSteps")->value(), 3000);
+    QCOMPARE(spin("trainingBatch")->value(), 128);
+    QVERIFY(edit("runFolder")->text().contains(QStringLiteral("clip-mini-")));
     preset->setCurrentIndex(preset->findData(QStringLiteral("tiny")));
-    QCOMPARE(m_panel->stepsSpin()->value(), 150);
-    QCOMPARE(m_panel->batchSpin()->value(), 32);
-    QCOMPARE(m_panel->evalEverySpin()->value(), 50);
-    QCOMPARE(m_panel->mixSpin(0)->value() + m_panel->mixSpin(1)->value() + m_panel->mixSpin(2)->value(), 100);
+    QCOMPARE(spin("trainingSteps")->value(), 150);
+    QCOMPARE(spin("trainingBatch")->value(), 32);
+    QCOMPARE(spin("evalEvery")->value(), 50);
+    QCOMPARE(spin("mixFashion")->value() + spin("mixSingle")->value() + spin("mixMulti")->value(), 100);
     // A fresh folder under the app's data folder, renamed with the preset.
-    const QString folder = QDir::fromNativeSeparators(m_panel->runFolderEdit()->text());
+    const QString folder = QDir::fromNativeSeparators(edit("runFolder")->text());
     QVERIFY2(folder.startsWith(TrainingPanel::runsRoot() + QStringLiteral("/clip-tiny-")), qPrintable(folder));
     QVERIFY(!QFileInfo::exists(folder));
-    QVERIFY(!m_panel->stopButton()->isEnabled());
-    QVERIFY(!m_panel->pauseButton()->isEnabled());
-    QVERIFY(m_panel->startButton()->isEnabled());
+    QVERIFY(!button("trainingStop")->isEnabled());
+    QVERIFY(!button("trainingPause")->isEnabled());
+    QVERIFY(button("trainingStart")->isEnabled());
+}
+
+void TestTrainingPanel::layoutFitsTheScreen()
+{
+    // A feature of the workspace: one FeatureLayout, the curves and samples in its main view, the
+    // run buttons, status and settings in its side panel; no scroll area around the whole panel.
+    auto *feature = find<FeatureLayout>("trainingLayout");
+    QCOMPARE(m_panel->layout()->count(), 1);
+    QCOMPARE(m_panel->layout()->itemAt(0)->widget(), feature);
+    QVERIFY(feature->mainView()->isAncestorOf(find<QWidget>("trainingCurves")));
+    QVERIFY(feature->mainView()->isAncestorOf(views()));
+    QVERIFY(feature->mainView()->isAncestorOf(sampleGrid()));
+    QWidget *side = feature->sidePanel();
+    QVERIFY(side->isAncestorOf(form()));
+    QVERIFY(side->isAncestorOf(button("trainingStart")));
+    QVERIFY(side->isAncestorOf(find<RunStatusBox>("trainingStatus")));
+    QCOMPARE(views()->currentWidget()->objectName(), QStringLiteral("trainingSamples"));
+
+    // The common case fits a 1366 x 768 screen's central area (about 640 px high) without
+    // scrolling, for either model; the advanced settings fold away.
+    auto *advanced = find<QToolButton>("advancedToggle");
+    advanced->setChecked(false);
+    QVERIFY(find<QWidget>("advancedSettings")->isHidden());
+    for (const RunKind kind : {RunKind::Ddpm, RunKind::Clip}) {
+        form()->setKind(kind);
+        const int height
+            = side->hasHeightForWidth() ? side->heightForWidth(FeatureLayout::kSideWidth) : side->sizeHint().height();
+        QVERIFY2(height <= 640, qPrintable(QString::number(height)));
+        QVERIFY2(side->sizeHint().height() <= 640, qPrintable(QString::number(side->sizeHint().height())));
+    }
+    advanced->setChecked(true);
+    QVERIFY(!find<QWidget>("advancedSettings")->isHidden());
+    QVERIFY(spin("trainingBatch")->isVisibleTo(m_panel));
+    advanced->setChecked(false);
 }
 
 void TestTrainingPanel::asksBeforeLongRun()
 {
-    QComboBox *preset = m_panel->presetCombo();
+    QComboBox *preset = combo("trainingPreset");
     preset->setCurrentIndex(preset->findData(QStringLiteral("mini")));
-    const double seconds = m_panel->estimatedSeconds();
+    const double seconds = form()->estimatedSeconds();
     QVERIFY2(seconds > kAskBeforeRunSeconds, qPrintable(QString::number(seconds)));
     QSignalSpy started(m_window->bridge(), &EngineBridge::started);
-    m_panel->startButton()->click();
-    QMessageBox *box = m_panel->longRunQuestion();
+    button("trainingStart")->click();
+    QMessageBox *box = m_panel->findChild<QMessageBox *>();
     QVERIFY(box);
     QTRY_VERIFY(box->isVisible());
     QVERIFY2(box->text().contains(QStringLiteral("mini")), qPrintable(box->text()));
     QVERIFY2(box->text().contains(QLocale().toString(3000)), qPrintable(box->text()));
     QVERIFY2(box->text().contains(formatRoughDuration(seconds)), qPrintable(box->text()));
-    QVERIFY(!m_panel->isRunning()); // nothing starts before the answer
+    QVERIFY(!ctl()->isRunning()); // nothing starts before the answer
     box->button(QMessageBox::No)->click();
-    QTRY_VERIFY(!m_panel->longRunQuestion()); // closed and gone
-    QVERIFY(!m_panel->isRunning());
+    QTRY_VERIFY(!m_panel->findChild<QMessageBox *>()); // closed and gone
+    QVERIFY(!ctl()->isRunning());
     QTest::qWait(50);
     for (const QList<QVariant> &args : std::as_const(started))
         QVERIFY(!args.at(1).toString().startsWith(QStringLiteral("Train")));
 
     // tiny starts at once; a short run to its end.
     preset->setCurrentIndex(preset->findData(QStringLiteral("tiny")));
-    QVERIFY(m_panel->estimatedSeconds() >= 0 && m_panel->estimatedSeconds() < kAskBeforeRunSeconds);
+    QVERIFY(form()->estimatedSeconds() >= 0 && form()->estimatedSeconds() < kAskBeforeRunSeconds);
     const QString folder = m_tmp->path() + QStringLiteral("/runs/clicked");
     useTiny(folder);
-    m_panel->stepsSpin()->setValue(2);
-    m_panel->evalEverySpin()->setValue(0);
-    m_panel->startButton()->click();
-    QVERIFY(!m_panel->longRunQuestion());
-    QVERIFY2(m_panel->isRunning(), qPrintable(m_panel->message()));
-    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isRunning(), kJobTimeoutMs);
-    QCOMPARE(m_panel->stateText(), QStringLiteral("Finished"));
+    spin("trainingSteps")->setValue(2);
+    spin("evalEvery")->setValue(0);
+    button("trainingStart")->click();
+    QVERIFY(!m_panel->findChild<QMessageBox *>());
+    QVERIFY2(ctl()->isRunning(), qPrintable(ctl()->message()));
+    QTRY_VERIFY_WITH_TIMEOUT(!ctl()->isRunning(), kJobTimeoutMs);
+    QCOMPARE(ctl()->stateText(), QStringLiteral("Finished"));
     // The held-out accuracy with the number of images behind each figure (600 Shapes, 100 of them
     // of the held-out pairs): a figure from a handful of images swung 60 points.
-    const QString summary = m_panel->statusSummary();
+    const QString summary = statusSummary();
     QVERIFY2(summary.contains(QStringLiteral("of %1").arg(QLocale().toString(600))), qPrintable(summary));
     QVERIFY2(summary.contains(QStringLiteral("held-out pairs")) && summary.contains(QStringLiteral("of 100")),
         qPrintable(summary));
-    while (m_panel->runCount() > 0)
-        m_panel->removeRun(0);
+    while (ctl()->runs()->count() > 0)
+        ctl()->removeRun(0);
 }
 
 void TestTrainingPanel::rejectsBadSettings_data()
@@ -268,17 +343,17 @@ void TestTrainingPanel::rejectsBadSettings()
     const QString path = m_tmp->path() + QLatin1Char('/') + folder;
     const bool existed = QFileInfo::exists(path);
     useTiny(path);
-    m_panel->resumeCheck()->setChecked(resume);
-    m_panel->stepsSpin()->setValue(steps);
+    check("resumeRun")->setChecked(resume);
+    spin("trainingSteps")->setValue(steps);
     if (!resume)
-        m_panel->learningRateEdit()->setText(lr);
+        edit("learningRate")->setText(lr);
     QSignalSpy started(m_window->bridge(), &EngineBridge::started);
 
     QCOMPARE(m_panel->start(), quint64(0));
-    QVERIFY(m_panel->messageIsError());
-    QVERIFY2(m_panel->message().contains(expected), qPrintable(m_panel->message()));
-    QVERIFY(!m_panel->isRunning());
-    QVERIFY(m_panel->startButton()->isEnabled());
+    QVERIFY(ctl()->messageIsError());
+    QVERIFY2(ctl()->message().contains(expected), qPrintable(ctl()->message()));
+    QVERIFY(!ctl()->isRunning());
+    QVERIFY(button("trainingStart")->isEnabled());
     QCOMPARE(QFileInfo::exists(path), existed); // nothing made
     QTest::qWait(50);
     // Only training jobs count: the Classify panel's model picker may search on the I/O lane meanwhile.
@@ -286,65 +361,63 @@ void TestTrainingPanel::rejectsBadSettings()
     for (const QList<QVariant> &args : std::as_const(started))
         trainingJobs += args.at(1).toString().startsWith(QStringLiteral("Train CLIP")) ? 1 : 0;
     QCOMPARE(trainingJobs, 0);
-    m_panel->resumeCheck()->setChecked(false);
+    check("resumeRun")->setChecked(false);
 }
 
 void TestTrainingPanel::trainsPausesAndStops()
 {
     useTiny(m_run);
-    QCOMPARE(m_panel->runCount(), 0);
+    QCOMPARE(ctl()->runs()->count(), 0);
     // Pause as soon as the first held-out samples arrive, so the run is still mid-way.
     bool pauseOnSamples = true;
     const auto pauser = connect(
         m_window->bridge(), &EngineBridge::partial, m_panel, [&](quint64, const QString &kind, const QVariant &) {
-            if (kind == QLatin1String("samples") && pauseOnSamples && !m_panel->isPauseRequested()) {
+            if (kind == QLatin1String("samples") && pauseOnSamples && !ctl()->isPauseRequested()) {
                 pauseOnSamples = false;
-                m_panel->togglePause();
+                ctl()->togglePause();
             }
         });
     const auto cleanup = qScopeGuard([pauser] { QObject::disconnect(pauser); });
 
     QSignalSpy progress(m_window->bridge(), &EngineBridge::progress);
     const quint64 job = m_panel->start();
-    QVERIFY2(job != 0, qPrintable(m_panel->message()));
-    QVERIFY(m_panel->isRunning());
-    QVERIFY(!m_panel->startButton()->isEnabled());
-    QVERIFY(m_panel->stopButton()->isEnabled());
-    QVERIFY(!m_panel->stepsSpin()->isEnabled()); // the form is locked while it runs
-    QCOMPARE(m_panel->tabs()->currentIndex(), int(TrainingPanel::CurvesTab));
-    QCOMPARE(m_panel->runCount(), 1);
-    QCOMPARE(m_panel->totalSteps(), qint64(kSteps));
+    QVERIFY2(job != 0, qPrintable(ctl()->message()));
+    QVERIFY(ctl()->isRunning());
+    QVERIFY(!button("trainingStart")->isEnabled());
+    QVERIFY(button("trainingStop")->isEnabled());
+    QVERIFY(!spin("trainingSteps")->isEnabled()); // the form is locked while it runs
+    QCOMPARE(views()->currentWidget()->objectName(), QStringLiteral("trainingSamples")); // the curves above
+    QCOMPARE(ctl()->runs()->count(), 1);
+    QCOMPARE(ctl()->totalSteps(), qint64(kSteps));
 
-    QTRY_VERIFY_WITH_TIMEOUT(m_panel->isPaused(), kJobTimeoutMs);
-    QCOMPARE(m_panel->stateText(), QStringLiteral("Paused"));
-    QCOMPARE(m_panel->pauseButton()->text(), QStringLiteral("Resume"));
+    QTRY_VERIFY_WITH_TIMEOUT(ctl()->isPaused(), kJobTimeoutMs);
+    QCOMPARE(ctl()->stateText(), QStringLiteral("Paused"));
+    QCOMPARE(button("trainingPause")->text(), QStringLiteral("Resume"));
     QTest::qWait(200); // progress reported before the pause, still queued
-    const qint64 pausedAt = m_panel->currentStep();
+    const qint64 pausedAt = ctl()->currentStep();
     QVERIFY2(pausedAt >= kEvalEvery && pausedAt < kSteps, qPrintable(QString::number(pausedAt)));
     QTest::qWait(300);
-    QVERIFY(m_panel->isPaused());
-    QCOMPARE(m_panel->currentStep(), pausedAt);
+    QVERIFY(ctl()->isPaused());
+    QCOMPARE(ctl()->currentStep(), pausedAt);
     // The status bar says so; the time left is the job's one estimate, as the status bar had it.
-    QVERIFY2(m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text().contains(QStringLiteral("paused")),
-        qPrintable(m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text()));
+    QVERIFY2(m_window->jobLabel()->text().contains(QStringLiteral("paused")), qPrintable(m_window->jobLabel()->text()));
     double eta = -1.0;
     for (const QList<QVariant> &args : std::as_const(progress))
         if (args.at(0).toULongLong() == job && args.at(2).toLongLong() > 0)
             eta = args.at(4).toDouble();
     QVERIFY(eta >= 0.0);
-    QVERIFY2(m_panel->statusSummary().contains(QStringLiteral("Left ") + formatDuration(eta)),
-        qPrintable(m_panel->statusSummary()));
+    QVERIFY2(statusSummary().contains(QStringLiteral("Left ") + formatDuration(eta)), qPrintable(statusSummary()));
 
     // Curves: loss, learning rate and temperature every 5 steps, accuracy at step 10.
-    QVERIFY(m_panel->plotPointCount(TrainingPanel::LossPlot, 0) >= 2);
-    QVERIFY(m_panel->plotPointCount(TrainingPanel::LearningRatePlot, 0) >= 2);
-    QVERIFY(m_panel->plotPointCount(TrainingPanel::TemperaturePlot, 0) >= 2);
-    QCOMPARE(m_panel->plotPointCount(TrainingPanel::AccuracyPlot, 0, 0), 1); // Shapes
-    QCOMPARE(m_panel->plotPointCount(TrainingPanel::AccuracyPlot, 0, 1), 1); // held-out pairs
-    QCOMPARE(m_panel->plotGraphCount(TrainingPanel::LossPlot), 1);
+    QVERIFY(pointCount("lossPlot", 0) >= 2);
+    QVERIFY(pointCount("learningRatePlot", 0) >= 2);
+    QVERIFY(pointCount("temperaturePlot", 0) >= 2);
+    QCOMPARE(pointCount("accuracyPlot", 0, 0), 1); // Shapes
+    QCOMPARE(pointCount("accuracyPlot", 0, 1), 1); // held-out pairs
+    QCOMPARE(plot("lossPlot")->property("visibleGraphCount").toInt(), 1);
 
     // The sample grid: held-out images with true and predicted labels.
-    const SampleGrid *grid = m_panel->sampleGrid();
+    const SampleGrid *grid = sampleGrid();
     QCOMPARE(grid->step(), qint64(kEvalEvery));
     QVERIFY2(grid->samples().size() >= 6, qPrintable(QString::number(grid->samples().size())));
     for (const SampleGrid::Sample &s : grid->samples()) {
@@ -353,97 +426,96 @@ void TestTrainingPanel::trainsPausesAndStops()
         QVERIFY(!s.predictedLabel.isEmpty());
         QVERIFY(s.prob > 0.0 && s.prob <= 1.0);
     }
-    QVERIFY(m_panel->statusSummary().contains(QStringLiteral("%1 / %2").arg(pausedAt).arg(kSteps)));
+    QVERIFY(statusSummary().contains(QStringLiteral("%1 / %2").arg(pausedAt).arg(kSteps)));
 
     // Resume: it carries on.
-    m_panel->togglePause();
-    QCOMPARE(m_panel->pauseButton()->text(), QStringLiteral("Pause"));
-    QTRY_VERIFY_WITH_TIMEOUT(m_panel->currentStep() > pausedAt, kJobTimeoutMs);
-    QVERIFY(!m_panel->isPaused());
-    QTRY_VERIFY(!m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text().contains(QStringLiteral("paused")));
+    ctl()->togglePause();
+    QCOMPARE(button("trainingPause")->text(), QStringLiteral("Pause"));
+    QTRY_VERIFY_WITH_TIMEOUT(ctl()->currentStep() > pausedAt, kJobTimeoutMs);
+    QVERIFY(!ctl()->isPaused());
+    QTRY_VERIFY(!m_window->jobLabel()->text().contains(QStringLiteral("paused")));
 
     // Stop: a last evaluation and a checkpoint, then the job ends.
-    m_panel->stop();
-    QVERIFY(!m_panel->stopButton()->isEnabled());
-    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isRunning(), kJobTimeoutMs);
-    QVERIFY2(!m_panel->messageIsError(), qPrintable(m_panel->message()));
-    QCOMPARE(m_panel->stateText(), QStringLiteral("Stopped"));
-    m_stoppedAt = m_panel->currentStep();
+    ctl()->stop();
+    QVERIFY(!button("trainingStop")->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(!ctl()->isRunning(), kJobTimeoutMs);
+    QVERIFY2(!ctl()->messageIsError(), qPrintable(ctl()->message()));
+    QCOMPARE(ctl()->stateText(), QStringLiteral("Stopped"));
+    m_stoppedAt = ctl()->currentStep();
     QVERIFY(m_stoppedAt > pausedAt && m_stoppedAt < kSteps);
     QCOMPARE(stateStep(m_run), m_stoppedAt);
-    QVERIFY(m_panel->checkpoints().contains(QDir::cleanPath(m_run)));
+    QVERIFY(ctl()->checkpoints().contains(QDir::cleanPath(m_run)));
     QVERIFY(QFileInfo::exists(m_run + QStringLiteral("/model.safetensors")));
     QVERIFY(!QDir(m_run).entryList({QStringLiteral("events.out.tfevents.*")}).isEmpty());
-    QVERIFY(m_panel->startButton()->isEnabled());
-    QVERIFY(!m_panel->pauseButton()->isEnabled());
-    QVERIFY(m_panel->stepsSpin()->isEnabled());
-    QVERIFY(m_panel->statusSummary().contains(QStringLiteral("fp32"))
-        || m_panel->statusSummary().contains(QStringLiteral("bf16")));
+    QVERIFY(button("trainingStart")->isEnabled());
+    QVERIFY(!button("trainingPause")->isEnabled());
+    QVERIFY(spin("trainingSteps")->isEnabled());
+    QVERIFY(statusSummary().contains(QStringLiteral("fp32")) || statusSummary().contains(QStringLiteral("bf16")));
     // The live curves are what metrics.jsonl logged.
     const QString metrics = m_run + QStringLiteral("/metrics.jsonl");
-    QCOMPARE(m_panel->plotPointCount(TrainingPanel::LossPlot, 0), linesWith(metrics, "loss"));
-    QCOMPARE(m_panel->plotPointCount(TrainingPanel::AccuracyPlot, 0, 0), linesWith(metrics, "shapes_acc"));
+    QCOMPARE(pointCount("lossPlot", 0), linesWith(metrics, "loss"));
+    QCOMPARE(pointCount("accuracyPlot", 0, 0), linesWith(metrics, "shapes_acc"));
     QVERIFY(linesWith(metrics, "shapes_acc") >= 2); // step 10 and the stop
-    QCOMPARE(m_panel->sampleGrid()->step(), m_stoppedAt);
+    QCOMPARE(sampleGrid()->step(), m_stoppedAt);
     // The next start gets a fresh folder.
-    QVERIFY(QDir::cleanPath(m_panel->runFolderEdit()->text()) != QDir::cleanPath(m_run));
+    QVERIFY(QDir::cleanPath(edit("runFolder")->text()) != QDir::cleanPath(m_run));
 }
 
 void TestTrainingPanel::continuesTheRun()
 {
     QVERIFY(m_stoppedAt > 0);
-    m_panel->resumeCheck()->setChecked(true); // fills in the run just stopped, with its settings
-    QCOMPARE(QDir::cleanPath(QDir::fromNativeSeparators(m_panel->runFolderEdit()->text())), QDir::cleanPath(m_run));
-    QVERIFY(!m_panel->messageIsError());
-    QCOMPARE(m_panel->stepsSpin()->value(), kSteps);
-    QCOMPARE(m_panel->batchSpin()->value(), 32);
-    QVERIFY(!m_panel->batchSpin()->isEnabled()); // the run's own
-    QVERIFY(m_panel->stepsSpin()->isEnabled());
-    m_panel->evalEverySpin()->setValue(0); // only at the end
+    check("resumeRun")->setChecked(true); // fills in the run just stopped, with its settings
+    QCOMPARE(QDir::cleanPath(QDir::fromNativeSeparators(edit("runFolder")->text())), QDir::cleanPath(m_run));
+    QVERIFY(!ctl()->messageIsError());
+    QCOMPARE(spin("trainingSteps")->value(), kSteps);
+    QCOMPARE(spin("trainingBatch")->value(), 32);
+    QVERIFY(!spin("trainingBatch")->isEnabled()); // the run's own
+    QVERIFY(spin("trainingSteps")->isEnabled());
+    spin("evalEvery")->setValue(0); // only at the end
 
-    QVERIFY2(m_panel->start() != 0, qPrintable(m_panel->message()));
-    QCOMPARE(m_panel->runCount(), 1); // the same curve goes on
-    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isRunning(), kJobTimeoutMs);
-    QVERIFY2(!m_panel->messageIsError(), qPrintable(m_panel->message()));
-    QCOMPARE(m_panel->stateText(), QStringLiteral("Finished"));
-    QCOMPARE(m_panel->currentStep(), qint64(kSteps));
+    QVERIFY2(m_panel->start() != 0, qPrintable(ctl()->message()));
+    QCOMPARE(ctl()->runs()->count(), 1); // the same curve goes on
+    QTRY_VERIFY_WITH_TIMEOUT(!ctl()->isRunning(), kJobTimeoutMs);
+    QVERIFY2(!ctl()->messageIsError(), qPrintable(ctl()->message()));
+    QCOMPARE(ctl()->stateText(), QStringLiteral("Finished"));
+    QCOMPARE(ctl()->currentStep(), qint64(kSteps));
     QCOMPARE(stateStep(m_run), qint64(kSteps));
     const QString metrics = m_run + QStringLiteral("/metrics.jsonl");
-    QCOMPARE(m_panel->plotPointCount(TrainingPanel::LossPlot, 0), linesWith(metrics, "loss"));
-    QCOMPARE(m_panel->plotPointCount(TrainingPanel::AccuracyPlot, 0, 0), linesWith(metrics, "shapes_acc"));
-    QCOMPARE(m_panel->checkpoints().count(QDir::cleanPath(m_run)), 1);
-    m_panel->resumeCheck()->setChecked(false);
+    QCOMPARE(pointCount("lossPlot", 0), linesWith(metrics, "loss"));
+    QCOMPARE(pointCount("accuracyPlot", 0, 0), linesWith(metrics, "shapes_acc"));
+    QCOMPARE(ctl()->checkpoints().count(QDir::cleanPath(m_run)), 1);
+    check("resumeRun")->setChecked(false);
 }
 
 void TestTrainingPanel::cancelFromStatusBar()
 {
     const QString folder = m_tmp->path() + QStringLiteral("/runs/cancelled");
     useTiny(folder);
-    m_panel->stepsSpin()->setValue(100000);
-    QVERIFY2(m_panel->start() != 0, qPrintable(m_panel->message()));
-    QCOMPARE(m_panel->runCount(), 2);
-    QTRY_VERIFY_WITH_TIMEOUT(m_panel->currentStep() >= 3, kJobTimeoutMs);
-    QPushButton *cancel = m_window->findChild<QPushButton *>(QStringLiteral("jobCancel"));
+    spin("trainingSteps")->setValue(100000);
+    QVERIFY2(m_panel->start() != 0, qPrintable(ctl()->message()));
+    QCOMPARE(ctl()->runs()->count(), 2);
+    QTRY_VERIFY_WITH_TIMEOUT(ctl()->currentStep() >= 3, kJobTimeoutMs);
+    QPushButton *cancel = m_window->cancelButton();
     QVERIFY(cancel->isEnabled());
     cancel->click(); // the main window's status bar: the engine cancels the newest job
-    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isRunning(), kJobTimeoutMs);
-    QCOMPARE(m_panel->stateText(), QStringLiteral("Cancelled"));
-    QVERIFY2(m_panel->message().contains(QStringLiteral("checkpoint")), qPrintable(m_panel->message()));
-    QVERIFY(m_panel->currentStep() < 100000);
-    QCOMPARE(stateStep(folder), m_panel->currentStep()); // a checkpoint of the step it stopped at
-    QVERIFY(m_panel->checkpoints().contains(QDir::cleanPath(folder)));
-    QVERIFY(m_panel->startButton()->isEnabled());
-    m_panel->removeRun(1); // off the plots; the checkpoint stays listed
-    QCOMPARE(m_panel->runCount(), 1);
-    QVERIFY(m_panel->checkpoints().contains(QDir::cleanPath(folder)));
+    QTRY_VERIFY_WITH_TIMEOUT(!ctl()->isRunning(), kJobTimeoutMs);
+    QCOMPARE(ctl()->stateText(), QStringLiteral("Cancelled"));
+    QVERIFY2(ctl()->message().contains(QStringLiteral("checkpoint")), qPrintable(ctl()->message()));
+    QVERIFY(ctl()->currentStep() < 100000);
+    QCOMPARE(stateStep(folder), ctl()->currentStep()); // a checkpoint of the step it stopped at
+    QVERIFY(ctl()->checkpoints().contains(QDir::cleanPath(folder)));
+    QVERIFY(button("trainingStart")->isEnabled());
+    ctl()->removeRun(1); // off the plots; the checkpoint stays listed
+    QCOMPARE(ctl()->runs()->count(), 1);
+    QVERIFY(ctl()->checkpoints().contains(QDir::cleanPath(folder)));
 }
 
 void TestTrainingPanel::overlaysLoadedRun()
 {
-    QCOMPARE(m_panel->addRun(m_tmp->path() + QStringLiteral("/no-such-run")), false);
-    QVERIFY(m_panel->messageIsError());
-    QCOMPARE(m_panel->addRun(m_tmp->path() + QStringLiteral("/runs")), false); // no metrics.jsonl
-    QVERIFY(m_panel->message().contains(QStringLiteral("metrics.jsonl")));
+    QCOMPARE(ctl()->addRun(m_tmp->path() + QStringLiteral("/no-such-run")), false);
+    QVERIFY(ctl()->messageIsError());
+    QCOMPARE(ctl()->addRun(m_tmp->path() + QStringLiteral("/runs")), false); // no metrics.jsonl
+    QVERIFY(ctl()->message().contains(QStringLiteral("metrics.jsonl")));
 
     const QString other = m_tmp->path() + QStringLiteral("/other-run");
     QVERIFY(QDir().mkpath(other));
@@ -461,130 +533,130 @@ void TestTrainingPanel::overlaysLoadedRun()
     }
     file.close();
 
-    QVERIFY2(m_panel->addRun(other), qPrintable(m_panel->message()));
-    QCOMPARE(m_panel->runCount(), 2);
-    QCOMPARE(m_panel->runName(1), QStringLiteral("other-run"));
-    QCOMPARE(m_panel->plotGraphCount(TrainingPanel::LossPlot), 2);
-    QCOMPARE(m_panel->plotPointCount(TrainingPanel::LossPlot, 1), 5);
-    QCOMPARE(m_panel->plotPointCount(TrainingPanel::AccuracyPlot, 1, 2), 2);
-    QVERIFY(m_panel->plotGraphCount(TrainingPanel::AccuracyPlot) >= 5); // live: 2-3 series, loaded: 3
-    QVERIFY(!m_panel->checkpoints().contains(QDir::cleanPath(other)));  // no weights there
+    QVERIFY2(ctl()->addRun(other), qPrintable(ctl()->message()));
+    QCOMPARE(ctl()->runs()->count(), 2);
+    QCOMPARE(ctl()->runs()->name(1), QStringLiteral("other-run"));
+    QCOMPARE(plot("lossPlot")->property("visibleGraphCount").toInt(), 2);
+    QCOMPARE(pointCount("lossPlot", 1), 5);
+    QCOMPARE(pointCount("accuracyPlot", 1, 2), 2);
+    QVERIFY(plot("accuracyPlot")->property("visibleGraphCount").toInt() >= 5); // live: 2-3 series, loaded: 3
+    QVERIFY(!ctl()->checkpoints().contains(QDir::cleanPath(other)));           // no weights there
 
     // Listed once; followed as it grows.
-    QVERIFY(m_panel->addRun(other + QStringLiteral("/metrics.jsonl")));
-    QCOMPARE(m_panel->runCount(), 2);
+    QVERIFY(ctl()->addRun(other + QStringLiteral("/metrics.jsonl")));
+    QCOMPARE(ctl()->runs()->count(), 2);
     QVERIFY(file.open(QIODevice::Append));
     file.write(R"({"step": 60, "loss": 0.05, "lr": 0.0005, "temperature": 0.06})"
                "\n");
     file.close();
-    QTRY_COMPARE_WITH_TIMEOUT(m_panel->plotPointCount(TrainingPanel::LossPlot, 1), 6, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(pointCount("lossPlot", 1), 6, 10000);
 
     // A third, removed again.
     const QString third = m_tmp->path() + QStringLiteral("/third-run");
     QVERIFY(QDir().mkpath(third));
     QVERIFY(QFile::copy(other + QStringLiteral("/metrics.jsonl"), third + QStringLiteral("/metrics.jsonl")));
-    QVERIFY(m_panel->addRun(third));
-    QCOMPARE(m_panel->plotGraphCount(TrainingPanel::LossPlot), 3);
-    m_panel->removeRun(2);
-    QCOMPARE(m_panel->runCount(), 2);
-    QCOMPARE(m_panel->plotGraphCount(TrainingPanel::LossPlot), 2);
-    QCOMPARE(m_panel->runList()->count(), 2);
+    QVERIFY(ctl()->addRun(third));
+    QCOMPARE(plot("lossPlot")->property("visibleGraphCount").toInt(), 3);
+    ctl()->removeRun(2);
+    QCOMPARE(ctl()->runs()->count(), 2);
+    QCOMPARE(plot("lossPlot")->property("visibleGraphCount").toInt(), 2);
+    QCOMPARE(m_panel->findChild<QListWidget *>(QStringLiteral("runList"))->count(), 2);
 }
 
 void TestTrainingPanel::logScaleToggle()
 {
-    QCheckBox *log = m_panel->logScaleCheck();
+    QCheckBox *log = check("logScale");
     log->setChecked(false);
-    QVERIFY(!m_panel->plotLogScale(TrainingPanel::LossPlot));
+    QVERIFY(!plot("lossPlot")->property("logScale").toBool());
     log->setChecked(true);
-    QVERIFY(m_panel->plotLogScale(TrainingPanel::LossPlot));
-    QVERIFY(!m_panel->plotLogScale(TrainingPanel::AccuracyPlot));
-    QVERIFY(m_panel->plotFollowsData(TrainingPanel::LossPlot));
+    QVERIFY(plot("lossPlot")->property("logScale").toBool());
+    QVERIFY(!plot("accuracyPlot")->property("logScale").toBool());
+    QVERIFY(plot("lossPlot")->property("followsData").toBool());
     log->setChecked(false);
-    QVERIFY(!m_panel->plotLogScale(TrainingPanel::LossPlot));
+    QVERIFY(!plot("lossPlot")->property("logScale").toBool());
 }
 
 void TestTrainingPanel::opensCheckpointInClassify()
 {
     ModelPicker *picker = m_window->classifyPanel()->modelPicker();
-    const int row = static_cast<int>(m_panel->checkpoints().indexOf(QDir::cleanPath(m_run)));
+    const int row = static_cast<int>(ctl()->checkpoints().indexOf(QDir::cleanPath(m_run)));
     QVERIFY(row >= 0);
     QSignalSpy requested(m_panel, &TrainingPanel::openInClassifyRequested);
-    QVERIFY(m_panel->openInClassify(row));
+    QVERIFY(ctl()->openInClassify(row));
     QCOMPARE(requested.count(), 1);
     QTRY_COMPARE_WITH_TIMEOUT(QDir::cleanPath(picker->currentPath()), QDir::cleanPath(m_run), kJobTimeoutMs);
     QVERIFY(ModelPicker::userFolders().contains(QDir::cleanPath(m_run)));
     QVERIFY(m_window->classifyPanel()->isVisible()); // its dock raised over the Training panel
-    QCOMPARE(m_panel->openInClassify(99), false);
+    QCOMPARE(ctl()->openInClassify(99), false);
 }
 
 constexpr int kDdpmSteps = 60;
 
 void TestTrainingPanel::useDdpmTiny(const QString &folder)
 {
-    m_panel->resumeCheck()->setChecked(false);
-    m_panel->setModelKind(TrainingPanel::DdpmModel);
-    m_panel->presetCombo()->setCurrentIndex(m_panel->presetCombo()->findData(QStringLiteral("tiny")));
-    m_panel->stepsSpin()->setValue(kDdpmSteps);
-    m_panel->evalEverySpin()->setValue(kEvalEvery);
-    m_panel->seedSpin()->setValue(7);
-    m_panel->fashionEdit()->setText(QString::fromStdString(ml::fashionMnistDefaultFolder()));
-    m_panel->runFolderEdit()->setText(folder);
+    check("resumeRun")->setChecked(false);
+    form()->setKind(RunKind::Ddpm);
+    combo("trainingPreset")->setCurrentIndex(combo("trainingPreset")->findData(QStringLiteral("tiny")));
+    spin("trainingSteps")->setValue(kDdpmSteps);
+    spin("evalEvery")->setValue(kEvalEvery);
+    spin("trainingSeed")->setValue(7);
+    edit("fashionFolder")->setText(QString::fromStdString(ml::fashionMnistDefaultFolder()));
+    edit("runFolder")->setText(folder);
 }
 
 void TestTrainingPanel::ddpmPresetFillsTheForm()
 {
-    while (m_panel->runCount() > 0) // the CLIP runs' accuracy and temperature curves off the plots
-        m_panel->removeRun(0);
-    m_panel->resumeCheck()->setChecked(false);
-    m_panel->tabs()->setCurrentIndex(TrainingPanel::SetupTab); // the form's rows visible to the panel
-    QComboBox *model = m_panel->modelCombo();
-    QCOMPARE(m_panel->modelKind(), TrainingPanel::ClipModel);
-    QVERIFY(m_panel->isPlotShown(TrainingPanel::AccuracyPlot));
-    QVERIFY(m_panel->dtypeCombo()->isVisibleTo(m_panel));
-    QVERIFY(m_panel->mixSpin(0)->isVisibleTo(m_panel));
+    while (ctl()->runs()->count() > 0) // the CLIP runs' accuracy and temperature curves off the plots
+        ctl()->removeRun(0);
+    check("resumeRun")->setChecked(false);
+    find<QToolButton>("advancedToggle")->setChecked(true); // the advanced rows visible to the panel
+    QComboBox *model = combo("trainingModel");
+    QCOMPARE(form()->kind(), RunKind::Clip);
+    QVERIFY(!plot("accuracyPlot")->isHidden());
+    QVERIFY(combo("trainingDtype")->isVisibleTo(m_panel));
+    QVERIFY(spin("mixFashion")->isVisibleTo(m_panel));
     model->setCurrentIndex(model->findData(QStringLiteral("ddpm")));
-    QCOMPARE(m_panel->modelKind(), TrainingPanel::DdpmModel);
+    QCOMPARE(form()->kind(), RunKind::Ddpm);
 
-    QComboBox *preset = m_panel->presetCombo();
+    QComboBox *preset = combo("trainingPreset");
     QCOMPARE(preset->count(), 2);
     QCOMPARE(preset->currentData().toString(), QStringLiteral("tiny")); // never chosen: the short one
     preset->setCurrentIndex(preset->findData(QStringLiteral("mini")));
-    QVERIFY(m_panel->estimatedSeconds() > kAskBeforeRunSeconds);
+    QVERIFY(form()->estimatedSeconds() > kAskBeforeRunSeconds);
     const auto mini = ml::ddpmTrainPresetRequest("mini");
-    QCOMPARE(m_panel->stepsSpin()->value(), int(*mini.steps));
-    QCOMPARE(m_panel->batchSpin()->value(), int(*mini.batch));
-    QCOMPARE(m_panel->evalEverySpin()->value(), int(*mini.evalEvery));
-    QVERIFY(m_panel->runFolderEdit()->text().contains(QStringLiteral("ddpm-mini-")));
+    QCOMPARE(spin("trainingSteps")->value(), int(mini.steps));
+    QCOMPARE(spin("trainingBatch")->value(), int(mini.batch));
+    QCOMPARE(spin("evalEvery")->value(), int(mini.evalEvery));
+    QVERIFY(edit("runFolder")->text().contains(QStringLiteral("ddpm-mini-")));
     preset->setCurrentIndex(preset->findData(QStringLiteral("tiny")));
     const auto tiny = ml::ddpmTrainPresetRequest("tiny");
-    QCOMPARE(m_panel->stepsSpin()->value(), int(*tiny.steps));
-    QCOMPARE(m_panel->batchSpin()->value(), int(*tiny.batch));
-    QCOMPARE(m_panel->seedSpin()->value(), int(*tiny.seed));
-    const QString folder = QDir::fromNativeSeparators(m_panel->runFolderEdit()->text());
+    QCOMPARE(spin("trainingSteps")->value(), int(tiny.steps));
+    QCOMPARE(spin("trainingBatch")->value(), int(tiny.batch));
+    QCOMPARE(spin("trainingSeed")->value(), int(tiny.seed));
+    const QString folder = QDir::fromNativeSeparators(edit("runFolder")->text());
     QVERIFY2(folder.startsWith(TrainingPanel::runsRoot() + QStringLiteral("/ddpm-tiny-")), qPrintable(folder));
     QVERIFY(!QFileInfo::exists(folder));
 
     // What does not apply to DDPM is hidden: precision, data mix, accuracy and temperature.
-    QVERIFY(!m_panel->dtypeCombo()->isVisibleTo(m_panel));
-    QVERIFY(!m_panel->mixSpin(0)->isVisibleTo(m_panel));
-    QVERIFY(!m_panel->isPlotShown(TrainingPanel::AccuracyPlot));
-    QVERIFY(!m_panel->isPlotShown(TrainingPanel::TemperaturePlot));
-    QVERIFY(m_panel->isPlotShown(TrainingPanel::LossPlot));
-    QVERIFY(!m_panel->statusSummary().contains(QStringLiteral("Held-out")));
-    QVERIFY(!m_panel->sampleGrid()->isLabelled());
+    QVERIFY(!combo("trainingDtype")->isVisibleTo(m_panel));
+    QVERIFY(!spin("mixFashion")->isVisibleTo(m_panel));
+    QVERIFY(!!plot("accuracyPlot")->isHidden());
+    QVERIFY(!!plot("temperaturePlot")->isHidden());
+    QVERIFY(!plot("lossPlot")->isHidden());
+    QVERIFY(!statusSummary().contains(QStringLiteral("Held-out")));
+    QVERIFY(!sampleGrid()->isLabelled());
 
     // Back to CLIP: its own preset (tiny, from the runs above) and rows; then DDPM keeps tiny.
     model->setCurrentIndex(model->findData(QStringLiteral("clip")));
     QCOMPARE(preset->currentData().toString(), QStringLiteral("tiny"));
-    QCOMPARE(m_panel->batchSpin()->value(), 32);
-    QVERIFY(m_panel->dtypeCombo()->isVisibleTo(m_panel));
-    QVERIFY(m_panel->mixSpin(0)->isVisibleTo(m_panel));
-    QVERIFY(m_panel->isPlotShown(TrainingPanel::AccuracyPlot));
-    QVERIFY(m_panel->runFolderEdit()->text().contains(QStringLiteral("clip-tiny-")));
+    QCOMPARE(spin("trainingBatch")->value(), 32);
+    QVERIFY(combo("trainingDtype")->isVisibleTo(m_panel));
+    QVERIFY(spin("mixFashion")->isVisibleTo(m_panel));
+    QVERIFY(!plot("accuracyPlot")->isHidden());
+    QVERIFY(edit("runFolder")->text().contains(QStringLiteral("clip-tiny-")));
     model->setCurrentIndex(model->findData(QStringLiteral("ddpm")));
     QCOMPARE(preset->currentData().toString(), QStringLiteral("tiny"));
-    QCOMPARE(m_panel->batchSpin()->value(), int(*tiny.batch));
+    QCOMPARE(spin("trainingBatch")->value(), int(tiny.batch));
 }
 
 void TestTrainingPanel::ddpmRejectsBadSettings()
@@ -593,26 +665,26 @@ void TestTrainingPanel::ddpmRejectsBadSettings()
     const QString folder = m_tmp->path() + QStringLiteral("/runs/ddpm-nodata");
     useDdpmTiny(folder);
     const QString nowhere = m_tmp->path() + QStringLiteral("/nowhere");
-    m_panel->fashionEdit()->setText(nowhere);
+    edit("fashionFolder")->setText(nowhere);
     QCOMPARE(m_panel->start(), quint64(0));
-    QVERIFY(m_panel->messageIsError());
-    QVERIFY2(m_panel->message().contains(QStringLiteral("Fashion-MNIST"))
-            && m_panel->message().contains(QDir::toNativeSeparators(nowhere)),
-        qPrintable(m_panel->message()));
-    QVERIFY(!m_panel->isRunning());
+    QVERIFY(ctl()->messageIsError());
+    QVERIFY2(ctl()->message().contains(QStringLiteral("Fashion-MNIST"))
+            && ctl()->message().contains(QDir::toNativeSeparators(nowhere)),
+        qPrintable(ctl()->message()));
+    QVERIFY(!ctl()->isRunning());
     QVERIFY(!QFileInfo::exists(folder));
-    m_panel->fashionEdit()->setText(QString::fromStdString(ml::fashionMnistDefaultFolder()));
+    edit("fashionFolder")->setText(QString::fromStdString(ml::fashionMnistDefaultFolder()));
 
     // Continuing the CLIP run's folder: the model follows the run (CLIP), with its settings.
     QCOMPARE(stateStep(m_run), qint64(kSteps));
-    m_panel->runFolderEdit()->setText(m_run);
-    m_panel->resumeCheck()->setChecked(true);
-    QCOMPARE(m_panel->modelKind(), TrainingPanel::ClipModel);
-    QCOMPARE(m_panel->batchSpin()->value(), 32);
-    QVERIFY(!m_panel->modelCombo()->isEnabled());
-    QVERIFY(!m_panel->messageIsError());
-    m_panel->resumeCheck()->setChecked(false);
-    QVERIFY(m_panel->modelCombo()->isEnabled());
+    edit("runFolder")->setText(m_run);
+    check("resumeRun")->setChecked(true);
+    QCOMPARE(form()->kind(), RunKind::Clip);
+    QCOMPARE(spin("trainingBatch")->value(), 32);
+    QVERIFY(!combo("trainingModel")->isEnabled());
+    QVERIFY(!ctl()->messageIsError());
+    check("resumeRun")->setChecked(false);
+    QVERIFY(combo("trainingModel")->isEnabled());
 }
 
 void TestTrainingPanel::ddpmTrainsPausesAndStops()
@@ -620,45 +692,45 @@ void TestTrainingPanel::ddpmTrainsPausesAndStops()
     if (!haveFashionMnist())
         QSKIP("Fashion-MNIST is not installed (dataset-fashion-mnist)");
     useDdpmTiny(m_ddpmRun);
-    const int runsBefore = m_panel->runCount();
+    const int runsBefore = ctl()->runs()->count();
     bool pauseOnSamples = true;
     const auto pauser = connect(
         m_window->bridge(), &EngineBridge::partial, m_panel, [&](quint64, const QString &kind, const QVariant &) {
-            if (kind == QLatin1String("samples") && pauseOnSamples && !m_panel->isPauseRequested()) {
+            if (kind == QLatin1String("samples") && pauseOnSamples && !ctl()->isPauseRequested()) {
                 pauseOnSamples = false;
-                m_panel->togglePause();
+                ctl()->togglePause();
             }
         });
     const auto cleanup = qScopeGuard([pauser] { QObject::disconnect(pauser); });
 
     const quint64 job = m_panel->start();
-    QVERIFY2(job != 0, qPrintable(m_panel->message()));
-    QVERIFY(m_panel->isRunning());
-    QVERIFY(!m_panel->modelCombo()->isEnabled());
-    QVERIFY(!m_panel->stepsSpin()->isEnabled());
-    QCOMPARE(m_panel->tabs()->currentIndex(), int(TrainingPanel::CurvesTab));
-    QCOMPARE(m_panel->runCount(), runsBefore + 1);
+    QVERIFY2(job != 0, qPrintable(ctl()->message()));
+    QVERIFY(ctl()->isRunning());
+    QVERIFY(!combo("trainingModel")->isEnabled());
+    QVERIFY(!spin("trainingSteps")->isEnabled());
+    QCOMPARE(views()->currentWidget()->objectName(), QStringLiteral("trainingSamples")); // the curves above
+    QCOMPARE(ctl()->runs()->count(), runsBefore + 1);
     const int row = runsBefore;
-    QCOMPARE(m_panel->totalSteps(), qint64(kDdpmSteps));
-    QVERIFY(m_panel->openInDiffusionButton()->isHidden());
+    QCOMPARE(ctl()->totalSteps(), qint64(kDdpmSteps));
+    QVERIFY(button("openInDiffusion")->isHidden());
 
-    QTRY_VERIFY_WITH_TIMEOUT(m_panel->isPaused(), kJobTimeoutMs);
-    QCOMPARE(m_panel->stateText(), QStringLiteral("Paused"));
+    QTRY_VERIFY_WITH_TIMEOUT(ctl()->isPaused(), kJobTimeoutMs);
+    QCOMPARE(ctl()->stateText(), QStringLiteral("Paused"));
     QTest::qWait(200);
-    const qint64 pausedAt = m_panel->currentStep();
+    const qint64 pausedAt = ctl()->currentStep();
     QVERIFY2(pausedAt >= kEvalEvery && pausedAt < kDdpmSteps, qPrintable(QString::number(pausedAt)));
     QTest::qWait(300);
-    QCOMPARE(m_panel->currentStep(), pausedAt);
+    QCOMPARE(ctl()->currentStep(), pausedAt);
 
     // The loss and learning rate from the "metric" partials (every 5 steps); no temperature.
-    QVERIFY(m_panel->plotPointCount(TrainingPanel::LossPlot, row) >= 2);
-    QVERIFY(m_panel->plotPointCount(TrainingPanel::LearningRatePlot, row) >= 2);
-    QCOMPARE(m_panel->plotPointCount(TrainingPanel::TemperaturePlot, row), 0);
-    QCOMPARE(m_panel->plotPointCount(TrainingPanel::AccuracyPlot, row), 0);
-    QVERIFY(!m_panel->isPlotShown(TrainingPanel::TemperaturePlot));
+    QVERIFY(pointCount("lossPlot", row) >= 2);
+    QVERIFY(pointCount("learningRatePlot", row) >= 2);
+    QCOMPARE(pointCount("temperaturePlot", row), 0);
+    QCOMPARE(pointCount("accuracyPlot", row), 0);
+    QVERIFY(!!plot("temperaturePlot")->isHidden());
 
     // The sample grid: the model's own images, unlabelled, not flat, not all alike.
-    const SampleGrid *grid = m_panel->sampleGrid();
+    const SampleGrid *grid = sampleGrid();
     QCOMPARE(grid->step(), qint64(kEvalEvery));
     QVERIFY(!grid->isLabelled());
     QCOMPARE(grid->samples().size(), qsizetype(4));
@@ -668,15 +740,15 @@ void TestTrainingPanel::ddpmTrainsPausesAndStops()
         QVERIFY2(greySpread(s.image) > 40, qPrintable(QString::number(greySpread(s.image))));
     }
     QVERIFY(grid->samples()[0].image != grid->samples()[1].image);
-    QVERIFY(m_panel->statusSummary().contains(QStringLiteral("%1 / %2").arg(pausedAt).arg(kDdpmSteps)));
+    QVERIFY(statusSummary().contains(QStringLiteral("%1 / %2").arg(pausedAt).arg(kDdpmSteps)));
 
-    m_panel->togglePause();
-    QTRY_VERIFY_WITH_TIMEOUT(m_panel->currentStep() > pausedAt, kJobTimeoutMs);
-    m_panel->stop();
-    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isRunning(), kJobTimeoutMs);
-    QVERIFY2(!m_panel->messageIsError(), qPrintable(m_panel->message()));
-    QCOMPARE(m_panel->stateText(), QStringLiteral("Stopped"));
-    m_ddpmStoppedAt = m_panel->currentStep();
+    ctl()->togglePause();
+    QTRY_VERIFY_WITH_TIMEOUT(ctl()->currentStep() > pausedAt, kJobTimeoutMs);
+    ctl()->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!ctl()->isRunning(), kJobTimeoutMs);
+    QVERIFY2(!ctl()->messageIsError(), qPrintable(ctl()->message()));
+    QCOMPARE(ctl()->stateText(), QStringLiteral("Stopped"));
+    m_ddpmStoppedAt = ctl()->currentStep();
     QVERIFY2(m_ddpmStoppedAt > pausedAt && m_ddpmStoppedAt < kDdpmSteps, qPrintable(QString::number(m_ddpmStoppedAt)));
     QCOMPARE(stateStep(m_ddpmRun), m_ddpmStoppedAt);
 
@@ -684,26 +756,26 @@ void TestTrainingPanel::ddpmTrainsPausesAndStops()
     for (const char *file : {"config.json", "diffusion_pytorch_model.safetensors", "scheduler_config.json"})
         QVERIFY2(QFileInfo::exists(m_ddpmRun + QLatin1Char('/') + QLatin1String(file)), file);
     QVERIFY(QFileInfo::exists(m_ddpmRun + QStringLiteral("/samples.png")));
-    const int checkpoint = static_cast<int>(m_panel->checkpoints().indexOf(QDir::cleanPath(m_ddpmRun)));
+    const int checkpoint = static_cast<int>(ctl()->checkpoints().indexOf(QDir::cleanPath(m_ddpmRun)));
     QVERIFY(checkpoint >= 0);
     QSignalSpy diffusion(m_panel, &TrainingPanel::openInDiffusionRequested);
     QSignalSpy classify(m_panel, &TrainingPanel::openInClassifyRequested);
-    QVERIFY(!m_panel->openInDiffusionButton()->isHidden());
-    m_panel->openInDiffusionButton()->click();
+    QVERIFY(!button("openInDiffusion")->isHidden());
+    button("openInDiffusion")->click();
     QCOMPARE(diffusion.count(), 1);
     QCOMPARE(QDir::cleanPath(diffusion.at(0).at(0).toString()), QDir::cleanPath(m_ddpmRun));
-    QVERIFY(m_panel->openInDiffusion(checkpoint));
+    QVERIFY(ctl()->openInDiffusion(checkpoint));
     QCOMPARE(diffusion.count(), 2);
-    QVERIFY(!m_panel->openInClassify(checkpoint)); // not a CLIP model
+    QVERIFY(!ctl()->openInClassify(checkpoint)); // not a CLIP model
     QCOMPARE(classify.count(), 0);
 
     const QString metrics = m_ddpmRun + QStringLiteral("/metrics.jsonl");
-    QCOMPARE(m_panel->plotPointCount(TrainingPanel::LossPlot, row), linesWith(metrics, "loss"));
-    QCOMPARE(m_panel->sampleGrid()->step(), m_ddpmStoppedAt); // a last grid on the way out
-    QVERIFY(m_panel->statusSummary().contains(QStringLiteral("fp32")));
-    QVERIFY(m_panel->startButton()->isEnabled());
-    QVERIFY(m_panel->modelCombo()->isEnabled());
-    QVERIFY(m_panel->runFolderEdit()->text().contains(QStringLiteral("ddpm-tiny-")));
+    QCOMPARE(pointCount("lossPlot", row), linesWith(metrics, "loss"));
+    QCOMPARE(sampleGrid()->step(), m_ddpmStoppedAt); // a last grid on the way out
+    QVERIFY(statusSummary().contains(QStringLiteral("fp32")));
+    QVERIFY(button("trainingStart")->isEnabled());
+    QVERIFY(combo("trainingModel")->isEnabled());
+    QVERIFY(edit("runFolder")->text().contains(QStringLiteral("ddpm-tiny-")));
 }
 
 void TestTrainingPanel::ddpmContinuesTheRun()
@@ -712,38 +784,37 @@ void TestTrainingPanel::ddpmContinuesTheRun()
         QSKIP("Fashion-MNIST is not installed (dataset-fashion-mnist)");
     QVERIFY(m_ddpmStoppedAt > 0);
     // With CLIP chosen, the folder's trainer_state.json says DDPM: the form follows.
-    m_panel->setModelKind(TrainingPanel::ClipModel);
-    m_panel->runFolderEdit()->setText(m_ddpmRun);
-    m_panel->resumeCheck()->setChecked(true);
-    QCOMPARE(m_panel->modelKind(), TrainingPanel::DdpmModel);
-    QVERIFY2(!m_panel->messageIsError(), qPrintable(m_panel->message()));
-    QCOMPARE(m_panel->presetCombo()->currentData().toString(), QStringLiteral("tiny"));
-    QCOMPARE(m_panel->stepsSpin()->value(), kDdpmSteps);
-    QCOMPARE(m_panel->batchSpin()->value(), int(*ml::ddpmTrainPresetRequest("tiny").batch));
-    QCOMPARE(m_panel->seedSpin()->value(), 7);
-    QVERIFY(!m_panel->batchSpin()->isEnabled());
-    m_panel->evalEverySpin()->setValue(0); // only at the end
-    const int runs = m_panel->runCount();
+    form()->setKind(RunKind::Clip);
+    edit("runFolder")->setText(m_ddpmRun);
+    check("resumeRun")->setChecked(true);
+    QCOMPARE(form()->kind(), RunKind::Ddpm);
+    QVERIFY2(!ctl()->messageIsError(), qPrintable(ctl()->message()));
+    QCOMPARE(combo("trainingPreset")->currentData().toString(), QStringLiteral("tiny"));
+    QCOMPARE(spin("trainingSteps")->value(), kDdpmSteps);
+    QCOMPARE(spin("trainingBatch")->value(), int(ml::ddpmTrainPresetRequest("tiny").batch));
+    QCOMPARE(spin("trainingSeed")->value(), 7);
+    QVERIFY(!spin("trainingBatch")->isEnabled());
+    spin("evalEvery")->setValue(0); // only at the end
+    const int runs = ctl()->runs()->count();
 
-    QVERIFY2(m_panel->start() != 0, qPrintable(m_panel->message()));
-    QCOMPARE(m_panel->runCount(), runs); // the same curve goes on
-    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isRunning(), kJobTimeoutMs);
-    QVERIFY2(!m_panel->messageIsError(), qPrintable(m_panel->message()));
-    QCOMPARE(m_panel->stateText(), QStringLiteral("Finished"));
-    QCOMPARE(m_panel->currentStep(), qint64(kDdpmSteps));
+    QVERIFY2(m_panel->start() != 0, qPrintable(ctl()->message()));
+    QCOMPARE(ctl()->runs()->count(), runs); // the same curve goes on
+    QTRY_VERIFY_WITH_TIMEOUT(!ctl()->isRunning(), kJobTimeoutMs);
+    QVERIFY2(!ctl()->messageIsError(), qPrintable(ctl()->message()));
+    QCOMPARE(ctl()->stateText(), QStringLiteral("Finished"));
+    QCOMPARE(ctl()->currentStep(), qint64(kDdpmSteps));
     QCOMPARE(stateStep(m_ddpmRun), qint64(kDdpmSteps));
     const int row = runs - 1;
-    QCOMPARE(m_panel->runName(row), QStringLiteral("ddpm-live"));
-    QCOMPARE(m_panel->plotPointCount(TrainingPanel::LossPlot, row),
-        linesWith(m_ddpmRun + QStringLiteral("/metrics.jsonl"), "loss"));
-    QCOMPARE(m_panel->sampleGrid()->step(), qint64(kDdpmSteps));
-    QCOMPARE(m_panel->checkpoints().count(QDir::cleanPath(m_ddpmRun)), 1);
+    QCOMPARE(ctl()->runs()->name(row), QStringLiteral("ddpm-live"));
+    QCOMPARE(pointCount("lossPlot", row), linesWith(m_ddpmRun + QStringLiteral("/metrics.jsonl"), "loss"));
+    QCOMPARE(sampleGrid()->step(), qint64(kDdpmSteps));
+    QCOMPARE(ctl()->checkpoints().count(QDir::cleanPath(m_ddpmRun)), 1);
     QSignalSpy diffusion(m_panel, &TrainingPanel::openInDiffusionRequested);
-    QVERIFY(!m_panel->openInDiffusionButton()->isHidden());
-    m_panel->openInDiffusionButton()->click();
+    QVERIFY(!button("openInDiffusion")->isHidden());
+    button("openInDiffusion")->click();
     QCOMPARE(diffusion.count(), 1);
     QCOMPARE(QDir::cleanPath(diffusion.at(0).at(0).toString()), QDir::cleanPath(m_ddpmRun));
-    m_panel->resumeCheck()->setChecked(false);
+    check("resumeRun")->setChecked(false);
 }
 
 QTEST_MAIN(TestTrainingPanel)

@@ -1042,7 +1042,7 @@ Images: %3</source>
     </message>
     <message>
         <source>Seed:</source>
-        <translation>随机种子：</translation>
+        <translation>种子：</translation>
     </message>
     <message>
         <source>Save as:</source>
@@ -1287,6 +1287,37 @@ Images: %3</source>
     <message>
         <source>There is no sample gallery yet: File ▸ Open Sample Gallery writes one, with a labelled folder of Fashion-MNIST garments (one sub-folder per class) when Fashion-MNIST is installed.</source>
         <translation>还没有示例图库：“文件 ▸ 打开示例图库”会写入一个；若已安装 Fashion-MNIST，其中包含一个 Fashion-MNIST 服饰的带标签文件夹（每个类别一个子文件夹）。</translation>
+    </message>
+</context>
+<context>
+    <name>CurvesPage</name>
+    <message>
+        <source>Add a Run</source>
+        <translation>添加运行</translation>
+    </message>
+    <message>
+        <source>Log-scale loss</source>
+        <translation>损失用对数坐标</translation>
+    </message>
+    <message>
+        <source>Fit view</source>
+        <translation>适应视图</translation>
+    </message>
+    <message>
+        <source>Show every point again and follow new ones (or double-click a plot)</source>
+        <translation>重新显示所有数据点并跟随新的点（或双击图表）</translation>
+    </message>
+    <message>
+        <source>Add run…</source>
+        <translation>添加运行…</translation>
+    </message>
+    <message>
+        <source>Overlay the curves of another run folder (its metrics.jsonl)</source>
+        <translation>叠加另一个运行文件夹的曲线（其 metrics.jsonl）</translation>
+    </message>
+    <message>
+        <source>Wheel: zoom · drag: pan</source>
+        <translation>滚轮：缩放 · 拖动：平移</translation>
     </message>
 </context>
 <context>
@@ -2649,6 +2680,152 @@ Scroll to zoom, drag to pan.</source>
     </message>
 </context>
 <context>
+    <name>RunStatusBox</name>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Train a DDPM diffusion model with these settings</source>
+        <translation>用这些设置训练 DDPM 扩散模型</translation>
+    </message>
+    <message>
+        <source>Train a CLIP model with these settings</source>
+        <translation>用这些设置训练一个 CLIP 模型</translation>
+    </message>
+    <message>
+        <source>Pause between two steps, or carry on</source>
+        <translation>在两步之间暂停，或继续训练</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>End the run now: draw samples, save a checkpoint, then stop (it can be continued later)</source>
+        <translation>立即结束本次训练：生成样本、保存检查点后停止（之后可以继续）</translation>
+    </message>
+    <message>
+        <source>End the run now: evaluate, save a checkpoint, then stop (it can be continued later)</source>
+        <translation>立即结束运行：先评估并保存检查点，然后停止（之后可以继续）</translation>
+    </message>
+    <message>
+        <source>Open in Diffusion</source>
+        <translation>在扩散面板中打开</translation>
+    </message>
+    <message>
+        <source>Watch this model denoise step by step in the Diffusion panel</source>
+        <translation>在扩散面板中观看此模型逐步去噪</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>Steps/s</source>
+        <translation>步/秒</translation>
+    </message>
+    <message>
+        <source>Images/s</source>
+        <translation>图像/秒</translation>
+    </message>
+    <message>
+        <source>Left</source>
+        <translation>剩余</translation>
+    </message>
+    <message>
+        <source>Elapsed</source>
+        <translation>已用</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <source>Held-out</source>
+        <translation>留出集</translation>
+    </message>
+    <message>
+        <source>Training time of this session, pauses excluded</source>
+        <translation>本次训练所用时间，不含暂停</translation>
+    </message>
+    <message>
+        <source>Zero-shot accuracy at the last evaluation, with the number of held-out images it was measured on</source>
+        <translation>最近一次评估的零样本准确率，以及测量所用的留出图像数量</translation>
+    </message>
+</context>
+<context>
+    <name>RunsPage</name>
+    <message>
+        <source>In TensorBoard: %1</source>
+        <translation>在 TensorBoard 中查看：%1</translation>
+    </message>
+    <message>
+        <source>%1 · step %2 · training</source>
+        <translation>%1 · 第 %2 步 · 训练中</translation>
+    </message>
+    <message>
+        <source>%1 · step %2</source>
+        <translation>%1 · 第 %2 步</translation>
+    </message>
+    <message>
+        <source>%1 · step %2 · saved %3</source>
+        <translation>%1 · 第 %2 步 · 保存于 %3</translation>
+    </message>
+    <message>
+        <source>Runs on the plots:</source>
+        <translation>图中的运行：</translation>
+    </message>
+    <message>
+        <source>Add run…</source>
+        <translation>添加运行…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Take the run off the plots (its folder stays on disk)</source>
+        <translation>从图中移除该运行（其文件夹仍保留在磁盘上）</translation>
+    </message>
+    <message>
+        <source>Checkpoints:</source>
+        <translation>检查点：</translation>
+    </message>
+    <message>
+        <source>Open in Classify</source>
+        <translation>在分类中打开</translation>
+    </message>
+    <message>
+        <source>Classify with this checkpoint (double-click does the same)</source>
+        <translation>用这个检查点进行分类（双击效果相同）</translation>
+    </message>
+    <message>
+        <source>Open in Diffusion</source>
+        <translation>在扩散面板中打开</translation>
+    </message>
+    <message>
+        <source>Denoise step by step with this checkpoint (double-click does the same)</source>
+        <translation>用此检查点逐步去噪（双击效果相同）</translation>
+    </message>
+    <message>
+        <source>Show folder</source>
+        <translation>显示文件夹</translation>
+    </message>
+</context>
+<context>
     <name>SampleGrid</name>
     <message>
         <source>The held-out samples and the model&apos;s guesses appear here after the first evaluation.</source>
@@ -2665,6 +2842,41 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>Samples drawn from the model appear here after the first sample grid.</source>
         <translation>第一次生成样本网格后，模型画出的样本会显示在这里。</translation>
+    </message>
+</context>
+<context>
+    <name>SamplesPage</name>
+    <message>
+        <source>Saved in the run folder as %1.</source>
+        <translation>已保存到训练文件夹中的 %1。</translation>
+    </message>
+    <message>
+        <source>Waiting for the first evaluation…</source>
+        <translation>正在等待第一次评估…</translation>
+    </message>
+    <message>
+        <source>Waiting for the first sample grid…</source>
+        <translation>正在等待第一个样本网格…</translation>
+    </message>
+    <message>
+        <source>Samples the model draws at step %1, from the same starting noise at every sample grid so that they can be compared.</source>
+        <translation>模型在第 %1 步画出的样本；每次样本网格都使用相同的初始噪声，便于比较。</translation>
+    </message>
+    <message>
+        <source>Held-out samples at step %1: the model&apos;s top guess is right for %2 of these %3.</source>
+        <translation>第 %1 步的留出样本：在这 %3 个中，模型的首选答案答对 %2 个。</translation>
+    </message>
+    <message>
+        <source>On the whole held-out set: %1.</source>
+        <translation>在整个留出集上：%1。</translation>
+    </message>
+    <message>
+        <source>A fixed set of held-out images: the first of each held-out colour-shape pair, two other pairs and two garments.</source>
+        <translation>一组固定的留出图像：每个留出颜色-形状组合的第一张、另外两个组合以及两件服饰。</translation>
+    </message>
+    <message>
+        <source>Images the model draws from the same starting noise at each sample grid and at the end: watch garments form as it learns.</source>
+        <translation>每次生成样本网格时及训练结束时，模型从相同的初始噪声画出的图像：可以看到服饰随着学习逐渐成形。</translation>
     </message>
 </context>
 <context>
@@ -3185,102 +3397,10 @@ Scroll to zoom, drag to pan.</source>
     </message>
 </context>
 <context>
-    <name>TrainingPanel</name>
-    <message>
-        <source>%1 holds no training run to continue (no %2).</source>
-        <translation>%1 中没有可继续的训练（缺少 %2）。</translation>
-    </message>
-    <message>
-        <source>Cannot read %1.</source>
-        <translation>无法读取 %1。</translation>
-    </message>
-    <message>
-        <source>%1 is not a ModalLens training state.</source>
-        <translation>%1 不是 ModalLens 的训练状态文件。</translation>
-    </message>
-    <message>
-        <source>Fashion-MNIST Folder</source>
-        <translation>Fashion-MNIST 文件夹</translation>
-    </message>
-    <message>
-        <source>Run Folder</source>
-        <translation>运行文件夹</translation>
-    </message>
-    <message>
-        <source>Add a Run</source>
-        <translation>添加运行</translation>
-    </message>
-    <message>
-        <source>In TensorBoard: %1</source>
-        <translation>在 TensorBoard 中查看：%1</translation>
-    </message>
-    <message>
-        <source>Vision tower %1 wide × %2 layers; by default %3 steps of %4 images.</source>
-        <translation>视觉塔宽 %1 × %2 层；默认训练 %3 步，每步 %4 张图像。</translation>
-    </message>
-    <message>
-        <source>A fresh run writes its checkpoint, metrics.jsonl and TensorBoard events here.</source>
-        <translation>新的运行会把检查点、metrics.jsonl 和 TensorBoard 事件文件写到这里。</translation>
-    </message>
-    <message>
-        <source>The run (%1) is at step %2 of %3. It continues with its own settings; only the steps and the evaluation and checkpoint cadence can change.</source>
-        <translation>该运行（%1）已完成第 %2 步，共 %3 步。继续训练时沿用它自己的设置；只能修改步数以及评估和检查点的间隔。</translation>
-    </message>
-    <message>
-        <source>auto (%1 on this processor)</source>
-        <translation>自动（此处理器上为 %1）</translation>
-    </message>
-    <message>
-        <source>Found: used for training and for the held-out Fashion-MNIST accuracy.</source>
-        <translation>已找到：用于训练和留出集上的 Fashion-MNIST 准确率。</translation>
-    </message>
-    <message>
-        <source>Not found there: the Fashion-MNIST share goes to Shapes World (Debian&apos;s dataset-fashion-mnist package installs it).</source>
-        <translation>未找到：Fashion-MNIST 的份额改用形状世界（Debian 的 dataset-fashion-mnist 软件包会安装它）。</translation>
-    </message>
-    <message>
-        <source>Choose a run folder.</source>
-        <translation>请选择一个运行文件夹。</translation>
-    </message>
-    <message>
-        <source>Steps must be at least 1.</source>
-        <translation>步数至少为 1。</translation>
-    </message>
-    <message>
-        <source>The learning rate must be a number above 0 and at most 1, such as 0.001.</source>
-        <translation>学习率必须是大于 0 且不超过 1 的数，例如 0.001。</translation>
-    </message>
-    <message>
-        <source>The data mix needs at least one share above 0 %.</source>
-        <translation>数据配比中至少要有一项大于 0 %。</translation>
-    </message>
-    <message>
-        <source>The run in %1 already did %2 steps: set Steps above %2 to train further.</source>
-        <translation>%1 中的运行已完成 %2 步：要继续训练，请把步数设为大于 %2。</translation>
-    </message>
-    <message>
-        <source>%1 already holds a training run. Tick “Continue the run in this folder” to resume it, or choose another folder.</source>
-        <translation>%1 中已有一次训练。勾选“继续此文件夹中的运行”以接着训练，或选择其他文件夹。</translation>
-    </message>
-    <message>
-        <source>%1 is a file, not a folder.</source>
-        <translation>%1 是文件，不是文件夹。</translation>
-    </message>
-    <message>
-        <source>Cannot create the run folder %1.</source>
-        <translation>无法创建运行文件夹 %1。</translation>
-    </message>
-    <message>
-        <source>Cannot write to the run folder %1.</source>
-        <translation>无法写入运行文件夹 %1。</translation>
-    </message>
+    <name>TrainingController</name>
     <message>
         <source>A run is already going: stop it first.</source>
         <translation>已有一次运行正在进行：请先停止它。</translation>
-    </message>
-    <message>
-        <source>Waiting for the first evaluation…</source>
-        <translation>正在等待第一次评估…</translation>
     </message>
     <message>
         <source>Fashion-MNIST was not found, so this run trains and evaluates on Shapes World only.</source>
@@ -3307,36 +3427,8 @@ Scroll to zoom, drag to pan.</source>
         <translation>训练失败：%1</translation>
     </message>
     <message>
-        <source>%1 · step %2 · saved %3</source>
-        <translation>%1 · 第 %2 步 · 保存于 %3</translation>
-    </message>
-    <message>
-        <source>%1 · step %2 · training</source>
-        <translation>%1 · 第 %2 步 · 训练中</translation>
-    </message>
-    <message>
-        <source>%1 · step %2</source>
-        <translation>%1 · 第 %2 步</translation>
-    </message>
-    <message>
-        <source>%1 does not exist.</source>
-        <translation>%1 不存在。</translation>
-    </message>
-    <message>
-        <source>%1 holds no %2: not a training run folder.</source>
-        <translation>%1 中没有 %2：不是训练运行文件夹。</translation>
-    </message>
-    <message>
-        <source>%1 is already plotted.</source>
-        <translation>%1 已在图中。</translation>
-    </message>
-    <message>
-        <source>The run being trained stays plotted until it ends.</source>
-        <translation>正在训练的运行在结束前会一直留在图中。</translation>
-    </message>
-    <message>
-        <source>%1 is not a metrics file (no line holds a step).</source>
-        <translation>%1 不是指标文件（没有任何一行包含 step）。</translation>
+        <source>Stopping: drawing samples and saving a checkpoint…</source>
+        <translation>正在停止：生成样本并保存检查点…</translation>
     </message>
     <message>
         <source>Stopping: evaluating and saving a checkpoint…</source>
@@ -3365,6 +3457,10 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>Evaluating on the held-out set…</source>
         <translation>正在留出集上评估…</translation>
+    </message>
+    <message>
+        <source>Drawing the sample grid…</source>
+        <translation>正在生成样本网格…</translation>
     </message>
     <message>
         <source>Saving a checkpoint…</source>
@@ -3399,100 +3495,55 @@ Scroll to zoom, drag to pan.</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <source>Resume</source>
-        <translation>继续</translation>
+        <source>The run being trained stays plotted until it ends.</source>
+        <translation>正在训练的运行在结束前会一直留在图中。</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingForm</name>
+    <message>
+        <source>Fashion-MNIST Folder</source>
+        <translation>Fashion-MNIST 文件夹</translation>
     </message>
     <message>
-        <source>Pause</source>
-        <translation>暂停</translation>
+        <source>Run Folder</source>
+        <translation>运行文件夹</translation>
     </message>
     <message>
-        <source>Setup</source>
-        <translation>设置</translation>
-    </message>
-    <message>
-        <source>Curves</source>
-        <translation>曲线</translation>
-    </message>
-    <message>
-        <source>Samples</source>
-        <translation>样本</translation>
-    </message>
-    <message>
-        <source>Runs</source>
-        <translation>运行</translation>
-    </message>
-    <message>
-        <source>Start</source>
-        <translation>开始</translation>
-    </message>
-    <message>
-        <source>Train a CLIP model with these settings</source>
-        <translation>用这些设置训练一个 CLIP 模型</translation>
-    </message>
-    <message>
-        <source>Pause between two steps, or carry on</source>
-        <translation>在两步之间暂停，或继续训练</translation>
-    </message>
-    <message>
-        <source>Stop</source>
-        <translation>停止</translation>
-    </message>
-    <message>
-        <source>End the run now: evaluate, save a checkpoint, then stop (it can be continued later)</source>
-        <translation>立即结束运行：先评估并保存检查点，然后停止（之后可以继续）</translation>
-    </message>
-    <message>
-        <source>Step</source>
-        <translation>步数</translation>
-    </message>
-    <message>
-        <source>Loss</source>
-        <translation>损失</translation>
-    </message>
-    <message>
-        <source>Steps/s</source>
-        <translation>步/秒</translation>
-    </message>
-    <message>
-        <source>Images/s</source>
-        <translation>图像/秒</translation>
-    </message>
-    <message>
-        <source>Left</source>
-        <translation>剩余</translation>
-    </message>
-    <message>
-        <source>Elapsed</source>
-        <translation>已用</translation>
-    </message>
-    <message>
-        <source>Precision</source>
-        <translation>精度</translation>
-    </message>
-    <message>
-        <source>Held-out</source>
-        <translation>留出集</translation>
-    </message>
-    <message>
-        <source>Training time of this session, pauses excluded</source>
-        <translation>本次训练所用时间，不含暂停</translation>
-    </message>
-    <message>
-        <source>Model and optimiser</source>
-        <translation>模型与优化器</translation>
-    </message>
-    <message>
-        <source>Data and evaluation</source>
-        <translation>数据与评估</translation>
+        <source>Model</source>
+        <translation>模型</translation>
     </message>
     <message>
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <source>CLIP</source>
+        <translation>CLIP</translation>
+    </message>
+    <message>
+        <source>DDPM (diffusion)</source>
+        <translation>DDPM（扩散模型）</translation>
+    </message>
+    <message>
+        <source>CLIP learns to match images and captions; DDPM learns to draw Fashion-MNIST images from noise</source>
+        <translation>CLIP 学习匹配图像与文字描述；DDPM 学习从噪声中画出 Fashion-MNIST 图像</translation>
+    </message>
+    <message>
+        <source>UNet:</source>
+        <translation>UNet：</translation>
+    </message>
+    <message>
         <source>Preset:</source>
         <translation>预设：</translation>
+    </message>
+    <message>
+        <source>mini: the built-in ddpm-mini (about 2 s a step on a CPU core); tiny: a small UNet that trains in seconds, for trying things out</source>
+        <translation>mini：内置的 ddpm-mini（在一个 CPU 核心上每步约 2 秒）；tiny：几秒即可训练完的小型 UNet，用于试验</translation>
     </message>
     <message>
         <source>mini: the built-in clip-mini (about one step a second on a CPU); tiny: a small model that trains in seconds, for trying things out</source>
@@ -3501,6 +3552,26 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>Steps:</source>
         <translation>步数：</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>文件夹：</translation>
+    </message>
+    <message>
+        <source>Choose the run folder</source>
+        <translation>选择运行文件夹</translation>
+    </message>
+    <message>
+        <source>Continue the run in this folder</source>
+        <translation>继续此文件夹中的运行</translation>
+    </message>
+    <message>
+        <source>A fresh run writes its checkpoint, metrics.jsonl and TensorBoard events here.</source>
+        <translation>新的运行会把检查点、metrics.jsonl 和 TensorBoard 事件文件写到这里。</translation>
+    </message>
+    <message>
+        <source>Advanced: optimiser, data, cadence</source>
+        <translation>高级：优化器、数据、间隔</translation>
     </message>
     <message>
         <source>Batch:</source>
@@ -3520,7 +3591,7 @@ Scroll to zoom, drag to pan.</source>
     </message>
     <message>
         <source>Seed:</source>
-        <translation>随机种子：</translation>
+        <translation>种子：</translation>
     </message>
     <message>
         <source>Precision:</source>
@@ -3559,6 +3630,10 @@ Scroll to zoom, drag to pan.</source>
         <translation>选择存放 Fashion-MNIST 文件的文件夹</translation>
     </message>
     <message>
+        <source>Sample grid every:</source>
+        <translation>样本网格间隔：</translation>
+    </message>
+    <message>
         <source>Evaluate every:</source>
         <translation>评估间隔：</translation>
     </message>
@@ -3571,80 +3646,16 @@ Scroll to zoom, drag to pan.</source>
         <translation>仅在结束时</translation>
     </message>
     <message>
+        <source>The model draws its sample grid this often (and at the end)</source>
+        <translation>模型按此间隔生成样本网格（训练结束时也会生成）</translation>
+    </message>
+    <message>
         <source>Held-out accuracy and the sample grid are refreshed this often</source>
         <translation>留出集准确率和样本网格按此间隔刷新</translation>
     </message>
     <message>
         <source>Checkpoint every:</source>
         <translation>检查点间隔：</translation>
-    </message>
-    <message>
-        <source>Folder:</source>
-        <translation>文件夹：</translation>
-    </message>
-    <message>
-        <source>Choose the run folder</source>
-        <translation>选择运行文件夹</translation>
-    </message>
-    <message>
-        <source>Continue the run in this folder</source>
-        <translation>继续此文件夹中的运行</translation>
-    </message>
-    <message>
-        <source>Log-scale loss</source>
-        <translation>损失用对数坐标</translation>
-    </message>
-    <message>
-        <source>Fit view</source>
-        <translation>适应视图</translation>
-    </message>
-    <message>
-        <source>Show every point again and follow new ones (or double-click a plot)</source>
-        <translation>重新显示所有数据点并跟随新的点（或双击图表）</translation>
-    </message>
-    <message>
-        <source>Add run…</source>
-        <translation>添加运行…</translation>
-    </message>
-    <message>
-        <source>Overlay the curves of another run folder (its metrics.jsonl)</source>
-        <translation>叠加另一个运行文件夹的曲线（其 metrics.jsonl）</translation>
-    </message>
-    <message>
-        <source>Wheel: zoom · drag: pan</source>
-        <translation>滚轮：缩放 · 拖动：平移</translation>
-    </message>
-    <message>
-        <source>Runs on the plots:</source>
-        <translation>图中的运行：</translation>
-    </message>
-    <message>
-        <source>Remove</source>
-        <translation>移除</translation>
-    </message>
-    <message>
-        <source>Take the run off the plots (its folder stays on disk)</source>
-        <translation>从图中移除该运行（其文件夹仍保留在磁盘上）</translation>
-    </message>
-    <message>
-        <source>Checkpoints:</source>
-        <translation>检查点：</translation>
-    </message>
-    <message>
-        <source>Open in Classify</source>
-        <translation>在分类中打开</translation>
-    </message>
-    <message>
-        <source>Classify with this checkpoint (double-click does the same)</source>
-        <translation>用这个检查点进行分类（双击效果相同）</translation>
-    </message>
-    <message>
-        <source>Show folder</source>
-        <translation>显示文件夹</translation>
-    </message>
-    <message>
-        <source>A fixed set of held-out images: the first of each held-out colour-shape pair, two other pairs and two garments.</source>
-        <translation>一组固定的留出图像：每个留出颜色-形状组合的第一张、另外两个组合以及两件服饰。</translation>
     </message>
     <message>
         <source>block channels %1 · layers per block %2</source>
@@ -3655,6 +3666,30 @@ Scroll to zoom, drag to pan.</source>
         <translation>在 32 × 32 的 Fashion-MNIST 上训练的去噪 UNet；默认 %1 步、每步 %2 张图像，采样使用 %3 步 DDIM。</translation>
     </message>
     <message>
+        <source>Vision tower %1 wide × %2 layers; by default %3 steps of %4 images.</source>
+        <translation>视觉塔宽 %1 × %2 层；默认训练 %3 步，每步 %4 张图像。</translation>
+    </message>
+    <message>
+        <source>Takes %1 on this computer.</source>
+        <translation>在这台电脑上需要%1。</translation>
+    </message>
+    <message>
+        <source>%1 holds no training run to continue (no %2).</source>
+        <translation>%1 中没有可继续的训练（缺少 %2）。</translation>
+    </message>
+    <message>
+        <source>The run (%1) is at step %2 of %3. It continues with its own settings; only the steps and the sample-grid and checkpoint cadence can change.</source>
+        <translation>该运行（%1）已完成第 %2 步，共 %3 步。继续训练时沿用它自己的设置；只能修改步数以及样本网格和检查点的间隔。</translation>
+    </message>
+    <message>
+        <source>The run (%1) is at step %2 of %3. It continues with its own settings; only the steps and the evaluation and checkpoint cadence can change.</source>
+        <translation>该运行（%1）已完成第 %2 步，共 %3 步。继续训练时沿用它自己的设置；只能修改步数以及评估和检查点的间隔。</translation>
+    </message>
+    <message>
+        <source>auto (%1 on this processor)</source>
+        <translation>自动（此处理器上为 %1）</translation>
+    </message>
+    <message>
         <source>Found: the model learns to draw its 60,000 training images.</source>
         <translation>已找到：模型将学习画出其中的 60,000 张训练图像。</translation>
     </message>
@@ -3663,116 +3698,27 @@ Scroll to zoom, drag to pan.</source>
         <translation>未在此找到：DDPM 训练需要它（Debian 的 dataset-fashion-mnist 软件包会安装它）。</translation>
     </message>
     <message>
-        <source>DDPM training needs Fashion-MNIST, which is not in %1: install Debian&apos;s dataset-fashion-mnist package or choose the folder that holds it.</source>
-        <translation>DDPM 训练需要 Fashion-MNIST，但 %1 中没有找到：请安装 Debian 的 dataset-fashion-mnist 软件包，或选择包含它的文件夹。</translation>
+        <source>Found: used for training and for the held-out Fashion-MNIST accuracy.</source>
+        <translation>已找到：用于训练和留出集上的 Fashion-MNIST 准确率。</translation>
     </message>
     <message>
-        <source>%1 holds a DDPM run: choose DDPM as the model to continue it.</source>
-        <translation>%1 中是一次 DDPM 训练：请将模型选为 DDPM 以继续训练。</translation>
+        <source>Not found there: the Fashion-MNIST share goes to Shapes World (Debian&apos;s dataset-fashion-mnist package installs it).</source>
+        <translation>未找到：Fashion-MNIST 的份额改用形状世界（Debian 的 dataset-fashion-mnist 软件包会安装它）。</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingPanel</name>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
     </message>
     <message>
-        <source>%1 holds a CLIP run: choose CLIP as the model to continue it.</source>
-        <translation>%1 中是一次 CLIP 训练：请将模型选为 CLIP 以继续训练。</translation>
+        <source>Samples</source>
+        <translation>样本</translation>
     </message>
     <message>
-        <source>Waiting for the first sample grid…</source>
-        <translation>正在等待第一个样本网格…</translation>
-    </message>
-    <message>
-        <source>Samples the model draws at step %1, from the same starting noise at every sample grid so that they can be compared.</source>
-        <translation>模型在第 %1 步画出的样本；每次样本网格都使用相同的初始噪声，便于比较。</translation>
-    </message>
-    <message>
-        <source>Saved in the run folder as %1.</source>
-        <translation>已保存到训练文件夹中的 %1。</translation>
-    </message>
-    <message>
-        <source>Stopping: drawing samples and saving a checkpoint…</source>
-        <translation>正在停止：生成样本并保存检查点…</translation>
-    </message>
-    <message>
-        <source>Drawing the sample grid…</source>
-        <translation>正在生成样本网格…</translation>
-    </message>
-    <message>
-        <source>Train a DDPM diffusion model with these settings</source>
-        <translation>用这些设置训练 DDPM 扩散模型</translation>
-    </message>
-    <message>
-        <source>End the run now: draw samples, save a checkpoint, then stop (it can be continued later)</source>
-        <translation>立即结束本次训练：生成样本、保存检查点后停止（之后可以继续）</translation>
-    </message>
-    <message>
-        <source>Open in Diffusion</source>
-        <translation>在扩散面板中打开</translation>
-    </message>
-    <message>
-        <source>Watch this model denoise step by step in the Diffusion panel</source>
-        <translation>在扩散面板中观看此模型逐步去噪</translation>
-    </message>
-    <message>
-        <source>Data and sampling</source>
-        <translation>数据与采样</translation>
-    </message>
-    <message>
-        <source>Model:</source>
-        <translation>模型：</translation>
-    </message>
-    <message>
-        <source>CLIP</source>
-        <translation>CLIP</translation>
-    </message>
-    <message>
-        <source>DDPM (diffusion)</source>
-        <translation>DDPM（扩散模型）</translation>
-    </message>
-    <message>
-        <source>CLIP learns to match images and captions; DDPM learns to draw Fashion-MNIST images from noise</source>
-        <translation>CLIP 学习匹配图像与文字描述；DDPM 学习从噪声中画出 Fashion-MNIST 图像</translation>
-    </message>
-    <message>
-        <source>UNet:</source>
-        <translation>UNet：</translation>
-    </message>
-    <message>
-        <source>mini: the built-in ddpm-mini (about 2 s a step on a CPU core); tiny: a small UNet that trains in seconds, for trying things out</source>
-        <translation>mini：内置的 ddpm-mini（在一个 CPU 核心上每步约 2 秒）；tiny：几秒即可训练完的小型 UNet，用于试验</translation>
-    </message>
-    <message>
-        <source>Sample grid every:</source>
-        <translation>样本网格间隔：</translation>
-    </message>
-    <message>
-        <source>The model draws its sample grid this often (and at the end)</source>
-        <translation>模型按此间隔生成样本网格（训练结束时也会生成）</translation>
-    </message>
-    <message>
-        <source>Denoise step by step with this checkpoint (double-click does the same)</source>
-        <translation>用此检查点逐步去噪（双击效果相同）</translation>
-    </message>
-    <message>
-        <source>Images the model draws from the same starting noise at each sample grid and at the end: watch garments form as it learns.</source>
-        <translation>每次生成样本网格时及训练结束时，模型从相同的初始噪声画出的图像：可以看到服饰随着学习逐渐成形。</translation>
-    </message>
-    <message>
-        <source>The run (%1) is at step %2 of %3. It continues with its own settings; only the steps and the sample-grid and checkpoint cadence can change.</source>
-        <translation>该运行（%1）已完成第 %2 步，共 %3 步。继续训练时沿用它自己的设置；只能修改步数以及样本网格和检查点的间隔。</translation>
-    </message>
-    <message>
-        <source>Takes %1 on this computer.</source>
-        <translation>在这台电脑上需要%1。</translation>
-    </message>
-    <message>
-        <source>Held-out samples at step %1: the model&apos;s top guess is right for %2 of these %3.</source>
-        <translation>第 %1 步的留出样本：在这 %3 个中，模型的首选答案答对 %2 个。</translation>
-    </message>
-    <message>
-        <source>On the whole held-out set: %1.</source>
-        <translation>在整个留出集上：%1。</translation>
-    </message>
-    <message>
-        <source>Zero-shot accuracy at the last evaluation, with the number of held-out images it was measured on</source>
-        <translation>最近一次评估的零样本准确率，以及测量所用的留出图像数量</translation>
+        <source>Runs and checkpoints</source>
+        <translation>运行与检查点</translation>
     </message>
 </context>
 <context>
@@ -3812,6 +3758,82 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>step</source>
         <translation>步</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingRequest</name>
+    <message>
+        <source>Choose a run folder.</source>
+        <translation>请选择一个运行文件夹。</translation>
+    </message>
+    <message>
+        <source>Steps must be at least 1.</source>
+        <translation>步数至少为 1。</translation>
+    </message>
+    <message>
+        <source>The learning rate must be a number above 0 and at most 1, such as 0.001.</source>
+        <translation>学习率必须是大于 0 且不超过 1 的数，例如 0.001。</translation>
+    </message>
+    <message>
+        <source>The data mix needs at least one share above 0 %.</source>
+        <translation>数据配比中至少要有一项大于 0 %。</translation>
+    </message>
+    <message>
+        <source>DDPM training needs Fashion-MNIST, which is not in %1: install Debian&apos;s dataset-fashion-mnist package or choose the folder that holds it.</source>
+        <translation>DDPM 训练需要 Fashion-MNIST，但 %1 中没有找到：请安装 Debian 的 dataset-fashion-mnist 软件包，或选择包含它的文件夹。</translation>
+    </message>
+    <message>
+        <source>%1 holds no training run to continue (no %2).</source>
+        <translation>%1 中没有可继续的训练（缺少 %2）。</translation>
+    </message>
+    <message>
+        <source>%1 holds a DDPM run: choose DDPM as the model to continue it.</source>
+        <translation>%1 中是一次 DDPM 训练：请将模型选为 DDPM 以继续训练。</translation>
+    </message>
+    <message>
+        <source>%1 holds a CLIP run: choose CLIP as the model to continue it.</source>
+        <translation>%1 中是一次 CLIP 训练：请将模型选为 CLIP 以继续训练。</translation>
+    </message>
+    <message>
+        <source>The run in %1 already did %2 steps: set Steps above %2 to train further.</source>
+        <translation>%1 中的运行已完成 %2 步：要继续训练，请把步数设为大于 %2。</translation>
+    </message>
+    <message>
+        <source>%1 already holds a training run. Tick “Continue the run in this folder” to resume it, or choose another folder.</source>
+        <translation>%1 中已有一次训练。勾选“继续此文件夹中的运行”以接着训练，或选择其他文件夹。</translation>
+    </message>
+    <message>
+        <source>%1 is a file, not a folder.</source>
+        <translation>%1 是文件，不是文件夹。</translation>
+    </message>
+    <message>
+        <source>Cannot create the run folder %1.</source>
+        <translation>无法创建运行文件夹 %1。</translation>
+    </message>
+    <message>
+        <source>Cannot write to the run folder %1.</source>
+        <translation>无法写入运行文件夹 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingRuns</name>
+    <message>
+        <source>%1 does not exist.</source>
+        <translation>%1 不存在。</translation>
+    </message>
+    <message>
+        <source>%1 holds no %2: not a training run folder.</source>
+        <translation>%1 中没有 %2：不是训练运行文件夹。</translation>
+    </message>
+    <message>
+        <source>%1 is already plotted.</source>
+        <translation>%1 已在图中。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n line(s) of the metrics file skipped; the first: %1</source>
+        <translation>
+            <numerusform>跳过了指标文件中的 %n 行；第一行：%1</numerusform>
+        </translation>
     </message>
 </context>
 <context>

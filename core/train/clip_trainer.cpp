@@ -3,6 +3,7 @@
 // state in safetensors, never pickles) and resume.
 // Ref: transformers/models/clip/modeling_clip.py (clip_loss, _init_weights); open_clip/loss.py
 #include "train/clip_trainer.h"
+#include "engine/train_partials.h"
 
 #include "common/error.h"
 #include "engine/clip_service.h"
@@ -389,7 +390,7 @@ private:
 
     const ClipTrainRequest &m_r;
     JobContext &m_ctx;
-    RunState m_run;
+    TrainerState m_run;
     ClipTrainConfig m_cfg;
     ClipTrainResult m_result;
     bool m_bf16 = false;
@@ -535,7 +536,7 @@ bool ClipSession::evaluateAt(std::int64_t step)
     }
     m_lastEval = acc;
     if (!samples.samples.empty())
-        m_ctx.partial("samples", std::move(samples));
+        m_ctx.partial(kTrainSamplesPartial, std::move(samples));
     return true;
 }
 
@@ -555,7 +556,7 @@ void ClipSession::writeMetric(const LoopMetric &lm)
     if (lm.evaluated)
         m.evaluation = m_lastEval;
     m_log->write(m.step, logValues(m, lm.intervalSteps > 0));
-    m_ctx.partial("metric", m);
+    m_ctx.partial(kTrainMetricPartial, m);
     if (m_r.onMetric)
         m_r.onMetric(m);
 }

@@ -3,6 +3,7 @@
 // (diffusers flat layout + optimiser state in safetensors) and resume.
 // Ref: diffusers/examples/unconditional_image_generation/train_unconditional.py; diffusers/training_utils.py (EMAModel)
 #include "train/ddpm_trainer.h"
+#include "engine/train_partials.h"
 
 #include "common/error.h"
 #include "engine/train_presets.h"
@@ -364,7 +365,7 @@ private:
 
     const DdpmTrainRequest &m_r;
     JobContext &m_ctx;
-    RunState m_run;
+    TrainerState m_run;
     DdpmTrainConfig m_cfg;
     diffusion::SchedulerConfig m_schedCfg;
     torch::Tensor m_alphasCumprod; // [T]
@@ -500,8 +501,8 @@ bool DdpmSession::sampleGrid(std::int64_t step)
     const auto zoom = 64 / m_cfg.imageSize > 0 ? 64 / m_cfg.imageSize : 1;
     for (std::int64_t i = 0; i < x.size(0); ++i)
         samples.samples.push_back({gridImage(x.slice(0, i, i + 1), 1, zoom), "", "", 0.0f});
-    m_ctx.partial("samples", std::move(samples));
-    m_ctx.partial("sample-grid", std::move(grid));
+    m_ctx.partial(kTrainSamplesPartial, std::move(samples));
+    m_ctx.partial(kTrainSampleGridPartial, std::move(grid));
     return true;
 }
 
@@ -518,7 +519,7 @@ void DdpmSession::writeMetric(const LoopMetric &lm)
     m.elapsedSeconds = lm.elapsedSeconds;
     m_log->write(m.step,
         {{"loss", "train/loss", m.loss}, {"lr", "train/lr", m.lr}, {"steps_per_s", "train/steps_per_s", m.stepsPerS}});
-    m_ctx.partial("metric", m);
+    m_ctx.partial(kTrainMetricPartial, m);
     if (m_r.onMetric)
         m_r.onMetric(m);
 }

@@ -1,6 +1,7 @@
 // The trainers' shared loop (see train_loop.h): cadences, pause / stop / cancel, metrics timing
 // and trainer_state.json.
 #include "train/train_loop.h"
+#include "engine/train_partials.h"
 
 #include "common/error.h"
 #include "engine/train_types.h"
@@ -49,9 +50,9 @@ void waitWhilePaused(TrainControl *control, JobContext &ctx, std::int64_t done, 
     ctx.report(done, total, "training");
 }
 
-// --- RunState ------------------------------------------------------------------------------------
+// --- TrainerState ------------------------------------------------------------------------------------
 
-RunState::RunState(fs::path dir, bool resume, std::string format, const std::string &what)
+TrainerState::TrainerState(fs::path dir, bool resume, std::string format, const std::string &what)
     : m_dir(std::move(dir))
     , m_format(std::move(format))
 {
@@ -71,19 +72,19 @@ RunState::RunState(fs::path dir, bool resume, std::string format, const std::str
     m_elapsedBefore = m_stored->value("elapsed_seconds", 0.0);
 }
 
-std::optional<std::int64_t> RunState::resumeStep() const
+std::optional<std::int64_t> TrainerState::resumeStep() const
 {
     return m_stored ? std::optional<std::int64_t>(m_startStep) : std::nullopt;
 }
 
-void RunState::checkStepsLeft(std::int64_t totalSteps) const
+void TrainerState::checkStepsLeft(std::int64_t totalSteps) const
 {
     if (m_stored && m_startStep >= totalSteps)
         throw Error(m_dir.string() + ": the run already did " + std::to_string(m_startStep) + " of "
             + std::to_string(totalSteps) + " steps; raise --steps to train further");
 }
 
-void RunState::write(std::int64_t step, std::int64_t totalSteps, double elapsedSeconds, double lastLoss,
+void TrainerState::write(std::int64_t step, std::int64_t totalSteps, double elapsedSeconds, double lastLoss,
     const nlohmann::json &fields) const
 {
     nlohmann::json j = fields.is_object() ? fields : nlohmann::json::object();
@@ -239,7 +240,7 @@ private:
         m_s.run->write(m_step, m_s.totalSteps, m_s.run->elapsedBefore() + m_out.times.activeSeconds, m_out.lastLoss,
             m_h.stateFields ? m_h.stateFields() : nlohmann::json::object());
         m_savedStep = m_step;
-        m_ctx.partial("checkpoint", m_s.run->dir().string());
+        m_ctx.partial(kTrainCheckpointPartial, m_s.run->dir().string());
         m_ctx.report(m_step - m_start, m_s.totalSteps - m_start, "training");
     }
 

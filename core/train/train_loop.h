@@ -36,11 +36,11 @@ void waitWhilePaused(TrainControl *control, JobContext &ctx, std::int64_t done, 
 
 // A run folder's trainer_state.json: the step a resume starts from, the time spent before it,
 // and the file written last at every checkpoint (so that it names a step everything else holds).
-class RunState {
+class TrainerState {
 public:
     // Fresh run: throws when dir already holds one. Resume: reads the file (of `format`; `what`
     // names it in errors), throws when there is none.
-    RunState(std::filesystem::path dir, bool resume, std::string format, const std::string &what);
+    TrainerState(std::filesystem::path dir, bool resume, std::string format, const std::string &what);
 
     const std::filesystem::path &dir() const { return m_dir; }
     const std::string &format() const { return m_format; }
@@ -108,7 +108,7 @@ struct TrainLoopSettings {
     std::int64_t evalEvery = 0;       // evaluate / sample every N steps; 0 = after the last only
     std::int64_t checkpointEvery = 0; // 0 = at the end only (and on stop / cancel)
     TrainControl *control = nullptr;  // pause / stop; none: neither
-    const RunState *run = nullptr;    // none: nothing to resume or save (CoOp), cancel just ends
+    const TrainerState *run = nullptr;    // none: nothing to resume or save (CoOp), cancel just ends
     double lastLoss = 0.0;            // the last loss before this session's first step
 };
 

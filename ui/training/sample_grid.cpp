@@ -62,8 +62,39 @@ int SampleGrid::correctCount() const
         std::count_if(m_samples.begin(), m_samples.end(), [](const Sample &s) { return s.correct(); }));
 }
 
+void SampleGrid::setFitToHeight(bool fit)
+{
+    m_fitToHeight = fit;
+    QSizePolicy policy(QSizePolicy::Preferred, fit ? QSizePolicy::Expanding : QSizePolicy::Preferred);
+    policy.setHeightForWidth(!fit);
+    setSizePolicy(policy);
+    updateGeometry();
+    update();
+}
+
+SampleGrid::Fit SampleGrid::fitFor(int width, int height) const
+{
+    // Each column count gives a side from the width and one from the height; the largest of
+    // their minima wins.
+    const int n = std::max<int>(1, static_cast<int>(m_samples.size()));
+    const int extra = cellHeight(0);
+    Fit best;
+    for (int columns = 1; columns <= n; ++columns) {
+        const int rows = (n + columns - 1) / columns;
+        const int byWidth = (width - (columns - 1) * kSpacing) / columns - 2 * kPad;
+        const int byHeight = (height - (rows - 1) * kSpacing) / rows - extra;
+        const int side = std::min({byWidth, byHeight, kMaxSide});
+        if (side > best.side)
+            best = {columns, side};
+    }
+    best.side = std::max(best.side, 16);
+    return best;
+}
+
 int SampleGrid::columnsFor(int width) const
 {
+    if (m_fitToHeight)
+        return fitFor(width, height()).columns;
     // The fewest columns that keep cells at most kMaxSide, the most that keep them at least
     // kMinSide; then as few rows as that allows, filled evenly (8 samples: 4 + 4, not 6 + 2).
     const int n = std::max<int>(1, static_cast<int>(m_samples.size()));
@@ -76,6 +107,8 @@ int SampleGrid::columnsFor(int width) const
 
 int SampleGrid::imageSideFor(int width) const
 {
+    if (m_fitToHeight)
+        return fitFor(width, height()).side;
     const int columns = columnsFor(width);
     const int cell = (width - (columns - 1) * kSpacing) / columns;
     return std::clamp(cell - 2 * kPad, 32, kMaxSide);
@@ -113,7 +146,7 @@ int SampleGrid::heightForWidth(int width) const
 QSize SampleGrid::sizeHint() const
 {
     const int w = 4 * (kMinSide + 2 * kPad) + 3 * kSpacing;
-    return {w, heightForWidth(w)};
+    return {w, m_fitToHeight ? cellHeight(kMinSide) : heightForWidth(w)};
 }
 
 QSize SampleGrid::minimumSizeHint() const
@@ -206,7 +239,8 @@ bool SampleGrid::event(QEvent *event)
 
 void SampleGrid::resizeEvent(QResizeEvent *event)
 {
-    updateGeometry(); // the height follows the width
+    if (!m_fitToHeight)
+        updateGeometry(); // the height follows the width
     QWidget::resizeEvent(event);
 }
 

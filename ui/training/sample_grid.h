@@ -30,7 +30,11 @@ public:
     int correctCount() const;
     QRect cellRect(int i) const;
 
-    bool hasHeightForWidth() const override { return true; }
+    // Fit the widget's height too (the Training panel's main view): the largest cells that show
+    // every sample without scrolling. Off (the default): cells by the width, rows as needed.
+    void setFitToHeight(bool fit);
+
+    bool hasHeightForWidth() const override { return !m_fitToHeight; }
     int heightForWidth(int width) const override;
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
@@ -46,8 +50,14 @@ private:
     int imageSideFor(int width) const;
     int leftFor(int width) const; // the grid is centred
     int cellHeight(int side) const;
+    struct Fit {
+        int columns = 1;
+        int side = 0;
+    };
+    Fit fitFor(int width, int height) const; // the fit-to-height layout
 
     QList<Sample> m_samples;
     qint64 m_step = -1;
     bool m_labelled = true;
+    bool m_fitToHeight = false;
 };

@@ -6,8 +6,13 @@
 
 #include <QMap>
 
+// What it shows is readable as properties (and pointCount() through the meta-object) by tests
+// that cannot include QCustomPlot, whose bare keywords clash with QT_NO_KEYWORDS.
 class TrainingPlot : public QCustomPlot {
     Q_OBJECT
+    Q_PROPERTY(bool logScale READ logScale)
+    Q_PROPERTY(bool followsData READ followsData)
+    Q_PROPERTY(int visibleGraphCount READ visibleGraphCount)
 public:
     enum Kind { Loss, Accuracy, LearningRate, Temperature };
 
@@ -21,7 +26,7 @@ public:
     void removeRun(int run);
     void clearRun(int run); // its points only
     void addPoint(int run, int series, double step, double value);
-    int pointCount(int run, int series = 0) const;
+    Q_INVOKABLE int pointCount(int run, int series = 0) const;
     int visibleGraphCount() const; // graphs that hold points
 
     void setLogScale(bool on); // the value axis
