@@ -24,6 +24,8 @@ ExplainClient::ExplainClient(EngineBridge *bridge, QObject *parent, qint64 cache
 
 ExplainClient::~ExplainClient()
 {
+    if (!m_bridge)
+        return;
     for (auto it = m_jobs.cbegin(); it != m_jobs.cend(); ++it)
         m_bridge->cancel(it.key());
 }
@@ -122,7 +124,8 @@ void ExplainClient::cancel(quint64 ticket)
         // Nobody waits: stop it, and let a new request for the key start afresh.
         if (m_inFlight.value(j.key) == job)
             m_inFlight.remove(j.key);
-        m_bridge->cancel(job);
+        if (m_bridge)
+            m_bridge->cancel(job);
     }
 }
 

@@ -8,6 +8,7 @@
 #include <QCache>
 #include <QHash>
 #include <QObject>
+#include <QPointer>
 #include <QSet>
 #include <QString>
 
@@ -22,7 +23,7 @@ public:
     static constexpr qint64 kDefaultCacheBytes = 256LL << 20;
 
     explicit ExplainClient(EngineBridge *bridge, QObject *parent = nullptr, qint64 cacheBytes = kDefaultCacheBytes);
-    ~ExplainClient() override; // cancels the jobs still running
+    ~ExplainClient() override; // cancels the jobs still running (unless the bridge is going too)
 
     // The bridge's shared client (created as the bridge's child on first use): every panel that
     // asks through it shares one cache.
@@ -62,7 +63,9 @@ private:
         QString key;
         QSet<quint64> tickets;
     };
-    EngineBridge *m_bridge;
+    // The shared client is the bridge's child: it goes after the bridge has stopped its engine, when
+    // this pointer is already null.
+    QPointer<EngineBridge> m_bridge;
     QCache<QString, Result> m_cache;
     QHash<quint64, Job> m_jobs;         // engine job -> its key and waiting tickets
     QHash<QString, quint64> m_inFlight; // key -> engine job
