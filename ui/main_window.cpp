@@ -93,7 +93,6 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     addPanel(m_training);
     addPanel(m_coop);
     m_search->setGallery(m_gallery);
-    m_search->setPreviewPane(m_preview);
     addPanel(m_search);
     // Attention: the gallery's current item; a video at the frame the preview shows.
     addPanel(m_attention);
