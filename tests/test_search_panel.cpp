@@ -2,13 +2,17 @@
 // with media support, two clips whose object is on screen at known times) is indexed with the
 // embedded clip-mini into a library inside that folder; "a red circle" finds a red circle first,
 // the hits' tiles get their thumbnails (a video's at its best moment), a video hit draws its
-// similarity strip (16 points for a 6 s clip), and clicking hits or the strip plays them in the preview. A dropped
-// image and the gallery's "Find Similar" search by image, the filters narrow the hits, a new file in the watched folder
-// is indexed (once), near-duplicates are grouped, a model change asks for re-indexing, and a broken model raises the
-// health banner. "Why did this match?" draws each hit's relevance map (a red circle's hottest patch on the circle),
-// over the tile and in the preview (a video paused at its best moment). Env: MODALLENS_SHOTS_DIR=DIR writes
-// search_*.png there.
+// similarity strip (16 points for a 6 s clip), and clicking hits or the strip plays them in the
+// panel's own preview beside the grid, which stays in view. A dropped image and the gallery's "Find
+// Similar" search by image, the filters narrow the hits, a new file in the watched folder is indexed
+// (once), near-duplicates are grouped, a model change asks for re-indexing, and a broken model raises
+// the health banner. "Why did this match?" draws each hit's relevance map (a red circle's hottest
+// patch on the circle), over the tile and in the preview (a video paused at its best moment). At
+// 1366 x 640 the side panel fits without scrolling and the grid and the preview sit side by side.
+// Widgets are found by objectName; jobs and state are the SearchController's. Env:
+// MODALLENS_SHOTS_DIR=DIR writes search_*.png there.
 #include "common/engine_bridge.h"
+#include "common/feature_layout.h"
 #include "common/model_picker.h"
 #include "gallery/gallery_filter_model.h"
 #include "gallery/gallery_model.h"
@@ -20,8 +24,10 @@
 #include "main_window_test_util.h"
 #include "search/duplicates_view.h"
 #include "search/folder_watcher.h"
+#include "search/search_controller.h"
 #include "search/search_panel.h"
 #include "search/search_results_view.h"
+#include "search/search_side_panel.h"
 #include "search/similarity_strip.h"
 #include "shapes_test_util.h"
 #include "tiny_clip.h"
@@ -39,15 +45,17 @@
 #include <QDateEdit>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QFrame>
 #include <QLabel>
+#include <QLayout>
 #include <QLineEdit>
 #include <QMimeData>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QToolButton>
 #include <QTreeWidget>
@@ -104,6 +112,7 @@ private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
     void defaults();
+    void fitsTheWorkspace();
     void refusesAnEmptyQuery();
     void droppedImageBecomesTheQuery();
     void indexesAndSearches();
@@ -122,7 +131,41 @@ private:
     bool waitFor(quint64 job);
     void clickHit(int row);
     bool selectModel(const QString &dir); // lists m_tmp/models and chooses dir
-    void shot(const QString &name);       // the panel's whole page, with MODALLENS_SHOTS_DIR
+    void shot(const QString &name);       // the panel, with MODALLENS_SHOTS_DIR
+    void raise();                         // the Search module on screen
+    void setLibrary(const QString &path); // typed into the library field
+
+    template<class T> T *child(const char *name) const
+    {
+        T *w = m_panel->findChild<T *>(QLatin1String(name));
+        if (!w)
+            qFatal("no %s named %s in the Search panel", T::staticMetaObject.className(), name);
+        return w;
+    }
+    SearchController *ctl() const { return m_panel->controller(); }
+    SearchSidePanel *side() const { return child<SearchSidePanel>("searchSidePanel"); }
+    PreviewPane *preview() const { return child<PreviewPane>("searchPreview"); }
+    SimilarityStrip *strip() const { return child<SimilarityStrip>("searchStrip"); }
+    SearchResultsView *resultsView() const { return child<SearchResultsView>("searchResults"); }
+    DuplicatesView *duplicatesView() const { return child<DuplicatesView>("searchDuplicates"); }
+    QLineEdit *queryEdit() const { return child<QLineEdit>("searchQuery"); }
+    QLineEdit *libraryEdit() const { return child<QLineEdit>("searchLibrary"); }
+    QToolButton *whyButton() const { return child<QToolButton>("searchWhy"); }
+    QComboBox *kindCombo() const { return child<QComboBox>("searchKind"); }
+    QComboBox *folderCombo() const { return child<QComboBox>("searchFolder"); }
+    QComboBox *videoScoreCombo() const { return child<QComboBox>("searchVideoScore"); }
+    QSpinBox *kSpin() const { return child<QSpinBox>("searchK"); }
+    QSlider *weightSlider() const { return child<QSlider>("searchWeight"); }
+    QCheckBox *anyDateCheck() const { return child<QCheckBox>("searchAnyDate"); }
+    QDateEdit *fromDateEdit() const { return child<QDateEdit>("searchFrom"); }
+    QDateEdit *toDateEdit() const { return child<QDateEdit>("searchTo"); }
+    QCheckBox *keepUpdatedCheck() const { return child<QCheckBox>("searchKeepUpdated"); }
+    QDoubleSpinBox *duplicatesThresholdSpin() const { return child<QDoubleSpinBox>("searchDuplicateThreshold"); }
+    QPushButton *searchButton() const { return child<QPushButton>("searchButton"); }
+    QPushButton *indexGalleryButton() const { return child<QPushButton>("searchIndexGallery"); }
+    QPushButton *reindexButton() const { return child<QPushButton>("searchReindex"); }
+    QToolButton *healthToggle() const { return child<QToolButton>("searchHealthToggle"); }
+    QTreeWidget *healthList() const { return child<QTreeWidget>("searchHealthList"); }
 
     std::unique_ptr<QTemporaryDir> m_tmp;
     std::unique_ptr<MainWindow> m_window;
@@ -180,8 +223,8 @@ void TestSearchPanel::initTestCase()
     m_media = QString::fromStdString(media.string());
     // Inside the watched folder: its own writes must not trigger re-indexing.
     m_library = m_media + QStringLiteral("/images/library.db");
-    m_panel->libraryEdit()->setText(m_library);
-    m_panel->folderWatcher()->setDebounceMs(300);
+    setLibrary(m_library);
+    ctl()->folderWatcher()->setDebounceMs(300);
 }
 
 void TestSearchPanel::cleanupTestCase()
@@ -194,18 +237,29 @@ bool TestSearchPanel::waitFor(quint64 job)
     QSignalSpy finished(m_window->bridge(), &EngineBridge::finished);
     QElapsedTimer timer;
     timer.start();
-    const auto running
-        = [&] { return m_panel->isIndexing() || m_panel->isSearching() || m_panel->isFindingDuplicates(); };
+    const auto running = [&] { return ctl()->isIndexing() || ctl()->isSearching() || ctl()->isFindingDuplicates(); };
     while (running() && timer.elapsed() < kJobTimeoutMs)
         finished.wait(200);
     return job != 0 && !running();
 }
 
-void TestSearchPanel::clickHit(int row)
+void TestSearchPanel::raise()
 {
     m_window->showModule(m_panel);
     QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
-    SearchResultsView *view = m_panel->resultsView();
+}
+
+void TestSearchPanel::setLibrary(const QString &path)
+{
+    libraryEdit()->setText(path);
+    Q_EMIT libraryEdit()->editingFinished();
+    QCOMPARE(ctl()->libraryPath(), QDir::cleanPath(path));
+}
+
+void TestSearchPanel::clickHit(int row)
+{
+    raise();
+    SearchResultsView *view = resultsView();
     const QModelIndex index = view->model()->index(row, 0);
     view->scrollTo(index);
     QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->visualRect(index).center());
@@ -214,7 +268,7 @@ void TestSearchPanel::clickHit(int row)
 
 bool TestSearchPanel::selectModel(const QString &dir)
 {
-    ModelPicker *picker = m_panel->modelPicker();
+    ModelPicker *picker = side()->modelPicker();
     QSignalSpy refreshed(picker, &ModelPicker::refreshed);
     picker->addFolder(m_tmp->path() + QStringLiteral("/models"));
     QElapsedTimer timer;
@@ -232,36 +286,70 @@ void TestSearchPanel::shot(const QString &name)
     const QByteArray dir = qgetenv("MODALLENS_SHOTS_DIR");
     if (dir.isEmpty())
         return;
-    m_window->showModule(m_panel);
-    QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
+    raise();
     QTest::qWait(150);
-    // The whole scrolling page, as tall as it lays out at the dock's width.
-    auto *scroll = m_panel->findChild<QScrollArea *>();
-    QVERIFY(scroll && scroll->widget());
-    QWidget *page = scroll->widget();
-    const QSize size = page->size();
-    page->resize(size.width(), std::max(size.height(), page->sizeHint().height()));
-    QVERIFY(page->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + name));
-    page->resize(size);
+    QVERIFY(m_panel->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + name));
 }
 
 void TestSearchPanel::defaults()
 {
-    QVERIFY(SearchPanel::defaultLibrary().endsWith(QStringLiteral("/ModalLens/library.db")));
-    QCOMPARE(m_panel->kSpin()->value(), 10);
-    QCOMPARE(m_panel->videoScoreCombo()->count(), 3);
-    QCOMPARE(m_panel->videoScoreCombo()->currentIndex(), int(SearchPanel::BestMoment)); // as the README says
-    QVERIFY(m_panel->imageQuery().isEmpty());
-    QCOMPARE(m_panel->stripPointCount(), 0);
-    QCOMPARE(m_panel->kindCombo()->count(), 3);
-    QCOMPARE(m_panel->kindCombo()->currentIndex(), int(SearchPanel::AllKinds));
-    QCOMPARE(m_panel->folderCombo()->currentIndex(), 0);
-    QVERIFY(m_panel->anyDateCheck()->isChecked());
-    QVERIFY(!m_panel->fromDateEdit()->isEnabled());
-    QVERIFY(m_panel->filter().empty());
-    QVERIFY(m_panel->keepUpdatedCheck()->isChecked());
-    QCOMPARE(m_panel->duplicatesThresholdSpin()->value(), 0.95);
-    QVERIFY(!m_panel->healthBannerShown());
+    QVERIFY(SearchController::defaultLibrary().endsWith(QStringLiteral("/ModalLens/library.db")));
+    QCOMPARE(kSpin()->value(), 10);
+    QCOMPARE(videoScoreCombo()->count(), 3);
+    QCOMPARE(videoScoreCombo()->currentIndex(), int(SearchSidePanel::BestMoment)); // as the README says
+    QVERIFY(side()->imageQuery().isEmpty());
+    QCOMPARE(strip()->pointCount(), 0);
+    QCOMPARE(kindCombo()->count(), 3);
+    QCOMPARE(kindCombo()->currentIndex(), int(SearchSidePanel::AllKinds));
+    QCOMPARE(folderCombo()->currentIndex(), 0);
+    QVERIFY(anyDateCheck()->isChecked());
+    QVERIFY(!fromDateEdit()->isEnabled());
+    QVERIFY(side()->filter().empty());
+    QVERIFY(keepUpdatedCheck()->isChecked());
+    QCOMPARE(duplicatesThresholdSpin()->value(), 0.95);
+    QVERIFY(child<QFrame>("searchHealthBanner")->isHidden());
+    // The workspace's layout: the settings in the side panel, the hits, the near-duplicates and
+    // the preview in the main view; no scroll area around the whole panel.
+    auto *layout = child<FeatureLayout>("searchLayout");
+    QCOMPARE(layout->sidePanel(), static_cast<QWidget *>(side()));
+    for (QWidget *w : {static_cast<QWidget *>(resultsView()), static_cast<QWidget *>(duplicatesView()),
+             static_cast<QWidget *>(preview()), static_cast<QWidget *>(strip())})
+        QVERIFY2(layout->mainView()->isAncestorOf(w), qPrintable(w->objectName()));
+    QVERIFY(side()->isAncestorOf(queryEdit()));
+    QCOMPARE(m_panel->layout()->count(), 1);
+}
+
+// At the workspace's sizes the side panel needs no scrolling, and the grid and the preview share
+// the main view side by side: opening a hit never covers the hits.
+void TestSearchPanel::fitsTheWorkspace()
+{
+    for (const QSize size : {QSize(1366, 640), QSize(1920, 960)}) {
+        SearchPanel panel(m_window->bridge());
+        panel.resize(size);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        auto *sidePanel = panel.findChild<SearchSidePanel *>(QStringLiteral("searchSidePanel"));
+        QVERIFY(sidePanel);
+        QVERIFY2(sidePanel->sizeHint().height() <= 640, qPrintable(QString::number(sidePanel->sizeHint().height())));
+        for (int tab = 0; tab < sidePanel->tabs()->count(); ++tab) {
+            sidePanel->tabs()->setCurrentIndex(tab);
+            QVERIFY2(sidePanel->sizeHint().height() <= 640,
+                qPrintable(QStringLiteral("tab %1: %2").arg(tab).arg(sidePanel->sizeHint().height())));
+        }
+        auto *grid = panel.findChild<SearchResultsView *>(QStringLiteral("searchResults"));
+        auto *pane = panel.findChild<PreviewPane *>(QStringLiteral("searchPreview"));
+        QVERIFY(grid && pane);
+        QTRY_VERIFY(grid->isVisible() && pane->isVisible());
+        const QRect gridRect(grid->mapTo(&panel, QPoint(0, 0)), grid->size());
+        const QRect paneRect(pane->mapTo(&panel, QPoint(0, 0)), pane->size());
+        QVERIFY(!gridRect.intersects(paneRect));
+        QVERIFY2(gridRect.width() >= size.width() / 3, qPrintable(QString::number(gridRect.width())));
+        QVERIFY(gridRect.height() >= size.height() / 2);
+        // Tiles half again as large as the old dock's three columns, and more of them on a wide screen.
+        const int columns = grid->viewport()->width() / std::max(1, grid->gridSize().width());
+        QVERIFY2(columns >= (size.width() >= 1920 ? 5 : 3), qPrintable(QString::number(columns)));
+        QVERIFY(grid->gridSize().width() >= SearchResultsView::kThumbBox.width());
+    }
 }
 
 void TestSearchPanel::droppedImageBecomesTheQuery()
@@ -270,47 +358,48 @@ void TestSearchPanel::droppedImageBecomesTheQuery()
     const auto send = [&](const QUrl &url) {
         QMimeData mime;
         mime.setUrls({url});
-        const QPoint pos = m_panel->queryEdit()->rect().center();
+        const QPoint pos = queryEdit()->rect().center();
         QDragEnterEvent enter(pos, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QCoreApplication::sendEvent(m_panel->queryEdit(), &enter);
+        QCoreApplication::sendEvent(queryEdit(), &enter);
         QDropEvent drop(QPointF(pos), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QCoreApplication::sendEvent(m_panel->queryEdit(), &drop);
+        QCoreApplication::sendEvent(queryEdit(), &drop);
         return enter.isAccepted();
     };
     // Not a local image: left to others, the query stays as it was.
     send(QUrl(QStringLiteral("https://example.com/a.png")));
-    QVERIFY(m_panel->imageQuery().isEmpty());
+    QVERIFY(side()->imageQuery().isEmpty());
     QVERIFY(send(QUrl::fromLocalFile(image)));
-    QCOMPARE(m_panel->imageQuery(), image);
-    QVERIFY(!m_panel->isSearching()); // no library yet: nothing to search
-    QVERIFY(SearchPanel::droppedImage(nullptr).isEmpty());
-    m_panel->setImageQuery({});
+    QCOMPARE(side()->imageQuery(), image);
+    QVERIFY(!ctl()->isSearching()); // no library yet: nothing to search
+    QCOMPARE(child<QLabel>("searchImageName")->text(), QFileInfo(image).fileName());
+    QVERIFY(SearchSidePanel::droppedImage(nullptr).isEmpty());
+    side()->setImageQuery({});
 }
 
 void TestSearchPanel::refusesAnEmptyQuery()
 {
     QSignalSpy started(m_window->bridge(), &EngineBridge::started);
-    m_panel->queryEdit()->clear();
+    queryEdit()->clear();
     QCOMPARE(m_panel->search(), quint64(0));
-    QVERIFY(m_panel->messageIsError());
-    QVERIFY(!m_panel->message().isEmpty());
-    QCOMPARE(m_panel->indexFolders({m_tmp->path() + QStringLiteral("/no-such-folder")}), quint64(0));
-    QVERIFY(m_panel->message().contains(QStringLiteral("no-such-folder")));
+    QVERIFY(ctl()->messageIsError());
+    QVERIFY(!ctl()->message().isEmpty());
+    QCOMPARE(ctl()->indexFolders({m_tmp->path() + QStringLiteral("/no-such-folder")}), quint64(0));
+    QVERIFY(ctl()->message().contains(QStringLiteral("no-such-folder")));
     QCoreApplication::processEvents();
     // Only the panel's own jobs count: the model pickers search on the I/O lane meanwhile.
     for (const QList<QVariant> &args : std::as_const(started)) {
         const QString name = args.at(1).toString();
         QVERIFY2(!name.contains(QStringLiteral("ndex")) && !name.contains(QStringLiteral("earch")), qPrintable(name));
     }
-    QVERIFY(!m_panel->isIndexing());
-    QVERIFY(!m_panel->isSearching());
+    QVERIFY(!ctl()->isIndexing());
+    QVERIFY(!ctl()->isSearching());
 }
 
 void TestSearchPanel::indexesAndSearches()
 {
     if (!clipMiniPresent())
         QSKIP("clip-mini is not in resources/models: nothing to index with");
-    ModelPicker *picker = m_panel->modelPicker();
+    ModelPicker *picker = side()->modelPicker();
     if (picker->currentPath().isEmpty()) {
         QSignalSpy refreshed(picker, &ModelPicker::refreshed);
         picker->refresh();
@@ -323,31 +412,40 @@ void TestSearchPanel::indexesAndSearches()
     m_window->openPaths({m_media});
     QVERIFY(scanned.wait(kJobTimeoutMs));
     const quint64 job = m_panel->indexGalleryFolders();
-    QVERIFY2(job != 0, qPrintable(m_panel->message()));
-    QVERIFY(m_panel->isIndexing());
+    QVERIFY2(job != 0, qPrintable(ctl()->message()));
+    QVERIFY(ctl()->isIndexing());
     QVERIFY(waitFor(job));
-    QVERIFY2(m_panel->indexResult().has_value(), qPrintable(m_panel->message()));
-    QCOMPARE(m_panel->indexResult()->embedded(), 24 + (m_video ? 2 : 0));
-    QVERIFY(m_panel->indexResult()->failed.empty());
+    QVERIFY2(ctl()->indexResult().has_value(), qPrintable(ctl()->message()));
+    QCOMPARE(ctl()->indexResult()->embedded(), 24 + (m_video ? 2 : 0));
+    QVERIFY(ctl()->indexResult()->failed.empty());
 
     // Enter searches.
-    m_panel->queryEdit()->setText(QStringLiteral("a red circle"));
+    queryEdit()->setText(QStringLiteral("a red circle"));
     QSignalSpy started(m_window->bridge(), &EngineBridge::started);
-    QTest::keyClick(m_panel->queryEdit(), Qt::Key_Return);
-    QTRY_VERIFY(m_panel->isSearching() || m_panel->result().has_value());
-    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isSearching(), kJobTimeoutMs);
-    QVERIFY2(m_panel->result().has_value(), qPrintable(m_panel->message()));
-    const auto &hits = m_panel->result()->results;
+    QTest::keyClick(queryEdit(), Qt::Key_Return);
+    QTRY_VERIFY(ctl()->isSearching() || ctl()->result().has_value());
+    QTRY_VERIFY_WITH_TIMEOUT(!ctl()->isSearching(), kJobTimeoutMs);
+    QVERIFY2(ctl()->result().has_value(), qPrintable(ctl()->message()));
+    const auto &hits = ctl()->result()->results;
     QVERIFY(!hits.empty());
-    SearchResultsModel *tiles = m_panel->resultsModel();
+    SearchResultsModel *tiles = ctl()->resultsModel();
     QCOMPARE(tiles->rowCount(), static_cast<int>(hits.size()));
-    QVERIFY(m_panel->resultsState().contains(QLocale().toString(qint64(hits.size()))));
+    QVERIFY(ctl()->resultsState().contains(QLocale().toString(qint64(hits.size()))));
     // Every tile gets its thumbnail from the loader's pool.
     QTRY_COMPARE_WITH_TIMEOUT(tiles->thumbnailsShown(), tiles->rowCount(), 30000);
     for (int row = 0; row < tiles->rowCount(); ++row) {
         const QImage thumb = tiles->index(row).data(SearchResultsModel::ThumbnailRole).value<QImage>();
         QVERIFY(!thumb.isNull());
         QVERIFY(thumb.width() <= SearchResultsView::kThumbBox.width());
+    }
+    // The grid fills the columns it made room for (a style's frame must not push one to the next row).
+    {
+        SearchResultsView *view = resultsView();
+        const int columns = std::max(1, view->viewport()->width() / view->gridSize().width());
+        int firstRow = 0;
+        for (int row = 0; row < tiles->rowCount(); ++row)
+            firstRow += view->visualRect(tiles->index(row)).top() == view->visualRect(tiles->index(0)).top() ? 1 : 0;
+        QCOMPARE(firstRow, std::min(columns, tiles->rowCount()));
     }
     // The first image hit is a red circle (the red-circle clip may come first).
     int firstImage = -1;
@@ -359,165 +457,191 @@ void TestSearchPanel::indexesAndSearches()
     QVERIFY2(m_redCircles.count(top) == 1, qPrintable(top));
     QVERIFY(firstImage == 0 || hits[0].kind == "video");
 
-    // Clicking an image hit shows it in the preview, and the Preview tab comes on top.
+    // Clicking an image hit shows it in the panel's preview, beside the hits, which stay in view;
+    // the main window is told which file (to select it).
+    QSignalSpy opened(m_panel, &SearchPanel::openRequested);
     clickHit(firstImage);
-    QTRY_COMPARE(QDir::cleanPath(m_window->preview()->currentPath()), top);
-    QTRY_VERIFY(!m_window->preview()->visibleRegion().isEmpty());
-    QVERIFY(m_panel->visibleRegion().isEmpty());
-    QCOMPARE(m_panel->stripPointCount(), 0);
+    QTRY_COMPARE(QDir::cleanPath(preview()->currentPath()), top);
+    QCOMPARE(opened.count(), 1);
+    QCOMPARE(QDir::cleanPath(opened.at(0).at(0).toString()), top);
+    QCOMPARE(opened.at(0).at(1).toDouble(), -1.0);
+    QTRY_VERIFY(!preview()->visibleRegion().isEmpty());
+    QVERIFY(!resultsView()->visibleRegion().isEmpty());
+    QCOMPARE(strip()->pointCount(), 0);
     // The indexed folder is offered as a filter and watched.
-    QVERIFY(m_panel->folderCombo()->findData(canon((m_media + QStringLiteral("/images")).toStdString())) > 0);
-    QTRY_VERIFY(m_panel->folderWatcher()->watchedFolderCount() >= 2);
+    QVERIFY(folderCombo()->findData(canon((m_media + QStringLiteral("/images")).toStdString())) > 0);
+    QTRY_VERIFY(ctl()->folderWatcher()->watchedFolderCount() >= 2);
 }
 
 void TestSearchPanel::searchesByTheSelectedImage()
 {
-    if (!m_panel->result())
+    if (!ctl()->result())
         QSKIP("no library (clip-mini missing)");
     GalleryWidget *gallery = m_window->gallery();
-    QVERIFY(!m_panel->useSelectedImage() || !m_panel->imageQuery().isEmpty());
+    // No current item, or a video: no image query, and the one there is stays.
+    side()->setImageQuery({});
+    gallery->view()->setCurrentIndex(QModelIndex());
+    QVERIFY(!gallery->view()->currentIndex().isValid());
+    QVERIFY(!m_panel->useSelectedImage());
+    QVERIFY(side()->imageQuery().isEmpty());
+    if (m_video) {
+        const int clipRow = gallery->model()->rowOf(canon((m_media + QStringLiteral("/clips/a.mp4")).toStdString()));
+        QVERIFY(clipRow >= 0);
+        gallery->view()->setCurrentIndex(gallery->proxy()->mapFromSource(gallery->model()->index(clipRow)));
+        QVERIFY(gallery->view()->currentIndex().isValid());
+        QVERIFY(!m_panel->useSelectedImage());
+        QVERIFY(side()->imageQuery().isEmpty());
+    }
     const QString probe = *m_redCircles.begin();
     const int row = gallery->model()->rowOf(probe);
     QVERIFY(row >= 0);
     gallery->view()->setCurrentIndex(gallery->proxy()->mapFromSource(gallery->model()->index(row)));
     QVERIFY(m_panel->useSelectedImage());
-    QCOMPARE(QDir::cleanPath(m_panel->imageQuery()), probe);
-    const QString text = m_panel->queryEdit()->text();
-    m_panel->queryEdit()->clear();
-    QVERIFY(!m_panel->weightSlider()->isEnabled()); // one query: nothing to weigh
+    QCOMPARE(QDir::cleanPath(side()->imageQuery()), probe);
+    const QString text = queryEdit()->text();
+    queryEdit()->clear();
+    QVERIFY(!weightSlider()->isEnabled()); // one query: nothing to weigh
     const quint64 job = m_panel->search();
-    QVERIFY2(job != 0, qPrintable(m_panel->message()));
+    QVERIFY2(job != 0, qPrintable(ctl()->message()));
     QVERIFY(waitFor(job));
-    QVERIFY(m_panel->result() && !m_panel->result()->results.empty());
-    QCOMPARE(QDir::cleanPath(QString::fromStdString(m_panel->result()->results[0].file)), probe);
+    QVERIFY(ctl()->result() && !ctl()->result()->results.empty());
+    QCOMPARE(QDir::cleanPath(QString::fromStdString(ctl()->result()->results[0].file)), probe);
 
     // Text and image together, then back to the text query for the video checks.
-    m_panel->queryEdit()->setText(text);
-    QVERIFY(m_panel->weightSlider()->isEnabled());
-    m_panel->setImageQuery({});
+    queryEdit()->setText(text);
+    QVERIFY(weightSlider()->isEnabled());
+    side()->setImageQuery({});
     QVERIFY(waitFor(m_panel->search()));
-    QVERIFY(m_panel->result() && !m_panel->result()->results.empty());
+    QVERIFY(ctl()->result() && !ctl()->result()->results.empty());
 }
 
 void TestSearchPanel::findSimilarFromTheGallery()
 {
-    if (!m_panel->result())
+    if (!ctl()->result())
         QSKIP("no library (clip-mini missing)");
-    const QString text = m_panel->queryEdit()->text();
+    const QString text = queryEdit()->text();
     // The gallery's context menu action: the Search dock comes up and searches by that image.
     const QString probe = *std::next(m_redCircles.begin(), 2);
     m_window->showModule(m_window->library());
     QTRY_VERIFY(m_panel->visibleRegion().isEmpty());
-    QSignalSpy shown(m_panel, &SearchPanel::resultsShown);
+    QSignalSpy shown(ctl(), &SearchController::resultsShown);
     Q_EMIT m_window->gallery()->view()->findSimilarRequested(probe);
-    QVERIFY(m_panel->isSearching());
+    QVERIFY(ctl()->isSearching());
     QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
     QVERIFY(shown.wait(kJobTimeoutMs));
-    QCOMPARE(m_panel->imageQuery(), probe);
-    QVERIFY(m_panel->queryEdit()->text().isEmpty());
-    QCOMPARE(QDir::cleanPath(QString::fromStdString(m_panel->result()->results[0].file)), probe);
+    QCOMPARE(side()->imageQuery(), probe);
+    QVERIFY(queryEdit()->text().isEmpty());
+    QCOMPARE(QDir::cleanPath(QString::fromStdString(ctl()->result()->results[0].file)), probe);
 
     // The same from a result tile.
-    const QString other = QDir::cleanPath(QString::fromStdString(m_panel->result()->results[1].file));
-    Q_EMIT m_panel->resultsView()->findSimilarRequested(other);
+    const QString other = QDir::cleanPath(QString::fromStdString(ctl()->result()->results[1].file));
+    Q_EMIT resultsView()->findSimilarRequested(other);
     QVERIFY(shown.wait(kJobTimeoutMs));
-    QCOMPARE(QDir::cleanPath(QString::fromStdString(m_panel->result()->results[0].file)), other);
+    QCOMPARE(QDir::cleanPath(QString::fromStdString(ctl()->result()->results[0].file)), other);
     // A video cannot be the query.
     if (m_video)
         QCOMPARE(m_panel->findSimilar(m_media + QStringLiteral("/clips/a.mp4")), quint64(0));
 
-    m_panel->setImageQuery({});
-    m_panel->queryEdit()->setText(text);
+    side()->setImageQuery({});
+    queryEdit()->setText(text);
     QVERIFY(waitFor(m_panel->search()));
 }
 
 void TestSearchPanel::filtersNarrowTheHits()
 {
-    if (!m_panel->result())
+    if (!ctl()->result())
         QSKIP("no library (clip-mini missing)");
-    QSignalSpy shown(m_panel, &SearchPanel::resultsShown);
+    QSignalSpy shown(ctl(), &SearchController::resultsShown);
     const auto hitsAll = [&](const std::function<bool(const ml::SearchResultItem &)> &ok) {
-        for (const ml::SearchResultItem &hit : m_panel->result()->results)
+        for (const ml::SearchResultItem &hit : ctl()->result()->results)
             if (!ok(hit))
                 return false;
         return true;
     };
-    const int everything = static_cast<int>(m_panel->result()->results.size());
+    const int everything = static_cast<int>(ctl()->result()->results.size());
     // A changed filter searches again by itself.
-    m_panel->kindCombo()->setCurrentIndex(SearchPanel::ImagesOnly);
-    QVERIFY(m_panel->isSearching());
+    kindCombo()->setCurrentIndex(SearchSidePanel::ImagesOnly);
+    QVERIFY(ctl()->isSearching());
     QVERIFY(shown.wait(kJobTimeoutMs));
-    QVERIFY(!m_panel->result()->results.empty());
+    QVERIFY(!ctl()->result()->results.empty());
     QVERIFY(hitsAll([](const ml::SearchResultItem &h) { return h.kind == "image"; }));
     if (m_video) {
-        m_panel->kindCombo()->setCurrentIndex(SearchPanel::VideosOnly);
+        kindCombo()->setCurrentIndex(SearchSidePanel::VideosOnly);
         QVERIFY(shown.wait(kJobTimeoutMs));
-        QCOMPARE(m_panel->result()->results.size(), std::size_t(2));
+        QCOMPARE(ctl()->result()->results.size(), std::size_t(2));
         QVERIFY(hitsAll([](const ml::SearchResultItem &h) { return h.kind == "video"; }));
-        QCOMPARE(m_panel->resultsModel()->rowCount(), 2);
+        QCOMPARE(ctl()->resultsModel()->rowCount(), 2);
     }
-    m_panel->kindCombo()->setCurrentIndex(SearchPanel::AllKinds);
+    kindCombo()->setCurrentIndex(SearchSidePanel::AllKinds);
     QVERIFY(shown.wait(kJobTimeoutMs));
 
     // A folder: the clips' (the gallery's folders are offered too).
     if (m_video) {
         const QString clips = canon((m_media + QStringLiteral("/clips")).toStdString());
-        const int choice = m_panel->folderCombo()->findData(clips);
+        const int choice = folderCombo()->findData(clips);
         QVERIFY(choice > 0);
-        m_panel->folderCombo()->setCurrentIndex(choice);
+        folderCombo()->setCurrentIndex(choice);
         QVERIFY(shown.wait(kJobTimeoutMs));
-        QCOMPARE(m_panel->result()->results.size(), std::size_t(2));
+        QCOMPARE(ctl()->result()->results.size(), std::size_t(2));
         QVERIFY(hitsAll([&](const ml::SearchResultItem &h) {
             return QString::fromStdString(h.file).startsWith(clips + QLatin1Char('/'));
         }));
-        m_panel->folderCombo()->setCurrentIndex(0);
+        folderCombo()->setCurrentIndex(0);
         QVERIFY(shown.wait(kJobTimeoutMs));
     }
 
     // Dates: the files were written today; a range in 2001 holds none of them.
-    m_panel->fromDateEdit()->setDate(QDate(2001, 1, 1));
-    m_panel->toDateEdit()->setDate(QDate(2001, 12, 31));
-    m_panel->anyDateCheck()->setChecked(false);
+    fromDateEdit()->setDate(QDate(2001, 1, 1));
+    toDateEdit()->setDate(QDate(2001, 12, 31));
+    anyDateCheck()->setChecked(false);
     QVERIFY(shown.wait(kJobTimeoutMs));
-    QVERIFY(m_panel->result()->results.empty());
-    QCOMPARE(m_panel->resultsModel()->rowCount(), 0);
-    m_panel->toDateEdit()->setDate(QDate::currentDate().addDays(1));
+    QVERIFY(ctl()->result()->results.empty());
+    QCOMPARE(ctl()->resultsModel()->rowCount(), 0);
+    toDateEdit()->setDate(QDate::currentDate().addDays(1));
     QVERIFY(shown.wait(kJobTimeoutMs));
-    QCOMPARE(static_cast<int>(m_panel->result()->results.size()), everything);
+    QCOMPARE(static_cast<int>(ctl()->result()->results.size()), everything);
     // A range that ends before it starts is refused with a message.
-    m_panel->fromDateEdit()->setDate(QDate::currentDate().addDays(3));
-    QVERIFY(!m_panel->isSearching());
-    QVERIFY(m_panel->messageIsError());
-    m_panel->anyDateCheck()->setChecked(true);
+    fromDateEdit()->setDate(QDate::currentDate().addDays(3));
+    QVERIFY(!ctl()->isSearching());
+    QVERIFY(ctl()->messageIsError());
+    anyDateCheck()->setChecked(true);
     QVERIFY(shown.wait(kJobTimeoutMs));
-    QCOMPARE(static_cast<int>(m_panel->result()->results.size()), everything);
-    QVERIFY(m_panel->filter().empty());
+    QCOMPARE(static_cast<int>(ctl()->result()->results.size()), everything);
+    QVERIFY(side()->filter().empty());
     // The choices are kept (a panel saves them when it goes).
     {
         SearchPanel a(m_window->bridge());
-        a.kindCombo()->setCurrentIndex(SearchPanel::VideosOnly);
-        a.anyDateCheck()->setChecked(false);
-        a.fromDateEdit()->setDate(QDate(2020, 2, 3));
+        a.findChild<QComboBox *>(QStringLiteral("searchKind"))->setCurrentIndex(SearchSidePanel::VideosOnly);
+        a.findChild<QCheckBox *>(QStringLiteral("searchAnyDate"))->setChecked(false);
+        a.findChild<QDateEdit *>(QStringLiteral("searchFrom"))->setDate(QDate(2020, 2, 3));
+        a.findChild<QDoubleSpinBox *>(QStringLiteral("searchDuplicateThreshold"))->setValue(0.9);
     }
     {
         SearchPanel b(m_window->bridge());
-        QCOMPARE(b.kindCombo()->currentIndex(), int(SearchPanel::VideosOnly));
-        QVERIFY(!b.anyDateCheck()->isChecked());
-        QVERIFY(b.fromDateEdit()->isEnabled());
-        QCOMPARE(b.fromDateEdit()->date(), QDate(2020, 2, 3));
-        QVERIFY(b.filter().videos && !b.filter().images);
-        b.kindCombo()->setCurrentIndex(SearchPanel::AllKinds);
-        b.anyDateCheck()->setChecked(true);
+        QCOMPARE(
+            b.findChild<QComboBox *>(QStringLiteral("searchKind"))->currentIndex(), int(SearchSidePanel::VideosOnly));
+        auto *any = b.findChild<QCheckBox *>(QStringLiteral("searchAnyDate"));
+        QVERIFY(!any->isChecked());
+        auto *from = b.findChild<QDateEdit *>(QStringLiteral("searchFrom"));
+        QVERIFY(from->isEnabled());
+        QCOMPARE(from->date(), QDate(2020, 2, 3));
+        const ml::SearchFilter f = b.findChild<SearchSidePanel *>()->filter();
+        QVERIFY(f.videos && !f.images);
+        auto *threshold = b.findChild<QDoubleSpinBox *>(QStringLiteral("searchDuplicateThreshold"));
+        QCOMPARE(threshold->value(), 0.9);
+        threshold->setValue(0.95);
+        b.findChild<QComboBox *>(QStringLiteral("searchKind"))->setCurrentIndex(SearchSidePanel::AllKinds);
+        any->setChecked(true);
     }
 }
 
 void TestSearchPanel::videoHitDrawsItsStrip()
 {
-    if (!m_panel->result())
+    if (!ctl()->result())
         QSKIP("no search result (clip-mini missing)");
     if (!m_video)
         QSKIP("built without media support: no clips");
-    const auto &hits = m_panel->result()->results;
+    const auto &hits = ctl()->result()->results;
     int row = -1;
     for (int i = 0; i < static_cast<int>(hits.size()) && row < 0; ++i)
         if (hits[static_cast<std::size_t>(i)].kind == "video")
@@ -527,12 +651,13 @@ void TestSearchPanel::videoHitDrawsItsStrip()
     QVERIFY(hit.bestS >= 0.0);
     QVERIFY(!hit.times.empty());
 
-    SearchResultsView *view = m_panel->resultsView();
+    SearchResultsView *view = resultsView();
     view->setCurrentIndex(view->model()->index(row, 0)); // selecting draws the strip
-    QCOMPARE(m_panel->stripPointCount(), static_cast<int>(hit.times.size()));
-    QCOMPARE(m_panel->stripPointCount(), 16); // a 6 s clip: 16 frames, not 6
+    QCOMPARE(ctl()->hitAt(row), &hit);
+    QCOMPARE(strip()->pointCount(), static_cast<int>(hit.times.size()));
+    QCOMPARE(strip()->pointCount(), 16); // a 6 s clip: 16 frames, not 6
     // Its caption and the pointer say when, to a tenth of a second.
-    SimilarityStrip *strip = m_panel->strip();
+    SimilarityStrip *const strip = this->strip();
     QVERIFY2(strip->caption().contains(formatMoment(hit.bestS)), qPrintable(strip->caption()));
     QCOMPARE(formatMoment(2.44), QLocale().toString(2.4, 'f', 1) + QStringLiteral(" s"));
     QCOMPARE(formatMoment(62.0), QStringLiteral("1:0") + QLocale().toString(2.0, 'f', 1));
@@ -547,7 +672,7 @@ void TestSearchPanel::videoHitDrawsItsStrip()
     QVERIFY2(hit.bestS >= 3.0, qPrintable(QString::number(hit.bestS)));
     QTRY_VERIFY_WITH_TIMEOUT(!tile.data(SearchResultsModel::ThumbnailRole).value<QImage>().isNull(), 30000);
     const QImage thumb = tile.data(SearchResultsModel::ThumbnailRole).value<QImage>();
-    QCOMPARE(thumb, m_panel->thumbnails()->image(QString::fromStdString(hit.file), hit.bestS));
+    QCOMPARE(thumb, ctl()->thumbnails()->image(QString::fromStdString(hit.file), hit.bestS));
     int red = 0;
     for (int y = 0; y < thumb.height(); ++y)
         for (int x = 0; x < thumb.width(); ++x) {
@@ -555,21 +680,24 @@ void TestSearchPanel::videoHitDrawsItsStrip()
             red += c.red() > 150 && c.green() < 90 && c.blue() < 90 ? 1 : 0;
         }
     QVERIFY2(red > thumb.width() * thumb.height() / 40, qPrintable(QString::number(red)));
+    QSignalSpy opened(m_panel, &SearchPanel::openRequested);
     clickHit(row);
     const QString file = QDir::cleanPath(QString::fromStdString(hit.file));
-    QTRY_COMPARE(QDir::cleanPath(m_window->preview()->currentPath()), file);
-    QCOMPARE(m_window->preview()->page(), PreviewPane::Page::Video);
-    QTRY_VERIFY(!m_window->preview()->visibleRegion().isEmpty());
+    QTRY_COMPARE(QDir::cleanPath(preview()->currentPath()), file);
+    QCOMPARE(preview()->page(), PreviewPane::Page::Video);
+    QTRY_VERIFY(!preview()->visibleRegion().isEmpty());
+    QVERIFY(!resultsView()->visibleRegion().isEmpty()); // beside the hits, not over them
+    QCOMPARE(opened.count(), 1);
+    QCOMPARE(opened.at(0).at(1).toDouble(), std::max(0.0, hit.bestS));
     // It plays from the best moment.
-    VideoPlayer *player = m_window->preview()->videoPlayer();
+    VideoPlayer *player = preview()->videoPlayer();
     QTRY_VERIFY_WITH_TIMEOUT(player->duration() > 0.0, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(player->position() >= hit.bestS - 0.1, 10000);
     QVERIFY(player->isPlaying());
     // Once the clip has ended, a click on the strip seeks there and plays on from that frame.
     QTRY_VERIFY_WITH_TIMEOUT(!player->isPlaying(), 15000);
     QVERIFY(std::abs(player->position() - player->duration()) < 0.2);
-    m_window->showModule(m_panel);
-    QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
+    raise();
     QTest::qWait(100); // the plot lays out at the size it is shown at
     QWidget *plot = strip->plot();
     const QPoint at(static_cast<int>(strip->xOf(0.5)), plot->height() / 2);
@@ -581,58 +709,45 @@ void TestSearchPanel::videoHitDrawsItsStrip()
     QVERIFY(player->position() < player->duration() - 1.0);
 
     if (const QByteArray dir = qgetenv("MODALLENS_SHOTS_DIR"); !dir.isEmpty()) {
+        QTRY_COMPARE_WITH_TIMEOUT(ctl()->resultsModel()->thumbnailsShown(), ctl()->resultsModel()->rowCount(), 30000);
         QTest::qWait(200);
-        QVERIFY(m_window->grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/search_preview.png")));
-        m_window->showModule(m_panel);
-        QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
-        QTRY_COMPARE_WITH_TIMEOUT(
-            m_panel->resultsModel()->thumbnailsShown(), m_panel->resultsModel()->rowCount(), 30000);
-        QTest::qWait(100);
         QVERIFY(m_window->grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/search_window.png")));
-        // Scrolled to the hits and the strip, as the user sees the narrow dock.
-        auto *scroll = m_panel->findChild<QScrollArea *>();
-        QVERIFY(scroll);
-        scroll->ensureWidgetVisible(m_panel->findChild<QWidget *>(QStringLiteral("searchStrip")));
-        QTest::qWait(100);
-        QVERIFY(m_panel->grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/search_panel.png")));
-        scroll->ensureWidgetVisible(m_panel->queryEdit());
-        shot(QStringLiteral("search_page.png"));
+        shot(QStringLiteral("search_panel.png"));
     }
 }
 
 void TestSearchPanel::whyDidThisMatch()
 {
-    if (!m_panel->result())
+    if (!ctl()->result())
         QSKIP("no search result (clip-mini missing)");
-    SearchResultsModel *tiles = m_panel->resultsModel();
-    QToolButton *why = m_panel->whyButton();
-    PreviewPane *preview = m_window->preview();
+    SearchResultsModel *tiles = ctl()->resultsModel();
+    QToolButton *why = whyButton();
+    PreviewPane *const preview = this->preview();
 
     // An image-only query has no text to explain: the toggle is off limits and says why.
-    m_panel->queryEdit()->clear();
-    m_panel->setImageQuery(*m_redCircles.begin());
+    queryEdit()->clear();
+    side()->setImageQuery(*m_redCircles.begin());
     QVERIFY(waitFor(m_panel->search()));
-    QVERIFY(!m_panel->whyAvailable());
+    QVERIFY(!ctl()->whyAvailable());
     QVERIFY(!why->isEnabled());
-    QVERIFY(m_panel->whyState().contains(QStringLiteral("text")));
+    QVERIFY(ctl()->whyState().contains(QStringLiteral("text")));
 
-    m_panel->setImageQuery({});
-    m_panel->queryEdit()->setText(QStringLiteral("a red circle"));
+    side()->setImageQuery({});
+    queryEdit()->setText(QStringLiteral("a red circle"));
     QVERIFY(waitFor(m_panel->search()));
-    QVERIFY(m_panel->whyAvailable());
+    QVERIFY(ctl()->whyAvailable());
     QVERIFY(why->isEnabled());
-    QVERIFY(!m_panel->whyEnabled());
+    QVERIFY(!ctl()->whyEnabled());
     QCOMPARE(tiles->overlaysShown(), 0);
 
     // On: every hit gets its map, one job at a time.
-    m_window->showModule(m_panel);
-    QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
+    raise();
     why->click();
-    QVERIFY(m_panel->whyEnabled());
-    QVERIFY(m_panel->isExplaining());
+    QVERIFY(ctl()->whyEnabled());
+    QVERIFY(ctl()->isExplaining());
     QTRY_COMPARE_WITH_TIMEOUT(tiles->overlaysShown(), tiles->rowCount(), kJobTimeoutMs);
-    QTRY_VERIFY(!m_panel->isExplaining());
-    const auto &hits = m_panel->result()->results;
+    QTRY_VERIFY(!ctl()->isExplaining());
+    const auto &hits = ctl()->result()->results;
     int firstImage = -1, video = -1;
     for (int i = 0; i < static_cast<int>(hits.size()); ++i) {
         const bool isVideo = hits[static_cast<std::size_t>(i)].kind == "video";
@@ -665,7 +780,7 @@ void TestSearchPanel::whyDidThisMatch()
         qPrintable(
             QStringLiteral("hottest patch %1 vs circle at %2,%3 side %4").arg(hottest).arg(o.x).arg(o.y).arg(o.side)));
     if (const QByteArray dir = qgetenv("MODALLENS_SHOTS_DIR"); !dir.isEmpty()) {
-        m_panel->resultsView()->scrollToTop();
+        resultsView()->scrollToTop();
         QTest::qWait(150);
         QVERIFY(m_panel->grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/why_search.png")));
     }
@@ -692,75 +807,73 @@ void TestSearchPanel::whyDidThisMatch()
     }
 
     // Off: the overlays go, from the tiles and the preview; on again, they come from the cache.
-    m_window->showModule(m_panel);
-    QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
+    raise();
     why->click();
-    QVERIFY(!m_panel->whyEnabled());
+    QVERIFY(!ctl()->whyEnabled());
     QCOMPARE(tiles->overlaysShown(), 0);
     QVERIFY(preview->overlay().isNull());
     QVERIFY(!preview->overlayShown());
     why->click();
-    QVERIFY(!m_panel->isExplaining());
+    QVERIFY(!ctl()->isExplaining());
     QCOMPARE(tiles->overlaysShown(), tiles->rowCount());
 
     // A new search cancels the map on its way; the new hits are explained for the new text.
-    m_panel->queryEdit()->setText(QStringLiteral("a blue square"));
+    queryEdit()->setText(QStringLiteral("a blue square"));
     QVERIFY(waitFor(m_panel->search()));
-    QVERIFY(m_panel->isExplaining()); // not in the cache: another text
+    QVERIFY(ctl()->isExplaining()); // not in the cache: another text
     const quint64 again = m_panel->search();
     QVERIFY(again != 0);
-    QVERIFY(!m_panel->isExplaining());
+    QVERIFY(!ctl()->isExplaining());
     QCOMPARE(tiles->overlaysShown(), 0);
     QVERIFY(waitFor(again));
     QTRY_COMPARE_WITH_TIMEOUT(tiles->overlaysShown(), tiles->rowCount(), kJobTimeoutMs);
-    QTRY_VERIFY(!m_panel->isExplaining());
+    QTRY_VERIFY(!ctl()->isExplaining());
 
     why->click();
     QCOMPARE(tiles->overlaysShown(), 0);
     // The later tests expect the red circles shown.
-    m_panel->queryEdit()->setText(QStringLiteral("a red circle"));
+    queryEdit()->setText(QStringLiteral("a red circle"));
     QVERIFY(waitFor(m_panel->search()));
-    QVERIFY(!m_panel->isExplaining());
+    QVERIFY(!ctl()->isExplaining());
 }
 
 void TestSearchPanel::cancelsIndexing()
 {
-    if (!m_panel->result())
+    if (!ctl()->result())
         QSKIP("no library (clip-mini missing)");
     // A second library, so there is work to cancel; the first is kept as it was.
-    m_panel->libraryEdit()->setText(m_tmp->path() + QStringLiteral("/other/library.db"));
+    setLibrary(m_tmp->path() + QStringLiteral("/other/library.db"));
     const quint64 job = m_panel->indexGalleryFolders();
-    QVERIFY2(job != 0, qPrintable(m_panel->message()));
-    QVERIFY(m_panel->isIndexing());
-    QVERIFY(!m_panel->searchButton()->isEnabled());
-    m_panel->cancel();
+    QVERIFY2(job != 0, qPrintable(ctl()->message()));
+    QVERIFY(ctl()->isIndexing());
+    QVERIFY(!searchButton()->isEnabled());
+    ctl()->cancel();
     QVERIFY(waitFor(job));
-    QVERIFY(!m_panel->isIndexing());
-    auto *state = m_panel->findChild<QLabel *>(QStringLiteral("searchIndexState"));
-    QVERIFY(state);
+    QVERIFY(!ctl()->isIndexing());
+    auto *state = child<QLabel>("searchIndexState");
     QVERIFY2(state->text().contains(QStringLiteral("cancelled")), qPrintable(state->text()));
-    QVERIFY(m_panel->searchButton()->isEnabled());
-    QVERIFY(m_panel->indexGalleryButton()->isEnabled());
-    QVERIFY(!m_panel->messageIsError());
-    m_panel->libraryEdit()->setText(m_library);
+    QVERIFY(searchButton()->isEnabled());
+    QVERIFY(indexGalleryButton()->isEnabled());
+    QVERIFY(!ctl()->messageIsError());
+    setLibrary(m_library);
     QVERIFY(waitFor(m_panel->search())); // the first library still answers
-    QVERIFY(!m_panel->result()->results.empty());
+    QVERIFY(!ctl()->result()->results.empty());
 }
 
 void TestSearchPanel::watchedFolderPicksUpANewFile()
 {
-    if (!m_panel->result())
+    if (!ctl()->result())
         QSKIP("no library (clip-mini missing)");
-    QVERIFY(m_panel->keepUpdatedCheck()->isChecked());
+    QVERIFY(keepUpdatedCheck()->isChecked());
     // The gallery's folders, one of which holds the library: its own writes must not count.
     const QStringList folders {canon((m_media + QStringLiteral("/clips")).toStdString()),
         canon((m_media + QStringLiteral("/images")).toStdString())};
-    QCOMPARE(m_panel->indexedFolders(), m_video ? folders : folders.mid(1));
-    QVERIFY(waitFor(m_panel->reindex()));
-    QVERIFY2(m_panel->indexResult().has_value(), qPrintable(m_panel->message()));
-    QCOMPARE(m_panel->indexResult()->embedded(), 0);
-    QSignalSpy finished(m_panel, &SearchPanel::indexFinished);
-    QSignalSpy shown(m_panel, &SearchPanel::resultsShown);
+    QCOMPARE(ctl()->indexedFolders(), m_video ? folders : folders.mid(1));
+    QVERIFY(waitFor(ctl()->reindex({})));
+    QVERIFY2(ctl()->indexResult().has_value(), qPrintable(ctl()->message()));
+    QCOMPARE(ctl()->indexResult()->embedded(), 0);
+    QSignalSpy finished(ctl(), &SearchController::indexFinished);
+    QSignalSpy shown(ctl(), &SearchController::resultsShown);
     QTest::qWait(4 * 300 + 1000);
     QCOMPARE(finished.count(), 0);
 
@@ -769,39 +882,39 @@ void TestSearchPanel::watchedFolderPicksUpANewFile()
     const QString copy = m_media + QStringLiteral("/images/zz_copy.png");
     QVERIFY(QFile::copy(m_media + QStringLiteral("/images/img_7.png"), copy));
     QVERIFY(finished.wait(kJobTimeoutMs));
-    QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(m_panel->message()));
-    QVERIFY(m_panel->indexResult());
-    QCOMPARE(m_panel->indexResult()->added, 1);
-    QCOMPARE(m_panel->indexResult()->unchanged, 24 + (m_video ? 2 : 0));
-    QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1 && !m_panel->isSearching(), kJobTimeoutMs);
+    QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(ctl()->message()));
+    QVERIFY(ctl()->indexResult());
+    QCOMPARE(ctl()->indexResult()->added, 1);
+    QCOMPARE(ctl()->indexResult()->unchanged, 24 + (m_video ? 2 : 0));
+    QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1 && !ctl()->isSearching(), kJobTimeoutMs);
     // The library's own writes (in the watched folder) do not start another run.
     QTest::qWait(4 * 300 + 1000);
     QCOMPARE(finished.count(), 1);
 
     // Unchecked: changes are left alone.
-    m_panel->keepUpdatedCheck()->setChecked(false);
-    QCOMPARE(m_panel->folderWatcher()->watchedFolderCount(), 0);
+    keepUpdatedCheck()->setChecked(false);
+    QCOMPARE(ctl()->folderWatcher()->watchedFolderCount(), 0);
     QVERIFY(
         QFile::copy(m_media + QStringLiteral("/images/img_8.png"), m_media + QStringLiteral("/images/zz_ignored.png")));
     QTest::qWait(1000);
     QCOMPARE(finished.count(), 1);
     QVERIFY(QFile::remove(m_media + QStringLiteral("/images/zz_ignored.png")));
-    m_panel->keepUpdatedCheck()->setChecked(true);
-    QTRY_VERIFY(m_panel->folderWatcher()->watchedFolderCount() >= 2);
+    keepUpdatedCheck()->setChecked(true);
+    QTRY_VERIFY(ctl()->folderWatcher()->watchedFolderCount() >= 2);
 }
 
 void TestSearchPanel::groupsNearDuplicates()
 {
-    if (!m_panel->result())
+    if (!ctl()->result())
         QSKIP("no library (clip-mini missing)");
     const QString copy = canon((m_media + QStringLiteral("/images/zz_copy.png")).toStdString());
     const QString original = canon((m_media + QStringLiteral("/images/img_7.png")).toStdString());
-    QCOMPARE(m_panel->duplicatesThresholdSpin()->value(), 0.95);
+    QCOMPARE(duplicatesThresholdSpin()->value(), 0.95);
     const quint64 job = m_panel->findDuplicates();
-    QVERIFY2(job != 0, qPrintable(m_panel->message()));
+    QVERIFY2(job != 0, qPrintable(ctl()->message()));
     QVERIFY(waitFor(job));
-    QVERIFY2(m_panel->duplicates().has_value(), qPrintable(m_panel->message()));
-    const auto &groups = m_panel->duplicates()->groups;
+    QVERIFY2(ctl()->duplicates().has_value(), qPrintable(ctl()->message()));
+    const auto &groups = ctl()->duplicates()->groups;
     bool found = false;
     for (const ml::DuplicateGroup &g : groups) {
         std::set<QString> files;
@@ -810,8 +923,8 @@ void TestSearchPanel::groupsNearDuplicates()
         found = found || (files.count(copy) == 1 && files.count(original) == 1);
     }
     QVERIFY2(found, "the copy and its original are not grouped");
-    QVERIFY(m_panel->duplicates()->hashed);
-    DuplicatesView *view = m_panel->duplicatesView();
+    QVERIFY(ctl()->duplicates()->hashed);
+    DuplicatesView *view = duplicatesView();
     QCOMPARE(view->model()->rowCount(), static_cast<int>(groups.size()));
     // Each group says how far apart its pictures are, each file in its tooltip; the threshold says
     // what it means.
@@ -823,61 +936,62 @@ void TestSearchPanel::groupsNearDuplicates()
         QVERIFY2(index.data().toString().contains(QString::number(farthest)), qPrintable(index.data().toString()));
         QVERIFY(index.data(Qt::ToolTipRole).toString().contains(QStringLiteral("perceptual hash")));
     }
-    QVERIFY(m_panel->duplicatesThresholdSpin()->toolTip().contains(QStringLiteral("perceptual hash")));
+    QVERIFY(duplicatesThresholdSpin()->toolTip().contains(QStringLiteral("perceptual hash")));
     QVERIFY(!view->isHidden());
 
-    // Clicking a tile opens it in the preview.
-    m_window->showModule(m_panel);
-    QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
-    m_panel->findChild<QScrollArea *>()->ensureWidgetVisible(view);
+    // The near-duplicates page is on top; clicking a tile opens it in the preview beside it.
+    QCOMPARE(child<QTabWidget>("searchPages")->currentIndex(), int(SearchPanel::DuplicatesPage));
+    raise();
+    QTRY_VERIFY(!view->visibleRegion().isEmpty());
     QTest::qWait(50);
     const QModelIndex first = view->model()->index(0, 0);
     const QRect tile = view->tileRect(view->visualRect(first), 1);
     QCOMPARE(view->tileAt(tile.center()), std::make_pair(0, 1));
     QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, tile.center());
     const QString second = QDir::cleanPath(QString::fromStdString(groups[0].files[1]));
-    QTRY_COMPARE(QDir::cleanPath(m_window->preview()->currentPath()), second);
+    QTRY_COMPARE(QDir::cleanPath(preview()->currentPath()), second);
+    QVERIFY(!view->visibleRegion().isEmpty());
 
     // A threshold above every pair leaves no groups.
-    m_panel->duplicatesThresholdSpin()->setValue(1.0);
+    duplicatesThresholdSpin()->setValue(1.0);
     QVERIFY(waitFor(m_panel->findDuplicates()));
-    QVERIFY(m_panel->duplicates().has_value());
-    for (const ml::DuplicateGroup &g : m_panel->duplicates()->groups)
+    QVERIFY(ctl()->duplicates().has_value());
+    for (const ml::DuplicateGroup &g : ctl()->duplicates()->groups)
         for (float score : g.scores)
             QVERIFY(score >= 0.999f);
-    m_panel->duplicatesThresholdSpin()->setValue(0.95);
+    duplicatesThresholdSpin()->setValue(0.95);
     QVERIFY(waitFor(m_panel->findDuplicates()));
-    QTRY_VERIFY_WITH_TIMEOUT(m_panel->thumbnails()->pendingCount() == 0, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(ctl()->thumbnails()->pendingCount() == 0, 30000);
     shot(QStringLiteral("search_duplicates.png"));
 }
 
 void TestSearchPanel::modelChangeAsksForReindexing()
 {
-    if (!m_panel->result())
+    if (!ctl()->result())
         QSKIP("no library (clip-mini missing)");
     if (!tiny_clip::tokenizerFixturesPresent())
         QSKIP("the tokenizer fixtures are missing: no second model");
-    const QString clipMini = m_panel->modelPicker()->currentPath();
+    const QString clipMini = side()->modelPicker()->currentPath();
     const fs::path tiny = fs::path(m_tmp->path().toStdString()) / "models" / "tiny-clip";
     tiny_clip::write(tiny);
     QVERIFY(selectModel(QString::fromStdString(tiny.string())));
 
     // The library's vectors are clip-mini's: searching with another model asks for re-indexing.
-    QVERIFY(!m_panel->reindexButton()->isVisible());
+    QVERIFY(reindexButton()->isHidden());
     QVERIFY(waitFor(m_panel->search()));
-    QVERIFY(m_panel->messageIsError());
-    QVERIFY2(m_panel->message().contains(QStringLiteral("re-index")), qPrintable(m_panel->message()));
-    QVERIFY(!m_panel->reindexButton()->isHidden());
+    QVERIFY(ctl()->messageIsError());
+    QVERIFY2(ctl()->message().contains(QStringLiteral("re-index")), qPrintable(ctl()->message()));
+    QVERIFY(!reindexButton()->isHidden());
     const int files = 25 + (m_video ? 2 : 0);
-    QVERIFY(waitFor(m_panel->reindex()));
-    QVERIFY2(m_panel->indexResult().has_value(), qPrintable(m_panel->message()));
-    QCOMPARE(m_panel->indexResult()->embedded(), files);
-    QVERIFY(m_panel->reindexButton()->isHidden());
+    QVERIFY(waitFor(ctl()->reindex({})));
+    QVERIFY2(ctl()->indexResult().has_value(), qPrintable(ctl()->message()));
+    QCOMPARE(ctl()->indexResult()->embedded(), files);
+    QVERIFY(reindexButton()->isHidden());
     QVERIFY(waitFor(m_panel->search()));
-    QVERIFY2(m_panel->result().has_value() && !m_panel->result()->results.empty(), qPrintable(m_panel->message()));
-    QVERIFY(QString::fromStdString(m_panel->result()->modelId).contains(QStringLiteral("tiny-clip")));
+    QVERIFY2(ctl()->result().has_value() && !ctl()->result()->results.empty(), qPrintable(ctl()->message()));
+    QVERIFY(QString::fromStdString(ctl()->result()->modelId).contains(QStringLiteral("tiny-clip")));
 
-    QVERIFY(m_panel->modelPicker()->selectPath(clipMini));
+    QVERIFY(side()->modelPicker()->selectPath(clipMini));
 }
 
 void TestSearchPanel::brokenModelRaisesTheHealthBanner()
@@ -889,21 +1003,22 @@ void TestSearchPanel::brokenModelRaisesTheHealthBanner()
     const fs::path broken = fs::path(m_tmp->path().toStdString()) / "models" / "broken-clip";
     writeBrokenClip(broken);
     QVERIFY(selectModel(QString::fromStdString(broken.string())));
-    m_panel->libraryEdit()->setText(m_tmp->path() + QStringLiteral("/broken/library.db"));
-    QVERIFY(waitFor(m_panel->indexFolders({m_media + QStringLiteral("/images")})));
-    QVERIFY2(m_panel->indexResult().has_value(), qPrintable(m_panel->message()));
-    const auto &health = m_panel->indexResult()->health;
+    setLibrary(m_tmp->path() + QStringLiteral("/broken/library.db"));
+    QVERIFY(waitFor(ctl()->indexFolders({m_media + QStringLiteral("/images")})));
+    QVERIFY2(ctl()->indexResult().has_value(), qPrintable(ctl()->message()));
+    const auto &health = ctl()->indexResult()->health;
     QVERIFY2(!health.empty(), "a model that maps every image to one vector passed the health check");
-    QVERIFY(m_panel->healthBannerShown());
-    QTreeWidget *list = m_panel->healthList();
+    QVERIFY(!child<QFrame>("searchHealthBanner")->isHidden());
+    QCOMPARE(side()->tabs()->currentIndex(), int(SearchSidePanel::LibraryTab)); // where it shows
+    QTreeWidget *list = healthList();
     QVERIFY(list->isHidden());
-    m_panel->healthToggle()->click();
+    healthToggle()->click();
     QVERIFY(!list->isHidden());
     QCOMPARE(list->topLevelItemCount(), static_cast<int>(health.size()));
     QCOMPARE(list->topLevelItem(0)->toolTip(0), QDir::toNativeSeparators(QString::fromStdString(health[0].file)));
     QVERIFY(!list->topLevelItem(0)->text(1).isEmpty());
     shot(QStringLiteral("search_health.png"));
-    m_panel->healthToggle()->click();
+    healthToggle()->click();
     QVERIFY(list->isHidden());
 }
 

@@ -2907,7 +2907,267 @@ Scroll to zoom, drag to pan.</source>
     </message>
 </context>
 <context>
+    <name>SearchController</name>
+    <message>
+        <source>The model list is still being searched: try again in a moment.</source>
+        <translation>仍在搜索模型列表：请稍后再试。</translation>
+    </message>
+    <message>
+        <source>Choose a CLIP model first.</source>
+        <translation>请先选择一个 CLIP 模型。</translation>
+    </message>
+    <message>
+        <source>Indexed in %1 s: %2 embedded, %3 unchanged, %4 moved, %5 removed, %6 failed.</source>
+        <translation>索引用时 %1 秒：嵌入 %2 个，未更改 %3 个，移动 %4 个，移除 %5 个，失败 %6 个。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n video frame(s), %1 at scene changes.</source>
+        <translation>
+            <numerusform>%n 个视频帧，其中 %1 个取自场景切换处。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>No match in %n vector(s).</source>
+        <translation>
+            <numerusform>在 %n 个向量中没有匹配项。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 best of %n vector(s)</source>
+        <translation>
+            <numerusform>在 %n 个向量中最佳的 %1 个</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>index</source>
+        <translation>索引</translation>
+    </message>
+    <message>
+        <source>approximate (%1, recall@10 %2)</source>
+        <translation>近似搜索（%1，recall@10 %2）</translation>
+    </message>
+    <message>
+        <source>approximate (%1)</source>
+        <translation>近似搜索（%1）</translation>
+    </message>
+    <message>
+        <source>Building the fast index in the background; exact search meanwhile.</source>
+        <translation>正在后台构建快速索引；在此期间使用精确搜索。</translation>
+    </message>
+    <message numerus="yes">
+        <source>No near-duplicates among %n file(s).</source>
+        <translation>
+            <numerusform>在 %n 个文件中没有找到近似重复。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 group(s) among %n file(s): click one to open it.</source>
+        <translation>
+            <numerusform>在 %n 个文件中找到 %1 组：点击文件即可打开。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n pair(s) with similar vectors but different pictures were left apart.</source>
+        <translation>
+            <numerusform>%n 对向量相似但画面不同的文件未被分组。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) could not be read to compare: %1</source>
+        <translation>
+            <numerusform>%n 个文件无法读取以进行比较：%1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Re-index the library with this model to search it.</source>
+        <translation>请用此模型重新索引媒体库后再搜索。</translation>
+    </message>
+    <message>
+        <source>Not found: %1</source>
+        <translation>未找到：%1</translation>
+    </message>
+    <message>
+        <source>No folder to index.</source>
+        <translation>没有要索引的文件夹。</translation>
+    </message>
+    <message>
+        <source>Cannot create the library&apos;s folder: %1</source>
+        <translation>无法创建媒体库所在的文件夹：%1</translation>
+    </message>
+    <message>
+        <source>Updating the library: %1</source>
+        <translation>正在更新媒体库：%1</translation>
+    </message>
+    <message>
+        <source>Indexing: %1</source>
+        <translation>正在建立索引：%1</translation>
+    </message>
+    <message>
+        <source>Type what to find, or use an image.</source>
+        <translation>请输入要查找的内容，或使用一张图像。</translation>
+    </message>
+    <message>
+        <source>The library is empty: index the gallery&apos;s folders first.</source>
+        <translation>媒体库为空：请先索引图库文件夹。</translation>
+    </message>
+    <message>
+        <source>The date range ends (%1) before it starts (%2).</source>
+        <translation>日期范围的结束日期（%1）早于开始日期（%2）。</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>正在搜索…</translation>
+    </message>
+    <message>
+        <source>Comparing the library&apos;s files…</source>
+        <translation>正在比较媒体库中的文件…</translation>
+    </message>
+    <message>
+        <source>%1 (%2 of %3)…</source>
+        <translation>%1（%2 / %3）…</translation>
+    </message>
+    <message>
+        <source>The model changed since this library was indexed: its old vectors were replaced.</source>
+        <translation>自上次索引以来模型已更改：旧向量已被替换。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Could not read %n file(s):</source>
+        <translation>
+            <numerusform>无法读取 %n 个文件：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Indexing cancelled: what was embedded is kept.</source>
+        <translation>索引已取消：已嵌入的内容会保留。</translation>
+    </message>
+    <message>
+        <source>Indexing failed.</source>
+        <translation>索引失败。</translation>
+    </message>
+    <message>
+        <source>Indexing failed: %1</source>
+        <translation>索引失败：%1</translation>
+    </message>
+    <message>
+        <source>Search cancelled.</source>
+        <translation>搜索已取消。</translation>
+    </message>
+    <message>
+        <source>Search failed: %1</source>
+        <translation>搜索失败：%1</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>Finding near-duplicates failed: %1</source>
+        <translation>查找近似重复失败：%1</translation>
+    </message>
+    <message>
+        <source>Relevance maps need a text query: this search is by image only.</source>
+        <translation>相关性图需要文本查询：本次搜索仅按图像进行。</translation>
+    </message>
+    <message>
+        <source>Explaining the hits: %1 of %2…</source>
+        <translation>正在解释结果：第 %1 个，共 %2 个…</translation>
+    </message>
+    <message>
+        <source>Could not explain %1: %2</source>
+        <translation>无法解释 %1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>SearchDuplicatesPage</name>
+    <message>
+        <source>Vector similarity ≥</source>
+        <translation>向量相似度 ≥</translation>
+    </message>
+    <message>
+        <source>Files whose CLIP vectors are at least this similar (cosine) are candidates. Each candidate is then confirmed by its picture: their perceptual hashes may differ in at most %1 of 64 bits (a re-encoded or resized copy differs in 0 to 2, two different coats in 10 or more), so different pictures that a small model finds alike are not grouped. Videos are compared at 25, 50 and 75 % of their length.</source>
+        <translation>CLIP 向量相似度（余弦）不低于此值的文件为候选。每个候选再由画面确认：两者的感知哈希在 64 位中最多相差 %1 位（重新编码或缩放的副本相差 0 到 2 位，两件不同的外套相差 10 位以上），因此小模型认为相像的不同画面不会被分为一组。视频在其时长的 25%、50% 和 75% 处比较。</translation>
+    </message>
+    <message>
+        <source>Find near-duplicates</source>
+        <translation>查找近似重复</translation>
+    </message>
+    <message>
+        <source>Group the library&apos;s files whose pictures are nearly the same: similar vectors, confirmed by comparing the pictures (the filters apply)</source>
+        <translation>将媒体库中画面几乎相同的文件分组：向量相似，并经画面比较确认（筛选条件同样适用）</translation>
+    </message>
+</context>
+<context>
     <name>SearchPanel</name>
+    <message>
+        <source>Select a photo in the gallery first.</source>
+        <translation>请先在图库中选择一张照片。</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>The gallery is empty: open a folder first, or add one here.</source>
+        <translation>图库为空：请先打开一个文件夹，或在此处添加。</translation>
+    </message>
+    <message>
+        <source>Near-duplicates</source>
+        <translation>近似重复</translation>
+    </message>
+    <message>
+        <source>Only photos can be searched by: %1</source>
+        <translation>只能以照片作为搜索条件：%1</translation>
+    </message>
+    <message>
+        <source>Results</source>
+        <translation>结果</translation>
+    </message>
+</context>
+<context>
+    <name>SearchResultsPage</name>
+    <message>
+        <source>Why did this match?</source>
+        <translation>为什么匹配？</translation>
+    </message>
+    <message>
+        <source>Draw the text query&apos;s relevance map over each hit: where the model sees the words</source>
+        <translation>在每个结果上绘制文本查询的相关性图：模型在哪里看到了这些词</translation>
+    </message>
+    <message>
+        <source>Type what to find (“a yellow circle”) or use an image, then Search. The library is made on the Library tab.</source>
+        <translation>输入要查找的内容（“a yellow circle”）或使用一张图像，然后点击“搜索”。媒体库在“媒体库”标签页中建立。</translation>
+    </message>
+</context>
+<context>
+    <name>SearchResultsView</name>
+    <message>
+        <source>%1, best moment at %2</source>
+        <translation>%1，最佳时刻在 %2</translation>
+    </message>
+    <message>
+        <source>video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>image</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>Open in Preview</source>
+        <translation>在预览中打开</translation>
+    </message>
+    <message>
+        <source>Find Similar</source>
+        <translation>查找相似</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <comment>seconds</comment>
+        <translation>%1 秒</translation>
+    </message>
+</context>
+<context>
+    <name>SearchSidePanel</name>
     <message>
         <source>Library File</source>
         <translation>媒体库文件</translation>
@@ -2921,8 +3181,12 @@ Scroll to zoom, drag to pan.</source>
         <translation>向媒体库添加文件夹</translation>
     </message>
     <message>
-        <source>Select a photo in the gallery first.</source>
-        <translation>请先在图库中选择一张照片。</translation>
+        <source>Hide files</source>
+        <translation>隐藏文件</translation>
+    </message>
+    <message>
+        <source>Show files</source>
+        <translation>显示文件</translation>
     </message>
     <message>
         <source>Search</source>
@@ -2935,6 +3199,10 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>Query</source>
         <translation>查询</translation>
+    </message>
+    <message>
+        <source>Filters</source>
+        <translation>筛选</translation>
     </message>
     <message>
         <source>Model:</source>
@@ -2969,8 +3237,28 @@ Scroll to zoom, drag to pan.</source>
         <translation>取消</translation>
     </message>
     <message>
+        <source>Keep folders up to date</source>
+        <translation>保持文件夹同步更新</translation>
+    </message>
+    <message>
+        <source>While ModalLens runs, index new, changed and removed files in the library&apos;s folders</source>
+        <translation>ModalLens 运行期间，为媒体库文件夹中新增、修改和删除的文件更新索引</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
         <source>Text:</source>
         <translation>文本：</translation>
+    </message>
+    <message>
+        <source>e.g. a red circle, or drop an image</source>
+        <translation>例如：a red circle，或拖入一张图片</translation>
     </message>
     <message>
         <source>Image:</source>
@@ -2979,6 +3267,10 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>Use selected image</source>
         <translation>使用所选图像</translation>
+    </message>
+    <message>
+        <source>Search by the gallery&apos;s selected photo (or drop an image file on the panel)</source>
+        <translation>按图库中选中的照片搜索（也可将图片文件拖到面板上）</translation>
     </message>
     <message>
         <source>No image query</source>
@@ -3013,142 +3305,8 @@ Scroll to zoom, drag to pan.</source>
         <translation>最佳时刻</translation>
     </message>
     <message>
-        <source>none</source>
-        <translation>无</translation>
-    </message>
-    <message>
-        <source>The gallery is empty: open a folder first, or add one here.</source>
-        <translation>图库为空：请先打开一个文件夹，或在此处添加。</translation>
-    </message>
-    <message>
-        <source>Not found: %1</source>
-        <translation>未找到：%1</translation>
-    </message>
-    <message>
-        <source>No folder to index.</source>
-        <translation>没有要索引的文件夹。</translation>
-    </message>
-    <message>
-        <source>The model list is still being searched: try again in a moment.</source>
-        <translation>仍在搜索模型列表：请稍后再试。</translation>
-    </message>
-    <message>
-        <source>Choose a CLIP model first.</source>
-        <translation>请先选择一个 CLIP 模型。</translation>
-    </message>
-    <message>
-        <source>Cannot create the library&apos;s folder: %1</source>
-        <translation>无法创建媒体库所在的文件夹：%1</translation>
-    </message>
-    <message>
-        <source>Type what to find, or use an image.</source>
-        <translation>请输入要查找的内容，或使用一张图像。</translation>
-    </message>
-    <message>
-        <source>The library is empty: index the gallery&apos;s folders first.</source>
-        <translation>媒体库为空：请先索引图库文件夹。</translation>
-    </message>
-    <message>
-        <source>Searching…</source>
-        <translation>正在搜索…</translation>
-    </message>
-    <message>
-        <source>Indexed in %1 s: %2 embedded, %3 unchanged, %4 moved, %5 removed, %6 failed.</source>
-        <translation>索引用时 %1 秒：嵌入 %2 个，未更改 %3 个，移动 %4 个，移除 %5 个，失败 %6 个。</translation>
-    </message>
-    <message>
-        <source>The model changed since this library was indexed: its old vectors were replaced.</source>
-        <translation>自上次索引以来模型已更改：旧向量已被替换。</translation>
-    </message>
-    <message numerus="yes">
-        <source>Could not read %n file(s):</source>
-        <translation>
-            <numerusform>无法读取 %n 个文件：</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Indexing cancelled: what was embedded is kept.</source>
-        <translation>索引已取消：已嵌入的内容会保留。</translation>
-    </message>
-    <message>
-        <source>Indexing failed.</source>
-        <translation>索引失败。</translation>
-    </message>
-    <message>
-        <source>Indexing failed: %1</source>
-        <translation>索引失败：%1</translation>
-    </message>
-    <message>
-        <source>Search cancelled.</source>
-        <translation>搜索已取消。</translation>
-    </message>
-    <message>
-        <source>Re-index the library with this model to search it.</source>
-        <translation>请用此模型重新索引媒体库后再搜索。</translation>
-    </message>
-    <message>
-        <source>Search failed: %1</source>
-        <translation>搜索失败：%1</translation>
-    </message>
-    <message numerus="yes">
-        <source>No match in %n vector(s).</source>
-        <translation>
-            <numerusform>在 %n 个向量中没有匹配项。</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%1 best of %n vector(s)</source>
-        <translation>
-            <numerusform>在 %n 个向量中最佳的 %1 个</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Hide files</source>
-        <translation>隐藏文件</translation>
-    </message>
-    <message>
-        <source>Show files</source>
-        <translation>显示文件</translation>
-    </message>
-    <message>
-        <source>Filters</source>
-        <translation>筛选</translation>
-    </message>
-    <message>
-        <source>Near-duplicates</source>
-        <translation>近似重复</translation>
-    </message>
-    <message>
-        <source>Why did this match?</source>
-        <translation>为什么匹配？</translation>
-    </message>
-    <message>
-        <source>Draw the text query&apos;s relevance map over each hit: where the model sees the words</source>
-        <translation>在每个结果上绘制文本查询的相关性图：模型在哪里看到了这些词</translation>
-    </message>
-    <message>
-        <source>Keep folders up to date</source>
-        <translation>保持文件夹同步更新</translation>
-    </message>
-    <message>
-        <source>While ModalLens runs, index new, changed and removed files in the library&apos;s folders</source>
-        <translation>ModalLens 运行期间，为媒体库文件夹中新增、修改和删除的文件更新索引</translation>
-    </message>
-    <message>
-        <source>File</source>
-        <translation>文件</translation>
-    </message>
-    <message>
-        <source>Reason</source>
-        <translation>原因</translation>
-    </message>
-    <message>
-        <source>e.g. a red circle, or drop an image</source>
-        <translation>例如：a red circle，或拖入一张图片</translation>
-    </message>
-    <message>
-        <source>Search by the gallery&apos;s selected photo (or drop an image file on the panel)</source>
-        <translation>按图库中选中的照片搜索（也可将图片文件拖到面板上）</translation>
+        <source>How a video is ranked against the query. Best moment: the mean similarity of the frames around its best one, so a clip where the query shows for a second ranks by that second. Best frame: that one frame alone. Mean of frames: the whole clip, where a brief match is diluted.</source>
+        <translation>视频与查询的排序方式。最佳时刻：最佳帧前后各帧的平均相似度，因此查询内容只出现一秒的片段按那一秒排序。最佳帧：只看那一帧。帧平均：整段视频，短暂的匹配会被稀释。</translation>
     </message>
     <message>
         <source>Kind:</source>
@@ -3191,148 +3349,14 @@ Scroll to zoom, drag to pan.</source>
         <translation>在此日期当天或之前修改</translation>
     </message>
     <message>
-        <source>Find near-duplicates</source>
-        <translation>查找近似重复</translation>
-    </message>
-    <message>
-        <source>%1 (%2 of %3)…</source>
-        <translation>%1（%2 / %3）…</translation>
-    </message>
-    <message>
-        <source>Updating the library: %1</source>
-        <translation>正在更新媒体库：%1</translation>
-    </message>
-    <message>
-        <source>Indexing: %1</source>
-        <translation>正在建立索引：%1</translation>
-    </message>
-    <message>
-        <source>Only photos can be searched by: %1</source>
-        <translation>只能以照片作为搜索条件：%1</translation>
-    </message>
-    <message>
-        <source>The date range ends (%1) before it starts (%2).</source>
-        <translation>日期范围的结束日期（%1）早于开始日期（%2）。</translation>
-    </message>
-    <message>
-        <source>Comparing the library&apos;s files…</source>
-        <translation>正在比较媒体库中的文件…</translation>
-    </message>
-    <message>
-        <source>Cancelled.</source>
-        <translation>已取消。</translation>
-    </message>
-    <message>
-        <source>Finding near-duplicates failed: %1</source>
-        <translation>查找近似重复失败：%1</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n video frame(s), %1 at scene changes.</source>
-        <translation>
-            <numerusform>%n 个视频帧，其中 %1 个取自场景切换处。</numerusform>
-        </translation>
+        <source>none</source>
+        <translation>无</translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) have suspicious vectors (%1 checked): the model may be broken, or these files may be blank or unreadable.</source>
         <translation>
             <numerusform>%n 个文件的向量可疑（共检查 %1 个）：模型可能已损坏，或这些文件为空白或无法读取。</numerusform>
         </translation>
-    </message>
-    <message>
-        <source>index</source>
-        <translation>索引</translation>
-    </message>
-    <message>
-        <source>approximate (%1, recall@10 %2)</source>
-        <translation>近似搜索（%1，recall@10 %2）</translation>
-    </message>
-    <message>
-        <source>approximate (%1)</source>
-        <translation>近似搜索（%1）</translation>
-    </message>
-    <message>
-        <source>Building the fast index in the background; exact search meanwhile.</source>
-        <translation>正在后台构建快速索引；在此期间使用精确搜索。</translation>
-    </message>
-    <message numerus="yes">
-        <source>No near-duplicates among %n file(s).</source>
-        <translation>
-            <numerusform>在 %n 个文件中没有找到近似重复。</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%1 group(s) among %n file(s): click one to open it.</source>
-        <translation>
-            <numerusform>在 %n 个文件中找到 %1 组：点击文件即可打开。</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Relevance maps need a text query: this search is by image only.</source>
-        <translation>相关性图需要文本查询：本次搜索仅按图像进行。</translation>
-    </message>
-    <message>
-        <source>Explaining the hits: %1 of %2…</source>
-        <translation>正在解释结果：第 %1 个，共 %2 个…</translation>
-    </message>
-    <message>
-        <source>Could not explain %1: %2</source>
-        <translation>无法解释 %1：%2</translation>
-    </message>
-    <message>
-        <source>How a video is ranked against the query. Best moment: the mean similarity of the frames around its best one, so a clip where the query shows for a second ranks by that second. Best frame: that one frame alone. Mean of frames: the whole clip, where a brief match is diluted.</source>
-        <translation>视频与查询的排序方式。最佳时刻：最佳帧前后各帧的平均相似度，因此查询内容只出现一秒的片段按那一秒排序。最佳帧：只看那一帧。帧平均：整段视频，短暂的匹配会被稀释。</translation>
-    </message>
-    <message>
-        <source>Vector similarity ≥</source>
-        <translation>向量相似度 ≥</translation>
-    </message>
-    <message>
-        <source>Files whose CLIP vectors are at least this similar (cosine) are candidates. Each candidate is then confirmed by its picture: their perceptual hashes may differ in at most %1 of 64 bits (a re-encoded or resized copy differs in 0 to 2, two different coats in 10 or more), so different pictures that a small model finds alike are not grouped. Videos are compared at 25, 50 and 75 % of their length.</source>
-        <translation>CLIP 向量相似度（余弦）不低于此值的文件为候选。每个候选再由画面确认：两者的感知哈希在 64 位中最多相差 %1 位（重新编码或缩放的副本相差 0 到 2 位，两件不同的外套相差 10 位以上），因此小模型认为相像的不同画面不会被分为一组。视频在其时长的 25%、50% 和 75% 处比较。</translation>
-    </message>
-    <message>
-        <source>Group the library&apos;s files whose pictures are nearly the same: similar vectors, confirmed by comparing the pictures (the filters apply)</source>
-        <translation>将媒体库中画面几乎相同的文件分组：向量相似，并经画面比较确认（筛选条件同样适用）</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n pair(s) with similar vectors but different pictures were left apart.</source>
-        <translation>
-            <numerusform>%n 对向量相似但画面不同的文件未被分组。</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n file(s) could not be read to compare: %1</source>
-        <translation>
-            <numerusform>%n 个文件无法读取以进行比较：%1</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
-    <name>SearchResultsView</name>
-    <message>
-        <source>%1, best moment at %2</source>
-        <translation>%1，最佳时刻在 %2</translation>
-    </message>
-    <message>
-        <source>video</source>
-        <translation>视频</translation>
-    </message>
-    <message>
-        <source>image</source>
-        <translation>图片</translation>
-    </message>
-    <message>
-        <source>Open in Preview</source>
-        <translation>在预览中打开</translation>
-    </message>
-    <message>
-        <source>Find Similar</source>
-        <translation>查找相似</translation>
-    </message>
-    <message>
-        <source>%1 s</source>
-        <comment>seconds</comment>
-        <translation>%1 秒</translation>
     </message>
 </context>
 <context>

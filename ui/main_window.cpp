@@ -132,7 +132,6 @@ void MainWindow::createWorkspace()
 
     m_classify->setGallery(m_gallery);
     m_search->setGallery(m_gallery);
-    m_search->setPreviewPane(m_preview);
     for (QWidget *panel :
         {static_cast<QWidget *>(m_classify), static_cast<QWidget *>(m_coop), static_cast<QWidget *>(m_training),
             static_cast<QWidget *>(m_search), static_cast<QWidget *>(m_attention), static_cast<QWidget *>(m_diffusion)})
@@ -171,12 +170,14 @@ void MainWindow::connectPanels()
     connect(m_training, &TrainingPanel::openInClassifyRequested, this, &MainWindow::openInClassify);
     connect(m_training, &TrainingPanel::openInDiffusionRequested, this, &MainWindow::openInDiffusion);
     connect(m_coop, &CoopPanel::useInClassifyRequested, this, &MainWindow::useLearntPromptInClassify);
-    // A search hit: shown in the Library's preview, at its moment for a video.
-    // TODO(issue 14 merge): the Search module's own preview keeps the results on screen.
-    connect(m_search, &SearchPanel::openRequested, this, [this](const QString &path, double timeS) {
-        showFile(path);
-        if (timeS >= 0.0)
-            m_preview->showVideoAt(path, timeS);
+    // A search hit: the Search module shows it beside its results; it becomes the current item
+    // (the filmstrip and the other features follow) without leaving Search.
+    connect(m_search, &SearchPanel::openRequested, this, [this](const QString &path, double) {
+        const QModelIndex index = galleryIndexOf(m_gallery, path);
+        if (index.isValid()) {
+            m_gallery->view()->setCurrentIndex(index);
+            m_filmstrip->scrollTo(index);
+        }
     });
 }
 

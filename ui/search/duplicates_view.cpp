@@ -53,7 +53,7 @@ public:
             SearchTileDelegate::paintTile(p, m_view->tileRect(option.rect, i), DuplicatesView::kThumbBox,
                 option.palette, option.font, false, hover == std::make_pair(index.row(), i), image,
                 image.isNull() && !store->failed(t.path), t.video, t.path.mid(t.path.lastIndexOf(QLatin1Char('/')) + 1),
-                detail);
+                detail, {}, {}, SearchTileDelegate::nameLines());
         }
     }
 
@@ -145,7 +145,7 @@ DuplicatesView::DuplicatesView(ThumbnailStore *store, QWidget *parent)
 
 QSize DuplicatesView::tileSize() const
 {
-    return {kThumbBox.width() + 16, kThumbBox.height() + 20 + 2 * fontMetrics().height()};
+    return {kThumbBox.width() + 16, kThumbBox.height() + 20 + SearchTileDelegate::textLines() * fontMetrics().height()};
 }
 
 int DuplicatesView::headerHeight() const

@@ -12,12 +12,36 @@
 #include <QPainter>
 #include <QPainterPath>
 #include <QScrollBar>
+#include <QStyle>
 
 #include <algorithm>
 
 namespace {
 
 constexpr int kMargin = 4;
+
+// name on up to maxLines lines of width pixels: broken after a separator ("_", "-", ".", " ") where
+// one fits, else anywhere; what the last line cannot hold is elided in its middle.
+QStringList wrapName(const QFontMetrics &fm, const QString &name, int width, int maxLines)
+{
+    QStringList lines;
+    QString rest = name;
+    while (lines.size() < maxLines - 1 && fm.horizontalAdvance(rest) > width) {
+        int fit = 1;
+        while (fit < rest.size() && fm.horizontalAdvance(rest.left(fit + 1)) <= width)
+            ++fit;
+        int cut = fit;
+        for (int i = fit; i > fit / 2; --i)
+            if (QStringLiteral("_-. ").contains(rest.at(i - 1))) {
+                cut = i;
+                break;
+            }
+        lines << rest.left(cut);
+        rest = rest.mid(cut);
+    }
+    lines << fm.elidedText(rest, Qt::ElideMiddle, width);
+    return lines;
+}
 
 void drawGlyph(QPainter *p, const QRectF &box, bool video, const QColor &color)
 {
@@ -261,12 +285,12 @@ void SearchTileDelegate::paint(QPainter *p, const QStyleOptionViewItem &option, 
         option.state & QStyle::State_MouseOver, image, index.data(SearchResultsModel::LoadingRole).toBool(), video,
         index.data(Qt::DisplayRole).toString(),
         detailText(video, static_cast<float>(index.data(SearchResultsModel::ScoreRole).toDouble())),
-        video ? badgeText(index.data(SearchResultsModel::BestRole).toDouble()) : QString(), heat);
+        video ? badgeText(index.data(SearchResultsModel::BestRole).toDouble()) : QString(), heat, nameLines());
 }
 
 void SearchTileDelegate::paintTile(QPainter *p, const QRectF &rect, QSize boxSize, const QPalette &pal,
     const QFont &font, bool selected, bool hovered, const QImage &image, bool loading, bool video, const QString &name,
-    const QString &detail, const QString &badge, const QImage &heat)
+    const QString &detail, const QString &badge, const QImage &heat, int nameLines)
 {
     const QRectF cell = rect.adjusted(kMargin, kMargin, -kMargin, -kMargin);
     p->save();
@@ -322,12 +346,14 @@ void SearchTileDelegate::paintTile(QPainter *p, const QRectF &rect, QSize boxSiz
         p->drawText(r, Qt::AlignCenter, text);
     }
     const QFontMetrics fm(font);
-    const QRectF nameRect(cell.left() + 2, box.bottom() + kMargin, cell.width() - 4, fm.height());
+    const QStringList lines = wrapName(fm, name, static_cast<int>(cell.width() - 4), std::max(1, nameLines));
+    const QRectF nameRect(cell.left() + 2, box.bottom() + kMargin, cell.width() - 4, fm.height() * lines.size());
     const QRectF detailRect(nameRect.left(), nameRect.bottom(), nameRect.width(), fm.height());
     p->setFont(font);
     p->setPen(pal.color(QPalette::Text));
-    p->drawText(nameRect, Qt::AlignHCenter | Qt::AlignTop,
-        fm.elidedText(name, Qt::ElideMiddle, static_cast<int>(nameRect.width())));
+    for (int i = 0; i < lines.size(); ++i)
+        p->drawText(QRectF(nameRect.left(), nameRect.top() + i * fm.height(), nameRect.width(), fm.height()),
+            Qt::AlignHCenter | Qt::AlignTop, lines[i]);
     p->setPen(pal.color(QPalette::PlaceholderText));
     p->drawText(detailRect, Qt::AlignHCenter | Qt::AlignTop,
         fm.elidedText(detail, Qt::ElideRight, static_cast<int>(detailRect.width())));
@@ -381,11 +407,14 @@ void SearchResultsView::resizeEvent(QResizeEvent *event)
 void SearchResultsView::updateGrid()
 {
     // Columns widen to fill the row; the scroll bar's width is always kept free, so showing or
-    // hiding it cannot change the column count and loop.
+    // hiding it cannot change the column count and loop. QListView lays out in the viewport less
+    // the scroll bar's extent and, in styles that frame only the contents, that frame.
     QStyleOptionViewItem option;
     initViewItemOption(&option);
     const QSize tile = m_delegate->sizeHint(option, {});
-    const int available = contentsRect().width() - verticalScrollBar()->sizeHint().width();
+    const int available = maximumViewportSize().width()
+        - style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, verticalScrollBar())
+        - 2 * style()->pixelMetric(QStyle::PM_DefaultFrameWidth, nullptr, this) - 1;
     const int columns = std::max(1, available / tile.width());
     const QSize cell(std::max(tile.width(), available / columns), tile.height());
     if (cell != gridSize())

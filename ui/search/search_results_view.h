@@ -116,14 +116,16 @@ public:
     QSize thumbBox() const { return m_box; }
 
     // Paints one tile in rect: shared with the near-duplicate rows.
+    // nameLines: the name wraps onto up to this many lines (elided in the middle only beyond them).
     static void paintTile(QPainter *p, const QRectF &rect, QSize box, const QPalette &palette, const QFont &font,
         bool selected, bool hovered, const QImage &image, bool loading, bool video, const QString &name,
-        const QString &detail, const QString &badge = {}, const QImage &heat = {});
+        const QString &detail, const QString &badge = {}, const QImage &heat = {}, int nameLines = 1);
     static constexpr double kHeatOpacity = 0.5;
     static QString detailText(bool video, float score); // "0.312 · video"
     // A video's badge on its picture: "▶ 0:03.0" at the best moment, or "▶".
     static QString badgeText(double bestS);
-    static int textLines() { return 2; }
+    static int nameLines() { return 2; } // a grid tile's: long file names shown whole
+    static int textLines() { return nameLines() + 1; }
 
 private:
     QSize m_box;
@@ -132,7 +134,7 @@ private:
 class SearchResultsView : public QListView {
     Q_OBJECT
 public:
-    static constexpr QSize kThumbBox {108, 81}; // three columns in a 420 px dock
+    static constexpr QSize kThumbBox {160, 120}; // five to nine columns in the workspace's main view
 
     explicit SearchResultsView(QWidget *parent = nullptr);
     SearchTileDelegate *tileDelegate() const { return m_delegate; }
