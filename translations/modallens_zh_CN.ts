@@ -1290,27 +1290,179 @@ Images: %3</source>
     </message>
 </context>
 <context>
+    <name>DiffusionController</name>
+    <message>
+        <source>The model list is still being searched…</source>
+        <translation>仍在搜索模型列表…</translation>
+    </message>
+    <message>
+        <source>Choose a diffusion model (a diffusers UNet2DModel).</source>
+        <translation>请选择扩散模型（diffusers UNet2DModel）。</translation>
+    </message>
+    <message>
+        <source>Opening the diffusion model</source>
+        <translation>正在打开扩散模型</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message numerus="yes">
+        <source> (and %n more)</source>
+        <translation>
+            <numerusform>（另有 %n 条）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Denoising a branch</source>
+        <translation>正在对分支去噪</translation>
+    </message>
+    <message>
+        <source>Reconstructing the image</source>
+        <translation>正在重建图像</translation>
+    </message>
+    <message>
+        <source>Denoising</source>
+        <translation>正在去噪</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Could not use %1 for the forward process: %2</source>
+        <translation>无法将 %1 用于前向过程：%2</translation>
+    </message>
+    <message>
+        <source>Denoising: step %1 of %2 · %3 ms/step</source>
+        <translation>去噪中：第 %1 步，共 %2 步 · %3 毫秒/步</translation>
+    </message>
+    <message>
+        <source>Denoising: step %1 of %2</source>
+        <translation>去噪中：第 %1 步，共 %2 步</translation>
+    </message>
+    <message>
+        <source>Exporting: frame %1 of %2</source>
+        <translation>导出中：第 %1 帧，共 %2 帧</translation>
+    </message>
+    <message>
+        <source>Could not open the model: %1</source>
+        <translation>无法打开模型：%1</translation>
+    </message>
+    <message>
+        <source>Nothing to branch from: run the configuration first.</source>
+        <translation>没有可分支的步骤：请先运行当前配置。</translation>
+    </message>
+    <message>
+        <source>Run %1: branch of run %2 at step %3, seed %4</source>
+        <translation>运行 %1：运行 %2 在第 %3 步的分支，种子 %4</translation>
+    </message>
+    <message>
+        <source>Run %1: %2 reconstructed from step %3, seed %4</source>
+        <translation>运行 %1：从第 %3 步重建 %2，种子 %4</translation>
+    </message>
+    <message>
+        <source>Run %1: seed %2</source>
+        <translation>运行 %1：种子 %2</translation>
+    </message>
+    <message>
+        <source> · %1 ms/step</source>
+        <translation> · %1 毫秒/步</translation>
+    </message>
+    <message numerus="yes">
+        <source>Done: %n steps</source>
+        <translation>
+            <numerusform>完成：%n 步</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Paused after step %1 of %2</source>
+        <translation>已在第 %1 步后暂停，共 %2 步</translation>
+    </message>
+    <message>
+        <source>At step %1 of %2</source>
+        <translation>位于第 %1 步，共 %2 步</translation>
+    </message>
+    <message>
+        <source>%1 M parameters</source>
+        <translation>%1 M 参数</translation>
+    </message>
+    <message>
+        <source>%1 × %2 × %3</source>
+        <translation>%1 × %2 × %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, %n steps</source>
+        <translation>
+            <numerusform>%1，%n 步</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 on %2</source>
+        <translation>%1，运行于 %2</translation>
+    </message>
+    <message>
+        <source>full tensors %1 MB of a %2 MB budget (newest runs; older runs keep their previews)</source>
+        <translation>完整张量 %1 MB，预算 %2 MB（保留最新的运行；较早的运行仅保留预览）</translation>
+    </message>
+    <message>
+        <source>Nothing to export yet: run the model first.</source>
+        <translation>尚无可导出的内容：请先运行模型。</translation>
+    </message>
+    <message>
+        <source>Export the trajectory</source>
+        <translation>导出轨迹</translation>
+    </message>
+    <message>
+        <source>Exported %1.</source>
+        <translation>已导出 %1。</translation>
+    </message>
+    <message>
+        <source>Saved the trajectory (x_t beside the predicted x₀) to %1.</source>
+        <translation>已将轨迹（x_t 与预测的 x₀ 并排）保存到 %1。</translation>
+    </message>
+    <message>
+        <source>Export cancelled.</source>
+        <translation>导出已取消。</translation>
+    </message>
+    <message>
+        <source>Could not export: %1</source>
+        <translation>无法导出：%1</translation>
+    </message>
+    <message>
+        <source>x_t</source>
+        <translation>x_t</translation>
+    </message>
+    <message>
+        <source>pred. x₀</source>
+        <translation>预测 x₀</translation>
+    </message>
+    <message>
+        <source>t = %1</source>
+        <translation>t = %1</translation>
+    </message>
+    <message>
+        <source>result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Could not write %1.</source>
+        <translation>无法写入 %1。</translation>
+    </message>
+    <message>
+        <source>Saved the grid (%1 × %2 px) to %3.</source>
+        <translation>已将网格图（%1 × %2 像素）保存到 %3。</translation>
+    </message>
+</context>
+<context>
     <name>DiffusionPanel</name>
-    <message>
-        <source>Open a Diffusers Checkpoint</source>
-        <translation>打开 Diffusers 检查点</translation>
-    </message>
-    <message>
-        <source>%1 is not a diffusers UNet2DModel checkpoint (config.json and diffusion_pytorch_model.safetensors, or a pipeline with unet/).</source>
-        <translation>%1 不是 diffusers UNet2DModel 检查点（需要 config.json 和 diffusion_pytorch_model.safetensors，或带 unet/ 的管线）。</translation>
-    </message>
-    <message>
-        <source>Choose an Image to Noise</source>
-        <translation>选择要加噪的图像</translation>
-    </message>
-    <message>
-        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)</source>
-        <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)</translation>
-    </message>
     <message>
         <source>Diffusion</source>
         <translation>扩散</translation>
     </message>
+</context>
+<context>
+    <name>DiffusionSettingsPage</name>
     <message>
         <source>Model:</source>
         <translation>模型：</translation>
@@ -1364,6 +1516,117 @@ Images: %3</source>
         <translation>前进一步（在最后一步时再计算一步）</translation>
     </message>
     <message>
+        <source>Branch</source>
+        <translation>分支</translation>
+    </message>
+    <message>
+        <source>Branch seed:</source>
+        <translation>分支种子：</translation>
+    </message>
+    <message>
+        <source>Branch from Here</source>
+        <translation>从此处分支</translation>
+    </message>
+    <message>
+        <source>Run again from the shown step with the branch seed&apos;s noise; the original run is kept</source>
+        <translation>用分支种子的噪声从当前步骤重新运行；原运行保留</translation>
+    </message>
+    <message>
+        <source>Forward process</source>
+        <translation>前向过程</translation>
+    </message>
+    <message>
+        <source>Choose Image…</source>
+        <translation>选择图像…</translation>
+    </message>
+    <message>
+        <source>Reconstruct from Here</source>
+        <translation>从此处重建</translation>
+    </message>
+    <message>
+        <source>Let the model denoise the image&apos;s x_t from the shown step to the end</source>
+        <translation>让模型从当前步骤开始对图像的 x_t 去噪直至结束</translation>
+    </message>
+    <message>
+        <source>Export Video…</source>
+        <translation>导出视频…</translation>
+    </message>
+    <message>
+        <source>The shown trajectory (x_t and the predicted x₀ side by side) as MP4 or GIF</source>
+        <translation>将当前轨迹（x_t 与预测的 x₀ 并排）导出为 MP4 或 GIF</translation>
+    </message>
+    <message>
+        <source>Export Grid…</source>
+        <translation>导出网格…</translation>
+    </message>
+    <message>
+        <source>x_t and the predicted x₀ at up to 10 steps with their t, as PNG</source>
+        <translation>最多 10 个步骤的 x_t 与预测的 x₀ 及其 t，导出为 PNG</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Stop after this step; Run continues from there</source>
+        <translation>在此步后停止；再按“运行”从此处继续</translation>
+    </message>
+    <message>
+        <source>Continue the shown run to the end</source>
+        <translation>将当前运行继续到结束</translation>
+    </message>
+    <message>
+        <source>A new run with the seed, to the end</source>
+        <translation>用该种子新建一次运行，直至结束</translation>
+    </message>
+    <message>
+        <source>Select an image in the gallery or drop one here: it is noised to the shown step&apos;s t with the seed&apos;s noise.</source>
+        <translation>在图库中选择图像或拖放到此处：它会用该种子的噪声加噪到当前步骤的 t。</translation>
+    </message>
+    <message>
+        <source>%1 is noised to the shown step&apos;s t; Reconstruct lets the model denoise it from there.</source>
+        <translation>%1 被加噪到当前步骤的 t；“重建”让模型从此处开始去噪。</translation>
+    </message>
+    <message>
+        <source>Open a Diffusers Checkpoint</source>
+        <translation>打开 Diffusers 检查点</translation>
+    </message>
+    <message>
+        <source>%1 is not a diffusers UNet2DModel checkpoint (config.json and diffusion_pytorch_model.safetensors, or a pipeline with unet/).</source>
+        <translation>%1 不是 diffusers UNet2DModel 检查点（需要 config.json 和 diffusion_pytorch_model.safetensors，或带 unet/ 的管线）。</translation>
+    </message>
+    <message>
+        <source>Choose an Image to Noise</source>
+        <translation>选择要加噪的图像</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)</source>
+        <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)</translation>
+    </message>
+    <message>
+        <source>Export the Trajectory</source>
+        <translation>导出轨迹</translation>
+    </message>
+    <message>
+        <source>MP4 video (*.mp4);;Animated GIF (*.gif)</source>
+        <translation>MP4 视频 (*.mp4);;GIF 动画 (*.gif)</translation>
+    </message>
+    <message>
+        <source>Export the Grid</source>
+        <translation>导出网格</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+</context>
+<context>
+    <name>DiffusionStepsView</name>
+    <message>
         <source>Every computed step of the shown run</source>
         <translation>当前运行中已计算的每一步</translation>
     </message>
@@ -1388,146 +1651,20 @@ Images: %3</source>
         <translation>x_t 与预测的 x₀ 按 −1 到 1 显示，ε̂ 按 −%1 到 %1 显示；图像放大时不做平滑。</translation>
     </message>
     <message>
-        <source>Branch</source>
-        <translation>分支</translation>
-    </message>
-    <message>
-        <source>Branch seed:</source>
-        <translation>分支种子：</translation>
-    </message>
-    <message>
-        <source>Branch from Here</source>
-        <translation>从此处分支</translation>
-    </message>
-    <message>
-        <source>Run again from the shown step with the branch seed&apos;s noise; the original run is kept</source>
-        <translation>用分支种子的噪声从当前步骤重新运行；原运行保留</translation>
+        <source>Noise schedule</source>
+        <translation>噪声调度</translation>
     </message>
     <message>
         <source>Endings (click one to show its trajectory)</source>
         <translation>结果（点击一个以显示其轨迹）</translation>
     </message>
     <message>
-        <source>original ending</source>
-        <translation>原始结果</translation>
-    </message>
-    <message>
-        <source>branch ending</source>
-        <translation>分支结果</translation>
-    </message>
-    <message>
-        <source>Forward process</source>
-        <translation>前向过程</translation>
-    </message>
-    <message>
-        <source>Choose Image…</source>
-        <translation>选择图像…</translation>
-    </message>
-    <message>
-        <source>Reconstruct from Here</source>
-        <translation>从此处重建</translation>
-    </message>
-    <message>
-        <source>Let the model denoise the image&apos;s x_t from the shown step to the end</source>
-        <translation>让模型从当前步骤开始对图像的 x_t 去噪直至结束</translation>
-    </message>
-    <message>
-        <source>Noise schedule</source>
-        <translation>噪声调度</translation>
-    </message>
-    <message>
-        <source>Export Video…</source>
-        <translation>导出视频…</translation>
-    </message>
-    <message>
-        <source>The shown trajectory (x_t and the predicted x₀ side by side) as MP4 or GIF</source>
-        <translation>将当前轨迹（x_t 与预测的 x₀ 并排）导出为 MP4 或 GIF</translation>
-    </message>
-    <message>
-        <source>Export Grid…</source>
-        <translation>导出网格…</translation>
-    </message>
-    <message>
-        <source>x_t and the predicted x₀ at up to 10 steps with their t, as PNG</source>
-        <translation>最多 10 个步骤的 x_t 与预测的 x₀ 及其 t，导出为 PNG</translation>
-    </message>
-    <message>
-        <source>The model list is still being searched…</source>
-        <translation>仍在搜索模型列表…</translation>
-    </message>
-    <message>
-        <source>Choose a diffusion model (a diffusers UNet2DModel).</source>
-        <translation>请选择扩散模型（diffusers UNet2DModel）。</translation>
-    </message>
-    <message>
-        <source>Loading the model…</source>
-        <translation>正在加载模型…</translation>
-    </message>
-    <message numerus="yes">
-        <source> (and %n more)</source>
-        <translation>
-            <numerusform>（另有 %n 条）</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Starting…</source>
-        <translation>正在启动…</translation>
-    </message>
-    <message>
-        <source>Could not use %1 for the forward process: %2</source>
-        <translation>无法将 %1 用于前向过程：%2</translation>
+        <source>not finished</source>
+        <translation>未完成</translation>
     </message>
     <message>
         <source> (at step %1)</source>
         <translation>（位于第 %1 步）</translation>
-    </message>
-    <message>
-        <source>Denoising: step %1 of %2 · %3 ms/step</source>
-        <translation>去噪中：第 %1 步，共 %2 步 · %3 毫秒/步</translation>
-    </message>
-    <message>
-        <source>Denoising: step %1 of %2</source>
-        <translation>去噪中：第 %1 步，共 %2 步</translation>
-    </message>
-    <message>
-        <source>Exporting: frame %1 of %2</source>
-        <translation>导出中：第 %1 帧，共 %2 帧</translation>
-    </message>
-    <message>
-        <source>Could not open the model: %1</source>
-        <translation>无法打开模型：%1</translation>
-    </message>
-    <message>
-        <source>Exported %1.</source>
-        <translation>已导出 %1。</translation>
-    </message>
-    <message>
-        <source>Export cancelled.</source>
-        <translation>导出已取消。</translation>
-    </message>
-    <message>
-        <source>Could not export: %1</source>
-        <translation>无法导出：%1</translation>
-    </message>
-    <message>
-        <source>Nothing to branch from: run the configuration first.</source>
-        <translation>没有可分支的步骤：请先运行当前配置。</translation>
-    </message>
-    <message>
-        <source>Run %1: branch of run %2 at step %3, seed %4</source>
-        <translation>运行 %1：运行 %2 在第 %3 步的分支，种子 %4</translation>
-    </message>
-    <message>
-        <source>Run %1: %2 reconstructed from step %3, seed %4</source>
-        <translation>运行 %1：从第 %3 步重建 %2，种子 %4</translation>
-    </message>
-    <message>
-        <source>Run %1: seed %2</source>
-        <translation>运行 %1：种子 %2</translation>
-    </message>
-    <message>
-        <source> · previews only</source>
-        <translation> · 仅预览</translation>
     </message>
     <message>
         <source>noisy sample x_t</source>
@@ -1594,148 +1731,24 @@ Images: %3</source>
         <translation>准备中…</translation>
     </message>
     <message>
-        <source>not finished</source>
-        <translation>未完成</translation>
+        <source>original ending</source>
+        <translation>原始结果</translation>
     </message>
     <message>
         <source>run %1, seed %2</source>
         <translation>运行 %1，种子 %2</translation>
     </message>
     <message>
+        <source>branch ending</source>
+        <translation>分支结果</translation>
+    </message>
+    <message>
         <source>run %1, seed %2 from step %3</source>
         <translation>运行 %1，种子 %2，自第 %3 步</translation>
     </message>
     <message>
-        <source>Pause</source>
-        <translation>暂停</translation>
-    </message>
-    <message>
-        <source>Run</source>
-        <translation>运行</translation>
-    </message>
-    <message>
-        <source>Stop after this step; Run continues from there</source>
-        <translation>在此步后停止；再按“运行”从此处继续</translation>
-    </message>
-    <message>
-        <source>Continue the shown run to the end</source>
-        <translation>将当前运行继续到结束</translation>
-    </message>
-    <message>
-        <source>A new run with the seed, to the end</source>
-        <translation>用该种子新建一次运行，直至结束</translation>
-    </message>
-    <message>
-        <source>Select an image in the gallery or drop one on this panel: it is noised to the shown step&apos;s t with the seed&apos;s noise (x_T of the seed&apos;s run).</source>
-        <translation>在图库中选择图像或拖放到本面板：它会用该种子的噪声（该种子运行的 x_T）加噪到当前步骤的 t。</translation>
-    </message>
-    <message>
-        <source>%1 is noised to the shown step&apos;s t: sqrt(ᾱ_t)·x₀ + sqrt(1 − ᾱ_t)·ε, ε the seed&apos;s x_T. Reconstruct lets the model denoise it from there.</source>
-        <translation>%1 被加噪到当前步骤的 t：sqrt(ᾱ_t)·x₀ + sqrt(1 − ᾱ_t)·ε，ε 为该种子的 x_T。“重建”让模型从此处开始去噪。</translation>
-    </message>
-    <message>
-        <source> · %1 ms/step</source>
-        <translation> · %1 毫秒/步</translation>
-    </message>
-    <message numerus="yes">
-        <source>Done: %n steps</source>
-        <translation>
-            <numerusform>完成：%n 步</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Paused after step %1 of %2</source>
-        <translation>已在第 %1 步后暂停，共 %2 步</translation>
-    </message>
-    <message>
-        <source>At step %1 of %2</source>
-        <translation>位于第 %1 步，共 %2 步</translation>
-    </message>
-    <message>
-        <source>%1 M parameters</source>
-        <translation>%1 M 参数</translation>
-    </message>
-    <message>
-        <source>%1 × %2 × %3</source>
-        <translation>%1 × %2 × %3</translation>
-    </message>
-    <message numerus="yes">
-        <source>%1, %n steps</source>
-        <translation>
-            <numerusform>%1，%n 步</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>%1 on %2</source>
-        <translation>%1，运行于 %2</translation>
-    </message>
-    <message>
-        <source>full tensors %1 MB of a %2 MB budget (newest runs; older runs keep their previews)</source>
-        <translation>完整张量 %1 MB，预算 %2 MB（保留最新的运行；较早的运行仅保留预览）</translation>
-    </message>
-    <message>
-        <source>Nothing to export yet: run the model first.</source>
-        <translation>尚无可导出的内容：请先运行模型。</translation>
-    </message>
-    <message>
-        <source>Export the trajectory</source>
-        <translation>导出轨迹</translation>
-    </message>
-    <message>
-        <source>x_t</source>
-        <translation>x_t</translation>
-    </message>
-    <message>
-        <source>pred. x₀</source>
-        <translation>预测 x₀</translation>
-    </message>
-    <message>
-        <source>result</source>
-        <translation>结果</translation>
-    </message>
-    <message>
-        <source>Could not write %1.</source>
-        <translation>无法写入 %1。</translation>
-    </message>
-    <message>
-        <source>Export the Trajectory</source>
-        <translation>导出轨迹</translation>
-    </message>
-    <message>
-        <source>MP4 video (*.mp4);;Animated GIF (*.gif)</source>
-        <translation>MP4 视频 (*.mp4);;GIF 动画 (*.gif)</translation>
-    </message>
-    <message>
-        <source>Export the Grid</source>
-        <translation>导出网格</translation>
-    </message>
-    <message>
-        <source>PNG images (*.png)</source>
-        <translation>PNG 图像 (*.png)</translation>
-    </message>
-    <message>
-        <source>Opening the diffusion model</source>
-        <translation>正在打开扩散模型</translation>
-    </message>
-    <message>
-        <source>Denoising a branch</source>
-        <translation>正在对分支去噪</translation>
-    </message>
-    <message>
-        <source>Reconstructing the image</source>
-        <translation>正在重建图像</translation>
-    </message>
-    <message>
-        <source>Denoising</source>
-        <translation>正在去噪</translation>
-    </message>
-    <message>
-        <source>Saved the trajectory (x_t beside the predicted x₀) to %1.</source>
-        <translation>已将轨迹（x_t 与预测的 x₀ 并排）保存到 %1。</translation>
-    </message>
-    <message>
-        <source>Saved the grid (%1 × %2 px) to %3.</source>
-        <translation>已将网格图（%1 × %2 像素）保存到 %3。</translation>
+        <source> · previews only</source>
+        <translation> · 仅预览</translation>
     </message>
 </context>
 <context>
