@@ -7,10 +7,16 @@
 #include "engine/engine.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace ml {
+
+// The stages an explain job reports (Progress::stage), for the GUI's and the CLI's state lines.
+inline constexpr const char *kExplainStageDecoding = "decoding frame"; // a video's frame (videoTimeS)
+inline constexpr const char *kExplainStageLoading = "loading model";
+inline constexpr const char *kExplainStageExplaining = "explaining"; // done / total: maps
 
 enum class ExplainMethod {
     Attention, // one layer's attention from a query token (CLS by default) to the patches
@@ -23,10 +29,13 @@ const char *explainMethodName(ExplainMethod method);
 struct ExplainRequest {
     std::string model = "clip-mini"; // folder or embedded name
     // The image: a file, or (when rgb is not empty) decoded 8-bit RGB, rows packed, width x height
-    // (a video frame the caller already has). imageName then only names it in messages.
+    // (a frame the caller already has). image then only names it in messages.
     std::string image;
     std::vector<std::uint8_t> rgb;
     int width = 0, height = 0;
+    // image is a video: explain the frame shown at this time (clamped to the video), decoded in
+    // the job. Ignored when rgb is given.
+    std::optional<double> videoTimeS;
 
     ExplainMethod method = ExplainMethod::Attention;
     int layer = -1;                  // attention: 0-based; -1 = the last layer
@@ -61,6 +70,7 @@ struct ExplainResult {
     // What the model saw: the preprocessed crop, imageSize x imageSize 8-bit RGB (for overlays).
     int imageSize = 0;
     std::vector<std::uint8_t> inputRgb;
+    double frameTimeS = -1.0;             // videoTimeS: the presentation time of the frame explained; else -1
     std::string modelName, device, dtype; // dtype: the fast path's; the explicit path is fp32
 };
 

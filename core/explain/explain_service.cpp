@@ -83,7 +83,20 @@ ExplainResult runExplain(const ExplainRequest &req, JobContext &ctx)
     std::vector<std::uint8_t> decoded;
     int width = req.width, height = req.height;
     const std::uint8_t *rgb = req.rgb.data();
-    if (req.rgb.empty()) {
+    if (req.rgb.empty() && req.videoTimeS) {
+#ifdef MODALLENS_HAVE_MEDIA
+        ctx.report(0, 0, kExplainStageDecoding);
+        io::VideoDecoder decoder(req.image);
+        io::VideoFrame frame = decoder.frameAt(std::max(0.0, *req.videoTimeS));
+        width = frame.image.width;
+        height = frame.image.height;
+        decoded = std::move(frame.image.pixels);
+        rgb = decoded.data();
+        result.frameTimeS = frame.timeS;
+#else
+        throw Error(imageLabel(req) + ": this build has no video decoding (MODALLENS_MEDIA=OFF)");
+#endif
+    } else if (req.rgb.empty()) {
 #ifdef MODALLENS_HAVE_MEDIA
         auto image = io::loadImage(req.image);
         width = image.width;
@@ -99,7 +112,7 @@ ExplainResult runExplain(const ExplainRequest &req, JobContext &ctx)
             + std::to_string(width) + "x" + std::to_string(height) + "x3");
     }
 
-    ctx.report(0, 0, "loading model");
+    ctx.report(0, 0, kExplainStageLoading);
     const std::string folder = resolveModelPath(req.model);
     const auto explainer = acquireExplainer(folder, result.dtype, result.device);
     result.modelName = std::filesystem::path(folder).lexically_normal().filename().string();
@@ -124,7 +137,7 @@ ExplainResult runExplain(const ExplainRequest &req, JobContext &ctx)
     const auto t0 = std::chrono::steady_clock::now();
     switch (req.method) {
     case ExplainMethod::Attention: {
-        ctx.report(0, 1, "explaining");
+        ctx.report(0, 1, kExplainStageExplaining);
         const int layer = req.layer < 0 ? result.layers + req.layer : req.layer;
         if (layer < 0 || layer >= result.layers)
             throw Error("layer " + std::to_string(req.layer) + " does not exist (the vision tower has "
@@ -141,7 +154,7 @@ ExplainResult runExplain(const ExplainRequest &req, JobContext &ctx)
         break;
     }
     case ExplainMethod::Rollout: {
-        ctx.report(0, 1, "explaining");
+        ctx.report(0, 1, kExplainStageExplaining);
         const auto trace = explainer->vision(pixels);
         result.map
             = toFloats(explain::clsToPatches(explain::attentionRollout(trace.attentions, fusion, req.discardRatio)));
@@ -151,7 +164,7 @@ ExplainResult runExplain(const ExplainRequest &req, JobContext &ctx)
     case ExplainMethod::Relevance: {
         const auto words = req.perWord ? wordsOf(req.text) : std::vector<std::string> {};
         const auto total = static_cast<std::int64_t>(1 + words.size());
-        ctx.report(0, total, "explaining");
+        ctx.report(0, total, kExplainStageExplaining);
         const auto ids = explainer->tokenIds(req.text);
         const auto r = explainer->relevance(pixels, ids, req.startLayer);
         result.map = toFloats(r.imageRelevance.select(0, 0).slice(0, 1));
@@ -161,12 +174,12 @@ ExplainResult runExplain(const ExplainRequest &req, JobContext &ctx)
         result.fastPathMaxAbsDiff = r.fastPathMaxAbsDiff;
         for (std::size_t i = 0; i < words.size(); ++i) {
             ctx.throwIfCancelled();
-            ctx.report(static_cast<std::int64_t>(1 + i), total, "explaining");
+            ctx.report(static_cast<std::int64_t>(1 + i), total, kExplainStageExplaining);
             const auto w = explainer->relevance(pixels, explainer->tokenIds(words[i]), req.startLayer);
             result.wordMaps.push_back({words[i], toFloats(w.imageRelevance.select(0, 0).slice(0, 1))});
             result.fastPathMaxAbsDiff = std::max(result.fastPathMaxAbsDiff, w.fastPathMaxAbsDiff);
         }
-        ctx.report(total, total, "explaining");
+        ctx.report(total, total, kExplainStageExplaining);
         break;
     }
     }

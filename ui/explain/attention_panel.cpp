@@ -8,6 +8,7 @@
 #include "common/heatmap_view.h"
 #include "common/model_picker.h"
 #include "common/panel_widgets.h"
+#include "explain/explain_client.h"
 
 #include "common/error.h"
 #include "io/media.h"
@@ -50,7 +51,6 @@ const QString kGridKey = QStringLiteral("attention/grid");
 const QString kTextKey = QStringLiteral("attention/text");
 const QString kDiscardKey = QStringLiteral("attention/discardRatio");
 constexpr int kDelayMs = 150;    // settings changing quickly make one job
-constexpr int kCacheSize = 64;   // results kept (per image and settings)
 constexpr int kThumbSide = 88;   // small multiples
 constexpr int kExportSide = 448; // the exported overlay's side at least (the crop is upscaled)
 
@@ -89,6 +89,7 @@ QList<QImage> thumbnails(const QImage &base, const std::vector<ml::ExplainMap> &
 AttentionPanel::AttentionPanel(EngineBridge *bridge, QWidget *parent)
     : QWidget(parent)
     , m_bridge(bridge)
+    , m_explain(ExplainClient::of(bridge))
     , m_message(new QLabel(this))
     , m_timer(new QTimer(this))
 {
@@ -246,8 +247,6 @@ AttentionPanel::AttentionPanel(EngineBridge *bridge, QWidget *parent)
 
     connect(m_timer, &QTimer::timeout, this, &AttentionPanel::recompute);
     connect(m_picker, &ModelPicker::currentChanged, this, [this] {
-        m_cache.clear();
-        m_cacheOrder.clear();
         m_layers = 0;
         scheduleRecompute();
     });
@@ -289,8 +288,8 @@ AttentionPanel::AttentionPanel(EngineBridge *bridge, QWidget *parent)
     connect(m_grid, &QCheckBox::toggled, m_view, &HeatmapView::setGridVisible);
     connect(m_exportOverlay, &QPushButton::clicked, this, &AttentionPanel::exportOverlayDialog);
     connect(m_exportMap, &QPushButton::clicked, this, &AttentionPanel::exportMapDialog);
-    connect(m_bridge, &EngineBridge::progress, this, &AttentionPanel::onProgress);
-    connect(m_bridge, &EngineBridge::finished, this, &AttentionPanel::onFinished);
+    connect(m_explain, &ExplainClient::progress, this, &AttentionPanel::onProgress);
+    connect(m_explain, &ExplainClient::finished, this, &AttentionPanel::onFinished);
 
     retranslate();
     restoreSettings();
@@ -496,6 +495,8 @@ ml::ExplainRequest AttentionPanel::request() const
     ml::ExplainRequest r;
     r.model = m_picker->currentPath().toStdString();
     r.image = m_path.toStdString();
+    if (m_isVideo)
+        r.videoTimeS = m_videoTime; // the frame is decoded in the job, off the GUI thread
     r.method = static_cast<ml::ExplainMethod>(m_method->currentIndex());
     const int head = m_head->currentIndex();
     r.headFusion = fusionName(head);
@@ -517,25 +518,6 @@ ml::ExplainRequest AttentionPanel::request() const
     return r;
 }
 
-QString AttentionPanel::cacheKey(const ml::ExplainRequest &r) const
-{
-    QStringList parts {QString::fromStdString(r.model), QString::fromStdString(r.image),
-        m_isVideo ? QString::number(m_videoTime, 'g', 10) : QString(),
-        QString::fromLatin1(ml::explainMethodName(r.method))};
-    switch (r.method) {
-    case ml::ExplainMethod::Attention:
-        parts << QString::number(r.layer) << QString::number(r.queryToken) << QString::fromStdString(r.headFusion);
-        break;
-    case ml::ExplainMethod::Rollout:
-        parts << QString::number(r.discardRatio, 'g', 6) << QString::fromStdString(r.headFusion);
-        break;
-    case ml::ExplainMethod::Relevance:
-        parts << QString::fromStdString(r.text) << QString::number(r.perWord);
-        break;
-    }
-    return parts.join(QChar(0x1f));
-}
-
 void AttentionPanel::recompute()
 {
     m_timer->stop();
@@ -546,7 +528,7 @@ void AttentionPanel::recompute()
         return;
     if (m_path.isEmpty()) {
         if (m_job)
-            m_bridge->cancel(m_job);
+            m_explain->cancel(m_job);
         clearResult(false);
         m_title->clear();
         showMessage(QString(), false);
@@ -565,51 +547,39 @@ void AttentionPanel::recompute()
     if (m_method->currentIndex() == RelevanceMethod && m_text->text().trimmed().isEmpty()) {
         // No map answers this form: the last one (another method's) must not pass for it.
         if (m_job)
-            m_bridge->cancel(m_job);
+            m_explain->cancel(m_job);
         clearResult(m_resultImage == imageKey());
         showMessage(tr("Type what the image should be (“a red circle”) to see which patches make it so."), false);
         return;
     }
     ml::ExplainRequest r = request();
-    const QString key = cacheKey(r);
-    if (const auto cached = m_cache.value(key)) {
+    const QString key = ExplainClient::keyOf(r);
+    if (const auto cached = m_explain->cached(r)) {
         if (m_job)
-            m_bridge->cancel(m_job);
+            m_explain->cancel(m_job);
+        m_job = 0;
         showMessage(QString(), false);
-        setResult(*cached);
+        setResult(Entry {r.method, *cached, imageKey()});
         return;
     }
     if (m_job && key == m_jobKey)
         return; // already on its way
     if (m_job)
-        m_bridge->cancel(m_job); // its finished() is ignored: m_job moves on
+        m_explain->cancel(m_job); // its finished() is ignored: m_job moves on
     if (m_resultImage != imageKey())
         clearResult(false); // another picture's map must not stand under this one's name meanwhile
-    ml::Job job = ml::makeExplainJob(r);
-    job.name = tr("Explaining %1").arg(QFileInfo(m_path).fileName()).toStdString();
-    if (m_isVideo) {
-        // The frame is decoded in the job, off the GUI thread.
-        job.run = [r, time = m_videoTime](ml::JobContext &ctx) mutable -> std::any {
-            ml::io::VideoDecoder decoder(r.image);
-            ml::io::VideoFrame frame = decoder.frameAt(time);
-            r.width = frame.image.width;
-            r.height = frame.image.height;
-            r.rgb = std::move(frame.image.pixels);
-            return ml::makeExplainJob(std::move(r)).run(ctx);
-        };
-    }
     m_jobKey = key;
     m_jobImage = imageKey();
     m_jobMethod = r.method;
-    m_job = m_bridge->submit(std::move(job));
+    m_job = m_explain->explain(r, tr("Explaining %1").arg(QFileInfo(m_path).fileName()));
     m_state->setText(tr("Starting…"));
 }
 
-void AttentionPanel::onProgress(quint64 id, qint64 done, qint64 total, const QString &stage, double)
+void AttentionPanel::onProgress(quint64 id, qint64 done, qint64 total, const QString &stage)
 {
     if (id != m_job)
         return;
-    if (stage == QLatin1String("loading model"))
+    if (stage == QLatin1String(ml::kExplainStageLoading))
         m_state->setText(tr("Loading the model…"));
     else if (total > 1)
         m_state->setText(tr("Explaining: %1 of %2 maps").arg(done).arg(total));
@@ -617,21 +587,15 @@ void AttentionPanel::onProgress(quint64 id, qint64 done, qint64 total, const QSt
         m_state->setText(tr("Explaining…"));
 }
 
-void AttentionPanel::onFinished(quint64 id, bool ok, const QString &error, bool cancelled, const QVariant &value)
+void AttentionPanel::onFinished(quint64 id, const ExplainClient::Result &result, const QString &error, bool cancelled)
 {
     if (id != m_job)
         return;
     m_job = 0;
     m_state->clear();
-    if (const auto result = engineValue<ml::ExplainResult>(value); ok && result) {
-        auto shared = std::make_shared<const Entry>(Entry {m_jobMethod, *result, m_jobImage});
-        m_cache.insert(m_jobKey, shared);
-        m_cacheOrder.removeAll(m_jobKey);
-        m_cacheOrder.append(m_jobKey);
-        while (m_cacheOrder.size() > kCacheSize)
-            m_cache.remove(m_cacheOrder.takeFirst());
+    if (result) {
         showMessage(QString(), false);
-        setResult(*shared);
+        setResult(Entry {m_jobMethod, *result, m_jobImage});
     } else if (!cancelled) {
         // Nothing of an earlier result may stay: it would pass for this file's.
         clearResult(false);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "engine/explain_service.h"
+#include "explain/explain_client.h"
 
 #include <QHash>
 #include <QStringList>
@@ -99,7 +100,6 @@ private:
     void updateControls(); // visibility and ranges follow the method and the last result
     void updateHeadItems(int heads);
     ml::ExplainRequest request() const;
-    QString cacheKey(const ml::ExplainRequest &r) const;
     struct Entry {
         ml::ExplainMethod method;
         ml::ExplainResult result;
@@ -117,12 +117,13 @@ private:
     // "<what> of the frame at 1.50 s to <file>." (a video) or "<what> to <file>.".
     QString exportedText(const QString &what, const QString &file) const;
     void onPatchClicked(int row, int col);
-    void onProgress(quint64 id, qint64 done, qint64 total, const QString &stage, double eta);
-    void onFinished(quint64 id, bool ok, const QString &error, bool cancelled, const QVariant &value);
+    void onProgress(quint64 id, qint64 done, qint64 total, const QString &stage);
+    void onFinished(quint64 id, const ExplainClient::Result &result, const QString &error, bool cancelled);
     void exportOverlayDialog();
     void exportMapDialog();
 
     EngineBridge *m_bridge;
+    ExplainClient *m_explain; // shared with the other panels: one cache
     QLabel *m_message;
     bool m_messageIsError = false;
     QLabel *m_modelLabel;
@@ -166,8 +167,8 @@ private:
     bool m_isVideo = false;
     double m_videoTime = 0.0;
     int m_query = 0;
-    int m_word = 0; // relevance: 0 = the whole text, i = word i
-    quint64 m_job = 0;
+    int m_word = 0;    // relevance: 0 = the whole text, i = word i
+    quint64 m_job = 0; // m_explain's ticket
     QString m_jobKey;
     bool m_pending = false; // a change waits for the timer
     bool m_dirty = false;   // a change came while hidden
@@ -178,7 +179,5 @@ private:
     QString m_jobImage;                                              // imageKey() of m_job
     ml::ExplainMethod m_resultMethod = ml::ExplainMethod::Attention; // ExplainResult does not say
     ml::ExplainMethod m_jobMethod = ml::ExplainMethod::Attention;
-    QHash<QString, std::shared_ptr<const Entry>> m_cache;
-    QStringList m_cacheOrder;          // oldest first
     int m_layers = 0, m_headCount = 0; // of the model last explained
 };

@@ -10,6 +10,7 @@
 #include "common/heatmap_view.h"
 #include "common/model_picker.h"
 #include "common/panel_widgets.h"
+#include "explain/explain_client.h"
 #include "gallery/gallery_model.h"
 #include "gallery/gallery_view.h"
 #include "gallery/gallery_widget.h"
@@ -93,6 +94,7 @@ bool under(const QString &path, const QString &folder)
 SearchPanel::SearchPanel(EngineBridge *bridge, QWidget *parent, const QString &thumbnailCacheDir)
     : QWidget(parent)
     , m_bridge(bridge)
+    , m_explain(ExplainClient::of(bridge))
     , m_message(new QLabel(this))
     , m_watcher(new FolderWatcher(this))
 {
@@ -387,6 +389,7 @@ SearchPanel::SearchPanel(EngineBridge *bridge, QWidget *parent, const QString &t
     });
     connect(m_bridge, &EngineBridge::progress, this, &SearchPanel::onProgress);
     connect(m_bridge, &EngineBridge::finished, this, &SearchPanel::onFinished);
+    connect(m_explain, &ExplainClient::finished, this, &SearchPanel::onWhyFinished);
 
     retranslate();
     restoreSettings();
@@ -973,38 +976,8 @@ void SearchPanel::onProgress(quint64 id, qint64 done, qint64 total, const QStrin
 
 void SearchPanel::onFinished(quint64 id, bool ok, const QString &error, bool cancelled, const QVariant &value)
 {
-    if (id == 0 || (id != m_indexJob && id != m_searchJob && id != m_dupJob && id != m_whyJob))
+    if (id == 0 || (id != m_indexJob && id != m_searchJob && id != m_dupJob))
         return;
-    if (id == m_whyJob) {
-        m_whyJob = 0;
-        auto map = std::make_shared<WhyMap>();
-        if (const auto r = engineValue<ml::ExplainResult>(value); ok && r) {
-            map->values = r->map;
-            map->gridH = r->gridH;
-            map->gridW = r->gridW;
-            map->heat = heatmap::colourise(r->map, r->gridH, r->gridW, 128, heatmap::ColourMap::Jet);
-            if (r->imageSize > 0 && r->inputRgb.size() == std::size_t(r->imageSize) * std::size_t(r->imageSize) * 3)
-                map->frame
-                    = QImage(r->inputRgb.data(), r->imageSize, r->imageSize, r->imageSize * 3, QImage::Format_RGB888)
-                          .copy();
-        } else if (cancelled) {
-            updateWhyState();
-            return;
-        } else {
-            map->error = error;
-        }
-        constexpr int kWhyCacheSize = 512;
-        m_whyCache.insert(m_whyJobKey, map);
-        m_whyOrder.removeAll(m_whyJobKey);
-        m_whyOrder.append(m_whyJobKey);
-        while (m_whyOrder.size() > kWhyCacheSize)
-            m_whyCache.remove(m_whyOrder.takeFirst());
-        for (int row = 0; row < m_resultsModel->rowCount(); ++row)
-            if (whyKey(row) == m_whyJobKey)
-                applyWhy(row);
-        nextWhy();
-        return;
-    }
     if (id == m_indexJob) {
         m_indexJob = 0;
         const bool wasAuto = std::exchange(m_autoIndex, false);
@@ -1228,9 +1201,9 @@ void SearchPanel::openHit(int row)
     m_whyOpened = row; // explained next when its map is not there yet
     applyWhy(row);
     // The preview may show the file only later (through the gallery): the overlay waits for it.
-    if (const auto map = m_whyCache.value(whyKey(row)); map && map->error.isEmpty() && m_preview)
+    if (const auto map = m_explain->cached(whyRequest(row)); map && m_preview)
         m_preview->setOverlay(QString::fromStdString(hit.file), hit.kind == "video" ? std::max(0.0, hit.bestS) : -1.0,
-            map->heat, SearchTileDelegate::kHeatOpacity);
+            heatOf(*map), SearchTileDelegate::kHeatOpacity);
     nextWhy();
 }
 
@@ -1256,27 +1229,74 @@ QString SearchPanel::whyState() const
     return m_whyState->text();
 }
 
-QString SearchPanel::whyKey(int row) const
+ml::ExplainRequest SearchPanel::whyRequest(int row) const
 {
+    ml::ExplainRequest r;
     if (!m_lastRequest || row < 0 || row >= m_resultsModel->rowCount())
-        return {};
+        return r;
     const SearchTile &t = m_resultsModel->tile(row);
-    return QStringLiteral("%1\n%2\n%3\n%4")
-        .arg(t.path, t.video ? QString::number(std::max(0.0, t.bestS), 'f', 3) : QString(),
-            QString::fromStdString(m_lastRequest->text), QString::fromStdString(m_lastRequest->model));
+    r.model = m_lastRequest->model;
+    r.image = t.path.toStdString();
+    if (t.video)
+        r.videoTimeS = std::max(0.0, t.bestS); // the best moment's frame
+    r.method = ml::ExplainMethod::Relevance;
+    r.text = m_lastRequest->text;
+    return r;
 }
 
-void SearchPanel::applyWhy(int row)
+QString SearchPanel::whyKey(int row) const
 {
-    const auto map = m_whyCache.value(whyKey(row));
-    if (!map || !map->error.isEmpty())
+    return m_lastRequest && row >= 0 && row < m_resultsModel->rowCount() ? ExplainClient::keyOf(whyRequest(row))
+                                                                         : QString();
+}
+
+bool SearchPanel::whyDone(int row) const
+{
+    return m_whyErrors.contains(whyKey(row)) || m_explain->cached(whyRequest(row));
+}
+
+QImage SearchPanel::heatOf(const ml::ExplainResult &r)
+{
+    return heatmap::colourise(r.map, r.gridH, r.gridW, 128, heatmap::ColourMap::Jet);
+}
+
+void SearchPanel::applyWhy(int row, ExplainClient::Result map)
+{
+    if (!map)
+        map = m_explain->cached(whyRequest(row));
+    if (!map)
         return;
     const SearchTile &t = m_resultsModel->tile(row);
     const QString path = t.path;
     const double timeS = t.video ? std::max(0.0, t.bestS) : -1.0;
-    m_resultsModel->setRelevance(row, map->values, map->gridH, map->gridW, map->heat, t.video ? map->frame : QImage());
+    QImage frame;
+    if (t.video && map->imageSize > 0
+        && map->inputRgb.size() == std::size_t(map->imageSize) * std::size_t(map->imageSize) * 3)
+        frame = QImage(map->inputRgb.data(), map->imageSize, map->imageSize, map->imageSize * 3, QImage::Format_RGB888)
+                    .copy();
+    const QImage heat = heatOf(*map);
+    m_resultsModel->setRelevance(row, map->map, map->gridH, map->gridW, heat, frame);
     if (m_preview && row == m_whyOpened && m_preview->currentPath() == path)
-        m_preview->setOverlay(path, timeS, map->heat, SearchTileDelegate::kHeatOpacity);
+        m_preview->setOverlay(path, timeS, heat, SearchTileDelegate::kHeatOpacity);
+}
+
+void SearchPanel::onWhyFinished(
+    quint64 ticket, const ExplainClient::Result &result, const QString &error, bool cancelled)
+{
+    if (ticket == 0 || ticket != m_whyJob)
+        return;
+    m_whyJob = 0;
+    if (!result && cancelled) {
+        updateWhyState();
+        return;
+    }
+    if (!result)
+        m_whyErrors.insert(m_whyJobKey, error); // not asked again
+    else
+        for (int row = 0; row < m_resultsModel->rowCount(); ++row)
+            if (whyKey(row) == m_whyJobKey)
+                applyWhy(row, result);
+    nextWhy();
 }
 
 void SearchPanel::nextWhy()
@@ -1294,7 +1314,7 @@ void SearchPanel::nextWhy()
         order << row;
     int row = -1;
     for (int r : std::as_const(order))
-        if (r < m_resultsModel->rowCount() && !m_whyCache.contains(whyKey(r))) {
+        if (r < m_resultsModel->rowCount() && !whyDone(r)) {
             row = r;
             break;
         }
@@ -1302,34 +1322,16 @@ void SearchPanel::nextWhy()
         updateWhyState();
         return;
     }
-    const SearchTile &t = m_resultsModel->tile(row);
-    ml::ExplainRequest r;
-    r.model = m_lastRequest->model;
-    r.image = t.path.toStdString();
-    r.method = ml::ExplainMethod::Relevance;
-    r.text = m_lastRequest->text;
-    ml::Job job = ml::makeExplainJob(r);
-    if (t.video) {
-        // The best moment's frame, decoded in the job, off the GUI thread.
-        job.run = [r, time = std::max(0.0, t.bestS)](ml::JobContext &ctx) mutable -> std::any {
-            ml::io::VideoDecoder decoder(r.image);
-            ml::io::VideoFrame frame = decoder.frameAt(time);
-            r.width = frame.image.width;
-            r.height = frame.image.height;
-            r.rgb = std::move(frame.image.pixels);
-            return ml::makeExplainJob(std::move(r)).run(ctx);
-        };
-    }
     m_whyJobKey = whyKey(row);
     m_whyJobRow = row;
-    m_whyJob = m_bridge->submit(std::move(job));
+    m_whyJob = m_explain->explain(whyRequest(row));
     updateWhyState();
 }
 
 void SearchPanel::stopWhy()
 {
     if (m_whyJob)
-        m_bridge->cancel(m_whyJob); // its finished() is ignored: m_whyJob is cleared
+        m_explain->cancel(m_whyJob); // its finished() is not emitted
     m_whyJob = 0;
     m_whyJobKey.clear();
     m_whyJobRow = -1;
@@ -1363,13 +1365,13 @@ void SearchPanel::updateWhyState()
     else if (whyEnabled() && m_whyJob) {
         int done = 0;
         for (int row = 0; row < m_resultsModel->rowCount(); ++row)
-            done += m_whyCache.contains(whyKey(row)) ? 1 : 0;
+            done += whyDone(row) ? 1 : 0;
         text = tr("Explaining the hits: %1 of %2…").arg(done + 1).arg(m_resultsModel->rowCount());
     } else if (whyEnabled()) {
         for (int row = 0; row < m_resultsModel->rowCount(); ++row)
-            if (const auto map = m_whyCache.value(whyKey(row)); map && !map->error.isEmpty()) {
+            if (const auto error = m_whyErrors.constFind(whyKey(row)); error != m_whyErrors.cend()) {
                 text = tr("Could not explain %1: %2")
-                           .arg(QFileInfo(m_resultsModel->tile(row).path).fileName(), map->error);
+                           .arg(QFileInfo(m_resultsModel->tile(row).path).fileName(), error.value());
                 break;
             }
     }

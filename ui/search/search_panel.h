@@ -8,6 +8,7 @@
 #pragma once
 
 #include "engine/index_service.h"
+#include "explain/explain_client.h"
 
 #include <QHash>
 #include <QImage>
@@ -169,9 +170,14 @@ private:
     void showIndexSummary();
     void showHealth();
     void showDuplicates();
+    ml::ExplainRequest whyRequest(int row) const; // the text query's relevance for hit row
     QString whyKey(int row) const;
-    void applyWhy(int row); // a cached map onto the tile (and the preview when it shows the hit)
-    void nextWhy();         // explains the next hit without a map, if any
+    bool whyDone(int row) const; // its map is cached, or explaining it failed
+    static QImage heatOf(const ml::ExplainResult &r);
+    // The map (the cached one when null) onto the tile, and the preview when it shows the hit.
+    void applyWhy(int row, ExplainClient::Result map = {});
+    void onWhyFinished(quint64 ticket, const ExplainClient::Result &result, const QString &error, bool cancelled);
+    void nextWhy(); // explains the next hit without a map, if any
     void stopWhy();
     void updateWhyState();
     void onWhyToggled(bool on);
@@ -183,6 +189,7 @@ private:
     void onProgress(quint64 id, qint64 done, qint64 total, const QString &stage, double eta);
 
     EngineBridge *m_bridge;
+    ExplainClient *m_explain; // shared with the other panels: one cache
     GalleryWidget *m_gallery = nullptr;
     QLabel *m_message;
     bool m_messageIsError = false;
@@ -229,15 +236,9 @@ private:
     QString m_savedFolder; // the folder filter restored from the settings, until it is listed
     QStringList m_lastFolders;
     quint64 m_indexJob = 0, m_searchJob = 0, m_dupJob = 0, m_whyJob = 0;
-    // "Why did this match?": the maps by whyKey(), the job's key and row, the hit opened last.
-    struct WhyMap {
-        std::vector<float> values;
-        int gridH = 0, gridW = 0;
-        QImage heat, frame; // frame: a video's explained frame
-        QString error;      // the job failed: not asked again
-    };
-    QHash<QString, std::shared_ptr<const WhyMap>> m_whyCache;
-    QStringList m_whyOrder; // oldest first
+    // "Why did this match?": maps come from m_explain's cache; here what failed (by whyKey(), not
+    // asked again), the ticket's key and row, the hit opened last.
+    QHash<QString, QString> m_whyErrors;
     QString m_whyJobKey;
     int m_whyJobRow = -1;
     int m_whyOpened = -1;
