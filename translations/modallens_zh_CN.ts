@@ -7,294 +7,6 @@
         <source>Attention</source>
         <translation>注意力</translation>
     </message>
-    <message>
-        <source>CLIP model:</source>
-        <translation>CLIP 模型：</translation>
-    </message>
-    <message>
-        <source>Method</source>
-        <translation>方法</translation>
-    </message>
-    <message>
-        <source>Method:</source>
-        <translation>方法：</translation>
-    </message>
-    <message>
-        <source>Raw attention</source>
-        <translation>原始注意力</translation>
-    </message>
-    <message>
-        <source>Attention rollout</source>
-        <translation>注意力展开（Rollout）</translation>
-    </message>
-    <message>
-        <source>Relevance to a text</source>
-        <translation>与文本的相关性</translation>
-    </message>
-    <message>
-        <source>Layer:</source>
-        <translation>层：</translation>
-    </message>
-    <message>
-        <source>Heads:</source>
-        <translation>注意力头：</translation>
-    </message>
-    <message>
-        <source>Mean of the heads</source>
-        <translation>各头的平均值</translation>
-    </message>
-    <message>
-        <source>Max of the heads</source>
-        <translation>各头的最大值</translation>
-    </message>
-    <message>
-        <source>Min of the heads</source>
-        <translation>各头的最小值</translation>
-    </message>
-    <message>
-        <source>Head %1</source>
-        <translation>头 %1</translation>
-    </message>
-    <message>
-        <source>From:</source>
-        <translation>来源：</translation>
-    </message>
-    <message>
-        <source>CLS</source>
-        <translation>CLS</translation>
-    </message>
-    <message>
-        <source>Attention from the class token again</source>
-        <translation>重新显示来自类别标记的注意力</translation>
-    </message>
-    <message>
-        <source>Discard ratio:</source>
-        <translation>丢弃比例：</translation>
-    </message>
-    <message>
-        <source>Drop this fraction of the weakest fused attention weights in every layer</source>
-        <translation>在每一层丢弃这一比例的最弱融合注意力权重</translation>
-    </message>
-    <message>
-        <source>Why is this…</source>
-        <translation>为什么这是…</translation>
-    </message>
-    <message>
-        <source>e.g. a red circle</source>
-        <translation>例如 a red circle</translation>
-    </message>
-    <message>
-        <source>Per word</source>
-        <translation>逐词</translation>
-    </message>
-    <message>
-        <source>Relevance of each word on its own; click one to show it above.</source>
-        <translation>每个词单独的相关性；点击一个即可在上方显示。</translation>
-    </message>
-    <message>
-        <source>All heads of the layer</source>
-        <translation>该层的所有注意力头</translation>
-    </message>
-    <message>
-        <source>Each head scaled on its own; click one to show it above.</source>
-        <translation>每个头单独缩放；点击一个即可在上方显示。</translation>
-    </message>
-    <message>
-        <source>Display</source>
-        <translation>显示</translation>
-    </message>
-    <message>
-        <source>Colour map:</source>
-        <translation>色图：</translation>
-    </message>
-    <message>
-        <source>Jet</source>
-        <translation>Jet</translation>
-    </message>
-    <message>
-        <source>Inferno</source>
-        <translation>Inferno</translation>
-    </message>
-    <message>
-        <source>Viridis</source>
-        <translation>Viridis</translation>
-    </message>
-    <message>
-        <source>Grey</source>
-        <translation>灰度</translation>
-    </message>
-    <message>
-        <source>Opacity:</source>
-        <translation>不透明度：</translation>
-    </message>
-    <message>
-        <source>Show the patch grid</source>
-        <translation>显示图块网格</translation>
-    </message>
-    <message>
-        <source>Export PNG…</source>
-        <translation>导出 PNG…</translation>
-    </message>
-    <message>
-        <source>Save the image with the heatmap as PNG</source>
-        <translation>将带热图的图像保存为 PNG</translation>
-    </message>
-    <message>
-        <source>Export Map…</source>
-        <translation>导出热图数据…</translation>
-    </message>
-    <message>
-        <source>Save the raw, unscaled map as safetensors (tensor “map”, rows × columns)</source>
-        <translation>将未缩放的原始热图保存为 safetensors（张量“map”，行 × 列）</translation>
-    </message>
-    <message>
-        <source>Select an image in the gallery to see what the model looks at.</source>
-        <translation>在图库中选择一张图像，查看模型在看什么。</translation>
-    </message>
-    <message>
-        <source>The colours span the map&apos;s raw minimum and maximum</source>
-        <translation>颜色覆盖热图原始值的最小值到最大值</translation>
-    </message>
-    <message>
-        <source>%1 / %2</source>
-        <translation>%1 / %2</translation>
-    </message>
-    <message>
-        <source>last</source>
-        <translation>最后一层</translation>
-    </message>
-    <message>
-        <source>the class token (CLS)</source>
-        <translation>类别标记（CLS）</translation>
-    </message>
-    <message>
-        <source>the patch in row %1, column %2</source>
-        <translation>第 %1 行、第 %2 列的图块</translation>
-    </message>
-    <message>
-        <source>Click a patch in the image to see where it attends.</source>
-        <translation>点击图像中的一个图块，查看它关注哪里。</translation>
-    </message>
-    <message>
-        <source>Attention flow from the class token through every layer (Abnar &amp; Zuidema).</source>
-        <translation>从类别标记出发、贯穿每一层的注意力流（Abnar 与 Zuidema）。</translation>
-    </message>
-    <message>
-        <source>Gradient-weighted relevance of each patch to the image–text similarity (Chefer et al.).</source>
-        <translation>每个图块对图文相似度的梯度加权相关性（Chefer 等）。</translation>
-    </message>
-    <message>
-        <source>%1 · frame at %2 s</source>
-        <translation>%1 · 第 %2 秒的帧</translation>
-    </message>
-    <message>
-        <source>The model list is still being searched…</source>
-        <translation>仍在搜索模型列表…</translation>
-    </message>
-    <message>
-        <source>Choose a CLIP model.</source>
-        <translation>请选择一个 CLIP 模型。</translation>
-    </message>
-    <message>
-        <source>Type what the image should be (“a red circle”) to see which patches make it so.</source>
-        <translation>输入图像应当是什么（“a red circle”），查看是哪些图块让它如此。</translation>
-    </message>
-    <message>
-        <source>Starting…</source>
-        <translation>正在启动…</translation>
-    </message>
-    <message>
-        <source>Loading the model…</source>
-        <translation>正在加载模型…</translation>
-    </message>
-    <message>
-        <source>Explaining: %1 of %2 maps</source>
-        <translation>正在解释：第 %1 张，共 %2 张图</translation>
-    </message>
-    <message>
-        <source>Explaining…</source>
-        <translation>正在解释…</translation>
-    </message>
-    <message>
-        <source>Could not explain %1: %2</source>
-        <translation>无法解释 %1：%2</translation>
-    </message>
-    <message>
-        <source>all words</source>
-        <translation>所有词</translation>
-    </message>
-    <message>
-        <source>head %1</source>
-        <translation>头 %1</translation>
-    </message>
-    <message>
-        <source>%1, %2 × %3 patches</source>
-        <translation>%1，%2 × %3 个图块</translation>
-    </message>
-    <message>
-        <source>similarity %1</source>
-        <translation>相似度 %1</translation>
-    </message>
-    <message>
-        <source>%1 s</source>
-        <translation>%1 秒</translation>
-    </message>
-    <message>
-        <source>fast path max |Δ| %1</source>
-        <translation>快速路径最大 |Δ| %1</translation>
-    </message>
-    <message>
-        <source>The explicit path (fp32) differs from the fast path (%1 on %2) by at most this much</source>
-        <translation>显式路径（fp32）与快速路径（%2 上的 %1）之差最多为此值</translation>
-    </message>
-    <message>
-        <source>Nothing to export yet.</source>
-        <translation>尚无可导出的内容。</translation>
-    </message>
-    <message>
-        <source>Could not write %1.</source>
-        <translation>无法写入 %1。</translation>
-    </message>
-    <message>
-        <source>Export the Overlay</source>
-        <translation>导出叠加图</translation>
-    </message>
-    <message>
-        <source>PNG images (*.png)</source>
-        <translation>PNG 图像 (*.png)</translation>
-    </message>
-    <message>
-        <source>Export the Raw Map</source>
-        <translation>导出原始热图</translation>
-    </message>
-    <message>
-        <source>Safetensors files (*.safetensors)</source>
-        <translation>Safetensors 文件 (*.safetensors)</translation>
-    </message>
-    <message>
-        <source>Explaining %1</source>
-        <translation>正在解释 %1</translation>
-    </message>
-    <message>
-        <source>No map: the message above says why.</source>
-        <translation>没有热图：原因见上方的消息。</translation>
-    </message>
-    <message>
-        <source>Saved the overlay (%1 × %2 px)</source>
-        <translation>已保存叠加图（%1 × %2 像素）</translation>
-    </message>
-    <message>
-        <source>%1 of the frame at %2 s to %3.</source>
-        <translation>%1（第 %2 秒的帧）到 %3。</translation>
-    </message>
-    <message>
-        <source>%1 to %2.</source>
-        <translation>%1到 %2。</translation>
-    </message>
-    <message>
-        <source>Saved the raw map (%1 × %2 patches)</source>
-        <translation>已保存原始热图（%1 × %2 个图块）</translation>
-    </message>
 </context>
 <context>
     <name>ClassifyPanel</name>
@@ -2017,6 +1729,319 @@ Images: %3</source>
     <message>
         <source>Writing the sample gallery</source>
         <translation>正在写入示例图库</translation>
+    </message>
+</context>
+<context>
+    <name>ExplainController</name>
+    <message>
+        <source>%1 · frame at %2 s</source>
+        <translation>%1 · 第 %2 秒的帧</translation>
+    </message>
+    <message>
+        <source>The model list is still being searched…</source>
+        <translation>仍在搜索模型列表…</translation>
+    </message>
+    <message>
+        <source>Choose a CLIP model.</source>
+        <translation>请选择一个 CLIP 模型。</translation>
+    </message>
+    <message>
+        <source>Type what the image should be (“a red circle”) to see which patches make it so.</source>
+        <translation>输入图像应当是什么（“a red circle”），查看是哪些图块让它如此。</translation>
+    </message>
+    <message>
+        <source>Explaining %1</source>
+        <translation>正在解释 %1</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>Decoding the frame…</source>
+        <translation>正在解码该帧…</translation>
+    </message>
+    <message>
+        <source>Explaining: %1 of %2 maps</source>
+        <translation>正在解释：第 %1 张，共 %2 张图</translation>
+    </message>
+    <message>
+        <source>Explaining…</source>
+        <translation>正在解释…</translation>
+    </message>
+    <message>
+        <source>Could not explain %1: %2</source>
+        <translation>无法解释 %1：%2</translation>
+    </message>
+    <message>
+        <source>head %1</source>
+        <translation>头 %1</translation>
+    </message>
+    <message>
+        <source>Nothing to export yet.</source>
+        <translation>尚无可导出的内容。</translation>
+    </message>
+    <message>
+        <source>Could not write %1.</source>
+        <translation>无法写入 %1。</translation>
+    </message>
+    <message>
+        <source>Saved the overlay (%1 × %2 px)</source>
+        <translation>已保存叠加图（%1 × %2 像素）</translation>
+    </message>
+    <message>
+        <source>%1 of the frame at %2 s to %3.</source>
+        <translation>%1（第 %2 秒的帧）到 %3。</translation>
+    </message>
+    <message>
+        <source>%1 to %2.</source>
+        <translation>%1到 %2。</translation>
+    </message>
+    <message>
+        <source>Saved the raw map (%1 × %2 patches)</source>
+        <translation>已保存原始热图（%1 × %2 个图块）</translation>
+    </message>
+</context>
+<context>
+    <name>ExplainSettingsPage</name>
+    <message>
+        <source>CLIP model:</source>
+        <translation>CLIP 模型：</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <source>Method:</source>
+        <translation>方法：</translation>
+    </message>
+    <message>
+        <source>Raw attention</source>
+        <translation>原始注意力</translation>
+    </message>
+    <message>
+        <source>Attention rollout</source>
+        <translation>注意力展开（Rollout）</translation>
+    </message>
+    <message>
+        <source>Relevance to a text</source>
+        <translation>与文本的相关性</translation>
+    </message>
+    <message>
+        <source>Layer:</source>
+        <translation>层：</translation>
+    </message>
+    <message>
+        <source>Heads:</source>
+        <translation>注意力头：</translation>
+    </message>
+    <message>
+        <source>Mean of the heads</source>
+        <translation>各头的平均值</translation>
+    </message>
+    <message>
+        <source>Max of the heads</source>
+        <translation>各头的最大值</translation>
+    </message>
+    <message>
+        <source>Min of the heads</source>
+        <translation>各头的最小值</translation>
+    </message>
+    <message>
+        <source>Head %1</source>
+        <translation>头 %1</translation>
+    </message>
+    <message>
+        <source>From:</source>
+        <translation>来源：</translation>
+    </message>
+    <message>
+        <source>CLS</source>
+        <translation>CLS</translation>
+    </message>
+    <message>
+        <source>Attention from the class token again</source>
+        <translation>重新显示来自类别标记的注意力</translation>
+    </message>
+    <message>
+        <source>Discard ratio:</source>
+        <translation>丢弃比例：</translation>
+    </message>
+    <message>
+        <source>Drop this fraction of the weakest fused attention weights in every layer</source>
+        <translation>在每一层丢弃这一比例的最弱融合注意力权重</translation>
+    </message>
+    <message>
+        <source>Why is this…</source>
+        <translation>为什么这是…</translation>
+    </message>
+    <message>
+        <source>e.g. a red circle</source>
+        <translation>例如 a red circle</translation>
+    </message>
+    <message>
+        <source>Display</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <source>Colour map:</source>
+        <translation>色图：</translation>
+    </message>
+    <message>
+        <source>Jet</source>
+        <translation>Jet</translation>
+    </message>
+    <message>
+        <source>Inferno</source>
+        <translation>Inferno</translation>
+    </message>
+    <message>
+        <source>Viridis</source>
+        <translation>Viridis</translation>
+    </message>
+    <message>
+        <source>Grey</source>
+        <translation>灰度</translation>
+    </message>
+    <message>
+        <source>Opacity:</source>
+        <translation>不透明度：</translation>
+    </message>
+    <message>
+        <source>Show the patch grid</source>
+        <translation>显示图块网格</translation>
+    </message>
+    <message>
+        <source>Export PNG…</source>
+        <translation>导出 PNG…</translation>
+    </message>
+    <message>
+        <source>Save the image with the heatmap as PNG</source>
+        <translation>将带热图的图像保存为 PNG</translation>
+    </message>
+    <message>
+        <source>Export Map…</source>
+        <translation>导出热图数据…</translation>
+    </message>
+    <message>
+        <source>Save the raw, unscaled map as safetensors (tensor “map”, rows × columns)</source>
+        <translation>将未缩放的原始热图保存为 safetensors（张量“map”，行 × 列）</translation>
+    </message>
+    <message>
+        <source>%1 / %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <source>last</source>
+        <translation>最后一层</translation>
+    </message>
+    <message>
+        <source>the class token (CLS)</source>
+        <translation>类别标记（CLS）</translation>
+    </message>
+    <message>
+        <source>the patch in row %1, column %2</source>
+        <translation>第 %1 行、第 %2 列的图块</translation>
+    </message>
+    <message>
+        <source>Click a patch in the image to see where it attends.</source>
+        <translation>点击图像中的一个图块，查看它关注哪里。</translation>
+    </message>
+    <message>
+        <source>Attention flow from the class token through every layer (Abnar &amp; Zuidema).</source>
+        <translation>从类别标记出发、贯穿每一层的注意力流（Abnar 与 Zuidema）。</translation>
+    </message>
+    <message>
+        <source>Gradient-weighted relevance of each patch to the image–text similarity (Chefer et al.).</source>
+        <translation>每个图块对图文相似度的梯度加权相关性（Chefer 等）。</translation>
+    </message>
+    <message>
+        <source>Export the Overlay</source>
+        <translation>导出叠加图</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <source>Export the Raw Map</source>
+        <translation>导出原始热图</translation>
+    </message>
+    <message>
+        <source>Safetensors files (*.safetensors)</source>
+        <translation>Safetensors 文件 (*.safetensors)</translation>
+    </message>
+</context>
+<context>
+    <name>ExplainView</name>
+    <message>
+        <source>Per word</source>
+        <translation>逐词</translation>
+    </message>
+    <message>
+        <source>Relevance of each word on its own; click one to show it large.</source>
+        <translation>每个词单独的相关性；点击一个以大图显示。</translation>
+    </message>
+    <message>
+        <source>All heads of the layer</source>
+        <translation>该层的所有注意力头</translation>
+    </message>
+    <message>
+        <source>Each head scaled on its own; click one to show it large.</source>
+        <translation>每个头单独缩放；点击一个以大图显示。</translation>
+    </message>
+    <message>
+        <source>The colours span the map&apos;s raw minimum and maximum</source>
+        <translation>颜色覆盖热图原始值的最小值到最大值</translation>
+    </message>
+    <message>
+        <source>The frame of the video to explain</source>
+        <translation>要解释的视频帧</translation>
+    </message>
+    <message>
+        <source>%1 / %2 s</source>
+        <translation>%1 / %2 秒</translation>
+    </message>
+    <message>
+        <source>Head %1</source>
+        <translation>头 %1</translation>
+    </message>
+    <message>
+        <source>all words</source>
+        <translation>所有词</translation>
+    </message>
+    <message>
+        <source>%1, %2 × %3 patches</source>
+        <translation>%1，%2 × %3 个图块</translation>
+    </message>
+    <message>
+        <source>similarity %1</source>
+        <translation>相似度 %1</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>fast path max |Δ| %1</source>
+        <translation>快速路径最大 |Δ| %1</translation>
+    </message>
+    <message>
+        <source>The explicit path (fp32) differs from the fast path (%1 on %2) by at most this much</source>
+        <translation>显式路径（fp32）与快速路径（%2 上的 %1）之差最多为此值</translation>
+    </message>
+    <message>
+        <source>No map: the message above says why.</source>
+        <translation>没有热图：原因见上方的消息。</translation>
+    </message>
+    <message>
+        <source>Select an image in the gallery to see what the model looks at.</source>
+        <translation>在图库中选择一张图像，查看模型在看什么。</translation>
     </message>
 </context>
 <context>
