@@ -5,9 +5,11 @@
 // safetensors (tensor "map", gridH x gridW); a file that fails leaves no earlier map behind.
 // Env: MODALLENS_SHOTS_DIR=DIR writes attention_*.png there (the panel in a 420 px dock).
 #include "common/engine_bridge.h"
+#include "common/feature_layout.h"
 #include "common/heatmap_view.h"
 #include "common/model_picker.h"
 #include "explain/attention_panel.h"
+#include "explain/explain_controller.h"
 #include "gallery/gallery_filter_model.h"
 #include "gallery/gallery_model.h"
 #include "gallery/gallery_view.h"
@@ -79,6 +81,7 @@ private Q_SLOTS:
     void followsTheGallery();
     void everyMethod();
     void layerAndHead();
+    void workspaceLayout();
     void clickingAPatchMakesItTheQuery();
     void oneMapPerWord();
     void exports();
@@ -91,9 +94,25 @@ private:
     void shot(const QString &name);
     void checkShown(int method);
 
+    template<class T> T *child(const char *name) const
+    {
+        T *w = m_panel->findChild<T *>(QString::fromLatin1(name));
+        if (!w)
+            qFatal("no %s in the Attention panel", name);
+        return w;
+    }
+    QComboBox *methodCombo() const { return child<QComboBox>("attentionMethod"); }
+    QComboBox *headCombo() const { return child<QComboBox>("attentionHead"); }
+    QSlider *layerSlider() const { return child<QSlider>("attentionLayer"); }
+    QLineEdit *textEdit() const { return child<QLineEdit>("attentionText"); }
+    HeatmapView *heatmapView() const { return child<HeatmapView>("attentionView"); }
+    MapGrid *headsGrid() const { return child<MapGrid>("attentionHeads"); }
+    MapGrid *wordsGrid() const { return child<MapGrid>("attentionWords"); }
+
     std::unique_ptr<QTemporaryDir> m_tmp;
     std::unique_ptr<MainWindow> m_window;
     AttentionPanel *m_panel = nullptr;
+    ExplainController *m_c = nullptr;
     QString m_image; // a red circle, alone
 };
 
@@ -110,6 +129,8 @@ void TestAttentionPanel::initTestCase()
     at::set_num_threads(1); // the engine takes every core; see test_training_panel
     m_panel = m_window->attentionPanel();
     QVERIFY(m_panel);
+    m_c = m_panel->controller();
+    QVERIFY(m_c);
     QCOMPARE(m_panel->windowTitle(), QStringLiteral("Attention"));
     m_window->showModule(m_panel);
     QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
@@ -131,12 +152,12 @@ bool TestAttentionPanel::waitForMap()
     QSignalSpy shown(m_panel, &AttentionPanel::mapShown);
     QElapsedTimer timer;
     timer.start();
-    while ((shown.isEmpty() || m_panel->isBusy()) && timer.elapsed() < kJobTimeoutMs) {
-        if (m_panel->messageIsError())
+    while ((shown.isEmpty() || m_c->isBusy()) && timer.elapsed() < kJobTimeoutMs) {
+        if (m_c->messageIsError())
             return false;
         QTest::qWait(20);
     }
-    return !shown.isEmpty() && !m_panel->isBusy();
+    return !shown.isEmpty() && !m_c->isBusy();
 }
 
 void TestAttentionPanel::shot(const QString &name)
@@ -145,38 +166,31 @@ void TestAttentionPanel::shot(const QString &name)
     if (dir.isEmpty())
         return;
     QTest::qWait(100);
-    auto *scroll = m_panel->findChild<QScrollArea *>();
-    QVERIFY(scroll && scroll->widget());
-    QWidget *page = scroll->widget();
-    const QSize size = page->size();
-    page->resize(size.width(), std::max(size.height(), page->heightForWidth(size.width())));
-    page->resize(size.width(), std::max(page->height(), page->sizeHint().height()));
-    QVERIFY(page->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + name));
-    page->resize(size);
+    QVERIFY(m_panel->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + name));
 }
 
 // What every method must show: a map of the grid's shape over the input crop, its range.
 void TestAttentionPanel::checkShown(int method)
 {
-    QVERIFY2(!m_panel->messageIsError(), qPrintable(m_panel->message()));
-    const auto &r = m_panel->result();
+    QVERIFY2(!m_c->messageIsError(), qPrintable(m_c->message()));
+    const auto &r = m_c->result();
     QVERIFY(r.has_value());
     QVERIFY(r->gridH > 0 && r->gridW > 0);
-    QCOMPARE(m_panel->currentMap().size(), static_cast<std::size_t>(r->gridH * r->gridW));
-    for (const float v : m_panel->currentMap())
+    QCOMPARE(m_c->currentMap().size(), static_cast<std::size_t>(r->gridH * r->gridW));
+    for (const float v : m_c->currentMap())
         QVERIFY(std::isfinite(v));
-    QCOMPARE(m_panel->heatmapView()->gridH(), r->gridH);
-    QCOMPARE(m_panel->heatmapView()->image().width(), r->imageSize);
-    QVERIFY(!m_panel->heatmapView()->composed().isNull());
-    QVERIFY(m_panel->heatmapView()->composed() != m_panel->heatmapView()->image()); // the overlay is on it
-    QVERIFY(!m_panel->colourBar()->maxText().isEmpty());
-    QVERIFY(m_panel->infoLabel()->text().contains(QStringLiteral("fast path max")));
+    QCOMPARE(heatmapView()->gridH(), r->gridH);
+    QCOMPARE(heatmapView()->image().width(), r->imageSize);
+    QVERIFY(!heatmapView()->composed().isNull());
+    QVERIFY(heatmapView()->composed() != heatmapView()->image()); // the overlay is on it
+    QVERIFY(!child<ColourBar>("attentionColourBar")->maxText().isEmpty());
+    QVERIFY(child<QLabel>("attentionInfo")->text().contains(QStringLiteral("fast path max")));
     QVERIFY(r->fastPathMaxAbsDiff < 1e-2);
-    if (method == AttentionPanel::AttentionMethod) {
-        QCOMPARE(m_panel->headsGrid()->count(), r->heads);
-        QVERIFY(m_panel->headsGrid()->isVisibleTo(m_panel));
+    if (method == ExplainController::AttentionMethod) {
+        QCOMPARE(headsGrid()->count(), r->heads);
+        QVERIFY(headsGrid()->isVisibleTo(m_panel));
     } else {
-        QVERIFY(!m_panel->headsGrid()->isVisibleTo(m_panel));
+        QVERIFY(!headsGrid()->isVisibleTo(m_panel));
     }
 }
 
@@ -208,42 +222,42 @@ void TestAttentionPanel::followsTheGallery()
     QTRY_VERIFY_WITH_TIMEOUT(gallery->model()->rowOf(m_image) >= 0, kJobTimeoutMs);
     gallery->view()->setCurrentIndex(
         gallery->proxy()->mapFromSource(gallery->model()->index(gallery->model()->rowOf(m_image))));
-    QCOMPARE(QDir::cleanPath(m_panel->currentPath()), QDir::cleanPath(m_image));
+    QCOMPARE(QDir::cleanPath(m_c->currentPath()), QDir::cleanPath(m_image));
     QVERIFY(waitForMap());
-    QVERIFY(m_panel->result().has_value());
+    QVERIFY(m_c->result().has_value());
 }
 
 void TestAttentionPanel::everyMethod()
 {
     m_panel->showFile(m_image);
-    m_panel->textEdit()->setText(QStringLiteral("a red circle"));
+    textEdit()->setText(QStringLiteral("a red circle"));
     for (int method :
-        {AttentionPanel::AttentionMethod, AttentionPanel::RolloutMethod, AttentionPanel::RelevanceMethod}) {
-        m_panel->methodCombo()->setCurrentIndex(method);
-        QVERIFY2(waitForMap(), qPrintable(m_panel->message()));
+        {ExplainController::AttentionMethod, ExplainController::RolloutMethod, ExplainController::RelevanceMethod}) {
+        methodCombo()->setCurrentIndex(method);
+        QVERIFY2(waitForMap(), qPrintable(m_c->message()));
         checkShown(method);
-        if (method == AttentionPanel::RelevanceMethod) {
-            QVERIFY(m_panel->textEdit()->isVisibleTo(m_panel));
-            QVERIFY(m_panel->textEdit()->height() > 0);
-            QVERIFY(m_panel->result()->similarity > -1.0 && m_panel->result()->similarity < 1.0);
-            QVERIFY(!m_panel->result()->tokens.empty());
+        if (method == ExplainController::RelevanceMethod) {
+            QVERIFY(textEdit()->isVisibleTo(m_panel));
+            QVERIFY(textEdit()->height() > 0);
+            QVERIFY(m_c->result()->similarity > -1.0 && m_c->result()->similarity < 1.0);
+            QVERIFY(!m_c->result()->tokens.empty());
             // The map is a function of the text: "a red circle" and "a blue square" differ.
-            const std::vector<float> red = m_panel->currentMap();
-            m_panel->textEdit()->setText(QStringLiteral("a blue square"));
+            const std::vector<float> red = m_c->currentMap();
+            textEdit()->setText(QStringLiteral("a blue square"));
             QVERIFY(waitForMap());
-            QVERIFY(maxAbsDiff(red, m_panel->currentMap()) > 0.0);
-            m_panel->textEdit()->setText(QStringLiteral("a red circle"));
+            QVERIFY(maxAbsDiff(red, m_c->currentMap()) > 0.0);
+            textEdit()->setText(QStringLiteral("a red circle"));
             QVERIFY(waitForMap()); // from the cache
-            QCOMPARE(maxAbsDiff(red, m_panel->currentMap()), 0.0);
+            QCOMPARE(maxAbsDiff(red, m_c->currentMap()), 0.0);
             shot(QStringLiteral("attention_relevance.png"));
-        } else if (method == AttentionPanel::RolloutMethod) {
-            const std::vector<float> plain = m_panel->currentMap();
-            m_panel->discardSpin()->setValue(0.9);
+        } else if (method == ExplainController::RolloutMethod) {
+            const std::vector<float> plain = m_c->currentMap();
+            child<QDoubleSpinBox>("attentionDiscard")->setValue(0.9);
             QVERIFY(waitForMap());
             checkShown(method);
-            QVERIFY(maxAbsDiff(plain, m_panel->currentMap()) > 0.0);
+            QVERIFY(maxAbsDiff(plain, m_c->currentMap()) > 0.0);
             shot(QStringLiteral("attention_rollout.png"));
-            m_panel->discardSpin()->setValue(0.0);
+            child<QDoubleSpinBox>("attentionDiscard")->setValue(0.0);
             QVERIFY(waitForMap());
         }
     }
@@ -252,88 +266,120 @@ void TestAttentionPanel::everyMethod()
 void TestAttentionPanel::layerAndHead()
 {
     m_panel->showFile(m_image);
-    m_panel->methodCombo()->setCurrentIndex(AttentionPanel::AttentionMethod);
+    methodCombo()->setCurrentIndex(ExplainController::AttentionMethod);
     QVERIFY(waitForMap());
-    const int layers = m_panel->result()->layers;
+    const int layers = m_c->result()->layers;
     QVERIFY(layers > 1);
-    QCOMPARE(m_panel->layerSlider()->maximum(), layers - 1);
-    QCOMPARE(m_panel->layerSlider()->value(), layers - 1); // the last layer by default
-    QCOMPARE(m_panel->result()->layer, layers - 1);
-    const std::vector<float> last = m_panel->currentMap();
-    m_panel->layerSlider()->setValue(0);
+    QCOMPARE(layerSlider()->maximum(), layers - 1);
+    QCOMPARE(layerSlider()->value(), layers - 1); // the last layer by default
+    QCOMPARE(m_c->result()->layer, layers - 1);
+    const std::vector<float> last = m_c->currentMap();
+    layerSlider()->setValue(0);
     QVERIFY(waitForMap());
-    QCOMPARE(m_panel->result()->layer, 0);
-    QVERIFY(maxAbsDiff(last, m_panel->currentMap()) > 0.0);
+    QCOMPARE(m_c->result()->layer, 0);
+    QVERIFY(maxAbsDiff(last, m_c->currentMap()) > 0.0);
 
     // One head: the map is that head's, from the same result; its thumbnail is current.
-    const int heads = m_panel->result()->heads;
-    QCOMPARE(m_panel->headCombo()->count(), AttentionPanel::FirstHead + heads);
-    m_panel->headCombo()->setCurrentIndex(AttentionPanel::FirstHead + heads - 1);
+    const int heads = m_c->result()->heads;
+    QCOMPARE(headCombo()->count(), ExplainController::FirstHead + heads);
+    headCombo()->setCurrentIndex(ExplainController::FirstHead + heads - 1);
     QVERIFY(waitForMap());
-    QCOMPARE(maxAbsDiff(m_panel->result()->headMaps.back().values, m_panel->currentMap()), 0.0);
-    QCOMPARE(m_panel->headsGrid()->current(), heads - 1);
+    QCOMPARE(maxAbsDiff(m_c->result()->headMaps.back().values, m_c->currentMap()), 0.0);
+    QCOMPARE(headsGrid()->current(), heads - 1);
     // Clicking the first thumbnail shows the first head.
-    MapGrid *grid = m_panel->headsGrid();
+    MapGrid *grid = headsGrid();
     QTest::mouseClick(grid, Qt::LeftButton, {}, grid->itemRect(0).center());
-    QCOMPARE(m_panel->headCombo()->currentIndex(), int(AttentionPanel::FirstHead));
+    QCOMPARE(headCombo()->currentIndex(), int(ExplainController::FirstHead));
     QVERIFY(waitForMap());
-    QCOMPARE(maxAbsDiff(m_panel->result()->headMaps.front().values, m_panel->currentMap()), 0.0);
-    QVERIFY(m_panel->headCombo()->height() > 0); // a row shown again gets its height back
+    QCOMPARE(maxAbsDiff(m_c->result()->headMaps.front().values, m_c->currentMap()), 0.0);
+    QVERIFY(headCombo()->height() > 0); // a row shown again gets its height back
     shot(QStringLiteral("attention_heads.png"));
-    m_panel->headCombo()->setCurrentIndex(AttentionPanel::MeanHeads);
-    m_panel->layerSlider()->setValue(layers - 1);
+    headCombo()->setCurrentIndex(ExplainController::MeanHeads);
+    layerSlider()->setValue(layers - 1);
     QVERIFY(waitForMap());
+}
+
+// The workspace: the picture large in the main view with the heads beside it (not below), the
+// settings in a side panel that fits a 1366 x 768 screen (a ~640 px central area) unscrolled.
+void TestAttentionPanel::workspaceLayout()
+{
+    auto *layout = m_panel->findChild<FeatureLayout *>(QStringLiteral("attentionLayout"));
+    QVERIFY(layout);
+    QVERIFY(layout->mainView()->isAncestorOf(heatmapView()));
+    QVERIFY(layout->mainView()->isAncestorOf(headsGrid()));
+    QVERIFY(layout->sidePanel()->isAncestorOf(methodCombo()));
+    QVERIFY(layout->sidePanel()->isAncestorOf(textEdit()));
+    QVERIFY(layout->sidePanel()->isAncestorOf(layerSlider()));
+    QVERIFY(layout->sidePanel()->isAncestorOf(m_panel->modelPicker()));
+    for (int method :
+        {ExplainController::AttentionMethod, ExplainController::RolloutMethod, ExplainController::RelevanceMethod}) {
+        m_c->setMethod(method);
+        QVERIFY2(layout->sidePanel()->sizeHint().height() <= 640,
+            qPrintable(QString::number(layout->sidePanel()->sizeHint().height())));
+    }
+    m_c->setMethod(ExplainController::AttentionMethod);
+    m_panel->showFile(m_image);
+    QVERIFY(waitForMap());
+    QVERIFY(headsGrid()->isVisibleTo(m_panel));
+    const QRect view(heatmapView()->mapTo(m_panel, QPoint()), heatmapView()->size());
+    const QRect grid(headsGrid()->mapTo(m_panel, QPoint()), headsGrid()->size());
+    QVERIFY(grid.left() >= view.right()); // beside the picture
+    QVERIFY(grid.top() < view.bottom());
+    // No Preview needed: a video has a time slider of its own in the main view.
+    auto *time = child<QSlider>("attentionTime");
+    QVERIFY(layout->mainView()->isAncestorOf(time));
+    QVERIFY(!time->isVisibleTo(m_panel)); // a picture has no time
 }
 
 void TestAttentionPanel::clickingAPatchMakesItTheQuery()
 {
     m_panel->showFile(m_image);
-    m_panel->methodCombo()->setCurrentIndex(AttentionPanel::RolloutMethod);
+    methodCombo()->setCurrentIndex(ExplainController::RolloutMethod);
     QVERIFY(waitForMap());
     const std::vector<float> fromCls = [&] {
-        m_panel->setQueryToken(0); // back to raw attention from CLS
-        return waitForMap() ? m_panel->currentMap() : std::vector<float> {};
+        m_c->setQueryToken(0); // back to raw attention from CLS
+        return waitForMap() ? m_c->currentMap() : std::vector<float> {};
     }();
-    QCOMPARE(m_panel->methodCombo()->currentIndex(), int(AttentionPanel::AttentionMethod));
+    QCOMPARE(methodCombo()->currentIndex(), int(ExplainController::AttentionMethod));
     QVERIFY(!fromCls.empty());
-    HeatmapView *view = m_panel->heatmapView();
-    const int gridW = m_panel->result()->gridW;
+    HeatmapView *view = heatmapView();
+    const int gridW = m_c->result()->gridW;
     QTest::mouseClick(view, Qt::LeftButton, {}, view->patchCentre(1, 2));
-    QCOMPARE(m_panel->queryToken(), 1 + 1 * gridW + 2);
+    QCOMPARE(m_c->form().query, 1 + 1 * gridW + 2);
     QVERIFY(waitForMap());
-    QVERIFY(maxAbsDiff(fromCls, m_panel->currentMap()) > 1e-6);
+    QVERIFY(maxAbsDiff(fromCls, m_c->currentMap()) > 1e-6);
     // From rollout, a click switches to raw attention from that patch.
-    m_panel->methodCombo()->setCurrentIndex(AttentionPanel::RolloutMethod);
+    methodCombo()->setCurrentIndex(ExplainController::RolloutMethod);
     QVERIFY(waitForMap());
     QTest::mouseClick(view, Qt::LeftButton, {}, view->patchCentre(0, 0));
-    QCOMPARE(m_panel->methodCombo()->currentIndex(), int(AttentionPanel::AttentionMethod));
-    QCOMPARE(m_panel->queryToken(), 1);
+    QCOMPARE(methodCombo()->currentIndex(), int(ExplainController::AttentionMethod));
+    QCOMPARE(m_c->form().query, 1);
     QVERIFY(waitForMap());
     shot(QStringLiteral("attention_query.png"));
-    m_panel->setQueryToken(0);
+    m_c->setQueryToken(0);
     QVERIFY(waitForMap());
 }
 
 void TestAttentionPanel::oneMapPerWord()
 {
     m_panel->showFile(m_image);
-    m_panel->methodCombo()->setCurrentIndex(AttentionPanel::RelevanceMethod);
-    m_panel->textEdit()->setText(QStringLiteral("red circle"));
+    methodCombo()->setCurrentIndex(ExplainController::RelevanceMethod);
+    textEdit()->setText(QStringLiteral("red circle"));
     QVERIFY(waitForMap());
-    MapGrid *words = m_panel->wordsGrid();
+    MapGrid *words = wordsGrid();
     QVERIFY(words->isVisibleTo(m_panel));
     QCOMPARE(words->count(), 3); // the whole text, then each word
     QCOMPARE(words->labels().mid(1), QStringList({QStringLiteral("“red”"), QStringLiteral("“circle”")}));
-    const auto &wordMaps = m_panel->result()->wordMaps;
+    const auto &wordMaps = m_c->result()->wordMaps;
     QCOMPARE(wordMaps.size(), std::size_t(2));
     QTest::mouseClick(words, Qt::LeftButton, {}, words->itemRect(2).center());
     QCOMPARE(words->current(), 2);
-    QCOMPARE(maxAbsDiff(wordMaps[1].values, m_panel->currentMap()), 0.0);
-    QCOMPARE(m_panel->currentMapLabel(), QStringLiteral("circle"));
+    QCOMPARE(maxAbsDiff(wordMaps[1].values, m_c->currentMap()), 0.0);
+    QCOMPARE(m_c->currentMapLabel(), QStringLiteral("circle"));
     QTest::mouseClick(words, Qt::LeftButton, {}, words->itemRect(0).center());
-    QCOMPARE(maxAbsDiff(m_panel->result()->map, m_panel->currentMap()), 0.0);
+    QCOMPARE(maxAbsDiff(m_c->result()->map, m_c->currentMap()), 0.0);
     // One word: no per-word maps.
-    m_panel->textEdit()->setText(QStringLiteral("circle"));
+    textEdit()->setText(QStringLiteral("circle"));
     QVERIFY(waitForMap());
     QCOMPARE(words->count(), 0);
     QVERIFY(!words->isVisibleTo(m_panel));
@@ -342,43 +388,43 @@ void TestAttentionPanel::oneMapPerWord()
 void TestAttentionPanel::exports()
 {
     m_panel->showFile(m_image);
-    m_panel->methodCombo()->setCurrentIndex(AttentionPanel::RolloutMethod);
+    methodCombo()->setCurrentIndex(ExplainController::RolloutMethod);
     QVERIFY(waitForMap());
     const QString png = m_tmp->path() + QStringLiteral("/overlay.png");
     const QString map = m_tmp->path() + QStringLiteral("/map.safetensors");
-    QVERIFY2(m_panel->exportOverlay(png), qPrintable(m_panel->message()));
+    QVERIFY2(m_c->exportOverlay(png), qPrintable(m_c->message()));
     // Says what went where.
-    QVERIFY(!m_panel->messageIsError());
-    QVERIFY2(m_panel->message().contains(QDir::toNativeSeparators(png)), qPrintable(m_panel->message()));
-    QVERIFY2(m_panel->exportRawMap(map), qPrintable(m_panel->message()));
-    QVERIFY(!m_panel->messageIsError());
-    QVERIFY2(m_panel->message().contains(QDir::toNativeSeparators(map)), qPrintable(m_panel->message()));
+    QVERIFY(!m_c->messageIsError());
+    QVERIFY2(m_c->message().contains(QDir::toNativeSeparators(png)), qPrintable(m_c->message()));
+    QVERIFY2(m_c->exportRawMap(map), qPrintable(m_c->message()));
+    QVERIFY(!m_c->messageIsError());
+    QVERIFY2(m_c->message().contains(QDir::toNativeSeparators(map)), qPrintable(m_c->message()));
     const QImage written(png);
     QVERIFY(!written.isNull());
-    QVERIFY(written.width() >= m_panel->result()->imageSize && written.width() == written.height());
+    QVERIFY(written.width() >= m_c->result()->imageSize && written.width() == written.height());
 
     const auto file = ml::io::SafetensorsFile::open(map.toStdString());
     QVERIFY(file->contains("map"));
-    const auto &r = *m_panel->result();
+    const auto &r = *m_c->result();
     QCOMPARE(file->info("map").dtype, std::string("F32"));
     QCOMPARE(file->info("map").shape, (std::vector<std::int64_t> {r.gridH, r.gridW}));
     const torch::Tensor t = file->tensor("map").contiguous();
     const std::vector<float> values(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-    QCOMPARE(maxAbsDiff(values, m_panel->currentMap()), 0.0); // raw, unscaled
+    QCOMPARE(maxAbsDiff(values, m_c->currentMap()), 0.0); // raw, unscaled
     QCOMPARE(file->metadata().at("method"), std::string("rollout"));
 
     // A folder that does not exist: a message, no crash.
-    QVERIFY(!m_panel->exportRawMap(m_tmp->path() + QStringLiteral("/no/such/dir/map.safetensors")));
-    QVERIFY(m_panel->messageIsError());
-    QVERIFY(m_panel->message().contains(QStringLiteral("map.safetensors")));
-    QVERIFY(!m_panel->exportOverlay(m_tmp->path() + QStringLiteral("/no/such/dir/overlay.png")));
+    QVERIFY(!m_c->exportRawMap(m_tmp->path() + QStringLiteral("/no/such/dir/map.safetensors")));
+    QVERIFY(m_c->messageIsError());
+    QVERIFY(m_c->message().contains(QStringLiteral("map.safetensors")));
+    QVERIFY(!m_c->exportOverlay(m_tmp->path() + QStringLiteral("/no/such/dir/overlay.png")));
 }
 
 // A file that cannot be explained after one that could: the error, and nothing of the last
 // picture or its map under the new name (the gallery filtered down to a corrupt file did that).
 void TestAttentionPanel::failureClearsTheView()
 {
-    QVERIFY(m_panel->result().has_value()); // the red circle's map, from exports()
+    QVERIFY(m_c->result().has_value()); // the red circle's map, from exports()
     const QString corrupt = m_tmp->path() + QStringLiteral("/corrupt.jpg");
     QFile file(corrupt);
     QVERIFY(file.open(QIODevice::WriteOnly));
@@ -386,26 +432,26 @@ void TestAttentionPanel::failureClearsTheView()
     file.close();
 
     m_panel->showFile(corrupt);
-    m_panel->recompute(); // submitted now: the view is already empty while it runs
-    QVERIFY(!m_panel->result().has_value());
-    QVERIFY(m_panel->heatmapView()->image().isNull());
-    QVERIFY(m_panel->currentMap().empty());
-    QTRY_VERIFY_WITH_TIMEOUT(m_panel->messageIsError() && !m_panel->isBusy(), kJobTimeoutMs);
-    QVERIFY2(m_panel->message().contains(QStringLiteral("corrupt.jpg")), qPrintable(m_panel->message()));
-    QVERIFY2(m_panel->message().contains(QStringLiteral("not a decodable image")), qPrintable(m_panel->message()));
-    QVERIFY(!m_panel->result().has_value());
-    QVERIFY(m_panel->currentMap().empty());
-    QVERIFY(m_panel->heatmapView()->image().isNull());
-    QVERIFY(m_panel->infoLabel()->text().isEmpty());
-    QVERIFY(!m_panel->headsGrid()->isVisibleTo(m_panel));
+    m_c->recompute(); // submitted now: the view is already empty while it runs
+    QVERIFY(!m_c->result().has_value());
+    QVERIFY(heatmapView()->image().isNull());
+    QVERIFY(m_c->currentMap().empty());
+    QTRY_VERIFY_WITH_TIMEOUT(m_c->messageIsError() && !m_c->isBusy(), kJobTimeoutMs);
+    QVERIFY2(m_c->message().contains(QStringLiteral("corrupt.jpg")), qPrintable(m_c->message()));
+    QVERIFY2(m_c->message().contains(QStringLiteral("not a decodable image")), qPrintable(m_c->message()));
+    QVERIFY(!m_c->result().has_value());
+    QVERIFY(m_c->currentMap().empty());
+    QVERIFY(heatmapView()->image().isNull());
+    QVERIFY(child<QLabel>("attentionInfo")->text().isEmpty());
+    QVERIFY(!headsGrid()->isVisibleTo(m_panel));
     QCOMPARE(m_panel->findChild<QLabel *>(QStringLiteral("attentionTitle"))->text(), QStringLiteral("corrupt.jpg"));
-    QVERIFY(!m_panel->exportOverlay(m_tmp->path() + QStringLiteral("/stale.png"))); // nothing to export
+    QVERIFY(!m_c->exportOverlay(m_tmp->path() + QStringLiteral("/stale.png"))); // nothing to export
     QVERIFY(!QFileInfo::exists(m_tmp->path() + QStringLiteral("/stale.png")));
 
     // Back to the red circle: its map again, the error gone.
     m_panel->showFile(m_image);
-    QVERIFY2(waitForMap(), qPrintable(m_panel->message()));
-    checkShown(AttentionPanel::RolloutMethod);
+    QVERIFY2(waitForMap(), qPrintable(m_c->message()));
+    checkShown(ExplainController::RolloutMethod);
 }
 
 // A video is explained at the frame the preview shows: two seconds, a red circle then a blue square.
@@ -422,18 +468,26 @@ void TestAttentionPanel::videoFrames()
             encoder.write(i < 10 ? red : blue);
         encoder.finish();
     }
-    m_panel->methodCombo()->setCurrentIndex(AttentionPanel::RolloutMethod);
+    methodCombo()->setCurrentIndex(ExplainController::RolloutMethod);
     m_panel->showFile(clip);
-    QVERIFY2(waitForMap(), qPrintable(m_panel->message()));
-    checkShown(AttentionPanel::RolloutMethod);
-    const std::vector<std::uint8_t> first = m_panel->result()->inputRgb;
-    const std::vector<float> firstMap = m_panel->currentMap();
+    QVERIFY2(waitForMap(), qPrintable(m_c->message()));
+    checkShown(ExplainController::RolloutMethod);
+    const std::vector<std::uint8_t> first = m_c->result()->inputRgb;
+    const std::vector<float> firstMap = m_c->currentMap();
     m_panel->setVideoTime(clip, 1.5);
-    QVERIFY2(waitForMap(), qPrintable(m_panel->message()));
-    QVERIFY(m_panel->result()->inputRgb != first); // the square's frame
-    QVERIFY(maxAbsDiff(firstMap, m_panel->currentMap()) > 0.0);
+    QVERIFY2(waitForMap(), qPrintable(m_c->message()));
+    QVERIFY(m_c->result()->inputRgb != first); // the square's frame
+    QVERIFY(maxAbsDiff(firstMap, m_c->currentMap()) > 0.0);
+    // The main view's own time slider: back to the red circle's frame.
+    auto *time = child<QSlider>("attentionTime");
+    QVERIFY(time->isVisibleTo(m_panel));
+    QTRY_VERIFY_WITH_TIMEOUT(time->maximum() >= 19, kJobTimeoutMs); // the clip's length, 2 s in tenths
+    time->setValue(5);
+    QCOMPARE(m_c->videoTime(), 0.5);
+    QVERIFY2(waitForMap(), qPrintable(m_c->message()));
+    QCOMPARE(m_c->result()->inputRgb, first);
     m_panel->setVideoTime(m_image, 0.5); // not the shown video: ignored
-    QVERIFY(!m_panel->isBusy());
+    QVERIFY(!m_c->isBusy());
     m_panel->showFile(m_image);
     QVERIFY(waitForMap());
 }
@@ -462,15 +516,15 @@ void TestAttentionPanel::goldenCheckpoint()
     QVERIFY(picker->selectPath(golden));
     const QString image = QString::fromStdString((kClipDir / "image_astronaut_320x320.png").string());
     m_panel->showFile(image);
-    m_panel->textEdit()->setText(QStringLiteral("an astronaut in space"));
+    textEdit()->setText(QStringLiteral("an astronaut in space"));
     for (int method :
-        {AttentionPanel::AttentionMethod, AttentionPanel::RolloutMethod, AttentionPanel::RelevanceMethod}) {
-        m_panel->methodCombo()->setCurrentIndex(method);
-        QVERIFY2(waitForMap(), qPrintable(m_panel->message()));
+        {ExplainController::AttentionMethod, ExplainController::RolloutMethod, ExplainController::RelevanceMethod}) {
+        methodCombo()->setCurrentIndex(method);
+        QVERIFY2(waitForMap(), qPrintable(m_c->message()));
         checkShown(method);
-        QCOMPARE(QString::fromStdString(m_panel->result()->modelName), QStringLiteral("clip-golden"));
+        QCOMPARE(QString::fromStdString(m_c->result()->modelName), QStringLiteral("clip-golden"));
     }
-    QCOMPARE(m_panel->wordsGrid()->count(), 5);
+    QCOMPARE(wordsGrid()->count(), 5);
 }
 
 QTEST_MAIN(TestAttentionPanel)

@@ -14,6 +14,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <any>
 #include <cmath>
 #include <condition_variable>
 #include <filesystem>
@@ -41,11 +42,20 @@ struct Listener : ml::EngineListener {
     std::optional<ml::JobResult> result;
     int steps = 0;
     int cancelAfter = 1 << 30;
+    std::vector<std::string> kinds; // the partials' kinds, in order (the first step's only)
+    std::optional<int> started;     // kDenoiseSessionRunKind's run id
     ml::Engine *engine = nullptr;
     void onProgress(ml::JobId, const ml::Progress &) override { }
     void onPartial(ml::JobId id, const ml::PartialResult &r) override
     {
-        if (r.kind == "denoise-session-step" && ++steps == cancelAfter)
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (kinds.empty() || kinds.back() != r.kind)
+                kinds.push_back(r.kind);
+            if (r.kind == ml::kDenoiseSessionRunKind)
+                started = std::any_cast<ml::DenoiseRunStarted>(r.value).run;
+        }
+        if (r.kind == ml::kDenoiseSessionStepKind && ++steps == cancelAfter)
             engine->cancel(id);
     }
     void onFinished(ml::JobId, const ml::JobResult &r) override
@@ -72,6 +82,7 @@ private Q_SLOTS:
     void samplerStartAt();
     void scheduleTables();
     void pauseAndContinue();
+    void runJobOpensAndStarts();
     void branchReproducesOrDiffers();
     void forwardProcessAndReconstruction();
     void memoryBudgetDropsOldestTensors();
@@ -213,6 +224,55 @@ void TestDenoiseSession::pauseAndContinue()
     session->step(paused, 100);
     QVERIFY(session->run(paused)->finished);
     QCOMPARE(ddpm_mini_test::maxAbsDiff(session->current(paused).data, session->current(whole).data), 0.0);
+}
+
+// The job the panel submits: it opens the configuration, makes the run and steps it, saying so
+// in that order; a branch job with the run's seed ends as the run.
+void TestDenoiseSession::runJobOpensAndStarts()
+{
+    auto session = std::make_shared<ml::DenoiseSession>();
+    Listener listener;
+    ml::DenoiseRunRequest request;
+    request.kind = ml::DenoiseRunRequest::Kind::New;
+    request.seed = 7;
+    request.open = ddim(8, 1.0);
+    {
+        ml::Engine engine(&listener, ml::EngineOptions {1});
+        listener.engine = &engine;
+        engine.submit(ml::makeDenoiseRunJob(session, request));
+        QVERIFY(listener.wait());
+    }
+    QVERIFY(!listener.result->error);
+    QCOMPARE(std::any_cast<int>(listener.result->value), 8);
+    const std::vector<std::string> order {
+        ml::kDenoiseSessionOpenKind, ml::kDenoiseSessionRunKind, ml::kDenoiseSessionStepKind};
+    QVERIFY(listener.kinds == order);
+    QVERIFY(listener.started);
+    const int run = *listener.started;
+    QVERIFY(session->isOpen());
+    QCOMPARE(session->info().steps, 8);
+    QCOMPARE(session->run(run)->seed, std::uint64_t(7));
+    QVERIFY(session->run(run)->finished);
+
+    Listener branchListener;
+    ml::DenoiseRunRequest branch;
+    branch.kind = ml::DenoiseRunRequest::Kind::Branch;
+    branch.run = run;
+    branch.index = 3;
+    branch.seed = 7;
+    {
+        ml::Engine engine(&branchListener, ml::EngineOptions {1});
+        branchListener.engine = &engine;
+        engine.submit(ml::makeDenoiseRunJob(session, branch));
+        QVERIFY(branchListener.wait());
+    }
+    QVERIFY(!branchListener.result->error);
+    const std::vector<std::string> noOpen {ml::kDenoiseSessionRunKind, ml::kDenoiseSessionStepKind};
+    QVERIFY(branchListener.kinds == noOpen);
+    const int b = *branchListener.started;
+    QCOMPARE(session->run(b)->origin, ml::DenoiseRunInfo::Origin::Branch);
+    QCOMPARE(session->run(b)->firstStep, 3);
+    QCOMPARE(ddpm_mini_test::maxAbsDiff(session->current(b).data, session->current(run).data), 0.0);
 }
 
 void TestDenoiseSession::branchReproducesOrDiffers()

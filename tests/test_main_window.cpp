@@ -12,6 +12,7 @@
 #include "common/model_picker.h"
 #include "explain/attention_panel.h"
 #include "gallery/filmstrip.h"
+#include "explain/explain_controller.h"
 #include "gallery/gallery_filter_model.h"
 #include "gallery/gallery_model.h"
 #include "gallery/gallery_view.h"
@@ -447,21 +448,24 @@ void TestMainWindow::classifyAndExplainFromTheMenu()
     selectOnly(gallery, {m_single});
     menu.reset(view->createContextMenu(proxyIndexOf(gallery, m_single)));
     actionNamed(menu.get(), QStringLiteral("contextExplain"))->trigger();
-    QCOMPARE(attention->currentPath(), m_single);
+    QCOMPARE(attention->controller()->currentPath(), m_single);
     QTRY_VERIFY(dockOnTop(attention));
-    QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty() && !attention->isBusy(), kTimeoutMs);
-    QVERIFY2(!attention->messageIsError(), qPrintable(attention->message()));
-    QVERIFY(attention->result().has_value());
+    QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty() && !attention->controller()->isBusy(), kTimeoutMs);
+    QVERIFY2(!attention->controller()->messageIsError(), qPrintable(attention->controller()->message()));
+    QVERIFY(attention->controller()->result().has_value());
 
     // Explain on a corrupt file: an error, and nothing of the last map left under its name.
     selectOnly(gallery, {m_corrupt});
     menu.reset(view->createContextMenu(proxyIndexOf(gallery, m_corrupt)));
     actionNamed(menu.get(), QStringLiteral("contextExplain"))->trigger();
-    QTRY_VERIFY_WITH_TIMEOUT(attention->messageIsError(), kTimeoutMs);
-    QVERIFY2(attention->message().contains(QStringLiteral("corrupt.jpg")), qPrintable(attention->message()));
-    QVERIFY(!attention->result().has_value());
-    QVERIFY(attention->currentMap().empty());
-    QVERIFY(attention->heatmapView()->image().isNull()); // not the last picture either
+    QTRY_VERIFY_WITH_TIMEOUT(attention->controller()->messageIsError(), kTimeoutMs);
+    QVERIFY2(attention->controller()->message().contains(QStringLiteral("corrupt.jpg")),
+        qPrintable(attention->controller()->message()));
+    QVERIFY(!attention->controller()->result().has_value());
+    QVERIFY(attention->controller()->currentMap().empty());
+    QVERIFY(attention->findChild<HeatmapView *>(QStringLiteral("attentionView"))
+                ->image()
+                .isNull()); // not the last picture either
 }
 
 void TestMainWindow::workspaceModulesFilmstripAndLayout()

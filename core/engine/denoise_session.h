@@ -55,7 +55,12 @@ struct StepPreviews {
 };
 constexpr double kEpsRange = 3.0;
 
-// What the last step of a run job reports (PartialResult "denoise-session-step").
+// The session jobs' partial results (PartialResult::kind), one spelling for the jobs and the views.
+inline constexpr const char *kDenoiseSessionOpenKind = "denoise-session-open"; // DenoiseSessionInfo
+inline constexpr const char *kDenoiseSessionRunKind = "denoise-session-run";   // DenoiseRunStarted
+inline constexpr const char *kDenoiseSessionStepKind = "denoise-session-step"; // DenoiseSessionStep
+
+// What the last step of a run job reports (PartialResult kDenoiseSessionStepKind).
 struct DenoiseSessionStep {
     StepPreviews previews;
     int total = 0;          // steps of the configuration
@@ -159,11 +164,29 @@ private:
     std::unique_ptr<Impl> d;
 };
 
+// What a run job does, in order: opens `open` when set (partial kDenoiseSessionOpenKind with its
+// DenoiseSessionInfo), makes its run (a new run with seed, a branch of `run` at step `index`
+// with seed, a reconstruction from step `index` with seed, or continues `run`; partial
+// kDenoiseSessionRunKind with its id), then steps it up to `count` steps (<= 0: to the end).
+struct DenoiseRunRequest {
+    enum class Kind { Continue, New, Branch, Reconstruct };
+    Kind kind = Kind::Continue;
+    int run = -1;  // Continue: the run stepped; Branch: the run branched from
+    int index = 0; // Branch, Reconstruct: the step it starts at
+    std::uint64_t seed = 0;
+    int count = 0;
+    std::optional<DenoiseSessionConfig> open;
+};
+struct DenoiseRunStarted {
+    int run = -1;
+};
+
 // Jobs over a shared session (Lane::Inference). Values: DenoiseSessionInfo (open), int steps
-// done (run: partials "denoise-session-step" after each step, progress per step, cancel between
+// done (run: partials kDenoiseSessionStepKind after each step, progress per step, cancel between
 // steps; what was computed stays).
 Job makeDenoiseOpenJob(std::shared_ptr<DenoiseSession> session, DenoiseSessionConfig config);
-Job makeDenoiseRunJob(std::shared_ptr<DenoiseSession> session, int run, int count);
+Job makeDenoiseRunJob(std::shared_ptr<DenoiseSession> session, DenoiseRunRequest request);
+Job makeDenoiseRunJob(std::shared_ptr<DenoiseSession> session, int run, int count); // Continue
 // Loads an image (or a video's first frame) into session.setForwardImage(); returns the file name.
 // Throws ml::Error naming the file (and without media I/O in the build). Any thread.
 std::string setForwardImageFromFile(DenoiseSession &session, const std::string &path, std::uint64_t noiseSeed);

@@ -36,14 +36,18 @@ quint64 EngineBridge::submit(const QString &name, std::function<QVariant(ml::Job
     return submit(std::move(job));
 }
 
+// Both may come from children being deleted after ~EngineBridge() let the engine go (the shared
+// ExplainClient cancels its jobs when it goes): the engine cancelled every job already.
 void EngineBridge::cancel(quint64 id)
 {
-    m_engine->cancel(id);
+    if (m_engine)
+        m_engine->cancel(id);
 }
 
 void EngineBridge::cancelAll()
 {
-    m_engine->cancelAll();
+    if (m_engine)
+        m_engine->cancelAll();
 }
 
 QVariant EngineBridge::toVariant(const std::any &value)

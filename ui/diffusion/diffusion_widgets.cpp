@@ -56,6 +56,12 @@ void DiffusionTile::setHighlighted(bool on)
     update();
 }
 
+void DiffusionTile::setSquare(bool square)
+{
+    m_square = square;
+    updateGeometry();
+}
+
 void DiffusionTile::setFixedImageSide(int side)
 {
     setFixedSize(side + 4, side + 4 + titleHeight());

@@ -26,7 +26,10 @@ public:
     void setFixedImageSide(int side); // a fixed size: the picture side plus the title
     QRect imageRect() const;          // where the picture lands
 
-    bool hasHeightForWidth() const override { return true; }
+    // Square by default (its height follows its width); off, it takes the height it is given
+    // and the picture fits both (a row of large tiles in a view of fixed height).
+    void setSquare(bool square);
+    bool hasHeightForWidth() const override { return m_square; }
     int heightForWidth(int width) const override;
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
@@ -45,6 +48,7 @@ private:
     QString m_placeholder;
     QImage m_image;
     bool m_highlighted = false;
+    bool m_square = true;
 };
 
 class SchedulePlot : public QCustomPlot {

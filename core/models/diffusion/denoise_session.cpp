@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <mutex>
 
@@ -636,22 +637,53 @@ Job makeDenoiseOpenJob(std::shared_ptr<DenoiseSession> session, DenoiseSessionCo
     return job;
 }
 
-Job makeDenoiseRunJob(std::shared_ptr<DenoiseSession> session, int run, int count)
+Job makeDenoiseRunJob(std::shared_ptr<DenoiseSession> session, DenoiseRunRequest request)
 {
+    using Kind = DenoiseRunRequest::Kind;
     Job job;
-    job.name = "Denoise";
+    job.name = request.kind == Kind::Branch ? "Denoise a branch"
+        : request.kind == Kind::Reconstruct ? "Reconstruct an image"
+                                            : "Denoise";
     job.lane = Lane::Inference;
-    job.run = [session = std::move(session), run, count](JobContext &ctx) -> std::any {
+    job.run = [session = std::move(session), request = std::move(request)](JobContext &ctx) -> std::any {
+        if (request.open) {
+            ctx.report(0, 0, "loading model");
+            ctx.partial(kDenoiseSessionOpenKind, session->open(*request.open));
+        }
+        int id = request.run;
+        switch (request.kind) {
+        case Kind::New:
+            id = session->newRun(request.seed);
+            break;
+        case Kind::Branch:
+            id = session->branch(request.run, request.index, request.seed);
+            break;
+        case Kind::Reconstruct:
+            id = session->reconstruct(request.index, request.seed);
+            break;
+        case Kind::Continue:
+            break;
+        }
+        ctx.partial(kDenoiseSessionRunKind, DenoiseRunStarted {id});
         ctx.throwIfCancelled();
-        const int done = session->step(run, count, [&ctx](const DenoiseSessionStep &s) {
+        const int count = request.count > 0 ? request.count : std::numeric_limits<int>::max();
+        const int done = session->step(id, count, [&ctx](const DenoiseSessionStep &s) {
             ctx.report(s.previews.index + 1, s.total, "denoising");
-            ctx.partial("denoise-session-step", s);
+            ctx.partial(kDenoiseSessionStepKind, s);
             return !ctx.isCancelled();
         });
         ctx.throwIfCancelled(); // paused: what was computed stays in the session
         return done;
     };
     return job;
+}
+
+Job makeDenoiseRunJob(std::shared_ptr<DenoiseSession> session, int run, int count)
+{
+    DenoiseRunRequest request;
+    request.run = run;
+    request.count = count;
+    return makeDenoiseRunJob(std::move(session), std::move(request));
 }
 
 std::string setForwardImageFromFile(DenoiseSession &session, const std::string &path, std::uint64_t noiseSeed)
