@@ -93,9 +93,15 @@ int runModels(Context &ctx)
     if (!ctx.args.positional().empty())
         throw UsageError("models takes no positional arguments (use --dir DIR to add folders)");
     const auto dirs = ctx.args.values("dir");
+    const auto familyArg = ctx.args.value("family");
+    const ModelFamily family = familyArg ? familyFromName(*familyArg) : ModelFamily::Unknown;
+    if (familyArg && family == ModelFamily::Unknown)
+        throw UsageError("--family '" + *familyArg + "': one of clip, unet2d, blip-2, llava");
     auto value = runJob(
         ctx.global, {"List models", Lane::Io, [dirs](JobContext &) -> std::any { return discoverModels(dirs); }});
-    const auto entries = std::any_cast<std::vector<ModelEntry>>(value);
+    auto entries = std::any_cast<std::vector<ModelEntry>>(value);
+    if (familyArg)
+        entries = ofFamily(std::move(entries), family);
     if (ctx.global.json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto &e : entries) {
@@ -309,8 +315,10 @@ int runEvalZeroShot(Context &ctx)
 std::vector<Command> clipCommands()
 {
     return {
-        {"models", "models [--dir DIR]...     list checkpoints (given folders, app folder, embedded, HF cache)",
-            {"dir"}, {}, runModels},
+        {"models",
+            "models [--dir DIR]... [--family clip|unet2d|blip-2|llava]  list checkpoints (given folders, app folder, "
+            "embedded, HF cache)",
+            {"dir", "family"}, {}, runModels},
         {"tokenize", "tokenize --model M TEXT...  token ids, padded to the context length", {"model"}, {}, runTokenize},
         {"embed",
             "embed --model M (--image PATH... | --text TEXT...) [--out FILE.safetensors]  L2-normalised embeddings",

@@ -1,6 +1,6 @@
 // CLIP training: the pieces (CRC32C and TFRecord framing, schedule, weight-decay groups, the
 // soft-target loss, the truth matrix), then a short "tiny" run that lowers the loss and leaves a
-// loadable checkpoint, resume, and pause + cancel. MODALLENS_TRAIN_BENCH=1 also times the presets.
+// loadable checkpoint, resume, and pause + cancel. (Steps/s of the presets: `modallens-cli bench train`.)
 #include "cli_common.h"
 #include "common/error.h"
 #include "engine/clip_train_service.h"
@@ -576,40 +576,6 @@ private Q_SLOTS:
             runTrainCli({{"preset", "huge"}, {"out", (tmp / "x").string()}}, {}, tmp / "stdout.txt"));
         QVERIFY_THROWS_EXCEPTION(
             ml::Error, runTrainCli({{"out", (tmp / "empty").string()}}, {"resume"}, tmp / "stdout.txt"));
-    }
-
-    // MODALLENS_TRAIN_BENCH=1: steps/s of the presets, and of mini at the large end of issue 4's
-    // range (vision width 192, 6 layers); fp32 unless the CPU has native bf16.
-    void bench()
-    {
-        if (qEnvironmentVariableIntValue("MODALLENS_TRAIN_BENCH") != 1)
-            QSKIP("set MODALLENS_TRAIN_BENCH=1 to time the presets (MODALLENS_TRAIN_THREADS=N: intra-op threads)");
-        if (const int threads = qEnvironmentVariableIntValue("MODALLENS_TRAIN_THREADS"); threads > 0)
-            at::set_num_threads(threads);
-        struct Case {
-            const char *name;
-            const char *preset;
-            std::int64_t width, layers, steps;
-        };
-        for (const Case &c : {Case {"tiny", "tiny", -1, -1, 60}, Case {"mini", "mini", -1, -1, 12},
-                 Case {"mini-w192-l6", "mini", 192, 6, 12}}) {
-            Recorder rec;
-            ml::ClipTrainRequest req;
-            req.preset = c.preset;
-            req.width = c.width;
-            req.layers = c.layers;
-            req.outDir = (fs::path(m_tmp.path().toStdString()) / (std::string("bench-") + c.name)).string();
-            req.steps = c.steps;
-            req.evalEvery = 0;
-            req.evalShapesPerClass = 0;
-            req.evalFashion = 0;
-            req.logEvery = 2;
-            const auto r = train(req, rec);
-            qInfo("%s: %.3f steps/s, %.1f images/s (%s, %d threads, %lld parameters, loss %.3f); data %.3f s/batch "
-                  "on its thread, steps waited %.2f s in all",
-                c.name, r.stepsPerS, r.imagesPerS, r.dtype.c_str(), at::get_num_threads(),
-                static_cast<long long>(r.parameters), r.finalLoss, r.dataSecondsPerBatch, r.dataWaitSeconds);
-        }
     }
 };
 

@@ -1,8 +1,7 @@
 // CoOp: prompt layout vs the text tower, the prompt file, classify with it, the CLI, and the claim:
 // 4 shots beat "a photo of a {}." on a hard label set of clip-mini (how many shapes an image holds).
-// Env: MODALLENS_COOP_MODEL=DIR instead of clip-mini; MODALLENS_COOP_BENCH=1 measures more label
-// sets (Shapes World colour, shape, size, position, count; Fashion-MNIST), MODALLENS_COOP_BENCH_
-// {OPTIM,STEPS,LR} change the settings; figures are printed, not asserted.
+// Env: MODALLENS_COOP_MODEL=DIR instead of clip-mini. Figures on more label sets (Shapes World
+// colour, shape, size, position, count; Fashion-MNIST): `modallens-cli bench coop`.
 #include "cli_run.h"
 #include "dtype_test_util.h"
 #include "shapes_test_util.h"
@@ -91,74 +90,15 @@ CliRun cli(const QStringList &args)
 
 // --- labelled folders from Shapes World ----------------------------------------------------
 
-// A labelled folder of single-object Shapes World images (every augmentation of the spec),
-// `perClass` per class, the class named by classOf(object) ("" = not wanted).
-void writeShapesFolder(const fs::path &dir, int perClass, std::uint64_t seed,
-    const std::function<std::string(const ml::train::ShapeObject &)> &classOf, const std::vector<std::string> &classes)
-{
-    ml::train::ShapesWorldOptions options;
-    options.split = ml::train::Split::Any;
-    options.minObjects = options.maxObjects = 1;
-    options.augment = ml::train::Augmentations::all();
-    const ml::train::ShapesWorld world(seed, options);
-    std::map<std::string, int> count;
-    for (const auto &c : classes)
-        fs::create_directories(dir / c);
-    int done = 0;
-    for (std::uint64_t i = 0; done < perClass * static_cast<int>(classes.size()); ++i) {
-        QVERIFY(i < 100000u);
-        const auto sample = world.sample(i);
-        const std::string c = classOf(sample.scene.objects.front());
-        if (c.empty() || count[c] >= perClass)
-            continue;
-        char name[32];
-        std::snprintf(name, sizeof name, "%04d.png", count[c]++);
-        ml::io::saveImage(sample.image, dir / c / name);
-        ++done;
-    }
-}
-
 // The hard set: how many shapes an image holds, "one", "two" or "three". clip-mini met these
 // words only as "two shapes: a red circle and ..." / "three shapes: ..." (and never "one"), so
 // the hand-written "a photo of a two." is far from anything it saw: it scores below chance (25%
 // here). The image tower does see the count (most training scenes have several objects), and a
 // learnt context in front of the number can stand for what the captions put around it: 55% with
 // seed 1, 49-69% over seeds 1-5 and two folders. Where the template already matches clip-mini's
-// captions (colours, shapes, Fashion-MNIST: 88-100%), 4 shots do not beat it (see bench()).
+// captions (colours, shapes, Fashion-MNIST: 88-100%), 4 shots do not beat it
+// (`modallens-cli bench coop`).
 const std::vector<std::string> kCountClasses {"one", "three", "two"};
-
-// Where the single object is, by the spec's thirds rule: a set clip-mini's image features barely
-// separate, so no prompt, learnt or not, does much with it (the bench shows it).
-const std::vector<std::string> kPositionClasses {"bottom", "center", "left", "right", "top"};
-
-void writePositionFolder(const fs::path &dir, int perClass, std::uint64_t seed)
-{
-    writeShapesFolder(
-        dir, perClass, seed, [](const ml::train::ShapeObject &o) { return ml::train::positionName(o.position()); },
-        kPositionClasses);
-}
-
-// Fashion-MNIST test images as a labelled folder (64 x 64), when the Debian package is there.
-bool writeFashionFolder(const fs::path &dir, int perClass)
-{
-    using ml::train::FashionMnist;
-    if (!FashionMnist::available(ml::train::FashionSplit::Test))
-        return false;
-    const auto data = FashionMnist::load(ml::train::FashionSplit::Test);
-    std::vector<int> count(FashionMnist::kClassCount, 0);
-    for (std::size_t i = 0; i < data.size(); ++i) {
-        const int c = data.label(i);
-        if (count[static_cast<std::size_t>(c)] >= perClass)
-            continue;
-        std::string name = FashionMnist::captionNames()[static_cast<std::size_t>(c)];
-        std::replace(name.begin(), name.end(), ' ', '_');
-        fs::create_directories(dir / name);
-        char file[32];
-        std::snprintf(file, sizeof file, "%04d.png", count[static_cast<std::size_t>(c)]++);
-        ml::io::saveImage(data.image(i, 64), dir / name / file);
-    }
-    return true;
-}
 
 // A labelled folder of tiny random pictures for the tiny model: `classes` x `perClass`.
 void writeTinyFolder(const fs::path &dir, const std::vector<std::string> &classes, int perClass)
@@ -574,63 +514,6 @@ private Q_SLOTS:
         const auto e = run<ml::EvaluateResult>(ml::makeEvaluateJob(eval));
         QCOMPARE(e.images.size(), std::size_t(3 * 104)); // shots included
         QVERIFY(e.accuracy > r.accuracyBefore + 0.2);
-    }
-
-    // MODALLENS_COOP_BENCH=1: figures for other label sets, printed, not asserted.
-    void bench()
-    {
-        if (m_mini.empty() || !std::getenv("MODALLENS_COOP_BENCH"))
-            QSKIP("set MODALLENS_COOP_BENCH=1 (and have clip-mini) to measure other label sets");
-        using ml::train::ShapeObject;
-        std::vector<std::pair<std::string, fs::path>> sets;
-        const auto colours = m_root / "bench-colours";
-        writeShapesFolder(colours, 44, 77,
-            [](const ShapeObject &o) { return std::string(ml::train::colourName(o.colour)); },
-            {"red", "green", "blue", "yellow", "purple", "white"});
-        sets.emplace_back("colours", colours);
-        const auto shapes = m_root / "bench-shapes";
-        writeShapesFolder(shapes, 44, 78,
-            [](const ShapeObject &o) { return std::string(ml::train::shapeName(o.shape)); },
-            {"circle", "square", "triangle", "diamond"});
-        sets.emplace_back("shapes", shapes);
-        const auto sizes = m_root / "bench-sizes";
-        writeShapesFolder(sizes, 44, 79, [](const ShapeObject &o) { return std::string(ml::train::sizeName(o.size)); },
-            {"small", "large"});
-        sets.emplace_back("sizes", sizes);
-        const auto positions = m_root / "bench-positions";
-        writePositionFolder(positions, 104, 2024);
-        sets.emplace_back("positions", positions);
-        const auto counts = m_root / "bench-counts";
-        writeCountFolder(counts, 104, 2024);
-        sets.emplace_back("counts", counts);
-        const auto fashion = m_root / "bench-fashion";
-        if (writeFashionFolder(fashion, 104))
-            sets.emplace_back("fashion-mnist", fashion);
-        const char *opt = std::getenv("MODALLENS_COOP_BENCH_OPTIM");
-        for (const auto &[name, dir] : sets)
-            for (const bool csc : {false, true}) {
-                ml::CoopRequest req;
-                req.model = m_mini;
-                req.folder = dir.string();
-                req.classSpecific = csc;
-                req.compute = {"cpu", "fp32"};
-                if (opt)
-                    req.optimizer = opt;
-                if (const char *steps = std::getenv("MODALLENS_COOP_BENCH_STEPS"))
-                    req.steps = std::atoi(steps);
-                if (const char *lr = std::getenv("MODALLENS_COOP_BENCH_LR"))
-                    req.lr = std::atof(lr);
-                const auto r = run<ml::CoopResult>(ml::makeCoopTrainJob(req));
-                std::string reading;
-                for (const auto &w : r.words)
-                    if (w.classIndex <= 0)
-                        reading += w.nearest.front().word + " ";
-                qInfo("%-14s %-7s %s lr %.0e %lld steps: template %.1f%% -> learnt %.1f%% (%lld held-out); %.1f "
-                      "steps/s, features %.1f s, total %.1f s; reads \"%s\"",
-                    name.c_str(), csc ? "csc" : "unified", r.optimizer.c_str(), r.lr, static_cast<long long>(r.steps),
-                    100.0 * r.accuracyBefore, 100.0 * r.accuracyAfter, static_cast<long long>(r.evalImages),
-                    r.stepsPerS, r.featureSeconds, r.seconds, reading.c_str());
-            }
     }
 
 private:

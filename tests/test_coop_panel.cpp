@@ -78,6 +78,8 @@ private:
     std::unique_ptr<MainWindow> m_window;
     CoopPanel *m_panel = nullptr;
     QString m_counts;
+    // Why learnsAPrompt left no result, for the slots that build on it; set as it starts.
+    QString m_noResultWhy = QStringLiteral("learnsAPrompt has not run");
 };
 
 void TestCoopPanel::initTestCase()
@@ -173,8 +175,12 @@ void TestCoopPanel::rejectsBadFolders()
 
 void TestCoopPanel::learnsAPrompt()
 {
-    if (!clipMiniPresent())
+    if (!clipMiniPresent()) {
+        m_noResultWhy = QStringLiteral("clip-mini is not in resources/models, so learnsAPrompt learnt nothing");
         QSKIP("clip-mini is not in resources/models: nothing to learn a prompt for");
+    }
+    // Updated as the run goes, so the slots after this one can say where it stopped.
+    m_noResultWhy = QStringLiteral("learnsAPrompt failed before its run finished");
     ModelPicker *picker = m_panel->modelPicker();
     QVERIFY2(
         QFileInfo(picker->currentPath()).fileName() == QStringLiteral("clip-mini"), qPrintable(picker->currentPath()));
@@ -202,9 +208,11 @@ void TestCoopPanel::learnsAPrompt()
     QVERIFY(m_panel->cancelButton()->isEnabled());
     QVERIFY(!m_panel->folderEdit()->isEnabled());
     QCOMPARE(m_panel->tabs()->currentIndex(), int(CoopPanel::LossTab));
+    m_noResultWhy = QStringLiteral("learnsAPrompt's run did not finish in %1 s").arg(kJobTimeoutMs / 1000);
     QVERIFY(finished.wait(kJobTimeoutMs));
     QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isRunning(), kJobTimeoutMs);
     QCOMPARE(finished.last().at(0).toULongLong(), job);
+    m_noResultWhy = QStringLiteral("learnsAPrompt's run failed: ") + finished.last().at(2).toString();
     QVERIFY2(finished.last().at(1).toBool(), qPrintable(finished.last().at(2).toString()));
 
     // What the panel shows is the job's result.
@@ -256,7 +264,7 @@ void TestCoopPanel::learnsAPrompt()
 void TestCoopPanel::usesItInClassify()
 {
     if (!m_panel->result())
-        QSKIP("no learnt prompt (clip-mini missing)");
+        QSKIP(qPrintable(QStringLiteral("skipped: no learnt prompt (%1)").arg(m_noResultWhy)));
     ClassifyPanel *classify = m_window->classifyPanel();
     m_window->showModule(m_panel);
     QTRY_VERIFY(classify->visibleRegion().isEmpty());
@@ -272,7 +280,7 @@ void TestCoopPanel::usesItInClassify()
 void TestCoopPanel::cancels()
 {
     if (!m_panel->result())
-        QSKIP("no learnt prompt (clip-mini missing)");
+        QSKIP(qPrintable(QStringLiteral("skipped: no learnt prompt (%1)").arg(m_noResultWhy)));
     const double before = m_panel->result()->accuracyAfter;
     m_panel->stepsSpin()->setValue(1000000);
     const QString out = QDir::fromNativeSeparators(m_panel->outputEdit()->text());

@@ -93,6 +93,7 @@ ml::ModelEntry entry(const char *path, const char *family, const char *name, con
     ml::ModelEntry e;
     e.path = path;
     e.family = family;
+    e.kind = ml::familyFromName(family);
     e.name = name;
     e.source = source;
     e.error = error;

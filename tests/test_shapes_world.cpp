@@ -13,7 +13,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -610,19 +609,6 @@ private Q_SLOTS:
         for (std::uint64_t i = 0; i < 64; ++i)
             augCaptions << i << ": " << augmented.sample(i).caption.text << "\n";
 #endif
-    }
-
-    void generationSpeed()
-    {
-        // Reported, not asserted (no timing asserts): 10,000 images with every augmentation.
-        const ShapesWorld world(12, withAugment(Split::Train, Augmentations::all()));
-        const auto t0 = std::chrono::steady_clock::now();
-        std::size_t bytes = 0;
-        for (std::uint64_t i = 0; i < 10000; ++i)
-            bytes += world.sample(i).image.pixels.size();
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        qInfo("10000 augmented 64x64 samples in %.2f s (%.0f / s)", s, 10000 / s);
-        QCOMPARE(bytes, std::size_t(10000) * 64 * 64 * 3);
     }
 
     void tensors()

@@ -4,6 +4,7 @@
 
 #include "engine/compute.h" // ComputeOptions, resolveDevice/resolveDtype
 #include "engine/engine.h"
+#include "engine/model_discovery.h" // ModelEntry, discoverModels, resolveModelPath
 
 #include <cstdint>
 #include <memory>
@@ -11,24 +12,6 @@
 #include <vector>
 
 namespace ml {
-
-// A checkpoint folder found on disk.
-struct ModelEntry {
-    std::string path;
-    std::string family; // "clip", "unet2d", "blip-2", ...
-    std::string name;   // folder name, or "org/name" for the Hugging Face cache
-    std::int64_t parameters = 0;
-    std::string source; // "embedded" | "app" | "user" | "hf-cache"
-    std::string error;  // why the weights could not be read (listed anyway); "" when fine
-};
-std::string appModelDir(); // $XDG_DATA_HOME/ModalLens/models (created on demand)
-// The given folders (each may itself be a checkpoint or hold checkpoints one level down), the
-// app's model folder, embedded defaults and ~/.cache/huggingface/hub/models--*/snapshots/*.
-// Unreadable folders are skipped; a broken checkpoint is listed with family "" only if its
-// config.json names no family.
-std::vector<ModelEntry> discoverModels(const std::vector<std::string> &extraDirs, bool includeStandardPlaces = true);
-// A --model argument: a folder, or the name of an embedded default ("clip-mini").
-std::string resolveModelPath(const std::string &modelArg);
 
 struct TokenizeResult {
     std::vector<std::vector<std::int64_t>> inputIds; // padded to the context length

@@ -54,31 +54,6 @@ std::string stringField(const nlohmann::json &j, const char *key)
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// config.json's model_type, else _class_name (diffusers), else architectures[0] (transformers).
-std::string detectFamily(const nlohmann::json &config)
-{
-    if (const auto modelType = stringField(config, "model_type"); !modelType.empty())
-        return lower(modelType);
-    if (const auto className = stringField(config, "_class_name"); !className.empty()) {
-        static const std::map<std::string, std::string> kClasses = {{"UNet2DModel", "unet2d"},
-            {"UNet2DConditionModel", "unet2d-condition"}, {"AutoencoderKL", "autoencoder-kl"},
-            {"DDPMPipeline", "ddpm-pipeline"}, {"DDIMPipeline", "ddim-pipeline"}};
-        const auto it = kClasses.find(className);
-        return it != kClasses.end() ? it->second : lower(className);
-    }
-    if (const auto it = config.find("architectures");
-        it != config.end() && it->is_array() && !it->empty() && it->front().is_string()) {
-        const auto arch = it->front().get<std::string>();
-        static const std::pair<const char *, const char *> kPrefixes[]
-            = {{"CLIP", "clip"}, {"Blip2", "blip-2"}, {"Llava", "llava"}, {"Llama", "llama"}, {"OPT", "opt"}};
-        for (const auto &[prefix, family] : kPrefixes)
-            if (arch.rfind(prefix, 0) == 0)
-                return family;
-        return lower(arch);
-    }
-    return {};
-}
-
 std::string pickleHint(const fs::path &folder, const std::vector<std::string> &pickles, const nlohmann::json &config)
 {
     const std::string dir = folder.string();
@@ -104,6 +79,30 @@ std::string pickleHint(const fs::path &folder, const std::vector<std::string> &p
 }
 
 } // namespace
+
+std::string detectFamily(const nlohmann::json &config)
+{
+    if (const auto modelType = stringField(config, "model_type"); !modelType.empty())
+        return lower(modelType);
+    if (const auto className = stringField(config, "_class_name"); !className.empty()) {
+        static const std::map<std::string, std::string> kClasses = {{"UNet2DModel", "unet2d"},
+            {"UNet2DConditionModel", "unet2d-condition"}, {"AutoencoderKL", "autoencoder-kl"},
+            {"DDPMPipeline", "ddpm-pipeline"}, {"DDIMPipeline", "ddim-pipeline"}};
+        const auto it = kClasses.find(className);
+        return it != kClasses.end() ? it->second : lower(className);
+    }
+    if (const auto it = config.find("architectures");
+        it != config.end() && it->is_array() && !it->empty() && it->front().is_string()) {
+        const auto arch = it->front().get<std::string>();
+        static const std::pair<const char *, const char *> kPrefixes[]
+            = {{"CLIP", "clip"}, {"Blip2", "blip-2"}, {"Llava", "llava"}, {"Llama", "llama"}, {"OPT", "opt"}};
+        for (const auto &[prefix, family] : kPrefixes)
+            if (arch.rfind(prefix, 0) == 0)
+                return family;
+        return lower(arch);
+    }
+    return {};
+}
 
 nlohmann::json readJsonFile(const fs::path &path)
 {

@@ -25,6 +25,11 @@ namespace ml::io {
 // "<path>: invalid JSON: parse error at line 3, column 5: ...".
 nlohmann::json readJsonFile(const std::filesystem::path &path);
 
+// A config's family: model_type (lower case), else diffusers' _class_name ("UNet2DModel" ->
+// "unet2d", "DDPMPipeline" -> "ddpm-pipeline"), else architectures[0] ("CLIPModel" -> "clip",
+// "Blip2..." -> "blip-2", "Llava..." -> "llava"); "" when none says.
+std::string detectFamily(const nlohmann::json &config);
+
 class Checkpoint {
 public:
     // path: a folder in HF layout (weights found as below) or one .safetensors file (config.json

@@ -31,7 +31,7 @@ namespace {
 using Clock = TrainClock;
 
 // Measured with clip-mini at 4 shots on Shapes World (count, size, shape, colour, position) and
-// Fashion-MNIST folders (MODALLENS_COOP_BENCH in tests/test_coop.cpp): AdamW and the paper's SGD
+// Fashion-MNIST folders (`modallens-cli bench coop`): AdamW and the paper's SGD
 // (lr 0.002, momentum 0.9) both level off within 200 cosine-decayed steps and end within a
 // point or two of each other; more steps only fit the shots better. AdamW is the default as its
 // step does not scale with the gradients, which scale with the model's logit scale (about 28 for

@@ -140,8 +140,9 @@ void ModelPicker::refresh()
 void ModelPicker::populate(std::vector<ml::ModelEntry> entries)
 {
     // The chosen family first, then the rest (greyed), each by name.
-    std::stable_sort(entries.begin(), entries.end(), [this](const ml::ModelEntry &a, const ml::ModelEntry &b) {
-        const bool fa = QString::fromStdString(a.family) == m_family, fb = QString::fromStdString(b.family) == m_family;
+    const ml::ModelFamily chosen = ml::familyFromName(m_family.toStdString());
+    std::stable_sort(entries.begin(), entries.end(), [chosen](const ml::ModelEntry &a, const ml::ModelEntry &b) {
+        const bool fa = a.kind == chosen, fb = b.kind == chosen;
         return fa != fb ? fa : a.name < b.name;
     });
     const QString wanted = QSettings().value(m_settingsKey).toString();
@@ -202,7 +203,8 @@ QString ModelPicker::embeddedDefault(const QString &family)
 
 bool ModelPicker::isUsable(const ml::ModelEntry &entry, const QString &family)
 {
-    return QString::fromStdString(entry.family) == family && entry.error.empty();
+    const ml::ModelFamily wanted = ml::familyFromName(family.toStdString());
+    return wanted != ml::ModelFamily::Unknown && entry.kind == wanted && entry.error.empty();
 }
 
 int ModelPicker::chooseEntry(

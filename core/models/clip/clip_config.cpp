@@ -61,6 +61,32 @@ ClipVisionConfig ClipVisionConfig::fromJson(const nlohmann::json &j)
     return c;
 }
 
+namespace {
+
+template<typename Tower> ClipEncoderConfig encoderOf(const Tower &t)
+{
+    ClipEncoderConfig e;
+    e.hidden_size = t.hidden_size;
+    e.intermediate_size = t.intermediate_size;
+    e.num_hidden_layers = t.num_hidden_layers;
+    e.num_attention_heads = t.num_attention_heads;
+    e.layer_norm_eps = t.layer_norm_eps;
+    e.hidden_act = activationFromName(t.hidden_act);
+    return e;
+}
+
+} // namespace
+
+ClipEncoderConfig ClipTextConfig::encoderConfig() const
+{
+    return encoderOf(*this);
+}
+
+ClipEncoderConfig ClipVisionConfig::encoderConfig() const
+{
+    return encoderOf(*this);
+}
+
 ClipConfig ClipConfig::fromJson(const nlohmann::json &j)
 {
     ClipConfig c;

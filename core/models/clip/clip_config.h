@@ -15,6 +15,17 @@ namespace ml::clip {
 enum class Activation { QuickGelu, Gelu, GeluTanh };
 Activation activationFromName(const std::string &name); // throws ml::Error for unknown names
 
+// What the encoder blocks (attention, MLP, layer, encoder) read: the fields of these names that
+// text_config and vision_config share, the activation parsed. Made by their encoderConfig().
+struct ClipEncoderConfig {
+    std::int64_t hidden_size = 512;
+    std::int64_t intermediate_size = 2048;
+    std::int64_t num_hidden_layers = 12;
+    std::int64_t num_attention_heads = 8;
+    double layer_norm_eps = 1e-5;
+    Activation hidden_act = Activation::QuickGelu;
+};
+
 struct ClipTextConfig { // config.json "text_config"
     std::int64_t vocab_size = 49408;
     std::int64_t hidden_size = 512;
@@ -28,6 +39,7 @@ struct ClipTextConfig { // config.json "text_config"
     std::int64_t eos_token_id = 49407;
     std::int64_t pad_token_id = 1;
     static ClipTextConfig fromJson(const nlohmann::json &j); // a missing key keeps the default
+    ClipEncoderConfig encoderConfig() const;                 // throws ml::Error for an unknown hidden_act
 };
 
 struct ClipVisionConfig { // config.json "vision_config"
@@ -41,6 +53,7 @@ struct ClipVisionConfig { // config.json "vision_config"
     std::string hidden_act = "quick_gelu";
     double layer_norm_eps = 1e-5;
     static ClipVisionConfig fromJson(const nlohmann::json &j);
+    ClipEncoderConfig encoderConfig() const; // throws ml::Error for an unknown hidden_act
     std::int64_t gridSize() const { return image_size / patch_size; }
     std::int64_t numPositions() const { return gridSize() * gridSize() + 1; }
 };

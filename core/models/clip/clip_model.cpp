@@ -31,14 +31,15 @@ torch::nn::LayerNorm layerNorm(std::int64_t size, double eps)
 
 } // namespace
 
-ClipAttentionImpl::ClipAttentionImpl(std::int64_t hiddenSize, std::int64_t numHeads)
-    : m_numHeads(numHeads)
-    , m_scale(1.0 / std::sqrt(static_cast<double>(hiddenSize / numHeads)))
+ClipAttentionImpl::ClipAttentionImpl(const ClipEncoderConfig &cfg)
+    : m_numHeads(cfg.num_attention_heads)
+    , m_scale(1.0 / std::sqrt(static_cast<double>(cfg.hidden_size / cfg.num_attention_heads)))
 {
-    k_proj = register_module("k_proj", torch::nn::Linear(hiddenSize, hiddenSize));
-    v_proj = register_module("v_proj", torch::nn::Linear(hiddenSize, hiddenSize));
-    q_proj = register_module("q_proj", torch::nn::Linear(hiddenSize, hiddenSize));
-    out_proj = register_module("out_proj", torch::nn::Linear(hiddenSize, hiddenSize));
+    const std::int64_t C = cfg.hidden_size;
+    k_proj = register_module("k_proj", torch::nn::Linear(C, C));
+    v_proj = register_module("v_proj", torch::nn::Linear(C, C));
+    q_proj = register_module("q_proj", torch::nn::Linear(C, C));
+    out_proj = register_module("out_proj", torch::nn::Linear(C, C));
 }
 
 AttentionOutput ClipAttentionImpl::forward(const torch::Tensor &x, const torch::Tensor &mask, bool needWeights)
@@ -60,10 +61,10 @@ AttentionOutput ClipAttentionImpl::forward(const torch::Tensor &x, const torch::
     return {out_proj(out), needWeights ? probs : torch::Tensor()};
 }
 
-ClipMlpImpl::ClipMlpImpl(std::int64_t hiddenSize, std::int64_t intermediateSize, Activation act) : m_act(act)
+ClipMlpImpl::ClipMlpImpl(const ClipEncoderConfig &cfg) : m_act(cfg.hidden_act)
 {
-    fc1 = register_module("fc1", torch::nn::Linear(hiddenSize, intermediateSize));
-    fc2 = register_module("fc2", torch::nn::Linear(intermediateSize, hiddenSize));
+    fc1 = register_module("fc1", torch::nn::Linear(cfg.hidden_size, cfg.intermediate_size));
+    fc2 = register_module("fc2", torch::nn::Linear(cfg.intermediate_size, cfg.hidden_size));
 }
 
 torch::Tensor ClipMlpImpl::forward(const torch::Tensor &x)
@@ -71,13 +72,12 @@ torch::Tensor ClipMlpImpl::forward(const torch::Tensor &x)
     return fc2(activate(fc1(x), m_act));
 }
 
-ClipEncoderLayerImpl::ClipEncoderLayerImpl(
-    std::int64_t hiddenSize, std::int64_t intermediateSize, std::int64_t numHeads, double eps, Activation act)
+ClipEncoderLayerImpl::ClipEncoderLayerImpl(const ClipEncoderConfig &cfg)
 {
-    self_attn = register_module("self_attn", ClipAttention(hiddenSize, numHeads));
-    layer_norm1 = register_module("layer_norm1", layerNorm(hiddenSize, eps));
-    mlp = register_module("mlp", ClipMlp(hiddenSize, intermediateSize, act));
-    layer_norm2 = register_module("layer_norm2", layerNorm(hiddenSize, eps));
+    self_attn = register_module("self_attn", ClipAttention(cfg));
+    layer_norm1 = register_module("layer_norm1", layerNorm(cfg.hidden_size, cfg.layer_norm_eps));
+    mlp = register_module("mlp", ClipMlp(cfg));
+    layer_norm2 = register_module("layer_norm2", layerNorm(cfg.hidden_size, cfg.layer_norm_eps));
 }
 
 AttentionOutput ClipEncoderLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &mask, bool needWeights)
@@ -88,12 +88,11 @@ AttentionOutput ClipEncoderLayerImpl::forward(const torch::Tensor &x, const torc
     return {h, attn.probabilities};
 }
 
-ClipEncoderImpl::ClipEncoderImpl(std::int64_t numLayers, std::int64_t hiddenSize, std::int64_t intermediateSize,
-    std::int64_t numHeads, double eps, Activation act)
+ClipEncoderImpl::ClipEncoderImpl(const ClipEncoderConfig &cfg)
 {
     layers = register_module("layers", torch::nn::ModuleList());
-    for (std::int64_t i = 0; i < numLayers; ++i) {
-        m_layers.push_back(ClipEncoderLayer(hiddenSize, intermediateSize, numHeads, eps, act));
+    for (std::int64_t i = 0; i < cfg.num_hidden_layers; ++i) {
+        m_layers.push_back(ClipEncoderLayer(cfg));
         layers->push_back(m_layers.back());
     }
 }
@@ -143,12 +142,9 @@ torch::Tensor ClipVisionEmbeddingsImpl::forward(const torch::Tensor &pixelValues
 
 ClipVisionTransformerImpl::ClipVisionTransformerImpl(const ClipVisionConfig &cfg) : m_cfg(cfg)
 {
-    const auto act = activationFromName(cfg.hidden_act);
     embeddings = register_module("embeddings", ClipVisionEmbeddings(cfg));
     pre_layrnorm = register_module("pre_layrnorm", layerNorm(cfg.hidden_size, cfg.layer_norm_eps));
-    encoder = register_module("encoder",
-        ClipEncoder(cfg.num_hidden_layers, cfg.hidden_size, cfg.intermediate_size, cfg.num_attention_heads,
-            cfg.layer_norm_eps, act));
+    encoder = register_module("encoder", ClipEncoder(cfg.encoderConfig()));
     post_layernorm = register_module("post_layernorm", layerNorm(cfg.hidden_size, cfg.layer_norm_eps));
 }
 
@@ -188,11 +184,8 @@ torch::Tensor ClipTextEmbeddingsImpl::withPositions(const torch::Tensor &tokenEm
 
 ClipTextTransformerImpl::ClipTextTransformerImpl(const ClipTextConfig &cfg) : m_cfg(cfg)
 {
-    const auto act = activationFromName(cfg.hidden_act);
     embeddings = register_module("embeddings", ClipTextEmbeddings(cfg));
-    encoder = register_module("encoder",
-        ClipEncoder(cfg.num_hidden_layers, cfg.hidden_size, cfg.intermediate_size, cfg.num_attention_heads,
-            cfg.layer_norm_eps, act));
+    encoder = register_module("encoder", ClipEncoder(cfg.encoderConfig()));
     final_layer_norm = register_module("final_layer_norm", layerNorm(cfg.hidden_size, cfg.layer_norm_eps));
 }
 

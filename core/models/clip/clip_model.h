@@ -38,7 +38,7 @@ struct EncoderOutput {
 // Ref: modeling_clip.py, CLIPAttention
 class ClipAttentionImpl : public torch::nn::Module {
 public:
-    ClipAttentionImpl(std::int64_t hiddenSize, std::int64_t numHeads);
+    explicit ClipAttentionImpl(const ClipEncoderConfig &cfg);
     // mask: additive, broadcastable to [B, H, T, T] (causal and padding), or undefined.
     AttentionOutput forward(const torch::Tensor &x, const torch::Tensor &mask, bool needWeights);
 
@@ -52,7 +52,7 @@ TORCH_MODULE(ClipAttention);
 // Ref: modeling_clip.py, CLIPMLP
 class ClipMlpImpl : public torch::nn::Module {
 public:
-    ClipMlpImpl(std::int64_t hiddenSize, std::int64_t intermediateSize, Activation act);
+    explicit ClipMlpImpl(const ClipEncoderConfig &cfg);
     torch::Tensor forward(const torch::Tensor &x);
 
 private:
@@ -64,8 +64,7 @@ TORCH_MODULE(ClipMlp);
 // Ref: modeling_clip.py, CLIPEncoderLayer (pre-LN residual block)
 class ClipEncoderLayerImpl : public torch::nn::Module {
 public:
-    ClipEncoderLayerImpl(
-        std::int64_t hiddenSize, std::int64_t intermediateSize, std::int64_t numHeads, double eps, Activation act);
+    explicit ClipEncoderLayerImpl(const ClipEncoderConfig &cfg);
     AttentionOutput forward(const torch::Tensor &x, const torch::Tensor &mask, bool needWeights);
 
 private:
@@ -79,8 +78,7 @@ TORCH_MODULE(ClipEncoderLayer);
 // Ref: modeling_clip.py, CLIPEncoder
 class ClipEncoderImpl : public torch::nn::Module {
 public:
-    ClipEncoderImpl(std::int64_t layers, std::int64_t hiddenSize, std::int64_t intermediateSize, std::int64_t numHeads,
-        double eps, Activation act);
+    explicit ClipEncoderImpl(const ClipEncoderConfig &cfg); // cfg.num_hidden_layers layers
     EncoderOutput forward(const torch::Tensor &x, const torch::Tensor &mask, const EncoderRequest &request);
     std::int64_t numLayers() const { return static_cast<std::int64_t>(m_layers.size()); }
 

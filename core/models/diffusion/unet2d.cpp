@@ -27,20 +27,20 @@ Activation activationFromName(const std::string &name)
     throw Error("unknown act_fn '" + name + "' (supported: silu, swish, mish, gelu, relu)");
 }
 
-torch::Tensor activate(const torch::Tensor &x, Activation act)
+torch::Tensor activate(torch::Tensor x, Activation act)
 {
     // In place under InferenceMode / no-grad (the only ways inference runs); out of place when
     // autograd records (training), where in-place would clobber saved inputs.
     const bool inplace = !x.requires_grad();
     switch (act) {
     case Activation::Silu:
-        return inplace ? at::silu_(const_cast<torch::Tensor &>(x)) : at::silu(x);
+        return inplace ? at::silu_(x) : at::silu(x);
     case Activation::Mish:
-        return inplace ? at::mish_(const_cast<torch::Tensor &>(x)) : at::mish(x);
+        return inplace ? at::mish_(x) : at::mish(x);
     case Activation::Gelu:
         return at::gelu(x);
     case Activation::Relu:
-        return inplace ? at::relu_(const_cast<torch::Tensor &>(x)) : at::relu(x);
+        return inplace ? at::relu_(x) : at::relu(x);
     }
     return x;
 }
@@ -74,17 +74,18 @@ nn::GroupNorm makeGroupNorm(std::int64_t groups, std::int64_t channels, double e
 
 // --- ResnetBlock2D ---------------------------------------------------------------------------
 
-ResnetBlock2DImpl::ResnetBlock2DImpl(std::int64_t inChannels, std::int64_t outChannels, std::int64_t tembChannels,
-    std::int64_t groups, double eps, Activation act, double outputScaleFactor, bool scaleShift)
-    : m_act(act)
+ResnetBlock2DImpl::ResnetBlock2DImpl(
+    const UNet2DConfig &cfg, std::int64_t inChannels, std::int64_t outChannels, double outputScaleFactor)
+    : m_act(activationFromName(cfg.act_fn))
     , m_outputScaleFactor(outputScaleFactor)
-    , m_scaleShift(scaleShift)
+    , m_scaleShift(cfg.resnet_time_scale_shift == "scale_shift")
 {
-    norm1 = register_module("norm1", makeGroupNorm(groups, inChannels, eps));
+    const std::int64_t groups = *cfg.norm_num_groups;
+    norm1 = register_module("norm1", makeGroupNorm(groups, inChannels, cfg.norm_eps));
     conv1 = register_module("conv1", conv3x3(inChannels, outChannels));
-    time_emb_proj
-        = register_module("time_emb_proj", nn::Linear(tembChannels, scaleShift ? 2 * outChannels : outChannels));
-    norm2 = register_module("norm2", makeGroupNorm(groups, outChannels, eps));
+    time_emb_proj = register_module(
+        "time_emb_proj", nn::Linear(cfg.timeEmbedDim(), m_scaleShift ? 2 * outChannels : outChannels));
+    norm2 = register_module("norm2", makeGroupNorm(groups, outChannels, cfg.norm_eps));
     conv2 = register_module("conv2", conv3x3(outChannels, outChannels));
     if (inChannels != outChannels)
         conv_shortcut
@@ -112,15 +113,15 @@ torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor &x, const torch::Te
 // --- attention -----------------------------------------------------------------------------
 
 SpatialAttentionImpl::SpatialAttentionImpl(
-    std::int64_t channels, std::int64_t headDim, std::int64_t groups, double eps, double rescaleOutputFactor)
-    : m_heads(channels / headDim)
-    , m_headDim(headDim)
-    , m_scale(1.0 / std::sqrt(static_cast<double>(headDim)))
+    const UNet2DConfig &cfg, std::int64_t channels, std::int64_t groups, double rescaleOutputFactor)
+    : m_heads(channels / cfg.headDim(channels))
+    , m_headDim(cfg.headDim(channels))
+    , m_scale(1.0 / std::sqrt(static_cast<double>(m_headDim)))
     , m_rescale(rescaleOutputFactor)
 {
     const std::int64_t inner = m_heads * m_headDim;
     if (groups > 0)
-        group_norm = register_module("group_norm", makeGroupNorm(groups, channels, eps));
+        group_norm = register_module("group_norm", makeGroupNorm(groups, channels, cfg.norm_eps));
     to_q = register_module("to_q", nn::Linear(channels, inner));
     to_k = register_module("to_k", nn::Linear(channels, inner));
     to_v = register_module("to_v", nn::Linear(channels, inner));
@@ -193,21 +194,6 @@ torch::Tensor Upsample2DImpl::forward(const torch::Tensor &x, at::IntArrayRef si
 
 // --- blocks ----------------------------------------------------------------------------------
 
-namespace {
-
-ResnetBlock2D makeResnet(const UNet2DConfig &cfg, std::int64_t in, std::int64_t out, double outputScale)
-{
-    return ResnetBlock2D(in, out, cfg.timeEmbedDim(), *cfg.norm_num_groups, cfg.norm_eps,
-        activationFromName(cfg.act_fn), outputScale, cfg.resnet_time_scale_shift == "scale_shift");
-}
-
-SpatialAttention makeAttention(const UNet2DConfig &cfg, std::int64_t channels, std::int64_t groups, double rescale)
-{
-    return SpatialAttention(channels, cfg.headDim(channels), groups, cfg.norm_eps, rescale);
-}
-
-} // namespace
-
 DownBlock2DImpl::DownBlock2DImpl(
     const UNet2DConfig &cfg, std::int64_t inChannels, std::int64_t outChannels, bool withAttention, bool addDownsample)
 {
@@ -215,10 +201,10 @@ DownBlock2DImpl::DownBlock2DImpl(
     if (withAttention)
         attentions = register_module("attentions", nn::ModuleList());
     for (std::int64_t i = 0; i < cfg.layers_per_block; ++i) {
-        m_resnets.push_back(makeResnet(cfg, i == 0 ? inChannels : outChannels, outChannels, 1.0));
+        m_resnets.push_back(ResnetBlock2D(cfg, i == 0 ? inChannels : outChannels, outChannels));
         resnets->push_back(m_resnets.back());
         if (withAttention) {
-            m_attentions.push_back(makeAttention(cfg, outChannels, *cfg.norm_num_groups, 1.0));
+            m_attentions.push_back(SpatialAttention(cfg, outChannels, *cfg.norm_num_groups));
             attentions->push_back(m_attentions.back());
         }
     }
@@ -253,10 +239,10 @@ UpBlock2DImpl::UpBlock2DImpl(const UNet2DConfig &cfg, std::int64_t inChannels, s
     for (std::int64_t i = 0; i < numLayers; ++i) {
         const std::int64_t skipChannels = i == numLayers - 1 ? inChannels : outChannels;
         const std::int64_t resnetIn = i == 0 ? prevOutputChannels : outChannels;
-        m_resnets.push_back(makeResnet(cfg, resnetIn + skipChannels, outChannels, 1.0));
+        m_resnets.push_back(ResnetBlock2D(cfg, resnetIn + skipChannels, outChannels));
         resnets->push_back(m_resnets.back());
         if (withAttention) {
-            m_attentions.push_back(makeAttention(cfg, outChannels, *cfg.norm_num_groups, 1.0));
+            m_attentions.push_back(SpatialAttention(cfg, outChannels, *cfg.norm_num_groups));
             attentions->push_back(m_attentions.back());
         }
     }
@@ -292,8 +278,8 @@ UNetMidBlock2DImpl::UNetMidBlock2DImpl(const UNet2DConfig &cfg)
     const std::int64_t ch = cfg.block_out_channels.back();
     const double scale = cfg.mid_block_scale_factor;
     resnets = register_module("resnets", nn::ModuleList());
-    m_resnets.push_back(makeResnet(cfg, ch, ch, scale));
-    m_resnets.push_back(makeResnet(cfg, ch, ch, scale));
+    m_resnets.push_back(ResnetBlock2D(cfg, ch, ch, scale));
+    m_resnets.push_back(ResnetBlock2D(cfg, ch, ch, scale));
     for (const auto &r : m_resnets)
         resnets->push_back(r);
     if (cfg.add_attention) {
@@ -302,7 +288,7 @@ UNetMidBlock2DImpl::UNetMidBlock2DImpl(const UNet2DConfig &cfg)
         const std::int64_t groups = cfg.attn_norm_num_groups
             ? *cfg.attn_norm_num_groups
             : (cfg.resnet_time_scale_shift == "default" ? *cfg.norm_num_groups : 0);
-        m_attention = makeAttention(cfg, ch, groups, scale);
+        m_attention = SpatialAttention(cfg, ch, groups, scale);
         attentions = register_module("attentions", nn::ModuleList(m_attention));
     }
 }
@@ -330,10 +316,7 @@ UNet2DModelImpl::UNet2DModelImpl(UNet2DConfig cfg) : m_cfg(std::move(cfg)), m_ac
     conv_in = register_module("conv_in", conv3x3(m_cfg.in_channels, ch[0]));
     if (m_cfg.time_embedding_type == "learned")
         m_learnedTimeProj = register_module("time_proj", nn::Embedding(*m_cfg.num_train_timesteps, ch[0]));
-    auto timeEmbedding = std::make_shared<nn::Module>();
-    m_timeLinear1 = timeEmbedding->register_module("linear_1", nn::Linear(ch[0], m_cfg.timeEmbedDim()));
-    m_timeLinear2 = timeEmbedding->register_module("linear_2", nn::Linear(m_cfg.timeEmbedDim(), m_cfg.timeEmbedDim()));
-    register_module("time_embedding", timeEmbedding);
+    time_embedding = register_module("time_embedding", TimestepEmbedding(m_cfg));
 
     down_blocks = register_module("down_blocks", nn::ModuleList());
     std::int64_t out = ch[0];
@@ -382,8 +365,7 @@ torch::Tensor UNet2DModelImpl::timeProjection(const torch::Tensor &timesteps, st
 
 torch::Tensor UNet2DModelImpl::timeEmbedding(const torch::Tensor &projection)
 {
-    auto h = m_timeLinear1(projection.to(m_timeLinear1->weight.scalar_type()));
-    return m_timeLinear2(activate(h, Activation::Silu)); // TimestepEmbedding's act is SiLU whatever act_fn says
+    return time_embedding(projection);
 }
 
 torch::Tensor UNet2DModelImpl::forward(const torch::Tensor &sample, const torch::Tensor &timesteps)

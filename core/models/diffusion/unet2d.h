@@ -3,6 +3,7 @@
 #pragma once
 
 #include "models/diffusion/diffusion_config.h"
+#include "models/diffusion/timestep_embedding.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -16,8 +17,10 @@
 namespace ml::diffusion {
 
 enum class Activation { Silu, Mish, Gelu, Relu };
-Activation activationFromName(const std::string &name);         // "silu"/"swish", "mish", "gelu", "relu"
-torch::Tensor activate(const torch::Tensor &x, Activation act); // in place when x is not a view of a leaf
+Activation activationFromName(const std::string &name); // "silu"/"swish", "mish", "gelu", "relu"
+// act(x), overwriting x's storage unless autograd records it (training): pass a tensor the caller
+// owns and no longer needs, such as a fresh product.
+torch::Tensor activate(torch::Tensor x, Activation act);
 
 // GroupNorm in float32 whatever the input dtype (LibTorch 1.13 has no bf16 GroupNorm on CPU),
 // followed by the activation when act is set.
@@ -26,8 +29,9 @@ torch::Tensor groupNorm(const torch::nn::GroupNorm &norm, const torch::Tensor &x
 // Ref: diffusers/models/resnet.py, ResnetBlock2D (pre_norm, time_embedding_norm default | scale_shift)
 class ResnetBlock2DImpl : public torch::nn::Module {
 public:
-    ResnetBlock2DImpl(std::int64_t inChannels, std::int64_t outChannels, std::int64_t tembChannels, std::int64_t groups,
-        double eps, Activation act, double outputScaleFactor, bool scaleShift);
+    // Groups, eps, act_fn, the time embedding's width and resnet_time_scale_shift from cfg.
+    ResnetBlock2DImpl(
+        const UNet2DConfig &cfg, std::int64_t inChannels, std::int64_t outChannels, double outputScaleFactor = 1.0);
     // x: [B, Cin, H, W]; tembAct: act(temb), [B, T] (the activation is shared by every block).
     torch::Tensor forward(const torch::Tensor &x, const torch::Tensor &tembAct);
 
@@ -45,9 +49,10 @@ TORCH_MODULE(ResnetBlock2D);
 // GroupNorm -> q, k, v over the H*W tokens -> softmax(q k^T / sqrt(head_dim)) v -> to_out.0 -> + residual.
 class SpatialAttentionImpl : public torch::nn::Module {
 public:
-    // groups <= 0: no group_norm (diffusers' attn_groups=None with scale_shift resnets).
+    // Head size (attention_head_dim) and eps from cfg. groups <= 0: no group_norm (diffusers'
+    // attn_groups=None with scale_shift resnets).
     SpatialAttentionImpl(
-        std::int64_t channels, std::int64_t headDim, std::int64_t groups, double eps, double rescaleOutputFactor);
+        const UNet2DConfig &cfg, std::int64_t channels, std::int64_t groups, double rescaleOutputFactor = 1.0);
     torch::Tensor forward(const torch::Tensor &x); // [B, C, H, W] -> same
 
 private:
@@ -152,7 +157,7 @@ private:
     Activation m_act;
     torch::nn::Conv2d conv_in {nullptr}, conv_out {nullptr};
     torch::nn::Embedding m_learnedTimeProj {nullptr}; // "time_proj" when time_embedding_type is learned
-    torch::nn::Linear m_timeLinear1 {nullptr}, m_timeLinear2 {nullptr};
+    TimestepEmbedding time_embedding {nullptr};
     torch::nn::ModuleList down_blocks {nullptr}, up_blocks {nullptr};
     std::vector<DownBlock2D> m_down;
     std::vector<UpBlock2D> m_up;

@@ -1,16 +1,19 @@
-// Finding checkpoints on disk: folders the user gave, the app's model folder, the embedded
-// defaults and the Hugging Face cache. Only configs and safetensors headers are read.
+// Finding checkpoints of every family on disk: folders the user gave, the app's model folder, the
+// embedded defaults and the Hugging Face cache. Only configs and safetensors headers are read.
+#include "engine/model_discovery.h"
+
 #include "common/error.h"
-#include "engine/clip_service.h"
 #include "io/checkpoint.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <tuple>
 
 namespace ml {
 
@@ -58,13 +61,19 @@ std::vector<fs::path> embeddedModelDirs()
     return dirs;
 }
 
-bool isCheckpointFolder(const fs::path &dir)
+// config.json, else open_clip_config.json, else model_index.json (as io::Checkpoint reads them).
+fs::path configFile(const fs::path &dir)
 {
     std::error_code ec;
     for (const char *name : {"config.json", "open_clip_config.json", "model_index.json"})
         if (fs::is_regular_file(dir / name, ec))
-            return true;
-    return false;
+            return dir / name;
+    return {};
+}
+
+bool isCheckpointFolder(const fs::path &dir)
+{
+    return !configFile(dir).empty();
 }
 
 // models--ORG--NAME/snapshots/REV: the revision refs/main names, else every snapshot (sorted).
@@ -83,36 +92,22 @@ std::vector<fs::path> hfSnapshots(const fs::path &repo)
     return snapshots;
 }
 
-// The family a config names, for folders whose weights cannot be opened (io::Checkpoint reads
-// it the same way when they can).
-std::string familyFromConfig(const fs::path &dir)
+// The family a folder's config names: its model_type / _class_name / architectures, or a
+// pipeline's unet component. Throws ml::Error naming the file when it is not JSON.
+std::pair<ModelFamily, std::string> familyOf(const fs::path &config)
 {
-    if (fs::is_regular_file(dir / "open_clip_config.json"))
-        return "clip";
-    for (const char *name : {"config.json", "model_index.json"}) {
-        if (!fs::is_regular_file(dir / name))
-            continue;
-        try {
-            const auto j = io::readJsonFile(dir / name);
-            if (!j.is_object())
-                return {};
-            std::string family;
-            if (const auto it = j.find("model_type"); it != j.end() && it->is_string())
-                family = it->get<std::string>();
-            else if (const auto cls = j.find("_class_name"); cls != j.end() && cls->is_string())
-                family = cls->get<std::string>();
-            else if (const auto arch = j.find("architectures");
-                     arch != j.end() && arch->is_array() && !arch->empty() && arch->front().is_string())
-                family = arch->front().get<std::string>().rfind("CLIP", 0) == 0 ? "clip"
-                                                                                : arch->front().get<std::string>();
-            std::transform(family.begin(), family.end(), family.begin(),
-                [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-            return family;
-        } catch (const Error &) {
-            return {};
-        }
-    }
-    return {};
+    if (config.filename() == "open_clip_config.json")
+        return {ModelFamily::Clip, familyName(ModelFamily::Clip)};
+    const auto j = io::readJsonFile(config);
+    if (!j.is_object())
+        throw Error(config.string() + ": not a JSON object");
+    const std::string detected = io::detectFamily(j);
+    ModelFamily family = familyFromName(detected);
+    // A DDPM/DDIM pipeline (model_index.json) runs its "unet": ["diffusers", "UNet2DModel"].
+    if (const auto unet = j.find("unet"); family == ModelFamily::Unknown && unet != j.end() && unet->is_array()
+        && unet->size() == 2 && (*unet)[1] == "UNet2DModel")
+        family = ModelFamily::UNet2D;
+    return {family, family == ModelFamily::Unknown ? detected : std::string(familyName(family))};
 }
 
 ModelEntry describe(const fs::path &dir, std::string name, std::string source)
@@ -121,9 +116,15 @@ ModelEntry describe(const fs::path &dir, std::string name, std::string source)
     e.path = dir.string();
     e.name = std::move(name);
     e.source = std::move(source);
+    const fs::path config = configFile(dir);
+    try {
+        std::tie(e.kind, e.family) = familyOf(config);
+    } catch (const std::exception &ex) {
+        e.error = ex.what(); // "<path>/config.json: invalid JSON: ..."
+        return e;
+    }
     try {
         const auto ckpt = io::Checkpoint::open(dir);
-        e.family = ckpt.family();
         e.parameters = ckpt.parameterCount();
         for (const auto &[component, cls] : ckpt.components()) {
             try {
@@ -133,9 +134,13 @@ ModelEntry describe(const fs::path &dir, std::string name, std::string source)
             }
         }
     } catch (const std::exception &ex) {
-        e.family = familyFromConfig(dir);
         e.error = ex.what();
     }
+    if (e.kind == ModelFamily::Unknown && e.error.empty())
+        e.error = config.string() + ": "
+            + (e.family.empty() ? std::string("names no model family (no model_type, _class_name or architectures)")
+                                : "model family '" + e.family + "' is not one ModalLens reads")
+            + " (it reads clip, unet2d, blip-2 and llava)";
     return e;
 }
 
@@ -200,6 +205,42 @@ private:
 };
 
 } // namespace
+
+const char *familyName(ModelFamily family)
+{
+    switch (family) {
+    case ModelFamily::Clip:
+        return "clip";
+    case ModelFamily::UNet2D:
+        return "unet2d";
+    case ModelFamily::Blip2:
+        return "blip-2";
+    case ModelFamily::Llava:
+        return "llava";
+    case ModelFamily::Unknown:
+        break;
+    }
+    return "";
+}
+
+ModelFamily familyFromName(std::string_view name)
+{
+    std::string lower(name);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+        [](unsigned char c) { return c == '_' ? '-' : static_cast<char>(std::tolower(c)); });
+    for (const ModelFamily f : {ModelFamily::Clip, ModelFamily::UNet2D, ModelFamily::Blip2, ModelFamily::Llava})
+        if (lower == familyName(f))
+            return f;
+    return ModelFamily::Unknown;
+}
+
+std::vector<ModelEntry> ofFamily(std::vector<ModelEntry> entries, ModelFamily family)
+{
+    entries.erase(
+        std::remove_if(entries.begin(), entries.end(), [family](const ModelEntry &e) { return e.kind != family; }),
+        entries.end());
+    return entries;
+}
 
 std::string appModelDir()
 {
