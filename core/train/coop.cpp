@@ -389,7 +389,7 @@ CoopResult trainCoop(const CoopRequest &req, JobContext &ctx)
             CoopMetric m {step + 1, steps, lossSum / interval, accSum / interval, stepLr, dt > 0 ? interval / dt : 0.0};
             if (req.onMetric)
                 req.onMetric(m);
-            ctx.partial("coop-metric", m);
+            ctx.partial(kCoopMetricPartial, m);
             lossSum = accSum = 0.0;
             interval = 0;
             intervalStart = Clock::now();
