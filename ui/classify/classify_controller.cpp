@@ -3,6 +3,7 @@
 // the main window's status bar, which already follows every engine job.
 #include "classify/classify_controller.h"
 
+#include "classify/classify_sources.h"
 #include "classify/classify_table_model.h"
 #include "classify/label_sets.h"
 #include "common/engine_bridge.h"
@@ -12,10 +13,8 @@
 #include "gallery/gallery_model.h"
 #include "gallery/gallery_view.h"
 #include "gallery/gallery_widget.h"
-#include "io/media.h"
 
 #include <QDir>
-#include <QDirIterator>
 #include <QFileInfo>
 #include <QItemSelectionModel>
 #include <QSettings>
@@ -29,12 +28,6 @@ const QString kLabelSetKey = QStringLiteral("classify/labelSet");
 const QString kTemplatesKey = QStringLiteral("classify/templates");
 const QString kLearntPromptKey = QStringLiteral("classify/learntPrompt");
 const QString kDirKey = QStringLiteral("classify/lastDir");
-
-// Photos and videos are classified (a video on the frame at its middle).
-bool isClassifiable(ml::io::MediaKind kind)
-{
-    return kind == ml::io::MediaKind::Image || kind == ml::io::MediaKind::Video;
-}
 
 QStringList toQStringList(const std::vector<std::string> &v)
 {
@@ -146,35 +139,12 @@ void ClassifyController::setGallery(GalleryWidget *gallery)
 
 QStringList ClassifyController::selectedFiles() const
 {
-    if (!m_gallery)
-        return {};
-    const auto isImage = [](const QModelIndex &index) {
-        return isClassifiable(static_cast<ml::io::MediaKind>(index.data(GalleryModel::KindRole).toInt()));
-    };
-    QModelIndexList rows = m_gallery->view()->selectionModel()->selectedIndexes();
-    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
-    QStringList files;
-    for (const QModelIndex &index : std::as_const(rows))
-        if (isImage(index))
-            files << index.data(GalleryModel::PathRole).toString();
-    if (files.isEmpty() && rows.isEmpty()) { // nothing selected: the current photo
-        const QModelIndex current = m_gallery->view()->currentIndex();
-        if (current.isValid() && isImage(current))
-            files << current.data(GalleryModel::PathRole).toString();
-    }
-    return files;
+    return ClassifySources::selected(m_gallery);
 }
 
 QStringList ClassifyController::galleryFiles() const
 {
-    QStringList files;
-    if (!m_gallery)
-        return files;
-    const GalleryModel *model = m_gallery->model();
-    for (int row = 0; row < model->rowCount(); ++row)
-        if (isClassifiable(model->item(row).kind))
-            files << model->item(row).path;
-    return files;
+    return ClassifySources::all(m_gallery);
 }
 
 // --- labels and prompts -------------------------------------------------------------------
@@ -384,20 +354,7 @@ quint64 ClassifyController::classifyFolder(const QString &folder)
     Q_EMIT viewRequested(BatchView);
     m_listJob = m_bridge->submit(
         tr("Listing %1").arg(QFileInfo(folder).fileName()),
-        [folder](ml::JobContext &ctx) -> QVariant {
-            QStringList files;
-            QDirIterator it(folder, QDir::Files | QDir::Readable, QDirIterator::Subdirectories);
-            while (it.hasNext()) {
-                const QString path = it.next();
-                if (isClassifiable(ml::io::guessMediaKind(path.toStdString())))
-                    files << path;
-                if (files.size() % 256 == 0)
-                    ctx.throwIfCancelled();
-            }
-            files.sort();
-            return files;
-        },
-        ml::Lane::Io);
+        [folder](ml::JobContext &ctx) -> QVariant { return ClassifySources::listFolder(folder, ctx); }, ml::Lane::Io);
     return m_listJob;
 }
 
