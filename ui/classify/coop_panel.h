@@ -4,6 +4,8 @@
 // learnt prompt, per class, and what the context reads as. The job is CoopController's.
 #pragma once
 
+#include "engine/coop_service.h" // ml::readLearntPromptInfo(), for whoever takes useInClassifyRequested()
+
 #include <QWidget>
 
 class CoopController;
