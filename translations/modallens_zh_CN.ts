@@ -1139,10 +1139,6 @@ Images: %3</source>
         <translation>已保存为 %1</translation>
     </message>
     <message>
-        <source>Loss</source>
-        <translation>损失</translation>
-    </message>
-    <message>
         <source>Training loss</source>
         <translation>训练损失</translation>
     </message>

@@ -90,7 +90,6 @@ CoopResultView::CoopResultView(CoopController *controller, QWidget *parent) : QW
 QWidget *CoopResultView::createLossBox()
 {
     auto *box = new QWidget(this);
-    m_lossTitle = boldLabel(box);
     m_plot = new TrainingPlot(TrainingPlot::Loss, box);
     m_plot->setObjectName(QStringLiteral("coopLossPlot"));
     m_plot->setMinimumHeight(180);
@@ -98,7 +97,6 @@ QWidget *CoopResultView::createLossBox()
     auto *layout = new QVBoxLayout(box);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(4);
-    layout->addWidget(m_lossTitle);
     layout->addWidget(m_plot, 1);
     layout->addWidget(m_lossHint);
     return box;
@@ -309,7 +307,6 @@ void CoopResultView::changeEvent(QEvent *event)
 
 void CoopResultView::retranslate()
 {
-    m_lossTitle->setText(tr("Loss"));
     m_plot->setRun(kRun, tr("Training loss"), QColor(0x4e, 0x9b, 0xe8));
     m_lossHint->setText(tr("Cross-entropy of the learnt prompt on the shots, averaged between reports."));
     m_resultsHint->setText(tr("Learn a prompt to compare it here with the hand-written template."));

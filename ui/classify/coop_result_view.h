@@ -33,7 +33,6 @@ private:
 
     CoopController *m_controller;
     TrainingPlot *m_plot = nullptr;
-    QLabel *m_lossTitle = nullptr;
     QLabel *m_lossHint = nullptr;
 
     QLabel *m_resultsHint = nullptr;
