@@ -3,10 +3,14 @@
 // classified on its middle frame) streams into the batch table and exports as CSV (every label's
 // probability) and JSON, a labelled folder fills the confusion matrix, and bad label sets and
 // prompts are refused in the panel.
+#include "classify/classify_controller.h"
+#include "classify/classify_evaluation_page.h"
 #include "classify/classify_panel.h"
+#include "classify/classify_result_page.h"
 #include "classify/classify_table_model.h"
 #include "classify/label_sets.h"
 #include "common/engine_bridge.h"
+#include "common/feature_layout.h"
 #include "common/model_picker.h"
 #include "gallery/gallery_model.h"
 #include "gallery/gallery_view.h"
@@ -25,8 +29,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QListWidget>
 #include <QPainter>
+#include <QPlainTextEdit>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardItemModel>
@@ -156,7 +162,7 @@ private Q_SLOTS:
     void rejectsBadInput();
 
 private:
-    void waitIdle(ClassifyPanel *panel);
+    void waitIdle(ClassifyController *classify);
 
     std::unique_ptr<QTemporaryDir> m_tmp;
     std::unique_ptr<MainWindow> m_window;
@@ -225,9 +231,9 @@ void TestClassifyPanel::cleanupTestCase()
     m_window.reset();
 }
 
-void TestClassifyPanel::waitIdle(ClassifyPanel *panel)
+void TestClassifyPanel::waitIdle(ClassifyController *classify)
 {
-    QTRY_VERIFY_WITH_TIMEOUT(!panel->isRunning(), kJobTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!classify->isRunning(), kJobTimeoutMs);
 }
 
 void TestClassifyPanel::labelSets()
@@ -247,10 +253,34 @@ void TestClassifyPanel::labelSets()
     QVERIFY(LabelSets::problem({QStringLiteral("cat"), QStringLiteral("dog")}).isEmpty());
 
     ClassifyPanel *panel = m_window->classifyPanel();
-    panel->useLabelSet(QStringLiteral("shapes-world"));
-    QCOMPARE(panel->labels(), shapes);
-    QCOMPARE(panel->templates(), QStringList {LabelSets::defaultTemplate()});
-    QCOMPARE(panel->topKSpin()->value(), 5);
+    ClassifyController *classify = panel->controller();
+    classify->useLabelSet(QStringLiteral("shapes-world"));
+    QCOMPARE(classify->labels(), shapes);
+    QCOMPARE(classify->templates(), QStringList {LabelSets::defaultTemplate()});
+    QCOMPARE(panel->findChild<QSpinBox *>(QStringLiteral("topK"))->value(), 5);
+
+    // The editor and the prompt list show the controller's labels and templates, and an edit
+    // in the editor becomes the controller's labels (a built-in set edited is the user's own).
+    auto *editor = panel->findChild<QPlainTextEdit *>(QStringLiteral("labelEdit"));
+    QVERIFY(editor);
+    QCOMPARE(LabelSets::parse(editor->toPlainText()), shapes);
+    QCOMPARE(panel->findChild<QListWidget *>(QStringLiteral("templateList"))->count(), 1);
+    editor->setPlainText(QStringLiteral("cat\ndog\n"));
+    QCOMPARE(classify->labels(), (QStringList {"cat", "dog"}));
+    QVERIFY(classify->labelSet().isEmpty());
+    classify->useLabelSet(QStringLiteral("shapes-world"));
+    QCOMPARE(LabelSets::parse(editor->toPlainText()), shapes);
+
+    // The workspace layout: results in the main view, settings in a side panel that fits a
+    // 1366 x 768 screen's central area (about 640 pixels high) without scrolling.
+    auto *layout = panel->findChild<FeatureLayout *>(QStringLiteral("classifyLayout"));
+    QVERIFY(layout);
+    QCOMPARE(layout->mainView()->objectName(), QStringLiteral("classifyViews"));
+    QCOMPARE(layout->sidePanel()->objectName(), QStringLiteral("classifySide"));
+    QVERIFY2(layout->sidePanel()->sizeHint().height() <= 640,
+        qPrintable(QString::number(layout->sidePanel()->sizeHint().height())));
+    QVERIFY(layout->sidePanel()->isAncestorOf(panel->findChild<QWidget *>(QStringLiteral("classifySelected"))));
+    QVERIFY(layout->mainView()->isAncestorOf(panel->findChild<QWidget *>(QStringLiteral("batchTable"))));
 }
 
 void TestClassifyPanel::listsTheModel()
@@ -284,59 +314,68 @@ void TestClassifyPanel::listsTheModel()
 void TestClassifyPanel::classifiesSelectedPhotos()
 {
     ClassifyPanel *panel = m_window->classifyPanel();
+    ClassifyController *classify = panel->controller();
     QVERIFY(!panel->modelPicker()->currentPath().isEmpty());
     const QStringList labels {QStringLiteral("red circle"), QStringLiteral("green circle"),
         QStringLiteral("blue square"), QStringLiteral("yellow diamond")};
-    panel->setLabels(labels);
+    classify->setLabels(labels);
 
     // Nothing in the gallery yet: the panel says so and starts nothing.
-    QCOMPARE(panel->classifySelected(), quint64(0));
-    QVERIFY(panel->messageIsError());
+    QCOMPARE(classify->classifySelected(), quint64(0));
+    QVERIFY(classify->messageIsError());
+    auto *message = panel->findChild<QLabel *>(QStringLiteral("classifyMessage"));
+    QVERIFY(message && !message->isHidden());
+    QCOMPARE(message->text(), classify->message());
 
     GalleryWidget *gallery = m_window->gallery();
     m_window->openPaths(m_files);
     QTRY_COMPARE_WITH_TIMEOUT(gallery->model()->rowCount(), 3, kJobTimeoutMs);
     gallery->view()->selectAll();
-    QCOMPARE(panel->selectedFiles().size(), 3);
+    QCOMPARE(classify->selectedFiles().size(), 3);
 
-    QVERIFY(panel->classifySelected() != 0);
-    waitIdle(panel);
-    QVERIFY2(!panel->messageIsError(), qPrintable(panel->message()));
-    QCOMPARE(panel->imageResultCount(), 3);
-    QCOMPARE(panel->imageList()->count(), 3);
+    QVERIFY(classify->classifySelected() != 0);
+    waitIdle(classify);
+    QVERIFY2(!classify->messageIsError(), qPrintable(classify->message()));
+    QCOMPARE(classify->imageResultCount(), 3);
+    QCOMPARE(panel->findChild<QListWidget *>(QStringLiteral("imageResults"))->count(), 3);
     for (int i = 0; i < 3; ++i) {
-        const ml::ImageScores &s = panel->imageResult(i);
+        const ml::ImageScores &s = classify->imageResult(i);
         QVERIFY2(s.error.empty(), s.error.c_str());
         QCOMPARE(static_cast<int>(s.scores.size()), labels.size());
         QVERIFY(std::abs(probabilitySum(s) - 1.0) < 1e-4);
         for (std::size_t r = 1; r < s.scores.size(); ++r)
             QVERIFY(s.scores[r - 1].prob >= s.scores[r].prob);
     }
-    panel->showImageResult(1);
-    QCOMPARE(panel->currentImageResult(), 1);
-    QCOMPARE(panel->chartBarCount(), labels.size());
-    QCOMPARE(panel->chartHighlightCount(), std::min<int>(5, labels.size()));
-    QCOMPARE(panel->chartLabels().first(), QString::fromStdString(panel->imageResult(1).scores.front().label));
-    panel->topKSpin()->setValue(2);
-    QCOMPARE(panel->chartHighlightCount(), 2);
-    QVERIFY2(panel->runInfo().contains(QStringLiteral("logit scale 100.0")), qPrintable(panel->runInfo()));
-    QVERIFY(panel->runInfo().contains(QStringLiteral("0.010")));
+    auto *results = panel->findChild<ClassifyResultPage *>();
+    QVERIFY(results);
+    classify->showImageResult(1);
+    QCOMPARE(classify->currentImageResult(), 1);
+    QCOMPARE(panel->findChild<QListWidget *>(QStringLiteral("imageResults"))->currentRow(), 1);
+    QCOMPARE(results->chartBarCount(), labels.size());
+    QCOMPARE(results->chartHighlightCount(), std::min<int>(5, labels.size()));
+    QCOMPARE(results->chartLabels().first(), QString::fromStdString(classify->imageResult(1).scores.front().label));
+    panel->findChild<QSpinBox *>(QStringLiteral("topK"))->setValue(2);
+    QCOMPARE(results->chartHighlightCount(), 2);
+    QVERIFY2(classify->runInfo().contains(QStringLiteral("logit scale 100.0")), qPrintable(classify->runInfo()));
+    QVERIFY(classify->runInfo().contains(QStringLiteral("0.010")));
 }
 
 void TestClassifyPanel::batchStreamsAndExports()
 {
     ClassifyPanel *panel = m_window->classifyPanel();
+    ClassifyController *classify = panel->controller();
     const QStringList labels {QStringLiteral("red"), QStringLiteral("green"), QStringLiteral("blue")};
-    panel->setLabels(labels);
+    classify->setLabels(labels);
     QSignalSpy partial(m_window->bridge(), &EngineBridge::partial);
-    QVERIFY(panel->classifyFolder(m_photos) != 0);
-    waitIdle(panel);
-    QVERIFY2(!panel->messageIsError(), qPrintable(panel->message()));
+    QVERIFY(classify->classifyFolder(m_photos) != 0);
+    waitIdle(classify);
+    QVERIFY2(!classify->messageIsError(), qPrintable(classify->message()));
     QVERIFY(partial.count() >= 4); // rows streamed in before the job finished
-    ClassifyTableModel *model = panel->batchModel();
+    ClassifyTableModel *model = classify->batchModel();
     QCOMPARE(model->rowCount(), 4);
     QCOMPARE(model->videoCount(), 1);
-    QCOMPARE(panel->resultTabs()->currentIndex(), int(ClassifyPanel::BatchTab));
+    QCOMPARE(panel->findChild<QTabWidget *>(QStringLiteral("classifyViews"))->currentIndex(),
+        int(ClassifyController::BatchView));
     // The clip is classified, on the frame at its middle (1 s of 2 s), and says so.
     const auto clipRow = std::find_if(model->results().begin(), model->results().end(),
         [&](const ml::ImageScores &r) { return QString::fromStdString(r.file) == m_clip; });
@@ -351,7 +390,8 @@ void TestClassifyPanel::batchStreamsAndExports()
     QVERIFY(model->index(clipIndex, 0).data(Qt::ToolTipRole).toString().contains(QStringLiteral("middle")));
 
     // Sortable by probability.
-    QTableView *view = panel->batchView();
+    auto *view = panel->findChild<QTableView *>(QStringLiteral("batchTable"));
+    QVERIFY(view);
     view->sortByColumn(ClassifyTableModel::TopProbColumn, Qt::DescendingOrder);
     for (int r = 1; r < 4; ++r)
         QVERIFY(
@@ -369,7 +409,7 @@ void TestClassifyPanel::batchStreamsAndExports()
     QCOMPARE(activated.first().at(0).toString(), first.data(ClassifyTableModel::PathRole).toString());
 
     const QString csvPath = m_tmp->path() + QStringLiteral("/out.csv");
-    QVERIFY(panel->exportBatch(csvPath, false));
+    QVERIFY(classify->exportBatch(csvPath, false));
     QFile csv(csvPath);
     QVERIFY(csv.open(QIODevice::ReadOnly | QIODevice::Text));
     const QStringList lines = QString::fromUtf8(csv.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
@@ -398,7 +438,7 @@ void TestClassifyPanel::batchStreamsAndExports()
     }
 
     const QString jsonPath = m_tmp->path() + QStringLiteral("/out.json");
-    QVERIFY(panel->exportBatch(jsonPath, true));
+    QVERIFY(classify->exportBatch(jsonPath, true));
     QFile jsonFile(jsonPath);
     QVERIFY(jsonFile.open(QIODevice::ReadOnly));
     const QJsonDocument doc = QJsonDocument::fromJson(jsonFile.readAll());
@@ -426,11 +466,14 @@ void TestClassifyPanel::batchStreamsAndExports()
 void TestClassifyPanel::evaluatesLabelledFolder()
 {
     ClassifyPanel *panel = m_window->classifyPanel();
-    QVERIFY(panel->evaluateFolder(m_labelled) != 0);
-    waitIdle(panel);
-    QVERIFY2(!panel->messageIsError(), qPrintable(panel->message()));
-    QVERIFY(panel->evaluation().has_value());
-    const auto matrix = panel->confusionMatrix();
+    ClassifyController *classify = panel->controller();
+    QVERIFY(classify->evaluateFolder(m_labelled) != 0);
+    waitIdle(classify);
+    QVERIFY2(!classify->messageIsError(), qPrintable(classify->message()));
+    QVERIFY(classify->evaluation().has_value());
+    auto *evaluation = panel->findChild<ClassifyEvaluationPage *>();
+    QVERIFY(evaluation);
+    const auto matrix = evaluation->confusionMatrix();
     QCOMPARE(matrix.size(), std::size_t(2));
     int total = 0;
     for (const auto &row : matrix) {
@@ -439,8 +482,8 @@ void TestClassifyPanel::evaluatesLabelledFolder()
             total += v;
     }
     QCOMPARE(total, 6);
-    QCOMPARE(panel->perClassModel()->rowCount(), 2);
-    const double accuracy = panel->evaluation()->accuracy;
+    QCOMPARE(panel->findChild<QTableView *>(QStringLiteral("perClassTable"))->model()->rowCount(), 2);
+    const double accuracy = classify->evaluation()->accuracy;
     QVERIFY(accuracy >= 0.0 && accuracy <= 1.0);
 
     // Clicking a non-empty cell opens its images.
@@ -452,9 +495,10 @@ void TestClassifyPanel::evaluatesLabelledFolder()
                 predicted = p;
                 break;
             }
-    QCOMPARE(static_cast<int>(panel->cellImages(truth, predicted).size()), matrix[truth][predicted]);
-    QTRY_VERIFY(panel->confusionWidget()->isVisible());
-    QTest::mouseClick(panel->confusionWidget(), Qt::LeftButton, {}, panel->confusionCellCenter(truth, predicted));
+    QCOMPARE(static_cast<int>(classify->cellImages(truth, predicted).size()), matrix[truth][predicted]);
+    QTRY_VERIFY(evaluation->confusionWidget()->isVisible());
+    QTest::mouseClick(
+        evaluation->confusionWidget(), Qt::LeftButton, {}, evaluation->confusionCellCenter(truth, predicted));
     QWidget *dialog = nullptr;
     QTRY_VERIFY((dialog = panel->findChild<QWidget *>(QStringLiteral("confusionCellDialog"))) != nullptr);
     auto *list = dialog->findChild<QListWidget *>();
@@ -466,43 +510,44 @@ void TestClassifyPanel::evaluatesLabelledFolder()
 void TestClassifyPanel::rejectsBadInput()
 {
     ClassifyPanel *panel = m_window->classifyPanel();
-    const QStringList before = panel->templates();
+    ClassifyController *classify = panel->controller();
+    const QStringList before = classify->templates();
 
-    QVERIFY(!panel->addTemplate(QStringLiteral("a photo without a slot")));
-    QVERIFY(panel->messageIsError());
-    QVERIFY(panel->message().contains(QStringLiteral("{}")));
-    QCOMPARE(panel->templates(), before);
+    QVERIFY(!classify->addTemplate(QStringLiteral("a photo without a slot")));
+    QVERIFY(classify->messageIsError());
+    QVERIFY(classify->message().contains(QStringLiteral("{}")));
+    QCOMPARE(classify->templates(), before);
 
     // Editing a prompt so that it loses its "{}" puts it back.
-    QListWidgetItem *item = panel->templateList()->item(0);
+    QListWidgetItem *item = panel->findChild<QListWidget *>(QStringLiteral("templateList"))->item(0);
     item->setText(QStringLiteral("no slot here"));
     QCOMPARE(item->text(), before.first());
-    QCOMPARE(panel->templates(), before);
+    QCOMPARE(classify->templates(), before);
 
-    QVERIFY(panel->addTemplate(QStringLiteral("a sketch of a {}.")));
-    QVERIFY(!panel->messageIsError());
-    QCOMPARE(panel->templates().size(), before.size() + 1);
+    QVERIFY(classify->addTemplate(QStringLiteral("a sketch of a {}.")));
+    QVERIFY(!classify->messageIsError());
+    QCOMPARE(classify->templates().size(), before.size() + 1);
 
     // One label, or the same label twice, is refused before any job starts.
-    panel->setLabels({QStringLiteral("cat")});
-    QCOMPARE(panel->classifyFiles(m_files), quint64(0));
-    QVERIFY(panel->messageIsError());
-    panel->setLabels({QStringLiteral("cat"), QStringLiteral("cat")});
-    QCOMPARE(panel->classifyFiles(m_files), quint64(0));
-    QVERIFY(panel->message().contains(QStringLiteral("cat")));
+    classify->setLabels({QStringLiteral("cat")});
+    QCOMPARE(classify->classifyFiles(m_files), quint64(0));
+    QVERIFY(classify->messageIsError());
+    classify->setLabels({QStringLiteral("cat"), QStringLiteral("cat")});
+    QCOMPARE(classify->classifyFiles(m_files), quint64(0));
+    QVERIFY(classify->message().contains(QStringLiteral("cat")));
 
     // A file that is not an image: the job runs, the file's row says what went wrong.
-    panel->setLabels({QStringLiteral("cat"), QStringLiteral("dog")});
+    classify->setLabels({QStringLiteral("cat"), QStringLiteral("dog")});
     const QString broken = m_tmp->path() + QStringLiteral("/broken.png");
     QFile f(broken);
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write("not a png");
     f.close();
-    QVERIFY(panel->classifyFiles({m_files.first(), broken}) != 0);
-    waitIdle(panel);
-    QCOMPARE(panel->imageResultCount(), 2);
-    QVERIFY(!panel->imageResult(1).error.empty());
-    QVERIFY(panel->messageIsError());
+    QVERIFY(classify->classifyFiles({m_files.first(), broken}) != 0);
+    waitIdle(classify);
+    QCOMPARE(classify->imageResultCount(), 2);
+    QVERIFY(!classify->imageResult(1).error.empty());
+    QVERIFY(classify->messageIsError());
 
     // A checkpoint whose weights cannot be read is listed but cannot be chosen.
     ModelPicker *picker = panel->modelPicker();
@@ -523,16 +568,16 @@ void TestClassifyPanel::rejectsBadInput()
 
     // A model that fails to load: the job's error shows in the panel, nothing crashes.
     QVERIFY(picker->selectPath(noTokenizerPath));
-    QVERIFY(panel->classifyFiles(m_files) != 0);
-    waitIdle(panel);
-    QVERIFY(panel->messageIsError());
-    QVERIFY2(panel->message().contains(QStringLiteral("failed")), qPrintable(panel->message()));
-    QCOMPARE(panel->imageResultCount(), 0);
+    QVERIFY(classify->classifyFiles(m_files) != 0);
+    waitIdle(classify);
+    QVERIFY(classify->messageIsError());
+    QVERIFY2(classify->message().contains(QStringLiteral("failed")), qPrintable(classify->message()));
+    QCOMPARE(classify->imageResultCount(), 0);
     QVERIFY(picker->selectPath(good));
-    QVERIFY(panel->classifyFiles({m_files.first()}) != 0);
-    waitIdle(panel);
-    QVERIFY2(!panel->messageIsError(), qPrintable(panel->message()));
-    QCOMPARE(panel->imageResultCount(), 1);
+    QVERIFY(classify->classifyFiles({m_files.first()}) != 0);
+    waitIdle(classify);
+    QVERIFY2(!classify->messageIsError(), qPrintable(classify->message()));
+    QCOMPARE(classify->imageResultCount(), 1);
     QVERIFY(m_window->isVisible()); // and the app carries on
 }
 

@@ -3,6 +3,7 @@
 // (Open, Show in Folder, Copy Path, Classify, Explain, Find Similar) on one item and on a
 // selection; File ▸ Open Recent; core's English (job names, errors) and Qt's own dialogs, dates
 // and numbers in Simplified Chinese.
+#include "classify/classify_controller.h"
 #include "classify/classify_panel.h"
 #include "common/engine_bridge.h"
 #include "common/engine_text.h"
@@ -433,10 +434,10 @@ void TestMainWindow::classifyAndExplainFromTheMenu()
     std::unique_ptr<QMenu> menu(view->createContextMenu(proxyIndexOf(gallery, m_aPhotos.at(0))));
     actionNamed(menu.get(), QStringLiteral("contextClassify"))->trigger();
     QTRY_VERIFY(dockOnTop(classifyPanel));
-    QTRY_COMPARE_WITH_TIMEOUT(classifyPanel->imageResultCount(), 2, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(classifyPanel->controller()->imageResultCount(), 2, kTimeoutMs);
     QStringList classified;
-    for (int i = 0; i < classifyPanel->imageResultCount(); ++i)
-        classified << QString::fromStdString(classifyPanel->imageResult(i).file);
+    for (int i = 0; i < classifyPanel->controller()->imageResultCount(); ++i)
+        classified << QString::fromStdString(classifyPanel->controller()->imageResult(i).file);
     classified.sort();
     QStringList expected {m_aPhotos.at(0), m_bPhotos.at(0)};
     expected.sort();

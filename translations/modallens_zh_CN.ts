@@ -297,76 +297,53 @@
     </message>
 </context>
 <context>
-    <name>ClassifyPanel</name>
+    <name>ClassifyBatchPage</name>
     <message>
-        <source>No CLIP model found. Use “Add folder…” to point at a folder holding one (Hugging Face layout: config.json, model.safetensors, vocab.json, merges.txt).</source>
-        <translation>未找到 CLIP 模型。请用“添加文件夹…”指向存放模型的文件夹（Hugging Face 格式：config.json、model.safetensors、vocab.json、merges.txt）。</translation>
-    </message>
-    <message>
-        <source>Load Labels</source>
-        <translation>载入标签</translation>
+        <source>Export JSON</source>
+        <translation>导出 JSON</translation>
     </message>
     <message>
-        <source>Text files (*.txt);;All files (*)</source>
-        <translation>文本文件 (*.txt);;所有文件 (*)</translation>
+        <source>Export CSV</source>
+        <translation>导出 CSV</translation>
     </message>
     <message>
-        <source>%1: %2</source>
-        <translation>%1：%2</translation>
+        <source>JSON files (*.json)</source>
+        <translation>JSON 文件 (*.json)</translation>
     </message>
     <message>
-        <source>Save Labels</source>
-        <translation>保存标签</translation>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <source>Text files (*.txt)</source>
-        <translation>文本文件 (*.txt)</translation>
+        <source>Batch results</source>
+        <translation>批量结果</translation>
     </message>
     <message>
-        <source>Classify a Folder</source>
-        <translation>分类文件夹</translation>
+        <source>Export</source>
+        <translation>导出</translation>
     </message>
     <message>
-        <source>Evaluate a Labelled Folder</source>
-        <translation>评估带标签的文件夹</translation>
-    </message>
-    <message numerus="yes">
-        <source>Classify selected (%n)</source>
-        <translation>
-            <numerusform>分类所选（%n）</numerusform>
-        </translation>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
     </message>
     <message>
-        <source>Classify selected</source>
-        <translation>分类所选</translation>
+        <source>Export JSON…</source>
+        <translation>导出 JSON…</translation>
     </message>
-    <message numerus="yes">
-        <source>%n labels, one per line</source>
-        <translation>
-            <numerusform>%n 个标签，每行一个</numerusform>
-        </translation>
-    </message>
+</context>
+<context>
+    <name>ClassifyController</name>
     <message>
-        <source>Labels (%1)</source>
-        <translation>标签（%1）</translation>
+        <source>The learnt prompt %1 is gone; using the templates.</source>
+        <translation>学习到的提示词 %1 已不存在；改用模板。</translation>
     </message>
     <message>
         <source>The prompt “%1” is already in the list.</source>
         <translation>提示词“%1”已在列表中。</translation>
     </message>
     <message>
-        <source>Prompts (%1)</source>
-        <translation>提示词（%1）</translation>
-    </message>
-    <message numerus="yes">
-        <source>{} stands for each label. The %n prompts are ensembled: their normalised text embeddings are averaged per label.</source>
-        <translation>
-            <numerusform>{} 代表每个标签。这 %n 个提示词将被集成：每个标签取其归一化文本嵌入的平均值。</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>{} stands for each label. Add more prompts to ensemble them.</source>
-        <translation>{} 代表每个标签。添加更多提示词即可进行集成。</translation>
+        <source>Cannot use %1 as a learnt prompt: %2</source>
+        <translation>无法将 %1 用作学习到的提示词：%2</translation>
     </message>
     <message>
         <source>Still looking for models; try again in a moment.</source>
@@ -385,8 +362,30 @@
         <translation>请至少添加一个提示词模板，例如“%1”。</translation>
     </message>
     <message>
+        <source>The learnt prompt is class-specific and has no context for: %1. Use its classes (%2) or go back to the templates.</source>
+        <translation>学习到的提示词是类别专属的，没有以下标签的上下文：%1。请使用它的类别（%2），或改回使用模板。</translation>
+    </message>
+    <message>
         <source>The gallery is empty: drop some photos on the window first.</source>
         <translation>图库为空：请先把照片拖到窗口中。</translation>
+    </message>
+    <message>
+        <source>Nothing selected: select one or more photos or videos in the gallery.</source>
+        <translation>未选择任何内容：请在图库中选择一张或多张照片或视频。</translation>
+    </message>
+    <message>
+        <source>No photos or videos to classify.</source>
+        <translation>没有可分类的照片或视频。</translation>
+    </message>
+    <message>
+        <source>Classifying 1 file…</source>
+        <translation>正在分类 1 个文件…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Classifying %n files…</source>
+        <translation>
+            <numerusform>正在分类 %n 个文件…</numerusform>
+        </translation>
     </message>
     <message>
         <source>%1 is not a folder.</source>
@@ -397,17 +396,25 @@
         <translation>正在列出 %1</translation>
     </message>
     <message>
+        <source>The gallery holds no photos or videos: drop some on the window first.</source>
+        <translation>图库中没有照片或视频：请先把一些拖到窗口中。</translation>
+    </message>
+    <message>
         <source>the gallery</source>
         <translation>图库</translation>
     </message>
     <message>
-        <source>Evaluating %1…</source>
-        <translation>正在评估 %1…</translation>
+        <source>No photos or videos found in %1.</source>
+        <translation>在 %1 中未找到照片或视频。</translation>
+    </message>
+    <message>
+        <source>Classifying 1 file from %1…</source>
+        <translation>正在分类 %1 中的 1 个文件…</translation>
     </message>
     <message numerus="yes">
-        <source>Evaluating %1… %n so far</source>
+        <source>Classifying %n files from %1…</source>
         <translation>
-            <numerusform>正在评估 %1… 已完成 %n 张</numerusform>
+            <numerusform>正在分类 %1 中的 %n 个文件…</numerusform>
         </translation>
     </message>
     <message>
@@ -416,19 +423,11 @@
     </message>
     <message>
         <source>%1 failed: %2</source>
-        <translation>%1失败：%2</translation>
+        <translation>%1 失败：%2</translation>
     </message>
     <message>
         <source>Listing the folder</source>
         <translation>列出文件夹</translation>
-    </message>
-    <message>
-        <source>Cancelled.</source>
-        <translation>已取消。</translation>
-    </message>
-    <message>
-        <source>No results.</source>
-        <translation>没有结果。</translation>
     </message>
     <message>
         <source>Classification</source>
@@ -443,18 +442,20 @@
         <translation>评估</translation>
     </message>
     <message>
-        <source>%1
-failed</source>
-        <translation>%1
-失败</translation>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
     </message>
     <message>
-        <source>Could not classify</source>
-        <translation>无法分类</translation>
+        <source>No results.</source>
+        <translation>没有结果。</translation>
     </message>
     <message>
-        <source>%1 of %2</source>
-        <translation>第 %1 / %2 张</translation>
+        <source>The file could not be classified (see the list).</source>
+        <translation>无法对该文件分类（见列表）。</translation>
+    </message>
+    <message>
+        <source>%1 of %2 files could not be classified (see the list).</source>
+        <translation>%2 个文件中有 %1 个无法分类（见列表）。</translation>
     </message>
     <message>
         <source>logit scale %1 (τ = %2)</source>
@@ -480,6 +481,16 @@ failed</source>
             <numerusform>%n 张照片</numerusform>
         </translation>
     </message>
+    <message>
+        <source>1 video, on the frame at its middle</source>
+        <translation>1 个视频，按其正中间的帧分类</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n videos, each on the frame at its middle</source>
+        <translation>
+            <numerusform>%n 个视频，各按其正中间的帧分类</numerusform>
+        </translation>
+    </message>
     <message numerus="yes">
         <source>%n could not be read</source>
         <translation>
@@ -494,25 +505,32 @@ failed</source>
         <source>Saved the results to %1.</source>
         <translation>结果已保存到 %1。</translation>
     </message>
-    <message>
-        <source>Export JSON</source>
-        <translation>导出 JSON</translation>
+</context>
+<context>
+    <name>ClassifyEvaluationPage</name>
+    <message numerus="yes">
+        <source>Evaluating %1… %n so far</source>
+        <translation>
+            <numerusform>正在评估 %1… 已完成 %n 张</numerusform>
+        </translation>
     </message>
     <message>
-        <source>Export CSV</source>
-        <translation>导出 CSV</translation>
+        <source>Evaluating %1…</source>
+        <translation>正在评估 %1…</translation>
     </message>
     <message>
-        <source>JSON files (*.json)</source>
-        <translation>JSON 文件 (*.json)</translation>
-    </message>
-    <message>
-        <source>CSV files (*.csv)</source>
-        <translation>CSV 文件 (*.csv)</translation>
+        <source>Pick a folder holding one sub-folder per class (e.g. cat/, dog/). Each sub-folder’s name is its label.</source>
+        <translation>选择一个每个类别各有一个子文件夹的文件夹（如 cat/、dog/）。子文件夹名即为其标签。</translation>
     </message>
     <message>
         <source>Accuracy &lt;b&gt;%1&lt;/b&gt; · %2 of %3 images correct · %4 classes</source>
         <translation>准确率 &lt;b&gt;%1&lt;/b&gt; · %3 张中正确 %2 张 · %4 个类别</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n could not be read</source>
+        <translation>
+            <numerusform>%n 张无法读取</numerusform>
+        </translation>
     </message>
     <message>
         <source>logit scale %1</source>
@@ -542,13 +560,34 @@ failed</source>
         <source>No image of “%1” was classified as “%2”.</source>
         <translation>没有“%1”的图像被分类为“%2”。</translation>
     </message>
-    <message>
-        <source>Classify</source>
-        <translation>分类</translation>
+</context>
+<context>
+    <name>ClassifyLabelsPage</name>
+    <message numerus="yes">
+        <source>%n labels, one per line</source>
+        <translation>
+            <numerusform>%n 个标签，每行一个</numerusform>
+        </translation>
     </message>
     <message>
-        <source>Model</source>
-        <translation>模型</translation>
+        <source>Load Labels</source>
+        <translation>载入标签</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt);;All files (*)</source>
+        <translation>文本文件 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>Save Labels</source>
+        <translation>保存标签</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt)</source>
+        <translation>文本文件 (*.txt)</translation>
     </message>
     <message>
         <source>Custom</source>
@@ -588,29 +627,54 @@ cat
 dog
 bird</translation>
     </message>
+</context>
+<context>
+    <name>ClassifyPanel</name>
     <message>
-        <source>New prompt, e.g. “a blurry photo of a {}.”</source>
-        <translation>新提示词，例如“a blurry photo of a {}.”</translation>
+        <source>No CLIP model found. Use “Add folder…” to point at a folder holding one (Hugging Face layout: config.json, model.safetensors, vocab.json, merges.txt).</source>
+        <translation>未找到 CLIP 模型。请用“添加文件夹…”指向存放模型的文件夹（Hugging Face 格式：config.json、model.safetensors、vocab.json、merges.txt）。</translation>
     </message>
     <message>
-        <source>Add</source>
-        <translation>添加</translation>
+        <source>Classify a Folder</source>
+        <translation>分类文件夹</translation>
     </message>
     <message>
-        <source>Remove</source>
-        <translation>移除</translation>
+        <source>Evaluate a Labelled Folder</source>
+        <translation>评估带标签的文件夹</translation>
+    </message>
+    <message numerus="yes">
+        <source>Classify selected (%n)</source>
+        <translation>
+            <numerusform>分类所选（%n）</numerusform>
+        </translation>
     </message>
     <message>
-        <source>Reset</source>
-        <translation>重置</translation>
+        <source>Classify selected</source>
+        <translation>分类所选</translation>
     </message>
     <message>
-        <source>Back to the single prompt “%1”</source>
-        <translation>恢复为单个提示词“%1”</translation>
+        <source>Labels (%1)</source>
+        <translation>标签（%1）</translation>
     </message>
     <message>
-        <source>Double-click a prompt to edit it</source>
-        <translation>双击提示词进行编辑</translation>
+        <source>Prompts (%1)</source>
+        <translation>提示词（%1）</translation>
+    </message>
+    <message>
+        <source>Evaluation</source>
+        <translation>评估</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <source>Classify</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
     </message>
     <message>
         <source>The classes to choose from</source>
@@ -625,36 +689,12 @@ bird</translation>
         <translation>批量</translation>
     </message>
     <message>
-        <source>Highlight top</source>
-        <translation>突出显示前</translation>
-    </message>
-    <message>
-        <source>How many of the most probable labels are drawn in the accent colour</source>
-        <translation>用强调色绘制概率最高的几个标签</translation>
-    </message>
-    <message>
-        <source>probability</source>
-        <translation>概率</translation>
-    </message>
-    <message>
         <source>Classify folder…</source>
         <translation>分类文件夹…</translation>
     </message>
     <message>
         <source>Classify whole gallery</source>
         <translation>分类整个图库</translation>
-    </message>
-    <message>
-        <source>Export</source>
-        <translation>导出</translation>
-    </message>
-    <message>
-        <source>Export CSV…</source>
-        <translation>导出 CSV…</translation>
-    </message>
-    <message>
-        <source>Export JSON…</source>
-        <translation>导出 JSON…</translation>
     </message>
     <message>
         <source>Evaluate folder…</source>
@@ -665,9 +705,24 @@ bird</translation>
         <translation>每个类别一个照片子文件夹；子文件夹名即为标签</translation>
     </message>
     <message>
-        <source>Pick a folder holding one sub-folder per class (e.g. cat/, dog/). Each sub-folder’s name is its label.</source>
-        <translation>选择一个每个类别各有一个子文件夹的文件夹（如 cat/、dog/）。子文件夹名即为其标签。</translation>
+        <source>Prompts (learnt)</source>
+        <translation>提示词（学习所得）</translation>
     </message>
+    <message>
+        <source>Classify the photos and videos selected in the gallery, or the one in the preview (a video on the frame at its middle)</source>
+        <translation>分类图库中选中的照片和视频，或预览中的那一个（视频按其正中间的帧分类）</translation>
+    </message>
+    <message>
+        <source>Classify every photo and video in a folder and its sub-folders (a video on the frame at its middle)</source>
+        <translation>分类文件夹及其子文件夹中的所有照片和视频（视频按其正中间的帧分类）</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+</context>
+<context>
+    <name>ClassifyPromptsPage</name>
     <message>
         <source>Use Learnt Prompt</source>
         <translation>使用学习到的提示词</translation>
@@ -675,10 +730,6 @@ bird</translation>
     <message>
         <source>Learnt prompts (*.safetensors);;All files (*)</source>
         <translation>学习到的提示词 (*.safetensors);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <source>Cannot use %1 as a learnt prompt: %2</source>
-        <translation>无法将 %1 用作学习到的提示词：%2</translation>
     </message>
     <message>
         <source>Other learnt prompt…</source>
@@ -725,10 +776,6 @@ bird</translation>
         <translation>留出集准确率：“%2” 为 %1 → 学习到的提示词为 %3</translation>
     </message>
     <message>
-        <source>Prompts (learnt)</source>
-        <translation>提示词（学习所得）</translation>
-    </message>
-    <message>
         <source>The learnt prompt replaces the templates. It is class-specific: the labels must be its classes.</source>
         <translation>学习到的提示词取代模板。它是类别专属的：标签必须是它的类别。</translation>
     </message>
@@ -736,13 +783,39 @@ bird</translation>
         <source>The learnt prompt replaces the templates; its context goes before any label.</source>
         <translation>学习到的提示词取代模板；它的上下文放在任意标签之前。</translation>
     </message>
-    <message>
-        <source>The learnt prompt is class-specific and has no context for: %1. Use its classes (%2) or go back to the templates.</source>
-        <translation>学习到的提示词是类别专属的，没有以下标签的上下文：%1。请使用它的类别（%2），或改回使用模板。</translation>
+    <message numerus="yes">
+        <source>{} stands for each label. The %n prompts are ensembled: their normalised text embeddings are averaged per label.</source>
+        <translation>
+            <numerusform>{} 代表每个标签。这 %n 个提示词将被集成：每个标签取其归一化文本嵌入的平均值。</numerusform>
+        </translation>
     </message>
     <message>
-        <source>The learnt prompt %1 is gone; using the templates.</source>
-        <translation>学习到的提示词 %1 已不存在；改用模板。</translation>
+        <source>{} stands for each label. Add more prompts to ensemble them.</source>
+        <translation>{} 代表每个标签。添加更多提示词即可进行集成。</translation>
+    </message>
+    <message>
+        <source>New prompt, e.g. “a blurry photo of a {}.”</source>
+        <translation>新提示词，例如“a blurry photo of a {}.”</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Reset</source>
+        <translation>重置</translation>
+    </message>
+    <message>
+        <source>Back to the single prompt “%1”</source>
+        <translation>恢复为单个提示词“%1”</translation>
+    </message>
+    <message>
+        <source>Double-click a prompt to edit it</source>
+        <translation>双击提示词进行编辑</translation>
     </message>
     <message>
         <source>Use context vectors learnt with CoOp (modallens-cli train coop) instead of the templates</source>
@@ -756,75 +829,42 @@ bird</translation>
         <source>Go back to the prompt templates</source>
         <translation>改回使用提示词模板</translation>
     </message>
+</context>
+<context>
+    <name>ClassifyResultPage</name>
     <message>
-        <source>Nothing selected: select one or more photos or videos in the gallery.</source>
-        <translation>未选择任何内容：请在图库中选择一张或多张照片或视频。</translation>
-    </message>
-    <message>
-        <source>No photos or videos to classify.</source>
-        <translation>没有可分类的照片或视频。</translation>
-    </message>
-    <message>
-        <source>Classifying 1 file…</source>
-        <translation>正在分类 1 个文件…</translation>
-    </message>
-    <message numerus="yes">
-        <source>Classifying %n files…</source>
-        <translation>
-            <numerusform>正在分类 %n 个文件…</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>The gallery holds no photos or videos: drop some on the window first.</source>
-        <translation>图库中没有照片或视频：请先把一些拖到窗口中。</translation>
-    </message>
-    <message>
-        <source>No photos or videos found in %1.</source>
-        <translation>在 %1 中未找到照片或视频。</translation>
-    </message>
-    <message>
-        <source>Classifying 1 file from %1…</source>
-        <translation>正在分类 %1 中的 1 个文件…</translation>
-    </message>
-    <message numerus="yes">
-        <source>Classifying %n files from %1…</source>
-        <translation>
-            <numerusform>正在分类 %1 中的 %n 个文件…</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>The file could not be classified (see the list).</source>
-        <translation>无法对该文件分类（见列表）。</translation>
-    </message>
-    <message>
-        <source>%1 of %2 files could not be classified (see the list).</source>
-        <translation>%2 个文件中有 %1 个无法分类（见列表）。</translation>
+        <source>%1
+failed</source>
+        <translation>%1
+失败</translation>
     </message>
     <message>
         <source>%1 · frame at %2 s (the middle)</source>
         <translation>%1 · 第 %2 秒的帧（正中间）</translation>
     </message>
     <message>
-        <source>1 video, on the frame at its middle</source>
-        <translation>1 个视频，按其正中间的帧分类</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n videos, each on the frame at its middle</source>
-        <translation>
-            <numerusform>%n 个视频，各按其正中间的帧分类</numerusform>
-        </translation>
+        <source>Could not classify</source>
+        <translation>无法分类</translation>
     </message>
     <message>
-        <source>Classify the photos and videos selected in the gallery, or the one in the preview (a video on the frame at its middle)</source>
-        <translation>分类图库中选中的照片和视频，或预览中的那一个（视频按其正中间的帧分类）</translation>
+        <source>%1 of %2</source>
+        <translation>%1（共 %2 张）</translation>
+    </message>
+    <message>
+        <source>Highlight top</source>
+        <translation>突出显示前</translation>
+    </message>
+    <message>
+        <source>How many of the most probable labels are drawn in the accent colour</source>
+        <translation>用强调色绘制概率最高的几个标签</translation>
     </message>
     <message>
         <source>Select photos or videos in the gallery and press “Classify selected”.</source>
         <translation>在图库中选择照片或视频，然后点击“分类所选”。</translation>
     </message>
     <message>
-        <source>Classify every photo and video in a folder and its sub-folders (a video on the frame at its middle)</source>
-        <translation>分类文件夹及其子文件夹中的所有照片和视频（视频按其正中间的帧分类）</translation>
+        <source>probability</source>
+        <translation>概率</translation>
     </message>
 </context>
 <context>
@@ -919,11 +959,240 @@ Images: %3</source>
     </message>
 </context>
 <context>
-    <name>CoopPanel</name>
+    <name>CoopController</name>
     <message>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
+    <message>
+        <source>Choose a labelled folder: one sub-folder of images per class.</source>
+        <translation>请选择标注文件夹：每个类别一个图像子文件夹。</translation>
+    </message>
+    <message>
+        <source>%1 is a file, not a folder.</source>
+        <translation>%1 是文件，不是文件夹。</translation>
+    </message>
+    <message>
+        <source>The folder %1 does not exist.</source>
+        <translation>文件夹 %1 不存在。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 needs at least 2 class sub-folders of images; it has %n.</source>
+        <translation>
+            <numerusform>%1 至少需要 2 个类别的图像子文件夹；现有 %n 个。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Choose where to save the learnt prompt.</source>
+        <translation>请选择学到的提示的保存位置。</translation>
+    </message>
+    <message>
+        <source>%1 is a folder: the learnt prompt needs a file name.</source>
+        <translation>%1 是文件夹：学到的提示需要一个文件名。</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder %1.</source>
+        <translation>无法创建文件夹 %1。</translation>
+    </message>
+    <message>
+        <source>The model list is still being searched: try again in a moment.</source>
+        <translation>仍在搜索模型列表：请稍后再试。</translation>
+    </message>
+    <message>
+        <source>Choose a CLIP model.</source>
+        <translation>请选择一个 CLIP 模型。</translation>
+    </message>
+    <message>
+        <source>The hand-written template needs {} where the class name goes, as in “a photo of a {}.”</source>
+        <translation>手写模板需要用 {} 标出类别名称的位置，例如“a photo of a {}.”</translation>
+    </message>
+    <message>
+        <source>The learning rate must be a number above 0 and at most 1, such as 0.002.</source>
+        <translation>学习率必须是大于 0 且不超过 1 的数，例如 0.002。</translation>
+    </message>
+    <message>
+        <source>A prompt is already being learnt: cancel it first.</source>
+        <translation>已有提示正在学习：请先取消。</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was saved.</source>
+        <translation>已取消：未保存任何内容。</translation>
+    </message>
+    <message>
+        <source>Prompt tuning failed: %1</source>
+        <translation>提示调优失败：%1</translation>
+    </message>
+    <message>
+        <source>Training: step %1 of %2</source>
+        <translation>训练中：第 %1 步，共 %2 步</translation>
+    </message>
+    <message>
+        <source>loss %1, shots accuracy %2</source>
+        <translation>损失 %1，训练样本准确率 %2</translation>
+    </message>
+    <message>
+        <source>Embedding images: %1 of %2</source>
+        <translation>正在嵌入图像：%1 / %2</translation>
+    </message>
+    <message>
+        <source>Listing images…</source>
+        <translation>正在列出图像…</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>Measuring held-out accuracy…</source>
+        <translation>正在测量留出集准确率…</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Finished in %1</source>
+        <translation>完成，用时 %1</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+</context>
+<context>
+    <name>CoopPanel</name>
+    <message>
+        <source>Prompt Tuning</source>
+        <translation>提示调优</translation>
+    </message>
+</context>
+<context>
+    <name>CoopResultView</name>
+    <message>
+        <source>learnt prompt</source>
+        <translation>学到的提示</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 percentage points on %n held-out images</source>
+        <translation>
+            <numerusform>在 %n 张留出图像上变化 %1 个百分点</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Class-specific, %n context vectors per class</source>
+        <translation>
+            <numerusform>类别专属，每个类别 %n 个上下文向量</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Unified, %n context vectors</source>
+        <translation>
+            <numerusform>统一，%n 个上下文向量</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n classes</source>
+        <translation>
+            <numerusform>%n 个类别</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n shots per class</source>
+        <translation>
+            <numerusform>每类 %n 个样本</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>ctx %1</source>
+        <translation>上下文 %1</translation>
+    </message>
+    <message>
+        <source>%1 · ctx %2</source>
+        <translation>%1 · 上下文 %2</translation>
+    </message>
+    <message>
+        <source>Reads as: %1</source>
+        <translation>读作：%1</translation>
+    </message>
+    <message>
+        <source>%1 steps (%2, learning rate %3), final loss %4, shots accuracy %5.</source>
+        <translation>%1 步（%2，学习率 %3），最终损失 %4，训练样本准确率 %5。</translation>
+    </message>
+    <message>
+        <source>Wall time %1: image features %2 (%3 images), training %4 (%5 steps/s); %6 on %7.</source>
+        <translation>总耗时 %1：图像特征 %2（%3 张图像），训练 %4（%5 步/秒）；%6，设备 %7。</translation>
+    </message>
+    <message>
+        <source>Not saved.</source>
+        <translation>未保存。</translation>
+    </message>
+    <message>
+        <source>Saved as %1</source>
+        <translation>已保存为 %1</translation>
+    </message>
+    <message>
+        <source>Training loss</source>
+        <translation>训练损失</translation>
+    </message>
+    <message>
+        <source>Cross-entropy of the learnt prompt on the shots, averaged between reports.</source>
+        <translation>学到的提示在训练样本上的交叉熵，按两次报告之间取平均。</translation>
+    </message>
+    <message>
+        <source>Learn a prompt to compare it here with the hand-written template.</source>
+        <translation>学习一个提示后，可在此将其与手写模板比较。</translation>
+    </message>
+    <message>
+        <source>hand-written template</source>
+        <translation>手写模板</translation>
+    </message>
+    <message>
+        <source>Per class</source>
+        <translation>各类别</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Template</source>
+        <translation>模板</translation>
+    </message>
+    <message>
+        <source>Learnt</source>
+        <translation>学到的</translation>
+    </message>
+    <message>
+        <source>Nearest words to each context vector</source>
+        <translation>与每个上下文向量最近的词</translation>
+    </message>
+    <message>
+        <source>Context</source>
+        <translation>上下文</translation>
+    </message>
+    <message>
+        <source>Nearest vocabulary words (distance)</source>
+        <translation>最近的词表词语（距离）</translation>
+    </message>
+    <message>
+        <source>Use in Classify</source>
+        <translation>在分类中使用</translation>
+    </message>
+    <message>
+        <source>Classify with this learnt prompt instead of the templates</source>
+        <translation>用这个学到的提示代替模板进行分类</translation>
+    </message>
+</context>
+<context>
+    <name>CoopSetupPanel</name>
     <message>
         <source>Labelled Folder</source>
         <translation>标注文件夹</translation>
@@ -937,20 +1206,16 @@ Images: %3</source>
         <translation>学到的提示 (*.safetensors)</translation>
     </message>
     <message>
-        <source>Prompt Tuning</source>
-        <translation>提示调优</translation>
+        <source>There is no sample gallery yet: File ▸ Open Sample Gallery writes one, with a labelled folder of Fashion-MNIST garments (one sub-folder per class) when Fashion-MNIST is installed.</source>
+        <translation>还没有示例图库：“文件 ▸ 打开示例图库”会写入一个；若已安装 Fashion-MNIST，其中包含一个 Fashion-MNIST 服饰的带标签文件夹（每个类别一个子文件夹）。</translation>
     </message>
     <message>
-        <source>Setup</source>
-        <translation>设置</translation>
+        <source>The context starts random. With words, it starts as their token embeddings, one vector per token.</source>
+        <translation>上下文随机初始化。若给出词语，则以其词元嵌入初始化，每个词元一个向量。</translation>
     </message>
     <message>
-        <source>Loss</source>
-        <translation>损失</translation>
-    </message>
-    <message>
-        <source>Results</source>
-        <translation>结果</translation>
+        <source>One context vector per token of these words, starting as their embeddings.</source>
+        <translation>这些词语的每个词元对应一个上下文向量，以其嵌入初始化。</translation>
     </message>
     <message>
         <source>Learn Prompt</source>
@@ -983,6 +1248,14 @@ Images: %3</source>
     <message>
         <source>Choose the labelled folder</source>
         <translation>选择标注文件夹</translation>
+    </message>
+    <message>
+        <source>Samples</source>
+        <translation>样本</translation>
+    </message>
+    <message>
+        <source>The sample gallery&apos;s Fashion-MNIST garments, one sub-folder per class (File ▸ Open Sample Gallery writes them)</source>
+        <translation>示例图库中的 Fashion-MNIST 服饰，每个类别一个子文件夹（由“文件 ▸ 打开示例图库”写入）</translation>
     </message>
     <message>
         <source>Each sub-folder&apos;s name is a class. K images per class train the prompt; the rest are held out to measure accuracy.</source>
@@ -1051,242 +1324,6 @@ Images: %3</source>
     <message>
         <source>Choose where the learnt prompt is saved</source>
         <translation>选择学到的提示的保存位置</translation>
-    </message>
-    <message>
-        <source>Training loss</source>
-        <translation>训练损失</translation>
-    </message>
-    <message>
-        <source>Cross-entropy of the learnt prompt on the shots, averaged between reports.</source>
-        <translation>学到的提示在训练样本上的交叉熵，按两次报告之间取平均。</translation>
-    </message>
-    <message>
-        <source>Learn a prompt to compare it here with the hand-written template.</source>
-        <translation>学习一个提示后，可在此将其与手写模板比较。</translation>
-    </message>
-    <message>
-        <source>hand-written template</source>
-        <translation>手写模板</translation>
-    </message>
-    <message>
-        <source>learnt prompt</source>
-        <translation>学到的提示</translation>
-    </message>
-    <message>
-        <source>Per class</source>
-        <translation>各类别</translation>
-    </message>
-    <message>
-        <source>Class</source>
-        <translation>类别</translation>
-    </message>
-    <message>
-        <source>Template</source>
-        <translation>模板</translation>
-    </message>
-    <message>
-        <source>Learnt</source>
-        <translation>学到的</translation>
-    </message>
-    <message>
-        <source>Nearest words to each context vector</source>
-        <translation>与每个上下文向量最近的词</translation>
-    </message>
-    <message>
-        <source>Context</source>
-        <translation>上下文</translation>
-    </message>
-    <message>
-        <source>Nearest vocabulary words (distance)</source>
-        <translation>最近的词表词语（距离）</translation>
-    </message>
-    <message>
-        <source>Use in Classify</source>
-        <translation>在分类中使用</translation>
-    </message>
-    <message>
-        <source>Classify with this learnt prompt instead of the templates</source>
-        <translation>用这个学到的提示代替模板进行分类</translation>
-    </message>
-    <message>
-        <source>The context starts random. With words, it starts as their token embeddings, one vector per token.</source>
-        <translation>上下文随机初始化。若给出词语，则以其词元嵌入初始化，每个词元一个向量。</translation>
-    </message>
-    <message>
-        <source>One context vector per token of these words, starting as their embeddings.</source>
-        <translation>这些词语的每个词元对应一个上下文向量，以其嵌入初始化。</translation>
-    </message>
-    <message>
-        <source>The model list is still being searched: try again in a moment.</source>
-        <translation>仍在搜索模型列表：请稍后再试。</translation>
-    </message>
-    <message>
-        <source>Choose a CLIP model.</source>
-        <translation>请选择一个 CLIP 模型。</translation>
-    </message>
-    <message>
-        <source>Choose a labelled folder: one sub-folder of images per class.</source>
-        <translation>请选择标注文件夹：每个类别一个图像子文件夹。</translation>
-    </message>
-    <message>
-        <source>%1 is a file, not a folder.</source>
-        <translation>%1 是文件，不是文件夹。</translation>
-    </message>
-    <message>
-        <source>The folder %1 does not exist.</source>
-        <translation>文件夹 %1 不存在。</translation>
-    </message>
-    <message numerus="yes">
-        <source>%1 needs at least 2 class sub-folders of images; it has %n.</source>
-        <translation>
-            <numerusform>%1 至少需要 2 个类别的图像子文件夹；现有 %n 个。</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>The hand-written template needs {} where the class name goes, as in “a photo of a {}.”</source>
-        <translation>手写模板需要用 {} 标出类别名称的位置，例如“a photo of a {}.”</translation>
-    </message>
-    <message>
-        <source>The learning rate must be a number above 0 and at most 1, such as 0.002.</source>
-        <translation>学习率必须是大于 0 且不超过 1 的数，例如 0.002。</translation>
-    </message>
-    <message>
-        <source>Choose where to save the learnt prompt.</source>
-        <translation>请选择学到的提示的保存位置。</translation>
-    </message>
-    <message>
-        <source>%1 is a folder: the learnt prompt needs a file name.</source>
-        <translation>%1 是文件夹：学到的提示需要一个文件名。</translation>
-    </message>
-    <message>
-        <source>Cannot create the folder %1.</source>
-        <translation>无法创建文件夹 %1。</translation>
-    </message>
-    <message>
-        <source>A prompt is already being learnt: cancel it first.</source>
-        <translation>已有提示正在学习：请先取消。</translation>
-    </message>
-    <message>
-        <source>Cancelled: nothing was saved.</source>
-        <translation>已取消：未保存任何内容。</translation>
-    </message>
-    <message>
-        <source>Prompt tuning failed: %1</source>
-        <translation>提示调优失败：%1</translation>
-    </message>
-    <message>
-        <source>Training: step %1 of %2</source>
-        <translation>训练中：第 %1 步，共 %2 步</translation>
-    </message>
-    <message>
-        <source>loss %1, shots accuracy %2</source>
-        <translation>损失 %1，训练样本准确率 %2</translation>
-    </message>
-    <message>
-        <source>Embedding images: %1 of %2</source>
-        <translation>正在嵌入图像：%1 / %2</translation>
-    </message>
-    <message>
-        <source>Listing images…</source>
-        <translation>正在列出图像…</translation>
-    </message>
-    <message>
-        <source>Loading the model…</source>
-        <translation>正在加载模型…</translation>
-    </message>
-    <message>
-        <source>Measuring held-out accuracy…</source>
-        <translation>正在测量留出集准确率…</translation>
-    </message>
-    <message>
-        <source>Starting…</source>
-        <translation>正在启动…</translation>
-    </message>
-    <message>
-        <source>Finished in %1</source>
-        <translation>完成，用时 %1</translation>
-    </message>
-    <message>
-        <source>Cancelled</source>
-        <translation>已取消</translation>
-    </message>
-    <message>
-        <source>Failed</source>
-        <translation>失败</translation>
-    </message>
-    <message>
-        <source>Ready</source>
-        <translation>就绪</translation>
-    </message>
-    <message numerus="yes">
-        <source>%1 percentage points on %n held-out images</source>
-        <translation>
-            <numerusform>在 %n 张留出图像上变化 %1 个百分点</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Class-specific, %n context vectors per class</source>
-        <translation>
-            <numerusform>类别专属，每类 %n 个上下文向量</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Unified, %n context vectors</source>
-        <translation>
-            <numerusform>统一，%n 个上下文向量</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n classes</source>
-        <translation>
-            <numerusform>%n 个类别</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n shots per class</source>
-        <translation>
-            <numerusform>每类 %n 个样本</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>ctx %1</source>
-        <translation>上下文 %1</translation>
-    </message>
-    <message>
-        <source>%1 · ctx %2</source>
-        <translation>%1 · 上下文 %2</translation>
-    </message>
-    <message>
-        <source>Reads as: %1</source>
-        <translation>读作：%1</translation>
-    </message>
-    <message>
-        <source>%1 steps (%2, learning rate %3), final loss %4, shots accuracy %5.</source>
-        <translation>%1 步（%2，学习率 %3），最终损失 %4，训练样本准确率 %5。</translation>
-    </message>
-    <message>
-        <source>Wall time %1: image features %2 (%3 images), training %4 (%5 steps/s); %6 on %7.</source>
-        <translation>总耗时 %1：图像特征 %2（%3 张图像），训练 %4（%5 步/秒）；%6，设备 %7。</translation>
-    </message>
-    <message>
-        <source>Not saved.</source>
-        <translation>未保存。</translation>
-    </message>
-    <message>
-        <source>Saved as %1</source>
-        <translation>已保存为 %1</translation>
-    </message>
-    <message>
-        <source>Samples</source>
-        <translation>示例</translation>
-    </message>
-    <message>
-        <source>The sample gallery&apos;s Fashion-MNIST garments, one sub-folder per class (File ▸ Open Sample Gallery writes them)</source>
-        <translation>示例图库中的 Fashion-MNIST 服饰，每个类别一个子文件夹（由“文件 ▸ 打开示例图库”写入）</translation>
-    </message>
-    <message>
-        <source>There is no sample gallery yet: File ▸ Open Sample Gallery writes one, with a labelled folder of Fashion-MNIST garments (one sub-folder per class) when Fashion-MNIST is installed.</source>
-        <translation>还没有示例图库：“文件 ▸ 打开示例图库”会写入一个；若已安装 Fashion-MNIST，其中包含一个 Fashion-MNIST 服饰的带标签文件夹（每个类别一个子文件夹）。</translation>
     </message>
 </context>
 <context>

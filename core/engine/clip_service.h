@@ -78,7 +78,8 @@ struct EmbedResult {
     std::string dtype;
 };
 
-// Partial results stream as PartialResult{"image-scores", ImageScores} per classified image.
+// Partial results stream as PartialResult{kImageScoresPartial, ImageScores} per classified image.
+inline constexpr char kImageScoresPartial[] = "image-scores";
 // Long jobs report progress per batch and stop within a batch of cancel.
 Job makeClassifyJob(ClassifyRequest request); // value: ClassifyResult
 Job makeEvaluateJob(EvaluateRequest request); // value: EvaluateResult

@@ -13,7 +13,8 @@
 
 namespace ml {
 
-// PartialResult{"coop-metric", CoopMetric}.
+// PartialResult{kCoopMetricPartial, CoopMetric}.
+inline constexpr char kCoopMetricPartial[] = "coop-metric";
 struct CoopMetric {
     std::int64_t step = 0;
     std::int64_t totalSteps = 0;
@@ -40,7 +41,7 @@ struct CoopRequest {
     std::uint64_t seed = 1;                 // shots, initial context, batch order
     std::string templ = "a photo of a {}."; // the hand-written prompt the learnt one is measured against
     int evalLimit = 0;                      // held-out images per class; 0 = every image not used as a shot
-    int logEvery = 10;                      // steps between "coop-metric" partials
+    int logEvery = 10;                      // steps between kCoopMetricPartial partials
     ComputeOptions compute;                 // image features and evaluation; training runs in float32
     std::function<void(const CoopMetric &)> onMetric; // optional, on the training thread, with each partial
 };
@@ -87,7 +88,7 @@ struct CoopResult {
     std::string dtype, device;
 };
 
-// Lane::Training. Value: CoopResult; partials "coop-metric" (CoopMetric). Cancel stops between
+// Lane::Training. Value: CoopResult; partials kCoopMetricPartial (CoopMetric). Cancel stops between
 // steps (or between feature batches) and nothing is saved.
 Job makeCoopTrainJob(CoopRequest request);
 

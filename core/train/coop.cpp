@@ -315,7 +315,7 @@ public:
             CoopMetric metric {m.step, m.totalSteps, m.loss, m.extras.at(0), m_stepLr, m.stepsPerS};
             if (m_req.onMetric)
                 m_req.onMetric(metric);
-            ctx.partial("coop-metric", metric);
+            ctx.partial(kCoopMetricPartial, metric);
         };
         const TrainLoopOutcome out = runTrainLoop(settings, hooks, ctx);
         m_result.steps = out.step;

@@ -150,7 +150,7 @@ ClassifyResult runClassify(const ClassifyRequest &req, JobContext &ctx)
     result.images.resize(req.images.size());
     result.logitScale
         = scoreFiles(*s.rt, req.images, req.labels, text, req.batchSize, ctx, [&](std::size_t i, ImageScores scores) {
-              ctx.partial("image-scores", scores);
+              ctx.partial(kImageScoresPartial, scores);
               result.images[i] = std::move(scores);
           });
     return result;
@@ -214,7 +214,7 @@ EvaluateResult runEvaluate(const EvaluateRequest &req, JobContext &ctx)
                       std::find(result.classes.begin(), result.classes.end(), top) - result.classes.begin());
                   result.confusion[static_cast<std::size_t>(truth[i])][predicted] += 1;
               }
-              ctx.partial("image-scores", scores);
+              ctx.partial(kImageScoresPartial, scores);
               result.images[i] = std::move(scores);
           });
     int correct = 0, counted = 0;
