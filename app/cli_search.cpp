@@ -3,7 +3,6 @@
 #include "cli_common.h"
 
 #include "engine/index_service.h"
-#include "index/search_cache.h"
 
 #include <cctype>
 #include <cstdio>
@@ -117,8 +116,6 @@ int runSearchCommand(Context &ctx)
     req.filter = parseFilter(ctx);
     req.compute = {ctx.global.device, ctx.global.dtype};
     const auto r = std::any_cast<SearchResult>(runJob(ctx.global, makeSearchJob(req)));
-    // A background build the search started would be cancelled at exit anyway: stop it now.
-    index::SearchCache::instance().clear();
     if (ctx.global.json) {
         nlohmann::json results = nlohmann::json::array();
         for (const auto &it : r.results) {
@@ -169,7 +166,6 @@ int runDuplicatesCommand(Context &ctx)
     req.filter = parseFilter(ctx);
     req.compute = {ctx.global.device, ctx.global.dtype};
     const auto r = std::any_cast<DuplicatesResult>(runJob(ctx.global, makeDuplicatesJob(req)));
-    index::SearchCache::instance().clear();
     for (const auto &f : r.unreadable)
         warn(ctx.global, f.error + " (left out of the near-duplicate groups)");
     if (ctx.global.json) {

@@ -477,7 +477,6 @@ void MainWindow::reportMissing(const QStringList &paths, bool restored)
 
 void MainWindow::openInClassify(const QString &folder)
 {
-    ml::clearModelCache(); // a run rewrites its checkpoint in place: load the newest weights
     openCheckpoint(
         m_classify, m_classify->modelPicker(), folder, tr("%1 is not a CLIP checkpoint the Classify panel can use"));
 }
