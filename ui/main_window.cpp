@@ -8,6 +8,7 @@
 #include "common/engine_text.h"
 #include "common/engine_value.h"
 #include "common/format.h"
+#include "common/memory_status.h"
 #include "common/model_picker.h"
 #include "common/panel_widgets.h"
 #include "common/settings_dialog.h"
@@ -373,6 +374,7 @@ void MainWindow::createStatusBar()
     statusBar()->addPermanentWidget(m_jobLabel);
     statusBar()->addPermanentWidget(m_progress);
     statusBar()->addPermanentWidget(m_cancel);
+    statusBar()->addPermanentWidget(new MemoryStatus(m_bridge, this));
     statusBar()->setSizeGripEnabled(true);
     updateJobStatus();
 }
