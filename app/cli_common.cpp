@@ -219,7 +219,7 @@ std::any runJob(const GlobalOptions &global, Job job)
     auto previous = std::signal(SIGINT, onSigint);
     JobResult result;
     {
-        Engine engine(&printer, {global.threads});
+        Engine engine(&printer, {global.threads, global.modelMemory});
         const JobId id = engine.submit(std::move(job));
         result = printer.wait(engine, id);
     }

@@ -26,6 +26,7 @@ struct GlobalOptions {
     std::string device = "auto"; // auto|cpu|cuda
     std::string dtype = "auto";  // auto|fp32|bf16|fp16
     int threads = 0;
+    std::int64_t modelMemory = 0; // bytes for the model cache; 0 = the engine's default
     bool json = false;
     bool quiet = false;
 };

@@ -5,8 +5,10 @@
 #include "common/error.h"
 #include "engine/compute.h"
 #include "modallens_version.h"
+#include "engine/model_cache.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
@@ -35,6 +37,9 @@ void printHelp(const std::vector<Command> &commands)
                  "                           fp32 for explanations and diffusion; else fp32;\n"
                  "                           --version shows what this machine gets)\n"
                  "  --threads N              compute threads (default: all cores)\n"
+                 "  --model-memory SIZE      memory for loaded models: 4096 (MB), 512MB, 8GB (default:\n"
+                 "                           half the free RAM; env MODALLENS_MODEL_MEMORY); a model\n"
+                 "                           whose config.json says it needs more is refused\n"
                  "  --json                   print exactly one JSON document on stdout\n"
                  "  --quiet                  no progress or warnings on stderr\n"
                  "  --help, --version\n\n"
@@ -46,8 +51,16 @@ void printHelp(const std::vector<Command> &commands)
     std::cout << "\nExit status: 0 success, 1 a job failed, 2 bad usage.\n";
 }
 
-const char *kGlobalValues[] = {"device", "dtype", "threads"};
+const char *kGlobalValues[] = {"device", "dtype", "threads", "model-memory"};
 const char *kGlobalFlags[] = {"json", "quiet", "help", "version"};
+
+std::int64_t memoryAmount(const std::string &what, const std::string &value)
+{
+    const auto bytes = ml::parseMemoryAmount(value);
+    if (!bytes)
+        throw UsageError(what + ": '" + value + "' is not an amount of memory (e.g. 4096 for MB, 512MB, 8GB)");
+    return *bytes;
+}
 
 template<std::size_t N> bool contains(const char *const (&list)[N], const std::string &s)
 {
@@ -67,13 +80,14 @@ void printVersion(const GlobalOptions &global)
 {
     const ml::CpuKind &cpu = ml::cpuKind();
     ml::ComputeOptions compute {global.device, global.dtype};
+    const std::int64_t memory = global.modelMemory > 0 ? global.modelMemory : ml::defaultModelMemory();
     nlohmann::json dtypes;
     for (const auto w : {ml::Workload::Clip, ml::Workload::Explain, ml::Workload::Diffusion})
         dtypes[ml::workloadName(w)] = ml::resolveDtype(compute, w);
     if (global.json) {
         printJson({{"name", "modallens-cli"}, {"version", MODALLENS_VERSION}, {"device", ml::resolveDevice(compute)},
             {"cpu_kind", cpu.name}, {"cpu_native_bf16", cpu.nativeBf16},
-            {"cpu_kind_from_environment", cpu.fromEnvironment}, {"dtype", dtypes}});
+            {"cpu_kind_from_environment", cpu.fromEnvironment}, {"dtype", dtypes}, {"model_memory_bytes", memory}});
         return;
     }
     std::cout << "modallens-cli " MODALLENS_VERSION "\n"
@@ -82,7 +96,7 @@ void printVersion(const GlobalOptions &global)
               << (cpu.fromEnvironment ? ", from MODALLENS_CPU_KIND" : "") << "\n"
               << "dtype: clip " << dtypes["clip"].get<std::string>() << ", explain "
               << dtypes["explain"].get<std::string>() << ", diffusion " << dtypes["diffusion"].get<std::string>()
-              << std::endl;
+              << "\nmemory for models " << ml::formatMemory(memory) << std::endl;
 }
 
 bool isOption(const std::string &arg)
@@ -135,6 +149,8 @@ int main(int argc, char **argv)
                         global.dtype = v;
                     else if (name == "threads")
                         global.threads = Args({}, {{"threads", v}}, {}).intOr("threads", 0);
+                    else if (name == "model-memory")
+                        global.modelMemory = memoryAmount("--model-memory", v);
                     else
                         options.emplace(name, v);
                     if (command && contains(command->multiValueOptions, name))
@@ -171,6 +187,8 @@ int main(int argc, char **argv)
             }
             positional.push_back(a);
         }
+        if (const char *env = std::getenv("MODALLENS_MODEL_MEMORY"); env && *env && global.modelMemory == 0)
+            global.modelMemory = memoryAmount("MODALLENS_MODEL_MEMORY", env);
         if (version) {
             printVersion(global);
             return kOk;

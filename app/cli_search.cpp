@@ -6,7 +6,6 @@
 
 #ifdef MODALLENS_HAVE_INDEX
 #include "engine/index_service.h"
-#include "index/search_cache.h"
 #endif
 
 #include <cctype>
@@ -132,8 +131,6 @@ int runSearchCommand(Context &ctx)
     req.filter = parseFilter(ctx);
     req.compute = {ctx.global.device, ctx.global.dtype};
     const auto r = std::any_cast<SearchResult>(runJob(ctx.global, makeSearchJob(req)));
-    // A background build the search started would be cancelled at exit anyway: stop it now.
-    index::SearchCache::instance().clear();
     if (ctx.global.json) {
         nlohmann::json results = nlohmann::json::array();
         for (const auto &it : r.results) {
@@ -184,7 +181,6 @@ int runDuplicatesCommand(Context &ctx)
     req.filter = parseFilter(ctx);
     req.compute = {ctx.global.device, ctx.global.dtype};
     const auto r = std::any_cast<DuplicatesResult>(runJob(ctx.global, makeDuplicatesJob(req)));
-    index::SearchCache::instance().clear();
     for (const auto &f : r.unreadable)
         warn(ctx.global, f.error + " (left out of the near-duplicate groups)");
     if (ctx.global.json) {

@@ -2,7 +2,6 @@
 // the main window, with any files or folders given on the command line already dropped in.
 #include "common/language.h"
 #include "common/theme.h"
-#include "engine/index_service.h"
 #include "main_window.h"
 #include "modallens_version.h"
 
@@ -51,7 +50,5 @@ int main(int argc, char *argv[])
             QApplication::quit();
         });
     }
-    const int status = QApplication::exec();
-    ml::releaseSearchCache(); // joins background index builds before the statics go
-    return status;
+    return QApplication::exec();
 }

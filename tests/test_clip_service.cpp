@@ -36,12 +36,24 @@ struct Recorder : ml::EngineListener {
     void onFinished(ml::JobId, const ml::JobResult &) override { }
 };
 
+// The caches an engine would own, shared by this test's jobs.
+ml::EngineState &engineState()
+{
+    static ml::EngineState state;
+    return state;
+}
+
+ml::ClipCacheStats cacheStats()
+{
+    return ml::clipCacheStats(engineState().models());
+}
+
 // Runs a job on this thread, as an engine worker would; exceptions come straight out.
 template<class T> T run(ml::Job job, Recorder *recorder = nullptr)
 {
     Recorder local;
     Recorder &r = recorder ? *recorder : local;
-    ml::JobContext ctx(1, &r, r.cancel);
+    ml::JobContext ctx(1, &r, r.cancel, &engineState());
     return std::any_cast<T>(job.run(ctx));
 }
 
@@ -223,12 +235,12 @@ private Q_SLOTS:
         req.templates = {"a photo of a {}.", "a sketch of a {}."};
         req.images = {m_images[0]};
         req.compute = {"cpu", "fp32"};
-        const auto before = ml::clipCacheStats();
+        const auto before = cacheStats();
         const auto first = run<ml::ClassifyResult>(ml::makeClassifyJob(req));
-        const auto middle = ml::clipCacheStats();
+        const auto middle = cacheStats();
         QCOMPARE(middle.textMisses - before.textMisses, std::int64_t(3));
         const auto second = run<ml::ClassifyResult>(ml::makeClassifyJob(req));
-        const auto after = ml::clipCacheStats();
+        const auto after = cacheStats();
         QCOMPARE(after.textMisses, middle.textMisses);
         QCOMPARE(after.textHits - middle.textHits, std::int64_t(3));
         QVERIFY(after.modelHits > middle.modelHits); // the model, too, came from the cache
@@ -238,7 +250,7 @@ private Q_SLOTS:
         // Another template set is another cache entry.
         req.templates = {"a photo of a {}."};
         run<ml::ClassifyResult>(ml::makeClassifyJob(req));
-        QCOMPARE(ml::clipCacheStats().textMisses - after.textMisses, std::int64_t(3));
+        QCOMPARE(cacheStats().textMisses - after.textMisses, std::int64_t(3));
     }
 
     void badFolders_data()
@@ -283,7 +295,7 @@ private Q_SLOTS:
             else if (part == "shape")
                 config([](nlohmann::json &j) { j["text_config"]["intermediate_size"] = 48; });
         }
-        const auto before = ml::clipCacheStats();
+        const auto before = cacheStats();
         const std::string message = loadError(dir);
         qInfo("%s", message.c_str());
         QVERIFY2(!message.empty(), "the broken folder loaded");
@@ -303,7 +315,7 @@ private Q_SLOTS:
         } catch (const ml::Error &e) {
             QCOMPARE(std::string(e.what()), message);
         }
-        QCOMPARE(ml::clipCacheStats().modelLoads, before.modelLoads);
+        QCOMPARE(cacheStats().modelLoads, before.modelLoads);
     }
 
     void fp16OnCpuIsRefused()

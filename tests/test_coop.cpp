@@ -206,9 +206,9 @@ private Q_SLOTS:
             const auto fromFile = rt->promptEmbeddings(prompt.classes, back);
             QVERIFY(torch::equal(inMemory, fromFile));
             // Cached per (file, label): a second call hits the cache and gives the same rows, in any order.
-            const auto hits = ml::clipCacheStats().textHits;
+            const auto hits = ml::clip::clipTextCounters().textHits;
             const auto again = rt->promptEmbeddings({"red car", "cat"}, back);
-            QCOMPARE(ml::clipCacheStats().textHits, hits + 2);
+            QCOMPARE(ml::clip::clipTextCounters().textHits, hits + 2);
             QVERIFY(torch::equal(again[0], fromFile[2]));
             QVERIFY(torch::equal(again[1], fromFile[0]));
 
@@ -303,7 +303,8 @@ private Q_SLOTS:
         const auto r = run<ml::ClassifyResult>(ml::makeClassifyJob(req));
         QCOMPARE(r.images.size(), std::size_t(2));
         // The scores are those of the prompt's rows, as the runtime computes them.
-        auto rt = ml::clip::acquireClipRuntime(m_tiny, "fp32", "cpu");
+        ml::ModelCache models;
+        auto rt = ml::clip::acquireClipRuntime(models, m_tiny, "fp32", "cpu");
         const auto text = rt->promptEmbeddings(req.labels, prompt);
         const auto pixels = ml::clip::preprocessFiles(images, rt->preprocess(), rt->imageSize(), *m_pool);
         const auto logits = rt->embedPixels(pixels.pixels).matmul(text.t()) * rt->inference().logitScale();

@@ -32,9 +32,16 @@ using shapes_test::render;
 
 namespace {
 
+// The caches an engine would own, shared by this test's jobs.
+ml::EngineState &engineState()
+{
+    static ml::EngineState state;
+    return state;
+}
+
 std::any runJob(ml::Job job)
 {
-    ml::JobContext ctx(1, nullptr, std::make_shared<std::atomic<bool>>(false));
+    ml::JobContext ctx(1, nullptr, std::make_shared<std::atomic<bool>>(false), &engineState());
     return job.run(ctx);
 }
 
@@ -180,7 +187,7 @@ private Q_SLOTS:
         setMtime(m_media / "clips" / "circle.mp4", localNoon(2023, 6, 15));
         m_video = true;
 #endif
-        SearchCache::instance().clear();
+        engineState().owned<SearchCache>().clear();
         index();
     }
 
@@ -401,7 +408,7 @@ private Q_SLOTS:
 
     void cacheReadsVectorsOnce()
     {
-        auto &cache = SearchCache::instance();
+        auto &cache = engineState().owned<SearchCache>();
         cache.clear();
         const auto loads = cache.loads();
         // The cache alone: reading the vectors, then finding them unchanged.
@@ -442,7 +449,7 @@ private Q_SLOTS:
 
     void backgroundBuildThenApproximate()
     {
-        auto &cache = SearchCache::instance();
+        auto &cache = engineState().owned<SearchCache>();
         cache.clear();
         auto options = cache.options();
         options.approxThreshold = 16;

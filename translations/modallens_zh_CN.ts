@@ -2073,6 +2073,14 @@ Images: %3</source>
         <source>Writing the sample gallery</source>
         <translation>正在写入示例图库</translation>
     </message>
+    <message>
+        <source>the model needs about %1, more than the %2 of memory for models (raise it in Settings)</source>
+        <translation>模型大约需要 %1，超过了 %2 的模型内存（可在“设置”中调高）</translation>
+    </message>
+    <message>
+        <source>the sizes in this config are absurd (the model would need about %1 or more); is it a real model&apos;s config?</source>
+        <translation>此配置中的尺寸不合常理（模型将需要约 %1 或更多）；这是真实模型的配置吗？</translation>
+    </message>
 </context>
 <context>
     <name>Format</name>
@@ -2549,6 +2557,29 @@ Images: %3</source>
     <message>
         <source>Every module&apos;s panels back to their first sizes, the filmstrip shown</source>
         <translation>每个模块的面板恢复到初始大小，并显示胶片栏</translation>
+    </message>
+</context>
+<context>
+    <name>MemoryStatus</name>
+    <message>
+        <source>Models: %1 · %2 of %3</source>
+        <translation>模型：%1 · %2 / %3</translation>
+    </message>
+    <message>
+        <source>Memory for models: %1 (Settings)</source>
+        <translation>模型内存：%1（设置）</translation>
+    </message>
+    <message>
+        <source>No model is loaded.</source>
+        <translation>尚未加载任何模型。</translation>
+    </message>
+    <message>
+        <source>%1 · in use</source>
+        <translation>%1 · 使用中</translation>
+    </message>
+    <message>
+        <source>Over the budget: every model loaded is in use; they are unloaded when their jobs end.</source>
+        <translation>超出预算：已加载的模型都在使用中，任务结束后即会卸载。</translation>
     </message>
 </context>
 <context>
@@ -3433,6 +3464,14 @@ Scroll to zoom, drag to pan.</source>
     <message>
         <source>Close</source>
         <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Memory for models</source>
+        <translation>模型内存</translation>
+    </message>
+    <message>
+        <source>Loaded models are kept up to this size, the least recently used unloaded first; a model whose config.json says it needs more is refused. Default here: %1 (half the free memory).</source>
+        <translation>已加载的模型在此大小内保留，最久未用的先卸载；config.json 表明需要更多内存的模型会被拒绝。本机默认：%1（空闲内存的一半）。</translation>
     </message>
 </context>
 <context>

@@ -10,6 +10,7 @@
 #include "common/feature_layout.h"
 #include "common/format.h"
 #include "common/job_status.h"
+#include "common/memory_status.h"
 #include "common/model_picker.h"
 #include "common/panel_widgets.h"
 #include "common/settings_dialog.h"
@@ -386,6 +387,7 @@ void MainWindow::createMenus()
 void MainWindow::createStatusBar()
 {
     m_jobStatus = new JobStatus(m_bridge, m_gallery->model()->loader(), statusBar());
+    statusBar()->addPermanentWidget(new MemoryStatus(m_bridge, this));
     statusBar()->setSizeGripEnabled(true);
 }
 
@@ -424,7 +426,6 @@ void MainWindow::reportMissing(const QStringList &paths, bool restored)
 
 void MainWindow::openInClassify(const QString &folder)
 {
-    ml::clearModelCache(); // a run rewrites its checkpoint in place: load the newest weights
     openCheckpoint(
         m_classify, m_classify->modelPicker(), folder, tr("%1 is not a CLIP checkpoint the Classify panel can use"));
 }

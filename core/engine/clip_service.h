@@ -1,10 +1,11 @@
 // CLIP as the GUI and the CLI see it: std value types in, std value types out. Models are
-// loaded on first use and kept in a small cache; every call runs on an engine worker.
+// loaded on first use and kept in the engine's model cache; every call runs on an engine worker.
 #pragma once
 
 #include "engine/compute.h" // ComputeOptions, resolveDevice/resolveDtype
 #include "engine/engine.h"
 #include "engine/model_discovery.h" // ModelEntry, discoverModels, resolveModelPath
+#include "engine/model_cache.h"
 
 #include <cstdint>
 #include <memory>
@@ -115,17 +116,16 @@ struct ClipBenchResult {
 };
 Job makeClipBenchJob(ClipBenchOptions options); // value: ClipBenchResult
 
-// Drops every cached model (after the user changed a checkpoint on disk, say).
-void clearModelCache();
-
-// Counters since the process started: models loaded / found in the cache, label embeddings
-// computed / found in the cache (per label and template set).
+// Models loaded / found in the engine's cache (every family), and, since the process started,
+// label embeddings computed / found in the runtimes' caches (per label and template set). A
+// checkpoint changed on disk is another model to the cache (its files' size and mtime are in the
+// key): nothing needs clearing.
 struct ClipCacheStats {
     std::int64_t modelLoads = 0;
     std::int64_t modelHits = 0;
     std::int64_t textHits = 0;
     std::int64_t textMisses = 0;
 };
-ClipCacheStats clipCacheStats();
+ClipCacheStats clipCacheStats(const ModelCache &models);
 
 } // namespace ml

@@ -104,9 +104,9 @@ public:
     DenoiseSession &operator=(const DenoiseSession &) = delete;
 
     // --- compute (any thread; normally in the jobs below). Each throws ml::Error on bad input.
-    // Loads the model (kept while the path, dtype and device stay) and sets the configuration;
-    // every run of the previous configuration is dropped.
-    DenoiseSessionInfo open(const DenoiseSessionConfig &config);
+    // Takes the model from models (the engine's cache; without one, a cache of its own), holds it
+    // while open, and sets the configuration; every run of the previous configuration is dropped.
+    DenoiseSessionInfo open(const DenoiseSessionConfig &config, ModelCache *models = nullptr);
     // A new run from x_T drawn with seed; returns its id. Computes nothing yet.
     int newRun(std::uint64_t seed);
     // A new run that starts at step `index` of run `from` with x_t as stored there, then draws the

@@ -3,6 +3,7 @@
 #include "engine/engine.h"
 
 #include "common/error.h"
+#include "engine/model_cache.h"
 
 #include <ATen/Parallel.h>
 
@@ -18,12 +19,35 @@
 
 namespace ml {
 
-JobContext::JobContext(JobId id, EngineListener *listener, std::shared_ptr<std::atomic<bool>> cancel)
+EngineState::EngineState(std::int64_t modelMemory) : m_models(std::make_unique<ModelCache>(modelMemory))
+{ }
+
+EngineState::~EngineState()
+{
+    // The search cache joins its index builds here; models go last.
+    while (!m_owned.empty())
+        m_owned.pop_back();
+}
+
+JobContext::JobContext(
+    JobId id, EngineListener *listener, std::shared_ptr<std::atomic<bool>> cancel, EngineState *state)
     : m_id(id)
     , m_listener(listener)
     , m_cancel(std::move(cancel))
     , m_start(std::chrono::steady_clock::now())
+    , m_state(state)
 { }
+
+JobContext::~JobContext() = default;
+
+EngineState &JobContext::state()
+{
+    if (m_state)
+        return *m_state;
+    if (!m_ownState)
+        m_ownState = std::make_unique<EngineState>();
+    return *m_ownState;
+}
 
 void JobContext::throwIfCancelled() const
 {
@@ -72,6 +96,7 @@ struct Engine::Impl {
     };
 
     EngineListener *listener = nullptr;
+    std::unique_ptr<EngineState> state; // outlives the workers: destroyed after they joined
     mutable std::mutex mutex;
     std::condition_variable wake;
     std::condition_variable idle;
@@ -108,7 +133,7 @@ void Engine::Impl::loop(Lane lane)
         JobResult result;
         if (listener)
             listener->onStarted(item.id, item.job.name);
-        JobContext ctx(item.id, listener, item.cancel);
+        JobContext ctx(item.id, listener, item.cancel, state.get());
         try {
             ctx.throwIfCancelled();
             result.value = item.job.run(ctx);
@@ -135,6 +160,7 @@ void Engine::Impl::loop(Lane lane)
 Engine::Engine(EngineListener *listener, EngineOptions options) : d(std::make_unique<Impl>())
 {
     d->listener = listener;
+    d->state = std::make_unique<EngineState>(options.modelMemory);
     at::set_num_threads(options.threads > 0 ? options.threads : defaultThreads());
     for (Lane lane : {Lane::Inference, Lane::Training, Lane::Io})
         d->workers[lane];
@@ -225,6 +251,16 @@ bool Engine::waitIdle(std::chrono::milliseconds timeout)
 {
     std::unique_lock lock(d->mutex);
     return d->idle.wait_for(lock, timeout, [&] { return d->pendingLocked() == 0; });
+}
+
+EngineState &Engine::state()
+{
+    return *d->state;
+}
+
+ModelCache &Engine::models()
+{
+    return d->state->models();
 }
 
 std::size_t Engine::pending() const

@@ -8,10 +8,16 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <typeindex>
+#include <utility>
+#include <vector>
 
 namespace ml {
+
+class ModelCache;
 
 using JobId = std::uint64_t;
 
@@ -47,6 +53,35 @@ enum class Lane { Inference, Training, Io };
 
 class JobContext;
 
+// What an engine owns for its jobs: the model cache, and by type the other caches of core (the
+// search cache of libraries' vectors) that core/engine cannot name without depending on them.
+// Destroyed with the engine, after its workers stopped: no cache outlives it in a static.
+class EngineState {
+public:
+    explicit EngineState(std::int64_t modelMemory = 0); // bytes; 0 = defaultModelMemory()
+    ~EngineState(); // the owned caches in reverse order of creation, then the models
+    EngineState(const EngineState &) = delete;
+    EngineState &operator=(const EngineState &) = delete;
+
+    ModelCache &models() { return *m_models; }
+    // The one T of this engine, made on first use (T needs a default constructor).
+    template<class T> T &owned()
+    {
+        std::lock_guard lock(m_mutex);
+        for (const auto &[type, value] : m_owned)
+            if (type == std::type_index(typeid(T)))
+                return *static_cast<T *>(value.get());
+        auto value = std::make_shared<T>();
+        m_owned.emplace_back(std::type_index(typeid(T)), value);
+        return *value;
+    }
+
+private:
+    std::unique_ptr<ModelCache> m_models;
+    std::mutex m_mutex;
+    std::vector<std::pair<std::type_index, std::shared_ptr<void>>> m_owned;
+};
+
 struct Job {
     std::string name; // shown to the user: "Thumbnails", "Classify 12 images"
     Lane lane = Lane::Inference;
@@ -64,7 +99,10 @@ struct EngineListener {
 // Handed to a running job: its cancel token and its way to report.
 class JobContext {
 public:
-    JobContext(JobId id, EngineListener *listener, std::shared_ptr<std::atomic<bool>> cancel);
+    // state: the engine's caches; a context made without an engine (tests) gets caches of its own.
+    JobContext(
+        JobId id, EngineListener *listener, std::shared_ptr<std::atomic<bool>> cancel, EngineState *state = nullptr);
+    ~JobContext();
 
     JobId id() const { return m_id; }
     bool isCancelled() const { return m_cancel->load(std::memory_order_relaxed); }
@@ -79,6 +117,9 @@ public:
     void setEtaSeconds(double seconds) { m_eta = seconds; }
     void partial(std::string kind, std::any value);
 
+    EngineState &state();
+    ModelCache &models() { return state().models(); }
+
 private:
     JobId m_id;
     EngineListener *m_listener;
@@ -87,10 +128,13 @@ private:
     std::int64_t m_lastPermille = -1;
     std::string m_lastStage;
     double m_eta = -1.0;
+    EngineState *m_state = nullptr;
+    std::unique_ptr<EngineState> m_ownState;
 };
 
 struct EngineOptions {
-    int threads = 0; // torch intra-op threads; 0 = the machine's cores
+    int threads = 0;              // torch intra-op threads; 0 = the machine's cores
+    std::int64_t modelMemory = 0; // bytes the model cache may hold; 0 = defaultModelMemory()
 };
 
 class Engine {
@@ -105,6 +149,8 @@ public:
     void cancelAll();
     bool waitIdle(std::chrono::milliseconds timeout); // tests and the CLI
     std::size_t pending() const;                      // queued + running
+    EngineState &state();                             // the caches every job of this engine shares
+    ModelCache &models();
 
     static int defaultThreads(); // cores available to this process
 

@@ -77,9 +77,6 @@ struct ExplainResult {
 // value: ExplainResult. Reports "loading model" then "explaining"; cancel is checked between maps.
 Job makeExplainJob(ExplainRequest request);
 
-// Drops the cached explainer model (one is kept between jobs).
-void clearExplainCache();
-
 // `modallens-cli bench explain`: seconds per method for a ViT-B/32-shaped CLIP with random weights
 // (224 px, 12 + 12 layers, built in memory), and, with deletionImages > 0, the deletion metric on
 // Shapes World images with clip-mini: mean area under the similarity curve as patches are

@@ -148,8 +148,4 @@ Job makeIndexJob(IndexRequest request);           // value: IndexResult
 Job makeSearchJob(SearchRequest request);         // value: SearchResult; refuses when the library needs re-indexing
 Job makeDuplicatesJob(DuplicatesRequest request); // value: DuplicatesResult
 
-// Drops the cached library vectors and stops their background index builds (joining the threads).
-// The GUI calls it before it exits; searches after it load again.
-void releaseSearchCache();
-
 } // namespace ml

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <set>
 
 namespace ml::explain {
 
@@ -63,6 +64,19 @@ std::shared_ptr<ClipExplainer> ClipExplainer::load(
             + " is not a multiple of patch_size " + std::to_string(vc.patch_size));
     return std::make_shared<ClipExplainer>(
         loaded.model, std::move(tokenizer), clip::preprocessParams(loaded.processor), fastDtype, device);
+}
+
+std::int64_t ClipExplainer::residentBytes() const
+{
+    std::set<const void *> seen;
+    std::int64_t bytes = 0;
+    for (const auto &t : m_model->parameters())
+        if (seen.insert(t.storage().data()).second)
+            bytes += static_cast<std::int64_t>(t.storage().nbytes());
+    for (const auto &t : m_model->buffers())
+        if (seen.insert(t.storage().data()).second)
+            bytes += static_cast<std::int64_t>(t.storage().nbytes());
+    return bytes + m_fast->residentBytes(&seen);
 }
 
 torch::Tensor ClipExplainer::cropOf(const std::uint8_t *rgb, int width, int height) const

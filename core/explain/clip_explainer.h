@@ -54,6 +54,7 @@ public:
     const text::ClipTokenizer *tokenizer() const { return m_tokenizer.get(); } // null for built-in-memory models
     torch::Device device() const { return m_device; }
     torch::ScalarType fastDtype() const { return m_fastDtype; }
+    std::int64_t residentBytes() const; // both paths' weights, shared storage counted once
 
     // 8-bit RGB (HWC, packed rows) -> the crop the model sees [S, S, 3] uint8 and its pixel
     // values [1, 3, S, S] float32. Throws ml::Error when the crop is not S x S.

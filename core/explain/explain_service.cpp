@@ -3,42 +3,62 @@
 #include "engine/explain_service.h"
 
 #include "common/error.h"
+#include "engine/model_cache.h"
 #include "explain/clip_explainer.h"
+#include "io/checkpoint.h"
 #include "models/clip/clip_runtime.h"
 #ifdef MODALLENS_HAVE_MEDIA
 #include "io/media.h"
 #endif
 
 #include <ATen/Parallel.h>
+#include <nlohmann/json.hpp>
 
 #include <cctype>
 #include <chrono>
-#include <mutex>
 #include <sstream>
 
 namespace ml {
 
 namespace {
 
-struct CachedExplainer {
-    std::string key;
-    std::shared_ptr<explain::ClipExplainer> explainer;
-};
-
-std::mutex g_cacheMutex;
-CachedExplainer g_cache;
+// The float32 model of the explicit path plus the fast path at dtype; in float32 on the CPU the
+// fast path shares the model's storage but for the fused q/k/v.
+std::int64_t estimateExplainerBytes(const clip::ClipConfig &c, torch::ScalarType dtype, const std::string &device)
+{
+    const auto model = clip::estimateRuntimeBytes(c, torch::kFloat);
+    if (dtype != torch::kFloat || device != "cpu")
+        return model + clip::estimateRuntimeBytes(c, dtype);
+    const auto qkv = [](double C, double L) { return L * (3 * C * C + 3 * C) * 4; };
+    return model
+        + static_cast<std::int64_t>(qkv(static_cast<double>(c.vision_config.hidden_size),
+                                        static_cast<double>(c.vision_config.num_hidden_layers))
+            + qkv(
+                static_cast<double>(c.text_config.hidden_size), static_cast<double>(c.text_config.num_hidden_layers)));
+}
 
 std::shared_ptr<explain::ClipExplainer> acquireExplainer(
-    const std::string &folder, const std::string &dtype, const std::string &device)
+    ModelCache &cache, const std::string &folder, const std::string &dtype, const std::string &device)
 {
-    const std::string key = folder + '\x1f' + dtype + '\x1f' + device;
-    std::lock_guard lock(g_cacheMutex);
-    if (g_cache.explainer && g_cache.key == key)
-        return g_cache.explainer;
-    g_cache = {};
-    g_cache.explainer = explain::ClipExplainer::load(folder, clip::dtypeFromName(dtype), torch::Device(device));
-    g_cache.key = key;
-    return g_cache.explainer;
+    const auto type = clip::dtypeFromName(dtype);
+    auto estimate = clip::estimateRuntime(folder, type);
+    if (estimate.bytes > 0) {
+        try {
+            const auto j = io::readJsonFile(estimate.configFile);
+            const auto config = std::filesystem::path(estimate.configFile).filename() == "config.json"
+                ? clip::ClipConfig::fromJson(j)
+                : clip::ClipConfig::fromOpenClipJson(j);
+            estimate.bytes = estimateExplainerBytes(config, type, device);
+        } catch (const std::exception &) {
+            // the load reports it
+        }
+    }
+    return cache.acquire<explain::ClipExplainer>(
+        makeModelKey("clip-explain", folder, dtype, device), estimate.bytes, estimate.configFile, [&] {
+            auto explainer = explain::ClipExplainer::load(folder, type, torch::Device(device));
+            const auto bytes = explainer->residentBytes();
+            return ModelCache::Loaded {std::move(explainer), bytes};
+        });
 }
 
 std::vector<float> toFloats(const torch::Tensor &t)
@@ -114,7 +134,7 @@ ExplainResult runExplain(const ExplainRequest &req, JobContext &ctx)
 
     ctx.report(0, 0, kExplainStageLoading);
     const std::string folder = resolveModelPath(req.model);
-    const auto explainer = acquireExplainer(folder, result.dtype, result.device);
+    const auto explainer = acquireExplainer(ctx.models(), folder, result.dtype, result.device);
     result.modelName = std::filesystem::path(folder).lexically_normal().filename().string();
     if (result.modelName.empty())
         result.modelName = std::filesystem::path(folder).lexically_normal().parent_path().filename().string();
@@ -218,12 +238,6 @@ Job makeExplainJob(ExplainRequest request)
     const std::string name = std::string("Explain (") + explainMethodName(request.method) + ")";
     return {name, Lane::Inference,
         [request = std::move(request)](JobContext &ctx) -> std::any { return runExplain(request, ctx); }};
-}
-
-void clearExplainCache()
-{
-    std::lock_guard lock(g_cacheMutex);
-    g_cache = {};
 }
 
 } // namespace ml

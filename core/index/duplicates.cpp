@@ -118,7 +118,7 @@ DuplicatesResult runDuplicates(const DuplicatesRequest &req, JobContext &ctx)
     at::get_num_threads();
     c10::InferenceMode guard;
     const auto key = libraryModelKey(req.model);
-    const auto lib = SearchCache::instance().acquire(req.library, key, &ctx, false);
+    const auto lib = ctx.state().owned<SearchCache>().acquire(req.library, key, &ctx, false);
     if (lib->report.configChanged || (!lib->vectors && !lib->report.otherModels.empty()))
         throw Error(req.library + ": " + lib->report.message);
     DuplicatesResult out;

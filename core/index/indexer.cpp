@@ -249,7 +249,7 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
     const auto key = libraryModelKey(req.model);
     const auto device = resolveDevice(req.compute);
     const auto dtype = resolveDtype(req.compute);
-    const auto rt = clip::acquireClipRuntime(key.path, dtype, device);
+    const auto rt = clip::acquireClipRuntime(ctx.models(), key.path, dtype, device);
     const auto dim = rt->inference().config().projection_dim;
     result.modelId = key.modelId;
     result.modelChanged = lib->registerModel({key.modelId, key.name, key.path, key.configHash, static_cast<int>(dim)});

@@ -120,7 +120,7 @@ SearchResult runSearch(const SearchRequest &req, JobContext &ctx)
     c10::InferenceMode guard;
     ctx.report(0, 0, "loading model");
     const auto key = libraryModelKey(req.model);
-    const auto lib = SearchCache::instance().acquire(req.library, key, &ctx);
+    const auto lib = ctx.state().owned<SearchCache>().acquire(req.library, key, &ctx);
     // A changed model, or vectors from other models only: refuse rather than return garbage.
     // Files without vectors alone (new files not indexed yet) still leave the rest searchable.
     if (lib->report.configChanged || (!lib->vectors && !lib->report.otherModels.empty()))
@@ -130,7 +130,8 @@ SearchResult runSearch(const SearchRequest &req, JobContext &ctx)
     out.modelId = key.modelId;
     if (!lib->vectors)
         return out;
-    const auto rt = clip::acquireClipRuntime(key.path, resolveDtype(req.compute), resolveDevice(req.compute));
+    const auto rt
+        = clip::acquireClipRuntime(ctx.models(), key.path, resolveDtype(req.compute), resolveDevice(req.compute));
     const auto dim = rt->inference().config().projection_dim;
     if (lib->dim != dim)
         throw Error(req.library + ": the stored vectors have " + std::to_string(lib->dim)

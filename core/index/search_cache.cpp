@@ -220,12 +220,6 @@ void CachedLibrary::saveSidecar(const ApproxInfo &info) const
 
 // ---- SearchCache ----
 
-SearchCache &SearchCache::instance()
-{
-    static SearchCache cache;
-    return cache;
-}
-
 SearchCache::~SearchCache()
 {
     clear();
@@ -361,8 +355,3 @@ std::shared_ptr<const CachedLibrary> SearchCache::acquire(
 }
 
 } // namespace ml::index
-
-void ml::releaseSearchCache()
-{
-    index::SearchCache::instance().clear();
-}

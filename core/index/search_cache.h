@@ -1,4 +1,4 @@
-// The process-wide cache of libraries' vectors behind search and the near-duplicate view: a
+// The engine's cache of libraries' vectors behind search and the near-duplicate view: a
 // library's vectors of one model are read from SQLite once and kept until the library changes
 // (a connection of the cache's own watches PRAGMA data_version). From VectorSearchOptions::
 // approxThreshold vectors on, a FAISS index is built on a thread of the entry's own (searches
@@ -72,10 +72,15 @@ private:
     std::string m_error;
 };
 
+// One per engine (EngineState::owned<SearchCache>(), so it goes with the engine and joins its
+// builds then). Kept apart from the model budget: its entries are derived from a library file,
+// dropped when the library changes, and small beside models (4 bytes x dimension per vector).
 class SearchCache {
 public:
-    static SearchCache &instance();
+    SearchCache() = default;
     ~SearchCache(); // clear()
+    SearchCache(const SearchCache &) = delete;
+    SearchCache &operator=(const SearchCache &) = delete;
 
     // modelId's vectors of `library`, read once and reused while the library is unchanged. The
     // entry's report says whether the library needs re-indexing for key.configHash. wantApprox:
@@ -92,12 +97,10 @@ public:
     std::int64_t builds() const { return m_builds.load(); } // approximate indexes built (not loaded)
     // Waits for every entry's background work; true when all ended in time.
     bool waitForBuilds(std::chrono::milliseconds timeout) const;
-    // Drops every entry, cancelling their builds (the CLI calls it before exiting, the GUI when it
-    // closes, so no build thread outlives the libraries it uses).
+    // Drops every entry, cancelling their builds and joining their threads.
     void clear();
 
 private:
-    SearchCache() = default;
     using Key = std::tuple<std::string, std::string, std::string>; // library, model id, config hash
     mutable std::mutex m_mutex;
     std::map<Key, std::shared_ptr<CachedLibrary>> m_entries;

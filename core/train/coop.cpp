@@ -440,7 +440,7 @@ CoopResult trainCoop(const CoopRequest &req, JobContext &ctx)
     result.device = resolveDevice(req.compute);
     result.dtype = resolveDtype(req.compute);
     const std::string modelPath = resolveModelPath(req.model);
-    const auto rt = clip::acquireClipRuntime(modelPath, result.dtype, result.device);
+    const auto rt = clip::acquireClipRuntime(ctx.models(), modelPath, result.dtype, result.device);
     const torch::Device device(result.device);
     result.modelName = rt->name();
     const auto &tc = rt->inference().config().text_config;

@@ -3,6 +3,7 @@
 #include "train/ddpm_eval.h"
 
 #include "common/error.h"
+#include "engine/model_cache.h"
 #include "models/clip/clip_runtime.h"
 #include "models/diffusion/diffusion_loader.h"
 #include "models/diffusion/sampler.h"
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 namespace ml::train {
 
@@ -200,10 +202,12 @@ DdpmEvalResult evaluateDdpm(const DdpmEvalRequest &req, JobContext *ctx)
     auto cancelled = [ctx] { return ctx && ctx->isCancelled(); };
 
     // Both models first, so a bad classifier fails before minutes of sampling.
-    const LoadedDiffusion loaded
-        = loadDiffusion(resolveModelPath(req.model), diffusion::scalarTypeOf(dtype), torch::Device(device));
+    std::optional<ModelCache> own; // called without a job: a cache of its own
+    ModelCache &models = ctx ? ctx->models() : own.emplace();
+    const auto unet = acquireDiffusion(models, resolveModelPath(req.model), dtype, device);
+    const LoadedDiffusion &loaded = *unet;
     const auto classifier
-        = clip::acquireClipRuntime(resolveModelPath(req.classifier), resolveDtype(req.compute), device);
+        = clip::acquireClipRuntime(models, resolveModelPath(req.classifier), resolveDtype(req.compute), device);
     const SchedulerKind kind = req.scheduler.empty() ? schedulerKindFromClassName(loaded.scheduler.class_name)
                                                      : schedulerKindFromName(req.scheduler);
     const int steps = req.steps > 0

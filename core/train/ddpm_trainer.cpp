@@ -6,6 +6,7 @@
 #include "engine/train_partials.h"
 
 #include "common/error.h"
+#include "engine/model_cache.h"
 #include "engine/train_presets.h"
 #include "io/checkpoint.h"
 #include "io/safetensors.h"
@@ -29,6 +30,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -277,16 +279,10 @@ torch::Tensor addNoiseBatch(const torch::Tensor &alphasCumprod, const torch::Ten
     return a.sqrt() * x0 + (1 - a).sqrt() * noise;
 }
 
-torch::Tensor paddedFashionImages(const fs::path &dir, std::int64_t side)
+namespace {
+
+torch::Tensor readPaddedFashionImages(const fs::path &dir, std::int64_t side)
 {
-    // The last set loaded stays cached: runs in one process (resume, the panel's next run) reuse it.
-    static std::mutex cacheMutex;
-    static std::tuple<fs::path, std::int64_t, torch::Tensor> cache;
-    {
-        std::lock_guard lock(cacheMutex);
-        if (std::get<2>(cache).defined() && std::get<0>(cache) == dir && std::get<1>(cache) == side)
-            return std::get<2>(cache);
-    }
     const auto data = FashionMnist::load(FashionSplit::Train, dir);
     const std::int64_t s = FashionMnist::kSide;
     if (side < s)
@@ -300,9 +296,22 @@ torch::Tensor paddedFashionImages(const fs::path &dir, std::int64_t side)
         for (std::int64_t y = 0; y < s; ++y)
             std::memcpy(dst + (i * side + y + off) * side + off, src + y * s, static_cast<std::size_t>(s));
     }
-    std::lock_guard lock(cacheMutex);
-    cache = {dir, side, out};
     return out;
+}
+
+} // namespace
+
+std::shared_ptr<const torch::Tensor> paddedFashionImages(ModelCache &cache, const fs::path &dir, std::int64_t side)
+{
+    constexpr double kTrainImages = 60000; // Fashion-MNIST's training split
+    const double bytes = kTrainImages * static_cast<double>(side) * static_cast<double>(side);
+    return cache.acquire<const torch::Tensor>(
+        makeModelKey("dataset", dir.string(), "uint8 " + std::to_string(side) + " px", "cpu"),
+        bytes >= 4e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(bytes), dir.string(), [&] {
+            auto images = std::make_shared<torch::Tensor>(readPaddedFashionImages(dir, side));
+            const auto n = static_cast<std::int64_t>(images->nbytes());
+            return ModelCache::Loaded {std::move(images), n};
+        });
 }
 
 // --- the run -------------------------------------------------------------------------------------
@@ -370,7 +379,8 @@ private:
     diffusion::SchedulerConfig m_schedCfg;
     torch::Tensor m_alphasCumprod; // [T]
     DdpmTrainResult m_result;
-    torch::Tensor m_images; // [N, S, S] uint8
+    std::shared_ptr<const torch::Tensor> m_imageSet; // held in the engine's cache for the run
+    torch::Tensor m_images;                          // [N, S, S] uint8
     diffusion::UNet2DModel m_model {nullptr}, m_ema {nullptr};
     std::vector<torch::Tensor> m_params, m_emaParams;
     std::unique_ptr<torch::optim::AdamW> m_optimizer;
@@ -386,7 +396,8 @@ void DdpmSession::loadData()
     if (!FashionMnist::available(FashionSplit::Train, fashionDir))
         throw Error(fashionDir.string()
             + ": Fashion-MNIST's training split not found (install dataset-fashion-mnist or pass --fashion-mnist DIR)");
-    m_images = paddedFashionImages(fashionDir, m_cfg.imageSize);
+    m_imageSet = paddedFashionImages(m_ctx.models(), fashionDir, m_cfg.imageSize);
+    m_images = *m_imageSet;
     m_ctx.throwIfCancelled();
 }
 

@@ -10,6 +10,8 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -67,8 +69,10 @@ torch::Tensor addNoiseBatch(const torch::Tensor &alphasCumprod, const torch::Ten
     const torch::Tensor &timesteps);
 
 // Fashion-MNIST's training images as the model sees them: 28 x 28 zero-padded to side x side, [N, side,
-// side] uint8. The last set loaded is kept (shared, read-only) for the next call with the same folder.
-torch::Tensor paddedFashionImages(const std::filesystem::path &dir, std::int64_t side);
+// side] uint8, read-only. Kept in the engine's cache (its bytes count in the memory budget) for the
+// next run with the same folder and side: a resumed run or the panel's next one.
+std::shared_ptr<const torch::Tensor> paddedFashionImages(
+    ModelCache &cache, const std::filesystem::path &dir, std::int64_t side);
 
 class DdpmTrainer {
 public:

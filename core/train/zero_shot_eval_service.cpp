@@ -9,14 +9,16 @@
 #include "train/zero_shot_eval.h"
 
 #include <cstring>
+#include <optional>
 
 namespace ml {
 
 ZeroShotEvalResult evaluateZeroShot(const ZeroShotEvalRequest &request, JobContext *ctx)
 {
     const ComputeOptions compute {"auto", request.dtype};
-    const auto runtime
-        = clip::acquireClipRuntime(resolveModelPath(request.model), resolveDtype(compute), resolveDevice(compute));
+    std::optional<ModelCache> own; // called without a job: a cache of its own
+    const auto runtime = clip::acquireClipRuntime(ctx ? ctx->models() : own.emplace(), resolveModelPath(request.model),
+        resolveDtype(compute), resolveDevice(compute));
 
     train::EvalSet set;
     if (request.dataset == "shapes") {

@@ -4,22 +4,64 @@
 
 #include "common/engine_text.h"
 
+#include "engine/model_cache.h"
+
+#include <QSettings>
 #include <QStringList>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+namespace {
+
+ml::EngineOptions withSavedMemory(ml::EngineOptions options)
+{
+    if (options.modelMemory <= 0)
+        options.modelMemory = EngineBridge::savedModelMemory();
+    return options;
+}
+
+const QString kModelMemoryKey = QStringLiteral("models/memoryMB");
+
+} // namespace
+
 EngineBridge::EngineBridge(QObject *parent, ml::EngineOptions options)
     : QObject(parent)
-    , m_engine(std::make_unique<ml::Engine>(this, options))
-{ }
+    , m_engine(std::make_unique<ml::Engine>(this, withSavedMemory(options)))
+{
+    // Called on whichever thread loaded or dropped a model: queued to the GUI thread.
+    m_engine->models().setOnChange([this] {
+        QMetaObject::invokeMethod(
+            this, [this] { Q_EMIT modelsChanged(); }, Qt::QueuedConnection);
+    });
+}
 
 EngineBridge::~EngineBridge()
 {
     // The engine reports jobs it drops while shutting down; nobody should hear them now.
     blockSignals(true);
+    m_engine->models().setOnChange({});
     m_engine.reset();
+}
+
+qint64 EngineBridge::savedModelMemory()
+{
+    const qint64 mb = QSettings().value(kModelMemoryKey, 0).toLongLong();
+    return mb > 0 ? mb * 1024 * 1024 : 0;
+}
+
+void EngineBridge::saveModelMemory(qint64 bytes)
+{
+    if (bytes > 0)
+        QSettings().setValue(kModelMemoryKey, bytes / (1024 * 1024));
+    else
+        QSettings().remove(kModelMemoryKey);
+}
+
+void EngineBridge::setModelMemory(qint64 bytes)
+{
+    m_engine->models().setBudget(bytes); // notifies: modelsChanged follows
 }
 
 quint64 EngineBridge::submit(ml::Job job)

@@ -15,6 +15,7 @@
 class EngineBridge : public QObject, public ml::EngineListener {
     Q_OBJECT
 public:
+    // options.modelMemory 0: the saved "Memory for models" (Settings), else the engine's default.
     explicit EngineBridge(QObject *parent = nullptr, ml::EngineOptions options = {});
     ~EngineBridge() override; // cancels every job and joins the workers
 
@@ -31,6 +32,11 @@ public:
     int runningCount() const { return static_cast<int>(m_running.size()); }
     ml::Engine &engine() { return *m_engine; }
 
+    // "Memory for models" in bytes as saved in QSettings ("models/memoryMB"); 0 when never set.
+    static qint64 savedModelMemory();
+    static void saveModelMemory(qint64 bytes); // 0 forgets it (the default applies)
+    void setModelMemory(qint64 bytes);         // 0: the default; models no longer fitting are unloaded
+
     // std::any -> QVariant: a QVariant passes through, std::string, numbers, bool and
     // vectors of strings/numbers convert; anything else travels as a QVariant holding std::any.
     static QVariant toVariant(const std::any &value);
@@ -43,6 +49,8 @@ Q_SIGNALS:
     void progress(quint64 id, qint64 done, qint64 total, const QString &stage, double etaSeconds);
     void partial(quint64 id, const QString &kind, const QVariant &value);
     void finished(quint64 id, bool ok, const QString &error, bool cancelled, const QVariant &value);
+    // What the model cache holds changed (a model loaded or unloaded, the budget changed).
+    void modelsChanged();
 
 private:
     // ml::EngineListener, called on worker threads.

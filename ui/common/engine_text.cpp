@@ -100,6 +100,21 @@ const std::vector<Rule> &reasonRules()
                                       "diffusion_pytorch_model.safetensors, open_clip_model.safetensors, a "
                                       "*.safetensors.index.json with its shards, or one *.safetensors)");
             }},
+        {whole(QStringLiteral("the model needs about (.+), more than the (.+) of memory for models \\(raise it in "
+                              "Settings, with --model-memory or MODALLENS_MODEL_MEMORY\\)")),
+            [](const M &m) {
+                return EngineText::tr("the model needs about %1, more than the %2 of memory for models (raise it in "
+                                      "Settings)")
+                    .arg(m.captured(1), m.captured(2));
+            }},
+        {whole(QStringLiteral("the sizes in this config are absurd \\(the model would need about (.+) or more\\); is "
+                              "it a real model's config\\?")),
+            [](const M &m) {
+                return EngineText::tr(
+                    "the sizes in this config are absurd (the model would need about %1 or more); is it a real "
+                    "model's config?")
+                    .arg(m.captured(1));
+            }},
         {whole(QStringLiteral("the checkpoint has no tensor '(.+)'")),
             [](const M &m) { return EngineText::tr("the checkpoint has no tensor '%1'").arg(m.captured(1)); }},
         {whole(QStringLiteral("the checkpoint does not fit the model \\((\\d+) missing, (\\d+) mismatched, (\\d+) "

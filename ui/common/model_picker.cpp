@@ -50,10 +50,7 @@ ModelPicker::ModelPicker(EngineBridge *bridge, const QString &family, const QStr
     layout->addWidget(m_refresh);
 
     connect(m_add, &QToolButton::clicked, this, &ModelPicker::addFolderDialog);
-    connect(m_refresh, &QToolButton::clicked, this, [this] {
-        ml::clearModelCache(); // a checkpoint may have changed on disk
-        refresh();
-    });
+    connect(m_refresh, &QToolButton::clicked, this, [this] { refresh(); });
     connect(m_combo, &QComboBox::currentIndexChanged, this, [this] {
         const QString path = currentPath();
         if (!path.isEmpty())

@@ -1,9 +1,11 @@
-// SettingsDialog: language and theme, applied the moment they change and kept in QSettings.
+// SettingsDialog: language, theme and memory for models, applied the moment they change and kept
+// in QSettings.
 #pragma once
 
 #include <QDialog>
 
 class QComboBox;
+class QDoubleSpinBox;
 class QDialogButtonBox;
 class QLabel;
 
@@ -13,6 +15,7 @@ public:
     explicit SettingsDialog(QWidget *parent = nullptr);
 
     QComboBox *languageCombo() const { return m_language; }
+    QDoubleSpinBox *modelMemorySpin() const { return m_memory; } // GB
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -25,6 +28,9 @@ private:
     QLabel *m_languageHint;
     QLabel *m_themeLabel;
     QComboBox *m_theme;
+    QLabel *m_memoryLabel;
+    QDoubleSpinBox *m_memory;
+    QLabel *m_memoryHint;
     QLabel *m_cacheLabel;
     QLabel *m_cachePath;
     QDialogButtonBox *m_buttons;

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 #include <string>
 
 namespace ml::clip {
@@ -224,6 +225,25 @@ torch::Tensor ClipInference::textEmbeddingsFromTokens(
     pooled = at::layer_norm(pooled, {C}, m_finalLnWeight, m_finalLnBias, tc.layer_norm_eps);
     auto e = at::mm(gemmInput(pooled), m_textProjection.t()).to(torch::kFloat);
     return e / e.norm(2, -1, true);
+}
+
+std::int64_t ClipInference::residentBytes(std::set<const void *> *seen) const
+{
+    std::vector<const torch::Tensor *> all {&m_patchWeight, &m_classEmbedding, &m_visionPositions, &m_preLnWeight,
+        &m_preLnBias, &m_postLnWeight, &m_postLnBias, &m_visualProjection, &m_tokenEmbedding, &m_textPositions,
+        &m_finalLnWeight, &m_finalLnBias, &m_textProjection};
+    for (const Tower *tower : {&m_vision, &m_text})
+        for (const auto &l : tower->layers)
+            for (const torch::Tensor *t : {&l.ln1Weight, &l.ln1Bias, &l.ln2Weight, &l.ln2Bias, &l.qkvWeight, &l.qkvBias,
+                     &l.outWeight, &l.outBias, &l.fc1Weight, &l.fc1Bias, &l.fc2Weight, &l.fc2Bias})
+                all.push_back(t);
+    std::set<const void *> own;
+    auto &counted = seen ? *seen : own;
+    std::int64_t bytes = 0;
+    for (const auto *t : all)
+        if (t->defined() && counted.insert(t->storage().data()).second)
+            bytes += static_cast<std::int64_t>(t->storage().nbytes());
+    return bytes;
 }
 
 } // namespace ml::clip

@@ -7,6 +7,8 @@
 
 #include <torch/types.h>
 
+#include <set>
+
 #include <vector>
 
 namespace ml::clip {
@@ -36,6 +38,9 @@ public:
     double logitScale() const { return m_logitScale; } // exp(logit_scale)
     torch::ScalarType dtype() const { return m_dtype; }
     torch::Device device() const { return m_device; }
+    // The bytes of every tensor held (each storage counted once): what the model cache counts.
+    // seen: storages already counted elsewhere (a model sharing them), updated.
+    std::int64_t residentBytes(std::set<const void *> *seen = nullptr) const;
 
 private:
     struct Layer {

@@ -3,6 +3,7 @@
 #include "models/clip/clip_runtime.h"
 
 #include "common/error.h"
+#include "engine/model_cache.h"
 #include "engine/thread_pool.h"
 #include "io/checkpoint.h"
 #include "models/clip/clip_loader.h"
@@ -16,8 +17,7 @@
 
 #include <future>
 #include <latch>
-#include <list>
-#include <map>
+#include <limits>
 #include <sstream>
 
 namespace ml::clip {
@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::atomic<std::int64_t> g_modelLoads {0}, g_modelHits {0}, g_textHits {0}, g_textMisses {0};
+std::atomic<std::int64_t> g_textHits {0}, g_textMisses {0};
 
 // Adds an error message to a problem list, without the "<folder>: " it starts with and with a
 // nested "cannot load CLIP:" list flattened, so one load error lists everything at one level.
@@ -328,80 +328,60 @@ torch::Tensor ClipRuntime::promptEmbeddings(
 
 // --- the model cache ----------------------------------------------------------------------
 
-namespace {
-
-struct ModelCache {
-    static constexpr std::size_t kCapacity = 2;
-    std::mutex mutex;
-    std::list<std::pair<std::string, std::shared_ptr<ClipRuntime>>> entries; // most recent first
-    std::map<std::string, std::shared_future<std::shared_ptr<ClipRuntime>>> loading;
-};
-
-ModelCache &modelCache()
+std::int64_t estimateRuntimeBytes(const ClipConfig &c, torch::ScalarType dtype)
 {
-    static ModelCache cache;
-    return cache;
+    const auto &v = c.vision_config;
+    const auto &t = c.text_config;
+    const auto d = [](std::int64_t x) { return static_cast<double>(std::max<std::int64_t>(x, 0)); };
+    const double P = d(c.projection_dim);
+    // Per layer: fused q/k/v, out, fc1, fc2 in the compute dtype; norms and residual biases float32.
+    const auto layerGemm = [&](double C, double I) { return 3 * C * C + 3 * C + C * C + I * C + I + C * I; };
+    const auto layerF32 = [&](double C) { return 6 * C; };
+    const double Cv = d(v.hidden_size), Iv = d(v.intermediate_size), Lv = d(v.num_hidden_layers);
+    const double Ct = d(t.hidden_size), It = d(t.intermediate_size), Lt = d(t.num_hidden_layers);
+    const double grid = v.patch_size > 0 ? d(v.image_size / v.patch_size) : 0.0;
+    const double gemm = Cv * d(v.num_channels) * d(v.patch_size) * d(v.patch_size) + Lv * layerGemm(Cv, Iv) + P * Cv
+        + Lt * layerGemm(Ct, It) + P * Ct;
+    const double f32 = Cv + (grid * grid + 1) * Cv + 4 * Cv + Lv * layerF32(Cv) + d(t.vocab_size) * Ct
+        + d(t.max_position_embeddings) * Ct + 2 * Ct + Lt * layerF32(Ct);
+    const double bytes = gemm * static_cast<double>(c10::elementSize(dtype)) + f32 * 4.0;
+    return bytes >= 4e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(bytes);
 }
 
-} // namespace
+ModelEstimate estimateRuntime(const fs::path &folder, torch::ScalarType dtype)
+{
+    for (const char *name : {"config.json", "open_clip_config.json"}) {
+        const fs::path file = folder / name;
+        if (!fs::is_regular_file(file))
+            continue;
+        ClipConfig config;
+        try {
+            const auto j = io::readJsonFile(file);
+            config = name == std::string("config.json") ? ClipConfig::fromJson(j) : ClipConfig::fromOpenClipJson(j);
+        } catch (const std::exception &) {
+            return {0, file.string()}; // the load reports what is wrong with it
+        }
+        return {estimateRuntimeBytes(config, dtype), file.string()};
+    }
+    return {0, (folder / "config.json").string()};
+}
 
 std::shared_ptr<ClipRuntime> acquireClipRuntime(
-    const fs::path &folder, const std::string &dtype, const std::string &device)
+    ModelCache &cache, const fs::path &folder, const std::string &dtype, const std::string &device)
 {
-    std::error_code ec;
-    fs::path canonical = fs::weakly_canonical(folder, ec);
-    if (ec)
-        canonical = folder;
-    const std::string key = canonical.string() + "|" + dtype + "|" + device;
-    auto &cache = modelCache();
-
-    std::promise<std::shared_ptr<ClipRuntime>> promise;
-    {
-        std::unique_lock lock(cache.mutex);
-        for (auto it = cache.entries.begin(); it != cache.entries.end(); ++it)
-            if (it->first == key) {
-                cache.entries.splice(cache.entries.begin(), cache.entries, it);
-                g_modelHits.fetch_add(1);
-                return it->second;
-            }
-        if (const auto it = cache.loading.find(key); it != cache.loading.end()) {
-            auto pending = it->second;
-            lock.unlock();
-            g_modelHits.fetch_add(1);
-            return pending.get(); // rethrows the loader's error
-        }
-        cache.loading.emplace(key, promise.get_future().share());
-    }
-
-    std::shared_ptr<ClipRuntime> rt;
-    try {
-        rt = ClipRuntime::load(folder, dtypeFromName(dtype), torch::Device(device));
-        g_modelLoads.fetch_add(1);
-        promise.set_value(rt);
-    } catch (...) {
-        promise.set_exception(std::current_exception());
-        std::lock_guard lock(cache.mutex);
-        cache.loading.erase(key);
-        throw;
-    }
-    std::lock_guard lock(cache.mutex);
-    cache.loading.erase(key);
-    cache.entries.emplace_front(key, rt);
-    while (cache.entries.size() > ModelCache::kCapacity)
-        cache.entries.pop_back();
-    return rt;
+    const auto type = dtypeFromName(dtype);
+    const auto estimate = estimateRuntime(folder, type);
+    return cache.acquire<ClipRuntime>(
+        makeModelKey("clip", folder.string(), dtype, device), estimate.bytes, estimate.configFile, [&] {
+            auto rt = ClipRuntime::load(folder, type, torch::Device(device));
+            const auto bytes = rt->inference().residentBytes();
+            return ModelCache::Loaded {std::move(rt), bytes};
+        });
 }
 
-void clearClipRuntimeCache()
+ClipTextCounters clipTextCounters()
 {
-    auto &cache = modelCache();
-    std::lock_guard lock(cache.mutex);
-    cache.entries.clear();
-}
-
-ClipCacheCounters clipCacheCounters()
-{
-    return {g_modelLoads.load(), g_modelHits.load(), g_textHits.load(), g_textMisses.load()};
+    return {g_textHits.load(), g_textMisses.load()};
 }
 
 // --- images -------------------------------------------------------------------------------

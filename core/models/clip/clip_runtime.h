@@ -1,5 +1,5 @@
-// A CLIP ready to embed (fast-path weights, tokenizer, image preprocessing) and the caches the
-// CLIP service keeps: loaded models by path + dtype + device, label embeddings per template set.
+// A CLIP ready to embed (fast-path weights, tokenizer, image preprocessing), its label-embedding
+// cache per template set, and how it is loaded through the engine's model cache.
 #pragma once
 
 #include "models/clip/clip_config.h"
@@ -22,6 +22,7 @@
 #include <vector>
 
 namespace ml {
+class ModelCache;
 class ThreadPool;
 } // namespace ml
 
@@ -82,16 +83,26 @@ private:
     std::vector<std::size_t> lookupTextCache(const std::vector<std::string> &keys, std::vector<torch::Tensor> &rows);
 };
 
-// The process-wide model cache: least recently used first out, two entries, thread-safe; two
-// callers asking for the same model at once share one load. dtype / device as resolved names.
-std::shared_ptr<ClipRuntime> acquireClipRuntime(
-    const std::filesystem::path &folder, const std::string &dtype, const std::string &device);
-void clearClipRuntimeCache();
-
-struct ClipCacheCounters {
-    std::int64_t modelLoads = 0, modelHits = 0, textHits = 0, textMisses = 0;
+// The bytes a ClipRuntime of this config holds: matrices in dtype, the rest in float32 (what
+// ClipInference keeps). Computed from the numbers alone, before anything is allocated.
+std::int64_t estimateRuntimeBytes(const ClipConfig &config, torch::ScalarType dtype);
+struct ModelEstimate {
+    std::int64_t bytes = 0; // 0 when the config cannot be read (the load then says why)
+    std::string configFile; // the file the figure comes from, as folder / name
 };
-ClipCacheCounters clipCacheCounters();
+ModelEstimate estimateRuntime(const std::filesystem::path &folder, torch::ScalarType dtype);
+
+// The CLIP of folder from the engine's model cache (dtype / device as resolved names): loaded once
+// however many ask at the same time, refused before any allocation when its config says it
+// cannot fit the cache's budget.
+std::shared_ptr<ClipRuntime> acquireClipRuntime(
+    ModelCache &cache, const std::filesystem::path &folder, const std::string &dtype, const std::string &device);
+
+// Label embeddings found in / added to the runtimes' caches since the process started.
+struct ClipTextCounters {
+    std::int64_t textHits = 0, textMisses = 0;
+};
+ClipTextCounters clipTextCounters();
 
 // Decoded and preprocessed images: [n, 3, S, S] float32 and, per image, "" or the error
 // (naming the file); rows of failed images are zero.

@@ -3,6 +3,7 @@
 #include "engine/clip_service.h"
 
 #include "common/error.h"
+#include "engine/model_cache.h"
 #include "engine/thread_pool.h"
 #include "models/clip/clip_batches.h"
 #include "models/clip/clip_runtime.h"
@@ -24,15 +25,11 @@ namespace ml {
 
 namespace fs = std::filesystem;
 
-ClipCacheStats clipCacheStats()
+ClipCacheStats clipCacheStats(const ModelCache &models)
 {
-    const auto c = clip::clipCacheCounters();
-    return {c.modelLoads, c.modelHits, c.textHits, c.textMisses};
-}
-
-void clearModelCache()
-{
-    clip::clearClipRuntimeCache();
+    const auto m = models.status();
+    const auto t = clip::clipTextCounters();
+    return {m.loads, m.hits, t.textHits, t.textMisses};
 }
 
 // --- jobs ---------------------------------------------------------------------------------
@@ -51,7 +48,7 @@ Session openSession(const std::string &model, const ComputeOptions &compute, Job
     s.device = resolveDevice(compute);
     s.dtype = resolveDtype(compute);
     ctx.report(0, 0, "loading model");
-    s.rt = clip::acquireClipRuntime(resolveModelPath(model), s.dtype, s.device);
+    s.rt = clip::acquireClipRuntime(ctx.models(), resolveModelPath(model), s.dtype, s.device);
     return s;
 }
 

@@ -4,6 +4,7 @@
 #include "engine/denoise_session.h"
 
 #include "common/error.h"
+#include "engine/model_cache.h"
 #include "models/diffusion/diffusion_loader.h"
 #include "models/diffusion/sampler.h"
 #ifdef MODALLENS_HAVE_MEDIA
@@ -21,6 +22,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 
 namespace ml {
 
@@ -99,8 +101,7 @@ struct DenoiseSession::Impl {
     int samplerRun = -1;
 
     // data lock
-    std::shared_ptr<const LoadedDiffusion> loaded;
-    std::string loadedKey;
+    std::shared_ptr<const LoadedDiffusion> loaded; // held while open: the cache counts it in use
     DenoiseSessionInfo info;
     std::optional<Scheduler> scheduler; // with the configuration's timesteps
     std::vector<std::int64_t> timesteps;
@@ -196,7 +197,7 @@ DenoiseSession::DenoiseSession() : d(std::make_unique<Impl>())
 { }
 DenoiseSession::~DenoiseSession() = default;
 
-DenoiseSessionInfo DenoiseSession::open(const DenoiseSessionConfig &config)
+DenoiseSessionInfo DenoiseSession::open(const DenoiseSessionConfig &config, ModelCache *models)
 {
     std::lock_guard<std::mutex> computeLock(d->compute);
     const std::string device = resolveDevice(config.compute);
@@ -210,16 +211,8 @@ DenoiseSessionInfo DenoiseSession::open(const DenoiseSessionConfig &config)
     if (config.eta < 0.0 || config.eta > 1.0)
         throw Error("eta must be in [0, 1] (got " + std::to_string(config.eta) + ")");
 
-    const std::string key = fs::weakly_canonical(path).string() + "|" + dtype + "|" + device;
-    std::shared_ptr<const LoadedDiffusion> loaded;
-    {
-        std::lock_guard<std::mutex> lock(d->data);
-        if (d->loaded && d->loadedKey == key)
-            loaded = d->loaded;
-    }
-    if (!loaded)
-        loaded = std::make_shared<const LoadedDiffusion>(
-            loadDiffusion(path, diffusion::scalarTypeOf(dtype), torch::Device(device)));
+    std::optional<ModelCache> own; // opened without an engine: a cache of its own
+    const auto loaded = acquireDiffusion(models ? *models : own.emplace(), path, dtype, device);
     const auto &cfg = loaded->unet->config();
     if (cfg.sample_height <= 0 || cfg.sample_width <= 0)
         throw Error(loaded->unetFolder.string() + ": config.json has no sample_size, so the image size is unknown");
@@ -256,7 +249,6 @@ DenoiseSessionInfo DenoiseSession::open(const DenoiseSessionConfig &config)
     d->samplerRun = -1;
     std::lock_guard<std::mutex> lock(d->data);
     d->loaded = loaded;
-    d->loadedKey = key;
     d->info = info;
     d->scheduler = std::move(sched);
     d->timesteps = d->scheduler->timesteps();
@@ -632,7 +624,7 @@ Job makeDenoiseOpenJob(std::shared_ptr<DenoiseSession> session, DenoiseSessionCo
     job.lane = Lane::Inference;
     job.run = [session = std::move(session), config = std::move(config)](JobContext &ctx) -> std::any {
         ctx.report(0, 0, "loading model");
-        return session->open(config);
+        return session->open(config, &ctx.models());
     };
     return job;
 }

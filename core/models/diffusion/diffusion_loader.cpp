@@ -3,11 +3,16 @@
 #include "models/diffusion/diffusion_loader.h"
 
 #include "common/error.h"
+#include "engine/model_cache.h"
 #include "io/checkpoint.h"
 
 #include <nlohmann/json.hpp>
 
 #include <torch/utils.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace ml::diffusion {
 
@@ -104,6 +109,96 @@ LoadedDiffusion loadDiffusion(const fs::path &folder, torch::ScalarType dtype, t
         out.parameters += p.numel();
     out.unet = model;
     return out;
+}
+
+std::int64_t estimateUnetParameters(const UNet2DConfig &cfg)
+{
+    // Ref: diffusers/models/unets/unet_2d.py and resnet.py, attention_processor.py (Attention)
+    const auto &ch = cfg.block_out_channels;
+    if (ch.empty())
+        return 0;
+    const auto d = [](std::int64_t x) { return static_cast<double>(std::max<std::int64_t>(x, 0)); };
+    const double temb = 4 * d(ch.front());
+    const double timeShift = cfg.resnet_time_scale_shift == "scale_shift" ? 2.0 : 1.0;
+    const auto conv3 = [](double in, double out) { return in * out * 9 + out; };
+    const auto resnet = [&](double in, double out) {
+        return 2 * in + conv3(in, out) + temb * timeShift * out + timeShift * out + 2 * out + conv3(out, out)
+            + (in != out ? in * out + out : 0.0);
+    };
+    const auto attention = [&](double c) {
+        const double head = d(cfg.headDim(static_cast<std::int64_t>(c)));
+        const double inner = head > 0 ? std::floor(c / head) * head : c;
+        return 2 * c + 3 * (c * inner + inner) + inner * c + c;
+    };
+    const auto n = ch.size();
+    const double layers = d(cfg.layers_per_block);
+    double p = conv3(d(cfg.in_channels), d(ch.front())) + d(ch.front()) * temb + temb + temb * temb + temb;
+    if (cfg.time_embedding_type == "learned" && cfg.num_train_timesteps)
+        p += d(*cfg.num_train_timesteps) * d(ch.front());
+    if (cfg.num_class_embeds && !cfg.class_embed_type)
+        p += d(*cfg.num_class_embeds) * temb;
+    double out = d(ch.front());
+    for (std::size_t i = 0; i < n; ++i) {
+        const double in = out;
+        out = d(ch[i]);
+        const bool attn = i < cfg.down_block_types.size() && cfg.down_block_types[i] == "AttnDownBlock2D";
+        p += resnet(in, out) + (layers - 1) * resnet(out, out) + (attn ? layers * attention(out) : 0.0);
+        if (i + 1 != n)
+            p += conv3(out, out);
+    }
+    const double last = d(ch.back());
+    p += 2 * resnet(last, last) + (cfg.add_attention ? attention(last) : 0.0);
+    out = last;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double prev = out;
+        out = d(ch[n - 1 - i]);
+        const double in = d(ch[n - 1 - std::min(i + 1, n - 1)]);
+        const bool attn = i < cfg.up_block_types.size() && cfg.up_block_types[i] == "AttnUpBlock2D";
+        for (double j = 0; j < layers + 1; ++j)
+            p += resnet((j == 0 ? prev : out) + (j == layers ? in : out), out) + (attn ? attention(out) : 0.0);
+        if (i + 1 != n)
+            p += conv3(out, out);
+    }
+    p += 2 * d(ch.front()) + conv3(d(ch.front()), d(cfg.out_channels));
+    return p >= 4e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(p);
+}
+
+DiffusionEstimate estimateDiffusion(const fs::path &folder, torch::ScalarType dtype)
+{
+    // A flat UNet folder, or a pipeline's unet/ (the loader resolves the layout the same way).
+    fs::path config = folder / "config.json";
+    if (!fs::is_regular_file(config) && fs::is_regular_file(folder / "unet" / "config.json"))
+        config = folder / "unet" / "config.json";
+    if (!fs::is_regular_file(config))
+        return {0, config.string()};
+    try {
+        const auto j = io::readJsonFile(config);
+        if (j.value("_class_name", std::string()) != "UNet2DModel")
+            return {0, config.string()};
+        const double params = static_cast<double>(estimateUnetParameters(UNet2DConfig::fromJson(j)));
+        const double bytes = params * static_cast<double>(c10::elementSize(dtype));
+        return {bytes >= 4e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(bytes),
+            config.string()};
+    } catch (const std::exception &) {
+        return {0, config.string()}; // the load reports what is wrong with it
+    }
+}
+
+std::shared_ptr<const LoadedDiffusion> acquireDiffusion(
+    ModelCache &cache, const fs::path &folder, const std::string &dtype, const std::string &device)
+{
+    const auto type = scalarTypeOf(dtype);
+    const auto estimate = estimateDiffusion(folder, type);
+    return cache.acquire<const LoadedDiffusion>(
+        makeModelKey("unet2d", folder.string(), dtype, device), estimate.bytes, estimate.configFile, [&] {
+            auto loaded = std::make_shared<LoadedDiffusion>(loadDiffusion(folder, type, torch::Device(device)));
+            std::int64_t bytes = 0;
+            for (const auto &p : loaded->unet->parameters())
+                bytes += static_cast<std::int64_t>(p.nbytes());
+            for (const auto &b : loaded->unet->buffers())
+                bytes += static_cast<std::int64_t>(b.nbytes());
+            return ModelCache::Loaded {std::move(loaded), bytes};
+        });
 }
 
 UNet2DModel buildRandomUNet(const nlohmann::json &config, const std::string &whatForErrors, std::uint64_t seed)

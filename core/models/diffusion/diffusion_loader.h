@@ -8,9 +8,15 @@
 #include <nlohmann/json_fwd.hpp>
 #include <torch/types.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace ml {
+class ModelCache;
+} // namespace ml
 
 namespace ml::diffusion {
 
@@ -31,6 +37,21 @@ struct LoadedDiffusion {
 // value, proj_attn) are read as to_q, to_k, to_v, to_out.0.
 LoadedDiffusion loadDiffusion(
     const std::filesystem::path &folder, torch::ScalarType dtype = torch::kFloat, torch::Device device = torch::kCPU);
+
+// The parameters of a UNet2DModel of this config, counted from its numbers alone (diffusers'
+// block layout: resnets, attentions, resamplers, time embedding), before anything is allocated.
+std::int64_t estimateUnetParameters(const UNet2DConfig &config);
+struct DiffusionEstimate {
+    std::int64_t bytes = 0; // parameters x dtype size; 0 when the config cannot be read (the load says why)
+    std::string configFile; // the UNet's config.json (a pipeline's unet/config.json)
+};
+DiffusionEstimate estimateDiffusion(const std::filesystem::path &folder, torch::ScalarType dtype);
+
+// The UNet of folder from the engine's model cache (dtype / device as resolved names): loaded once,
+// shared by every job and denoising session that holds it, refused before any allocation when
+// its config says it cannot fit the cache's budget.
+std::shared_ptr<const LoadedDiffusion> acquireDiffusion(
+    ModelCache &cache, const std::filesystem::path &folder, const std::string &dtype, const std::string &device);
 
 // The tensor type of a resolved compute dtype ("fp32" | "bf16" | "fp16", as resolveDtype gives).
 torch::ScalarType scalarTypeOf(const std::string &dtype);

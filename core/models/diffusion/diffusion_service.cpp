@@ -22,7 +22,6 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
-#include <mutex>
 
 namespace ml {
 
@@ -35,23 +34,6 @@ namespace {
 double secondsSince(Clock::time_point t0)
 {
     return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// The last model loaded, kept for the next run (the panel re-runs and branches the same model).
-std::shared_ptr<const LoadedDiffusion> cachedModel(
-    const std::string &path, torch::ScalarType dtype, torch::Device device)
-{
-    static std::mutex mutex;
-    static std::string key;
-    static std::shared_ptr<const LoadedDiffusion> cached;
-    const std::string wanted = fs::weakly_canonical(path).string() + "|" + c10::toString(dtype) + "|" + device.str();
-    std::lock_guard<std::mutex> lock(mutex);
-    if (cached && key == wanted)
-        return cached;
-    cached.reset();
-    cached = std::make_shared<const LoadedDiffusion>(loadDiffusion(path, dtype, device));
-    key = wanted;
-    return cached;
 }
 
 torch::Tensor readNamedTensor(const std::string &file, const std::string &name)
@@ -181,7 +163,7 @@ DenoiseResult runDenoise(const DenoiseRequest &req, JobContext &ctx)
     if (!req.videoFile.empty())
         io::checkAnimationPath(req.videoFile); // before the run, not after minutes of denoising
 #endif
-    const auto loaded = cachedModel(resolveModelPath(req.model), diffusion::scalarTypeOf(dtype), torch::Device(device));
+    const auto loaded = acquireDiffusion(ctx.models(), resolveModelPath(req.model), dtype, device);
     const SchedulerKind kind = req.scheduler.empty() ? schedulerKindFromClassName(loaded->scheduler.class_name)
                                                      : schedulerKindFromName(req.scheduler);
     const int steps = req.steps > 0
@@ -322,9 +304,9 @@ DdpmBenchResult runBench(const DdpmBenchOptions &opt, JobContext &ctx)
     ctx.report(0, 0, "building the model");
     UNet2DModel unet {nullptr};
     SchedulerConfig schedCfg;
+    std::shared_ptr<const LoadedDiffusion> loaded; // held for the whole bench: the cache counts it in use
     if (!opt.model.empty()) {
-        const auto loaded
-            = cachedModel(resolveModelPath(opt.model), diffusion::scalarTypeOf(dtype), torch::Device(device));
+        loaded = acquireDiffusion(ctx.models(), resolveModelPath(opt.model), dtype, device);
         unet = loaded->unet;
         schedCfg = loaded->scheduler;
         r.name = loaded->name;
