@@ -224,6 +224,7 @@ void TestClassifyPanel::initTestCase()
 
     m_window = main_window_test::showMainWindow(m_tmp->path(), QSize(1400, 900));
     QVERIFY(m_window);
+    m_window->showModule(m_window->classifyPanel()); // its pages are checked as laid out on screen
 }
 
 void TestClassifyPanel::cleanupTestCase()
@@ -496,6 +497,7 @@ void TestClassifyPanel::evaluatesLabelledFolder()
                 break;
             }
     QCOMPARE(static_cast<int>(classify->cellImages(truth, predicted).size()), matrix[truth][predicted]);
+    m_window->showModule(panel); // an earlier slot opened a file in the Library
     QTRY_VERIFY(evaluation->confusionWidget()->isVisible());
     QTest::mouseClick(
         evaluation->confusionWidget(), Qt::LeftButton, {}, evaluation->confusionCellCenter(truth, predicted));

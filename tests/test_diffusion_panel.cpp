@@ -33,7 +33,6 @@
 
 #include <QComboBox>
 #include <QDir>
-#include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QGroupBox>
 #include <QLabel>
@@ -127,11 +126,7 @@ void TestDiffusionPanel::initTestCase()
     m_c = m_panel->controller();
     QVERIFY(m_c);
     QCOMPARE(m_panel->windowTitle(), QStringLiteral("Diffusion"));
-    auto *dock = qobject_cast<QDockWidget *>(m_panel->parentWidget());
-    QVERIFY(dock);
-    QCOMPARE(dock->windowTitle(), QStringLiteral("Diffusion"));
-    m_window->resizeDocks({dock}, {560}, Qt::Horizontal);
-    dock->raise();
+    m_window->showModule(m_panel);
     QTRY_VERIFY(!m_panel->visibleRegion().isEmpty());
     // No model remembered: the embedded ddpm-mini is chosen.
     QTRY_VERIFY_WITH_TIMEOUT(!m_panel->modelPicker()->currentPath().isEmpty(), kJobTimeoutMs);
@@ -519,10 +514,8 @@ void TestDiffusionPanel::openInDiffusionChoosesTheCheckpoint()
     fs::create_directories(run);
     for (const char *name : {"config.json", "diffusion_pytorch_model.safetensors", "scheduler_config.json"})
         fs::copy_file(fs::path(ml::resolveModelPath("ddpm-mini")) / name, run / name);
-    // Another panel of the tab group on top first.
-    for (QDockWidget *other : m_window->findChildren<QDockWidget *>())
-        if (other->widget() != m_panel && m_window->tabifiedDockWidgets(other).contains(m_panel->parentWidget()))
-            other->raise();
+    // Another module on screen first.
+    m_window->showModule(m_window->library());
     QTRY_VERIFY(m_panel->visibleRegion().isEmpty());
     const QString folder = QString::fromStdString(run.string());
     m_window->openInDiffusion(folder);

@@ -12,8 +12,8 @@
 #include "common/language.h"
 #include "common/model_picker.h"
 #include "explain/attention_panel.h"
-#include "gallery/filmstrip.h"
 #include "explain/explain_controller.h"
+#include "gallery/filmstrip.h"
 #include "gallery/gallery_filter_model.h"
 #include "gallery/gallery_model.h"
 #include "gallery/gallery_view.h"
@@ -32,7 +32,6 @@
 #include <QDesktopServices>
 #include <QDialogButtonBox>
 #include <QDir>
-#include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QImage>
@@ -487,6 +486,9 @@ void TestMainWindow::workspaceModulesFilmstripAndLayout()
         for (int i = 0; i < workspace->count(); ++i)
             QCOMPARE(workspace->moduleBar()->tabText(i), workspace->module(i)->windowTitle());
         QCOMPARE(workspace->currentModule(), window->library());
+        for (int i = 1; i < workspace->count(); ++i) // every feature: a main view beside its settings
+            QVERIFY2(
+                workspace->module(i)->findChild<FeatureLayout *>(), qPrintable(workspace->module(i)->objectName()));
         QVERIFY(!window->filmstrip()->isVisible()); // the Library's grid is the gallery there
         QVERIFY(window->gallery()->isVisible() && window->preview()->isVisible());
 
@@ -507,7 +509,7 @@ void TestMainWindow::workspaceModulesFilmstripAndLayout()
         QCOMPARE(window->gallery()->view()->currentIndex(), photo);
         QTRY_VERIFY(!current.isEmpty());
         QCOMPARE(current.last().at(0).toString(), m_aPhotos.at(1));
-        QCOMPARE(window->attentionPanel()->currentPath(), m_aPhotos.at(1));
+        QCOMPARE(window->attentionPanel()->controller()->currentPath(), m_aPhotos.at(1));
         QVERIFY(strip->viewport()->rect().intersects(strip->visualRect(photo)));
 
         // View > Filmstrip off hides it; the choice is kept.
@@ -518,13 +520,10 @@ void TestMainWindow::workspaceModulesFilmstripAndLayout()
         QVERIFY(strip->isVisible());
 
         // A feature's side panel width is remembered with the module that was on screen.
-        auto *layout = window->findChild<FeatureLayout *>();
-        if (layout) {
-            QWidget *module = layout->parentWidget();
-            while (module && workspace->indexOf(module) < 0)
-                module = module->parentWidget();
-            QVERIFY(module);
-            window->showModule(module);
+        auto *layout = window->attentionPanel()->findChild<FeatureLayout *>();
+        QVERIFY(layout);
+        {
+            window->showModule(window->attentionPanel());
             QTRY_VERIFY(layout->isVisible());
             layout->setSizes({layout->width() - sideWidth - layout->handleWidth(), sideWidth});
             QCOMPARE(layout->sizes().last(), sideWidth);
@@ -533,25 +532,17 @@ void TestMainWindow::workspaceModulesFilmstripAndLayout()
     }
     auto window = showWindow();
     QVERIFY(window);
-    auto *layout = window->findChild<FeatureLayout *>();
-    QWidget *expected = window->library();
-    if (layout) {
-        expected = layout->parentWidget();
-        while (expected && window->workspace()->indexOf(expected) < 0)
-            expected = expected->parentWidget();
-        QTRY_VERIFY(layout->isVisible());
-        QCOMPARE(layout->sizes().last(), sideWidth);
-    } else {
-        expected = window->attentionPanel();
-    }
-    QCOMPARE(window->workspace()->currentModule(), expected);
+    auto *layout = window->attentionPanel()->findChild<FeatureLayout *>();
+    QVERIFY(layout);
+    QCOMPARE(window->workspace()->currentModule(), window->attentionPanel()); // the module on screen at close
+    QTRY_VERIFY(layout->isVisible());
+    QCOMPARE(layout->sizes().last(), sideWidth);
 
     // View > Reset Layout: the first sizes back, the filmstrip shown.
     window->findChild<QAction *>(QStringLiteral("viewFilmstrip"))->setChecked(false);
     window->findChild<QAction *>(QStringLiteral("viewResetLayout"))->trigger();
     QVERIFY(window->findChild<QAction *>(QStringLiteral("viewFilmstrip"))->isChecked());
-    if (layout)
-        QCOMPARE(layout->sizes().last(), FeatureLayout::kSideWidth);
+    QCOMPARE(layout->sizes().last(), FeatureLayout::kSideWidth);
     QVERIFY(window->filmstrip()->isVisible() == (window->workspace()->currentModule() != window->library()));
     QVERIFY(window->close());
 }
@@ -664,9 +655,11 @@ void TestMainWindow::coreTextInChinese()
             QThread::msleep(5);
         return QVariant();
     });
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text().contains(QStringLiteral("shapes")), kTimeoutMs);
-    QVERIFY2(
-        !m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text().contains(QStringLiteral("Evaluate")), qPrintable(m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text()));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text().contains(QStringLiteral("shapes")),
+        kTimeoutMs);
+    QVERIFY2(!m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text().contains(QStringLiteral("Evaluate")),
+        qPrintable(m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text()));
     m_window->bridge()->cancel(id);
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->bridge()->isRunning(id), kTimeoutMs);
 

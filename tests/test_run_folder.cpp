@@ -3,8 +3,9 @@
 // or foreign files are errors naming the file, nothing throws past them.
 #include "cli_common.h"
 #include "common/error.h"
+#include "engine/clip_train_service.h"
 #include "engine/train_partials.h"
-#include "engine/train_service.h"
+#include "engine/train_types.h"
 #include "train/run_folder.h"
 #include "train_recorder.h"
 

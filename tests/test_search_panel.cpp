@@ -440,7 +440,9 @@ void TestSearchPanel::indexesAndSearches()
     }
     // The grid fills the columns it made room for (a style's frame must not push one to the next row).
     {
+        raise(); // measured as laid out on screen: a module behind another keeps a stale viewport
         SearchResultsView *view = resultsView();
+        QTRY_VERIFY(view->isVisible() && view->viewport()->width() >= view->gridSize().width());
         const int columns = std::max(1, view->viewport()->width() / view->gridSize().width());
         int firstRow = 0;
         for (int row = 0; row < tiles->rowCount(); ++row)

@@ -400,7 +400,8 @@ void TestTrainingPanel::trainsPausesAndStops()
     QVERIFY(ctl()->isPaused());
     QCOMPARE(ctl()->currentStep(), pausedAt);
     // The status bar says so; the time left is the job's one estimate, as the status bar had it.
-    QVERIFY2(m_window->jobLabel()->text().contains(QStringLiteral("paused")), qPrintable(m_window->jobLabel()->text()));
+    QVERIFY2(m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text().contains(QStringLiteral("paused")),
+        qPrintable(m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text()));
     double eta = -1.0;
     for (const QList<QVariant> &args : std::as_const(progress))
         if (args.at(0).toULongLong() == job && args.at(2).toLongLong() > 0)
@@ -433,7 +434,7 @@ void TestTrainingPanel::trainsPausesAndStops()
     QCOMPARE(button("trainingPause")->text(), QStringLiteral("Pause"));
     QTRY_VERIFY_WITH_TIMEOUT(ctl()->currentStep() > pausedAt, kJobTimeoutMs);
     QVERIFY(!ctl()->isPaused());
-    QTRY_VERIFY(!m_window->jobLabel()->text().contains(QStringLiteral("paused")));
+    QTRY_VERIFY(!m_window->findChild<QLabel *>(QStringLiteral("jobLabel"))->text().contains(QStringLiteral("paused")));
 
     // Stop: a last evaluation and a checkpoint, then the job ends.
     ctl()->stop();
@@ -495,7 +496,7 @@ void TestTrainingPanel::cancelFromStatusBar()
     QVERIFY2(m_panel->start() != 0, qPrintable(ctl()->message()));
     QCOMPARE(ctl()->runs()->count(), 2);
     QTRY_VERIFY_WITH_TIMEOUT(ctl()->currentStep() >= 3, kJobTimeoutMs);
-    QPushButton *cancel = m_window->cancelButton();
+    QPushButton *cancel = m_window->findChild<QPushButton *>(QStringLiteral("jobCancel"));
     QVERIFY(cancel->isEnabled());
     cancel->click(); // the main window's status bar: the engine cancels the newest job
     QTRY_VERIFY_WITH_TIMEOUT(!ctl()->isRunning(), kJobTimeoutMs);
@@ -624,15 +625,15 @@ void TestTrainingPanel::ddpmPresetFillsTheForm()
     preset->setCurrentIndex(preset->findData(QStringLiteral("mini")));
     QVERIFY(form()->estimatedSeconds() > kAskBeforeRunSeconds);
     const auto mini = ml::ddpmTrainPresetRequest("mini");
-    QCOMPARE(spin("trainingSteps")->value(), int(mini.steps));
-    QCOMPARE(spin("trainingBatch")->value(), int(mini.batch));
-    QCOMPARE(spin("evalEvery")->value(), int(mini.evalEvery));
+    QCOMPARE(spin("trainingSteps")->value(), int(*mini.steps));
+    QCOMPARE(spin("trainingBatch")->value(), int(*mini.batch));
+    QCOMPARE(spin("evalEvery")->value(), int(*mini.evalEvery));
     QVERIFY(edit("runFolder")->text().contains(QStringLiteral("ddpm-mini-")));
     preset->setCurrentIndex(preset->findData(QStringLiteral("tiny")));
     const auto tiny = ml::ddpmTrainPresetRequest("tiny");
-    QCOMPARE(spin("trainingSteps")->value(), int(tiny.steps));
-    QCOMPARE(spin("trainingBatch")->value(), int(tiny.batch));
-    QCOMPARE(spin("trainingSeed")->value(), int(tiny.seed));
+    QCOMPARE(spin("trainingSteps")->value(), int(*tiny.steps));
+    QCOMPARE(spin("trainingBatch")->value(), int(*tiny.batch));
+    QCOMPARE(spin("trainingSeed")->value(), int(*tiny.seed));
     const QString folder = QDir::fromNativeSeparators(edit("runFolder")->text());
     QVERIFY2(folder.startsWith(TrainingPanel::runsRoot() + QStringLiteral("/ddpm-tiny-")), qPrintable(folder));
     QVERIFY(!QFileInfo::exists(folder));
@@ -656,7 +657,7 @@ void TestTrainingPanel::ddpmPresetFillsTheForm()
     QVERIFY(edit("runFolder")->text().contains(QStringLiteral("clip-tiny-")));
     model->setCurrentIndex(model->findData(QStringLiteral("ddpm")));
     QCOMPARE(preset->currentData().toString(), QStringLiteral("tiny"));
-    QCOMPARE(spin("trainingBatch")->value(), int(tiny.batch));
+    QCOMPARE(spin("trainingBatch")->value(), int(*tiny.batch));
 }
 
 void TestTrainingPanel::ddpmRejectsBadSettings()
@@ -791,7 +792,7 @@ void TestTrainingPanel::ddpmContinuesTheRun()
     QVERIFY2(!ctl()->messageIsError(), qPrintable(ctl()->message()));
     QCOMPARE(combo("trainingPreset")->currentData().toString(), QStringLiteral("tiny"));
     QCOMPARE(spin("trainingSteps")->value(), kDdpmSteps);
-    QCOMPARE(spin("trainingBatch")->value(), int(ml::ddpmTrainPresetRequest("tiny").batch));
+    QCOMPARE(spin("trainingBatch")->value(), int(*ml::ddpmTrainPresetRequest("tiny").batch));
     QCOMPARE(spin("trainingSeed")->value(), 7);
     QVERIFY(!spin("trainingBatch")->isEnabled());
     spin("evalEvery")->setValue(0); // only at the end

@@ -2,7 +2,8 @@
 // a scratch folder without evaluation (formerly a test that asserted nothing on the figures).
 #include "common/error.h"
 #include "engine/bench_service.h"
-#include "engine/train_service.h"
+#include "engine/clip_train_service.h"
+#include "engine/train_types.h"
 
 #include <ATen/Parallel.h>
 

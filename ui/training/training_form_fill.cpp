@@ -86,22 +86,22 @@ void TrainingForm::applyPreset(const QString &preset)
     try {
         if (kind == RunKind::Ddpm) {
             const ml::DdpmTrainRequest r = ml::ddpmTrainPresetRequest(preset.toStdString());
-            m_steps->setValue(static_cast<int>(r.steps));
-            m_batch->setValue(static_cast<int>(r.batch));
-            m_lr->setText(QLocale().toString(r.lr, 'g', 6));
-            m_seed->setValue(static_cast<int>(r.seed));
-            m_evalEvery->setValue(static_cast<int>(r.evalEvery));
-            m_checkpointEvery->setValue(static_cast<int>(r.checkpointEvery));
-            m_unet->setText(unetText(r.blockOutChannels, r.layersPerBlock));
+            m_steps->setValue(static_cast<int>(*r.steps));
+            m_batch->setValue(static_cast<int>(*r.batch));
+            m_lr->setText(QLocale().toString(*r.lr, 'g', 6));
+            m_seed->setValue(static_cast<int>(*r.seed));
+            m_evalEvery->setValue(static_cast<int>(*r.evalEvery));
+            m_checkpointEvery->setValue(static_cast<int>(*r.checkpointEvery));
+            m_unet->setText(unetText(r.blockOutChannels, *r.layersPerBlock));
         } else {
             const ml::ClipTrainRequest r = ml::clipTrainPresetRequest(preset.toStdString());
-            m_steps->setValue(static_cast<int>(r.steps));
-            m_batch->setValue(static_cast<int>(r.batch));
-            m_lr->setText(QLocale().toString(r.lr, 'g', 6));
-            m_seed->setValue(static_cast<int>(r.seed));
-            m_evalEvery->setValue(static_cast<int>(r.evalEvery));
-            m_checkpointEvery->setValue(static_cast<int>(r.checkpointEvery));
-            const double mix[3] = {r.fashionFraction, r.singleFraction, r.multiFraction};
+            m_steps->setValue(static_cast<int>(*r.steps));
+            m_batch->setValue(static_cast<int>(*r.batch));
+            m_lr->setText(QLocale().toString(*r.lr, 'g', 6));
+            m_seed->setValue(static_cast<int>(*r.seed));
+            m_evalEvery->setValue(static_cast<int>(*r.evalEvery));
+            m_checkpointEvery->setValue(static_cast<int>(*r.checkpointEvery));
+            const double mix[3] = {*r.fashionFraction, *r.singleFraction, *r.multiFraction};
             for (int i = 0; i < 3; ++i)
                 m_mix[i]->setValue(static_cast<int>(std::lround(100.0 * mix[i])));
         }
@@ -131,20 +131,20 @@ void TrainingForm::updatePresetHint()
     try {
         if (ddpm) {
             const auto r = ml::ddpmTrainPresetRequest(preset().toStdString());
-            steps = r.steps;
-            batch = static_cast<int>(r.batch);
+            steps = *r.steps;
+            batch = static_cast<int>(*r.batch);
             text = tr("A denoising UNet for Fashion-MNIST at 32 × 32; by default %1 steps of %2 images, samples drawn "
                       "with %3 DDIM steps.")
                        .arg(QLocale().toString(steps))
                        .arg(batch)
-                       .arg(r.sampleSteps);
+                       .arg(*r.sampleSteps);
         } else {
             const auto r = ml::clipTrainPresetRequest(preset().toStdString());
-            steps = r.steps;
-            batch = static_cast<int>(r.batch);
+            steps = *r.steps;
+            batch = static_cast<int>(*r.batch);
             text = tr("Vision tower %1 wide × %2 layers; by default %3 steps of %4 images.")
-                       .arg(r.width)
-                       .arg(r.layers)
+                       .arg(*r.width)
+                       .arg(*r.layers)
                        .arg(QLocale().toString(steps))
                        .arg(batch);
         }

@@ -3,8 +3,9 @@
 // or the field, and nothing is made on disk before the checks pass.
 #pragma once
 
+#include "engine/clip_train_service.h"
 #include "engine/ddpm_train_service.h"
-#include "engine/train_service.h"
+#include "engine/train_types.h"
 #include "train/run_folder.h"
 
 #include <QString>

@@ -4,7 +4,8 @@
 // curves page and the runs list draw what the signals announce.
 #pragma once
 
-#include "engine/train_service.h"
+#include "engine/clip_train_service.h"
+#include "engine/train_types.h"
 
 #include <QColor>
 #include <QList>
