@@ -1,6 +1,7 @@
 // `bench search`: single-query top-10 latency over N clustered unit vectors (exact fp16 or the
 // FAISS IVF path), with recall@10 against exact search on the same queries.
 #include "common/error.h"
+#include "common/percentile.h"
 #include "engine/bench_service.h"
 #include "index/vector_search.h"
 
@@ -20,17 +21,6 @@ using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point t0)
 {
     return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double percentile(std::vector<double> v, double p)
-{
-    if (v.empty())
-        return 0.0;
-    std::sort(v.begin(), v.end());
-    const double rank = p / 100.0 * static_cast<double>(v.size() - 1);
-    const auto lo = static_cast<std::size_t>(rank);
-    const auto hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (rank - static_cast<double>(lo));
 }
 
 SearchBenchResult runSearchBench(const SearchBenchRequest &req, JobContext &job)

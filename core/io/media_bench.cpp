@@ -1,6 +1,7 @@
 // `bench media`: thumbnails/s for 1920x1080 JPEGs (cold: decode + scale + encode + write; cached:
 // read), and frame-at-time latency and sequential decoding in a 1080p H.264 clip.
 #include "io/media_bench.h"
+#include "common/percentile.h"
 
 #include "common/error.h"
 #include "io/media_encode.h"
@@ -26,17 +27,6 @@ using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point t0)
 {
     return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double percentile(std::vector<double> v, double p)
-{
-    if (v.empty())
-        return 0.0;
-    std::sort(v.begin(), v.end());
-    const double rank = p / 100.0 * static_cast<double>(v.size() - 1);
-    const auto lo = static_cast<std::size_t>(rank);
-    const auto hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (rank - static_cast<double>(lo));
 }
 
 // A removed-on-exit scratch folder.
