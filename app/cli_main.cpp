@@ -4,8 +4,8 @@
 
 #include "common/error.h"
 #include "engine/compute.h"
-#include "modallens_version.h"
 #include "engine/model_cache.h"
+#include "modallens_version.h"
 
 #include <algorithm>
 #include <cstdlib>

@@ -13,9 +13,9 @@
 #include "common/feature_layout.h"
 #include "common/model_picker.h"
 #include "main_window.h"
-#include "workspace.h"
 #include "main_window_test_util.h"
 #include "shapes_test_util.h"
+#include "workspace.h"
 
 #include "common/error.h"
 #include "engine/clip_service.h"

@@ -4,8 +4,8 @@
 
 #include "engine/compute.h" // ComputeOptions, resolveDevice/resolveDtype
 #include "engine/engine.h"
-#include "engine/model_discovery.h" // ModelEntry, discoverModels, resolveModelPath
 #include "engine/model_cache.h"
+#include "engine/model_discovery.h" // ModelEntry, discoverModels, resolveModelPath
 
 #include <cstdint>
 #include <memory>

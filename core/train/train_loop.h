@@ -104,12 +104,12 @@ struct LoopMetric {
 
 struct TrainLoopSettings {
     std::int64_t totalSteps = 0;
-    std::int64_t logEvery = 1;        // a metric every N steps, and after the last
-    std::int64_t evalEvery = 0;       // evaluate / sample every N steps; 0 = after the last only
-    std::int64_t checkpointEvery = 0; // 0 = at the end only (and on stop / cancel)
-    TrainControl *control = nullptr;  // pause / stop; none: neither
-    const TrainerState *run = nullptr;    // none: nothing to resume or save (CoOp), cancel just ends
-    double lastLoss = 0.0;            // the last loss before this session's first step
+    std::int64_t logEvery = 1;         // a metric every N steps, and after the last
+    std::int64_t evalEvery = 0;        // evaluate / sample every N steps; 0 = after the last only
+    std::int64_t checkpointEvery = 0;  // 0 = at the end only (and on stop / cancel)
+    TrainControl *control = nullptr;   // pause / stop; none: neither
+    const TrainerState *run = nullptr; // none: nothing to resume or save (CoOp), cancel just ends
+    double lastLoss = 0.0;             // the last loss before this session's first step
 };
 
 // The model's part. step and log are required, the rest optional.
