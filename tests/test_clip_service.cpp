@@ -28,7 +28,7 @@ struct Recorder : ml::EngineListener {
     void onProgress(ml::JobId, const ml::Progress &) override { }
     void onPartial(ml::JobId, const ml::PartialResult &r) override
     {
-        if (r.kind == "image-scores")
+        if (r.kind == ml::kImageScoresPartial)
             ++partials;
         if (cancelAfterFirstPartial)
             cancel->store(true);

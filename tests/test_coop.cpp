@@ -44,7 +44,7 @@ struct Recorder : ml::EngineListener {
     void onProgress(ml::JobId, const ml::Progress &) override { }
     void onPartial(ml::JobId, const ml::PartialResult &r) override
     {
-        if (r.kind == "coop-metric")
+        if (r.kind == ml::kCoopMetricPartial)
             metrics.push_back(std::any_cast<ml::CoopMetric>(r.value));
     }
     void onFinished(ml::JobId, const ml::JobResult &) override { }
