@@ -14,6 +14,8 @@ namespace {
 constexpr int kMargin = 4;
 const QColor kErrorRed(0xe5, 0x48, 0x4d);
 
+} // namespace
+
 void drawPlaceholderGlyph(QPainter *p, const QRectF &box, ml::io::MediaKind kind, const QColor &color)
 {
     const qreal s = std::min(box.width(), box.height()) * 0.28;
@@ -40,13 +42,13 @@ void drawPlaceholderGlyph(QPainter *p, const QRectF &box, ml::io::MediaKind kind
     p->drawPath(hills);
 }
 
-void drawBadge(QPainter *p, const QRectF &anchor, const QString &text, const QFont &font)
+void drawCornerBadge(QPainter *p, const QRectF &anchor, const QString &text, const QFont &font)
 {
     QFont f = font;
     f.setPointSizeF(font.pointSizeF() * 0.85);
     f.setBold(true);
     const QFontMetricsF fm(f);
-    const QSizeF size(fm.horizontalAdvance(text) + 10, fm.height() + 2);
+    const QSizeF size(std::min(fm.horizontalAdvance(text) + 10, anchor.width() - 4), fm.height() + 2);
     const QRectF r(anchor.right() - size.width() - 4, anchor.bottom() - size.height() - 4, size.width(), size.height());
     p->setPen(Qt::NoPen);
     p->setBrush(QColor(0, 0, 0, 170));
@@ -55,8 +57,6 @@ void drawBadge(QPainter *p, const QRectF &anchor, const QString &text, const QFo
     p->setPen(Qt::white);
     p->drawText(r, Qt::AlignCenter, text);
 }
-
-} // namespace
 
 GalleryDelegate::GalleryDelegate(QSize cell, QSize thumbBox, QObject *parent)
     : QStyledItemDelegate(parent)
@@ -126,7 +126,7 @@ void GalleryDelegate::paint(QPainter *p, const QStyleOptionViewItem &option, con
     if (kind == ml::io::MediaKind::Video) {
         const double duration = index.data(GalleryModel::DurationRole).toDouble();
         const QString text = duration >= 0.0 ? QStringLiteral("▶ ") + formatDuration(duration) : QStringLiteral("▶");
-        drawBadge(p, shown, text, option.font);
+        drawCornerBadge(p, shown, text, option.font);
     }
 
     if (state == GalleryModel::State::Error) {

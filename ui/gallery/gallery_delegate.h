@@ -5,6 +5,15 @@
 #include <QSize>
 #include <QStyledItemDelegate>
 
+#include "io/media.h"
+
+class QPainter;
+
+// Shared with the search results' tiles: the photo or play glyph drawn while a thumbnail loads
+// (or when it failed), and a dark rounded badge with text in the bottom-right corner of anchor.
+void drawPlaceholderGlyph(QPainter *p, const QRectF &box, ml::io::MediaKind kind, const QColor &color);
+void drawCornerBadge(QPainter *p, const QRectF &anchor, const QString &text, const QFont &font);
+
 class GalleryDelegate : public QStyledItemDelegate {
     Q_OBJECT
 public:

@@ -2,6 +2,8 @@
 // asks a ThumbnailLoader (its own pool and the on-disk cache) and keeps what came back.
 #include "search/search_results_view.h"
 
+#include "gallery/gallery_delegate.h"
+
 #include "gallery/thumbnail_loader.h"
 
 #include <QAction>
@@ -41,26 +43,6 @@ QStringList wrapName(const QFontMetrics &fm, const QString &name, int width, int
     }
     lines << fm.elidedText(rest, Qt::ElideMiddle, width);
     return lines;
-}
-
-void drawGlyph(QPainter *p, const QRectF &box, bool video, const QColor &color)
-{
-    const qreal s = std::min(box.width(), box.height()) * 0.3;
-    const QPointF c = box.center();
-    p->setPen(QPen(color, 2.0));
-    p->setBrush(Qt::NoBrush);
-    if (video) {
-        QPainterPath tri;
-        tri.moveTo(c + QPointF(-s * 0.35, -s * 0.45));
-        tri.lineTo(c + QPointF(s * 0.5, 0));
-        tri.lineTo(c + QPointF(-s * 0.35, s * 0.45));
-        tri.closeSubpath();
-        p->drawPath(tri);
-        return;
-    }
-    const QRectF frame(c.x() - s * 0.6, c.y() - s * 0.45, s * 1.2, s * 0.9);
-    p->drawRoundedRect(frame, 3, 3);
-    p->drawEllipse(QPointF(frame.left() + frame.width() * 0.3, frame.top() + frame.height() * 0.35), 2.5, 2.5);
 }
 
 } // namespace
@@ -327,23 +309,11 @@ void SearchTileDelegate::paintTile(QPainter *p, const QRectF &rect, QSize boxSiz
         p->drawRoundedRect(box, 4, 4);
         QColor glyph = pal.color(QPalette::PlaceholderText);
         glyph.setAlpha(140);
-        drawGlyph(p, box, video, glyph);
+        drawPlaceholderGlyph(p, box, video ? ml::io::MediaKind::Video : ml::io::MediaKind::Image, glyph);
     }
     if (video) { // a play badge in the corner, with the best moment when there is one
         const QString text = badge.isEmpty() ? QStringLiteral("▶") : badge;
-        QFont f = font;
-        f.setPointSizeF(font.pointSizeF() * 0.85);
-        f.setBold(true);
-        const QFontMetricsF bfm(f);
-        const QSizeF size(std::min(bfm.horizontalAdvance(text) + 10, shown.width() - 4), bfm.height() + 2);
-        const QRectF r(
-            shown.right() - size.width() - 3, shown.bottom() - size.height() - 3, size.width(), size.height());
-        p->setPen(Qt::NoPen);
-        p->setBrush(QColor(0, 0, 0, 170));
-        p->drawRoundedRect(r, 4, 4);
-        p->setFont(f);
-        p->setPen(Qt::white);
-        p->drawText(r, Qt::AlignCenter, text);
+        drawCornerBadge(p, shown, text, font);
     }
     const QFontMetrics fm(font);
     const QStringList lines = wrapName(fm, name, static_cast<int>(cell.width() - 4), std::max(1, nameLines));
