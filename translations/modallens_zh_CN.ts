@@ -2,10 +2,302 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
     <context>
+        <name>AblationPlot</name>
+        <message>
+            <source>query, the largest drop first</source>
+            <translation>查询，降幅最大的在前</translation>
+        </message>
+        <message>
+            <source>drop in log p(answer)</source>
+            <translation>log p(回答) 的降幅</translation>
+        </message>
+    </context>
+    <context>
         <name>AttentionPanel</name>
         <message>
             <source>Attention</source>
             <translation>注意力</translation>
+        </message>
+    </context>
+    <context>
+        <name>ChatController</name>
+        <message>
+            <source>%1 · frame at %2 s</source>
+            <translation>%1 · 第 %2 秒的帧</translation>
+        </message>
+        <message>
+            <source>An answer is still being written: stop it first.</source>
+            <translation>还有一个回答正在生成：请先停止它。</translation>
+        </message>
+        <message>
+            <source>Choose a picture first: select one in the gallery, drop one here or pick a file.</source>
+            <translation>请先选择一张图片：在图库中选中一张、拖放到这里，或选择一个文件。</translation>
+        </message>
+        <message>
+            <source>The model list is still being searched…</source>
+            <translation>仍在搜索模型列表…</translation>
+        </message>
+        <message>
+            <source>Choose a BLIP-2 model.</source>
+            <translation>请选择一个 BLIP-2 模型。</translation>
+        </message>
+        <message>
+            <source>Starting…</source>
+            <translation>正在启动…</translation>
+        </message>
+        <message>
+            <source>Could not open the conversation: %1</source>
+            <translation>无法打开对话：%1</translation>
+        </message>
+        <message>
+            <source>%1 is no longer there: the answers were about it.</source>
+            <translation>%1 已不存在：这些回答是关于它的。</translation>
+        </message>
+        <message>
+            <source>%1 has changed since this conversation: the answers were about the picture as it was.</source>
+            <translation>%1 在这次对话之后已被修改：这些回答针对的是它当时的样子。</translation>
+        </message>
+        <message>
+            <source>Could not delete %1.</source>
+            <translation>无法删除 %1。</translation>
+        </message>
+        <message>
+            <source>Loading the model…</source>
+            <translation>正在加载模型…</translation>
+        </message>
+        <message>
+            <source>Reading the picture…</source>
+            <translation>正在读取图片…</translation>
+        </message>
+        <message>
+            <source>Reading the question…</source>
+            <translation>正在读取问题…</translation>
+        </message>
+        <message>
+            <source>Generating: %1 of at most %2 tokens</source>
+            <translation>正在生成：已生成 %1 个词元，最多 %2 个</translation>
+        </message>
+        <message>
+            <source>Working…</source>
+            <translation>正在处理…</translation>
+        </message>
+        <message numerus="yes">
+            <source>Stopped after %n tokens.</source>
+            <translation>
+                <numerusform>已在 %n 个词元后停止。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Stopped before the first token.</source>
+            <translation>在第一个词元之前已停止。</translation>
+        </message>
+        <message>
+            <source>Could not answer: %1</source>
+            <translation>无法回答：%1</translation>
+        </message>
+        <message>
+            <source>The conversation was not saved: %1</source>
+            <translation>对话未能保存：%1</translation>
+        </message>
+        <message>
+            <source>%1: probability %2</source>
+            <translation>%1：概率 %2</translation>
+        </message>
+        <message>
+            <source>Most likely here:</source>
+            <translation>此处最可能的词元：</translation>
+        </message>
+        <message>
+            <source>You: %1</source>
+            <translation>你：%1</translation>
+        </message>
+        <message>
+            <source>Model: %1</source>
+            <translation>模型：%1</translation>
+        </message>
+    </context>
+    <context>
+        <name>ChatPanel</name>
+        <message>
+            <source>Chat</source>
+            <translation>对话</translation>
+        </message>
+    </context>
+    <context>
+        <name>ChatSettingsPage</name>
+        <message>
+            <source>Model</source>
+            <translation>模型</translation>
+        </message>
+        <message>
+            <source>Sampling</source>
+            <translation>采样</translation>
+        </message>
+        <message>
+            <source>Greedy (always the most likely token)</source>
+            <translation>贪心（总是取最可能的词元）</translation>
+        </message>
+        <message>
+            <source>Off: each token is drawn from the distribution shaped by the settings below</source>
+            <translation>关闭时：每个词元都从由下列设置调整后的分布中抽取</translation>
+        </message>
+        <message>
+            <source>Temperature</source>
+            <translation>温度</translation>
+        </message>
+        <message>
+            <source>Top-k</source>
+            <translation>Top-k</translation>
+        </message>
+        <message>
+            <source>off</source>
+            <translation>关闭</translation>
+        </message>
+        <message>
+            <source>Top-p</source>
+            <translation>Top-p</translation>
+        </message>
+        <message>
+            <source>Repetition penalty</source>
+            <translation>重复惩罚</translation>
+        </message>
+        <message>
+            <source>Above 1, tokens already in the prompt or the answer become less likely</source>
+            <translation>大于 1 时，已在提示或回答中出现过的词元可能性降低</translation>
+        </message>
+        <message>
+            <source>Seed</source>
+            <translation>种子</translation>
+        </message>
+        <message>
+            <source>The same seed and settings give the same answer</source>
+            <translation>相同的种子和设置会得到相同的回答</translation>
+        </message>
+        <message>
+            <source>Max tokens</source>
+            <translation>最多词元数</translation>
+        </message>
+        <message>
+            <source>Conversations</source>
+            <translation>对话记录</translation>
+        </message>
+        <message>
+            <source>New</source>
+            <translation>新种子</translation>
+        </message>
+        <message>
+            <source>Start a new conversation about the picture</source>
+            <translation>就这张图片开始新的对话</translation>
+        </message>
+        <message>
+            <source>Delete</source>
+            <translation>删除</translation>
+        </message>
+        <message>
+            <source>Saved after every answer in %1</source>
+            <translation>每次回答后保存到 %1</translation>
+        </message>
+        <message>
+            <source>%1 (cannot be read)</source>
+            <translation>%1（无法读取）</translation>
+        </message>
+        <message>
+            <source>(no question)</source>
+            <translation>（没有问题）</translation>
+        </message>
+        <message numerus="yes">
+            <source>%1
+%n turns with %2 about %3</source>
+            <translation>
+                <numerusform>%1
+与 %2 关于 %3 的 %n 轮对话</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>ChatTranscript</name>
+        <message>
+            <source>You:</source>
+            <translation>你：</translation>
+        </message>
+        <message>
+            <source>Model:</source>
+            <translation>模型：</translation>
+        </message>
+        <message>
+            <source>(stopped)</source>
+            <translation>（已停止）</translation>
+        </message>
+        <message>
+            <source>(cut at the token limit)</source>
+            <translation>（已达词元上限而截断）</translation>
+        </message>
+    </context>
+    <context>
+        <name>ChatView</name>
+        <message>
+            <source>Pick a Picture…</source>
+            <translation>选择图片…</translation>
+        </message>
+        <message>
+            <source>Talk about a file that is not in the gallery</source>
+            <translation>谈论一个不在图库中的文件</translation>
+        </message>
+        <message>
+            <source>The gallery's current item, or a picture dropped here. For a video, the frame the preview shows when the conversation starts.</source>
+            <translation>图库的当前项，或拖放到这里的图片。对于视频，是对话开始时预览所显示的那一帧。</translation>
+        </message>
+        <message>
+            <source>Ask about the picture, e.g. “what color is the circle?”</source>
+            <translation>就图片提问，例如“what color is the circle?”</translation>
+        </message>
+        <message>
+            <source>Send</source>
+            <translation>发送</translation>
+        </message>
+        <message>
+            <source>Stop</source>
+            <translation>停止</translation>
+        </message>
+        <message>
+            <source>Stop the answer after the token being written; what came stays</source>
+            <translation>在正在生成的词元之后停止回答；已生成的内容保留</translation>
+        </message>
+        <message>
+            <source>Regenerate</source>
+            <translation>重新生成</translation>
+        </message>
+        <message>
+            <source>Answer the last question again with the sampling settings now in the side panel</source>
+            <translation>用侧栏中当前的采样设置重新回答最后一个问题</translation>
+        </message>
+        <message>
+            <source>Copy</source>
+            <translation>复制</translation>
+        </message>
+        <message>
+            <source>Copy the conversation as text</source>
+            <translation>将对话复制为文本</translation>
+        </message>
+        <message>
+            <source>No picture</source>
+            <translation>没有图片</translation>
+        </message>
+        <message>
+            <source>Loading…</source>
+            <translation>正在加载…</translation>
+        </message>
+        <message>
+            <source>Hover a word of an answer for its probability and the words the model weighed.</source>
+            <translation>将鼠标悬停在回答中的某个词上，可查看它的概率以及模型考虑过的其他词。</translation>
+        </message>
+        <message>
+            <source>Pick a Picture</source>
+            <translation>选择图片</translation>
+        </message>
+        <message>
+            <source>Pictures and videos (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.mp4 *.mkv *.webm *.mov *.avi)</source>
+            <translation>图片和视频 (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.mp4 *.mkv *.webm *.mov *.avi)</translation>
         </message>
     </context>
     <context>
@@ -2254,6 +2546,14 @@ Images: %3</source>
             <source>No file manager could open these folders:</source>
             <translation>没有文件管理器能打开以下文件夹：</translation>
         </message>
+        <message>
+            <source>Chat about This</source>
+            <translation>就此对话</translation>
+        </message>
+        <message>
+            <source>Ask a BLIP-2 about it in the Chat module</source>
+            <translation>在“对话”模块中向 BLIP-2 提问</translation>
+        </message>
     </context>
     <context>
         <name>GalleryWidget</name>
@@ -2764,6 +3064,218 @@ Not a %2 model: used by other panels</source>
 Scroll to zoom, drag to pan.</source>
             <translation>选择照片或视频即可在此预览。
 滚动鼠标滚轮缩放，拖动以平移。</translation>
+        </message>
+    </context>
+    <context>
+        <name>QFormerController</name>
+        <message>
+            <source>%1 · frame at %2 s</source>
+            <translation>%1 · 第 %2 秒的帧</translation>
+        </message>
+        <message>
+            <source>The model list is still being searched…</source>
+            <translation>仍在搜索模型列表…</translation>
+        </message>
+        <message>
+            <source>Choose a BLIP-2 model.</source>
+            <translation>请选择一个 BLIP-2 模型。</translation>
+        </message>
+        <message>
+            <source>Starting…</source>
+            <translation>正在启动…</translation>
+        </message>
+        <message>
+            <source>Measuring which queries the answer used…</source>
+            <translation>正在测量回答用到了哪些查询…</translation>
+        </message>
+        <message>
+            <source>Loading the model…</source>
+            <translation>正在加载模型…</translation>
+        </message>
+        <message>
+            <source>Measuring which queries the answer used: %1 of %2</source>
+            <translation>正在测量回答用到了哪些查询：%1 / %2</translation>
+        </message>
+        <message>
+            <source>Reading the picture…</source>
+            <translation>正在读取图片…</translation>
+        </message>
+        <message>
+            <source>Could not read the Q-Former for %1: %2</source>
+            <translation>无法读取 %1 的 Q-Former：%2</translation>
+        </message>
+        <message>
+            <source>Could not measure which queries the answer used: %1</source>
+            <translation>无法测量回答用到了哪些查询：%1</translation>
+        </message>
+        <message>
+            <source>“%1” → queries → patches</source>
+            <translation>“%1” → 查询 → 图块</translation>
+        </message>
+        <message>
+            <source>Query %1</source>
+            <translation>查询 %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>QFormerPanel</name>
+        <message>
+            <source>Q-Former</source>
+            <translation>Q-Former</translation>
+        </message>
+    </context>
+    <context>
+        <name>QFormerSettingsPage</name>
+        <message>
+            <source>Model</source>
+            <translation>模型</translation>
+        </message>
+        <message>
+            <source>Maps</source>
+            <translation>热图</translation>
+        </message>
+        <message>
+            <source>Cross-attention</source>
+            <translation>交叉注意力</translation>
+        </message>
+        <message>
+            <source>The Q-Former layer whose cross-attention to the image is drawn, or their mean</source>
+            <translation>绘制其对图像交叉注意力的 Q-Former 层，或各层的平均</translation>
+        </message>
+        <message>
+            <source>Heads</source>
+            <translation>注意力头</translation>
+        </message>
+        <message>
+            <source>Answer words</source>
+            <translation>回答中的词</translation>
+        </message>
+        <message>
+            <source>The language model's layer whose attention from an answer word to the queries weights their maps, or the mean over layers (heads: their mean)</source>
+            <translation>用语言模型哪一层从回答词到各查询的注意力来加权查询的热图，或各层的平均（注意力头取平均）</translation>
+        </message>
+        <message>
+            <source>Display</source>
+            <translation>显示</translation>
+        </message>
+        <message>
+            <source>Colour map</source>
+            <translation>颜色映射</translation>
+        </message>
+        <message>
+            <source>Jet</source>
+            <translation>Jet</translation>
+        </message>
+        <message>
+            <source>Inferno</source>
+            <translation>Inferno</translation>
+        </message>
+        <message>
+            <source>Viridis</source>
+            <translation>Viridis</translation>
+        </message>
+        <message>
+            <source>Grey</source>
+            <translation>灰度</translation>
+        </message>
+        <message>
+            <source>Opacity</source>
+            <translation>不透明度</translation>
+        </message>
+        <message>
+            <source>Patch grid</source>
+            <translation>图块网格</translation>
+        </message>
+        <message>
+            <source>Mean of the layers</source>
+            <translation>各层的平均</translation>
+        </message>
+        <message>
+            <source>Layer %1</source>
+            <translation>第 %1 层</translation>
+        </message>
+        <message>
+            <source>Mean of the heads</source>
+            <translation>各头的平均值</translation>
+        </message>
+        <message>
+            <source>Max of the heads</source>
+            <translation>各头的最大值</translation>
+        </message>
+        <message>
+            <source>Head %1</source>
+            <translation>头 %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>QFormerView</name>
+        <message>
+            <source>Queries</source>
+            <translation>查询</translation>
+        </message>
+        <message>
+            <source>Similarity</source>
+            <translation>相似度</translation>
+        </message>
+        <message>
+            <source>The Answer</source>
+            <translation>回答</translation>
+        </message>
+        <message>
+            <source>What each learnt query looks at (each map scaled on its own); click one to show it large.</source>
+            <translation>每个学习到的查询关注的位置（每张热图单独缩放）；点击一个可放大显示。</translation>
+        </message>
+        <message>
+            <source>Cosine similarity of the output query embeddings: near 1 off the diagonal, two queries carry the same thing. Click a row for its query.</source>
+            <translation>输出查询嵌入的余弦相似度：对角线以外接近 1 时，两个查询携带的是同样的信息。点击一行查看对应的查询。</translation>
+        </message>
+        <message>
+            <source>Show the Answer's Picture</source>
+            <translation>显示回答所针对的图片</translation>
+        </message>
+        <message>
+            <source>Hover or click a word: its map through the queries the language model attended to.</source>
+            <translation>悬停或点击一个词：显示经由语言模型所关注的查询得到的热图。</translation>
+        </message>
+        <message>
+            <source>How much less likely the answer becomes when one query is zeroed, the largest drop first. Click a bar for that query's map.</source>
+            <translation>将某个查询置零后回答的可能性降低多少，降幅最大的在前。点击柱条查看该查询的热图。</translation>
+        </message>
+        <message>
+            <source>The colours span the map's raw minimum and maximum</source>
+            <translation>颜色覆盖热图原始值的最小值到最大值</translation>
+        </message>
+        <message>
+            <source>Query %1</source>
+            <translation>查询 %1</translation>
+        </message>
+        <message>
+            <source>%1, %2 queries, %3 × %4 patches</source>
+            <translation>%1，%2 个查询，%3 × %4 个图块</translation>
+        </message>
+        <message>
+            <source>“%1” → “%2”</source>
+            <translation>“%1” → “%2”</translation>
+        </message>
+        <message>
+            <source>No answer yet: ask something in Chat.</source>
+            <translation>还没有回答：请在“对话”中提问。</translation>
+        </message>
+        <message>
+            <source>The last answer in Chat is about another picture (or frame, or model).</source>
+            <translation>“对话”中的最后一个回答针对的是另一张图片（或另一帧、另一个模型）。</translation>
+        </message>
+        <message>
+            <source>Waiting for this picture's Q-Former…</source>
+            <translation>正在等待这张图片的 Q-Former…</translation>
+        </message>
+        <message>
+            <source>No maps: the message above says why.</source>
+            <translation>没有热图：原因见上方消息。</translation>
+        </message>
+        <message>
+            <source>Select a picture in the gallery to see what each query of the Q-Former looks at.</source>
+            <translation>在图库中选择一张图片，查看 Q-Former 的每个查询关注的位置。</translation>
         </message>
     </context>
     <context>
@@ -3510,6 +4022,17 @@ Scroll to zoom, drag to pan.</source>
         <message>
             <source>Loaded models are kept up to this size, the least recently used unloaded first; a model whose config.json says it needs more is refused. Default here: %1 (half the free memory).</source>
             <translation>已加载的模型在此大小内保留，最久未用的先卸载；config.json 表明需要更多内存的模型会被拒绝。本机默认：%1（空闲内存的一半）。</translation>
+        </message>
+    </context>
+    <context>
+        <name>SimilarityPlot</name>
+        <message>
+            <source>query</source>
+            <translation>查询</translation>
+        </message>
+        <message>
+            <source>cosine similarity</source>
+            <translation>余弦相似度</translation>
         </message>
     </context>
     <context>

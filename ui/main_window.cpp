@@ -2,6 +2,8 @@
 // gallery, the preview and the engine behind EngineBridge.
 #include "main_window.h"
 
+#include "chat/chat_controller.h"
+#include "chat/chat_panel.h"
 #include "classify/classify_panel.h"
 #include "classify/coop_panel.h"
 #include "common/engine_bridge.h"
@@ -25,6 +27,8 @@
 #include "gallery/thumbnail_loader.h"
 #include "gallery/video_player.h"
 #include "modallens_version.h"
+#include "qformer/qformer_controller.h"
+#include "qformer/qformer_panel.h"
 #include "recent_menu.h"
 #include "search/search_panel.h"
 #include "train/sample_gallery.h"
@@ -83,6 +87,8 @@ MainWindow::MainWindow(QWidget *parent, const QString &thumbnailCacheDir)
     , m_search(new SearchPanel(m_bridge, this, thumbnailCacheDir))
     , m_attention(new AttentionPanel(m_bridge, this))
     , m_diffusion(new DiffusionPanel(m_bridge, this))
+    , m_chat(new ChatPanel(m_bridge, this))
+    , m_qformer(new QFormerPanel(m_bridge, this))
 {
     setObjectName(QStringLiteral("MainWindow"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/modallens.svg")));
@@ -123,9 +129,9 @@ void MainWindow::createWorkspace()
 
     m_classify->setGallery(m_gallery);
     m_search->setGallery(m_gallery);
-    for (QWidget *panel :
-        {static_cast<QWidget *>(m_classify), static_cast<QWidget *>(m_coop), static_cast<QWidget *>(m_training),
-            static_cast<QWidget *>(m_search), static_cast<QWidget *>(m_attention), static_cast<QWidget *>(m_diffusion)})
+    for (QWidget *panel : {static_cast<QWidget *>(m_classify), static_cast<QWidget *>(m_coop),
+             static_cast<QWidget *>(m_training), static_cast<QWidget *>(m_search), static_cast<QWidget *>(m_attention),
+             static_cast<QWidget *>(m_chat), static_cast<QWidget *>(m_qformer), static_cast<QWidget *>(m_diffusion)})
         m_workspace->addModule(panel);
     m_workspace->setCurrentModule(m_library); // a newcomer starts with their pictures
     // Classify is one click (or a context menu) away: its models are listed from the start, as
@@ -156,6 +162,18 @@ void MainWindow::connectPanels()
     connect(m_preview->videoPlayer(), &VideoPlayer::frameShown, m_attention,
         [this](double timeS) { m_attention->setVideoTime(m_preview->currentPath(), timeS); });
     connect(m_gallery, &GalleryWidget::currentChanged, m_diffusion, &DiffusionPanel::showFile);
+    connect(m_gallery, &GalleryWidget::currentChanged, m_chat, &ChatPanel::showFile);
+    connect(m_preview->videoPlayer(), &VideoPlayer::frameShown, m_chat,
+        [this](double timeS) { m_chat->setVideoTime(m_preview->currentPath(), timeS); });
+    connect(m_gallery, &GalleryWidget::currentChanged, m_qformer, &QFormerPanel::showFile);
+    connect(m_preview->videoPlayer(), &VideoPlayer::frameShown, m_qformer,
+        [this](double timeS) { m_qformer->setVideoTime(m_preview->currentPath(), timeS); });
+    // The Q-Former panel inspects the last answer in Chat: which queries it used, and each word's map.
+    connect(m_chat->controller(), &ChatController::answerFinished, m_qformer, [this] {
+        const ChatController *chat = m_chat->controller();
+        if (chat->lastRequest() && chat->lastResult())
+            m_qformer->controller()->setAnswer(*chat->lastRequest(), *chat->lastResult());
+    });
 
     connect(m_classify, &ClassifyPanel::fileActivated, this, &MainWindow::showFile);
     connect(m_training, &TrainingPanel::openInClassifyRequested, this, &MainWindow::openInClassify);
@@ -189,6 +207,13 @@ void MainWindow::connectGalleryMenu()
             m_gallery->view()->selectionModel()->setCurrentIndex(index, QItemSelectionModel::NoUpdate);
         m_attention->showFile(path);
         showModule(m_attention);
+    });
+    connect(m_gallery->view(), &GalleryView::chatRequested, this, [this](const QString &path) {
+        const QModelIndex index = galleryIndexOf(m_gallery, path);
+        if (index.isValid())
+            m_gallery->view()->selectionModel()->setCurrentIndex(index, QItemSelectionModel::NoUpdate);
+        m_chat->showFile(path);
+        showModule(m_chat);
     });
     connect(m_gallery, &GalleryWidget::missingPaths, this, &MainWindow::reportMissing);
     connect(m_gallery, &GalleryWidget::scanFinished, this, [this](int found, int added, bool restored) {

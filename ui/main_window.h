@@ -8,6 +8,7 @@
 #include <QMainWindow>
 
 class AttentionPanel;
+class ChatPanel;
 class ClassifyPanel;
 class CoopPanel;
 class DiffusionPanel;
@@ -16,6 +17,7 @@ class GalleryWidget;
 class JobStatus;
 class ModelPicker;
 class PreviewPane;
+class QFormerPanel;
 class QAction;
 class QDockWidget;
 class QLabel;
@@ -69,6 +71,8 @@ public:
     SearchPanel *searchPanel() const { return m_search; }
     AttentionPanel *attentionPanel() const { return m_attention; }
     DiffusionPanel *diffusionPanel() const { return m_diffusion; }
+    ChatPanel *chatPanel() const { return m_chat; }
+    QFormerPanel *qformerPanel() const { return m_qformer; }
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -113,6 +117,8 @@ private:
     SearchPanel *m_search;
     AttentionPanel *m_attention;
     DiffusionPanel *m_diffusion;
+    ChatPanel *m_chat;
+    QFormerPanel *m_qformer;
     Workspace *m_workspace = nullptr;
     QSplitter *m_library = nullptr; // the gallery beside the preview
     Filmstrip *m_filmstrip = nullptr;

@@ -195,7 +195,11 @@ void ModelPicker::populate(std::vector<ml::ModelEntry> entries)
 
 QString ModelPicker::embeddedDefault(const QString &family)
 {
-    return family == QLatin1String("clip") ? QStringLiteral("clip-mini") : QString();
+    if (family == QLatin1String("clip"))
+        return QStringLiteral("clip-mini");
+    if (family == QLatin1String("blip-2"))
+        return QStringLiteral("blip2-mini");
+    return {};
 }
 
 bool ModelPicker::isUsable(const ml::ModelEntry &entry, const QString &family)

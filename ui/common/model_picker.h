@@ -36,7 +36,8 @@ public:
     bool isRefreshing() const { return m_job != 0; }
     QComboBox *combo() const { return m_combo; }
 
-    // The embedded model a family starts with until the user picks one: "clip-mini" for "clip".
+    // The embedded model a family starts with until the user picks one: "clip-mini" for "clip",
+    // "blip2-mini" for "blip-2".
     static QString embeddedDefault(const QString &family);
     static bool isUsable(const ml::ModelEntry &entry, const QString &family);
     // Which entry a search shows: the remembered path, else the family's embedded default, else

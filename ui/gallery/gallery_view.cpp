@@ -223,6 +223,8 @@ QMenu *GalleryView::createContextMenu(const QModelIndex &index)
     classify->setEnabled(!photos.isEmpty());
     add(QStringLiteral("contextExplain"), tr("Explain"), tr("Show what the model looks at in the Attention panel"),
         [this, path] { Q_EMIT explainRequested(path); });
+    add(QStringLiteral("contextChat"), tr("Chat about This"), tr("Ask a BLIP-2 about it in the Chat module"),
+        [this, path] { Q_EMIT chatRequested(path); });
     QAction *similar = add(QStringLiteral("contextFindSimilar"), tr("Find Similar"),
         isPhoto(path) ? tr("Search the library for pictures like this one") : tr("Only photos can be searched by"),
         [this, path] { Q_EMIT findSimilarRequested(path); });

@@ -26,8 +26,8 @@ public:
     void setEmptyText(const QString &title, const QString &hint);
 
     // The right-click menu for the item at index: Open (the system's application), Show in Folder,
-    // Copy Path, Classify, Explain, Find Similar. When index is part of a larger selection, the
-    // first three and Classify act on the whole selection; Explain and Find Similar on index.
+    // Copy Path, Classify, Explain, Chat about This, Find Similar. When index is part of a larger selection, the
+    // first three and Classify act on the whole selection; the others on index.
     // Actions are named context* (objectName); the caller owns the menu.
     QMenu *createContextMenu(const QModelIndex &index);
     // The files the context menu of index acts on: the selection when index is in it, else index.
@@ -39,6 +39,7 @@ Q_SIGNALS:
     void activatedPath(const QString &path);
     void classifyRequested(const QStringList &photos); // the context menu's "Classify"
     void explainRequested(const QString &path);        // "Explain"
+    void chatRequested(const QString &path);           // "Chat about This"
     void findSimilarRequested(const QString &path);    // "Find Similar" on a photo
 
 protected:
