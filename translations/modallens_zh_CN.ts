@@ -2098,6 +2098,18 @@ Images: %3</source>
             <source>the sizes in this config are absurd (the model would need about %1 or more); is it a real model's config?</source>
             <translation>此配置中的尺寸不合常理（模型将需要约 %1 或更多）；这是真实模型的配置吗？</translation>
         </message>
+        <message>
+            <source>Answering in Chat</source>
+            <translation>正在“对话”中回答</translation>
+        </message>
+        <message>
+            <source>Reading the Q-Former</source>
+            <translation>正在读取 Q-Former</translation>
+        </message>
+        <message>
+            <source>Measuring which queries the answer used</source>
+            <translation>正在测量回答用到了哪些查询</translation>
+        </message>
     </context>
     <context>
         <name>ExplainController</name>

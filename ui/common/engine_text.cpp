@@ -257,6 +257,10 @@ QString EngineText::jobName(const QString &name)
         {whole(QStringLiteral("Denoise")), [](const M &) { return tr("Denoising"); }},
         {whole(QStringLiteral("Forward process")), [](const M &) { return tr("Noising the image (forward process)"); }},
         {whole(QStringLiteral("Sample gallery")), [](const M &) { return tr("Writing the sample gallery"); }},
+        {whole(QStringLiteral("Chat")), [](const M &) { return tr("Answering in Chat"); }},
+        {whole(QStringLiteral("Q-Former")), [](const M &) { return tr("Reading the Q-Former"); }},
+        {whole(QStringLiteral("Query ablation")),
+            [](const M &) { return tr("Measuring which queries the answer used"); }},
     };
     for (const JobRule &rule : rules)
         if (const QRegularExpressionMatch m = rule.pattern.match(name); m.hasMatch())

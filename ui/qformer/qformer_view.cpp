@@ -137,6 +137,42 @@ QWidget *QFormerView::buildAnswer()
     return m_answerPage;
 }
 
+QWidget *QFormerView::similarityWidget() const
+{
+    return m_similarity;
+}
+
+int QFormerView::similarityQueries() const
+{
+    return m_similarity->queries();
+}
+
+double QFormerView::similarityCell(int row, int col) const
+{
+    return m_similarity->cell(row, col);
+}
+
+QWidget *QFormerView::ablationWidget() const
+{
+    return m_ablation;
+}
+
+int QFormerView::ablationBars() const
+{
+    return m_ablation->barCount();
+}
+
+std::vector<int> QFormerView::ablationOrder() const
+{
+    return m_ablation->order();
+}
+
+QPoint QFormerView::ablationBarCentre(int rank) const
+{
+    m_ablation->replot(); // the axes' pixel mapping as drawn
+    return m_ablation->barCentre(rank);
+}
+
 void QFormerView::changeEvent(QEvent *event)
 {
     if (event->type() == QEvent::LanguageChange)

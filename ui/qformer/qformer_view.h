@@ -7,6 +7,8 @@
 
 #include <QWidget>
 
+#include <vector>
+
 class AblationPlot;
 class ColourBar;
 class HeatmapView;
@@ -24,6 +26,14 @@ public:
     explicit QFormerView(QFormerController *controller, QWidget *parent = nullptr);
 
     QTabWidget *tabs() const { return m_tabs; }
+    // The plots as the tests see them (QCustomPlot's headers need Qt's keywords).
+    QWidget *similarityWidget() const;
+    int similarityQueries() const;
+    double similarityCell(int row, int col) const;
+    QWidget *ablationWidget() const;
+    int ablationBars() const;
+    std::vector<int> ablationOrder() const;
+    QPoint ablationBarCentre(int rank) const; // in ablationWidget()'s coordinates
 
 protected:
     void changeEvent(QEvent *event) override;
