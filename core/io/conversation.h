@@ -1,5 +1,5 @@
 // Saved chat conversations: one JSON file per conversation (the GUI keeps them under
-// AppDataLocation/conversations/<id>.json), with the model, the image (path and SHA-256), every
+// $XDG_DATA_HOME/ModalLens/conversations/<id>.json), with the model, the image (path and SHA-256), every
 // turn with its tokens (ids, probabilities, alternatives) and sampling settings, and the times.
 // std types only, so the GUI and the CLI read and write the same files.
 #pragma once

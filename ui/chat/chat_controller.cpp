@@ -428,7 +428,9 @@ void ChatController::save()
 
 QString ChatController::conversationsDir()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/conversations");
+    // Beside the app's runs, models and library ($XDG_DATA_HOME/ModalLens/...), as the CLI finds them.
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+        + QStringLiteral("/ModalLens/conversations");
 }
 
 QString ChatController::conversationFile() const

@@ -1,6 +1,6 @@
 // ChatController: the Chat feature's state and jobs. It keeps the picture being talked about
 // (the gallery's current item, a dropped or picked file, or a video's frame), the conversation
-// (ml::io::Conversation: saved as JSON under AppDataLocation/conversations after every answer,
+// (ml::io::Conversation: saved as JSON under $XDG_DATA_HOME/ModalLens/conversations after every answer,
 // reopened from the history list), the sampling settings (remembered in QSettings) and the
 // answer being generated: each token arrives as a partial result of ml::makeChatJob and is shown
 // at once; Stop cancels between tokens and keeps what came. Every request asks for the language
