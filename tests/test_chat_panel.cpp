@@ -1,9 +1,9 @@
 // The Chat panel, offscreen, with the embedded blip2-mini: "Chat about This" on a gallery item
 // raises it with that picture; the answer streams in (every token partial, in order, before the
-// answer finishes) and hovering a word tells its probability and alternatives; Stop mid-answer
-// keeps the tokens so far; a second turn carries the first as history; Regenerate replaces the
-// last answer with the new sampling settings (remembered in QSettings); the conversation is saved
-// as JSON, listed, and reopened from the history list; a corrupt file is listed and named; the
+// answer finishes) and hovering a word tells its probability and alternatives; a second turn
+// carries the first as history; Regenerate replaces the last answer with the new sampling settings
+// (remembered in QSettings); the conversation is saved as JSON, listed, and reopened from the
+// history list; a corrupt file is listed and named; Stop mid-answer keeps the tokens so far; the
 // side panel fits 640 px.
 // Env: MODALLENS_SHOTS_DIR=DIR writes chat_*.png there.
 #include "chat/chat_controller.h"
@@ -40,6 +40,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -72,9 +73,9 @@ private Q_SLOTS:
     void sidePanelFits();
     void chatAboutThis();
     void answerStreams();
-    void stopMidAnswer();
     void multiTurnAndRegenerate();
     void savedAndReopened();
+    void stopMidAnswer();
 
 private:
     bool waitIdle();
@@ -101,6 +102,9 @@ void TestChatPanel::initTestCase()
     m_tmp = std::make_unique<QTemporaryDir>();
     QVERIFY(m_tmp->isValid());
     main_window_test::useFreshProfile(m_tmp->path(), QStringLiteral("test_chat_panel"));
+    // Qt's test mode puts the data folder under ~/.qttest: earlier runs' conversations are there.
+    QVERIFY(QStandardPaths::isTestModeEnabled());
+    QDir(ChatController::conversationsDir()).removeRecursively();
     m_window = main_window_test::showMainWindow(m_tmp->path(), QSize(1366, 768));
     QVERIFY(m_window);
     at::set_num_threads(1); // the engine takes every core; see test_training_panel
@@ -197,7 +201,7 @@ void TestChatPanel::answerStreams()
     QTRY_VERIFY_WITH_TIMEOUT(!m_c->model().isEmpty(), kJobTimeoutMs);
     ml::SamplingSettings s = m_c->sampling();
     s.greedy = true;
-    s.maxNewTokens = 16;
+    s.maxNewTokens = 8; // blip2-mini reads 64 positions: the next turns carry this one
     m_c->setSampling(s);
 
     // Every partial, then the end: the events in the order they reach the GUI.
@@ -251,7 +255,9 @@ void TestChatPanel::stopMidAnswer()
 {
     if (!m_model)
         QSKIP("blip2-mini is not in this tree");
+    QTest::mouseClick(child<QPushButton>("chatNew"), Qt::LeftButton);
     const std::size_t before = m_c->conversation().turns.size();
+    QCOMPARE(before, std::size_t(0));
     ml::SamplingSettings s = m_c->sampling();
     s.greedy = false; // hot sampling: EOS is unlikely to end it before Stop does
     s.temperature = 5.0;
@@ -273,6 +279,9 @@ void TestChatPanel::stopMidAnswer()
     QVERIFY(streamed >= 1 && streamed < s.maxNewTokens);
     QVERIFY(!m_c->messageIsError());
     QVERIFY(m_panel->view()->transcript()->toPlainText().contains(QStringLiteral("(stopped)")));
+    const auto saved = ml::io::loadConversation(m_c->conversationFile().toStdString());
+    QCOMPARE(saved.turns.back().stopReason, std::string("cancelled"));
+    QCOMPARE(static_cast<int>(saved.turns.back().tokens.size()), streamed);
 }
 
 void TestChatPanel::multiTurnAndRegenerate()

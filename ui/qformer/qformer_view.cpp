@@ -69,6 +69,8 @@ QFormerView::QFormerView(QFormerController *controller, QWidget *parent) : QWidg
     connect(
         m_words, &QListWidget::itemEntered, c, [this, c](QListWidgetItem *item) { c->selectWord(m_words->row(item)); });
     connect(m_words, &QListWidget::currentRowChanged, c, &QFormerController::selectWord);
+    connect(
+        m_words, &QListWidget::itemClicked, c, [this, c](QListWidgetItem *item) { c->selectWord(m_words->row(item)); });
     retranslate();
 }
 
@@ -250,6 +252,10 @@ void QFormerView::showLarge()
     const auto &map = c->largeMap();
     m_queries->setCurrent(c->large() == QFormerController::QueryMap && result ? c->selectedQuery() : -1);
     m_ablation->setSelectedQuery(c->large() == QFormerController::QueryMap ? c->selectedQuery() : -1);
+    if (c->large() == QFormerController::QueryMap) {
+        const QSignalBlocker block(m_words); // a query shown: no word is
+        m_words->setCurrentRow(-1);
+    }
     if (!result || map.empty()) {
         m_view->clearMap();
         m_bar->clearRange();
@@ -289,8 +295,7 @@ void QFormerView::showAnswer()
     m_words->clear();
     if (matches) {
         m_words->addItems(c->answerWords());
-        if (c->large() == QFormerController::WordMap)
-            m_words->setCurrentRow(c->selectedWord());
+        m_words->setCurrentRow(c->large() == QFormerController::WordMap ? c->selectedWord() : -1);
     }
     m_words->setEnabled(c->hasWordMaps());
     showAblation();
