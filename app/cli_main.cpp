@@ -19,9 +19,9 @@ using namespace ml::cli;
 std::vector<Command> allCommands()
 {
     std::vector<Command> all;
-    for (auto part :
-        {infoCommands(), clipCommands(), trainCommands(), samplesCommands(), coopCommands(), benchCommands(),
-            indexCommands(), searchCommands(), explainCommands(), denoiseCommands(), evalDdpmCommands()})
+    for (auto part : {infoCommands(), clipCommands(), trainCommands(), samplesCommands(), coopCommands(),
+             benchCommands(), indexCommands(), searchCommands(), explainCommands(), denoiseCommands(),
+             evalDdpmCommands(), chatCommands()})
         all.insert(all.end(), part.begin(), part.end());
     return all;
 }
