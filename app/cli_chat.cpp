@@ -200,6 +200,33 @@ int runBenchLm(Context &ctx)
     return kOk;
 }
 
+int runBenchQFormer(Context &ctx)
+{
+    QFormerFaithfulnessOptions o;
+    o.model = ctx.args.valueOr("model", "blip2-mini");
+    o.images = ctx.args.intOr("images", 100);
+    o.seed = static_cast<std::uint64_t>(ctx.args.intOr("seed", 4242));
+    o.topQueries = ctx.args.intOr("top", 5);
+    o.compute = {ctx.global.device, ctx.global.dtype};
+    const auto r = std::any_cast<QFormerFaithfulnessResult>(runJob(ctx.global, makeQFormerFaithfulnessJob(o)));
+    if (ctx.global.json) {
+        printJson(
+            {{"images", r.images}, {"answer_accuracy", r.answerAccuracy}, {"top_patch_on_object", r.topPatchOnObject},
+                {"chance_on_object", r.chanceOnObject}, {"ablation_beats_random", r.ablationBeatsRandom},
+                {"mean_top_drop", r.meanTopDrop}, {"mean_random_drop", r.meanRandomDrop}, {"model", r.modelName},
+                {"dtype", r.dtype}, {"top", o.topQueries}, {"seed", o.seed}});
+        return kOk;
+    }
+    std::printf("%s (%s), %d single-object Shapes images, \"what color is the {shape}?\"\n", r.modelName.c_str(),
+        r.dtype.c_str(), r.images);
+    std::printf("answered right                                   %6.1f %%\n", 100 * r.answerAccuracy);
+    std::printf("answer word's map peaks on the object            %6.1f %% (chance %.1f %%)\n",
+        100 * r.topPatchOnObject, 100 * r.chanceOnObject);
+    std::printf("top-%d queries by ablation beat %d random ones    %6.1f %% (mean drop %.3f vs %.3f nats)\n",
+        o.topQueries, o.topQueries, 100 * r.ablationBeatsRandom, r.meanTopDrop, r.meanRandomDrop);
+    return kOk;
+}
+
 } // namespace
 
 std::vector<Command> chatCommands()
@@ -220,6 +247,10 @@ std::vector<Command> chatCommands()
             "bench lm (--model M | --shape opt-125m|opt-2.7b) [--prompt-tokens N] [--new-tokens N]  greedy decoding "
             "at batch 1: time to first token, tokens/s, peak memory",
             {"model", "shape", "prompt-tokens", "new-tokens"}, {}, runBenchLm},
+        {"bench qformer",
+            "bench qformer [--model M] [--images N] [--seed S] [--top K]  is the Q-Former inspector faithful: the "
+            "answer word's map on the object, top-K queries by ablation against K random ones",
+            {"model", "images", "seed", "top"}, {}, runBenchQFormer},
     };
 }
 

@@ -19,6 +19,7 @@
 namespace ml {
 class ModelCache;
 struct ChatTurn;
+struct QFormerResult;
 } // namespace ml
 
 namespace ml::blip2 {
@@ -87,6 +88,10 @@ struct Blip2Estimate {
     std::string configFile;
 };
 Blip2Estimate estimateBlip2(const std::filesystem::path &folder, torch::ScalarType dtype);
+
+// The Q-Former's view of one image ([1, 3, S, S] float32 pixels): cross- and self-attention, the
+// query similarity; names and dtype are the caller's to fill.
+QFormerResult inspectQFormer(Blip2Runtime &rt, const torch::Tensor &pixels);
 
 std::shared_ptr<Blip2Runtime> acquireBlip2Runtime(
     ModelCache &cache, const std::filesystem::path &folder, const std::string &dtype, const std::string &device);
