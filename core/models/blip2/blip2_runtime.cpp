@@ -73,7 +73,8 @@ Blip2ImageProcessor readProcessor(const fs::path &folder, const Blip2Config &cfg
 
 } // namespace
 
-std::shared_ptr<Blip2Runtime> Blip2Runtime::load(const fs::path &folder, torch::ScalarType dtype, torch::Device device)
+std::shared_ptr<Blip2Runtime> Blip2Runtime::load(const fs::path &folder, torch::ScalarType dtype, torch::Device device,
+    const std::function<void(std::int64_t, std::int64_t)> &progress)
 {
     auto ckpt = io::Checkpoint::open(folder);
     if (ckpt.family() != "blip-2")
@@ -95,6 +96,7 @@ std::shared_ptr<Blip2Runtime> Blip2Runtime::load(const fs::path &folder, torch::
     rt->m_model = Blip2Model(cfg, dtype);
     io::LoadReport report;
     io::BindOptions options;
+    options.progress = progress;
     io::bindParameters(*rt->m_model, ckpt, options, report);
     report.throwIfFailed(folder.string());
     for (const auto &key : report.unexpected)
@@ -234,14 +236,14 @@ QFormerResult inspectQFormer(Blip2Runtime &rt, const torch::Tensor &pixels)
     return r;
 }
 
-std::shared_ptr<Blip2Runtime> acquireBlip2Runtime(
-    ModelCache &cache, const fs::path &folder, const std::string &dtype, const std::string &device)
+std::shared_ptr<Blip2Runtime> acquireBlip2Runtime(ModelCache &cache, const fs::path &folder, const std::string &dtype,
+    const std::string &device, const std::function<void(std::int64_t, std::int64_t)> &progress)
 {
     const auto type = dtype == "bf16" ? torch::kBFloat16 : dtype == "fp16" ? torch::kHalf : torch::kFloat;
     const auto estimate = estimateBlip2(folder, type);
     return cache.acquire<Blip2Runtime>(
         makeModelKey("blip-2", folder.string(), dtype, device), estimate.bytes, estimate.configFile, [&] {
-            auto rt = Blip2Runtime::load(folder, type, torch::Device(device));
+            auto rt = Blip2Runtime::load(folder, type, torch::Device(device), progress);
             const auto bytes = rt->bytes();
             return ModelCache::Loaded {std::move(rt), bytes};
         });

@@ -61,7 +61,11 @@ Loaded loadFor(JobContext &ctx, const std::string &model, const std::string &ima
     const Still still = readStill(image, timeS);
     ctx.report(0, 0, kChatStageLoading);
     const std::string folder = resolveModelPath(model);
-    l.rt = blip2::acquireBlip2Runtime(ctx.models(), folder, l.dtype, l.device);
+    l.rt = blip2::acquireBlip2Runtime(
+        ctx.models(), folder, l.dtype, l.device, [&](std::int64_t done, std::int64_t total) {
+            ctx.throwIfCancelled();
+            ctx.report(done, total, kChatStageLoading);
+        });
     l.pixels = l.rt->processor()(still.rgb.data(), still.height, still.width);
     return l;
 }
