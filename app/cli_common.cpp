@@ -141,13 +141,19 @@ std::string formatDuration(double s)
 // Draws progress on stderr: an in-place bar on a TTY, one line per 10% otherwise.
 class ProgressPrinter : public EngineListener {
 public:
-    ProgressPrinter(bool quiet) : m_quiet(quiet), m_tty(isatty(STDERR_FILENO) != 0) { }
+    ProgressPrinter(bool quiet, std::function<void(const PartialResult &)> onPartial = {})
+        : m_quiet(quiet)
+        , m_tty(isatty(STDERR_FILENO) != 0)
+        , m_onPartial(std::move(onPartial))
+    { }
 
     void onProgress(JobId, const Progress &p) override
     {
         if (m_quiet)
             return;
         std::lock_guard lock(m_mutex);
+        if (m_streaming) // the partials are the progress now (a chat answer streaming in)
+            return;
         if (m_tty) {
             const int width = 30;
             const double frac = p.total > 0 ? std::clamp(double(p.done) / double(p.total), 0.0, 1.0) : 0.0;
@@ -168,7 +174,19 @@ public:
                 static_cast<long long>(p.done), static_cast<long long>(p.total));
         }
     }
-    void onPartial(JobId, const PartialResult &) override { }
+    void onPartial(JobId, const PartialResult &r) override
+    {
+        if (!m_onPartial)
+            return;
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_streaming && m_drawn && m_tty)
+                std::fprintf(stderr, "\r\033[K"); // the bar's line goes before the stream starts
+            m_streaming = true;
+            m_drawn = false;
+        }
+        m_onPartial(r);
+    }
     void onFinished(JobId, const JobResult &r) override
     {
         {
@@ -201,6 +219,8 @@ public:
 private:
     bool m_quiet;
     bool m_tty;
+    std::function<void(const PartialResult &)> m_onPartial;
+    bool m_streaming = false;
     bool m_drawn = false;
     int m_lastDecile = -2;
     std::string m_lastStage;
@@ -212,9 +232,9 @@ private:
 
 } // namespace
 
-std::any runJob(const GlobalOptions &global, Job job)
+std::any runJob(const GlobalOptions &global, Job job, std::function<void(const PartialResult &)> onPartial)
 {
-    ProgressPrinter printer(global.quiet);
+    ProgressPrinter printer(global.quiet, std::move(onPartial));
     g_interrupted.store(false);
     auto previous = std::signal(SIGINT, onSigint);
     JobResult result;

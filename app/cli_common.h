@@ -60,8 +60,9 @@ struct Context {
 
 // Runs one job on an engine, drawing progress on stderr (a bar with ETA on a TTY, plain
 // lines otherwise, nothing with --quiet) and cancelling it on SIGINT. Rethrows the job's
-// error as ml::Error so the command can report it.
-std::any runJob(const GlobalOptions &global, Job job);
+// error as ml::Error so the command can report it. onPartial (optional) gets the job's partial
+// results on an engine thread as they come; once the first arrives the bar is no longer drawn.
+std::any runJob(const GlobalOptions &global, Job job, std::function<void(const PartialResult &)> onPartial = {});
 
 void printJson(const nlohmann::json &doc);                          // exactly one document on stdout
 void warn(const GlobalOptions &global, const std::string &message); // stderr unless --quiet
@@ -102,6 +103,7 @@ std::vector<Command> searchCommands();   // cli_search.cpp: search
 std::vector<Command> denoiseCommands();  // cli_denoise.cpp: denoise, bench ddpm
 std::vector<Command> explainCommands();  // cli_explain.cpp: explain, bench explain
 std::vector<Command> evalDdpmCommands(); // cli_eval_ddpm.cpp: eval ddpm
+std::vector<Command> chatCommands();     // cli_chat.cpp: chat, qformer, bench lm
 
 // What index, search, duplicates and bench search say in a build without the media library.
 inline constexpr const char *kNoIndexBuild

@@ -19,9 +19,9 @@ using namespace ml::cli;
 std::vector<Command> allCommands()
 {
     std::vector<Command> all;
-    for (auto part :
-        {infoCommands(), clipCommands(), trainCommands(), samplesCommands(), coopCommands(), benchCommands(),
-            indexCommands(), searchCommands(), explainCommands(), denoiseCommands(), evalDdpmCommands()})
+    for (auto part : {infoCommands(), clipCommands(), trainCommands(), samplesCommands(), coopCommands(),
+             benchCommands(), indexCommands(), searchCommands(), explainCommands(), denoiseCommands(),
+             evalDdpmCommands(), chatCommands()})
         all.insert(all.end(), part.begin(), part.end());
     return all;
 }
@@ -82,7 +82,7 @@ void printVersion(const GlobalOptions &global)
     ml::ComputeOptions compute {global.device, global.dtype};
     const std::int64_t memory = global.modelMemory > 0 ? global.modelMemory : ml::defaultModelMemory();
     nlohmann::json dtypes;
-    for (const auto w : {ml::Workload::Clip, ml::Workload::Explain, ml::Workload::Diffusion})
+    for (const auto w : {ml::Workload::Clip, ml::Workload::Explain, ml::Workload::Diffusion, ml::Workload::Language})
         dtypes[ml::workloadName(w)] = ml::resolveDtype(compute, w);
     if (global.json) {
         printJson({{"name", "modallens-cli"}, {"version", MODALLENS_VERSION}, {"device", ml::resolveDevice(compute)},
@@ -96,6 +96,7 @@ void printVersion(const GlobalOptions &global)
               << (cpu.fromEnvironment ? ", from MODALLENS_CPU_KIND" : "") << "\n"
               << "dtype: clip " << dtypes["clip"].get<std::string>() << ", explain "
               << dtypes["explain"].get<std::string>() << ", diffusion " << dtypes["diffusion"].get<std::string>()
+              << ", language " << dtypes["language"].get<std::string>()
               << "\nmemory for models " << ml::formatMemory(memory) << std::endl;
 }
 

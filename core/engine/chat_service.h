@@ -147,6 +147,28 @@ std::vector<float> wordQueryPatchMap(
 std::vector<float> queryPatchMap(
     const QFormerResult &qformer, int query, int layer = -1, int head = -1, const std::string &fusion = "mean");
 
+// How faithful the inspector is (`modallens-cli bench qformer`): on fixed single-object Shapes World
+// images asked "what color is the {shape}?", (1) whether the top patch of the answer word's
+// word -> queries -> patches map lies on the object's box, and (2) whether zeroing the 5 queries
+// whose ablation lowers the answer most lowers it more than zeroing 5 random queries.
+struct QFormerFaithfulnessOptions {
+    std::string model = "blip2-mini";
+    int images = 100;
+    std::uint64_t seed = 4242;
+    int topQueries = 5;
+    ComputeOptions compute;
+};
+struct QFormerFaithfulnessResult {
+    int images = 0;
+    double answerAccuracy = 0.0;                    // the colour answered right
+    double topPatchOnObject = 0.0;                  // fraction of images
+    double chanceOnObject = 0.0;                    // the fraction of patches that touch the object's box, averaged
+    double ablationBeatsRandom = 0.0;               // fraction of images
+    double meanTopDrop = 0.0, meanRandomDrop = 0.0; // log-probability drops, averaged
+    std::string modelName, dtype;
+};
+Job makeQFormerFaithfulnessJob(QFormerFaithfulnessOptions options); // value: QFormerFaithfulnessResult
+
 // `modallens-cli bench lm`: greedy decoding at batch 1, random weights of a shape or a model.
 struct LmBenchOptions {
     std::string model;              // a folder / embedded name; empty when shape is set

@@ -354,10 +354,20 @@ void bind(torch::nn::Module &module, const TensorSource &source, const BindOptio
         target.copy_(source.tensor(key)); // converts dtype and device
         ++report.loaded;
     };
-    for (auto &p : module.named_parameters())
+    auto params = module.named_parameters();
+    auto buffers = module.named_buffers();
+    const auto total = static_cast<std::int64_t>(params.size() + buffers.size());
+    std::int64_t done = 0;
+    for (auto &p : params) {
         bindOne(p.key(), p.value());
-    for (auto &b : module.named_buffers())
+        if (options.progress)
+            options.progress(++done, total);
+    }
+    for (auto &b : buffers) {
         bindOne(b.key(), b.value());
+        if (options.progress)
+            options.progress(++done, total);
+    }
     if (options.reportUnexpected)
         for (const auto &name : source.names)
             if (name.rfind(options.prefix, 0) == 0 && !used.count(name))

@@ -101,6 +101,8 @@ struct BindOptions {
     std::function<bool(const std::string &name)> optional;
     // Report checkpoint keys under prefix that no parameter or buffer used.
     bool reportUnexpected = true;
+    // Called after each tensor (done, total): a multi-gigabyte load's progress. May throw to stop.
+    std::function<void(std::int64_t done, std::int64_t total)> progress;
 };
 
 // Copies every parameter, then every buffer, of module from ckpt (converted to the module's

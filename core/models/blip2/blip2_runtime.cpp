@@ -73,7 +73,8 @@ Blip2ImageProcessor readProcessor(const fs::path &folder, const Blip2Config &cfg
 
 } // namespace
 
-std::shared_ptr<Blip2Runtime> Blip2Runtime::load(const fs::path &folder, torch::ScalarType dtype, torch::Device device)
+std::shared_ptr<Blip2Runtime> Blip2Runtime::load(const fs::path &folder, torch::ScalarType dtype, torch::Device device,
+    const std::function<void(std::int64_t, std::int64_t)> &progress)
 {
     auto ckpt = io::Checkpoint::open(folder);
     if (ckpt.family() != "blip-2")
@@ -95,6 +96,7 @@ std::shared_ptr<Blip2Runtime> Blip2Runtime::load(const fs::path &folder, torch::
     rt->m_model = Blip2Model(cfg, dtype);
     io::LoadReport report;
     io::BindOptions options;
+    options.progress = progress;
     io::bindParameters(*rt->m_model, ckpt, options, report);
     report.throwIfFailed(folder.string());
     for (const auto &key : report.unexpected)
@@ -200,14 +202,48 @@ Blip2Estimate estimateBlip2(const fs::path &folder, torch::ScalarType dtype)
     }
 }
 
-std::shared_ptr<Blip2Runtime> acquireBlip2Runtime(
-    ModelCache &cache, const fs::path &folder, const std::string &dtype, const std::string &device)
+namespace {
+
+std::vector<float> toVector(const torch::Tensor &t)
+{
+    const auto c = t.to(torch::kFloat).contiguous();
+    return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
+} // namespace
+
+QFormerResult inspectQFormer(Blip2Runtime &rt, const torch::Tensor &pixels)
+{
+    torch::NoGradGuard noGrad;
+    auto &model = rt.model();
+    const auto image = model->imageEmbeds(pixels.to(rt.device(), rt.dtype()));
+    const auto q = model->queryOutputs(image, true);
+    const auto &cfg = rt.config();
+    QFormerResult r;
+    r.queries = static_cast<int>(cfg.num_query_tokens);
+    r.layers = static_cast<int>(cfg.qformer.num_hidden_layers);
+    r.crossLayers = model->qformerModel()->crossLayers();
+    r.heads = static_cast<int>(cfg.qformer.num_attention_heads);
+    r.patches = static_cast<int>(image.size(1));
+    r.hasCls = true;
+    r.gridH = r.gridW = static_cast<int>(cfg.vision.gridSize());
+    if (!q.crossAttentions.empty())
+        r.crossAttentions = toVector(torch::stack(q.crossAttentions).select(1, 0)); // [L, heads, Q, P]
+    r.selfAttentions = toVector(torch::stack(q.selfAttentions).select(1, 0));
+    const auto e = torch::nn::functional::normalize(
+        q.lastHiddenState[0].to(torch::kFloat), torch::nn::functional::NormalizeFuncOptions().dim(1));
+    r.similarity = toVector(e.matmul(e.t()));
+    return r;
+}
+
+std::shared_ptr<Blip2Runtime> acquireBlip2Runtime(ModelCache &cache, const fs::path &folder, const std::string &dtype,
+    const std::string &device, const std::function<void(std::int64_t, std::int64_t)> &progress)
 {
     const auto type = dtype == "bf16" ? torch::kBFloat16 : dtype == "fp16" ? torch::kHalf : torch::kFloat;
     const auto estimate = estimateBlip2(folder, type);
     return cache.acquire<Blip2Runtime>(
         makeModelKey("blip-2", folder.string(), dtype, device), estimate.bytes, estimate.configFile, [&] {
-            auto rt = Blip2Runtime::load(folder, type, torch::Device(device));
+            auto rt = Blip2Runtime::load(folder, type, torch::Device(device), progress);
             const auto bytes = rt->bytes();
             return ModelCache::Loaded {std::move(rt), bytes};
         });

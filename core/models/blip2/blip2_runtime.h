@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 namespace ml {
 class ModelCache;
 struct ChatTurn;
+struct QFormerResult;
 } // namespace ml
 
 namespace ml::blip2 {
@@ -39,8 +41,10 @@ public:
     // Everything or nothing: one ml::Error naming the folder lists every problem (not a BLIP-2,
     // config errors, missing or mis-shaped weights, pickles only). Loads shard by shard from the
     // memory-mapped files straight into parameters built in dtype.
-    static std::shared_ptr<Blip2Runtime> load(
-        const std::filesystem::path &folder, torch::ScalarType dtype, torch::Device device);
+    // progress (optional): (tensors bound, total) while the weights are copied in; may throw
+    // ml::Cancelled to stop.
+    static std::shared_ptr<Blip2Runtime> load(const std::filesystem::path &folder, torch::ScalarType dtype,
+        torch::Device device, const std::function<void(std::int64_t, std::int64_t)> &progress = {});
 
     Blip2Model &model() { return m_model; }
     const Blip2Config &config() const { return m_model->config(); }
@@ -88,7 +92,12 @@ struct Blip2Estimate {
 };
 Blip2Estimate estimateBlip2(const std::filesystem::path &folder, torch::ScalarType dtype);
 
-std::shared_ptr<Blip2Runtime> acquireBlip2Runtime(
-    ModelCache &cache, const std::filesystem::path &folder, const std::string &dtype, const std::string &device);
+// The Q-Former's view of one image ([1, 3, S, S] float32 pixels): cross- and self-attention, the
+// query similarity; names and dtype are the caller's to fill.
+QFormerResult inspectQFormer(Blip2Runtime &rt, const torch::Tensor &pixels);
+
+std::shared_ptr<Blip2Runtime> acquireBlip2Runtime(ModelCache &cache, const std::filesystem::path &folder,
+    const std::string &dtype, const std::string &device,
+    const std::function<void(std::int64_t, std::int64_t)> &progress = {});
 
 } // namespace ml::blip2

@@ -61,7 +61,11 @@ Loaded loadFor(JobContext &ctx, const std::string &model, const std::string &ima
     const Still still = readStill(image, timeS);
     ctx.report(0, 0, kChatStageLoading);
     const std::string folder = resolveModelPath(model);
-    l.rt = blip2::acquireBlip2Runtime(ctx.models(), folder, l.dtype, l.device);
+    l.rt = blip2::acquireBlip2Runtime(
+        ctx.models(), folder, l.dtype, l.device, [&](std::int64_t done, std::int64_t total) {
+            ctx.throwIfCancelled();
+            ctx.report(done, total, kChatStageLoading);
+        });
     l.pixels = l.rt->processor()(still.rgb.data(), still.height, still.width);
     return l;
 }
@@ -78,12 +82,6 @@ ImageAttention toImageAttention(const torch::Tensor &a) // [tokens, layers, head
     out.positions = static_cast<int>(t.size(3));
     out.values.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
     return out;
-}
-
-std::vector<float> toVector(const torch::Tensor &t)
-{
-    const auto c = t.to(torch::kFloat).contiguous();
-    return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
 }
 
 ChatResult runChat(const ChatRequest &req, JobContext &ctx)
@@ -144,26 +142,8 @@ QFormerResult runQFormer(const QFormerRequest &req, JobContext &ctx)
 {
     at::get_num_threads();
     auto l = loadFor(ctx, req.model, req.image, req.videoTimeS, req.compute);
-    auto &model = l.rt->model();
-    torch::NoGradGuard noGrad;
     ctx.report(0, 1, "Q-Former");
-    const auto image = model->imageEmbeds(l.pixels.to(l.rt->device(), l.rt->dtype()));
-    const auto q = model->queryOutputs(image, true);
-    QFormerResult r;
-    const auto &cfg = l.rt->config();
-    r.queries = static_cast<int>(cfg.num_query_tokens);
-    r.layers = static_cast<int>(cfg.qformer.num_hidden_layers);
-    r.crossLayers = model->qformerModel()->crossLayers();
-    r.heads = static_cast<int>(cfg.qformer.num_attention_heads);
-    r.patches = static_cast<int>(image.size(1));
-    r.hasCls = true;
-    r.gridH = r.gridW = static_cast<int>(cfg.vision.gridSize());
-    if (!q.crossAttentions.empty())
-        r.crossAttentions = toVector(torch::stack(q.crossAttentions).select(1, 0)); // [L, heads, Q, P]
-    r.selfAttentions = toVector(torch::stack(q.selfAttentions).select(1, 0));
-    const auto e = torch::nn::functional::normalize(
-        q.lastHiddenState[0].to(torch::kFloat), torch::nn::functional::NormalizeFuncOptions().dim(1));
-    r.similarity = toVector(e.matmul(e.t()));
+    auto r = blip2::inspectQFormer(*l.rt, l.pixels);
     r.modelName = l.rt->name();
     r.dtype = l.dtype;
     r.device = l.device;

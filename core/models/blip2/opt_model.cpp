@@ -3,11 +3,17 @@
 #include "models/blip2/opt_model.h"
 
 #include "common/error.h"
+#include "gemv.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/autograd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <vector>
 
 namespace ml::blip2 {
 
@@ -34,6 +40,83 @@ torch::nn::Linear linear(std::int64_t in, std::int64_t out, bool bias)
     return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
 }
 
+// One position at batch 1 (a decode step, no autograd): y = W x + b with the gemv kernels, rows
+// split between the threads; the weight is read once, where LibTorch's GEMM would pack it first.
+torch::Tensor linearOne(const torch::Tensor &x, const torch::Tensor &w, const torch::Tensor &b,
+    std::optional<torch::ScalarType> outType = std::nullopt)
+{
+    const auto type = w.scalar_type();
+    if (!x.device().is_cpu() || x.numel() != w.size(1) || torch::GradMode::is_enabled() || !w.is_contiguous()
+        || (type != torch::kFloat && type != torch::kBFloat16))
+        return b.defined() ? torch::linear(x, w, b) : torch::linear(x, w);
+    const auto N = w.size(0), K = w.size(1);
+    const auto xf = x.to(torch::kFloat).contiguous();
+    const auto bf = b.defined() ? b.to(torch::kFloat).contiguous() : torch::Tensor();
+    auto y = torch::empty({N}, torch::kFloat);
+    const float *xp = xf.data_ptr<float>();
+    const float *bp = bf.defined() ? bf.data_ptr<float>() : nullptr;
+    float *yp = y.data_ptr<float>();
+    at::parallel_for(0, N, 128, [&](std::int64_t r0, std::int64_t r1) {
+        if (type == torch::kFloat)
+            kernels::gemvF32(w.data_ptr<float>(), xp, bp, yp, r0, r1, K);
+        else
+            kernels::gemvBf16(
+                reinterpret_cast<const std::uint16_t *>(w.data_ptr<at::BFloat16>()), xp, bp, yp, r0, r1, K);
+    });
+    auto shape = x.sizes().vec();
+    shape.back() = N;
+    return y.view(shape).to(outType.value_or(x.scalar_type()));
+}
+
+torch::Tensor linearAny(torch::nn::Linear &l, const torch::Tensor &x)
+{
+    return x.numel() == x.size(-1) ? linearOne(x, l->weight, l->bias) : l(x);
+}
+
+// One new position against a float32 cache, at batch 1, in plain loops: for the few hundred
+// positions of a chat, ATen's batched products cost more in dispatch than in arithmetic.
+// q, k, v: [C] float32 (q already scaled); writes k, v at position past; returns [C] float32.
+torch::Tensor attendOne(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v, torch::Tensor &keys,
+    torch::Tensor &values, std::int64_t past, std::int64_t heads, torch::Tensor *probs)
+{
+    const auto C = q.numel(), D = C / heads, L = past + 1, cap = keys.size(2);
+    float *K = keys.data_ptr<float>(), *V = values.data_ptr<float>();
+    const float *qp = q.data_ptr<float>(), *kp = k.data_ptr<float>(), *vp = v.data_ptr<float>();
+    auto out = torch::zeros({C}, torch::kFloat);
+    float *o = out.data_ptr<float>();
+    if (probs)
+        *probs = torch::empty({1, heads, 1, L}, torch::kFloat);
+    std::vector<float> p(static_cast<std::size_t>(L));
+    for (std::int64_t h = 0; h < heads; ++h) {
+        float *Kh = K + h * cap * D, *Vh = V + h * cap * D;
+        std::copy(kp + h * D, kp + (h + 1) * D, Kh + past * D);
+        std::copy(vp + h * D, vp + (h + 1) * D, Vh + past * D);
+        const float *qh = qp + h * D;
+        float top = -std::numeric_limits<float>::infinity();
+        for (std::int64_t j = 0; j < L; ++j) {
+            float acc = 0.0f;
+            for (std::int64_t d = 0; d < D; ++d)
+                acc += qh[d] * Kh[j * D + d];
+            p[j] = acc;
+            top = std::max(top, acc);
+        }
+        float sum = 0.0f;
+        for (auto &e : p) {
+            e = std::exp(e - top);
+            sum += e;
+        }
+        float *oh = o + h * D;
+        for (std::int64_t j = 0; j < L; ++j) {
+            p[j] /= sum;
+            for (std::int64_t d = 0; d < D; ++d)
+                oh[d] += p[j] * Vh[j * D + d];
+        }
+        if (probs)
+            std::copy(p.begin(), p.end(), probs->data_ptr<float>() + h * L);
+    }
+    return out;
+}
+
 } // namespace
 
 OptAttentionImpl::OptAttentionImpl(const OptConfig &cfg)
@@ -51,10 +134,21 @@ torch::Tensor OptAttentionImpl::forward(const torch::Tensor &x, torch::Tensor *k
     std::int64_t past, const torch::Tensor &mask, torch::Tensor *probs)
 {
     const auto B = x.size(0), T = x.size(1), C = x.size(2), D = C / m_heads;
-    auto heads = [&](const torch::Tensor &t) { return t.view({B, T, m_heads, D}).transpose(1, 2); };
-    const auto q = heads(q_proj(x) * m_scaling);
-    auto k = heads(k_proj(x));
-    auto v = heads(v_proj(x));
+    if (keys && B == 1 && T == 1 && keys->device().is_cpu() && keys->scalar_type() == torch::kFloat
+        && !torch::GradMode::is_enabled() && mask.numel() == 0) {
+        const auto q = linearOne(x, q_proj->weight, q_proj->bias, torch::kFloat).mul_(m_scaling);
+        const auto k = linearOne(x, k_proj->weight, k_proj->bias, torch::kFloat);
+        const auto v = linearOne(x, v_proj->weight, v_proj->bias, torch::kFloat);
+        const auto out = attendOne(q.view({-1}), k.view({-1}), v.view({-1}), *keys, *values, past, m_heads, probs);
+        return linearOne(out.view({1, 1, C}).to(x.scalar_type()), out_proj->weight, out_proj->bias);
+    }
+    // With a cache, attention runs in the cache's type (float32 on the CPU: a bf16 model's tiny
+    // per-step products are faster and more exact there); without, in the weights' type.
+    const auto type = keys ? keys->scalar_type() : x.scalar_type();
+    auto heads = [&](const torch::Tensor &t) { return t.to(type).view({B, T, m_heads, D}).transpose(1, 2); };
+    const auto q = heads(linearAny(q_proj, x) * m_scaling);
+    auto k = heads(linearAny(k_proj, x));
+    auto v = heads(linearAny(v_proj, x));
     if (keys) { // append to the cache, attend over everything it holds
         keys->narrow(2, past, T).copy_(k);
         values->narrow(2, past, T).copy_(v);
@@ -63,14 +157,14 @@ torch::Tensor OptAttentionImpl::forward(const torch::Tensor &x, torch::Tensor *k
     }
     auto scores = q.matmul(k.transpose(-2, -1)); // [B, heads, T, past + T]
     if (mask.defined())
-        scores = scores + mask;
+        scores = scores + mask.to(type);
     // As the reference: float32 softmax for fp16 weights, the weights' own dtype otherwise.
     auto p = scores.scalar_type() == torch::kHalf ? torch::softmax(scores, -1, torch::kFloat).to(torch::kHalf)
                                                   : torch::softmax(scores, -1);
     if (probs)
         *probs = p.to(torch::kFloat);
-    auto out = p.matmul(v).transpose(1, 2).reshape({B, T, C});
-    return out_proj(out);
+    auto out = p.matmul(v).transpose(1, 2).reshape({B, T, C}).to(x.scalar_type());
+    return linearAny(out_proj, out);
 }
 
 OptDecoderLayerImpl::OptDecoderLayerImpl(const OptConfig &cfg)
@@ -95,8 +189,9 @@ torch::Tensor OptDecoderLayerImpl::forward(const torch::Tensor &x, torch::Tensor
     if (!m_preNorm)
         h = self_attn_layer_norm(h);
     auto f = m_preNorm ? final_layer_norm(h) : h;
-    f = m_relu ? torch::relu(fc1(f)) : activate(fc1(f), m_act);
-    h = h + fc2(f);
+    f = linearAny(fc1, f);
+    f = m_relu ? torch::relu(f) : activate(f, m_act);
+    h = h + linearAny(fc2, f);
     return m_preNorm ? h : final_layer_norm(h);
 }
 
@@ -188,7 +283,7 @@ lm::LmOutput OptDecoderImpl::forward(
         cache->length = past + T;
     if (request.lastLogitsOnly)
         h = h.narrow(1, T - 1, 1);
-    out.logits = m_cfg.projects() ? project_out(h) : h; // the head is applied by the caller
+    out.logits = m_cfg.projects() ? linearAny(project_out, h) : h; // the head is applied by the caller
     return out;
 }
 
@@ -212,8 +307,10 @@ lm::KvCache OptForCausalLmImpl::newCache(std::int64_t batch, std::int64_t capaci
     const auto D = m_cfg.hidden_size / m_cfg.num_attention_heads;
     lm::KvCache cache;
     for (std::int64_t i = 0; i < m_cfg.num_hidden_layers; ++i) {
-        cache.keys.push_back(torch::empty({batch, m_cfg.num_attention_heads, capacity, D}, w.options()));
-        cache.values.push_back(torch::empty({batch, m_cfg.num_attention_heads, capacity, D}, w.options()));
+        // float32 on the CPU (see OptAttentionImpl::forward), the weights' type on a GPU.
+        const auto options = w.device().is_cpu() ? w.options().dtype(torch::kFloat) : w.options();
+        cache.keys.push_back(torch::empty({batch, m_cfg.num_attention_heads, capacity, D}, options));
+        cache.values.push_back(torch::empty({batch, m_cfg.num_attention_heads, capacity, D}, options));
     }
     return cache;
 }
@@ -223,7 +320,8 @@ lm::LmOutput OptForCausalLmImpl::forward(
 {
     auto out = model->decoder->forward(embeds, cache, attentionMask, request);
     const auto &head = lm_head ? lm_head->weight : model->decoder->tokenTable();
-    out.logits = torch::matmul(out.logits, head.t());
+    out.logits
+        = out.logits.numel() == out.logits.size(-1) ? linearOne(out.logits, head, {}) : torch::linear(out.logits, head);
     return out;
 }
 
