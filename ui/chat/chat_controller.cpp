@@ -32,6 +32,8 @@ constexpr int kMaxNewTokens = 512;
 
 QString percent(float p)
 {
+    if (p > 0.0f && p < 0.0001f)
+        return QStringLiteral("< ") + QLocale().toString(0.01, 'f', 2) + QStringLiteral(" %");
     return QLocale().toString(100.0 * p, 'f', p >= 0.1f ? 1 : 2) + QStringLiteral(" %");
 }
 

@@ -212,8 +212,9 @@ void ChatView::showTokenInfo(int turn, int token)
     m_tokenInfo->setText(info.isEmpty()
             ? tr("Hover a word of an answer for its probability and the words the model weighed.")
             : QString(info)
+                  .replace(QStringLiteral(":\n  "), QStringLiteral(": "))
                   .replace(QStringLiteral("\n  "), QStringLiteral(" · "))
-                  .replace(QLatin1Char('\n'), QLatin1Char(' ')));
+                  .replace(QLatin1Char('\n'), QStringLiteral("   ")));
 }
 
 void ChatView::pickFile()
