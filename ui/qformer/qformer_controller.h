@@ -145,7 +145,6 @@ private:
     std::optional<ml::ChatResult> m_answer;
     quint64 m_ablationJob = 0;
     std::optional<ml::QueryAblationResult> m_ablation;
-    bool m_ablationWanted = false;
     int m_word = -1;
 
     Large m_large = QueryMap;
