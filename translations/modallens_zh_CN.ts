@@ -115,6 +115,10 @@
             <source>Model: %1</source>
             <translation>模型：%1</translation>
         </message>
+        <message>
+            <source>New starts a conversation about the same picture without the earlier turns.</source>
+            <translation>“新建”会就同一张图片开始一个不带之前各轮的对话。</translation>
+        </message>
     </context>
     <context>
         <name>ChatPanel</name>

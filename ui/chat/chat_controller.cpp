@@ -385,6 +385,11 @@ void ChatController::onFinished(quint64 id, bool ok, const QString &error, bool 
         showMessage(tr("Stopped after %n tokens.", nullptr, static_cast<int>(streamed.size())), false);
     } else if (cancelled) {
         showMessage(tr("Stopped before the first token."), false);
+    } else if (!m_jobRequest.history.empty()) {
+        // A small model reads a few dozen positions: the earlier turns may be what does not fit.
+        showMessage(tr("Could not answer: %1").arg(error) + QLatin1Char(' ')
+                + tr("New starts a conversation about the same picture without the earlier turns."),
+            true);
     } else {
         showMessage(tr("Could not answer: %1").arg(error), true);
     }
