@@ -143,10 +143,10 @@ void TestConversation::listNewestFirst()
     const fs::path root = dir.path().toStdString();
     QVERIFY(ml::io::listConversations(root / "missing").empty());
     ml::io::Conversation older = sample();
-    older.id = "a";
+    older.id = std::string {"older"};
     older.updated = "2026-12-06T10:00:00Z";
     ml::io::Conversation newer = sample();
-    newer.id = "b";
+    newer.id = std::string {"newer"};
     newer.updated = "2026-12-07T10:00:00Z";
     ml::io::saveConversation(older, root / "a.json");
     ml::io::saveConversation(newer, root / "b.json");
