@@ -212,9 +212,11 @@ int runBenchQFormer(Context &ctx)
     if (ctx.global.json) {
         printJson(
             {{"images", r.images}, {"answer_accuracy", r.answerAccuracy}, {"top_patch_on_object", r.topPatchOnObject},
-                {"chance_on_object", r.chanceOnObject}, {"ablation_beats_random", r.ablationBeatsRandom},
-                {"mean_top_drop", r.meanTopDrop}, {"mean_random_drop", r.meanRandomDrop}, {"model", r.modelName},
-                {"dtype", r.dtype}, {"top", o.topQueries}, {"seed", o.seed}});
+                {"top_patch_on_object_through_vision", r.topPatchOnObjectThroughVision},
+                {"uniform_through_vision_on_object", r.uniformThroughVision}, {"chance_on_object", r.chanceOnObject},
+                {"ablation_beats_random", r.ablationBeatsRandom}, {"mean_top_drop", r.meanTopDrop},
+                {"mean_random_drop", r.meanRandomDrop}, {"model", r.modelName}, {"dtype", r.dtype},
+                {"top", o.topQueries}, {"seed", o.seed}});
         return kOk;
     }
     std::printf("%s (%s), %d single-object Shapes images, \"what color is the {shape}?\"\n", r.modelName.c_str(),
@@ -222,6 +224,8 @@ int runBenchQFormer(Context &ctx)
     std::printf("answered right                                   %6.1f %%\n", 100 * r.answerAccuracy);
     std::printf("answer word's map peaks on the object            %6.1f %% (chance %.1f %%)\n",
         100 * r.topPatchOnObject, 100 * r.chanceOnObject);
+    std::printf("  the same through the vision tower's rollout    %6.1f %% (uniform attention through it: %.1f %%)\n",
+        100 * r.topPatchOnObjectThroughVision, 100 * r.uniformThroughVision);
     std::printf("top-%d queries by ablation beat %d random ones    %6.1f %% (mean drop %.3f vs %.3f nats)\n",
         o.topQueries, o.topQueries, 100 * r.ablationBeatsRandom, r.meanTopDrop, r.meanRandomDrop);
     return kOk;

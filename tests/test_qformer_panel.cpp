@@ -29,6 +29,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFileInfo>
 #include <QLabel>
@@ -232,6 +233,15 @@ void TestQFormerPanel::layerAndHead()
     }
     layer->setCurrentIndex(0);
     heads->setCurrentIndex(QFormerController::MeanHeads);
+    QVERIFY(maxAbsDiff(m_c->largeMap(), mean) < 1e-9);
+
+    // Through the vision tower: the same query's map carried onto the input patches.
+    auto *through = child<QCheckBox>("qformerThroughVision");
+    QVERIFY(through->isEnabled());
+    through->setChecked(true);
+    QCOMPARE(m_c->largeMap(), ml::queryPatchMap(r, 1, -1, -1, "mean", ml::PatchSpace::ThroughVision));
+    QVERIFY(maxAbsDiff(m_c->largeMap(), mean) > 1e-7);
+    through->setChecked(false);
     QVERIFY(maxAbsDiff(m_c->largeMap(), mean) < 1e-9);
 }
 

@@ -112,6 +112,12 @@ struct QFormerResult {
     std::vector<float> crossAttentions; // [crossLayers, heads, queries, patches]
     std::vector<float> selfAttentions;  // [layers, heads, queries, queries]
     std::vector<float> similarity;      // [queries, queries] cosine of the output query embeddings
+    // Attention rollout of the vision tower (Abnar & Zuidema 2020: heads averaged, identity added
+    // for the residual, rows renormalised, layers multiplied), [patches, patches]: row i says how
+    // much output token i drew from each input position. A query attends to the tower's OUTPUT
+    // tokens, which have mixed the image already (a background token may carry an object);
+    // through this matrix its map lands on the input patches.
+    std::vector<float> visionRollout;
     std::string modelName, dtype, device;
 };
 Job makeQFormerJob(QFormerRequest request); // value: QFormerResult
@@ -136,16 +142,20 @@ struct QueryAblationResult {
 };
 Job makeQueryAblationJob(QueryAblationRequest request); // value: QueryAblationResult
 
+// Where a map lives: the vision tower's output tokens as the Q-Former sees them (Direct), or the
+// input patches, the cross-attention carried back through the tower's attention rollout.
+enum class PatchSpace { Direct, ThroughVision };
+
 // Answer word -> queries -> patches: the map over the patch grid obtained by weighting each
-// query's cross-attention map (heads fused by their mean, cross-attention layers by their mean,
-// the CLS position dropped) with the language model's attention from the answer token to the
-// query positions (layer `layer`, -1 = mean over layers; mean over heads). gridH * gridW values.
-std::vector<float> wordQueryPatchMap(
-    const QFormerResult &qformer, const ImageAttention &attention, int token, int layer = -1);
+// query's cross-attention map (heads fused by their mean, cross-attention layers by their mean)
+// with the language model's attention from the answer token to the query positions (layer
+// `layer`, -1 = mean over layers; mean over heads). gridH * gridW values, the CLS position dropped.
+std::vector<float> wordQueryPatchMap(const QFormerResult &qformer, const ImageAttention &attention, int token,
+    int layer = -1, PatchSpace space = PatchSpace::Direct);
 // The cross-attention map of one query over the patch grid: layer = index into crossLayers
 // (-1 = mean over them), head (-1 = fuse with `fusion`: "mean" | "max").
-std::vector<float> queryPatchMap(
-    const QFormerResult &qformer, int query, int layer = -1, int head = -1, const std::string &fusion = "mean");
+std::vector<float> queryPatchMap(const QFormerResult &qformer, int query, int layer = -1, int head = -1,
+    const std::string &fusion = "mean", PatchSpace space = PatchSpace::Direct);
 
 // How faithful the inspector is (`modallens-cli bench qformer`): on fixed single-object Shapes World
 // images asked "what color is the {shape}?", (1) whether the top patch of the answer word's
@@ -160,8 +170,11 @@ struct QFormerFaithfulnessOptions {
 };
 struct QFormerFaithfulnessResult {
     int images = 0;
-    double answerAccuracy = 0.0;                    // the colour answered right
-    double topPatchOnObject = 0.0;                  // fraction of images
+    double answerAccuracy = 0.0;                // the colour answered right
+    double topPatchOnObject = 0.0;              // fraction of images
+    double topPatchOnObjectThroughVision = 0.0; // the same map carried through the vision rollout
+    // Control: a uniform attention over all positions through the rollout (the Q-Former left out).
+    double uniformThroughVision = 0.0;
     double chanceOnObject = 0.0;                    // the fraction of patches that touch the object's box, averaged
     double ablationBeatsRandom = 0.0;               // fraction of images
     double meanTopDrop = 0.0, meanRandomDrop = 0.0; // log-probability drops, averaged

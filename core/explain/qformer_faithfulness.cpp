@@ -61,7 +61,7 @@ QFormerFaithfulnessResult runFaithfulness(const QFormerFaithfulnessOptions &o, J
     opts.minObjects = opts.maxObjects = 1;
     const train::ShapesWorld world(o.seed, opts);
     std::mt19937_64 rng(o.seed);
-    int right = 0, onObject = 0, beats = 0;
+    int right = 0, onObject = 0, onObjectVision = 0, onObjectUniform = 0, beats = 0;
     double chance = 0, topDrop = 0, randomDrop = 0;
     torch::NoGradGuard noGrad;
     for (int i = 0; i < o.images; ++i) {
@@ -94,11 +94,24 @@ QFormerFaithfulnessResult runFaithfulness(const QFormerFaithfulnessOptions &o, J
         att.heads = static_cast<int>(a.size(2));
         att.positions = static_cast<int>(a.size(3));
         att.values.assign(a.data_ptr<float>(), a.data_ptr<float>() + a.numel());
-        const auto map = wordQueryPatchMap(qf, att, 0);
         const double cell = static_cast<double>(train::kCanvasSize) / qf.gridW;
         const auto box = obj.bounds();
-        const int top = static_cast<int>(std::max_element(map.begin(), map.end()) - map.begin());
-        onObject += touches(cellBox(top, qf.gridW, cell), box);
+        auto peakOnObject = [&](PatchSpace space) {
+            const auto map = wordQueryPatchMap(qf, att, 0, -1, space);
+            const int top = static_cast<int>(std::max_element(map.begin(), map.end()) - map.begin());
+            return touches(cellBox(top, qf.gridW, cell), box);
+        };
+        onObject += peakOnObject(PatchSpace::Direct);
+        onObjectVision += peakOnObject(PatchSpace::ThroughVision);
+        { // control: every position attended alike, carried through the rollout (no Q-Former in it)
+            const std::size_t P = static_cast<std::size_t>(qf.patches);
+            std::vector<float> uniform(qf.gridH * qf.gridW, 0.0f);
+            for (std::size_t i = 0; i < P; ++i)
+                for (std::size_t j = 1; j < P; ++j)
+                    uniform[j - 1] += qf.visionRollout[i * P + j];
+            const int top = static_cast<int>(std::max_element(uniform.begin(), uniform.end()) - uniform.begin());
+            onObjectUniform += touches(cellBox(top, qf.gridW, cell), box);
+        }
         int touching = 0;
         for (int c = 0; c < qf.gridH * qf.gridW; ++c)
             touching += touches(cellBox(c, qf.gridW, cell), box);
@@ -126,6 +139,8 @@ QFormerFaithfulnessResult runFaithfulness(const QFormerFaithfulnessOptions &o, J
     const double n = std::max(1, r.images);
     r.answerAccuracy = right / n;
     r.topPatchOnObject = onObject / n;
+    r.topPatchOnObjectThroughVision = onObjectVision / n;
+    r.uniformThroughVision = onObjectUniform / n;
     r.chanceOnObject = chance / n;
     r.ablationBeatsRandom = beats / n;
     r.meanTopDrop = topDrop / n;

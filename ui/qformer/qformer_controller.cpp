@@ -105,6 +105,16 @@ void QFormerController::setLmLayer(int layer)
         redrawLarge();
 }
 
+void QFormerController::setThroughVision(bool on)
+{
+    if (on == m_form.throughVision)
+        return;
+    m_form.throughVision = on;
+    Q_EMIT formChanged();
+    Q_EMIT mapsChanged();
+    redrawLarge();
+}
+
 void QFormerController::setColourMap(heatmap::ColourMap colours)
 {
     m_form.colours = colours;
@@ -327,7 +337,7 @@ std::vector<float> QFormerController::queryMap(int query) const
         return {};
     const int head = m_form.head >= FirstHead ? m_form.head - FirstHead : -1;
     const std::string fusion = m_form.head == MaxHeads ? "max" : "mean";
-    return ml::queryPatchMap(*m_result, query, m_form.crossLayer, head, fusion);
+    return ml::queryPatchMap(*m_result, query, m_form.crossLayer, head, fusion, space());
 }
 
 void QFormerController::selectQuery(int query)
@@ -412,6 +422,11 @@ bool QFormerController::hasWordMaps() const
     return a.tokens > 0 && a.positions == m_result->queries && answerMatches();
 }
 
+ml::PatchSpace QFormerController::space() const
+{
+    return m_form.throughVision ? ml::PatchSpace::ThroughVision : ml::PatchSpace::Direct;
+}
+
 int QFormerController::lmLayers() const
 {
     return m_answer ? m_answer->imageAttention.layers : 0;
@@ -421,7 +436,7 @@ std::vector<float> QFormerController::wordMap(int token) const
 {
     if (!hasWordMaps() || token < 0 || token >= m_answer->imageAttention.tokens)
         return {};
-    return ml::wordQueryPatchMap(*m_result, m_answer->imageAttention, token, m_form.lmLayer);
+    return ml::wordQueryPatchMap(*m_result, m_answer->imageAttention, token, m_form.lmLayer, space());
 }
 
 void QFormerController::selectWord(int token)

@@ -31,6 +31,9 @@ public:
         int crossLayer = -1; // index into QFormerResult::crossLayers; -1: their mean
         int head = MeanHeads;
         int lmLayer = -1; // the language model's layer for word maps; -1: the mean
+        // Maps on the input patches: the cross-attention carried back through the vision tower's
+        // attention rollout (ml::PatchSpace::ThroughVision) instead of its output tokens.
+        bool throughVision = false;
         heatmap::ColourMap colours = heatmap::ColourMap::Jet;
         int opacity = 55; // percent
         bool grid = true;
@@ -47,6 +50,7 @@ public:
     void setCrossLayer(int layer);
     void setHead(int head); // MeanHeads, MaxHeads or FirstHead + h
     void setLmLayer(int layer);
+    void setThroughVision(bool on);
     void setColourMap(heatmap::ColourMap colours);
     void setOpacity(int percent);
     void setGridVisible(bool visible);
@@ -80,8 +84,10 @@ public:
     QString answerQuestion() const;
     QStringList answerWords() const; // one per answer token, as it reads
     bool hasWordMaps() const;        // the answer carries the LM's attention to the queries
-    int lmLayers() const;            // of that attention; 0 without
-    void selectWord(int token);      // the large view shows that word's map
+    int lmLayers() const;
+    ml::PatchSpace
+    space() const; // where the maps live (the form's throughVision)            // of that attention; 0 without
+    void selectWord(int token); // the large view shows that word's map
     int selectedWord() const { return m_word; }
     std::vector<float> wordMap(int token) const;
     const std::optional<ml::QueryAblationResult> &ablation() const { return m_ablation; }

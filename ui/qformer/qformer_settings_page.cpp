@@ -56,6 +56,7 @@ QFormerSettingsPage::QFormerSettingsPage(EngineBridge *bridge, QFormerController
         [c](int i) { c->setColourMap(static_cast<heatmap::ColourMap>(i)); });
     connect(m_opacity, &QSlider::valueChanged, c, &QFormerController::setOpacity);
     connect(m_grid, &QCheckBox::toggled, c, &QFormerController::setGridVisible);
+    connect(m_throughVision, &QCheckBox::toggled, c, &QFormerController::setThroughVision);
     retranslate();
 }
 
@@ -89,6 +90,9 @@ QGroupBox *QFormerSettingsPage::buildMaps()
     form->addRow(m_layerLabel, m_layer);
     form->addRow(m_headsLabel, m_heads);
     form->addRow(m_lmLayerLabel, m_lmLayer);
+    m_throughVision = new QCheckBox(m_mapsGroup);
+    m_throughVision->setObjectName(QStringLiteral("qformerThroughVision"));
+    form->addRow(m_throughVision);
     return m_mapsGroup;
 }
 
@@ -129,6 +133,10 @@ void QFormerSettingsPage::retranslate()
     m_lmLayerLabel->setText(tr("Answer words"));
     m_lmLayer->setToolTip(tr("The language model's layer whose attention from an answer word to the queries "
                              "weights their maps, or the mean over layers (heads: their mean)"));
+    m_throughVision->setText(tr("Through the vision tower"));
+    m_throughVision->setToolTip(tr("Carry each map back through the vision tower's attention rollout onto the input "
+                                   "patches: the queries attend to the tower's output tokens, which may hold what "
+                                   "other patches show"));
     m_displayGroup->setTitle(tr("Display"));
     m_coloursLabel->setText(tr("Colour map"));
     m_colours->setItemText(static_cast<int>(heatmap::ColourMap::Jet), tr("Jet"));
@@ -145,7 +153,8 @@ void QFormerSettingsPage::showForm()
     const QFormerController *c = m_controller;
     const auto &f = c->form();
     const auto &result = c->result();
-    const QSignalBlocker b1(m_layer), b2(m_heads), b3(m_lmLayer), b4(m_colours), b5(m_opacity), b6(m_grid);
+    const QSignalBlocker b1(m_layer), b2(m_heads), b3(m_lmLayer), b4(m_colours), b5(m_opacity), b6(m_grid),
+        b7(m_throughVision);
     m_layer->clear();
     m_layer->addItem(tr("Mean of the layers"));
     if (result)
@@ -167,4 +176,6 @@ void QFormerSettingsPage::showForm()
     m_colours->setCurrentIndex(static_cast<int>(f.colours));
     m_opacity->setValue(f.opacity);
     m_grid->setChecked(f.grid);
+    m_throughVision->setChecked(f.throughVision);
+    m_throughVision->setEnabled(result && !result->visionRollout.empty());
 }

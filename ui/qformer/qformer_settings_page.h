@@ -36,6 +36,7 @@ private:
     QComboBox *m_layer;
     QComboBox *m_heads;
     QComboBox *m_lmLayer;
+    QCheckBox *m_throughVision;
     QLabel *m_layerLabel, *m_headsLabel, *m_lmLayerLabel;
     QGroupBox *m_displayGroup;
     QComboBox *m_colours;

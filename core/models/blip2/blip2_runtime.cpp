@@ -216,7 +216,8 @@ QFormerResult inspectQFormer(Blip2Runtime &rt, const torch::Tensor &pixels)
 {
     torch::NoGradGuard noGrad;
     auto &model = rt.model();
-    const auto image = model->imageEmbeds(pixels.to(rt.device(), rt.dtype()));
+    const auto vision = model->vision(pixels.to(rt.device(), rt.dtype()), true);
+    const auto &image = vision.lastHiddenState;
     const auto q = model->queryOutputs(image, true);
     const auto &cfg = rt.config();
     QFormerResult r;
@@ -233,6 +234,15 @@ QFormerResult inspectQFormer(Blip2Runtime &rt, const torch::Tensor &pixels)
     const auto e = torch::nn::functional::normalize(
         q.lastHiddenState[0].to(torch::kFloat), torch::nn::functional::NormalizeFuncOptions().dim(1));
     r.similarity = toVector(e.matmul(e.t()));
+    // Rollout: R = prod over layers of normalise(0.5 * mean_heads(A) + 0.5 * I).
+    const auto T = image.size(1);
+    auto rollout = torch::eye(T, torch::kFloat);
+    for (const auto &a : vision.attentions) {
+        auto m = 0.5 * a[0].to(torch::kFloat).mean(0) + 0.5 * torch::eye(T, torch::kFloat);
+        m = m / m.sum(-1, true);
+        rollout = m.matmul(rollout);
+    }
+    r.visionRollout = toVector(rollout);
     return r;
 }
 

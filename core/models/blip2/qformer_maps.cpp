@@ -14,23 +14,39 @@ std::size_t cellCount(const QFormerResult &q)
     return static_cast<std::size_t>(q.gridH) * static_cast<std::size_t>(q.gridW);
 }
 
-// The patches of one (layer, head, query) row, the CLS position dropped.
+// One (layer, head, query) row over every position, the CLS included.
 const float *row(const QFormerResult &q, int layer, int head, int query)
 {
     const std::size_t index = ((static_cast<std::size_t>(layer) * q.heads + head) * q.queries + query) * q.patches;
-    return q.crossAttentions.data() + index + (q.hasCls ? 1 : 0);
+    return q.crossAttentions.data() + index;
+}
+
+// A map over all positions -> the patch grid: through the rollout when asked, CLS dropped.
+std::vector<float> toGrid(const QFormerResult &q, const std::vector<float> &positions, PatchSpace space)
+{
+    const std::size_t P = static_cast<std::size_t>(q.patches), skip = q.hasCls ? 1 : 0;
+    if (space == PatchSpace::Direct)
+        return {positions.begin() + static_cast<std::ptrdiff_t>(skip), positions.end()};
+    if (q.visionRollout.size() != P * P)
+        throw Error("this Q-Former result has no vision rollout");
+    std::vector<float> out(P - skip, 0.0f);
+    for (std::size_t i = 0; i < P; ++i)
+        for (std::size_t j = skip; j < P; ++j)
+            out[j - skip] += positions[i] * q.visionRollout[i * P + j];
+    return out;
 }
 
 } // namespace
 
-std::vector<float> queryPatchMap(const QFormerResult &q, int query, int layer, int head, const std::string &fusion)
+std::vector<float> queryPatchMap(
+    const QFormerResult &q, int query, int layer, int head, const std::string &fusion, PatchSpace space)
 {
     const int layers = static_cast<int>(q.crossLayers.size());
     if (query < 0 || query >= q.queries)
         throw Error("query " + std::to_string(query) + " does not exist (" + std::to_string(q.queries) + " queries)");
     if (layer >= layers || head >= q.heads || layers == 0)
         throw Error("no such cross-attention layer or head");
-    const std::size_t n = cellCount(q);
+    const std::size_t n = static_cast<std::size_t>(q.patches);
     std::vector<float> out(n, 0.0f);
     const int l0 = layer < 0 ? 0 : layer, l1 = layer < 0 ? layers : layer + 1;
     for (int l = l0; l < l1; ++l) {
@@ -44,10 +60,11 @@ std::vector<float> queryPatchMap(const QFormerResult &q, int query, int layer, i
         for (std::size_t i = 0; i < n; ++i)
             out[i] += fused[i] / static_cast<float>(l1 - l0);
     }
-    return out;
+    return toGrid(q, out, space);
 }
 
-std::vector<float> wordQueryPatchMap(const QFormerResult &q, const ImageAttention &a, int token, int layer)
+std::vector<float> wordQueryPatchMap(
+    const QFormerResult &q, const ImageAttention &a, int token, int layer, PatchSpace space)
 {
     if (token < 0 || token >= a.tokens)
         throw Error("the answer has no token " + std::to_string(token));
@@ -68,7 +85,7 @@ std::vector<float> wordQueryPatchMap(const QFormerResult &q, const ImageAttentio
         total += w;
     std::vector<float> out(cellCount(q), 0.0f);
     for (int k = 0; k < q.queries; ++k) {
-        const auto map = queryPatchMap(q, k);
+        const auto map = queryPatchMap(q, k, -1, -1, "mean", space);
         const float w = total > 0 ? weight[k] / total : 1.0f / static_cast<float>(q.queries);
         for (std::size_t i = 0; i < out.size(); ++i)
             out[i] += w * map[i];
