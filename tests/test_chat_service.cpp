@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "engine/chat_service.h"
 #include "engine/engine.h"
+#include "engine/model_discovery.h"
 #include "io/safetensors.h"
 #include "models/lm/generate.h"
 
@@ -243,6 +244,26 @@ private Q_SLOTS:
         QVERIFY(std::abs(a.logProb - logp) < 1e-3);
         QVERIFY(std::any_of(a.perQuery.begin(), a.perQuery.end(), [](double d) { return std::abs(d) > 1e-4; }));
         QCOMPARE(a.perGroup.size(), std::size_t(1));
+    }
+
+    // The inspector's faithfulness on blip2-mini, asserted loosely (the figures are in the issue
+    // note and README): the colour answered, the rolled-out word map on the object, the queries
+    // ranked first by ablation mattering more than random ones more often than not.
+    void faithfulnessOnBlip2Mini()
+    {
+        const auto mini = resolveModelPath("blip2-mini");
+        if (!fs::exists(fs::path(mini) / "config.json"))
+            QSKIP("blip2-mini is not in resources/models");
+        QFormerFaithfulnessOptions o;
+        o.images = 16;
+        o.compute.dtype = "fp32";
+        Recorder r;
+        const auto f = run<QFormerFaithfulnessResult>(makeQFormerFaithfulnessJob(o), r);
+        QCOMPARE(f.images, 16);
+        QVERIFY2(f.answerAccuracy >= 0.8, qPrintable(QString::number(f.answerAccuracy)));
+        QVERIFY2(f.topPatchOnObjectThroughVision >= 0.5, qPrintable(QString::number(f.topPatchOnObjectThroughVision)));
+        QVERIFY2(f.ablationBeatsRandom >= 0.5, qPrintable(QString::number(f.ablationBeatsRandom)));
+        QVERIFY(f.chanceOnObject > 0.05 && f.chanceOnObject < 0.4);
     }
 
     void cli()
