@@ -1,0 +1,214 @@
+// BLIP-2 training data: every question type in the batches, the held-out colour-shape pairs in no
+// training text or image, answer-only labels, BlipImageProcessor's preprocessing, the VQA sets
+// and their scoring.
+#include "common/error.h"
+#include "preprocess.h" // kernels/
+#include "text/gpt2_tokenizer.h"
+#include "train/blip2_data.h"
+#include "train/bpe_trainer.h"
+
+#include <QtTest>
+
+#include <filesystem>
+#include <set>
+
+using namespace ml::train;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::shared_ptr<const FashionMnist> fashionTrain()
+{
+    if (!FashionMnist::available(FashionSplit::Train))
+        return nullptr;
+    static const auto data = std::make_shared<const FashionMnist>(FashionMnist::load(FashionSplit::Train));
+    return data;
+}
+
+bool mentionsHeldOutPair(const std::string &text)
+{
+    for (const char *pair : {"green triangle", "purple circle", "yellow diamond", "white square"})
+        if (text.find(pair) != std::string::npos)
+            return true;
+    return false;
+}
+
+} // namespace
+
+class TestBlip2Trainer : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_tmp;
+    fs::path m_tokenizerDir;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_tmp.isValid());
+        const Blip2DataSource source(7, {}, fashionTrain());
+        BpeTrainerOptions options;
+        options.vocabSize = 500;
+        options.format = BpeFormat::Gpt2;
+        BpeTrainer bpe(options);
+        bpe.add(source.textCorpus(4, 32));
+        m_tokenizerDir = fs::path(m_tmp.path().toStdString()) / "tokenizer";
+        bpe.train().save(m_tokenizerDir);
+        writeOptTokenizerConfig(m_tokenizerDir, 56);
+    }
+
+    void everyQuestionType()
+    {
+        const Blip2DataSource source(7, {}, fashionTrain());
+        std::map<std::string, int> types;
+        for (const Blip2Example &ex : source.batch(0, 64)) {
+            QVERIFY(!ex.texts.empty());
+            QVERIFY(!ex.item.caption.empty()); // what stage 1 compares the image with
+            if (ex.texts.back().type == kCaptionType) {
+                QCOMPARE(ex.texts.back().prompt, std::string());
+                QCOMPARE(ex.texts.back().target, ex.item.caption);
+            }
+            for (const Blip2Text &t : ex.texts) {
+                ++types[t.type];
+                if (t.type != kCaptionType) {
+                    QVERIFY2(t.prompt.starts_with("Question: ") && t.prompt.ends_with("? Answer:"), t.prompt.c_str());
+                    QVERIFY(!t.target.empty());
+                }
+            }
+            if (ex.item.fashionLabel >= 0) {
+                QCOMPARE(ex.item.image.width, FashionMnist::kSide); // as a user's 28 x 28 image would come
+                QCOMPARE(ex.texts.front().prompt, std::string("Question: what is this? Answer:"));
+                QCOMPARE(ex.texts.front().target,
+                    FashionMnist::captionNames()[static_cast<std::size_t>(ex.item.fashionLabel)]);
+            } else {
+                QCOMPARE(ex.item.image.width, kBlip2ImageSize);
+            }
+        }
+        for (const char *type : {"color", "shape", "count", "exists", "where", "caption"})
+            QVERIFY2(types[type] > 0, type);
+        if (fashionTrain())
+            QVERIFY(types[kFashionQuestionType] > 0);
+        // A batch is a pure function of its index.
+        const auto again = source.batch(0, 64);
+        QCOMPARE(again[5].texts.back().target, source.batch(0, 64)[5].texts.back().target);
+        QVERIFY(source.batch(1, 64)[0].item.caption != again[0].item.caption
+            || source.batch(1, 64)[1].item.caption != again[1].item.caption);
+    }
+
+    void heldOutPairsNeverTrained()
+    {
+        const Blip2DataSource source(11, {0.0, 0.5, 0.5}, nullptr);
+        int objects = 0;
+        for (std::int64_t b = 0; b < 20; ++b)
+            for (const Blip2Example &ex : source.batch(b, 50)) {
+                for (const ShapeObject &o : ex.item.scene.objects) {
+                    QVERIFY(!isHeldOut(o.colour, o.shape));
+                    ++objects;
+                }
+                for (const Blip2Text &t : ex.texts) {
+                    QVERIFY2(!mentionsHeldOutPair(t.prompt), t.prompt.c_str());
+                    QVERIFY2(!mentionsHeldOutPair(t.target), t.target.c_str());
+                }
+            }
+        QVERIFY(objects > 1000);
+        for (const std::string &text : source.textCorpus(5, 50))
+            QVERIFY2(!mentionsHeldOutPair(text), text.c_str());
+    }
+
+    void answerOnlyLabels()
+    {
+        const auto tok = ml::text::Gpt2Tokenizer::fromFolder(m_tokenizerDir);
+        const std::vector<Blip2Text> texts = {{vqaPrompt("what color is the circle?"), "red", "color"},
+            {vqaPrompt("how many shapes are there?"), "three", "count"}, {"", "a small blue square", "caption"}};
+        const LmTokens lm = tokenizeForLm(texts, tok, true, 56);
+        QCOMPARE(lm.inputIds.dim(), 2);
+        const auto N = lm.inputIds.size(0), T = lm.inputIds.size(1);
+        QCOMPARE(N, std::int64_t {3});
+        for (std::int64_t n = 0; n < N; ++n) {
+            const auto &t = texts[static_cast<std::size_t>(n)];
+            const std::vector<std::int64_t> prompt = tok.encode(t.prompt);
+            ml::text::EncodeOptions noSpecial;
+            noSpecial.addSpecialTokens = false;
+            const std::vector<std::int64_t> target = tok.encode(" " + t.target, noSpecial);
+            const auto length = static_cast<std::int64_t>(prompt.size() + target.size() + 1);
+            QCOMPARE(lm.inputIds[n][0].item<std::int64_t>(), std::int64_t {2}); // "</s>" first
+            for (std::int64_t i = 0; i < T; ++i) {
+                const auto id = lm.inputIds[n][i].item<std::int64_t>();
+                const auto label = lm.labels[n][i].item<std::int64_t>();
+                const auto mask = lm.attentionMask[n][i].item<std::int64_t>();
+                if (i < static_cast<std::int64_t>(prompt.size())) {
+                    QCOMPARE(id, prompt[static_cast<std::size_t>(i)]);
+                    QCOMPARE(label, std::int64_t {-100}); // no loss on the prompt
+                    QCOMPARE(mask, std::int64_t {1});
+                } else if (i < length - 1) {
+                    QCOMPARE(id, target[static_cast<std::size_t>(i) - prompt.size()]);
+                    QCOMPARE(label, id);
+                    QCOMPARE(mask, std::int64_t {1});
+                } else if (i == length - 1) {
+                    QCOMPARE(id, std::int64_t {2}); // eos, learnt: the answer stops
+                    QCOMPARE(label, std::int64_t {2});
+                } else {
+                    QCOMPARE(id, std::int64_t {1}); // right padding
+                    QCOMPARE(label, std::int64_t {-100});
+                    QCOMPARE(mask, std::int64_t {0});
+                }
+            }
+            QCOMPARE(tok.decode(std::vector<std::int64_t>(target.begin(), target.end())), " " + t.target);
+        }
+        // Without targets (generation): the prompts alone.
+        const LmTokens prompts = tokenizeForLm(texts, tok, false, 56);
+        QCOMPARE(prompts.attentionMask.sum(1)[0].item<std::int64_t>(),
+            static_cast<std::int64_t>(tok.encode(texts[0].prompt).size()));
+        QVERIFY(prompts.labels.eq(-100).all().item<bool>());
+        QVERIFY_THROWS_EXCEPTION(ml::Error, tokenizeForLm(texts, tok, true, 5));
+    }
+
+    void blipPreprocessing()
+    {
+        ml::io::RgbImage small;
+        small.width = small.height = 28;
+        for (int i = 0; i < 28 * 28 * 3; ++i)
+            small.pixels.push_back(static_cast<std::uint8_t>((i * 37) % 256));
+        const torch::Tensor px = blipPixels({small});
+        QCOMPARE(px.sizes(), (torch::IntArrayRef {1, 3, 64, 64}));
+        std::vector<std::uint8_t> resized(64 * 64 * 3);
+        ml::kernels::resizeBicubicPil(small.pixels.data(), 28, 28, resized.data(), 64, 64, 3);
+        for (const auto &[y, x, c] : {std::tuple {0, 0, 0}, std::tuple {10, 33, 1}, std::tuple {63, 63, 2}}) {
+            const float expected
+                = (resized[static_cast<std::size_t>((y * 64 + x) * 3 + c)] / 255.0f - kClipMean[c]) / kClipStd[c];
+            QVERIFY(std::abs(px[0][c][y][x].item<float>() - expected) < 1e-5f);
+        }
+    }
+
+    void vqaSetsAndScoring()
+    {
+        const std::vector<VqaItem> set = shapesVqaSet(5, 100, 20);
+        QCOMPARE(set.size(), std::size_t(120));
+        std::set<std::string> types;
+        for (std::size_t i = 0; i < set.size(); ++i) {
+            QCOMPARE(set[i].heldOut, i >= 100);
+            types.insert(set[i].type);
+            QCOMPARE(set[i].image.width, kBlip2ImageSize);
+        }
+        QCOMPARE(types, (std::set<std::string> {"color", "count", "exists", "shape", "where"}));
+        QCOMPARE(shapesVqaSet(5, 100, 20)[37].question, set[37].question); // fixed by the seed
+        std::vector<std::string> predicted;
+        for (const VqaItem &item : set)
+            predicted.push_back(item.type == "count" ? "many" : item.answer + ".");
+        const VqaScores s = scoreVqa(set, predicted);
+        QCOMPARE(s.perType.at("count"), 0.0);
+        QCOMPARE(s.perType.at("color"), 1.0);
+        QCOMPARE(s.heldOutN, std::int64_t {20});
+        QCOMPARE(s.shapesN, std::int64_t {100});
+        QVERIFY(s.shapes > 0.0 && s.shapes < 1.0);
+        QCOMPARE(s.fashion, -1.0);
+        QVERIFY(answerMatches("Red", "red"));
+        QVERIFY(answerMatches("ankle boot", "ankle boot"));
+        QVERIFY(answerMatches("yes, there is", "yes"));
+        QVERIFY(!answerMatches("ankle", "ankle boot"));
+        QVERIFY(!answerMatches("reddish", "red"));
+        QVERIFY(!answerMatches("", "red"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBlip2Trainer)
+#include "test_blip2_trainer.moc"
