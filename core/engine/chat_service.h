@@ -16,7 +16,7 @@ namespace ml {
 // The stages a chat job reports (Progress::stage).
 inline constexpr const char *kChatStageLoading = "loading model";
 inline constexpr const char *kChatStageImage = "reading image";
-inline constexpr const char *kChatStagePrompt = "reading prompt";   // the prefill
+inline constexpr const char *kChatStagePrompt = "reading prompt"; // the prefill
 inline constexpr const char *kChatStageGenerating = "generating"; // done / total: tokens / max
 
 // How the next token is chosen. Greedy ignores the rest; otherwise temperature, then top-k, then
@@ -65,8 +65,8 @@ struct TokenAlternative {
 struct ChatToken {
     int index = 0; // 0-based position in the answer
     std::int64_t id = 0;
-    std::string text; // what it adds to the answer text (decoded with the tokens before it)
-    float prob = 0.0f; // under the sampling distribution actually used (greedy: the softmax)
+    std::string text;                  // what it adds to the answer text (decoded with the tokens before it)
+    float prob = 0.0f;                 // under the sampling distribution actually used (greedy: the softmax)
     std::vector<TokenAlternative> top; // the 5 most likely tokens at this step, most likely first
 };
 inline constexpr char kChatTokenPartial[] = "chat-token";
@@ -103,12 +103,12 @@ struct QFormerRequest {
 
 struct QFormerResult {
     int queries = 0;
-    int layers = 0;                  // Q-Former layers
-    std::vector<int> crossLayers;    // the layers with cross-attention, ascending
-    int heads = 0;                   // cross-attention heads
-    int patches = 0;                 // image positions the queries attend to (the CLS included)
-    bool hasCls = true;              // position 0 is the vision tower's class token
-    int gridH = 0, gridW = 0;        // the patch grid (patches - hasCls == gridH * gridW)
+    int layers = 0;                     // Q-Former layers
+    std::vector<int> crossLayers;       // the layers with cross-attention, ascending
+    int heads = 0;                      // cross-attention heads
+    int patches = 0;                    // image positions the queries attend to (the CLS included)
+    bool hasCls = true;                 // position 0 is the vision tower's class token
+    int gridH = 0, gridW = 0;           // the patch grid (patches - hasCls == gridH * gridW)
     std::vector<float> crossAttentions; // [crossLayers, heads, queries, patches]
     std::vector<float> selfAttentions;  // [layers, heads, queries, queries]
     std::vector<float> similarity;      // [queries, queries] cosine of the output query embeddings
@@ -123,16 +123,16 @@ struct QueryAblationRequest {
     std::string model = "blip2-mini";
     std::string image;
     std::optional<double> videoTimeS;
-    std::vector<std::int64_t> promptIds; // ChatResult::promptIds
-    std::vector<std::int64_t> answerIds; // the answer's token ids (ChatResult::tokens' ids)
+    std::vector<std::int64_t> promptIds;  // ChatResult::promptIds
+    std::vector<std::int64_t> answerIds;  // the answer's token ids (ChatResult::tokens' ids)
     std::vector<std::vector<int>> groups; // optional extra sets of queries zeroed together
     ComputeOptions compute;
 };
 
 struct QueryAblationResult {
-    double logProb = 0.0;              // log p(answer | image, prompt), every query kept
-    std::vector<double> perQuery;      // logProb - log p(answer | query q zeroed): the drop
-    std::vector<double> perGroup;      // the same for each request group
+    double logProb = 0.0;         // log p(answer | image, prompt), every query kept
+    std::vector<double> perQuery; // logProb - log p(answer | query q zeroed): the drop
+    std::vector<double> perGroup; // the same for each request group
 };
 Job makeQueryAblationJob(QueryAblationRequest request); // value: QueryAblationResult
 
@@ -140,8 +140,8 @@ Job makeQueryAblationJob(QueryAblationRequest request); // value: QueryAblationR
 // query's cross-attention map (heads fused by their mean, cross-attention layers by their mean,
 // the CLS position dropped) with the language model's attention from the answer token to the
 // query positions (layer `layer`, -1 = mean over layers; mean over heads). gridH * gridW values.
-std::vector<float> wordQueryPatchMap(const QFormerResult &qformer, const ImageAttention &attention, int token,
-    int layer = -1);
+std::vector<float> wordQueryPatchMap(
+    const QFormerResult &qformer, const ImageAttention &attention, int token, int layer = -1);
 // The cross-attention map of one query over the patch grid: layer = index into crossLayers
 // (-1 = mean over them), head (-1 = fuse with `fusion`: "mean" | "max").
 std::vector<float> queryPatchMap(
@@ -149,8 +149,8 @@ std::vector<float> queryPatchMap(
 
 // `modallens-cli bench lm`: greedy decoding at batch 1, random weights of a shape or a model.
 struct LmBenchOptions {
-    std::string model;                 // a folder / embedded name; empty when shape is set
-    std::string shape = "opt-125m";    // opt-125m | opt-2.7b
+    std::string model;              // a folder / embedded name; empty when shape is set
+    std::string shape = "opt-125m"; // opt-125m | opt-2.7b
     int promptTokens = 32;
     int newTokens = 128;
     ComputeOptions compute;

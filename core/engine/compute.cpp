@@ -102,6 +102,8 @@ const char *workloadName(Workload w)
         return "explain";
     case Workload::Diffusion:
         return "diffusion";
+    case Workload::Language:
+        return "language";
     }
     return "clip";
 }
@@ -112,7 +114,7 @@ std::string resolveDtype(const ComputeOptions &c, Workload w, const CpuKind &cpu
     if (c.dtype == "auto" || c.dtype.empty()) {
         if (device == "cuda")
             return "fp16";
-        return cpu.nativeBf16 && w == Workload::Clip ? "bf16" : "fp32";
+        return cpu.nativeBf16 && (w == Workload::Clip || w == Workload::Language) ? "bf16" : "fp32";
     }
     if (c.dtype == "fp16" && device != "cuda")
         throw Error("fp16 needs a CUDA device; use bf16 or fp32");

@@ -34,13 +34,15 @@ bool cpuHasNativeBf16();                      // cpuKind().nativeBf16
 //   explicit path runs in fp32 anyway);
 // - Diffusion: fp32 (errors compound over hundreds of steps: a 10-step DDPM run ends 0.07 away
 //   in bf16, and the panel exists to show the reference process).
+// - Language: bf16 (decoding at batch 1 reads every weight once per token: half the bytes, and
+//   greedy answers of blip2-mini equal fp32's on its evaluation set).
 // Without native bf16, every workload runs in fp32. README's "Number types" has the figures.
-enum class Workload { Clip, Explain, Diffusion };
+enum class Workload { Clip, Explain, Diffusion, Language };
 
 std::string resolveDevice(const ComputeOptions &c); // "cpu" | "cuda"; throws ml::Error for cuda without one
 // "fp32" | "bf16" | "fp16"; throws ml::Error for an unknown name or fp16 on a CPU.
 std::string resolveDtype(const ComputeOptions &c, Workload w = Workload::Clip);
 std::string resolveDtype(const ComputeOptions &c, Workload w, const CpuKind &cpu); // with a given CPU kind
-const char *workloadName(Workload w);                                              // "clip", "explain", "diffusion"
+const char *workloadName(Workload w); // "clip", "explain", "diffusion", "language"
 
 } // namespace ml

@@ -1,0 +1,216 @@
+// Loading a BLIP-2 folder and the pieces of a chat turn: preprocessing, the prompt format and
+// tokenisation, the soft prompt of the image.
+#include "models/blip2/blip2_runtime.h"
+
+#include "common/error.h"
+#include "engine/chat_service.h"
+#include "engine/model_cache.h"
+#include "io/checkpoint.h"
+#include "preprocess.h"
+
+#include <torch/torch.h>
+
+namespace fs = std::filesystem;
+
+namespace ml::blip2 {
+
+torch::Tensor Blip2ImageProcessor::operator()(const std::uint8_t *rgb, int h, int w) const
+{
+    std::vector<std::uint8_t> resized(static_cast<std::size_t>(height) * width * 3);
+    kernels::resizeBicubicPil(rgb, h, w, resized.data(), height, width, 3);
+    auto out = torch::empty({1, 3, height, width});
+    float *o = out.data_ptr<float>();
+    const std::size_t plane = static_cast<std::size_t>(height) * width;
+    for (int c = 0; c < 3; ++c) {
+        float table[256];
+        for (int u = 0; u < 256; ++u) // as HF: rescale in float64, cast, then normalise in float32
+            table[u] = (static_cast<float>(u * rescale) - mean[c]) / std[c];
+        for (std::size_t i = 0; i < plane; ++i)
+            o[c * plane + i] = table[resized[i * 3 + c]];
+    }
+    return out;
+}
+
+namespace {
+
+Blip2ImageProcessor readProcessor(const fs::path &folder, const Blip2Config &cfg, std::vector<std::string> &problems)
+{
+    Blip2ImageProcessor p;
+    p.height = p.width = static_cast<int>(cfg.vision.image_size);
+    const fs::path file = folder / "preprocessor_config.json";
+    if (!fs::exists(file))
+        return p; // the vision config's size and the CLIP statistics, as BlipImageProcessor's defaults
+    try {
+        const auto j = io::readJsonFile(file);
+        if (j.contains("size") && j["size"].is_object()) {
+            p.height = j["size"].value("height", p.height);
+            p.width = j["size"].value("width", p.width);
+        }
+        p.rescale = j.value("rescale_factor", p.rescale);
+        for (int c = 0; c < 3; ++c) {
+            if (j.contains("image_mean") && j["image_mean"].size() == 3)
+                p.mean[c] = j["image_mean"][c].get<float>();
+            if (j.contains("image_std") && j["image_std"].size() == 3)
+                p.std[c] = j["image_std"][c].get<float>();
+        }
+        if (p.height <= 0 || p.width <= 0 || p.height > 4096 || p.width > 4096)
+            problems.push_back(file.string() + ": image size " + std::to_string(p.height) + " x "
+                + std::to_string(p.width) + " is not usable");
+    } catch (const std::exception &e) {
+        const std::string what = e.what();
+        problems.push_back(what.rfind(file.string(), 0) == 0 ? what : file.string() + ": " + what);
+    }
+    return p;
+}
+
+[[noreturn]] void failLoad(const fs::path &folder, const std::vector<std::string> &problems)
+{
+    std::string msg = folder.string() + ": cannot load BLIP-2:";
+    for (const auto &p : problems)
+        msg += "\n  " + p;
+    throw Error(msg);
+}
+
+} // namespace
+
+std::shared_ptr<Blip2Runtime> Blip2Runtime::load(const fs::path &folder, torch::ScalarType dtype, torch::Device device)
+{
+    auto ckpt = io::Checkpoint::open(folder);
+    if (ckpt.family() != "blip-2")
+        throw Error(folder.string() + ": not a BLIP-2 checkpoint (config.json says '"
+            + (ckpt.family().empty() ? std::string("nothing") : ckpt.family()) + "')");
+    const auto cfg = Blip2Config::fromJson(ckpt.config(), ckpt.configPath().string());
+    std::vector<std::string> problems;
+    for (const auto &p : cfg.validate())
+        problems.push_back(ckpt.configPath().string() + ": " + p);
+    std::shared_ptr<Blip2Runtime> rt(new Blip2Runtime);
+    rt->m_processor = readProcessor(folder, cfg, problems);
+    if (!problems.empty())
+        failLoad(folder, problems);
+
+    rt->m_folder = folder;
+    rt->m_name = folder.filename().string();
+    rt->m_dtype = dtype;
+    rt->m_device = device;
+    rt->m_model = Blip2Model(cfg, dtype);
+    io::LoadReport report;
+    io::BindOptions options;
+    io::bindParameters(*rt->m_model, ckpt, options, report);
+    report.throwIfFailed(folder.string());
+    for (const auto &key : report.unexpected)
+        rt->m_warnings.push_back("unused weight '" + key + "'");
+    rt->m_model->to(device);
+    rt->m_model->eval();
+    for (const auto &p : rt->m_model->parameters())
+        rt->m_bytes += p.numel() * static_cast<std::int64_t>(p.element_size());
+
+    if (fs::exists(folder / "vocab.json") && fs::exists(folder / "merges.txt"))
+        rt->m_tokenizer.emplace(text::Gpt2Tokenizer::fromFolder(folder));
+    else
+        rt->m_tokenizerProblem = folder.string()
+            + ": no tokenizer (vocab.json and merges.txt are missing); "
+              "only prompt ids can be given (--prompt-ids)";
+    return rt;
+}
+
+const text::Gpt2Tokenizer &Blip2Runtime::tokenizer() const
+{
+    if (!m_tokenizer)
+        throw Error(m_tokenizerProblem);
+    return *m_tokenizer;
+}
+
+std::string Blip2Runtime::formatPrompt(const std::vector<ChatTurn> &history, const std::string &prompt)
+{
+    std::string out;
+    for (const auto &turn : history) {
+        std::string answer = turn.assistant;
+        if (!answer.empty() && answer.back() != '.' && answer.back() != '?' && answer.back() != '!')
+            answer += '.';
+        out += "Question: " + turn.user + " Answer: " + answer + " ";
+    }
+    return out + "Question: " + prompt + " Answer:";
+}
+
+std::vector<std::int64_t> Blip2Runtime::encodePrompt(const std::string &text) const
+{
+    auto ids = tokenizer().encode(text);
+    const auto bos = config().text.bos_token_id;
+    if (ids.empty() || ids.front() != bos)
+        ids.insert(ids.begin(), bos);
+    return ids;
+}
+
+std::string Blip2Runtime::decode(const std::vector<std::int64_t> &ids) const
+{
+    if (!m_tokenizer) {
+        std::string out;
+        for (auto id : ids) {
+            if (!out.empty())
+                out += ' ';
+            out += tokenText(id);
+        }
+        return out;
+    }
+    return m_tokenizer->decode(ids, true, true);
+}
+
+std::string Blip2Runtime::tokenText(std::int64_t id) const
+{
+    if (!m_tokenizer) {
+        std::string out = std::to_string(id);
+        out.insert(out.begin(), '<');
+        out.push_back('>');
+        return out;
+    }
+    const std::vector<std::int64_t> one {id};
+    return m_tokenizer->decode(one, false, false);
+}
+
+torch::Tensor Blip2Runtime::queryEmbeds(const torch::Tensor &pixels)
+{
+    torch::NoGradGuard noGrad;
+    auto image = m_model->imageEmbeds(pixels.to(m_device, m_dtype));
+    return m_model->projectQueries(m_model->queryOutputs(image).lastHiddenState);
+}
+
+torch::Tensor Blip2Runtime::promptEmbeds(const torch::Tensor &queries, const std::vector<std::int64_t> &ids)
+{
+    torch::NoGradGuard noGrad;
+    for (auto id : ids)
+        if (id < 0 || id >= config().text.vocab_size)
+            throw Error("prompt token id " + std::to_string(id) + " is outside the vocabulary of "
+                + std::to_string(config().text.vocab_size));
+    auto t = torch::tensor(ids, torch::TensorOptions().dtype(torch::kLong)).to(m_device).unsqueeze(0);
+    return torch::cat({queries, m_model->embedTokens(t)}, 1);
+}
+
+Blip2Estimate estimateBlip2(const fs::path &folder, torch::ScalarType dtype)
+{
+    const fs::path file = folder / "config.json";
+    try {
+        const auto cfg = Blip2Config::fromJson(io::readJsonFile(file), file.string());
+        const auto element = static_cast<std::int64_t>(torch::elementSize(dtype));
+        // Weights, plus a KV cache of the whole context at batch 1 and the activations of a prefill.
+        const auto &t = cfg.text;
+        const std::int64_t cache = 2 * t.num_hidden_layers * t.max_position_embeddings * t.hidden_size * element;
+        return {cfg.parameterCount() * element + cache, file.string()};
+    } catch (const std::exception &) {
+        return {0, file.string()};
+    }
+}
+
+std::shared_ptr<Blip2Runtime> acquireBlip2Runtime(
+    ModelCache &cache, const fs::path &folder, const std::string &dtype, const std::string &device)
+{
+    const auto type = dtype == "bf16" ? torch::kBFloat16 : dtype == "fp16" ? torch::kHalf : torch::kFloat;
+    const auto estimate = estimateBlip2(folder, type);
+    return cache.acquire<Blip2Runtime>(
+        makeModelKey("blip-2", folder.string(), dtype, device), estimate.bytes, estimate.configFile, [&] {
+            auto rt = Blip2Runtime::load(folder, type, torch::Device(device));
+            const auto bytes = rt->bytes();
+            return ModelCache::Loaded {std::move(rt), bytes};
+        });
+}
+
+} // namespace ml::blip2

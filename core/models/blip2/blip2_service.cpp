@@ -1,0 +1,232 @@
+// The chat, Q-Former and query-ablation jobs of chat_service.h over a BLIP-2 runtime from the
+// engine's model cache.
+#include "common/error.h"
+#include "engine/chat_service.h"
+#include "engine/model_discovery.h"
+#include "io/sha256.h"
+#include "models/blip2/blip2_runtime.h"
+#include "models/lm/generate.h"
+
+#ifdef MODALLENS_HAVE_MEDIA
+#include "io/media.h"
+#endif
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace ml {
+
+namespace {
+
+struct Still {
+    std::vector<std::uint8_t> rgb;
+    int width = 0, height = 0;
+};
+
+// The image, or a video's frame at timeS (its middle when not given).
+Still readStill(const std::string &file, const std::optional<double> &timeS)
+{
+    if (file.empty())
+        throw Error("no image given: chat and the Q-Former look at one picture");
+#ifdef MODALLENS_HAVE_MEDIA
+    io::RgbImage image;
+    if (io::guessMediaKind(file) == io::MediaKind::Video) {
+        io::VideoDecoder video(file);
+        image = std::move(video.frameAt(timeS ? std::max(0.0, *timeS) : video.info().durationS / 2.0).image);
+    } else {
+        image = io::loadImage(file);
+    }
+    return {std::move(image.pixels), image.width, image.height};
+#else
+    (void)timeS;
+    throw Error(file + ": this build has no image decoding (MODALLENS_MEDIA=OFF)");
+#endif
+}
+
+struct Loaded {
+    std::shared_ptr<blip2::Blip2Runtime> rt;
+    torch::Tensor pixels;
+    std::string dtype, device;
+};
+
+Loaded loadFor(JobContext &ctx, const std::string &model, const std::string &image, const std::optional<double> &timeS,
+    const ComputeOptions &compute)
+{
+    Loaded l;
+    l.device = resolveDevice(compute);
+    l.dtype = resolveDtype(compute, Workload::Language);
+    ctx.report(0, 0, kChatStageImage); // a bad file should not wait for a model to load
+    const Still still = readStill(image, timeS);
+    ctx.report(0, 0, kChatStageLoading);
+    const std::string folder = resolveModelPath(model);
+    l.rt = blip2::acquireBlip2Runtime(ctx.models(), folder, l.dtype, l.device);
+    l.pixels = l.rt->processor()(still.rgb.data(), still.height, still.width);
+    return l;
+}
+
+ImageAttention toImageAttention(const torch::Tensor &a) // [tokens, layers, heads, positions]
+{
+    ImageAttention out;
+    if (!a.defined())
+        return out;
+    const auto t = a.to(torch::kFloat).contiguous();
+    out.tokens = static_cast<int>(t.size(0));
+    out.layers = static_cast<int>(t.size(1));
+    out.heads = static_cast<int>(t.size(2));
+    out.positions = static_cast<int>(t.size(3));
+    out.values.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+    return out;
+}
+
+std::vector<float> toVector(const torch::Tensor &t)
+{
+    const auto c = t.to(torch::kFloat).contiguous();
+    return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
+ChatResult runChat(const ChatRequest &req, JobContext &ctx)
+{
+    at::get_num_threads(); // this worker thread takes the engine's thread count
+    auto l = loadFor(ctx, req.model, req.image, req.videoTimeS, req.compute);
+    auto &rt = *l.rt;
+    ChatResult r;
+    r.modelName = rt.name();
+    r.family = "blip-2";
+    r.dtype = l.dtype;
+    r.device = l.device;
+    r.imageSha256 = io::sha256File(req.image);
+    ctx.report(0, 0, kChatStagePrompt);
+    if (!req.promptIds.empty()) {
+        r.promptIds = req.promptIds;
+    } else {
+        if (req.prompt.empty())
+            throw Error("the question is empty");
+        r.promptText = req.rawPrompt ? req.prompt : blip2::Blip2Runtime::formatPrompt(req.history, req.prompt);
+        r.promptIds = rt.encodePrompt(r.promptText);
+    }
+    const auto queries = rt.queryEmbeds(l.pixels);
+    const auto embeds = rt.promptEmbeds(queries, r.promptIds);
+
+    lm::GenerateOptions o;
+    o.sampling = req.sampling;
+    o.eosId = rt.config().text.eos_token_id;
+    o.decode = [&](const std::vector<std::int64_t> &ids) { return rt.decode(ids); };
+    o.tokenText = [&](std::int64_t id) { return rt.tokenText(id); };
+    o.cancelled = [&] { return ctx.isCancelled(); };
+    o.seenIds = r.promptIds;
+    o.attentions = req.explain;
+    o.attendBegin = 0;
+    o.attendEnd = queries.size(1);
+    const auto total = std::max(1, req.sampling.maxNewTokens);
+    o.onToken = [&](const ChatToken &t) {
+        ctx.partial(kChatTokenPartial, t);
+        ctx.report(t.index + 1, total, kChatStageGenerating);
+    };
+    auto g = lm::generate(*rt.model()->languageModel(), embeds, o);
+    if (g.stopReason == "cancelled")
+        throw Cancelled();
+    r.tokens = std::move(g.tokens);
+    r.text = g.text;
+    const auto first = r.text.find_first_not_of(" \n\t");
+    r.text = first == std::string::npos ? std::string() : r.text.substr(first);
+    while (!r.text.empty() && (r.text.back() == ' ' || r.text.back() == '\n'))
+        r.text.pop_back();
+    r.stopReason = g.stopReason;
+    r.firstTokenMs = g.firstTokenMs;
+    r.tokensPerS = g.tokensPerS;
+    r.imageAttention = toImageAttention(g.attention);
+    return r;
+}
+
+QFormerResult runQFormer(const QFormerRequest &req, JobContext &ctx)
+{
+    at::get_num_threads();
+    auto l = loadFor(ctx, req.model, req.image, req.videoTimeS, req.compute);
+    auto &model = l.rt->model();
+    torch::NoGradGuard noGrad;
+    ctx.report(0, 1, "Q-Former");
+    const auto image = model->imageEmbeds(l.pixels.to(l.rt->device(), l.rt->dtype()));
+    const auto q = model->queryOutputs(image, true);
+    QFormerResult r;
+    const auto &cfg = l.rt->config();
+    r.queries = static_cast<int>(cfg.num_query_tokens);
+    r.layers = static_cast<int>(cfg.qformer.num_hidden_layers);
+    r.crossLayers = model->qformerModel()->crossLayers();
+    r.heads = static_cast<int>(cfg.qformer.num_attention_heads);
+    r.patches = static_cast<int>(image.size(1));
+    r.hasCls = true;
+    r.gridH = r.gridW = static_cast<int>(cfg.vision.gridSize());
+    if (!q.crossAttentions.empty())
+        r.crossAttentions = toVector(torch::stack(q.crossAttentions).select(1, 0)); // [L, heads, Q, P]
+    r.selfAttentions = toVector(torch::stack(q.selfAttentions).select(1, 0));
+    const auto e = torch::nn::functional::normalize(
+        q.lastHiddenState[0].to(torch::kFloat), torch::nn::functional::NormalizeFuncOptions().dim(1));
+    r.similarity = toVector(e.matmul(e.t()));
+    r.modelName = l.rt->name();
+    r.dtype = l.dtype;
+    r.device = l.device;
+    ctx.report(1, 1, "Q-Former");
+    return r;
+}
+
+QueryAblationResult runAblation(const QueryAblationRequest &req, JobContext &ctx)
+{
+    at::get_num_threads();
+    if (req.promptIds.empty() || req.answerIds.empty())
+        throw Error("query ablation needs an answer: ask a question first");
+    auto l = loadFor(ctx, req.model, req.image, req.videoTimeS, req.compute);
+    auto &rt = *l.rt;
+    auto &lm = *rt.model()->languageModel();
+    const auto queries = rt.queryEmbeds(l.pixels);
+    const auto Q = queries.size(1);
+    const auto total = Q + static_cast<std::int64_t>(req.groups.size()) + 1;
+    auto score = [&](const std::vector<int> &zeroed) {
+        auto qs = queries.clone();
+        for (int q : zeroed) {
+            if (q < 0 || q >= Q)
+                throw Error("query " + std::to_string(q) + " does not exist (the model has " + std::to_string(Q) + ")");
+            qs[0][q].zero_();
+        }
+        return lm::continuationLogProb(lm, rt.promptEmbeds(qs, req.promptIds), req.answerIds);
+    };
+    QueryAblationResult r;
+    std::int64_t done = 0;
+    ctx.report(done, total, "ablating queries");
+    r.logProb = score({});
+    ctx.report(++done, total, "ablating queries");
+    for (int q = 0; q < Q; ++q) {
+        ctx.throwIfCancelled();
+        r.perQuery.push_back(r.logProb - score({q}));
+        ctx.report(++done, total, "ablating queries");
+    }
+    for (const auto &group : req.groups) {
+        ctx.throwIfCancelled();
+        r.perGroup.push_back(r.logProb - score(group));
+        ctx.report(++done, total, "ablating queries");
+    }
+    return r;
+}
+
+} // namespace
+
+Job makeChatJob(ChatRequest request)
+{
+    return {
+        "Chat", Lane::Inference, [req = std::move(request)](JobContext &ctx) -> std::any { return runChat(req, ctx); }};
+}
+
+Job makeQFormerJob(QFormerRequest request)
+{
+    return {"Q-Former", Lane::Inference,
+        [req = std::move(request)](JobContext &ctx) -> std::any { return runQFormer(req, ctx); }};
+}
+
+Job makeQueryAblationJob(QueryAblationRequest request)
+{
+    return {"Query ablation", Lane::Inference,
+        [req = std::move(request)](JobContext &ctx) -> std::any { return runAblation(req, ctx); }};
+}
+
+} // namespace ml
