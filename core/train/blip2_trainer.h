@@ -22,8 +22,8 @@ inline constexpr std::uint64_t kVqaEvalSeed = 0x5EEDB112u; // = ml::kVqaDefaultS
 // A run's whole configuration; trainer_state.json keeps it, so a resume trains the same thing.
 struct Blip2TrainConfig {
     std::string preset = "mini";
-    std::int64_t steps = 3000;
-    std::int64_t stage1Steps = 400;
+    std::int64_t steps = 3600;
+    std::int64_t stage1Steps = 600;
     std::int64_t batch = 48;
     double lr = 1e-3;           // Q-Former, projection, decoder
     double visionLrScale = 0.1; // the vision tower's learning rate, relative (stage 1 only)
@@ -42,7 +42,7 @@ struct Blip2TrainConfig {
     std::int64_t bpeVocabSize = 1024, bpeCorpusBatches = 40;
 
     double mixFashion = 0.3, mixSingle = 0.35, mixMulti = 0.35;
-    std::int64_t logEvery = 10, evalEvery = 250, checkpointEvery = 250;
+    std::int64_t logEvery = 10, evalEvery = 400, checkpointEvery = 400;
     std::int64_t evalShapes = 400, evalFashion = 200; // held-out sets: evalShapes / 5 held-out items
 
     // "mini" (blip2-mini) or "tiny" (tests: width 32, batch 8). Throws ml::Error.
