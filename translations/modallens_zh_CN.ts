@@ -2871,6 +2871,10 @@ Scroll to zoom, drag to pan.</source>
             <source>Zero-shot accuracy at the last evaluation, with the number of held-out images it was measured on</source>
             <translation>最近一次评估的零样本准确率，以及测量所用的留出图像数量</translation>
         </message>
+        <message>
+            <source>Train a BLIP-2 model with these settings</source>
+            <translation>用这些设置训练一个 BLIP-2 模型</translation>
+        </message>
     </context>
     <context>
         <name>RunsPage</name>
@@ -2949,6 +2953,10 @@ Scroll to zoom, drag to pan.</source>
             <source>Samples drawn from the model appear here after the first sample grid.</source>
             <translation>第一次生成样本网格后，模型画出的样本会显示在这里。</translation>
         </message>
+        <message>
+            <source>Question: %1</source>
+            <translation>问题：%1</translation>
+        </message>
     </context>
     <context>
         <name>SamplesPage</name>
@@ -2983,6 +2991,14 @@ Scroll to zoom, drag to pan.</source>
         <message>
             <source>Images the model draws from the same starting noise at each sample grid and at the end: watch garments form as it learns.</source>
             <translation>每次生成样本网格时及训练结束时，模型从相同的初始噪声画出的图像：可以看到服饰随着学习逐渐成形。</translation>
+        </message>
+        <message>
+            <source>Held-out questions at step %1: the model's answer is right for %2 of these %3.</source>
+            <translation>第 %1 步的留出问题：在这 %3 个中，模型答对 %2 个。</translation>
+        </message>
+        <message>
+            <source>Questions from the held-out sets (Shapes World scenes, garments) with the model's answers.</source>
+            <translation>留出集中的问题（Shapes World 场景、服装）及模型的回答。</translation>
         </message>
     </context>
     <context>
@@ -3668,8 +3684,8 @@ Scroll to zoom, drag to pan.</source>
             <translation>DDPM（扩散模型）</translation>
         </message>
         <message>
-            <source>CLIP learns to match images and captions; DDPM learns to draw Fashion-MNIST images from noise</source>
-            <translation>CLIP 学习匹配图像与文字描述；DDPM 学习从噪声中画出 Fashion-MNIST 图像</translation>
+            <source>CLIP learns to match images and captions; DDPM learns to draw Fashion-MNIST images from noise; BLIP-2 learns to answer questions about an image</source>
+            <translation>CLIP 学习匹配图像与文字描述；DDPM 学习从噪声中画出 Fashion-MNIST 图像；BLIP-2 学习回答关于图像的问题</translation>
         </message>
         <message>
             <source>UNet:</source>
@@ -3843,6 +3859,18 @@ Scroll to zoom, drag to pan.</source>
             <source>Not found there: the Fashion-MNIST share goes to Shapes World (Debian's dataset-fashion-mnist package installs it).</source>
             <translation>未找到：Fashion-MNIST 的份额改用形状世界（Debian 的 dataset-fashion-mnist 软件包会安装它）。</translation>
         </message>
+        <message>
+            <source>BLIP-2 (chat)</source>
+            <translation>BLIP-2（对话）</translation>
+        </message>
+        <message>
+            <source>mini: the built-in blip2-mini (about half an hour on a CPU); tiny: a small model that trains in seconds, for trying things out</source>
+            <translation>mini：内置的 blip2-mini（在 CPU 上约半小时）；tiny：几秒钟就能训练完的小模型，用于试验</translation>
+        </message>
+        <message>
+            <source>A Q-Former and a small OPT decoder over clip-mini's vision tower, for Shapes World questions and Fashion-MNIST; by default %1 contrastive then %2 generative steps of %3 images.</source>
+            <translation>基于 clip-mini 视觉塔的 Q-Former 和小型 OPT 解码器，用于 Shapes World 问答和 Fashion-MNIST；默认先进行 %1 步对比训练，再进行 %2 步生成训练，每步 %3 张图像。</translation>
+        </message>
     </context>
     <context>
         <name>TrainingPanel</name>
@@ -3896,6 +3924,10 @@ Scroll to zoom, drag to pan.</source>
         <message>
             <source>step</source>
             <translation>步</translation>
+        </message>
+        <message>
+            <source>Held-out VQA accuracy</source>
+            <translation>留出集 VQA 准确率</translation>
         </message>
     </context>
     <context>
@@ -3951,6 +3983,10 @@ Scroll to zoom, drag to pan.</source>
         <message>
             <source>Cannot write to the run folder %1.</source>
             <translation>无法写入运行文件夹 %1。</translation>
+        </message>
+        <message>
+            <source>%1 holds a BLIP-2 run: choose BLIP-2 as the model to continue it.</source>
+            <translation>%1 中是一次 BLIP-2 训练：请将模型选为 BLIP-2 以继续训练。</translation>
         </message>
     </context>
     <context>
