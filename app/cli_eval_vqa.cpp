@@ -70,11 +70,22 @@ int runEvalVqa(Context &ctx)
             doc["held_out"] = r.heldOut;
             doc["held_out_n"] = r.heldOutN;
         }
+        if (r.shapesN > 0) {
+            doc["shapes"] = r.shapes;
+            doc["shapes_n"] = r.shapesN;
+        }
+        if (r.fashionN > 0) {
+            doc["fashion_mnist"] = r.fashion;
+            doc["fashion_mnist_n"] = r.fashionN;
+        }
         printJson(doc);
         return kOk;
     }
     std::printf("%s: exact match %s over %lld questions (%s, %.1f s)\n", r.model.c_str(), percent(r.overall).c_str(),
         static_cast<long long>(r.n), r.dtype.c_str(), r.seconds);
+    if (r.shapesN > 0 && r.fashionN > 0)
+        std::printf("Shapes World %s over %lld questions, Fashion-MNIST %s over %lld\n", percent(r.shapes).c_str(),
+            static_cast<long long>(r.shapesN), percent(r.fashion).c_str(), static_cast<long long>(r.fashionN));
     std::printf("\n%-10s %8s %6s\n", "type", "accuracy", "n");
     for (const auto &[type, acc] : r.perType)
         std::printf(

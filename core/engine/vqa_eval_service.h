@@ -44,6 +44,10 @@ struct VqaEvalResult {
     std::map<std::string, std::int64_t> perTypeN;
     double heldOut = -1.0; // Shapes scenes holding a held-out colour-shape pair
     std::int64_t heldOutN = 0;
+    double shapes = -1.0; // the generated Shapes World questions without a held-out pair
+    std::int64_t shapesN = 0;
+    double fashion = -1.0; // the Fashion-MNIST questions
+    std::int64_t fashionN = 0;
     double seconds = 0.0;
     std::vector<VqaEvalItem> items;
 };

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace ml::train {
 
 namespace fs = std::filesystem;
@@ -49,11 +51,12 @@ nlohmann::json Blip2TrainConfig::toJson() const
     return {{"preset", preset}, {"steps", steps}, {"stage1_steps", stage1Steps}, {"batch", batch}, {"lr", lr},
         {"vision_lr_scale", visionLrScale}, {"weight_decay", weightDecay}, {"warmup_fraction", warmupFraction},
         {"clip_norm", clipNorm}, {"init_temperature", initTemperature}, {"itm_weight", itmWeight}, {"seed", seed},
-        {"vision_from", visionFrom}, {"qformer_hidden", qformerHidden}, {"qformer_layers", qformerLayers},
-        {"qformer_heads", qformerHeads}, {"qformer_intermediate", qformerIntermediate},
-        {"cross_attention_frequency", crossAttentionFrequency}, {"queries", queries}, {"opt_hidden", optHidden},
-        {"opt_layers", optLayers}, {"opt_heads", optHeads}, {"opt_ffn", optFfn}, {"opt_max_positions", optMaxPositions},
-        {"bpe_vocab_size", bpeVocabSize}, {"bpe_corpus_batches", bpeCorpusBatches},
+        {"vision_from", visionFrom}, {"vision_drop_layers", visionDropLayers}, {"qformer_hidden", qformerHidden},
+        {"qformer_layers", qformerLayers}, {"qformer_heads", qformerHeads},
+        {"qformer_intermediate", qformerIntermediate}, {"cross_attention_frequency", crossAttentionFrequency},
+        {"queries", queries}, {"opt_hidden", optHidden}, {"opt_layers", optLayers}, {"opt_heads", optHeads},
+        {"opt_ffn", optFfn}, {"opt_max_positions", optMaxPositions}, {"bpe_vocab_size", bpeVocabSize},
+        {"bpe_corpus_batches", bpeCorpusBatches},
         {"mix", {{"fashion_mnist", mixFashion}, {"shapes_single", mixSingle}, {"shapes_multi", mixMulti}}},
         {"log_every", logEvery}, {"eval_every", evalEvery}, {"checkpoint_every", checkpointEvery},
         {"eval_shapes", evalShapes}, {"eval_fashion", evalFashion}};
@@ -79,6 +82,7 @@ Blip2TrainConfig Blip2TrainConfig::fromJson(const nlohmann::json &j)
     get("itm_weight", c.itmWeight);
     get("seed", c.seed);
     get("vision_from", c.visionFrom);
+    get("vision_drop_layers", c.visionDropLayers);
     get("qformer_hidden", c.qformerHidden);
     get("qformer_layers", c.qformerLayers);
     get("qformer_heads", c.qformerHeads);
@@ -112,7 +116,8 @@ nlohmann::json blip2ConfigJson(const Blip2TrainConfig &c, const nlohmann::json &
     const std::int64_t visionWidth = clipVision.value("hidden_size", std::int64_t {768});
     nlohmann::json vision = {{"model_type", "blip_2_vision_model"}, {"hidden_size", visionWidth},
         {"intermediate_size", clipVision.value("intermediate_size", std::int64_t {3072})},
-        {"num_hidden_layers", clipVision.value("num_hidden_layers", std::int64_t {12})},
+        {"num_hidden_layers",
+            std::max<std::int64_t>(1, clipVision.value("num_hidden_layers", std::int64_t {12}) - c.visionDropLayers)},
         {"num_attention_heads", clipVision.value("num_attention_heads", std::int64_t {12})},
         {"image_size", clipVision.value("image_size", std::int64_t {224})},
         {"patch_size", clipVision.value("patch_size", std::int64_t {32})},

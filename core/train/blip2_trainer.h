@@ -23,10 +23,10 @@ inline constexpr std::uint64_t kVqaEvalSeed = 0x5EEDB112u; // = ml::kVqaDefaultS
 struct Blip2TrainConfig {
     std::string preset = "mini";
     std::int64_t steps = 3600;
-    std::int64_t stage1Steps = 600;
+    std::int64_t stage1Steps = 800;
     std::int64_t batch = 48;
     double lr = 1e-3;           // Q-Former, projection, decoder
-    double visionLrScale = 0.1; // the vision tower's learning rate, relative (stage 1 only)
+    double visionLrScale = 0.3; // the vision tower's learning rate, relative (stage 1 only)
     double weightDecay = 0.05;
     double warmupFraction = 0.05; // of each stage
     double clipNorm = 1.0;
@@ -34,15 +34,18 @@ struct Blip2TrainConfig {
     double itmWeight = 1.0;
     std::uint64_t seed = 1234;
 
-    // The vision tower: the CLIP's (its width, depth, patch and image size), in BLIP-2's layout.
+    // The vision tower: the CLIP's (its width, patch and image size), in BLIP-2's layout, without
+    // its last visionDropLayers layers: as BLIP-2 reads EVA-CLIP's second-last layer, since a
+    // CLIP's last layer is trained for the class token alone (its patch outputs feed nothing).
     std::string visionFrom = "clip-mini";
+    std::int64_t visionDropLayers = 1;
     std::int64_t qformerHidden = 128, qformerLayers = 2, qformerHeads = 4, qformerIntermediate = 256;
-    std::int64_t crossAttentionFrequency = 1, queries = 8;
+    std::int64_t crossAttentionFrequency = 1, queries = 16;
     std::int64_t optHidden = 128, optLayers = 3, optHeads = 4, optFfn = 512, optMaxPositions = 64;
     std::int64_t bpeVocabSize = 1024, bpeCorpusBatches = 40;
 
     double mixFashion = 0.3, mixSingle = 0.35, mixMulti = 0.35;
-    std::int64_t logEvery = 10, evalEvery = 400, checkpointEvery = 400;
+    std::int64_t logEvery = 10, evalEvery = 600, checkpointEvery = 600;
     std::int64_t evalShapes = 400, evalFashion = 200; // held-out sets: evalShapes / 5 held-out items
 
     // "mini" (blip2-mini) or "tiny" (tests: width 32, batch 8). Throws ml::Error.

@@ -135,6 +135,14 @@ VqaEvalResult evaluateVqa(const VqaEvalRequest &request, JobContext *ctx)
     r.perTypeN = s.perTypeN;
     r.heldOut = s.heldOut;
     r.heldOutN = s.heldOutN;
+    if (request.shapes > 0) {
+        r.shapes = s.shapes;
+        r.shapesN = s.shapesN;
+    }
+    if (request.fashion > 0) {
+        r.fashion = s.fashion;
+        r.fashionN = s.fashionN;
+    }
     for (std::size_t i = 0; i < items.size(); ++i)
         r.items.push_back({items[i].file, items[i].question, items[i].answer, items[i].type, predicted[i],
             static_cast<bool>(s.correct[i]), items[i].heldOut});
