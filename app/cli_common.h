@@ -96,6 +96,7 @@ std::vector<Command> infoCommands();
 std::vector<Command> benchCommands();
 std::vector<Command> clipCommands();
 std::vector<Command> trainCommands();
+std::vector<Command> evalVqaCommands(); // cli_eval_vqa.cpp: eval vqa (listed with trainCommands())
 std::vector<Command> coopCommands();
 std::vector<Command> samplesCommands();
 std::vector<Command> indexCommands();    // cli_index.cpp: index

@@ -1,8 +1,9 @@
-// `modallens-cli train clip`: contrastive CLIP training on Shapes World + Fashion-MNIST into a
-// run folder (HF checkpoint, metrics.jsonl, TensorBoard events), with resume.
+// `modallens-cli train clip|ddpm|blip2`: CLIP, DDPM and BLIP-2 training into a run folder (HF
+// checkpoint, metrics.jsonl, TensorBoard events), with resume.
 #include "cli_common.h"
 
 #include "common/error.h"
+#include "engine/blip2_train_service.h"
 #include "engine/clip_train_service.h"
 #include "engine/ddpm_train_service.h"
 #include "engine/zero_shot_eval_service.h"
@@ -51,9 +52,10 @@ std::optional<std::int64_t> givenCount(const Context &ctx, const std::string &na
 void checkResumeFolder(const std::string &outDir, train::RunKind kind)
 {
     const train::RunState state = train::readRunState(outDir); // throws, naming the folder or the file
+    const char *names[] = {"CLIP", "DDPM", "BLIP-2"};
     if (state.kind != kind)
-        throw Error(outDir + ": holds a " + (state.kind == train::RunKind::Ddpm ? "DDPM" : "CLIP")
-            + " run; continue it with `train " + train::runKindName(state.kind) + " --resume`");
+        throw Error(outDir + ": holds a " + names[static_cast<int>(state.kind)] + " run; continue it with `train "
+            + train::runKindName(state.kind) + " --resume`");
 }
 
 // What `train clip` and `train ddpm` read alike: the run folder, resume, the preset and the
@@ -84,7 +86,10 @@ template<class Request> void readCommonTrainArgs(const Context &ctx, const std::
     }
     req.fashionMnistDir = ctx.args.valueOr("fashion-mnist", "");
     if (req.resume)
-        checkResumeFolder(req.outDir, command == "train ddpm" ? train::RunKind::Ddpm : train::RunKind::Clip);
+        checkResumeFolder(req.outDir,
+            command == "train ddpm"        ? train::RunKind::Ddpm
+                : command == "train blip2" ? train::RunKind::Blip2
+                                           : train::RunKind::Clip);
 }
 
 int runTrainClip(Context &ctx)
@@ -199,6 +204,80 @@ int runTrainDdpm(Context &ctx)
     return kOk;
 }
 
+// The command as given (global options and the options this command reads), for a README.
+std::string commandLine(const Context &ctx, const std::string &command, const std::vector<std::string> &options,
+    const std::vector<std::string> &flags)
+{
+    std::string line = "modallens-cli";
+    if (ctx.global.threads > 0)
+        line += " --threads " + std::to_string(ctx.global.threads);
+    if (ctx.global.dtype != "auto")
+        line += " --dtype " + ctx.global.dtype;
+    line += " " + command;
+    for (const std::string &name : options)
+        if (const auto v = ctx.args.value(name))
+            line += " --" + name + " " + *v;
+    for (const std::string &name : flags)
+        if (ctx.args.flag(name))
+            line += " --" + name;
+    return line;
+}
+
+const std::vector<std::string> kBlip2Options = {"preset", "out", "steps", "stage1-steps", "batch", "lr", "seed",
+    "fashion-mnist", "eval-every", "log-every", "checkpoint-every", "vision-from"};
+
+int runTrainBlip2(Context &ctx)
+{
+    Blip2TrainRequest req;
+    readCommonTrainArgs(ctx, "train blip2", req);
+    req.stage1Steps = givenCount(ctx, "stage1-steps", true);
+    req.visionFrom = ctx.args.valueOr("vision-from", "");
+    req.dtype = ctx.global.dtype;
+    req.command = commandLine(ctx, "train blip2", kBlip2Options, {"resume"});
+    if (req.dtype == "fp16")
+        throw UsageError("--dtype fp16 is for GPUs; training on the CPU takes auto, fp32 or bf16");
+    if (!ctx.global.quiet)
+        req.onMetric = [](const TrainMetric &m) {
+            std::fprintf(stderr, "step %lld/%lld  loss %.4f  lr %.2e  %.2f steps/s  %.0f img/s",
+                static_cast<long long>(m.step), static_cast<long long>(m.totalSteps), m.loss, m.lr, m.stepsPerS,
+                m.imagesPerS);
+            if (m.etaSeconds >= 0)
+                std::fprintf(stderr, "  eta %.0f min", m.etaSeconds / 60.0);
+            if (m.evaluated)
+                std::fprintf(stderr, "  vqa: shapes %s (held-out pairs %s)  fashion %s",
+                    percent(m.evaluation.shapes).c_str(), percent(m.evaluation.shapesHeldOut).c_str(),
+                    percent(m.evaluation.fashion).c_str());
+            std::fprintf(stderr, "\n");
+        };
+
+    const auto r = std::any_cast<Blip2TrainResult>(runJob(ctx.global, makeBlip2TrainJob(req)));
+    for (const auto &w : r.warnings)
+        warn(ctx.global, w);
+    if (ctx.global.json) {
+        printJson({{"out", r.outDir}, {"preset", r.preset}, {"start_step", r.startStep}, {"steps", r.steps},
+            {"total_steps", r.totalSteps}, {"stage1_steps", r.stage1Steps}, {"stopped", r.stopped},
+            {"final_loss", r.finalLoss}, {"seconds", r.seconds}, {"steps_per_s", r.stepsPerS},
+            {"images_per_s", r.imagesPerS}, {"dtype", r.dtype}, {"parameters", r.parameters},
+            {"weight_bytes", r.weightBytes}, {"evaluation", train::accuracyJson(r.evaluation)}, {"per_type", r.perType},
+            {"warnings", r.warnings}});
+        return kOk;
+    }
+    std::printf("trained %s: steps %lld..%lld of %lld (%lld contrastive) in %.1f s (%.2f steps/s, %s)\n",
+        r.preset.c_str(), static_cast<long long>(r.startStep), static_cast<long long>(r.steps),
+        static_cast<long long>(r.totalSteps), static_cast<long long>(r.stage1Steps), r.seconds, r.stepsPerS,
+        r.dtype.c_str());
+    std::printf("final loss %.4f; %lld parameters (%.1f MB); VQA: shapes %s, held-out pairs %s, fashion-mnist %s\n",
+        r.finalLoss, static_cast<long long>(r.parameters), static_cast<double>(r.weightBytes) / 1e6,
+        percentOf(r.evaluation.shapes, r.evaluation.shapesImages).c_str(),
+        percentOf(r.evaluation.shapesHeldOut, r.evaluation.shapesHeldOutImages).c_str(),
+        percentOf(r.evaluation.fashion, r.evaluation.fashionImages).c_str());
+    for (const auto &[type, acc] : r.perType)
+        std::printf("  %-8s %s\n", type.c_str(), percent(acc).c_str());
+    std::printf("checkpoint: %s (Hugging Face Blip2 layout; metrics.jsonl and TensorBoard events beside it)\n",
+        r.outDir.c_str());
+    return kOk;
+}
+
 } // namespace
 
 int runEvalDataset(Context &ctx)
@@ -249,7 +328,7 @@ int runEvalDataset(Context &ctx)
 
 std::vector<Command> trainCommands()
 {
-    return {
+    std::vector<Command> commands {
         {"train clip",
             "train clip --preset mini|tiny --out DIR [--steps N] [--batch N] [--lr X] [--seed S] [--resume] "
             "[--fashion-mnist DIR] [--eval-every N]  contrastive CLIP training",
@@ -262,7 +341,15 @@ std::vector<Command> trainCommands()
             {"preset", "out", "steps", "batch", "lr", "seed", "fashion-mnist", "eval-every", "log-every",
                 "checkpoint-every", "channels", "layers", "sample-steps"},
             {"resume", "flip"}, runTrainDdpm},
+        {"train blip2",
+            "train blip2 --preset mini|tiny --out DIR [--steps N] [--stage1-steps N] [--batch N] [--lr X] [--seed S] "
+            "[--resume] [--fashion-mnist DIR] [--eval-every N]  BLIP-2 (blip2-mini) on Shapes World VQA, captions and "
+            "Fashion-MNIST: contrastive stage, then generative",
+            kBlip2Options, {"resume"}, runTrainBlip2},
     };
+    const auto vqa = evalVqaCommands();
+    commands.insert(commands.end(), vqa.begin(), vqa.end());
+    return commands;
 }
 
 } // namespace ml::cli

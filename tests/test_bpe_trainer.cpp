@@ -1,8 +1,10 @@
 // BPE trainer: CLIP's file layout (checked against the real CLIP vocabulary), the merge order on
 // a hand-counted corpus, determinism, and a tokenizer trained on Shapes World + Fashion-MNIST
-// captions that ClipTokenizer loads and that round-trips text.
+// captions that ClipTokenizer loads and that round-trips text; the GPT-2 layout with OPT's
+// conventions that Gpt2Tokenizer loads (the blip2-mini vocabulary).
 #include "common/error.h"
 #include "text/clip_tokenizer.h"
+#include "text/gpt2_tokenizer.h"
 #include "train/bpe_trainer.h"
 #include "train/fashion_mnist.h"
 #include "train/shapes_world.h"
@@ -211,6 +213,46 @@ private Q_SLOTS:
         }
         // Whole words: only punctuation adds tokens (":", "?", "-").
         QVERIFY2(tokens < words * 1.2, qPrintable(QString("%1 tokens for %2 words").arg(tokens).arg(words)));
+    }
+
+    void gpt2Layout()
+    {
+        BpeTrainerOptions options;
+        options.vocabSize = 400; // the corpus runs out of pairs at about 465
+        options.format = BpeFormat::Gpt2;
+        BpeTrainer trainer(options);
+        for (const std::string &text : captionCorpus()) {
+            trainer.add(text);
+            trainer.add("Question: " + text + " Answer:");
+        }
+        const BpeModel model = trainer.train();
+        QCOMPARE(model.vocab.size(), std::size_t(400));
+        QCOMPARE(model.vocab[0], std::string("<s>"));
+        QCOMPARE(model.vocab[1], std::string("<pad>"));
+        QCOMPARE(model.vocab[2], std::string("</s>"));
+        QCOMPARE(model.vocab[3], std::string("<unk>"));
+        for (const std::string &token : model.vocab)
+            QVERIFY2(token.find("</w>") == std::string::npos, token.c_str());
+        const fs::path dir = path("gpt2");
+        model.save(dir);
+        writeOptTokenizerConfig(dir, 56);
+
+        const auto tok = ml::text::Gpt2Tokenizer::fromFolder(dir);
+        QCOMPARE(tok.vocabSize(), std::size_t(400));
+        QCOMPARE(tok.bosId(), std::optional<std::int64_t>(2));
+        QCOMPARE(tok.eosId(), std::optional<std::int64_t>(2));
+        QCOMPARE(tok.padId(), std::optional<std::int64_t>(1));
+        QCOMPARE(tok.options().modelMaxLength, std::optional<std::size_t>(56));
+        const std::string prompt = "Question: what color is the circle? Answer:";
+        const std::vector<std::int64_t> ids = tok.encode(prompt);
+        QCOMPARE(ids.front(), std::int64_t {2}); // OPT's "</s>" prefix
+        QCOMPARE(ids.size(), std::size_t(11));   // bos + whole words (a leading space each) and 3 marks
+        QCOMPARE(tok.tokenize(" circle"), (std::vector<std::string> {"Ġcircle"}));
+        QCOMPARE(tok.decode(ids), prompt);
+        QCOMPARE(tok.decode(ids, false), "</s>" + prompt);
+        // Unseen text falls back to bytes and still round-trips, case and all.
+        const std::string odd = "Zebra-striped Xylophones, 猫 🙂!";
+        QCOMPARE(tok.decode(tok.encode(odd)), odd);
     }
 
     void deterministic()

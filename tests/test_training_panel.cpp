@@ -114,6 +114,7 @@ private Q_SLOTS:
     void ddpmRejectsBadSettings();
     void ddpmTrainsPausesAndStops();
     void ddpmContinuesTheRun();
+    void blip2PresetFillsTheForm();
 
 private:
     // The panel's parts, by objectName; the controller for its state.
@@ -658,6 +659,33 @@ void TestTrainingPanel::ddpmPresetFillsTheForm()
     model->setCurrentIndex(model->findData(QStringLiteral("ddpm")));
     QCOMPARE(preset->currentData().toString(), QStringLiteral("tiny"));
     QCOMPARE(spin("trainingBatch")->value(), int(*tiny.batch));
+}
+
+void TestTrainingPanel::blip2PresetFillsTheForm()
+{
+    check("resumeRun")->setChecked(false);
+    find<QToolButton>("advancedToggle")->setChecked(true);
+    QComboBox *model = combo("trainingModel");
+    model->setCurrentIndex(model->findData(QStringLiteral("blip2")));
+    QCOMPARE(form()->kind(), RunKind::Blip2);
+    QComboBox *preset = combo("trainingPreset");
+    QCOMPARE(preset->count(), 2);
+    QCOMPARE(preset->currentData().toString(), QStringLiteral("tiny"));
+    const auto tiny = ml::blip2TrainPresetRequest("tiny");
+    QCOMPARE(spin("trainingSteps")->value(), int(*tiny.steps));
+    QCOMPARE(spin("trainingBatch")->value(), int(*tiny.batch));
+    QVERIFY(edit("runFolder")->text().contains(QStringLiteral("blip2-tiny-")));
+    preset->setCurrentIndex(preset->findData(QStringLiteral("mini")));
+    const auto mini = ml::blip2TrainPresetRequest("mini");
+    QCOMPARE(spin("trainingSteps")->value(), int(*mini.steps));
+    QVERIFY(form()->estimatedSeconds() > kAskBeforeRunSeconds);
+    // Precision applies, the data mix is the trainer's own; VQA accuracy goes on the accuracy plot.
+    QVERIFY(combo("trainingDtype")->isVisibleTo(m_panel));
+    QVERIFY(!spin("mixFashion")->isVisibleTo(m_panel));
+    QVERIFY(!plot("accuracyPlot")->isHidden());
+    preset->setCurrentIndex(preset->findData(QStringLiteral("tiny")));
+    model->setCurrentIndex(model->findData(QStringLiteral("clip")));
+    QCOMPARE(form()->kind(), RunKind::Clip);
 }
 
 void TestTrainingPanel::ddpmRejectsBadSettings()

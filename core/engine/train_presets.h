@@ -1,7 +1,9 @@
-// The CLIP trainer's presets and data defaults as plain values, so a settings form (the Training
-// panel) can show what a preset trains without including the trainer, which pulls in LibTorch.
+// The trainers' presets and data defaults as plain values (CLIP's here, DDPM's and BLIP-2's in
+// their service headers), so a settings form (the Training panel) can show what a preset trains
+// without including the trainer, which pulls in LibTorch.
 #pragma once
 
+#include "engine/blip2_train_service.h"
 #include "engine/clip_train_service.h"
 #include "engine/ddpm_train_service.h"
 

@@ -55,10 +55,11 @@ struct TrainMetric {
 
 // PartialResult{"samples", TrainSamples} after each evaluation: a fixed set of held-out images.
 struct TrainSample {
-    io::RgbImage image; // 64 x 64
-    std::string trueLabel;
+    io::RgbImage image;    // 64 x 64
+    std::string trueLabel; // a VQA sample: the expected answer
     std::string predictedLabel;
-    float prob = 0.0f; // of the predicted label
+    float prob = 0.0f;         // of the predicted label (a VQA answer: of its first token)
+    std::string question = {}; // a VQA sample's question; "" for classification
 };
 struct TrainSamples {
     std::int64_t step = 0;

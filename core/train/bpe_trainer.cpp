@@ -1,5 +1,5 @@
-// Byte-level BPE training (Sennrich et al. 2016) with CLIP's "</w>" end-of-word marker: pair
-// counts kept incrementally, the best pair found through a lazily updated max-heap.
+// Byte-level BPE training (Sennrich et al. 2016), with CLIP's "</w>" end-of-word marker or in
+// GPT-2's layout: pair counts kept incrementally, the best pair found through a lazily updated max-heap.
 // Ref: openai/CLIP clip/simple_tokenizer.py (vocab layout), huggingface/tokenizers
 // tokenizers/src/models/bpe/trainer.rs (incremental pair counts, lazy queue).
 #include "train/bpe_trainer.h"
@@ -8,6 +8,7 @@
 #include "text/bpe.h"
 #include "text/ftfy.h"
 #include "text/regex.h"
+#include "text/tokenizer_common.h"
 #include "text/unicode.h"
 
 #include <nlohmann/json.hpp>
@@ -35,6 +36,14 @@ std::string clipPattern()
                            "\\x{2029}\\x{202F}\\x{205F}\\x{3000}";
     return "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^" + ws
         + "\\p{L}\\p{N}\\x{345}]+";
+}
+
+// Gpt2Tokenizer's pre-split pattern (GPT2Tokenizer.pat).
+std::string gpt2Pattern()
+{
+    const std::string ws = ml::text::kWhiteSpaceClass;
+    return "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^" + ws + "\\p{L}\\p{N}]+|[" + ws + "]+(?![^" + ws + "])|["
+        + ws + "]+";
 }
 
 // CLIPTokenizer's whitespace_clean(): re.sub(r"\s+", " ", text).strip()
@@ -117,16 +126,38 @@ void BpeModel::save(const fs::path &dir) const
     writeFile(dir / "merges.txt", text);
 }
 
-BpeTrainer::BpeTrainer(BpeTrainerOptions options) : m_options(options)
+void writeOptTokenizerConfig(const fs::path &dir, std::size_t modelMaxLength)
 {
-    if (m_options.vocabSize < 512 + 2)
+    const nlohmann::ordered_json config = {{"tokenizer_class", "GPT2Tokenizer"}, {"add_bos_token", true},
+        {"add_prefix_space", false}, {"bos_token", "</s>"}, {"eos_token", "</s>"}, {"unk_token", "<unk>"},
+        {"pad_token", "<pad>"}, {"errors", "replace"}, {"model_max_length", modelMaxLength}};
+    writeFile(dir / "tokenizer_config.json", config.dump(2) + "\n");
+    const nlohmann::ordered_json specials
+        = {{"bos_token", "</s>"}, {"eos_token", "</s>"}, {"unk_token", "<unk>"}, {"pad_token", "<pad>"}};
+    writeFile(dir / "special_tokens_map.json", specials.dump(2) + "\n");
+}
+
+BpeTrainer::BpeTrainer(BpeTrainerOptions options) : m_options(std::move(options))
+{
+    if (m_options.format == BpeFormat::Clip && m_options.vocabSize < 512 + 2)
         throw Error("BPE trainer: a vocabulary of " + std::to_string(m_options.vocabSize)
             + " tokens is smaller than the 512 byte tokens and 2 special tokens");
+    if (m_options.format == BpeFormat::Gpt2 && m_options.vocabSize < 256 + m_options.specialTokens.size())
+        throw Error("BPE trainer: a vocabulary of " + std::to_string(m_options.vocabSize)
+            + " tokens is smaller than the 256 byte tokens and " + std::to_string(m_options.specialTokens.size())
+            + " special tokens");
 }
 
 void BpeTrainer::add(std::string_view text, std::uint64_t count)
 {
     using namespace ml::text;
+    if (m_options.format == BpeFormat::Gpt2) {
+        static const Regex gpt2(gpt2Pattern(), Regex::Utf);
+        const std::string clean = sanitizeUtf8(text);
+        for (const RegexMatch &m : gpt2.findAll(clean))
+            m_words[byteLevelEncode(std::string_view(clean).substr(m.begin, m.end - m.begin))] += count;
+        return;
+    }
     static const Regex pattern(clipPattern(), Regex::Utf | Regex::Caseless);
     const std::string clean = encodeUtf8(pyLower(whitespaceClean(ftfyFixText(decodeUtf8(sanitizeUtf8(text))))));
     for (const RegexMatch &m : pattern.findAll(clean)) {
@@ -153,11 +184,16 @@ BpeModel BpeTrainer::train() const
             model.vocab.push_back(token);
         return it->second;
     };
+    const bool clip = m_options.format == BpeFormat::Clip;
+    if (!clip)
+        for (const std::string &special : m_options.specialTokens)
+            intern(special);
     const std::vector<std::string> alphabet = byteAlphabet();
     for (const std::string &c : alphabet)
         intern(c);
-    for (const std::string &c : alphabet)
-        intern(c + kEndOfWord);
+    if (clip)
+        for (const std::string &c : alphabet)
+            intern(c + kEndOfWord);
 
     std::vector<Word> words;
     for (const auto &[piece, count] : m_words) {
@@ -167,7 +203,7 @@ BpeModel BpeTrainer::train() const
         for (std::size_t i = 0; i < chars.size(); ++i) {
             std::string symbol;
             ml::text::appendUtf8(symbol, chars[i]);
-            if (i + 1 == chars.size())
+            if (clip && i + 1 == chars.size())
                 symbol += kEndOfWord;
             w.symbols.push_back(ids.at(symbol));
         }
@@ -200,7 +236,7 @@ BpeModel BpeTrainer::train() const
     for (const auto &[key, count] : pairCounts)
         queue.push({count, key});
 
-    const std::size_t maxTokens = m_options.vocabSize - 2;
+    const std::size_t maxTokens = m_options.vocabSize - (clip ? 2 : 0);
     while (model.vocab.size() < maxTokens && !queue.empty()) {
         const Entry top = queue.top();
         queue.pop();
@@ -256,8 +292,10 @@ BpeModel BpeTrainer::train() const
             if (pairCounts[key] > 0)
                 queue.push({pairCounts[key], key});
     }
-    model.vocab.push_back(kStartOfText);
-    model.vocab.push_back(kEndOfText);
+    if (clip) {
+        model.vocab.push_back(kStartOfText);
+        model.vocab.push_back(kEndOfText);
+    }
     return model;
 }
 

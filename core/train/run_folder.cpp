@@ -30,7 +30,15 @@ template<typename T> T field(const nlohmann::json &j, const char *key, T fallbac
 
 const char *runKindName(RunKind kind)
 {
-    return kind == RunKind::Ddpm ? "ddpm" : "clip";
+    switch (kind) {
+    case RunKind::Ddpm:
+        return "ddpm";
+    case RunKind::Blip2:
+        return "blip2";
+    case RunKind::Clip:
+        break;
+    }
+    return "clip";
 }
 
 bool holdsRunState(const fs::path &folder)
@@ -52,10 +60,10 @@ RunState readRunState(const fs::path &folder)
     if (j.is_discarded() || !j.is_object())
         throw Error(file.string() + ": not JSON (a ModalLens training state is a JSON object)");
     const std::string format = field<std::string>(j, "format", "");
-    if (format != kClipStateFormat && format != kDdpmStateFormat)
+    if (format != kClipStateFormat && format != kDdpmStateFormat && format != kBlip2StateFormat)
         throw Error(file.string() + ": not a ModalLens training state (format '" + format + "')");
     RunState s;
-    s.kind = format == kDdpmStateFormat ? RunKind::Ddpm : RunKind::Clip;
+    s.kind = format == kDdpmStateFormat ? RunKind::Ddpm : format == kBlip2StateFormat ? RunKind::Blip2 : RunKind::Clip;
     s.step = field<std::int64_t>(j, "step", 0);
     s.totalSteps = field<std::int64_t>(j, "total_steps", 0);
     const nlohmann::json config = j.value("config", nlohmann::json::object());
@@ -72,6 +80,7 @@ RunState readRunState(const fs::path &folder)
     s.mixMulti = field<double>(mix, "shapes_multi", 0.0);
     s.blockOutChannels = field<std::vector<std::int64_t>>(config, "block_out_channels", {});
     s.layersPerBlock = field<std::int64_t>(config, "layers_per_block", 0);
+    s.stage1Steps = field<std::int64_t>(config, "stage1_steps", 0);
     return s;
 }
 
@@ -80,8 +89,11 @@ std::optional<RunKind> checkpointKind(const fs::path &folder)
     std::error_code ec;
     if (!fs::is_regular_file(folder / "config.json", ec))
         return std::nullopt;
-    if (fs::is_regular_file(folder / kClipWeightsFile, ec))
-        return RunKind::Clip;
+    if (fs::is_regular_file(folder / kClipWeightsFile, ec)) {
+        std::ifstream in(folder / "config.json", std::ios::binary);
+        const nlohmann::json config = nlohmann::json::parse(in, nullptr, false);
+        return field<std::string>(config, "model_type", "") == "blip-2" ? RunKind::Blip2 : RunKind::Clip;
+    }
     if (fs::is_regular_file(folder / kDdpmWeightsFile, ec))
         return RunKind::Ddpm;
     return std::nullopt;

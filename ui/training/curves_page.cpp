@@ -125,14 +125,15 @@ void CurvesPage::resetViews()
 void CurvesPage::setShownKind(ml::train::RunKind kind)
 {
     m_shownKind = kind;
+    m_plots[TrainingRuns::AccuracyPlot]->setVqa(kind == ml::train::RunKind::Blip2);
     updateVisibility();
 }
 
 void CurvesPage::updateVisibility()
 {
-    // DDPM logs neither accuracy nor temperature: those plots show only for CLIP, or while a
-    // plotted run (a loaded CLIP run, say) has points there.
-    const bool clip = m_shownKind == ml::train::RunKind::Clip;
+    // DDPM logs neither accuracy nor temperature: those plots show only for CLIP and BLIP-2 (VQA
+    // accuracy, its contrastive stage's temperature), or while a plotted run has points there.
+    const bool clip = m_shownKind != ml::train::RunKind::Ddpm;
     bool changed = false;
     for (const int which : {TrainingRuns::AccuracyPlot, TrainingRuns::TemperaturePlot}) {
         const bool show = clip || m_plots[which]->visibleGraphCount() > 0;

@@ -141,7 +141,7 @@ void RunStatusBox::refresh()
     m_fieldValues[DtypeField]->setText(c.dtypeUsed().isEmpty() ? none : c.dtypeUsed());
     const QString acc = formatHeldOutAccuracy(c.lastAccuracy());
     m_fieldValues[AccuracyField]->setText(acc.isEmpty() ? none : acc);
-    const bool clip = (running ? c.jobKind() : m_shownKind) == ml::train::RunKind::Clip; // DDPM: no accuracy
+    const bool clip = (running ? c.jobKind() : m_shownKind) != ml::train::RunKind::Ddpm; // DDPM: no accuracy
     m_fieldNames[AccuracyField]->setVisible(clip);
     m_fieldValues[AccuracyField]->setVisible(clip);
 }
@@ -174,8 +174,9 @@ void RunStatusBox::retranslate()
 {
     const bool ddpm = m_shownKind == ml::train::RunKind::Ddpm;
     m_start->setText(tr("Start"));
-    m_start->setToolTip(
-        ddpm ? tr("Train a DDPM diffusion model with these settings") : tr("Train a CLIP model with these settings"));
+    m_start->setToolTip(ddpm                           ? tr("Train a DDPM diffusion model with these settings")
+            : m_shownKind == ml::train::RunKind::Blip2 ? tr("Train a BLIP-2 model with these settings")
+                                                       : tr("Train a CLIP model with these settings"));
     m_pause->setToolTip(tr("Pause between two steps, or carry on"));
     m_stop->setText(tr("Stop"));
     m_stop->setToolTip(ddpm

@@ -201,7 +201,8 @@ void SampleGrid::paintEvent(QPaintEvent *)
         QRect line(image.left(), image.bottom() + 4, textWidth, fm.height());
         p.setFont(font());
         p.setPen(colors.text);
-        p.drawText(line, Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(s.trueLabel, Qt::ElideRight, textWidth));
+        p.drawText(line, Qt::AlignLeft | Qt::AlignVCenter,
+            fm.elidedText(s.question.isEmpty() ? s.trueLabel : s.question, Qt::ElideRight, textWidth));
         line.translate(0, fm.height());
         // "✓ label" elided, the probability right-aligned after it.
         const QFontMetrics bm(bold);
@@ -225,7 +226,8 @@ bool SampleGrid::event(QEvent *event)
             if (cellRect(i).contains(pos)) {
                 const Sample &s = m_samples[i];
                 QToolTip::showText(static_cast<QHelpEvent *>(event)->globalPos(),
-                    tr("True: %1").arg(s.trueLabel) + QLatin1Char('\n')
+                    (s.question.isEmpty() ? QString() : tr("Question: %1").arg(s.question) + QLatin1Char('\n'))
+                        + tr("True: %1").arg(s.trueLabel) + QLatin1Char('\n')
                         + tr("Predicted: %1 (%2)").arg(s.predictedLabel, formatProbability(s.prob)),
                     this, cellRect(i));
                 return true;

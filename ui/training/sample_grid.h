@@ -1,5 +1,6 @@
-// SampleGrid: the trainer's held-out samples as a grid of cells: the image, its true label and the
-// model's current top prediction with its probability, framed green when right and red when wrong.
+// SampleGrid: the trainer's held-out samples as a grid of cells: the image, its true label (or the
+// question asked) and the model's current top prediction (or answer) with its probability, framed
+// green when right and red when wrong.
 // Without labels (a generative model's samples) the cells hold the images alone, in a plain frame.
 #pragma once
 
@@ -14,7 +15,8 @@ public:
         QImage image;
         QString trueLabel;
         QString predictedLabel;
-        double prob = 0.0; // of the predicted label
+        double prob = 0.0;     // of the predicted label
+        QString question = {}; // a VQA sample: shown above the answer, in place of the true label
         bool correct() const { return trueLabel == predictedLabel; }
     };
 

@@ -31,7 +31,7 @@ SamplesPage::SamplesPage(TrainingController *controller, QWidget *parent) : QWid
     connect(m_controller, &TrainingController::started, this, &SamplesPage::onStarted);
     connect(m_controller, &TrainingController::samplesArrived, this, &SamplesPage::addSamples);
     connect(m_controller, &TrainingController::accuracyMeasured, this, [this](qint64 step) {
-        if (m_controller->jobKind() == RunKind::Clip && m_grid->step() == step)
+        if (m_controller->jobKind() != RunKind::Ddpm && m_grid->step() == step)
             updateClipHeader(); // the samples came first; now their step's accuracy
     });
     connect(m_controller, &TrainingController::sampleGridSaved, this, [this](const QString &file) {
@@ -51,9 +51,9 @@ void SamplesPage::setShownKind(RunKind kind)
 void SamplesPage::onStarted(RunKind kind)
 {
     m_grid->clear();
-    m_grid->setLabelled(kind == RunKind::Clip);
+    m_grid->setLabelled(kind != RunKind::Ddpm);
     m_header->setText(
-        kind == RunKind::Clip ? tr("Waiting for the first evaluation…") : tr("Waiting for the first sample grid…"));
+        kind != RunKind::Ddpm ? tr("Waiting for the first evaluation…") : tr("Waiting for the first sample grid…"));
 }
 
 void SamplesPage::addSamples(const ml::TrainSamples &samples)
@@ -71,7 +71,7 @@ void SamplesPage::addSamples(const ml::TrainSamples &samples)
     }
     for (const ml::TrainSample &s : samples.samples)
         cells.append({toQImage(s.image), QString::fromStdString(s.trueLabel), QString::fromStdString(s.predictedLabel),
-            static_cast<double>(s.prob)});
+            static_cast<double>(s.prob), QString::fromStdString(s.question)});
     m_grid->setLabelled(true);
     m_grid->setSamples(samples.step, std::move(cells));
     updateClipHeader();
@@ -79,7 +79,9 @@ void SamplesPage::addSamples(const ml::TrainSamples &samples)
 
 void SamplesPage::updateClipHeader()
 {
-    QString header = tr("Held-out samples at step %1: the model's top guess is right for %2 of these %3.")
+    QString header = (m_controller->jobKind() == RunKind::Blip2
+            ? tr("Held-out questions at step %1: the model's answer is right for %2 of these %3.")
+            : tr("Held-out samples at step %1: the model's top guess is right for %2 of these %3."))
                          .arg(QLocale().toString(m_grid->step()))
                          .arg(m_grid->correctCount())
                          .arg(m_grid->samples().size());
@@ -92,12 +94,14 @@ void SamplesPage::updateIdleHeader()
 {
     if (!m_grid->samples().isEmpty() || m_controller->isRunning())
         return; // the run's own header
-    const bool clip = m_shownKind == RunKind::Clip;
+    const bool clip = m_shownKind != RunKind::Ddpm;
     m_grid->setLabelled(clip);
-    m_header->setText(clip ? tr("A fixed set of held-out images: the first of each held-out colour-shape pair, two "
-                                "other pairs and two garments.")
-                           : tr("Images the model draws from the same starting noise at each sample grid and at the "
-                                "end: watch garments form as it learns."));
+    m_header->setText(m_shownKind == RunKind::Blip2
+            ? tr("Questions from the held-out sets (Shapes World scenes, garments) with the model's answers.")
+            : clip ? tr("A fixed set of held-out images: the first of each held-out colour-shape pair, two "
+                        "other pairs and two garments.")
+                   : tr("Images the model draws from the same starting noise at each sample grid and at the "
+                        "end: watch garments form as it learns."));
 }
 
 void SamplesPage::changeEvent(QEvent *event)

@@ -5,6 +5,7 @@
 #include "common/engine_bridge.h"
 #include "common/engine_value.h"
 #include "common/format.h"
+#include "engine/blip2_train_service.h"
 #include "engine/clip_service.h"
 #include "engine/ddpm_train_service.h"
 #include "engine/train_partials.h"
@@ -64,6 +65,9 @@ quint64 TrainingController::start(const TrainingFormValues &values)
         if (!fashion)
             showMessage(
                 tr("Fashion-MNIST was not found, so this run trains and evaluates on Shapes World only."), false);
+    } else if (request->blip2) {
+        request->blip2->control = m_control;
+        m_job = m_bridge->submit(ml::makeBlip2TrainJob(std::move(*request->blip2)));
     } else {
         request->ddpm->control = m_control;
         m_job = m_bridge->submit(ml::makeDdpmTrainJob(std::move(*request->ddpm)));
@@ -91,10 +95,10 @@ void TrainingController::reset(const TrainingRequest &request)
     m_sawCheckpoint = false;
     m_stage.clear();
     m_sampleGridFile.clear();
-    if (request.clip)
-        m_dtypeUsed = request.clip->dtype == "auto"
-            ? (ml::cpuHasNativeBf16() ? QStringLiteral("bf16") : QStringLiteral("fp32"))
-            : QString::fromStdString(request.clip->dtype);
+    const std::string *dtype = request.clip ? &request.clip->dtype : request.blip2 ? &request.blip2->dtype : nullptr;
+    if (dtype)
+        m_dtypeUsed = *dtype == "auto" ? (ml::cpuHasNativeBf16() ? QStringLiteral("bf16") : QStringLiteral("fp32"))
+                                       : QString::fromStdString(*dtype);
     else
         m_dtypeUsed = QStringLiteral("fp32"); // the DDPM trainer's only precision
 }
@@ -173,7 +177,7 @@ void TrainingController::addMetric(const ml::TrainMetric &m)
     m_totalSteps = m.totalSteps;
     if (m.evaluated)
         m_lastAccuracy = m.evaluation;
-    m_runs->addLiveMetric(m, m_jobKind == RunKind::Clip);
+    m_runs->addLiveMetric(m, m_jobKind != RunKind::Ddpm);
     if (m.evaluated)
         Q_EMIT accuracyMeasured(m.step);
     Q_EMIT stateChanged();
@@ -199,6 +203,10 @@ void TrainingController::onFinished(quint64 id, bool ok, const QString &error, b
         outline
             = Outline {clip->stopped, clip->steps, clip->totalSteps, clip->startStep, clip->seconds, clip->warnings};
         m_dtypeUsed = QString::fromStdString(clip->dtype);
+    } else if (const auto blip2 = engineValue<ml::Blip2TrainResult>(value)) {
+        outline = Outline {
+            blip2->stopped, blip2->steps, blip2->totalSteps, blip2->startStep, blip2->seconds, blip2->warnings};
+        m_dtypeUsed = QString::fromStdString(blip2->dtype);
     } else if (const auto ddpm = engineValue<ml::DdpmTrainResult>(value)) {
         outline
             = Outline {ddpm->stopped, ddpm->steps, ddpm->totalSteps, ddpm->startStep, ddpm->seconds, ddpm->warnings};
@@ -248,6 +256,7 @@ QString TrainingController::stateText() const
         } stages[] = {{"loading data", QT_TR_NOOP("Loading the data…")},
             {"learning the tokenizer", QT_TR_NOOP("Learning the tokenizer…")},
             {"preparing the evaluation set", QT_TR_NOOP("Preparing the held-out set…")},
+            {"preparing the evaluation sets", QT_TR_NOOP("Preparing the held-out set…")},
             {"evaluating", QT_TR_NOOP("Evaluating on the held-out set…")},
             {"sampling", QT_TR_NOOP("Drawing the sample grid…")},
             {"saving checkpoint", QT_TR_NOOP("Saving a checkpoint…")}, {"training", QT_TR_NOOP("Training")}};

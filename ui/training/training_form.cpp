@@ -29,6 +29,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -39,6 +40,7 @@ namespace {
 const QString kKindKey = QStringLiteral("training/model");
 const QString kPresetKey = QStringLiteral("training/preset"); // CLIP's
 const QString kDdpmPresetKey = QStringLiteral("training/ddpmPreset");
+const QString kBlip2PresetKey = QStringLiteral("training/blip2Preset");
 const QString kFashionKey = QStringLiteral("training/fashionDir");
 const QString kDtypeKey = QStringLiteral("training/dtype");
 const QString kAdvancedKey = QStringLiteral("training/advancedShown");
@@ -46,7 +48,7 @@ constexpr int kMaxSteps = 10'000'000;
 
 int kindIndex(RunKind kind)
 {
-    return kind == RunKind::Ddpm ? 1 : 0;
+    return static_cast<int>(kind); // the combo's rows: CLIP, DDPM, BLIP-2
 }
 
 QSpinBox *stepsSpin(QWidget *parent, const char *name)
@@ -103,6 +105,7 @@ QWidget *TrainingForm::createModelGroup()
     m_kind->setObjectName(QStringLiteral("trainingModel"));
     m_kind->addItem(QString(), QLatin1String(ml::train::runKindName(RunKind::Clip)));
     m_kind->addItem(QString(), QLatin1String(ml::train::runKindName(RunKind::Ddpm)));
+    m_kind->addItem(QString(), QLatin1String(ml::train::runKindName(RunKind::Blip2)));
     m_preset = new QComboBox(m_modelGroup); // filled by applyKind()
     m_preset->setObjectName(QStringLiteral("trainingPreset"));
     m_presetHint = dimLabel(m_modelGroup);
@@ -282,7 +285,7 @@ TrainingFormValues TrainingForm::values() const
 
 RunKind TrainingForm::kind() const
 {
-    return m_kind->currentIndex() == 1 ? RunKind::Ddpm : RunKind::Clip;
+    return static_cast<RunKind>(std::clamp(m_kind->currentIndex(), 0, 2));
 }
 
 void TrainingForm::setKind(RunKind kind)
@@ -308,8 +311,7 @@ int TrainingForm::steps() const
 
 double TrainingForm::estimatedSeconds() const
 {
-    return estimateTrainingSeconds(
-        kind() == RunKind::Ddpm, preset(), m_steps->value(), m_batch->value(), ml::Engine::defaultThreads());
+    return estimateTrainingSeconds(kind(), preset(), m_steps->value(), m_batch->value(), ml::Engine::defaultThreads());
 }
 
 QString TrainingForm::runsRoot()
@@ -357,9 +359,11 @@ void TrainingForm::restoreSettings()
     const QSettings settings;
     m_presetOf[0] = settings.value(kPresetKey, QStringLiteral("tiny")).toString();
     m_presetOf[1] = settings.value(kDdpmPresetKey, QStringLiteral("tiny")).toString();
-    const RunKind kind = settings.value(kKindKey).toString() == QLatin1String(ml::train::runKindName(RunKind::Ddpm))
-        ? RunKind::Ddpm
-        : RunKind::Clip;
+    m_presetOf[2] = settings.value(kBlip2PresetKey, QStringLiteral("tiny")).toString();
+    RunKind kind = RunKind::Clip;
+    for (const RunKind k : {RunKind::Ddpm, RunKind::Blip2})
+        if (settings.value(kKindKey).toString() == QLatin1String(ml::train::runKindName(k)))
+            kind = k;
     {
         const QSignalBlocker block(m_kind);
         m_kind->setCurrentIndex(kindIndex(kind));
@@ -378,6 +382,7 @@ void TrainingForm::saveSettings() const
     settings.setValue(kKindKey, QLatin1String(ml::train::runKindName(kind())));
     settings.setValue(kPresetKey, m_presetOf[0]);
     settings.setValue(kDdpmPresetKey, m_presetOf[1]);
+    settings.setValue(kBlip2PresetKey, m_presetOf[2]);
     settings.setValue(kFashionKey, m_fashionDir->text());
     settings.setValue(kDtypeKey, m_dtype->currentData().toString());
     settings.setValue(kAdvancedKey, m_advancedToggle->isChecked());
@@ -393,19 +398,23 @@ void TrainingForm::changeEvent(QEvent *event)
 void TrainingForm::retranslate()
 {
     const bool ddpm = kind() == RunKind::Ddpm;
+    const bool blip2 = kind() == RunKind::Blip2;
     m_modelGroup->setTitle(tr("Model"));
     m_runGroup->setTitle(tr("Run"));
     m_kindLabel->setText(tr("Model:"));
     m_kind->setItemText(0, tr("CLIP"));
     m_kind->setItemText(1, tr("DDPM (diffusion)"));
+    m_kind->setItemText(2, tr("BLIP-2 (chat)"));
     m_kind->setToolTip(tr("CLIP learns to match images and captions; DDPM learns to draw Fashion-MNIST images "
-                          "from noise"));
+                          "from noise; BLIP-2 learns to answer questions about an image"));
     m_unetLabel->setText(tr("UNet:"));
     m_presetLabel->setText(tr("Preset:"));
     m_preset->setToolTip(ddpm ? tr("mini: the built-in ddpm-mini (about 2 s a step on a CPU core); tiny: a small "
                                    "UNet that trains in seconds, for trying things out")
-                              : tr("mini: the built-in clip-mini (about one step a second on a CPU); tiny: a small "
-                                   "model that trains in seconds, for trying things out"));
+            : blip2 ? tr("mini: the built-in blip2-mini (about half an hour on a CPU); tiny: a small model that "
+                         "trains in seconds, for trying things out")
+                    : tr("mini: the built-in clip-mini (about one step a second on a CPU); tiny: a small "
+                         "model that trains in seconds, for trying things out"));
     m_stepsLabel->setText(tr("Steps:"));
     m_folderLabel->setText(tr("Folder:"));
     m_folderBrowse->setToolTip(tr("Choose the run folder"));

@@ -27,7 +27,7 @@ namespace {
 
 int kindIndex(RunKind kind)
 {
-    return kind == RunKind::Ddpm ? 1 : 0;
+    return static_cast<int>(kind); // the combo's rows: CLIP, DDPM, BLIP-2
 }
 
 // As in training_form.cpp: rows taken out rather than hidden (Qt 6.4's setRowVisible mislays them).
@@ -56,7 +56,9 @@ void TrainingForm::applyKind(RunKind kind)
     {
         const QSignalBlocker block(m_preset);
         m_preset->clear();
-        const auto names = kind == RunKind::Ddpm ? ml::ddpmTrainPresets() : ml::clipTrainPresets();
+        const auto names = kind == RunKind::Ddpm ? ml::ddpmTrainPresets()
+            : kind == RunKind::Blip2             ? ml::blip2TrainPresets()
+                                                 : ml::clipTrainPresets();
         for (const std::string &name : names)
             m_preset->addItem(QString::fromStdString(name), QString::fromStdString(name));
         // A newcomer starts on tiny (under a minute); mini's recipe takes hours on a laptop.
@@ -65,14 +67,14 @@ void TrainingForm::applyKind(RunKind kind)
         m_preset->setCurrentIndex(remembered >= 0 ? remembered : std::max(0, tiny));
     }
     m_presetOf[kindIndex(kind)] = preset();
-    const bool clip = kind == RunKind::Clip;
+    const bool clip = kind == RunKind::Clip, ddpm = kind == RunKind::Ddpm;
     constexpr int kUnetRow = 3;  // after the preset's hint
     constexpr int kDtypeRow = 3; // after the seed
     constexpr int kMixRow = 4;   // after the precision
-    showFormRow(m_modelForm, kUnetRow, m_unetLabel, m_unet, !clip);
-    showFormRow(m_advancedForm, kDtypeRow, m_dtypeLabel, m_dtype, clip);
-    showFormRow(m_advancedForm, clip ? kMixRow : kDtypeRow, m_mixLabel, m_mixBox, clip);
-    m_batch->setMinimum(clip ? 2 : 1);
+    showFormRow(m_modelForm, kUnetRow, m_unetLabel, m_unet, ddpm);
+    showFormRow(m_advancedForm, kDtypeRow, m_dtypeLabel, m_dtype, !ddpm);
+    showFormRow(m_advancedForm, ddpm ? kDtypeRow : kMixRow, m_mixLabel, m_mixBox, clip); // BLIP-2: its own mix
+    m_batch->setMinimum(ddpm ? 1 : 2);
     applyPreset(preset());
     retranslate(); // the texts that name the model
     Q_EMIT kindChanged(kind);
@@ -93,6 +95,14 @@ void TrainingForm::applyPreset(const QString &preset)
             m_evalEvery->setValue(static_cast<int>(*r.evalEvery));
             m_checkpointEvery->setValue(static_cast<int>(*r.checkpointEvery));
             m_unet->setText(unetText(r.blockOutChannels, *r.layersPerBlock));
+        } else if (kind == RunKind::Blip2) {
+            const ml::Blip2TrainRequest r = ml::blip2TrainPresetRequest(preset.toStdString());
+            m_steps->setValue(static_cast<int>(*r.steps));
+            m_batch->setValue(static_cast<int>(*r.batch));
+            m_lr->setText(QLocale().toString(*r.lr, 'g', 6));
+            m_seed->setValue(static_cast<int>(*r.seed));
+            m_evalEvery->setValue(static_cast<int>(*r.evalEvery));
+            m_checkpointEvery->setValue(static_cast<int>(*r.checkpointEvery));
         } else {
             const ml::ClipTrainRequest r = ml::clipTrainPresetRequest(preset.toStdString());
             m_steps->setValue(static_cast<int>(*r.steps));
@@ -129,7 +139,17 @@ void TrainingForm::updatePresetHint()
     qint64 steps = 0;
     int batch = 0;
     try {
-        if (ddpm) {
+        if (kind() == RunKind::Blip2) {
+            const auto r = ml::blip2TrainPresetRequest(preset().toStdString());
+            steps = *r.steps;
+            batch = static_cast<int>(*r.batch);
+            text
+                = tr("A Q-Former and a small OPT decoder over clip-mini's vision tower, for Shapes World questions and "
+                     "Fashion-MNIST; by default %1 contrastive then %2 generative steps of %3 images.")
+                      .arg(QLocale().toString(*r.stage1Steps))
+                      .arg(QLocale().toString(steps - *r.stage1Steps))
+                      .arg(batch);
+        } else if (ddpm) {
             const auto r = ml::ddpmTrainPresetRequest(preset().toStdString());
             steps = *r.steps;
             batch = static_cast<int>(*r.batch);
@@ -153,7 +173,7 @@ void TrainingForm::updatePresetHint()
         return;
     }
     // " Takes about 25 min on this computer." for the preset's default run, where known.
-    const double seconds = estimateTrainingSeconds(ddpm, preset(), steps, batch, ml::Engine::defaultThreads());
+    const double seconds = estimateTrainingSeconds(kind(), preset(), steps, batch, ml::Engine::defaultThreads());
     if (seconds >= 0)
         text += QLatin1Char(' ') + tr("Takes %1 on this computer.").arg(formatRoughDuration(seconds));
     m_presetHint->setText(text);
@@ -212,7 +232,7 @@ bool TrainingForm::loadRunState(const QString &folder)
     m_checkpointEvery->setValue(static_cast<int>(state.checkpointEvery));
     if (state.kind == RunKind::Ddpm) {
         m_unet->setText(unetText(state.blockOutChannels, state.layersPerBlock));
-    } else {
+    } else if (state.kind == RunKind::Clip) {
         const double mix[3] = {state.mixFashion, state.mixSingle, state.mixMulti};
         for (int i = 0; i < 3; ++i)
             m_mix[i]->setValue(static_cast<int>(std::lround(100.0 * mix[i])));

@@ -370,6 +370,12 @@ void TrainingPlot::applyColors()
     legend->setTextColor(c.text);
 }
 
+void TrainingPlot::setVqa(bool on)
+{
+    m_vqa = on;
+    retranslate();
+}
+
 void TrainingPlot::retranslate()
 {
     switch (m_kind) {
@@ -377,7 +383,7 @@ void TrainingPlot::retranslate()
         m_title->setText(tr("Loss"));
         break;
     case Accuracy:
-        m_title->setText(tr("Held-out zero-shot accuracy"));
+        m_title->setText(m_vqa ? tr("Held-out VQA accuracy") : tr("Held-out zero-shot accuracy"));
         break;
     case LearningRate:
         m_title->setText(tr("Learning rate"));

@@ -30,6 +30,7 @@ public:
     int visibleGraphCount() const; // graphs that hold points
 
     void setLogScale(bool on); // the value axis
+    void setVqa(bool on);      // the accuracy plot: a BLIP-2's VQA accuracy, not CLIP's zero-shot
     bool logScale() const;
     // Everything in view again; the view follows new points until the user zooms or drags.
     void resetView();
@@ -56,6 +57,7 @@ private:
     void showPointAt(const QPointF &pos); // the nearest point's value as a tooltip
 
     Kind m_kind;
+    bool m_vqa = false;
     QMap<int, Run> m_runs;
     QCPTextElement *m_title;
     // Accuracy: the legend names the three series by line style, in a neutral colour; the runs'

@@ -58,6 +58,8 @@ QString checkResume(const TrainingFormValues &v, const QString &folder, qint64 *
     if (state.kind != v.kind)
         return state.kind == RunKind::Ddpm
             ? Text::tr("%1 holds a DDPM run: choose DDPM as the model to continue it.").arg(native)
+            : state.kind == RunKind::Blip2
+            ? Text::tr("%1 holds a BLIP-2 run: choose BLIP-2 as the model to continue it.").arg(native)
             : Text::tr("%1 holds a CLIP run: choose CLIP as the model to continue it.").arg(native);
     if (v.steps <= state.step)
         return Text::tr("The run in %1 already did %2 steps: set Steps above %2 to train further.")
@@ -136,6 +138,12 @@ std::optional<TrainingRequest> buildTrainingRequest(const TrainingFormValues &v,
     if (v.kind == RunKind::Ddpm) {
         out.ddpm.emplace();
         fillCommon(*out.ddpm, v, folder, lr);
+        return out;
+    }
+    if (v.kind == RunKind::Blip2) {
+        out.blip2.emplace();
+        fillCommon(*out.blip2, v, folder, lr);
+        out.blip2->dtype = v.dtype.toStdString();
         return out;
     }
     out.clip.emplace();

@@ -1,8 +1,9 @@
 // The Training panel's form as plain values, checked and turned into a training job's request
-// (ml::ClipTrainRequest or ml::DdpmTrainRequest); every refusal is a message naming the folder
+// (ml::ClipTrainRequest, ml::DdpmTrainRequest or ml::Blip2TrainRequest); every refusal is a message naming the folder
 // or the field, and nothing is made on disk before the checks pass.
 #pragma once
 
+#include "engine/blip2_train_service.h"
 #include "engine/clip_train_service.h"
 #include "engine/ddpm_train_service.h"
 #include "engine/train_types.h"
@@ -25,10 +26,11 @@ struct TrainingFormValues {
     QString fashionDir;
 };
 
-// A checked request, ready to submit: exactly one of clip and ddpm is set.
+// A checked request, ready to submit: exactly one of clip, ddpm and blip2 is set.
 struct TrainingRequest {
     std::optional<ml::ClipTrainRequest> clip;
     std::optional<ml::DdpmTrainRequest> ddpm;
+    std::optional<ml::Blip2TrainRequest> blip2;
     ml::train::RunKind kind = ml::train::RunKind::Clip;
     QString folder; // cleaned, absolute
     bool resume = false;

@@ -21,14 +21,26 @@ constexpr int kMaxUsefulCores = 8;
 
 } // namespace
 
-double estimateTrainingSeconds(bool ddpm, const QString &preset, qint64 steps, int batch, int cores)
+double estimateTrainingSeconds(ml::train::RunKind kind, const QString &preset, qint64 steps, int batch, int cores)
 {
     double stepSeconds = 0.0;
     qint64 presetBatch = 0;
     try {
         const std::string name = preset.toStdString();
-        stepSeconds = ddpm ? ml::ddpmPresetStepSeconds(name) : ml::clipPresetStepSeconds(name);
-        presetBatch = ddpm ? *ml::ddpmTrainPresetRequest(name).batch : *ml::clipTrainPresetRequest(name).batch;
+        switch (kind) {
+        case ml::train::RunKind::Ddpm:
+            stepSeconds = ml::ddpmPresetStepSeconds(name);
+            presetBatch = *ml::ddpmTrainPresetRequest(name).batch;
+            break;
+        case ml::train::RunKind::Blip2:
+            stepSeconds = ml::blip2PresetStepSeconds(name);
+            presetBatch = *ml::blip2TrainPresetRequest(name).batch;
+            break;
+        case ml::train::RunKind::Clip:
+            stepSeconds = ml::clipPresetStepSeconds(name);
+            presetBatch = *ml::clipTrainPresetRequest(name).batch;
+            break;
+        }
     } catch (const std::exception &) {
         return -1.0;
     }

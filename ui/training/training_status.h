@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/train_types.h"
+#include "train/run_folder.h"
 
 #include <QString>
 
@@ -17,7 +18,7 @@ inline constexpr double kAskBeforeRunSeconds = 10.0 * 60.0;
 // the batch), on this machine: the preset's pace on the 2-core reference machine, shortened where
 // there are more cores (no more than 4 x: a small model stops gaining from threads). < 0 for an
 // unknown preset.
-double estimateTrainingSeconds(bool ddpm, const QString &preset, qint64 steps, int batch, int cores);
+double estimateTrainingSeconds(ml::train::RunKind kind, const QString &preset, qint64 steps, int batch, int cores);
 
 // "under a minute", "about 25 min", "about 1 h 40 min": rounded as an estimate should be.
 QString formatRoughDuration(double seconds);

@@ -1,0 +1,752 @@
+// The BLIP-2 training loop. Stage 1 (image-text contrastive + matching, simplified): a caption's
+// embedding comes from the CLIP text tower whose vision tower BLIP-2 starts from, kept frozen
+// (Hugging Face's Blip2ForConditionalGeneration has no Q-Former text path to save); an image's
+// similarity to it is the best cosine over the projected query outputs; matching is a linear head
+// on the product and difference of the mean query's projection and the caption embedding, with the
+// hardest in-batch negatives. Stage 2: the decoder's cross-entropy on answer tokens only, the
+// vision tower frozen, the prefix the projected queries. Checkpoints in HF Blip2 layout.
+// Ref: transformers/models/blip_2/modeling_blip_2.py; LAVIS blip2_qformer.py (ITC max over queries)
+#include "train/blip2_trainer.h"
+
+#include "common/error.h"
+#include "engine/compute.h"
+#include "engine/model_discovery.h"
+#include "engine/train_partials.h"
+#include "io/checkpoint.h"
+#include "io/safetensors.h"
+#include "models/blip2/blip2_config.h"
+#include "models/blip2/blip2_model.h"
+#include "models/blip2/vqa_eval.h"
+#include "models/clip/clip_loader.h"
+#include "text/clip_tokenizer.h"
+#include "text/gpt2_tokenizer.h"
+#include "train/blip2_data.h"
+#include "train/bpe_trainer.h"
+#include "train/run_folder.h"
+#include "train/train_log.h"
+#include "train/train_loop.h"
+#include "train/trainer_common.h"
+
+#include <ATen/autocast_mode.h>
+#include <nlohmann/json.hpp>
+#include <torch/nn/functional/loss.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
+
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+namespace ml::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const double kMaxLogitScale = std::log(100.0);
+
+// bf16 autocast on this thread while alive (autocast state is thread-local).
+class AutocastScope {
+public:
+    explicit AutocastScope(bool enable) : m_enabled(enable)
+    {
+        if (m_enabled) {
+            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+            at::autocast::set_cpu_enabled(true);
+        }
+    }
+    ~AutocastScope()
+    {
+        if (m_enabled) {
+            at::autocast::set_cpu_enabled(false);
+            at::autocast::clear_cache();
+        }
+    }
+    AutocastScope(const AutocastScope &) = delete;
+    AutocastScope &operator=(const AutocastScope &) = delete;
+
+private:
+    bool m_enabled;
+};
+
+// Stage 1's heads, which only training needs (saved in trainer_state.safetensors for a resume).
+class Stage1HeadsImpl : public torch::nn::Module {
+public:
+    Stage1HeadsImpl(std::int64_t queryWidth, std::int64_t embedDim, double initTemperature)
+    {
+        vision_proj = register_module("vision_proj", torch::nn::Linear(queryWidth, embedDim));
+        itm_head = register_module("itm_head", torch::nn::Linear(2 * embedDim, 2));
+        logit_scale
+            = register_parameter("logit_scale", torch::tensor(static_cast<float>(std::log(1.0 / initTemperature))));
+    }
+    torch::nn::Linear vision_proj {nullptr}, itm_head {nullptr};
+    torch::Tensor logit_scale;
+};
+TORCH_MODULE(Stage1Heads);
+
+Blip2TrainConfig resolveConfig(const Blip2TrainRequest &r, const nlohmann::json *stored)
+{
+    Blip2TrainConfig c;
+    if (stored) {
+        c = Blip2TrainConfig::fromJson(stored->at("config"));
+        std::vector<std::string> conflicts;
+        checkOverride(conflicts, "--preset", !r.preset.empty(), r.preset != c.preset, c.preset);
+        checkOverride(conflicts, "--batch", r.batch.has_value(), r.batch != c.batch, std::to_string(c.batch));
+        checkOverride(conflicts, "--lr", r.lr.has_value(), r.lr != c.lr, std::to_string(c.lr));
+        checkOverride(conflicts, "--seed", r.seed.has_value(), r.seed != c.seed, std::to_string(c.seed));
+        checkOverride(conflicts, "--stage1-steps", r.stage1Steps.has_value(), r.stage1Steps != c.stage1Steps,
+            std::to_string(c.stage1Steps));
+        throwIfConflicts(r.outDir, conflicts);
+    } else {
+        c = Blip2TrainConfig::fromPreset(r.preset.empty() ? "mini" : r.preset);
+        c.batch = r.batch.value_or(c.batch);
+        c.lr = r.lr.value_or(c.lr);
+        c.seed = r.seed.value_or(c.seed);
+        c.stage1Steps = r.stage1Steps.value_or(c.stage1Steps);
+        if (!r.visionFrom.empty())
+            c.visionFrom = r.visionFrom;
+    }
+    c.steps = r.steps.value_or(c.steps);
+    c.logEvery = r.logEvery.value_or(c.logEvery);
+    c.evalEvery = r.evalEvery.value_or(c.evalEvery);
+    c.checkpointEvery = r.checkpointEvery.value_or(c.checkpointEvery);
+    c.evalShapes = r.evalShapes.value_or(c.evalShapes);
+    c.evalFashion = r.evalFashion.value_or(c.evalFashion);
+    if (c.batch < 2)
+        throw Error("batch must be at least 2 (the contrastive stage compares the images of a batch)");
+    if (c.steps < 1 || c.stage1Steps < 0 || c.stage1Steps >= c.steps)
+        throw Error("steps must be at least 1 and more than the stage-1 steps (got " + std::to_string(c.steps)
+            + " steps, " + std::to_string(c.stage1Steps) + " of stage 1)");
+    if (c.lr <= 0 || c.logEvery < 1)
+        throw Error("the learning rate and the log interval must be positive");
+    return c;
+}
+
+std::string cpuModelName()
+{
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("model name", 0) == 0) {
+            const auto colon = line.find(':');
+            return colon == std::string::npos ? line : line.substr(line.find_first_not_of(' ', colon + 1));
+        }
+    return "unknown CPU";
+}
+
+std::string percent(double v)
+{
+    std::ostringstream s;
+    s.precision(1);
+    s << std::fixed << 100.0 * v << " %";
+    return v < 0 ? std::string("-") : s.str();
+}
+
+// A VQA evaluation set, preprocessed and tokenised once.
+struct PreparedVqa {
+    std::vector<VqaItem> items;
+    torch::Tensor pixels; // [N, 3, 64, 64]
+    std::vector<std::vector<std::int64_t>> promptIds;
+};
+
+PreparedVqa prepareVqa(std::vector<VqaItem> items, const text::Gpt2Tokenizer &tokenizer)
+{
+    PreparedVqa p;
+    std::vector<io::RgbImage> images;
+    for (const VqaItem &item : items) {
+        images.push_back(item.image);
+        p.promptIds.push_back(tokenizer.encode(vqaPrompt(item.question)));
+    }
+    p.pixels = blipPixels(images);
+    p.items = std::move(items);
+    return p;
+}
+
+class Blip2Session {
+public:
+    Blip2Session(const Blip2TrainRequest &r, JobContext &ctx)
+        : m_r(r)
+        , m_ctx(ctx)
+        , m_run(r.outDir, r.resume, kBlip2StateFormat, "ModalLens BLIP-2 trainer state")
+        , m_cfg(resolveConfig(r, m_run.stored()))
+    {
+        m_run.checkStepsLeft(m_cfg.steps);
+        m_result.outDir = m_run.dir().string();
+        m_result.preset = m_cfg.preset;
+        m_result.startStep = m_run.startStep();
+        m_result.totalSteps = m_cfg.steps;
+        m_result.stage1Steps = m_cfg.stage1Steps;
+        std::string dtype = r.dtype.empty() ? "auto" : r.dtype;
+        if (dtype == "auto")
+            dtype = cpuHasNativeBf16() ? "bf16" : "fp32";
+        if (dtype != "fp32" && dtype != "bf16")
+            throw Error("training dtype must be auto, fp32 or bf16 on the CPU (got '" + dtype + "')");
+        m_bf16 = dtype == "bf16";
+        m_result.dtype = dtype;
+        if (const auto *s = m_run.stored(); s && s->contains("evaluation"))
+            m_lastEval = s->at("evaluation");
+    }
+
+    Blip2TrainResult run()
+    {
+        loadData();
+        buildModel();
+        prepareEvals();
+        TrainLog log(m_run.dir(), m_run.resumeStep());
+        m_log = &log;
+        const TrainLoopSettings settings {
+            m_cfg.steps, m_cfg.logEvery, m_cfg.evalEvery, m_cfg.checkpointEvery, m_r.control.get(), &m_run, 0.0};
+        TrainHooks hooks;
+        hooks.step = [this](std::int64_t step) { return this->step(step); };
+        hooks.evaluate = [this](std::int64_t step) { return evaluateAt(step); };
+        hooks.log = [this](const LoopMetric &m) { writeMetric(m); };
+        hooks.saveCheckpoint = [this](std::int64_t step) { save(step); };
+        hooks.stateFields = [this] { return stateFields(); };
+        const TrainLoopOutcome out = runTrainLoop(settings, hooks, m_ctx);
+        setRunOutcome(m_result, out, m_cfg.batch);
+        m_result.evaluation = accuracy();
+        m_result.perType = perType();
+        std::error_code ec;
+        m_result.weightBytes = static_cast<std::int64_t>(fs::file_size(m_run.dir() / "model.safetensors", ec));
+        if (out.step == m_cfg.steps)
+            writeReadme(out);
+        return m_result;
+    }
+
+private:
+    void loadData();
+    void buildModel();
+    void initialiseWeights();
+    void prepareEvals();
+    void enterStage(bool generative);
+    void setLearningRates(std::int64_t step);
+    StepResult step(std::int64_t step);
+    torch::Tensor contrastiveLoss(const Blip2Batch &batch);
+    torch::Tensor generativeLoss(const Blip2Batch &batch);
+    bool evaluateAt(std::int64_t step);
+    void writeMetric(const LoopMetric &lm);
+    void save(std::int64_t step);
+    nlohmann::json stateFields() const;
+    ZeroShotAccuracy accuracy() const;
+    std::map<std::string, double> perType() const;
+    void writeReadme(const TrainLoopOutcome &out) const;
+
+    const Blip2TrainRequest &m_r;
+    JobContext &m_ctx;
+    TrainerState m_run;
+    Blip2TrainConfig m_cfg;
+    Blip2TrainResult m_result;
+    bool m_bf16 = false;
+    std::shared_ptr<const FashionMnist> m_fashionTest;
+    std::shared_ptr<const Blip2DataSource> m_source;
+    std::optional<text::Gpt2Tokenizer> m_tokenizer;
+    std::optional<text::ClipTokenizer> m_clipTokenizer;
+    clip::ClipModel m_clip {nullptr}; // the frozen text tower of stage 1
+    blip2::Blip2Model m_model {nullptr};
+    Stage1Heads m_heads {nullptr};
+    std::vector<torch::Tensor> m_params;
+    std::vector<double> m_groupScale; // of lr, per optimiser group
+    std::unique_ptr<torch::optim::AdamW> m_optimizer;
+    int m_stage = 0; // 1 or 2 once entered
+    PreparedVqa m_evalShapes, m_evalFashion;
+    nlohmann::json m_lastEval = nlohmann::json::object(); // {"shapes", "shapes_held_out", "fashion_mnist", "per_type"}
+    double m_lastLr = 0.0;
+    TrainLog *m_log = nullptr;
+};
+
+void Blip2Session::loadData()
+{
+    m_ctx.report(0, 0, "loading data");
+    const fs::path fashionDir
+        = m_r.fashionMnistDir.empty() ? FashionMnist::defaultFolder() : fs::path(m_r.fashionMnistDir);
+    std::shared_ptr<const FashionMnist> fashionTrain;
+    if (FashionMnist::available(FashionSplit::Train, fashionDir)
+        && FashionMnist::available(FashionSplit::Test, fashionDir)) {
+        fashionTrain = std::make_shared<const FashionMnist>(FashionMnist::load(FashionSplit::Train, fashionDir));
+        m_fashionTest = std::make_shared<const FashionMnist>(FashionMnist::load(FashionSplit::Test, fashionDir));
+    } else {
+        m_result.warnings.push_back(fashionDir.string()
+            + ": Fashion-MNIST not found (install dataset-fashion-mnist or pass --fashion-mnist DIR); training on "
+              "Shapes World only");
+    }
+    m_source = std::make_shared<const Blip2DataSource>(
+        m_cfg.seed, Blip2Mix {m_cfg.mixFashion, m_cfg.mixSingle, m_cfg.mixMulti}, fashionTrain);
+    m_ctx.throwIfCancelled();
+}
+
+void Blip2Session::buildModel()
+{
+    const fs::path &dir = m_run.dir();
+    const bool resume = m_run.stored() != nullptr;
+    fs::create_directories(dir);
+    const fs::path clipDir = resolveModelPath(m_cfg.visionFrom);
+    m_ctx.report(0, 0, "loading " + m_cfg.visionFrom);
+    auto clip = clip::loadClip(clipDir);
+    m_clip = clip.model;
+    m_clipTokenizer.emplace(text::ClipTokenizer::fromFolder(
+        clipDir, static_cast<std::size_t>(m_clip->config().text_config.max_position_embeddings)));
+    for (auto &p : m_clip->parameters())
+        p.set_requires_grad(false);
+
+    if (!resume) {
+        m_ctx.report(0, 0, "learning the tokenizer");
+        BpeTrainerOptions options;
+        options.vocabSize = static_cast<std::size_t>(m_cfg.bpeVocabSize);
+        options.format = BpeFormat::Gpt2;
+        BpeTrainer bpe(options);
+        bpe.add(m_source->textCorpus(m_cfg.bpeCorpusBatches, m_cfg.batch));
+        bpe.train().save(dir);
+    }
+    const fs::path vocab = dir / "vocab.json";
+    nlohmann::json configJson;
+    if (resume) {
+        configJson = io::readJsonFile(dir / "config.json");
+    } else {
+        const nlohmann::json clipConfig = io::readJsonFile(clipDir / "config.json");
+        // The tokenizer files first, so that the vocabulary's size is read back as the tokenizer sees it.
+        const auto probe = text::Gpt2Tokenizer(vocab, dir / "merges.txt");
+        configJson = blip2ConfigJson(
+            m_cfg, clipConfig.at("vision_config"), static_cast<std::int64_t>(probe.vocabSize()), 1, 2, 2);
+        configJson = blip2::Blip2Config::fromJson(configJson, (dir / "config.json").string()).toJson();
+        writeBlip2FolderFiles(dir, configJson, configJson.at("vision_config").value("image_size", std::int64_t {64}));
+    }
+    m_tokenizer.emplace(text::Gpt2Tokenizer::fromFolder(dir));
+    if (m_tokenizer->bosId() != 2 || m_tokenizer->eosId() != 2 || m_tokenizer->padId() != 1)
+        throw Error(vocab.string() + ": expected OPT's special tokens (</s> = 2, <pad> = 1)");
+    const blip2::Blip2Config modelCfg = blip2::Blip2Config::fromJson(configJson, (dir / "config.json").string());
+    m_ctx.throwIfCancelled();
+
+    torch::manual_seed(m_cfg.seed);
+    m_model = blip2::Blip2Model(modelCfg);
+    m_heads = Stage1Heads(m_cfg.qformerHidden, m_clip->config().projection_dim, m_cfg.initTemperature);
+    if (resume) {
+        const auto weights = io::SafetensorsFile::open(dir / "model.safetensors");
+        const auto state = io::SafetensorsFile::open(dir / "trainer_state.safetensors");
+        checkStateStep(*state, m_run.startStep());
+        torch::NoGradGuard noGrad;
+        for (auto &p : m_model->named_parameters()) {
+            if (!weights->contains(p.key()))
+                throw Error(weights->path().string() + ": no '" + p.key() + "'");
+            p.value().copy_(weights->tensor(p.key()));
+        }
+        for (auto &p : m_heads->named_parameters())
+            p.value().copy_(state->tensor("stage1." + p.key()));
+    } else {
+        initialiseWeights();
+    }
+    m_model->train();
+    for (const auto &p : m_model->parameters())
+        m_result.parameters += p.numel();
+
+    // Groups: vision decayed / not, the rest decayed / not; the vision tower at visionLrScale.
+    std::vector<torch::Tensor> groups[4];
+    for (const auto &p : m_model->named_parameters()) {
+        const bool vision = p.key().starts_with("vision_model.");
+        groups[(vision ? 0 : 2) + (blip2DecaysWeight(p.key(), p.value()) ? 0 : 1)].push_back(p.value());
+    }
+    for (const auto &p : m_heads->named_parameters())
+        groups[blip2DecaysWeight(p.key(), p.value()) ? 2 : 3].push_back(p.value());
+    std::vector<torch::optim::OptimizerParamGroup> optGroups;
+    for (int g = 0; g < 4; ++g) {
+        optGroups.emplace_back(groups[g],
+            std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(m_cfg.lr)
+                                                             .betas({0.9, 0.98})
+                                                             .eps(1e-6)
+                                                             .weight_decay(g % 2 == 0 ? m_cfg.weightDecay : 0.0)));
+        m_groupScale.push_back(g < 2 ? m_cfg.visionLrScale : 1.0);
+        for (const auto &t : groups[g])
+            m_params.push_back(t);
+    }
+    m_optimizer = std::make_unique<torch::optim::AdamW>(std::move(optGroups));
+    if (resume) {
+        const auto state = io::SafetensorsFile::open(dir / "trainer_state.safetensors");
+        loadAdamWState(*state, *m_model, *m_optimizer);
+        loadAdamWState(*state, *m_heads, *m_optimizer);
+    }
+}
+
+// Hugging Face's Blip2PreTrainedModel._init_weights (normal(0, 0.02) for matrices and embeddings,
+// zero biases, unit norms), then the vision tower from the CLIP.
+void Blip2Session::initialiseWeights()
+{
+    torch::NoGradGuard noGrad;
+    for (auto &p : m_model->named_parameters()) {
+        torch::Tensor w = p.value();
+        std::string lower = p.key();
+        for (char &ch : lower)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (w.dim() >= 2)
+            w.normal_(0.0, 0.02);
+        else if (lower.find("norm") != std::string::npos && lower.ends_with(".weight"))
+            w.fill_(1.0);
+        else
+            w.zero_();
+    }
+    std::map<std::string, torch::Tensor> clipWeights;
+    for (const auto &p : m_clip->named_parameters())
+        clipWeights[p.key()] = p.value();
+    const auto vision = clipVisionToBlip2(clipWeights);
+    std::vector<std::string> problems;
+    for (auto &p : m_model->named_parameters()) {
+        if (!p.key().starts_with("vision_model."))
+            continue;
+        const auto it = vision.find(p.key());
+        if (it == vision.end())
+            problems.push_back(p.key() + " (missing)");
+        else if (it->second.numel() != p.value().numel())
+            problems.push_back(p.key() + " (CLIP " + std::to_string(it->second.numel()) + " values, BLIP-2 "
+                + std::to_string(p.value().numel()) + ")");
+        else
+            p.value().copy_(it->second.reshape(p.value().sizes()));
+    }
+    if (!problems.empty())
+        throw Error(m_cfg.visionFrom + ": its vision tower does not convert to BLIP-2's: " + problems.front()
+            + (problems.size() > 1 ? " and " + std::to_string(problems.size() - 1) + " more" : ""));
+}
+
+void Blip2Session::prepareEvals()
+{
+    m_ctx.report(0, 0, "preparing the evaluation sets");
+    if (m_cfg.evalShapes > 0)
+        m_evalShapes = prepareVqa(shapesVqaSet(kVqaEvalSeed, static_cast<int>(m_cfg.evalShapes),
+                                      static_cast<int>(std::max<std::int64_t>(1, m_cfg.evalShapes / 5))),
+            *m_tokenizer);
+    if (m_cfg.evalFashion > 0 && m_fashionTest)
+        m_evalFashion = prepareVqa(fashionVqaSet(*m_fashionTest, static_cast<int>(m_cfg.evalFashion)), *m_tokenizer);
+}
+
+// Stage 1 trains the vision tower, the queries, the Q-Former and its heads; stage 2 freezes the
+// vision tower (BLIP-2's frozen image encoder) and the heads, and trains the rest.
+void Blip2Session::enterStage(bool generative)
+{
+    const int stage = generative ? 2 : 1;
+    if (m_stage == stage)
+        return;
+    m_stage = stage;
+    for (auto &p : m_model->named_parameters())
+        if (p.key().starts_with("vision_model.")) {
+            p.value().set_requires_grad(!generative);
+            if (generative)
+                p.value().mutable_grad() = torch::Tensor(); // AdamW skips a parameter without a gradient
+        }
+    for (auto &p : m_heads->parameters()) {
+        p.set_requires_grad(!generative);
+        if (generative)
+            p.mutable_grad() = torch::Tensor();
+    }
+}
+
+void Blip2Session::setLearningRates(std::int64_t step)
+{
+    const bool stage2 = step >= m_cfg.stage1Steps;
+    const std::int64_t length = stage2 ? m_cfg.steps - m_cfg.stage1Steps : m_cfg.stage1Steps;
+    const std::int64_t at = stage2 ? step - m_cfg.stage1Steps : step;
+    m_lastLr = warmupCosineLr(m_cfg.lr, warmupStepsFor(m_cfg.warmupFraction, length), length, at);
+    auto &groups = m_optimizer->param_groups();
+    for (std::size_t g = 0; g < groups.size(); ++g)
+        static_cast<torch::optim::AdamWOptions &>(groups[g].options()).lr(m_lastLr * m_groupScale[g]);
+}
+
+torch::Tensor Blip2Session::contrastiveLoss(const Blip2Batch &batch)
+{
+    torch::Tensor text;
+    {
+        torch::NoGradGuard noGrad;
+        text = m_clip->textEmbeddings(batch.captionIds, torch::Tensor()); // [B, D] normalised
+    }
+    torch::Tensor queries;
+    {
+        AutocastScope autocast(m_bf16);
+        queries = m_model->queryOutputs(m_model->imageEmbeds(batch.pixels)).lastHiddenState; // [B, Q, Hq]
+    }
+    queries = queries.to(torch::kFloat);
+    auto z = m_heads->vision_proj(queries); // [B, Q, D]
+    z = z / z.norm(2, -1, true);
+    const auto perQuery = torch::einsum("iqd,jd->ijq", {z, text}); // [B (images), B (captions), Q]
+    const auto sim = std::get<0>(perQuery.max(-1));                // [B, B]
+    const auto itc = softContrastiveLoss(m_heads->logit_scale.exp() * sim, batch.truth);
+
+    // Matching: each image with its caption, with the caption it is most similar to among the
+    // false ones, and each caption with its most similar false image.
+    auto u = m_heads->vision_proj(queries.mean(1)); // [B, D]
+    u = u / u.norm(2, -1, true);
+    const auto B = sim.size(0);
+    std::vector<std::int64_t> imageIdx, textIdx, labels;
+    {
+        const auto masked = (sim.detach() - 10.0 * batch.truth).contiguous(); // true pairs pushed out of reach
+        const auto *m = masked.data_ptr<float>();
+        const auto *t = batch.truth.data_ptr<float>();
+        for (std::int64_t i = 0; i < B; ++i) {
+            imageIdx.push_back(i);
+            textIdx.push_back(i);
+            labels.push_back(1);
+            std::int64_t bestText = -1, bestImage = -1;
+            for (std::int64_t j = 0; j < B; ++j) {
+                if (t[i * B + j] == 0 && (bestText < 0 || m[i * B + j] > m[i * B + bestText]))
+                    bestText = j;
+                if (t[j * B + i] == 0 && (bestImage < 0 || m[j * B + i] > m[bestImage * B + i]))
+                    bestImage = j;
+            }
+            if (bestText >= 0) {
+                imageIdx.push_back(i);
+                textIdx.push_back(bestText);
+                labels.push_back(0);
+            }
+            if (bestImage >= 0) {
+                imageIdx.push_back(bestImage);
+                textIdx.push_back(i);
+                labels.push_back(0);
+            }
+        }
+    }
+    const auto ui = u.index_select(0, torch::tensor(imageIdx, torch::kLong));
+    const auto tj = text.index_select(0, torch::tensor(textIdx, torch::kLong));
+    const auto itmLogits = m_heads->itm_head(torch::cat({ui * tj, (ui - tj).abs()}, -1)); // [M, 2]
+    const auto itm = torch::nn::functional::cross_entropy(itmLogits, torch::tensor(labels, torch::kLong));
+    return itc + m_cfg.itmWeight * itm;
+}
+
+torch::Tensor Blip2Session::generativeLoss(const Blip2Batch &batch)
+{
+    torch::Tensor logits;
+    {
+        AutocastScope autocast(m_bf16);
+        torch::Tensor image;
+        {
+            torch::NoGradGuard noGrad; // the frozen vision tower
+            image = m_model->imageEmbeds(batch.pixels);
+        }
+        const auto prefix = m_model->projectQueries(m_model->queryOutputs(image).lastHiddenState); // [B, Q, H]
+        logits = m_model->lmLogits(
+            prefix.index_select(0, batch.imageIndex), batch.lm.inputIds, batch.lm.attentionMask); // [N, Q + T, V]
+    }
+    return answerLoss(logits.to(torch::kFloat), batch.lm.labels, m_cfg.queries);
+}
+
+StepResult Blip2Session::step(std::int64_t step)
+{
+    const bool generative = step >= m_cfg.stage1Steps;
+    enterStage(generative);
+    const Blip2Batch batch = makeBlip2Batch(
+        *m_source, *m_tokenizer, generative ? nullptr : &*m_clipTokenizer, step, m_cfg.batch, m_cfg.maxTextLength());
+    setLearningRates(step);
+    const torch::Tensor loss = generative ? generativeLoss(batch) : contrastiveLoss(batch);
+    m_optimizer->zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(m_params, m_cfg.clipNorm);
+    m_optimizer->step();
+    if (!generative) {
+        torch::NoGradGuard noGrad;
+        m_heads->logit_scale.clamp_(0.0, kMaxLogitScale);
+    }
+    return {loss.item<double>(), {}};
+}
+
+// VQA accuracy of the held-in, held-out and Fashion-MNIST sets (from stage 2 on: before it the
+// decoder has learnt nothing), with a few answers as samples.
+bool Blip2Session::evaluateAt(std::int64_t step)
+{
+    if (step <= m_cfg.stage1Steps)
+        return true;
+    blip2::GreedyOptions greedy;
+    greedy.cancelled = [this] { return m_ctx.isCancelled(); };
+    nlohmann::json eval = nlohmann::json::object();
+    TrainSamples samples;
+    samples.step = step;
+    for (PreparedVqa *set : {&m_evalShapes, &m_evalFashion}) {
+        if (set->items.empty())
+            continue;
+        std::optional<std::vector<blip2::GreedyAnswer>> answers;
+        {
+            AutocastScope autocast(m_bf16);
+            answers = blip2::greedyAnswers(*m_model, *m_tokenizer, set->pixels, set->promptIds, greedy);
+        }
+        m_model->train();
+        if (!answers)
+            return false;
+        std::vector<std::string> predicted;
+        for (const auto &a : *answers)
+            predicted.push_back(a.text);
+        const VqaScores s = scoreVqa(set->items, predicted);
+        if (set == &m_evalShapes) {
+            eval["shapes"] = s.shapes;
+            eval["shapes_images"] = s.shapesN;
+            eval["shapes_held_out"] = s.heldOut;
+            eval["shapes_held_out_images"] = s.heldOutN;
+            eval["per_type"] = s.perType;
+        } else {
+            eval["fashion_mnist"] = s.fashion;
+            eval["fashion_mnist_images"] = s.fashionN;
+        }
+        for (std::size_t i = 0; i < set->items.size() && samples.samples.size() < 12; i += set->items.size() / 6 + 1)
+            samples.samples.push_back({set->items[i].image, set->items[i].answer, predicted[i], (*answers)[i].firstProb,
+                set->items[i].question});
+    }
+    m_lastEval = eval;
+    if (!samples.samples.empty())
+        m_ctx.partial(kTrainSamplesPartial, std::move(samples));
+    return true;
+}
+
+ZeroShotAccuracy Blip2Session::accuracy() const
+{
+    ZeroShotAccuracy a;
+    a.shapes = m_lastEval.value("shapes", -1.0);
+    a.shapesHeldOut = m_lastEval.value("shapes_held_out", -1.0);
+    a.fashion = m_lastEval.value("fashion_mnist", -1.0);
+    a.shapesImages = m_lastEval.value("shapes_images", std::int64_t {0});
+    a.shapesHeldOutImages = m_lastEval.value("shapes_held_out_images", std::int64_t {0});
+    a.fashionImages = m_lastEval.value("fashion_mnist_images", std::int64_t {0});
+    return a;
+}
+
+std::map<std::string, double> Blip2Session::perType() const
+{
+    return m_lastEval.value("per_type", std::map<std::string, double> {});
+}
+
+void Blip2Session::writeMetric(const LoopMetric &lm)
+{
+    TrainMetric m;
+    m.step = lm.step;
+    m.totalSteps = lm.totalSteps;
+    m.loss = lm.loss;
+    m.lr = m_lastLr;
+    m.temperature = 1.0 / m_heads->logit_scale.exp().item<double>();
+    m.stepsPerS = lm.stepsPerS;
+    m.imagesPerS = m.stepsPerS * static_cast<double>(m_cfg.batch);
+    m.etaSeconds = lm.etaSeconds;
+    m.elapsedSeconds = lm.elapsedSeconds;
+    m.evaluated = lm.evaluated && lm.step > m_cfg.stage1Steps && m_lastEval.contains("shapes");
+    if (m.evaluated)
+        m.evaluation = accuracy();
+    std::vector<LogValue> values;
+    if (lm.intervalSteps > 0) {
+        // Each stage's loss on its own curve: their scales differ.
+        const bool stage2 = lm.step > m_cfg.stage1Steps;
+        values.push_back({"loss", "train/loss", m.loss});
+        values.push_back(
+            {stage2 ? "lm_loss" : "itc_itm_loss", stage2 ? "train/lm_loss" : "train/itc_itm_loss", m.loss});
+        values.push_back({"lr", "train/lr", m.lr});
+        values.push_back({"stage", "", stage2 ? 2.0 : 1.0});
+        values.push_back({"images_per_s", "train/images_per_s", m.imagesPerS});
+    }
+    if (m.evaluated) {
+        const ZeroShotAccuracy &a = m.evaluation;
+        if (a.shapes >= 0) {
+            values.push_back({"shapes_acc", "eval/vqa_shapes", a.shapes});
+            values.push_back({"shapes_images", "", static_cast<double>(a.shapesImages)});
+        }
+        if (a.shapesHeldOut >= 0) {
+            values.push_back({"shapes_held_out_acc", "eval/vqa_held_out", a.shapesHeldOut});
+            values.push_back({"shapes_held_out_images", "", static_cast<double>(a.shapesHeldOutImages)});
+        }
+        if (a.fashion >= 0) {
+            values.push_back({"fashion_acc", "eval/vqa_fashion_mnist", a.fashion});
+            values.push_back({"fashion_images", "", static_cast<double>(a.fashionImages)});
+        }
+        for (const auto &[type, acc] : perType())
+            values.push_back({"vqa_" + type, "eval/vqa_" + type, acc});
+    }
+    m_log->write(m.step, values);
+    m_ctx.partial(kTrainMetricPartial, m);
+    if (m_r.onMetric)
+        m_r.onMetric(m);
+}
+
+void Blip2Session::save(std::int64_t step)
+{
+    std::map<std::string, torch::Tensor> weights, state;
+    for (const auto &p : m_model->named_parameters())
+        weights[p.key()] = p.value().detach().contiguous();
+    addAdamWState(state, *m_model, *m_optimizer);
+    addAdamWState(state, *m_heads, *m_optimizer); // the heads' names are none of the model's
+    for (const auto &p : m_heads->named_parameters())
+        state["stage1." + p.key()] = p.value().detach().contiguous();
+    state["trainer.step"] = torch::tensor(step, torch::kLong);
+    state["trainer.seed"] = torch::tensor(static_cast<std::int64_t>(m_cfg.seed), torch::kLong);
+    io::saveSafetensors(m_run.dir() / "model.safetensors", weights, {{"format", "pt"}});
+    io::saveSafetensors(m_run.dir() / "trainer_state.safetensors", state,
+        {{"format", kBlip2StateFormat}, {"step", std::to_string(step)}});
+}
+
+nlohmann::json Blip2Session::stateFields() const
+{
+    return {{"dtype", m_result.dtype}, {"evaluation", m_lastEval}, {"parameters", m_result.parameters},
+        {"config", m_cfg.toJson()}};
+}
+
+void Blip2Session::writeReadme(const TrainLoopOutcome &out) const
+{
+    const double wall = m_run.elapsedBefore() + out.times.activeSeconds;
+    std::ostringstream md;
+    md << "# " << m_run.dir().filename().string() << " — a BLIP-2 trained by ModalLens\n\n"
+       << "A Hugging Face `Blip2ForConditionalGeneration` folder (OPT decoder) trained by `modallens-cli train "
+          "blip2` on Shapes World questions and captions and Fashion-MNIST \"what is this?\".\n\n"
+       << "| | |\n|---|---|\n"
+       << "| command | `" << (m_r.command.empty() ? "modallens-cli train blip2 --preset " + m_cfg.preset : m_r.command)
+       << "` |\n"
+       << "| seed | " << m_cfg.seed << " |\n"
+       << "| steps | " << m_cfg.steps << " × batch " << m_cfg.batch << " images: " << m_cfg.stage1Steps
+       << " contrastive + matching (stage 1), " << m_cfg.steps - m_cfg.stage1Steps << " generative (stage 2) |\n"
+       << "| wall time | " << static_cast<long long>(std::lround(wall)) << " s on " << cpuModelName() << ", "
+       << m_result.dtype << " |\n"
+       << "| parameters | " << m_result.parameters << " |\n\n"
+       << "## VQA exact match at the end of training\n\n| set | accuracy |\n|---|---|\n";
+    const ZeroShotAccuracy a = accuracy();
+    md << "| Shapes World, held-in pairs (" << a.shapesImages << " questions) | " << percent(a.shapes) << " |\n";
+    for (const auto &[type, acc] : perType())
+        md << "| — " << type << " | " << percent(acc) << " |\n";
+    md << "| Shapes World, scenes with a held-out pair (" << a.shapesHeldOutImages << ") | " << percent(a.shapesHeldOut)
+       << " |\n"
+       << "| Fashion-MNIST test, \"what is this?\" (" << a.fashionImages << ") | " << percent(a.fashion) << " |\n";
+    std::ofstream(m_run.dir() / "README.md", std::ios::trunc) << md.str();
+}
+
+} // namespace
+
+torch::Tensor softContrastiveLoss(const torch::Tensor &logits, const torch::Tensor &truth)
+{
+    TORCH_CHECK(logits.dim() == 2 && logits.size(0) == logits.size(1) && truth.sizes() == logits.sizes(),
+        "expected [B, B] logits and truth, got ", logits.sizes(), " and ", truth.sizes());
+    const auto t = truth.to(logits.scalar_type());
+    const auto imageTargets = t / t.sum(1, true);        // [B, B]
+    const auto textTargets = t.t() / t.t().sum(1, true); // [B, B]
+    const auto imageLoss = -(imageTargets * torch::log_softmax(logits, 1)).sum(1).mean();
+    const auto textLoss = -(textTargets * torch::log_softmax(logits.t(), 1)).sum(1).mean();
+    return 0.5 * (imageLoss + textLoss);
+}
+
+torch::Tensor answerLoss(const torch::Tensor &logits, const torch::Tensor &labels, std::int64_t queries)
+{
+    TORCH_CHECK(logits.dim() == 3 && labels.dim() == 2 && logits.size(0) == labels.size(0)
+            && logits.size(1) == queries + labels.size(1),
+        "expected logits [N, Q + T, V] and labels [N, T], got ", logits.sizes(), " and ", labels.sizes());
+    const auto T = labels.size(1), V = logits.size(2);
+    // Position Q + t holds token t and predicts token t + 1.
+    const auto predict = logits.slice(1, queries, queries + T - 1).reshape({-1, V}); // [N (T - 1), V]
+    const auto target = labels.slice(1, 1, T);                                       // [N, T - 1]
+    const auto valid = target.ne(-100);
+    const auto ce = torch::nn::functional::cross_entropy(predict, target.clamp_min(0).reshape({-1}),
+        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone))
+                        .view(target.sizes()); // [N, T - 1]
+    const auto count = valid.sum(1);
+    const auto perText = (ce * valid).sum(1) / count.clamp_min(1);
+    const auto has = count.gt(0);
+    return perText.masked_select(has).mean();
+}
+
+Blip2Trainer::Blip2Trainer(Blip2TrainRequest request) : m_request(std::move(request))
+{ }
+
+Blip2TrainResult Blip2Trainer::run(JobContext &ctx)
+{
+    if (m_request.outDir.empty())
+        throw Error("training needs an output folder (--out DIR)");
+    return Blip2Session(m_request, ctx).run();
+}
+
+} // namespace ml::train
