@@ -34,8 +34,8 @@ bool cpuHasNativeBf16();                      // cpuKind().nativeBf16
 //   explicit path runs in fp32 anyway);
 // - Diffusion: fp32 (errors compound over hundreds of steps: a 10-step DDPM run ends 0.07 away
 //   in bf16, and the panel exists to show the reference process).
-// - Language: bf16 (decoding at batch 1 reads every weight once per token: half the bytes, and
-//   greedy answers of blip2-mini equal fp32's on its evaluation set).
+// - Language: bf16 (decoding at batch 1 reads every weight once per token: half the bytes;
+//   blip2-mini's Shapes VQA exact match is 87.9 % in bf16 against 88.0 % in fp32 on 1,000 items).
 // Without native bf16, every workload runs in fp32. README's "Number types" has the figures.
 enum class Workload { Clip, Explain, Diffusion, Language };
 
