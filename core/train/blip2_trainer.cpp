@@ -48,30 +48,6 @@ namespace {
 
 const double kMaxLogitScale = std::log(100.0);
 
-// bf16 autocast on this thread while alive (autocast state is thread-local).
-class AutocastScope {
-public:
-    explicit AutocastScope(bool enable) : m_enabled(enable)
-    {
-        if (m_enabled) {
-            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-            at::autocast::set_cpu_enabled(true);
-        }
-    }
-    ~AutocastScope()
-    {
-        if (m_enabled) {
-            at::autocast::set_cpu_enabled(false);
-            at::autocast::clear_cache();
-        }
-    }
-    AutocastScope(const AutocastScope &) = delete;
-    AutocastScope &operator=(const AutocastScope &) = delete;
-
-private:
-    bool m_enabled;
-};
-
 // Stage 1's heads, which only training needs (saved in trainer_state.safetensors for a resume).
 class Stage1HeadsImpl : public torch::nn::Module {
 public:

@@ -41,30 +41,6 @@ std::int64_t headsFor(std::int64_t width)
     return width >= 64 ? width / 32 : std::max<std::int64_t>(1, width / 8);
 }
 
-// bf16 autocast on this thread while alive (autocast state is thread-local).
-class AutocastScope {
-public:
-    explicit AutocastScope(bool enable) : m_enabled(enable)
-    {
-        if (m_enabled) {
-            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-            at::autocast::set_cpu_enabled(true);
-        }
-    }
-    ~AutocastScope()
-    {
-        if (m_enabled) {
-            at::autocast::set_cpu_enabled(false);
-            at::autocast::clear_cache();
-        }
-    }
-    AutocastScope(const AutocastScope &) = delete;
-    AutocastScope &operator=(const AutocastScope &) = delete;
-
-private:
-    bool m_enabled;
-};
-
 // The run's configuration: the preset with the request's overrides, or (resume) the stored one.
 ClipTrainConfig resolveConfig(const ClipTrainRequest &r, const nlohmann::json *stored)
 {

@@ -5,6 +5,7 @@
 #include "engine/engine.h"
 #include "train/train_loop.h"
 
+#include <ATen/autocast_mode.h>
 #include <torch/nn/module.h>
 #include <torch/optim/adamw.h>
 
@@ -19,6 +20,31 @@ class SafetensorsFile;
 } // namespace ml::io
 
 namespace ml::train {
+
+// bf16 autocast on this thread while alive (autocast state is thread-local): the trainers' mixed
+// precision on CPUs with native bf16.
+class AutocastScope {
+public:
+    explicit AutocastScope(bool enable) : m_enabled(enable)
+    {
+        if (m_enabled) {
+            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+            at::autocast::set_cpu_enabled(true);
+        }
+    }
+    ~AutocastScope()
+    {
+        if (m_enabled) {
+            at::autocast::set_cpu_enabled(false);
+            at::autocast::clear_cache();
+        }
+    }
+    AutocastScope(const AutocastScope &) = delete;
+    AutocastScope &operator=(const AutocastScope &) = delete;
+
+private:
+    bool m_enabled;
+};
 
 // max(1, round(fraction * steps)).
 std::int64_t warmupStepsFor(double fraction, std::int64_t steps);
