@@ -96,8 +96,8 @@ void printVersion(const GlobalOptions &global)
               << (cpu.fromEnvironment ? ", from MODALLENS_CPU_KIND" : "") << "\n"
               << "dtype: clip " << dtypes["clip"].get<std::string>() << ", explain "
               << dtypes["explain"].get<std::string>() << ", diffusion " << dtypes["diffusion"].get<std::string>()
-              << ", language " << dtypes["language"].get<std::string>()
-              << "\nmemory for models " << ml::formatMemory(memory) << std::endl;
+              << ", language " << dtypes["language"].get<std::string>() << "\nmemory for models "
+              << ml::formatMemory(memory) << std::endl;
 }
 
 bool isOption(const std::string &arg)

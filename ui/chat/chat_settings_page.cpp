@@ -45,15 +45,8 @@ ChatSettingsPage::ChatSettingsPage(EngineBridge *bridge, ChatController *control
     layout->addStretch(1);
 
     ChatController *c = m_controller;
-    connect(m_picker, &ModelPicker::currentChanged, c, &ChatController::setModel);
-    connect(m_picker, &ModelPicker::refreshed, c, [this, c] {
-        c->setModelsPending(false);
-        c->setModel(m_picker->currentPath());
-    });
-    connect(c, &ChatController::modelRequested, m_picker, [this](const QString &path) {
-        if (!path.isEmpty() && QDir::cleanPath(path) != QDir::cleanPath(m_picker->currentPath()))
-            m_picker->selectPath(path);
-    });
+    followPicker(m_picker, c);
+    selectRequestedModels(m_picker, c);
     connect(c, &ChatController::samplingChanged, this, &ChatSettingsPage::showSampling);
     connect(c, &ChatController::historyChanged, this, &ChatSettingsPage::showHistory);
     connect(c, &ChatController::transcriptChanged, this, &ChatSettingsPage::showHistory);

@@ -4,6 +4,7 @@
 
 #include "engine/clip_service.h"
 
+#include <QDir>
 #include <QWidget>
 
 #include <vector>
@@ -71,3 +72,24 @@ private:
     quint64 m_job = 0;
     bool m_searched = false;
 };
+
+// Keeps a feature's controller on the picker's checkpoint: the one chosen, and the one found by a
+// refresh (the models are then no longer pending). Controller: setModel(QString), setModelsPending(bool).
+template<class Controller> void followPicker(ModelPicker *picker, Controller *c)
+{
+    QObject::connect(picker, &ModelPicker::currentChanged, c, &Controller::setModel);
+    QObject::connect(picker, &ModelPicker::refreshed, c, [picker, c] {
+        c->setModelsPending(false);
+        c->setModel(picker->currentPath());
+    });
+}
+
+// The controller's modelRequested(path) (an answer of another model, a conversation reopened)
+// selects that checkpoint in the picker unless it is the one shown.
+template<class Controller> void selectRequestedModels(ModelPicker *picker, Controller *c)
+{
+    QObject::connect(c, &Controller::modelRequested, picker, [picker](const QString &path) {
+        if (!path.isEmpty() && QDir::cleanPath(path) != QDir::cleanPath(picker->currentPath()))
+            picker->selectPath(path);
+    });
+}

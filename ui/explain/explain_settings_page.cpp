@@ -158,11 +158,7 @@ QGroupBox *ExplainSettingsPage::buildDisplay()
 void ExplainSettingsPage::connectForm()
 {
     ExplainController *c = m_controller;
-    connect(m_picker, &ModelPicker::currentChanged, c, &ExplainController::setModel);
-    connect(m_picker, &ModelPicker::refreshed, c, [this, c] {
-        c->setModelsPending(false);
-        c->setModel(m_picker->currentPath());
-    });
+    followPicker(m_picker, c);
     connect(m_method, &QComboBox::currentIndexChanged, c, &ExplainController::setMethod);
     connect(m_layer, &QSlider::valueChanged, c, &ExplainController::setLayer);
     connect(m_head, &QComboBox::currentIndexChanged, c, &ExplainController::setHead);

@@ -37,15 +37,8 @@ QFormerSettingsPage::QFormerSettingsPage(EngineBridge *bridge, QFormerController
     layout->addStretch(1);
 
     QFormerController *c = m_controller;
-    connect(m_picker, &ModelPicker::currentChanged, c, &QFormerController::setModel);
-    connect(m_picker, &ModelPicker::refreshed, c, [this, c] {
-        c->setModelsPending(false);
-        c->setModel(m_picker->currentPath());
-    });
-    connect(c, &QFormerController::modelRequested, m_picker, [this](const QString &path) {
-        if (!path.isEmpty() && QDir::cleanPath(path) != QDir::cleanPath(m_picker->currentPath()))
-            m_picker->selectPath(path);
-    });
+    followPicker(m_picker, c);
+    selectRequestedModels(m_picker, c);
     connect(c, &QFormerController::formChanged, this, &QFormerSettingsPage::showForm);
     connect(c, &QFormerController::resultChanged, this, &QFormerSettingsPage::showForm);
     connect(c, &QFormerController::answerChanged, this, &QFormerSettingsPage::showForm);

@@ -2,6 +2,8 @@
 // encoder.layer.N.attention.attention.*) without a class per level.
 #include "models/blip2/blip2_model.h"
 
+#include "models/blip2/activation.h"
+
 #include <ATen/ATen.h>
 
 #include <cmath>
@@ -10,17 +12,6 @@
 namespace ml::blip2 {
 
 namespace {
-
-torch::Tensor activate(const torch::Tensor &x, const std::string &act)
-{
-    if (act == "gelu")
-        return at::gelu(x);
-    if (act == "relu")
-        return torch::relu(x);
-    if (act == "quick_gelu")
-        return x * torch::sigmoid(1.702 * x);
-    return at::gelu(x, "tanh");
-}
 
 torch::nn::LayerNorm layerNorm(std::int64_t size, double eps)
 {

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "gemv.h"
+#include "models/blip2/activation.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -18,17 +19,6 @@
 namespace ml::blip2 {
 
 namespace {
-
-torch::Tensor activate(const torch::Tensor &x, const std::string &act)
-{
-    if (act == "relu")
-        return torch::relu(x);
-    if (act == "gelu")
-        return at::gelu(x);
-    if (act == "quick_gelu")
-        return x * torch::sigmoid(1.702 * x);
-    return at::gelu(x, "tanh"); // gelu_new, gelu_pytorch_tanh
-}
 
 torch::nn::LayerNorm layerNorm(std::int64_t size, bool affine)
 {
