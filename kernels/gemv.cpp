@@ -1,12 +1,20 @@
-// Batch-1 matrix-vector products. Four rows at a time share each load of x; bf16 weights widen
-// to fp32 by a 16-bit shift (bf16 is the top half of an fp32), so no bf16 instructions are needed
-// and the same code serves AVX512-BF16, AVX512 and (8 lanes) AVX2 machines.
+// Batch-1 matrix-vector products. A thread walks its rows one after another, so the weights are
+// read as a single sequential stream the hardware prefetcher follows at full bandwidth (four
+// interleaved row streams, the obvious blocking, read at a third of it on Zen 4). bf16 weights
+// widen to fp32 without conversion instructions: a 32-bit lane holding two bf16 gives the even
+// one by a 16-bit shift left and the odd one by masking the low half, multiplied with x split
+// into its even and odd elements once per call. No bf16 instructions are needed, so the same
+// code serves AVX512-BF16, AVX512 and (8 lanes) AVX2 machines, with x and the sums in fp32.
 #include "gemv.h"
 
 // GCC 12's AVX512 intrinsics start from _mm512_undefined_*(), which -O3 reports as maybe
 // uninitialised (GCC bug 105593); the values are always written before they are read.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
 
 namespace ml::kernels {
 
@@ -16,21 +24,45 @@ float bf16ToFloat(std::uint16_t v)
 {
     const std::uint32_t bits = static_cast<std::uint32_t>(v) << 16;
     float f;
-    __builtin_memcpy(&f, &bits, sizeof f);
+    std::memcpy(&f, &bits, sizeof f);
     return f;
 }
 
-template<typename W, typename Load>
+float load1(float v)
+{
+    return v;
+}
+
+float load1(std::uint16_t v)
+{
+    return bf16ToFloat(v);
+}
+
+template<typename W>
 void scalarRows(const W *w, const float *x, const float *bias, float *y, std::int64_t row0, std::int64_t row1,
-    std::int64_t k, Load load)
+    std::int64_t k, std::int64_t from = 0)
 {
     for (std::int64_t r = row0; r < row1; ++r) {
         const W *row = w + r * k;
         float acc = 0.0f;
-        for (std::int64_t i = 0; i < k; ++i)
-            acc += load(row[i]) * x[i];
-        y[r] = acc + (bias ? bias[r] : 0.0f);
+        for (std::int64_t i = from; i < k; ++i)
+            acc += load1(row[i]) * x[i];
+        y[r] = (from ? y[r] : 0.0f) + acc + (bias ? bias[r] : 0.0f);
     }
+}
+
+// x split per block of `block` elements into its even then its odd half (the bf16 paths).
+const float *splitEvenOdd(const float *x, std::int64_t k, std::int64_t block)
+{
+    thread_local std::vector<float> split;
+    split.resize(static_cast<std::size_t>(k));
+    const std::int64_t half = block / 2;
+    for (std::int64_t b = 0; b + block <= k; b += block)
+        for (std::int64_t j = 0; j < half; ++j) {
+            split[b + j] = x[b + 2 * j];
+            split[b + half + j] = x[b + 2 * j + 1];
+        }
+    return split.data();
 }
 
 // Not _mm512_reduce_add_ps: GCC 12 warns about its undefined-register idiom (-Werror).
@@ -44,53 +76,39 @@ __attribute__((target("avx512f"))) float hsum512(__m512 v)
     return s;
 }
 
-__attribute__((target("avx512f"))) __m512 load16(const float *p)
+__attribute__((target("avx512f"))) void f32Rows512(
+    const float *w, const float *x, const float *bias, float *y, std::int64_t row0, std::int64_t row1, std::int64_t k)
 {
-    return _mm512_loadu_ps(p);
+    const std::int64_t kv = k / 32 * 32;
+    for (std::int64_t r = row0; r < row1; ++r) {
+        const float *a = w + r * k;
+        __m512 s0 = _mm512_setzero_ps(), s1 = s0;
+        for (std::int64_t i = 0; i < kv; i += 32) {
+            s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(x + i), s0);
+            s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(x + i + 16), s1);
+        }
+        y[r] = hsum512(_mm512_add_ps(s0, s1));
+    }
+    scalarRows(w, x, bias, y, row0, row1, k, kv);
 }
 
-__attribute__((target("avx512f"))) __m512 load16(const std::uint16_t *p)
+// xs: x split per 32 elements (splitEvenOdd).
+__attribute__((target("avx512f"))) void bf16Rows512(const std::uint16_t *w, const float *x, const float *xs,
+    const float *bias, float *y, std::int64_t row0, std::int64_t row1, std::int64_t k)
 {
-    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-}
-
-template<typename W>
-__attribute__((target("avx512f"))) void rows512(
-    const W *w, const float *x, const float *bias, float *y, std::int64_t row0, std::int64_t row1, std::int64_t k)
-{
-    const std::int64_t kv = k / 16 * 16;
-    std::int64_t r = row0;
-    for (; r + 4 <= row1; r += 4) {
-        const W *a = w + r * k, *b = a + k, *c = b + k, *d = c + k;
-        __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-        for (std::int64_t i = 0; i < kv; i += 16) {
-            const __m512 xv = _mm512_loadu_ps(x + i);
-            s0 = _mm512_fmadd_ps(load16(a + i), xv, s0);
-            s1 = _mm512_fmadd_ps(load16(b + i), xv, s1);
-            s2 = _mm512_fmadd_ps(load16(c + i), xv, s2);
-            s3 = _mm512_fmadd_ps(load16(d + i), xv, s3);
+    const std::int64_t kv = k / 32 * 32;
+    const __m512i high = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
+    for (std::int64_t r = row0; r < row1; ++r) {
+        const std::uint16_t *a = w + r * k;
+        __m512 s0 = _mm512_setzero_ps(), s1 = s0;
+        for (std::int64_t i = 0; i < kv; i += 32) {
+            const __m512i v = _mm512_loadu_si512(a + i);
+            s0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v, 16)), _mm512_loadu_ps(xs + i), s0);
+            s1 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v, high)), _mm512_loadu_ps(xs + i + 16), s1);
         }
-        float t[4] = {hsum512(s0), hsum512(s1), hsum512(s2), hsum512(s3)};
-        const W *rows[4] = {a, b, c, d};
-        for (int j = 0; j < 4; ++j) {
-            for (std::int64_t i = kv; i < k; ++i)
-                t[j] += (sizeof(W) == 2 ? bf16ToFloat(static_cast<std::uint16_t>(rows[j][i]))
-                                        : static_cast<float>(rows[j][i]))
-                    * x[i];
-            y[r + j] = t[j] + (bias ? bias[r + j] : 0.0f);
-        }
+        y[r] = hsum512(_mm512_add_ps(s0, s1));
     }
-    for (; r < row1; ++r) {
-        const W *a = w + r * k;
-        __m512 s = _mm512_setzero_ps();
-        for (std::int64_t i = 0; i < kv; i += 16)
-            s = _mm512_fmadd_ps(load16(a + i), _mm512_loadu_ps(x + i), s);
-        float t = hsum512(s);
-        for (std::int64_t i = kv; i < k; ++i)
-            t += (sizeof(W) == 2 ? bf16ToFloat(static_cast<std::uint16_t>(a[i])) : static_cast<float>(a[i])) * x[i];
-        y[r] = t + (bias ? bias[r] : 0.0f);
-    }
+    scalarRows(w, x, bias, y, row0, row1, k, kv);
 }
 
 __attribute__((target("avx2,fma"))) float hsum256(__m256 v)
@@ -100,51 +118,56 @@ __attribute__((target("avx2,fma"))) float hsum256(__m256 v)
     return _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps(h, h, 1)));
 }
 
-__attribute__((target("avx2,fma"))) __m256 load8(const float *p)
+__attribute__((target("avx2,fma"))) void f32Rows256(
+    const float *w, const float *x, const float *bias, float *y, std::int64_t row0, std::int64_t row1, std::int64_t k)
 {
-    return _mm256_loadu_ps(p);
-}
-
-__attribute__((target("avx2,fma"))) __m256 load8(const std::uint16_t *p)
-{
-    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-}
-
-template<typename W>
-__attribute__((target("avx2,fma"))) void rows256(
-    const W *w, const float *x, const float *bias, float *y, std::int64_t row0, std::int64_t row1, std::int64_t k)
-{
-    const std::int64_t kv = k / 8 * 8;
+    const std::int64_t kv = k / 16 * 16;
     for (std::int64_t r = row0; r < row1; ++r) {
-        const W *a = w + r * k;
+        const float *a = w + r * k;
         __m256 s0 = _mm256_setzero_ps(), s1 = s0;
-        std::int64_t i = 0;
-        for (; i + 16 <= kv; i += 16) {
-            s0 = _mm256_fmadd_ps(load8(a + i), _mm256_loadu_ps(x + i), s0);
-            s1 = _mm256_fmadd_ps(load8(a + i + 8), _mm256_loadu_ps(x + i + 8), s1);
+        for (std::int64_t i = 0; i < kv; i += 16) {
+            s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(x + i), s0);
+            s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(x + i + 8), s1);
         }
-        for (; i < kv; i += 8)
-            s0 = _mm256_fmadd_ps(load8(a + i), _mm256_loadu_ps(x + i), s0);
-        float t = hsum256(_mm256_add_ps(s0, s1));
-        for (; i < k; ++i)
-            t += (sizeof(W) == 2 ? bf16ToFloat(static_cast<std::uint16_t>(a[i])) : static_cast<float>(a[i])) * x[i];
-        y[r] = t + (bias ? bias[r] : 0.0f);
+        y[r] = hsum256(_mm256_add_ps(s0, s1));
     }
+    scalarRows(w, x, bias, y, row0, row1, k, kv);
+}
+
+// xs: x split per 16 elements.
+__attribute__((target("avx2,fma"))) void bf16Rows256(const std::uint16_t *w, const float *x, const float *xs,
+    const float *bias, float *y, std::int64_t row0, std::int64_t row1, std::int64_t k)
+{
+    const std::int64_t kv = k / 16 * 16;
+    const __m256i high = _mm256_set1_epi32(static_cast<int>(0xffff0000u));
+    for (std::int64_t r = row0; r < row1; ++r) {
+        const std::uint16_t *a = w + r * k;
+        __m256 s0 = _mm256_setzero_ps(), s1 = s0;
+        for (std::int64_t i = 0; i < kv; i += 16) {
+            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(a + i));
+            s0 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(v, 16)), _mm256_loadu_ps(xs + i), s0);
+            s1 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(v, high)), _mm256_loadu_ps(xs + i + 8), s1);
+        }
+        y[r] = hsum256(_mm256_add_ps(s0, s1));
+    }
+    scalarRows(w, x, bias, y, row0, row1, k, kv);
 }
 
 enum class Path { Avx512, Avx2, Scalar };
 
-Path path()
+Path detected()
 {
-    static const Path p = [] {
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f"))
-            return Path::Avx512;
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-            return Path::Avx2;
-        return Path::Scalar;
-    }();
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+        return Path::Avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return Path::Avx2;
+    return Path::Scalar;
+}
+
+Path &path()
+{
+    static Path p = detected();
     return p;
 }
 
@@ -153,13 +176,13 @@ Path path()
 void gemvF32Reference(
     const float *w, const float *x, const float *bias, float *y, std::int64_t row0, std::int64_t row1, std::int64_t k)
 {
-    scalarRows(w, x, bias, y, row0, row1, k, [](float v) { return v; });
+    scalarRows(w, x, bias, y, row0, row1, k);
 }
 
 void gemvBf16Reference(const std::uint16_t *w, const float *x, const float *bias, float *y, std::int64_t row0,
     std::int64_t row1, std::int64_t k)
 {
-    scalarRows(w, x, bias, y, row0, row1, k, bf16ToFloat);
+    scalarRows(w, x, bias, y, row0, row1, k);
 }
 
 void gemvF32(
@@ -167,9 +190,9 @@ void gemvF32(
 {
     switch (path()) {
     case Path::Avx512:
-        return rows512(w, x, bias, y, row0, row1, k);
+        return f32Rows512(w, x, bias, y, row0, row1, k);
     case Path::Avx2:
-        return rows256(w, x, bias, y, row0, row1, k);
+        return f32Rows256(w, x, bias, y, row0, row1, k);
     case Path::Scalar:
         return gemvF32Reference(w, x, bias, y, row0, row1, k);
     }
@@ -180,9 +203,9 @@ void gemvBf16(const std::uint16_t *w, const float *x, const float *bias, float *
 {
     switch (path()) {
     case Path::Avx512:
-        return rows512(w, x, bias, y, row0, row1, k);
+        return bf16Rows512(w, x, splitEvenOdd(x, k, 32), bias, y, row0, row1, k);
     case Path::Avx2:
-        return rows256(w, x, bias, y, row0, row1, k);
+        return bf16Rows256(w, x, splitEvenOdd(x, k, 16), bias, y, row0, row1, k);
     case Path::Scalar:
         return gemvBf16Reference(w, x, bias, y, row0, row1, k);
     }
@@ -199,6 +222,21 @@ const char *gemvPath()
         break;
     }
     return "scalar";
+}
+
+bool useGemvPath(const char *name)
+{
+    const std::string want = name;
+    const Path best = detected();
+    if (want == "avx512" && best == Path::Avx512)
+        path() = Path::Avx512;
+    else if (want == "avx2" && best != Path::Scalar)
+        path() = Path::Avx2;
+    else if (want == "scalar")
+        path() = Path::Scalar;
+    else
+        return false;
+    return true;
 }
 
 } // namespace ml::kernels

@@ -21,5 +21,7 @@ void gemvBf16Reference(const std::uint16_t *w, const float *x, const float *bias
     std::int64_t row1, std::int64_t k);
 
 const char *gemvPath(); // "avx512", "avx2" or "scalar": what this CPU runs
+// For the tests: run `name`'s path from now on; false (and no change) where this CPU lacks it.
+bool useGemvPath(const char *name);
 
 } // namespace ml::kernels

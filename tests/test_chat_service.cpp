@@ -8,7 +8,9 @@
 #include "engine/engine.h"
 #include "engine/model_discovery.h"
 #include "io/safetensors.h"
+#include "models/blip2/opt_model.h"
 #include "models/lm/generate.h"
+#include "models/lm/huge_pages.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -162,6 +164,63 @@ private Q_SLOTS:
         SamplingSettings g;
         g.repetitionPenalty = 2.0; // 3.0 / 2 = 1.5 < 2.0: token 2 wins
         QCOMPARE(lm::TokenSampler(g).choose(logits, {1}).id, std::int64_t(2));
+    }
+
+    // The decode step (matrix-vector kernels, attention over the float32 cache) gives the logits
+    // of the full forward, before and after the weights moved into huge pages; the move keeps
+    // every value and leaves the parameters registered, now in one mapping.
+    void decodeStepAndHugePages()
+    {
+        torch::NoGradGuard noGrad;
+        blip2::OptConfig cfg;
+        cfg.hidden_size = 128; // above the 2 MiB below which nothing is moved, in bf16 too
+        cfg.ffn_dim = 512;
+        cfg.num_hidden_layers = 2;
+        cfg.num_attention_heads = 4;
+        cfg.vocab_size = 6000;
+        cfg.max_position_embeddings = 32;
+        torch::manual_seed(3);
+        for (const auto dtype : {torch::kFloat, torch::kBFloat16}) {
+            auto model = std::make_shared<blip2::OptForCausalLmImpl>(cfg, dtype);
+            model->eval();
+            const auto ids = torch::randint(4, cfg.vocab_size, {1, 9}, torch::kLong);
+            const auto full = model->forward(model->embedTokens(ids), nullptr, {}, {}).logits.to(torch::kFloat);
+            const auto decode = [&] {
+                auto cache = model->newCache(1, 16);
+                model->forward(model->embedTokens(ids.narrow(1, 0, 8)), &cache, {}, {});
+                lm::LmRequest last;
+                last.lastLogitsOnly = true;
+                return model->forward(model->embedTokens(ids.narrow(1, 8, 1)), &cache, {}, last)
+                    .logits.to(torch::kFloat)
+                    .flatten();
+            };
+            const auto before = decode();
+            // bf16: the full forward rounds every activation to bf16, the decode step keeps fp32.
+            const double scale = full[0][8].abs().max().item<double>();
+            const double gap = (before - full[0][8]).abs().max().item<double>();
+            QVERIFY2(gap <= (dtype == torch::kFloat ? 1e-5 : 1e-2) * scale,
+                qPrintable(QStringLiteral("%1 of %2").arg(gap).arg(scale)));
+
+            std::vector<torch::Tensor> values;
+            for (const auto &p : model->parameters())
+                values.push_back(p.clone());
+            const auto moved = lm::moveToHugePages(model->parameters());
+            const auto params = model->parameters();
+            for (std::size_t i = 0; i < params.size(); ++i)
+                QVERIFY(torch::equal(params[i], values[i]));
+            if (moved > 0) { // THP offered (not "never"): all of them, back to back in one mapping
+                std::int64_t bytes = 0;
+                for (const auto &p : params)
+                    bytes += static_cast<std::int64_t>(p.nbytes());
+                QVERIFY(moved >= bytes);
+                const auto *first = static_cast<const char *>(params.front().data_ptr());
+                QVERIFY(std::all_of(params.begin(), params.end(), [&](const torch::Tensor &p) {
+                    const auto *at = static_cast<const char *>(p.data_ptr());
+                    return at >= first && at < first + moved;
+                }));
+            }
+            QVERIFY(torch::equal(decode(), before));
+        }
     }
 
     // A stop string ends the answer and is cut from its text; EOS ends it too.

@@ -1,5 +1,6 @@
-// The batch-1 matrix-vector kernels against their scalar references, on shapes that exercise the
-// four-row blocks, the leftover rows and the leftover columns; bf16 weights as bits.
+// The batch-1 matrix-vector kernels against their scalar references, on every SIMD path this CPU
+// has, on shapes that exercise a thread's share starting anywhere and the leftover columns past
+// the last full vector block; bf16 weights as bits.
 #include "gemv.h"
 
 #include <QtTest>
@@ -26,18 +27,27 @@ class TestGemv : public QObject {
 private Q_SLOTS:
     void matchesReference_data()
     {
+        QTest::addColumn<QString>("path");
         QTest::addColumn<int>("rows");
         QTest::addColumn<int>("cols");
-        QTest::newRow("768x768") << 768 << 768;
-        QTest::newRow("odd 13x37") << 13 << 37;
-        QTest::newRow("7x100") << 7 << 100;
-        QTest::newRow("1x15") << 1 << 15;
-        QTest::newRow("3x3072") << 3 << 3072;
+        for (const char *path : {"avx512", "avx2"}) {
+            const QByteArray p(path);
+            QTest::newRow(p + " 768x768") << QString(path) << 768 << 768;
+            QTest::newRow(p + " odd 13x37") << QString(path) << 13 << 37;
+            QTest::newRow(p + " 7x100") << QString(path) << 7 << 100;
+            QTest::newRow(p + " 1x15") << QString(path) << 1 << 15;
+            QTest::newRow(p + " 3x3072") << QString(path) << 3 << 3072;
+            QTest::newRow(p + " 5x2568") << QString(path) << 5 << 2568;
+        }
     }
     void matchesReference()
     {
+        QFETCH(QString, path);
         QFETCH(int, rows);
         QFETCH(int, cols);
+        if (!ml::kernels::useGemvPath(qPrintable(path)))
+            QSKIP("this CPU lacks the path");
+        QCOMPARE(QString(ml::kernels::gemvPath()), path);
         std::mt19937 rng(7);
         std::normal_distribution<float> n(0.0f, 1.0f);
         std::vector<float> w(static_cast<std::size_t>(rows) * cols), x(cols), b(rows);
@@ -63,8 +73,8 @@ private Q_SLOTS:
         ml::kernels::gemvF32Reference(w.data(), x.data(), nullptr, ref.data(), 0, rows, cols);
         for (int r = 0; r < rows; ++r)
             QVERIFY(std::fabs(y[r] - ref[r]) <= 0.02f * std::sqrt(static_cast<float>(cols)));
-        qInfo("path: %s", ml::kernels::gemvPath());
     }
+    void cleanupTestCase() { ml::kernels::useGemvPath("avx512") || ml::kernels::useGemvPath("avx2"); }
 };
 
 QTEST_GUILESS_MAIN(TestGemv)

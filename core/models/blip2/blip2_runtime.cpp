@@ -6,6 +6,7 @@
 #include "engine/chat_service.h"
 #include "engine/model_cache.h"
 #include "io/checkpoint.h"
+#include "models/lm/huge_pages.h"
 #include "preprocess.h"
 
 #include <torch/torch.h>
@@ -103,6 +104,7 @@ std::shared_ptr<Blip2Runtime> Blip2Runtime::load(const fs::path &folder, torch::
         rt->m_warnings.push_back("unused weight '" + key + "'");
     rt->m_model->to(device);
     rt->m_model->eval();
+    lm::moveToHugePages(rt->m_model->languageModel()->parameters()); // decoding reads them per token
     for (const auto &p : rt->m_model->parameters())
         rt->m_bytes += p.numel() * static_cast<std::int64_t>(p.element_size());
 

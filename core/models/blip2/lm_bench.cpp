@@ -5,6 +5,7 @@
 #include "engine/model_discovery.h"
 #include "models/blip2/blip2_runtime.h"
 #include "models/lm/generate.h"
+#include "models/lm/huge_pages.h"
 
 #include <torch/torch.h>
 
@@ -69,6 +70,7 @@ LmBenchResult runLmBench(const LmBenchOptions &o, JobContext &ctx)
         own = std::make_shared<blip2::OptForCausalLmImpl>(cfg, dtype);
         own->to(torch::Device(r.device));
         own->eval();
+        lm::moveToHugePages(own->parameters());
         lm = own.get();
         r.shape = o.shape;
         r.parameters = cfg.parameterCount();

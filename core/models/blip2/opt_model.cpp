@@ -63,9 +63,10 @@ torch::Tensor linearAny(torch::nn::Linear &l, const torch::Tensor &x)
     return x.numel() == x.size(-1) ? linearOne(x, l->weight, l->bias) : l(x);
 }
 
-// One new position against a float32 cache, at batch 1, in plain loops: for the few hundred
-// positions of a chat, ATen's batched products cost more in dispatch than in arithmetic.
-// q, k, v: [C] float32 (q already scaled); writes k, v at position past; returns [C] float32.
+// One new position against a float32 cache, at batch 1, in plain loops (the heads split between
+// the threads once the cache is long enough to pay for it): for the few hundred positions of a
+// chat, ATen's batched products cost more in dispatch than in arithmetic. q, k, v: [C] float32 (q already scaled);
+// writes k, v at position past; returns [C] float32.
 torch::Tensor attendOne(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v, torch::Tensor &keys,
     torch::Tensor &values, std::int64_t past, std::int64_t heads, torch::Tensor *probs)
 {
@@ -73,37 +74,41 @@ torch::Tensor attendOne(const torch::Tensor &q, const torch::Tensor &k, const to
     float *K = keys.data_ptr<float>(), *V = values.data_ptr<float>();
     const float *qp = q.data_ptr<float>(), *kp = k.data_ptr<float>(), *vp = v.data_ptr<float>();
     auto out = torch::zeros({C}, torch::kFloat);
-    float *o = out.data_ptr<float>();
+    auto weights = torch::empty({1, heads, 1, L}, torch::kFloat);
+    float *o = out.data_ptr<float>(), *P = weights.data_ptr<float>();
+    at::parallel_for(0, heads, heads * L * D < (1 << 18) ? heads : 1, [&](std::int64_t h0, std::int64_t h1) {
+        for (std::int64_t h = h0; h < h1; ++h) {
+            float *Kh = K + h * cap * D, *Vh = V + h * cap * D, *p = P + h * L, *oh = o + h * D;
+            std::copy(kp + h * D, kp + (h + 1) * D, Kh + past * D);
+            std::copy(vp + h * D, vp + (h + 1) * D, Vh + past * D);
+            const float *qh = qp + h * D;
+            float top = -std::numeric_limits<float>::infinity();
+            for (std::int64_t j = 0; j < L; ++j) {
+                const float *kj = Kh + j * D;
+                float acc = 0.0f;
+#pragma omp simd reduction(+ : acc)
+                for (std::int64_t d = 0; d < D; ++d)
+                    acc += qh[d] * kj[d];
+                p[j] = acc;
+                top = std::max(top, acc);
+            }
+            float sum = 0.0f;
+            for (std::int64_t j = 0; j < L; ++j) {
+                p[j] = std::exp(p[j] - top);
+                sum += p[j];
+            }
+            const float inv = 1.0f / sum;
+            for (std::int64_t j = 0; j < L; ++j) {
+                p[j] *= inv;
+                const float pj = p[j], *vj = Vh + j * D;
+#pragma omp simd
+                for (std::int64_t d = 0; d < D; ++d)
+                    oh[d] += pj * vj[d];
+            }
+        }
+    });
     if (probs)
-        *probs = torch::empty({1, heads, 1, L}, torch::kFloat);
-    std::vector<float> p(static_cast<std::size_t>(L));
-    for (std::int64_t h = 0; h < heads; ++h) {
-        float *Kh = K + h * cap * D, *Vh = V + h * cap * D;
-        std::copy(kp + h * D, kp + (h + 1) * D, Kh + past * D);
-        std::copy(vp + h * D, vp + (h + 1) * D, Vh + past * D);
-        const float *qh = qp + h * D;
-        float top = -std::numeric_limits<float>::infinity();
-        for (std::int64_t j = 0; j < L; ++j) {
-            float acc = 0.0f;
-            for (std::int64_t d = 0; d < D; ++d)
-                acc += qh[d] * Kh[j * D + d];
-            p[j] = acc;
-            top = std::max(top, acc);
-        }
-        float sum = 0.0f;
-        for (auto &e : p) {
-            e = std::exp(e - top);
-            sum += e;
-        }
-        float *oh = o + h * D;
-        for (std::int64_t j = 0; j < L; ++j) {
-            p[j] /= sum;
-            for (std::int64_t d = 0; d < D; ++d)
-                oh[d] += p[j] * Vh[j * D + d];
-        }
-        if (probs)
-            std::copy(p.begin(), p.end(), probs->data_ptr<float>() + h * L);
-    }
+        *probs = weights;
     return out;
 }
 
