@@ -330,10 +330,8 @@ private Q_SLOTS:
         QCOMPARE(more.steps, r.steps + 2);
     }
 
-    // The embedded blip2-mini on a fixed set: issue 15's targets are Shapes VQA exact match >= 90 %
-    // overall and >= 80 % per question type, Fashion-MNIST "what is this?" >= 80 %. blip2-mini
-    // meets them except "where" (and so the overall figure): those two are expected failures, so
-    // that a model that meets them shows as XPASS; the rest guard against a regression.
+    // The embedded blip2-mini on a fixed set against issue 15's targets: Shapes VQA exact match
+    // >= 90 % overall and >= 80 % per question type, Fashion-MNIST "what is this?" >= 80 %.
     void blip2MiniAccuracy()
     {
         ml::VqaEvalRequest request;
@@ -352,16 +350,11 @@ private Q_SLOTS:
         qInfo("shapes %.1f %% of %lld, held-out pairs %.1f %% of %lld", 100.0 * r.shapes,
             static_cast<long long>(r.shapesN), 100.0 * r.heldOut, static_cast<long long>(r.heldOutN));
         QCOMPARE(r.shapesN, std::int64_t {300});
-        for (const char *type : {"color", "shape", "count", "exists"})
+        for (const char *type : {"color", "shape", "count", "exists", "where"})
             QVERIFY2(r.perType.at(type) >= 0.80, qPrintable(QString("%1 %2").arg(type).arg(r.perType.at(type))));
         if (request.fashion > 0)
             QVERIFY2(r.fashion >= 0.80, qPrintable(QString::number(r.fashion)));
-        QVERIFY2(r.perType.at("where") >= 0.60, qPrintable(QString::number(r.perType.at("where"))));
-        QVERIFY2(r.shapes >= 0.84, qPrintable(QString::number(r.shapes)));
-        QEXPECT_FAIL("", "blip2-mini answers 'where' questions below issue 15's 80 % (see its README)", Continue);
-        QVERIFY(r.perType.at("where") >= 0.80);
-        QEXPECT_FAIL("", "blip2-mini's Shapes VQA overall is below issue 15's 90 % (see its README)", Continue);
-        QVERIFY(r.shapes >= 0.90);
+        QVERIFY2(r.shapes >= 0.90, qPrintable(QString::number(r.shapes)));
     }
 };
 

@@ -305,9 +305,10 @@ private Q_SLOTS:
         QCOMPARE(a.perGroup.size(), std::size_t(1));
     }
 
-    // The inspector's faithfulness on blip2-mini, asserted loosely (the figures are in the issue
-    // note and README): the colour answered, the rolled-out word map on the object, the queries
-    // ranked first by ablation mattering more than random ones more often than not.
+    // The inspector's faithfulness on blip2-mini (the figures on 100 images are in the README;
+    // here 16, with some slack): the colour answered, the answer word's map through the queries
+    // peaking on the object (issue 15: >= 80 %), the queries ranked first by ablation mattering
+    // more than random ones (issue 15: >= 90 %).
     void faithfulnessOnBlip2Mini()
     {
         const auto mini = resolveModelPath("blip2-mini");
@@ -320,8 +321,9 @@ private Q_SLOTS:
         const auto f = run<QFormerFaithfulnessResult>(makeQFormerFaithfulnessJob(o), r);
         QCOMPARE(f.images, 16);
         QVERIFY2(f.answerAccuracy >= 0.8, qPrintable(QString::number(f.answerAccuracy)));
+        QVERIFY2(f.topPatchOnObject >= 0.8, qPrintable(QString::number(f.topPatchOnObject)));
         QVERIFY2(f.topPatchOnObjectThroughVision >= 0.5, qPrintable(QString::number(f.topPatchOnObjectThroughVision)));
-        QVERIFY2(f.ablationBeatsRandom >= 0.5, qPrintable(QString::number(f.ablationBeatsRandom)));
+        QVERIFY2(f.ablationBeatsRandom >= 0.8, qPrintable(QString::number(f.ablationBeatsRandom)));
         QVERIFY(f.chanceOnObject > 0.05 && f.chanceOnObject < 0.4);
     }
 

@@ -49,14 +49,14 @@ Blip2TrainConfig Blip2TrainConfig::fromPreset(const std::string &name)
 nlohmann::json Blip2TrainConfig::toJson() const
 {
     return {{"preset", preset}, {"steps", steps}, {"stage1_steps", stage1Steps}, {"batch", batch}, {"lr", lr},
-        {"vision_lr_scale", visionLrScale}, {"weight_decay", weightDecay}, {"warmup_fraction", warmupFraction},
-        {"clip_norm", clipNorm}, {"init_temperature", initTemperature}, {"itm_weight", itmWeight}, {"seed", seed},
-        {"vision_from", visionFrom}, {"vision_drop_layers", visionDropLayers}, {"qformer_hidden", qformerHidden},
-        {"qformer_layers", qformerLayers}, {"qformer_heads", qformerHeads},
-        {"qformer_intermediate", qformerIntermediate}, {"cross_attention_frequency", crossAttentionFrequency},
-        {"queries", queries}, {"opt_hidden", optHidden}, {"opt_layers", optLayers}, {"opt_heads", optHeads},
-        {"opt_ffn", optFfn}, {"opt_max_positions", optMaxPositions}, {"bpe_vocab_size", bpeVocabSize},
-        {"bpe_corpus_batches", bpeCorpusBatches},
+        {"vision_lr_scale", visionLrScale}, {"vision_lr_scale_stage2", visionLrScaleStage2},
+        {"weight_decay", weightDecay}, {"warmup_fraction", warmupFraction}, {"clip_norm", clipNorm},
+        {"init_temperature", initTemperature}, {"itm_weight", itmWeight}, {"seed", seed}, {"vision_from", visionFrom},
+        {"vision_drop_layers", visionDropLayers}, {"qformer_hidden", qformerHidden}, {"qformer_layers", qformerLayers},
+        {"qformer_heads", qformerHeads}, {"qformer_intermediate", qformerIntermediate},
+        {"cross_attention_frequency", crossAttentionFrequency}, {"queries", queries}, {"opt_hidden", optHidden},
+        {"opt_layers", optLayers}, {"opt_heads", optHeads}, {"opt_ffn", optFfn}, {"opt_max_positions", optMaxPositions},
+        {"bpe_vocab_size", bpeVocabSize}, {"bpe_corpus_batches", bpeCorpusBatches},
         {"mix", {{"fashion_mnist", mixFashion}, {"shapes_single", mixSingle}, {"shapes_multi", mixMulti}}},
         {"log_every", logEvery}, {"eval_every", evalEvery}, {"checkpoint_every", checkpointEvery},
         {"eval_shapes", evalShapes}, {"eval_fashion", evalFashion}};
@@ -75,6 +75,7 @@ Blip2TrainConfig Blip2TrainConfig::fromJson(const nlohmann::json &j)
     get("batch", c.batch);
     get("lr", c.lr);
     get("vision_lr_scale", c.visionLrScale);
+    c.visionLrScaleStage2 = j.value("vision_lr_scale_stage2", 0.0); // runs from before it: frozen
     get("weight_decay", c.weightDecay);
     get("warmup_fraction", c.warmupFraction);
     get("clip_norm", c.clipNorm);

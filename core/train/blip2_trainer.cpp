@@ -4,7 +4,8 @@
 // similarity to it is the best cosine over the projected query outputs; matching is a linear head
 // on the product and difference of the mean query's projection and the caption embedding, with the
 // hardest in-batch negatives. Stage 2: the decoder's cross-entropy on answer tokens only, the
-// vision tower frozen, the prefix the projected queries. Checkpoints in HF Blip2 layout.
+// prefix the projected queries, the vision tower fine-tuned at visionLrScaleStage2 (0: frozen).
+// Checkpoints in HF Blip2 layout.
 // Ref: transformers/models/blip_2/modeling_blip_2.py; LAVIS blip2_qformer.py (ITC max over queries)
 #include "train/blip2_trainer.h"
 
@@ -395,17 +396,19 @@ void Blip2Session::prepareEvals()
 }
 
 // Stage 1 trains the vision tower, the queries, the Q-Former and its heads; stage 2 freezes the
-// vision tower (BLIP-2's frozen image encoder) and the heads, and trains the rest.
+// heads and, unless visionLrScaleStage2 says otherwise, the vision tower (BLIP-2's frozen image
+// encoder), and trains the rest.
 void Blip2Session::enterStage(bool generative)
 {
     const int stage = generative ? 2 : 1;
     if (m_stage == stage)
         return;
     m_stage = stage;
+    const bool visionTrains = !generative || m_cfg.visionLrScaleStage2 > 0.0;
     for (auto &p : m_model->named_parameters())
         if (p.key().starts_with("vision_model.")) {
-            p.value().set_requires_grad(!generative);
-            if (generative)
+            p.value().set_requires_grad(visionTrains);
+            if (!visionTrains)
                 p.value().mutable_grad() = torch::Tensor(); // AdamW skips a parameter without a gradient
         }
     for (auto &p : m_heads->parameters()) {
@@ -422,8 +425,10 @@ void Blip2Session::setLearningRates(std::int64_t step)
     const std::int64_t at = stage2 ? step - m_cfg.stage1Steps : step;
     m_lastLr = warmupCosineLr(m_cfg.lr, warmupStepsFor(m_cfg.warmupFraction, length), length, at);
     auto &groups = m_optimizer->param_groups();
-    for (std::size_t g = 0; g < groups.size(); ++g)
-        static_cast<torch::optim::AdamWOptions &>(groups[g].options()).lr(m_lastLr * m_groupScale[g]);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        const double scale = g < 2 && stage2 ? m_cfg.visionLrScaleStage2 : m_groupScale[g];
+        static_cast<torch::optim::AdamWOptions &>(groups[g].options()).lr(m_lastLr * scale);
+    }
 }
 
 torch::Tensor Blip2Session::contrastiveLoss(const Blip2Batch &batch)
