@@ -22,6 +22,7 @@
 #include "text/clip_tokenizer.h"
 #include "text/gpt2_tokenizer.h"
 #include "train/blip2_data.h"
+#include "train/blip2_session.h"
 #include "train/bpe_trainer.h"
 #include "train/run_folder.h"
 #include "train/train_log.h"
@@ -37,9 +38,7 @@
 
 #include <cctype>
 #include <cmath>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 namespace ml::train {
 
@@ -48,21 +47,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const double kMaxLogitScale = std::log(100.0);
-
-// Stage 1's heads, which only training needs (saved in trainer_state.safetensors for a resume).
-class Stage1HeadsImpl : public torch::nn::Module {
-public:
-    Stage1HeadsImpl(std::int64_t queryWidth, std::int64_t embedDim, double initTemperature)
-    {
-        vision_proj = register_module("vision_proj", torch::nn::Linear(queryWidth, embedDim));
-        itm_head = register_module("itm_head", torch::nn::Linear(2 * embedDim, 2));
-        logit_scale
-            = register_parameter("logit_scale", torch::tensor(static_cast<float>(std::log(1.0 / initTemperature))));
-    }
-    torch::nn::Linear vision_proj {nullptr}, itm_head {nullptr};
-    torch::Tensor logit_scale;
-};
-TORCH_MODULE(Stage1Heads);
 
 Blip2TrainConfig resolveConfig(const Blip2TrainRequest &r, const nlohmann::json *stored)
 {
@@ -102,137 +86,58 @@ Blip2TrainConfig resolveConfig(const Blip2TrainRequest &r, const nlohmann::json 
     return c;
 }
 
-std::string cpuModelName()
+} // namespace
+
+namespace detail {
+
+Blip2Session::Blip2Session(const Blip2TrainRequest &r, JobContext &ctx)
+    : m_r(r)
+    , m_ctx(ctx)
+    , m_run(r.outDir, r.resume, kBlip2StateFormat, "ModalLens BLIP-2 trainer state")
+    , m_cfg(resolveConfig(r, m_run.stored()))
 {
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("model name", 0) == 0) {
-            const auto colon = line.find(':');
-            return colon == std::string::npos ? line : line.substr(line.find_first_not_of(' ', colon + 1));
-        }
-    return "unknown CPU";
+    m_run.checkStepsLeft(m_cfg.steps);
+    m_result.outDir = m_run.dir().string();
+    m_result.preset = m_cfg.preset;
+    m_result.startStep = m_run.startStep();
+    m_result.totalSteps = m_cfg.steps;
+    m_result.stage1Steps = m_cfg.stage1Steps;
+    std::string dtype = r.dtype.empty() ? "auto" : r.dtype;
+    if (dtype == "auto")
+        dtype = cpuHasNativeBf16() ? "bf16" : "fp32";
+    if (dtype != "fp32" && dtype != "bf16")
+        throw Error("training dtype must be auto, fp32 or bf16 on the CPU (got '" + dtype + "')");
+    m_bf16 = dtype == "bf16";
+    m_result.dtype = dtype;
+    if (const auto *s = m_run.stored(); s && s->contains("evaluation"))
+        m_lastEval = s->at("evaluation");
 }
 
-std::string percent(double v)
+Blip2TrainResult Blip2Session::run()
 {
-    std::ostringstream s;
-    s.precision(1);
-    s << std::fixed << 100.0 * v << " %";
-    return v < 0 ? std::string("-") : s.str();
+    loadData();
+    buildModel();
+    prepareEvals();
+    TrainLog log(m_run.dir(), m_run.resumeStep());
+    m_log = &log;
+    const TrainLoopSettings settings {
+        m_cfg.steps, m_cfg.logEvery, m_cfg.evalEvery, m_cfg.checkpointEvery, m_r.control.get(), &m_run, 0.0};
+    TrainHooks hooks;
+    hooks.step = [this](std::int64_t step) { return this->step(step); };
+    hooks.evaluate = [this](std::int64_t step) { return evaluateAt(step); };
+    hooks.log = [this](const LoopMetric &m) { writeMetric(m); };
+    hooks.saveCheckpoint = [this](std::int64_t step) { save(step); };
+    hooks.stateFields = [this] { return stateFields(); };
+    const TrainLoopOutcome out = runTrainLoop(settings, hooks, m_ctx);
+    setRunOutcome(m_result, out, m_cfg.batch);
+    m_result.evaluation = accuracy();
+    m_result.perType = perType();
+    std::error_code ec;
+    m_result.weightBytes = static_cast<std::int64_t>(fs::file_size(m_run.dir() / "model.safetensors", ec));
+    if (out.step == m_cfg.steps)
+        writeReadme(out);
+    return m_result;
 }
-
-// A VQA evaluation set, preprocessed and tokenised once.
-struct PreparedVqa {
-    std::vector<VqaItem> items;
-    torch::Tensor pixels; // [N, 3, 64, 64]
-    std::vector<std::vector<std::int64_t>> promptIds;
-};
-
-PreparedVqa prepareVqa(std::vector<VqaItem> items, const text::Gpt2Tokenizer &tokenizer)
-{
-    PreparedVqa p;
-    std::vector<io::RgbImage> images;
-    for (const VqaItem &item : items) {
-        images.push_back(item.image);
-        p.promptIds.push_back(tokenizer.encode(vqaPrompt(item.question)));
-    }
-    p.pixels = blipPixels(images);
-    p.items = std::move(items);
-    return p;
-}
-
-class Blip2Session {
-public:
-    Blip2Session(const Blip2TrainRequest &r, JobContext &ctx)
-        : m_r(r)
-        , m_ctx(ctx)
-        , m_run(r.outDir, r.resume, kBlip2StateFormat, "ModalLens BLIP-2 trainer state")
-        , m_cfg(resolveConfig(r, m_run.stored()))
-    {
-        m_run.checkStepsLeft(m_cfg.steps);
-        m_result.outDir = m_run.dir().string();
-        m_result.preset = m_cfg.preset;
-        m_result.startStep = m_run.startStep();
-        m_result.totalSteps = m_cfg.steps;
-        m_result.stage1Steps = m_cfg.stage1Steps;
-        std::string dtype = r.dtype.empty() ? "auto" : r.dtype;
-        if (dtype == "auto")
-            dtype = cpuHasNativeBf16() ? "bf16" : "fp32";
-        if (dtype != "fp32" && dtype != "bf16")
-            throw Error("training dtype must be auto, fp32 or bf16 on the CPU (got '" + dtype + "')");
-        m_bf16 = dtype == "bf16";
-        m_result.dtype = dtype;
-        if (const auto *s = m_run.stored(); s && s->contains("evaluation"))
-            m_lastEval = s->at("evaluation");
-    }
-
-    Blip2TrainResult run()
-    {
-        loadData();
-        buildModel();
-        prepareEvals();
-        TrainLog log(m_run.dir(), m_run.resumeStep());
-        m_log = &log;
-        const TrainLoopSettings settings {
-            m_cfg.steps, m_cfg.logEvery, m_cfg.evalEvery, m_cfg.checkpointEvery, m_r.control.get(), &m_run, 0.0};
-        TrainHooks hooks;
-        hooks.step = [this](std::int64_t step) { return this->step(step); };
-        hooks.evaluate = [this](std::int64_t step) { return evaluateAt(step); };
-        hooks.log = [this](const LoopMetric &m) { writeMetric(m); };
-        hooks.saveCheckpoint = [this](std::int64_t step) { save(step); };
-        hooks.stateFields = [this] { return stateFields(); };
-        const TrainLoopOutcome out = runTrainLoop(settings, hooks, m_ctx);
-        setRunOutcome(m_result, out, m_cfg.batch);
-        m_result.evaluation = accuracy();
-        m_result.perType = perType();
-        std::error_code ec;
-        m_result.weightBytes = static_cast<std::int64_t>(fs::file_size(m_run.dir() / "model.safetensors", ec));
-        if (out.step == m_cfg.steps)
-            writeReadme(out);
-        return m_result;
-    }
-
-private:
-    void loadData();
-    void buildModel();
-    void initialiseWeights();
-    void prepareEvals();
-    void enterStage(bool generative);
-    void setLearningRates(std::int64_t step);
-    StepResult step(std::int64_t step);
-    torch::Tensor contrastiveLoss(const Blip2Batch &batch);
-    torch::Tensor generativeLoss(const Blip2Batch &batch);
-    bool evaluateAt(std::int64_t step);
-    void writeMetric(const LoopMetric &lm);
-    void save(std::int64_t step);
-    nlohmann::json stateFields() const;
-    ZeroShotAccuracy accuracy() const;
-    std::map<std::string, double> perType() const;
-    void writeReadme(const TrainLoopOutcome &out) const;
-
-    const Blip2TrainRequest &m_r;
-    JobContext &m_ctx;
-    TrainerState m_run;
-    Blip2TrainConfig m_cfg;
-    Blip2TrainResult m_result;
-    bool m_bf16 = false;
-    std::shared_ptr<const FashionMnist> m_fashionTest;
-    std::shared_ptr<const Blip2DataSource> m_source;
-    std::optional<text::Gpt2Tokenizer> m_tokenizer;
-    std::optional<text::ClipTokenizer> m_clipTokenizer;
-    clip::ClipModel m_clip {nullptr}; // the frozen text tower of stage 1
-    blip2::Blip2Model m_model {nullptr};
-    Stage1Heads m_heads {nullptr};
-    std::vector<torch::Tensor> m_params;
-    std::vector<double> m_groupScale; // of lr, per optimiser group
-    std::unique_ptr<torch::optim::AdamW> m_optimizer;
-    int m_stage = 0; // 1 or 2 once entered
-    PreparedVqa m_evalShapes, m_evalFashion;
-    nlohmann::json m_lastEval = nlohmann::json::object(); // {"shapes", "shapes_held_out", "fashion_mnist", "per_type"}
-    double m_lastLr = 0.0;
-    TrainLog *m_log = nullptr;
-};
 
 void Blip2Session::loadData()
 {
@@ -384,17 +289,6 @@ void Blip2Session::initialiseWeights()
             + (problems.size() > 1 ? " and " + std::to_string(problems.size() - 1) + " more" : ""));
 }
 
-void Blip2Session::prepareEvals()
-{
-    m_ctx.report(0, 0, "preparing the evaluation sets");
-    if (m_cfg.evalShapes > 0)
-        m_evalShapes = prepareVqa(shapesVqaSet(kVqaEvalSeed, static_cast<int>(m_cfg.evalShapes),
-                                      static_cast<int>(std::max<std::int64_t>(1, m_cfg.evalShapes / 5))),
-            *m_tokenizer);
-    if (m_cfg.evalFashion > 0 && m_fashionTest)
-        m_evalFashion = prepareVqa(fashionVqaSet(*m_fashionTest, static_cast<int>(m_cfg.evalFashion)), *m_tokenizer);
-}
-
 // Stage 1 trains the vision tower, the queries, the Q-Former and its heads; stage 2 freezes the
 // heads and, unless visionLrScaleStage2 says otherwise, the vision tower (BLIP-2's frozen image
 // encoder), and trains the rest.
@@ -526,168 +420,7 @@ StepResult Blip2Session::step(std::int64_t step)
     return {loss.item<double>(), {}};
 }
 
-// VQA accuracy of the held-in, held-out and Fashion-MNIST sets (from stage 2 on: before it the
-// decoder has learnt nothing), with a few answers as samples.
-bool Blip2Session::evaluateAt(std::int64_t step)
-{
-    if (step <= m_cfg.stage1Steps)
-        return true;
-    blip2::GreedyOptions greedy;
-    greedy.cancelled = [this] { return m_ctx.isCancelled(); };
-    nlohmann::json eval = nlohmann::json::object();
-    TrainSamples samples;
-    samples.step = step;
-    for (PreparedVqa *set : {&m_evalShapes, &m_evalFashion}) {
-        if (set->items.empty())
-            continue;
-        std::optional<std::vector<blip2::GreedyAnswer>> answers;
-        {
-            AutocastScope autocast(m_bf16);
-            answers = blip2::greedyAnswers(*m_model, *m_tokenizer, set->pixels, set->promptIds, greedy);
-        }
-        m_model->train();
-        if (!answers)
-            return false;
-        std::vector<std::string> predicted;
-        for (const auto &a : *answers)
-            predicted.push_back(a.text);
-        const VqaScores s = scoreVqa(set->items, predicted);
-        if (set == &m_evalShapes) {
-            eval["shapes"] = s.shapes;
-            eval["shapes_images"] = s.shapesN;
-            eval["shapes_held_out"] = s.heldOut;
-            eval["shapes_held_out_images"] = s.heldOutN;
-            eval["per_type"] = s.perType;
-        } else {
-            eval["fashion_mnist"] = s.fashion;
-            eval["fashion_mnist_images"] = s.fashionN;
-        }
-        for (std::size_t i = 0; i < set->items.size() && samples.samples.size() < 12; i += set->items.size() / 6 + 1)
-            samples.samples.push_back({set->items[i].image, set->items[i].answer, predicted[i], (*answers)[i].firstProb,
-                set->items[i].question});
-    }
-    m_lastEval = eval;
-    if (!samples.samples.empty())
-        m_ctx.partial(kTrainSamplesPartial, std::move(samples));
-    return true;
-}
-
-ZeroShotAccuracy Blip2Session::accuracy() const
-{
-    ZeroShotAccuracy a;
-    a.shapes = m_lastEval.value("shapes", -1.0);
-    a.shapesHeldOut = m_lastEval.value("shapes_held_out", -1.0);
-    a.fashion = m_lastEval.value("fashion_mnist", -1.0);
-    a.shapesImages = m_lastEval.value("shapes_images", std::int64_t {0});
-    a.shapesHeldOutImages = m_lastEval.value("shapes_held_out_images", std::int64_t {0});
-    a.fashionImages = m_lastEval.value("fashion_mnist_images", std::int64_t {0});
-    return a;
-}
-
-std::map<std::string, double> Blip2Session::perType() const
-{
-    return m_lastEval.value("per_type", std::map<std::string, double> {});
-}
-
-void Blip2Session::writeMetric(const LoopMetric &lm)
-{
-    TrainMetric m;
-    m.step = lm.step;
-    m.totalSteps = lm.totalSteps;
-    m.loss = lm.loss;
-    m.lr = m_lastLr;
-    m.temperature = 1.0 / m_heads->logit_scale.exp().item<double>();
-    m.stepsPerS = lm.stepsPerS;
-    m.imagesPerS = m.stepsPerS * static_cast<double>(m_cfg.batch);
-    m.etaSeconds = lm.etaSeconds;
-    m.elapsedSeconds = lm.elapsedSeconds;
-    m.evaluated = lm.evaluated && lm.step > m_cfg.stage1Steps && m_lastEval.contains("shapes");
-    if (m.evaluated)
-        m.evaluation = accuracy();
-    std::vector<LogValue> values;
-    if (lm.intervalSteps > 0) {
-        // Each stage's loss on its own curve: their scales differ.
-        const bool stage2 = lm.step > m_cfg.stage1Steps;
-        values.push_back({"loss", "train/loss", m.loss});
-        values.push_back(
-            {stage2 ? "lm_loss" : "itc_itm_loss", stage2 ? "train/lm_loss" : "train/itc_itm_loss", m.loss});
-        values.push_back({"lr", "train/lr", m.lr});
-        values.push_back({"stage", "", stage2 ? 2.0 : 1.0});
-        values.push_back({"images_per_s", "train/images_per_s", m.imagesPerS});
-    }
-    if (m.evaluated) {
-        const ZeroShotAccuracy &a = m.evaluation;
-        if (a.shapes >= 0) {
-            values.push_back({"shapes_acc", "eval/vqa_shapes", a.shapes});
-            values.push_back({"shapes_images", "", static_cast<double>(a.shapesImages)});
-        }
-        if (a.shapesHeldOut >= 0) {
-            values.push_back({"shapes_held_out_acc", "eval/vqa_held_out", a.shapesHeldOut});
-            values.push_back({"shapes_held_out_images", "", static_cast<double>(a.shapesHeldOutImages)});
-        }
-        if (a.fashion >= 0) {
-            values.push_back({"fashion_acc", "eval/vqa_fashion_mnist", a.fashion});
-            values.push_back({"fashion_images", "", static_cast<double>(a.fashionImages)});
-        }
-        for (const auto &[type, acc] : perType())
-            values.push_back({"vqa_" + type, "eval/vqa_" + type, acc});
-    }
-    m_log->write(m.step, values);
-    m_ctx.partial(kTrainMetricPartial, m);
-    if (m_r.onMetric)
-        m_r.onMetric(m);
-}
-
-void Blip2Session::save(std::int64_t step)
-{
-    std::map<std::string, torch::Tensor> weights, state;
-    for (const auto &p : m_model->named_parameters())
-        weights[p.key()] = p.value().detach().contiguous();
-    addAdamWState(state, *m_model, *m_optimizer);
-    addAdamWState(state, *m_heads, *m_optimizer); // the heads' names are none of the model's
-    for (const auto &p : m_heads->named_parameters())
-        state["stage1." + p.key()] = p.value().detach().contiguous();
-    state["trainer.step"] = torch::tensor(step, torch::kLong);
-    state["trainer.seed"] = torch::tensor(static_cast<std::int64_t>(m_cfg.seed), torch::kLong);
-    io::saveSafetensors(m_run.dir() / "model.safetensors", weights, {{"format", "pt"}});
-    io::saveSafetensors(m_run.dir() / "trainer_state.safetensors", state,
-        {{"format", kBlip2StateFormat}, {"step", std::to_string(step)}});
-}
-
-nlohmann::json Blip2Session::stateFields() const
-{
-    return {{"dtype", m_result.dtype}, {"evaluation", m_lastEval}, {"parameters", m_result.parameters},
-        {"config", m_cfg.toJson()}};
-}
-
-void Blip2Session::writeReadme(const TrainLoopOutcome &out) const
-{
-    const double wall = m_run.elapsedBefore() + out.times.activeSeconds;
-    std::ostringstream md;
-    md << "# " << m_run.dir().filename().string() << " — a BLIP-2 trained by ModalLens\n\n"
-       << "A Hugging Face `Blip2ForConditionalGeneration` folder (OPT decoder) trained by `modallens-cli train "
-          "blip2` on Shapes World questions and captions and Fashion-MNIST \"what is this?\".\n\n"
-       << "| | |\n|---|---|\n"
-       << "| command | `" << (m_r.command.empty() ? "modallens-cli train blip2 --preset " + m_cfg.preset : m_r.command)
-       << "` |\n"
-       << "| seed | " << m_cfg.seed << " |\n"
-       << "| steps | " << m_cfg.steps << " × batch " << m_cfg.batch << " images: " << m_cfg.stage1Steps
-       << " contrastive + matching (stage 1), " << m_cfg.steps - m_cfg.stage1Steps << " generative (stage 2) |\n"
-       << "| wall time | " << static_cast<long long>(std::lround(wall)) << " s on " << cpuModelName() << ", "
-       << m_result.dtype << " |\n"
-       << "| parameters | " << m_result.parameters << " |\n\n"
-       << "## VQA exact match at the end of training\n\n| set | accuracy |\n|---|---|\n";
-    const ZeroShotAccuracy a = accuracy();
-    md << "| Shapes World, held-in pairs (" << a.shapesImages << " questions) | " << percent(a.shapes) << " |\n";
-    for (const auto &[type, acc] : perType())
-        md << "| — " << type << " | " << percent(acc) << " |\n";
-    md << "| Shapes World, scenes with a held-out pair (" << a.shapesHeldOutImages << ") | " << percent(a.shapesHeldOut)
-       << " |\n"
-       << "| Fashion-MNIST test, \"what is this?\" (" << a.fashionImages << ") | " << percent(a.fashion) << " |\n";
-    std::ofstream(m_run.dir() / "README.md", std::ios::trunc) << md.str();
-}
-
-} // namespace
+} // namespace detail
 
 torch::Tensor softContrastiveLoss(const torch::Tensor &logits, const torch::Tensor &truth)
 {
@@ -727,7 +460,7 @@ Blip2TrainResult Blip2Trainer::run(JobContext &ctx)
 {
     if (m_request.outDir.empty())
         throw Error("training needs an output folder (--out DIR)");
-    return Blip2Session(m_request, ctx).run();
+    return detail::Blip2Session(m_request, ctx).run();
 }
 
 } // namespace ml::train
