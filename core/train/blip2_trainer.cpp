@@ -10,7 +10,6 @@
 #include "train/blip2_trainer.h"
 
 #include "common/error.h"
-#include "engine/compute.h"
 #include "engine/model_discovery.h"
 #include "engine/train_partials.h"
 #include "io/checkpoint.h"
@@ -102,13 +101,8 @@ Blip2Session::Blip2Session(const Blip2TrainRequest &r, JobContext &ctx)
     m_result.startStep = m_run.startStep();
     m_result.totalSteps = m_cfg.steps;
     m_result.stage1Steps = m_cfg.stage1Steps;
-    std::string dtype = r.dtype.empty() ? "auto" : r.dtype;
-    if (dtype == "auto")
-        dtype = cpuHasNativeBf16() ? "bf16" : "fp32";
-    if (dtype != "fp32" && dtype != "bf16")
-        throw Error("training dtype must be auto, fp32 or bf16 on the CPU (got '" + dtype + "')");
-    m_bf16 = dtype == "bf16";
-    m_result.dtype = dtype;
+    m_result.dtype = resolveTrainDtype(r.dtype);
+    m_bf16 = m_result.dtype == "bf16";
     if (const auto *s = m_run.stored(); s && s->contains("evaluation"))
         m_lastEval = s->at("evaluation");
 }

@@ -311,13 +311,8 @@ public:
         m_result.preset = m_cfg.preset;
         m_result.startStep = m_run.startStep();
         m_result.totalSteps = m_cfg.steps;
-        std::string dtype = r.dtype.empty() ? "auto" : r.dtype;
-        if (dtype == "auto")
-            dtype = cpuHasNativeBf16() ? "bf16" : "fp32";
-        if (dtype != "fp32" && dtype != "bf16")
-            throw Error("training dtype must be auto, fp32 or bf16 on the CPU (got '" + dtype + "')");
-        m_bf16 = dtype == "bf16";
-        m_result.dtype = dtype;
+        m_result.dtype = resolveTrainDtype(r.dtype);
+        m_bf16 = m_result.dtype == "bf16";
     }
 
     ClipTrainResult run()

@@ -2,6 +2,7 @@
 #include "train/trainer_common.h"
 
 #include "common/error.h"
+#include "engine/compute.h"
 #include "engine/engine.h"
 #include "io/safetensors.h"
 
@@ -46,6 +47,16 @@ void checkOverride(
 {
     if (given && differs)
         conflicts.push_back(std::string(flag) + " differs from the run's " + run);
+}
+
+std::string resolveTrainDtype(const std::string &requested)
+{
+    std::string dtype = requested.empty() ? "auto" : requested;
+    if (dtype == "auto")
+        dtype = cpuHasNativeBf16() ? "bf16" : "fp32";
+    if (dtype != "fp32" && dtype != "bf16")
+        throw Error("training dtype must be auto, fp32 or bf16 on the CPU (got '" + dtype + "')");
+    return dtype;
 }
 
 void throwIfConflicts(const std::string &outDir, const std::vector<std::string> &conflicts)

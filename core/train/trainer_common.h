@@ -52,6 +52,10 @@ std::int64_t warmupStepsFor(double fraction, std::int64_t steps);
 // Linear warm-up to lr over `warmup` steps, then cosine decay to 0 at `steps`.
 double warmupCosineLr(double lr, std::int64_t warmup, std::int64_t steps, std::int64_t step);
 
+// A trainer's --dtype: "auto" is bf16 where the CPU has native bf16, fp32 elsewhere; returns
+// "fp32" or "bf16", throws ml::Error for anything else.
+std::string resolveTrainDtype(const std::string &requested);
+
 // Sets every parameter group's learning rate.
 void setLearningRate(torch::optim::Optimizer &optimizer, double lr);
 
