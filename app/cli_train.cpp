@@ -31,6 +31,15 @@ std::string percentOf(double v, std::int64_t images)
     return v < 0 || images <= 0 ? percent(v) : percent(v) + " of " + std::to_string(images) + " images";
 }
 
+// A trainer's progress line to stderr, without its end: step, loss, lr, speed and time left.
+void printStepProgress(const TrainMetric &m)
+{
+    std::fprintf(stderr, "step %lld/%lld  loss %.4f  lr %.2e  %.2f steps/s  %.0f img/s", static_cast<long long>(m.step),
+        static_cast<long long>(m.totalSteps), m.loss, m.lr, m.stepsPerS, m.imagesPerS);
+    if (m.etaSeconds >= 0)
+        std::fprintf(stderr, "  eta %.0f min", m.etaSeconds / 60.0);
+}
+
 std::int64_t positiveOr(const Context &ctx, const std::string &name, std::int64_t fallback, bool zeroAllowed = false)
 {
     const int v = ctx.args.intOr(name, static_cast<int>(fallback));
@@ -173,11 +182,7 @@ int runTrainDdpm(Context &ctx)
         throw UsageError("train ddpm trains in fp32 (--dtype auto or fp32)");
     if (!ctx.global.quiet)
         req.onMetric = [](const TrainMetric &m) {
-            std::fprintf(stderr, "step %lld/%lld  loss %.4f  lr %.2e  %.2f steps/s  %.0f img/s",
-                static_cast<long long>(m.step), static_cast<long long>(m.totalSteps), m.loss, m.lr, m.stepsPerS,
-                m.imagesPerS);
-            if (m.etaSeconds >= 0)
-                std::fprintf(stderr, "  eta %.0f min", m.etaSeconds / 60.0);
+            printStepProgress(m);
             std::fprintf(stderr, "\n");
         };
 
@@ -238,11 +243,7 @@ int runTrainBlip2(Context &ctx)
         throw UsageError("--dtype fp16 is for GPUs; training on the CPU takes auto, fp32 or bf16");
     if (!ctx.global.quiet)
         req.onMetric = [](const TrainMetric &m) {
-            std::fprintf(stderr, "step %lld/%lld  loss %.4f  lr %.2e  %.2f steps/s  %.0f img/s",
-                static_cast<long long>(m.step), static_cast<long long>(m.totalSteps), m.loss, m.lr, m.stepsPerS,
-                m.imagesPerS);
-            if (m.etaSeconds >= 0)
-                std::fprintf(stderr, "  eta %.0f min", m.etaSeconds / 60.0);
+            printStepProgress(m);
             if (m.evaluated)
                 std::fprintf(stderr, "  vqa: shapes %s (held-out pairs %s)  fashion %s",
                     percent(m.evaluation.shapes).c_str(), percent(m.evaluation.shapesHeldOut).c_str(),

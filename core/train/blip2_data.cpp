@@ -91,16 +91,9 @@ Blip2DataSource::Blip2DataSource(std::uint64_t seed, Blip2Mix mix, std::shared_p
     , m_fashion(std::move(fashion))
     , m_single(Rng::streamSeed(seed, 11), shapesOptions(Split::Train, 1, 1, true))
     , m_multi(Rng::streamSeed(seed, 12), shapesOptions(Split::Train, 2, 3, true))
-{
-    if (!m_fashion || m_fashion->size() == 0)
-        mix.fashion = 0;
-    const double total = std::max(0.0, mix.fashion) + std::max(0.0, mix.single) + std::max(0.0, mix.multi);
-    if (total <= 0)
-        throw Error("data mix: no source has a positive share");
-    m_fashionCut = std::max(0.0, mix.fashion) / total;
-    m_captions = std::clamp(mix.captions, 0.0, 1.0);
-    m_singleCut = m_fashionCut + std::max(0.0, mix.single) / total;
-}
+    , m_cuts(mixCuts(mix, m_fashion && m_fashion->size() > 0))
+    , m_captions(std::clamp(mix.captions, 0.0, 1.0))
+{ }
 
 std::vector<Blip2Example> Blip2DataSource::batch(std::int64_t index, std::int64_t size) const
 {
@@ -110,7 +103,7 @@ std::vector<Blip2Example> Blip2DataSource::batch(std::int64_t index, std::int64_
         Blip2Example &ex = out[static_cast<std::size_t>(k)];
         const double u = rng.uniform01();
         const auto sampleIndex = static_cast<std::uint64_t>(index * size + k);
-        if (u < m_fashionCut) {
+        if (u < m_cuts.fashion) {
             const std::size_t i = rng.below(m_fashion->size());
             const int label = m_fashion->label(i);
             ex.item.fashionLabel = label;
@@ -119,7 +112,7 @@ std::vector<Blip2Example> Blip2DataSource::batch(std::int64_t index, std::int64_
             ex.texts.push_back({vqaPrompt(kFashionQuestion),
                 FashionMnist::captionNames()[static_cast<std::size_t>(label)], kFashionQuestionType});
         } else {
-            ShapesSample s = (u < m_singleCut ? m_single : m_multi).sample(sampleIndex);
+            ShapesSample s = (u < m_cuts.single ? m_single : m_multi).sample(sampleIndex);
             ex.texts = shapesTexts(s);
             ex.item.image = std::move(s.image);
             ex.item.caption = std::move(s.caption.text);

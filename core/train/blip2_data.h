@@ -50,10 +50,7 @@ struct Blip2Example {
 };
 
 // Fractions of a batch's images; renormalised, Fashion's share goes to Shapes without its files.
-struct Blip2Mix {
-    double fashion = 0.3;
-    double single = 0.35; // one Shapes object
-    double multi = 0.35;  // two or three
+struct Blip2Mix : DataMix {
     // Images whose caption is also a decoder target (prompt ""): captions are the longest texts,
     // and every text of a batch is padded to the longest, so a few go a long way.
     double captions = 0.25;
@@ -73,9 +70,10 @@ public:
 
 private:
     std::uint64_t m_seed;
-    double m_fashionCut = 0, m_singleCut = 0, m_captions = 0;
     std::shared_ptr<const FashionMnist> m_fashion;
     ShapesWorld m_single, m_multi;
+    MixCuts m_cuts; // after m_fashion: computed from it
+    double m_captions = 0;
 };
 
 // BlipImageProcessor: each image resized to size x size (PIL bicubic), rescaled by 1/255 and

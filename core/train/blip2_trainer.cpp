@@ -53,26 +53,18 @@ Blip2TrainConfig resolveConfig(const Blip2TrainRequest &r, const nlohmann::json 
     if (stored) {
         c = Blip2TrainConfig::fromJson(stored->at("config"));
         std::vector<std::string> conflicts;
-        checkOverride(conflicts, "--preset", !r.preset.empty(), r.preset != c.preset, c.preset);
-        checkOverride(conflicts, "--batch", r.batch.has_value(), r.batch != c.batch, std::to_string(c.batch));
-        checkOverride(conflicts, "--lr", r.lr.has_value(), r.lr != c.lr, std::to_string(c.lr));
-        checkOverride(conflicts, "--seed", r.seed.has_value(), r.seed != c.seed, std::to_string(c.seed));
+        checkCommonOverrides(conflicts, r, c);
         checkOverride(conflicts, "--stage1-steps", r.stage1Steps.has_value(), r.stage1Steps != c.stage1Steps,
             std::to_string(c.stage1Steps));
         throwIfConflicts(r.outDir, conflicts);
     } else {
         c = Blip2TrainConfig::fromPreset(r.preset.empty() ? "mini" : r.preset);
-        c.batch = r.batch.value_or(c.batch);
-        c.lr = r.lr.value_or(c.lr);
-        c.seed = r.seed.value_or(c.seed);
+        applyCommonOverrides(r, c);
         c.stage1Steps = r.stage1Steps.value_or(c.stage1Steps);
         if (!r.visionFrom.empty())
             c.visionFrom = r.visionFrom;
     }
-    c.steps = r.steps.value_or(c.steps);
-    c.logEvery = r.logEvery.value_or(c.logEvery);
-    c.evalEvery = r.evalEvery.value_or(c.evalEvery);
-    c.checkpointEvery = r.checkpointEvery.value_or(c.checkpointEvery);
+    applyLoopOverrides(r, c);
     c.evalShapes = r.evalShapes.value_or(c.evalShapes);
     c.evalFashion = r.evalFashion.value_or(c.evalFashion);
     if (c.batch < 2)
@@ -149,7 +141,7 @@ void Blip2Session::loadData()
               "Shapes World only");
     }
     m_source = std::make_shared<const Blip2DataSource>(
-        m_cfg.seed, Blip2Mix {m_cfg.mixFashion, m_cfg.mixSingle, m_cfg.mixMulti}, fashionTrain);
+        m_cfg.seed, Blip2Mix {{m_cfg.mixFashion, m_cfg.mixSingle, m_cfg.mixMulti}}, fashionTrain);
     m_ctx.throwIfCancelled();
 }
 

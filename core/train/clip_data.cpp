@@ -72,20 +72,26 @@ torch::Tensor truthMatrix(const std::vector<ClipItem> &items)
     return truth;
 }
 
+MixCuts mixCuts(DataMix mix, bool hasFashion)
+{
+    if (!hasFashion)
+        mix.fashion = 0;
+    const double total = std::max(0.0, mix.fashion) + std::max(0.0, mix.single) + std::max(0.0, mix.multi);
+    if (total <= 0)
+        throw Error("data mix: no source has a positive share");
+    MixCuts cuts;
+    cuts.fashion = std::max(0.0, mix.fashion) / total;
+    cuts.single = cuts.fashion + std::max(0.0, mix.single) / total;
+    return cuts;
+}
+
 ClipDataSource::ClipDataSource(std::uint64_t seed, DataMix mix, std::shared_ptr<const FashionMnist> fashion)
     : m_seed(seed)
     , m_fashion(std::move(fashion))
     , m_single(Rng::streamSeed(seed, 1), shapesOptions(1, 1))
     , m_multi(Rng::streamSeed(seed, 2), shapesOptions(2, 3))
-{
-    if (!m_fashion || m_fashion->size() == 0)
-        mix.fashion = 0;
-    const double total = std::max(0.0, mix.fashion) + std::max(0.0, mix.single) + std::max(0.0, mix.multi);
-    if (total <= 0)
-        throw Error("data mix: no source has a positive share");
-    m_fashionCut = std::max(0.0, mix.fashion) / total;
-    m_singleCut = m_fashionCut + std::max(0.0, mix.single) / total;
-}
+    , m_cuts(mixCuts(mix, m_fashion && m_fashion->size() > 0))
+{ }
 
 std::vector<ClipItem> ClipDataSource::batch(std::int64_t index, std::int64_t size) const
 {
@@ -95,13 +101,13 @@ std::vector<ClipItem> ClipDataSource::batch(std::int64_t index, std::int64_t siz
         ClipItem &item = items[static_cast<std::size_t>(k)];
         const double u = rng.uniform01();
         const auto sampleIndex = static_cast<std::uint64_t>(index * size + k);
-        if (u < m_fashionCut) {
+        if (u < m_cuts.fashion) {
             const std::size_t i = rng.below(m_fashion->size());
             item.fashionLabel = m_fashion->label(i);
             item.image = m_fashion->image(i, kImageSide);
             item.caption = FashionMnist::caption(item.fashionLabel, rng.nextU64() ^ kFashionStream);
         } else {
-            ShapesSample s = (u < m_singleCut ? m_single : m_multi).sample(sampleIndex);
+            ShapesSample s = (u < m_cuts.single ? m_single : m_multi).sample(sampleIndex);
             item.image = std::move(s.image);
             item.caption = std::move(s.caption.text);
             item.mentions = std::move(s.caption.mentions);

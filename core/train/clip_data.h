@@ -32,6 +32,14 @@ struct DataMix {
     double multi = 0.25;  // two or three objects
 };
 
+// The cumulative cuts a uniform draw in [0, 1) is compared with: below `fashion` a Fashion-MNIST
+// image, below `single` a one-object scene, else several objects. Negative shares count as 0;
+// without Fashion-MNIST its share goes to Shapes. Throws ml::Error when no source is left.
+struct MixCuts {
+    double fashion = 0, single = 0;
+};
+MixCuts mixCuts(DataMix mix, bool hasFashion);
+
 // CLIP's image normalisation (OPENAI_CLIP_MEAN / STD), as written to preprocessor_config.json.
 inline constexpr float kClipMean[3] = {0.48145466f, 0.4578275f, 0.40821073f};
 inline constexpr float kClipStd[3] = {0.26862954f, 0.26130258f, 0.27577711f};
@@ -65,9 +73,9 @@ public:
 
 private:
     std::uint64_t m_seed;
-    double m_fashionCut = 0, m_singleCut = 0; // cumulative fractions
     std::shared_ptr<const FashionMnist> m_fashion;
     ShapesWorld m_single, m_multi;
+    MixCuts m_cuts; // after m_fashion: computed from it
 };
 
 struct ClipBatch {

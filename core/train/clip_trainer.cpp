@@ -48,10 +48,7 @@ ClipTrainConfig resolveConfig(const ClipTrainRequest &r, const nlohmann::json *s
     if (stored) {
         c = ClipTrainConfig::fromJson(stored->at("config"));
         std::vector<std::string> conflicts;
-        checkOverride(conflicts, "--preset", !r.preset.empty(), r.preset != c.preset, c.preset);
-        checkOverride(conflicts, "--batch", r.batch.has_value(), r.batch != c.batch, std::to_string(c.batch));
-        checkOverride(conflicts, "--lr", r.lr.has_value(), r.lr != c.lr, std::to_string(c.lr));
-        checkOverride(conflicts, "--seed", r.seed.has_value(), r.seed != c.seed, std::to_string(c.seed));
+        checkCommonOverrides(conflicts, r, c);
         checkOverride(conflicts, "width", r.width.has_value(), r.width != c.visionWidth, std::to_string(c.visionWidth));
         checkOverride(
             conflicts, "layers", r.layers.has_value(), r.layers != c.visionLayers, std::to_string(c.visionLayers));
@@ -59,9 +56,7 @@ ClipTrainConfig resolveConfig(const ClipTrainRequest &r, const nlohmann::json *s
         throwIfConflicts(r.outDir, conflicts);
     } else {
         c = ClipTrainConfig::fromPreset(r.preset.empty() ? "mini" : r.preset);
-        c.batch = r.batch.value_or(c.batch);
-        c.lr = r.lr.value_or(c.lr);
-        c.seed = r.seed.value_or(c.seed);
+        applyCommonOverrides(r, c);
         if (r.width) {
             c.visionWidth = *r.width;
             c.visionHeads = headsFor(*r.width);
@@ -71,10 +66,7 @@ ClipTrainConfig resolveConfig(const ClipTrainRequest &r, const nlohmann::json *s
         c.mix.single = r.singleFraction.value_or(c.mix.single);
         c.mix.multi = r.multiFraction.value_or(c.mix.multi);
     }
-    c.steps = r.steps.value_or(c.steps);
-    c.logEvery = r.logEvery.value_or(c.logEvery);
-    c.evalEvery = r.evalEvery.value_or(c.evalEvery);
-    c.checkpointEvery = r.checkpointEvery.value_or(c.checkpointEvery);
+    applyLoopOverrides(r, c);
     c.evalShapesPerClass = r.evalShapesPerClass.value_or(c.evalShapesPerClass);
     c.evalFashion = r.evalFashion.value_or(c.evalFashion);
     if (c.batch < 2)

@@ -65,10 +65,7 @@ DdpmTrainConfig resolveConfig(const DdpmTrainRequest &r, const nlohmann::json *s
         auto check = [&](const char *flag, bool given, bool differs, const std::string &run) {
             checkOverride(conflicts, flag, given, differs, run);
         };
-        check("--preset", !r.preset.empty(), r.preset != c.preset, c.preset);
-        check("--batch", r.batch.has_value(), r.batch != c.batch, std::to_string(c.batch));
-        check("--lr", r.lr.has_value(), r.lr != c.lr, std::to_string(c.lr));
-        check("--seed", r.seed.has_value(), r.seed != c.seed, std::to_string(c.seed));
+        checkCommonOverrides(conflicts, r, c);
         check("--channels", !r.blockOutChannels.empty(), r.blockOutChannels != c.blockOutChannels,
             channelsText(c.blockOutChannels));
         check("--layers", r.layersPerBlock.has_value(), r.layersPerBlock != c.layersPerBlock,
@@ -77,18 +74,13 @@ DdpmTrainConfig resolveConfig(const DdpmTrainRequest &r, const nlohmann::json *s
         throwIfConflicts(r.outDir, conflicts);
     } else {
         c = DdpmTrainConfig::fromPreset(r.preset.empty() ? "mini" : r.preset);
-        c.batch = r.batch.value_or(c.batch);
-        c.lr = r.lr.value_or(c.lr);
-        c.seed = r.seed.value_or(c.seed);
+        applyCommonOverrides(r, c);
         if (!r.blockOutChannels.empty())
             c.blockOutChannels = r.blockOutChannels;
         c.layersPerBlock = r.layersPerBlock.value_or(c.layersPerBlock);
         c.randomFlip = r.randomFlip.value_or(c.randomFlip);
     }
-    c.steps = r.steps.value_or(c.steps);
-    c.logEvery = r.logEvery.value_or(c.logEvery);
-    c.evalEvery = r.evalEvery.value_or(c.evalEvery);
-    c.checkpointEvery = r.checkpointEvery.value_or(c.checkpointEvery);
+    applyLoopOverrides(r, c);
     c.sampleSteps = r.sampleSteps.value_or(c.sampleSteps);
     if (c.steps < 1)
         throw Error("steps must be at least 1");

@@ -106,4 +106,32 @@ template<typename Request, typename Config> void setCommonPresetFields(Request &
     r.checkpointEvery = c.checkpointEvery;
 }
 
+// Resume: a conflict for each field every trainer shares that the request sets otherwise than the
+// stored run (conflicts as checkOverride adds them).
+template<typename Request, typename Config>
+void checkCommonOverrides(std::vector<std::string> &conflicts, const Request &r, const Config &c)
+{
+    checkOverride(conflicts, "--preset", !r.preset.empty(), r.preset != c.preset, c.preset);
+    checkOverride(conflicts, "--batch", r.batch.has_value(), r.batch != c.batch, std::to_string(c.batch));
+    checkOverride(conflicts, "--lr", r.lr.has_value(), r.lr != c.lr, std::to_string(c.lr));
+    checkOverride(conflicts, "--seed", r.seed.has_value(), r.seed != c.seed, std::to_string(c.seed));
+}
+
+// A new run: the shared fields the request overrides in its preset's configuration.
+template<typename Request, typename Config> void applyCommonOverrides(const Request &r, Config &c)
+{
+    c.batch = r.batch.value_or(c.batch);
+    c.lr = r.lr.value_or(c.lr);
+    c.seed = r.seed.value_or(c.seed);
+}
+
+// New or resumed (a resume may raise the steps): the training loop's fields.
+template<typename Request, typename Config> void applyLoopOverrides(const Request &r, Config &c)
+{
+    c.steps = r.steps.value_or(c.steps);
+    c.logEvery = r.logEvery.value_or(c.logEvery);
+    c.evalEvery = r.evalEvery.value_or(c.evalEvery);
+    c.checkpointEvery = r.checkpointEvery.value_or(c.checkpointEvery);
+}
+
 } // namespace ml::train

@@ -85,32 +85,26 @@ void TrainingForm::applyPreset(const QString &preset)
     if (m_resume->isChecked())
         return; // the run being continued decides
     const RunKind kind = this->kind();
+    // The fields every trainer's preset request has.
+    const auto fillShared = [this](const auto &r) {
+        m_steps->setValue(static_cast<int>(*r.steps));
+        m_batch->setValue(static_cast<int>(*r.batch));
+        m_lr->setText(QLocale().toString(*r.lr, 'g', 6));
+        m_seed->setValue(static_cast<int>(*r.seed));
+        m_evalEvery->setValue(static_cast<int>(*r.evalEvery));
+        m_checkpointEvery->setValue(static_cast<int>(*r.checkpointEvery));
+    };
     try {
         if (kind == RunKind::Ddpm) {
             const ml::DdpmTrainRequest r = ml::ddpmTrainPresetRequest(preset.toStdString());
-            m_steps->setValue(static_cast<int>(*r.steps));
-            m_batch->setValue(static_cast<int>(*r.batch));
-            m_lr->setText(QLocale().toString(*r.lr, 'g', 6));
-            m_seed->setValue(static_cast<int>(*r.seed));
-            m_evalEvery->setValue(static_cast<int>(*r.evalEvery));
-            m_checkpointEvery->setValue(static_cast<int>(*r.checkpointEvery));
+            fillShared(r);
             m_unet->setText(unetText(r.blockOutChannels, *r.layersPerBlock));
         } else if (kind == RunKind::Blip2) {
             const ml::Blip2TrainRequest r = ml::blip2TrainPresetRequest(preset.toStdString());
-            m_steps->setValue(static_cast<int>(*r.steps));
-            m_batch->setValue(static_cast<int>(*r.batch));
-            m_lr->setText(QLocale().toString(*r.lr, 'g', 6));
-            m_seed->setValue(static_cast<int>(*r.seed));
-            m_evalEvery->setValue(static_cast<int>(*r.evalEvery));
-            m_checkpointEvery->setValue(static_cast<int>(*r.checkpointEvery));
+            fillShared(r);
         } else {
             const ml::ClipTrainRequest r = ml::clipTrainPresetRequest(preset.toStdString());
-            m_steps->setValue(static_cast<int>(*r.steps));
-            m_batch->setValue(static_cast<int>(*r.batch));
-            m_lr->setText(QLocale().toString(*r.lr, 'g', 6));
-            m_seed->setValue(static_cast<int>(*r.seed));
-            m_evalEvery->setValue(static_cast<int>(*r.evalEvery));
-            m_checkpointEvery->setValue(static_cast<int>(*r.checkpointEvery));
+            fillShared(r);
             const double mix[3] = {*r.fashionFraction, *r.singleFraction, *r.multiFraction};
             for (int i = 0; i < 3; ++i)
                 m_mix[i]->setValue(static_cast<int>(std::lround(100.0 * mix[i])));
