@@ -16,7 +16,6 @@ extern "C" {
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <vector>
 
 namespace ml::io {
 namespace {
@@ -50,8 +49,6 @@ const AVCodec *findEncoder(const std::string &codec)
     return desc ? avcodec_find_encoder(desc->id) : nullptr;
 }
 
-constexpr std::size_t kReadPadding = 64;
-
 } // namespace
 
 struct VideoEncoder::Impl {
@@ -63,7 +60,6 @@ struct VideoEncoder::Impl {
     AVFrame *frame = nullptr;
     AVPacket *pkt = nullptr;
     SwsContext *sws = nullptr;
-    std::vector<std::uint8_t> padded; // the frame's RGB with kReadPadding zeros after it
     std::int64_t next = 0;
     bool headerWritten = false;
 
@@ -246,12 +242,7 @@ void VideoEncoder::write(const RgbImage &image)
             "cannot write video: frame is " + std::to_string(image.width) + "x" + std::to_string(image.height)
                 + ", the video " + std::to_string(e.enc->width) + "x" + std::to_string(e.enc->height));
     e.check(av_frame_make_writable(e.frame), "out of memory");
-    // swscale's SIMD readers may load past the last pixel of the last row: give them zeros there,
-    // not whatever the heap holds (a suspect for the rare 1-byte difference between same-seed
-    // sample galleries under load).
-    e.padded.assign(image.pixels.size() + kReadPadding, 0);
-    std::copy(image.pixels.begin(), image.pixels.end(), e.padded.begin());
-    const std::uint8_t *src[4] = {e.padded.data(), nullptr, nullptr, nullptr};
+    const std::uint8_t *src[4] = {image.pixels.data(), nullptr, nullptr, nullptr};
     const int srcStride[4] = {image.width * 3, 0, 0, 0};
     sws_scale(e.sws, src, srcStride, 0, image.height, e.frame->data, e.frame->linesize);
     e.frame->pts = e.next++;
