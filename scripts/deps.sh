@@ -13,7 +13,7 @@ PACKAGES=(
     qt6-qpa-plugins qt6-translations-l10n fonts-wqy-microhei libqcustomplot-dev
     libtorch-dev libopenblas0-openmp
     libopencv-dev libopencv-contrib-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
-    nlohmann-json3-dev libsqlite3-dev libpcre2-dev libfaiss-dev zlib1g-dev
+    nlohmann-json3-dev libsqlite3-dev libpcre2-dev libsentencepiece-dev libfaiss-dev zlib1g-dev
     dataset-fashion-mnist
 )
 
