@@ -1,4 +1,4 @@
-// `modallens-cli chat`, `qformer` and `bench lm` (../shared/specs/cli.md): ask a BLIP-2 about an
+// `modallens-cli chat`, `qformer` and `bench lm` (../shared/specs/cli.md): ask a BLIP-2 or LLaVA about an
 // image (the answer streams to stdout on a TTY), look at what its Q-Former's queries attend to,
 // and time greedy decoding.
 #include "cli_common.h"
@@ -182,21 +182,23 @@ int runBenchLm(Context &ctx)
     o.shape = ctx.args.valueOr("shape", o.model.empty() ? "opt-125m" : "");
     if (!o.model.empty() && ctx.args.value("shape"))
         throw UsageError("give --model or --shape, not both");
-    o.promptTokens = ctx.args.intOr("prompt-tokens", 32);
+    o.promptTokens = ctx.args.intOr("prompt-tokens", 0);
     o.newTokens = ctx.args.intOr("new-tokens", 128);
     o.compute = {ctx.global.device, ctx.global.dtype};
     const auto r = std::any_cast<LmBenchResult>(runJob(ctx.global, makeLmBenchJob(o)));
     if (ctx.global.json) {
         printJson({{"ttft_ms", r.firstTokenMs}, {"tokens_per_s", r.tokensPerS}, {"peak_rss_mb", r.peakRssMb},
             {"dtype", r.dtype}, {"shape", r.shape}, {"device", r.device}, {"threads", r.threads},
-            {"parameters", r.parameters}, {"prompt_tokens", o.promptTokens}, {"new_tokens", o.newTokens}});
+            {"parameters", r.parameters}, {"prompt_tokens", r.promptTokens}, {"new_tokens", o.newTokens},
+            {"prefill_tokens_per_s", r.firstTokenMs > 0 ? 1000.0 * r.promptTokens / r.firstTokenMs : 0.0}});
         return kOk;
     }
     std::printf("%s (%.0fM parameters), %s on %s, %d threads, prompt %d tokens, %d new tokens, greedy, batch 1\n",
         r.shape.c_str(), static_cast<double>(r.parameters) / 1e6, r.dtype.c_str(), r.device.c_str(), r.threads,
-        o.promptTokens, o.newTokens);
-    std::printf("time to first token %8.1f ms\ntokens/s            %8.1f\npeak RSS            %8.0f MB\n",
-        r.firstTokenMs, r.tokensPerS, r.peakRssMb);
+        r.promptTokens, o.newTokens);
+    std::printf("time to first token %8.1f ms (prefill %.0f tokens/s)\ntokens/s            %8.1f\npeak RSS            "
+                "%8.0f MB\n",
+        r.firstTokenMs, r.firstTokenMs > 0 ? 1000.0 * r.promptTokens / r.firstTokenMs : 0.0, r.tokensPerS, r.peakRssMb);
     return kOk;
 }
 
@@ -239,7 +241,8 @@ std::vector<Command> chatCommands()
         {"chat",
             "chat --model M --image PATH (--prompt TEXT | --prompt-ids N,N,...) [--format] [--time S] "
             "[--max-new-tokens N] [--greedy | --temperature T --top-p P --top-k K --seed S] [--repetition-penalty R] "
-            "[--stop TEXT]  ask a BLIP-2 about an image (--format: wrap the prompt as 'Question: ... Answer:')",
+            "[--stop TEXT]  ask a BLIP-2 or a LLaVA about an image (BLIP-2 --format: wrap the prompt as 'Question: ... "
+            "Answer:'; LLaVA prompts are always wrapped as 'USER: <image>\\n... ASSISTANT:' unless they hold <image>)",
             {"model", "image", "prompt", "prompt-ids", "time", "max-new-tokens", "temperature", "top-p", "top-k",
                 "seed", "repetition-penalty", "stop"},
             {"greedy", "format"}, runChat},
@@ -248,8 +251,9 @@ std::vector<Command> chatCommands()
             "Q-Former attends to",
             {"model", "image", "time", "out"}, {}, runQFormer},
         {"bench lm",
-            "bench lm (--model M | --shape opt-125m|opt-2.7b) [--prompt-tokens N] [--new-tokens N]  greedy decoding "
-            "at batch 1: time to first token, tokens/s, peak memory",
+            "bench lm (--model M | --shape opt-125m|opt-2.7b|llama-1b|llama-7b) [--prompt-tokens N] [--new-tokens N]  "
+            "greedy decoding at batch 1: time to first token, tokens/s, peak memory (LLaMA shapes: 576 image + 32 "
+            "text prompt tokens)",
             {"model", "shape", "prompt-tokens", "new-tokens"}, {}, runBenchLm},
         {"bench qformer",
             "bench qformer [--model M] [--images N] [--seed S] [--top K]  is the Q-Former inspector faithful: the "

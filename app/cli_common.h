@@ -105,6 +105,7 @@ std::vector<Command> denoiseCommands();  // cli_denoise.cpp: denoise, bench ddpm
 std::vector<Command> explainCommands();  // cli_explain.cpp: explain, bench explain
 std::vector<Command> evalDdpmCommands(); // cli_eval_ddpm.cpp: eval ddpm
 std::vector<Command> chatCommands();     // cli_chat.cpp: chat, qformer, bench lm
+std::vector<Command> groundCommands();   // cli_ground.cpp: ground, eval grounding
 
 // What index, search, duplicates and bench search say in a build without the media library.
 inline constexpr const char *kNoIndexBuild

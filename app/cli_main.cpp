@@ -21,7 +21,7 @@ std::vector<Command> allCommands()
     std::vector<Command> all;
     for (auto part : {infoCommands(), clipCommands(), trainCommands(), samplesCommands(), coopCommands(),
              benchCommands(), indexCommands(), searchCommands(), explainCommands(), denoiseCommands(),
-             evalDdpmCommands(), chatCommands()})
+             evalDdpmCommands(), chatCommands(), groundCommands()})
         all.insert(all.end(), part.begin(), part.end());
     return all;
 }

@@ -1,6 +1,7 @@
-// Chatting with an image (BLIP-2 now, LLaVA next) and looking inside the Q-Former, as the GUI and
-// the CLI see it: std value types only; every job runs on Lane::Inference and the models come
-// from the engine's model cache.
+// Chatting with an image (BLIP-2 or LLaVA, chosen by the folder's config) and looking inside the
+// Q-Former, as the GUI and the CLI see it: std value types only; every job runs on
+// Lane::Inference and the models come from the engine's model cache. Per-word grounding (LLaVA)
+// is in grounding_service.h.
 #pragma once
 
 #include "engine/compute.h"
@@ -52,6 +53,12 @@ struct ChatRequest {
     // Also return, per generated token, the language model's attention to the image positions
     // (the explicit path; the Q-Former inspector's "answer word -> queries -> patches").
     bool explain = false;
+    // The probe: a region of the picture hidden before the model sees it (width x height bytes,
+    // non-zero = hidden, scaled to the picture), filled with the preprocessing's mean colour; and
+    // patches of the model's grid hidden the same way (row-major indices).
+    std::vector<std::uint8_t> regionMask;
+    int regionWidth = 0, regionHeight = 0;
+    std::vector<int> hiddenPatches;
     ComputeOptions compute;
 };
 
@@ -72,7 +79,7 @@ struct ChatToken {
 inline constexpr char kChatTokenPartial[] = "chat-token";
 
 // The language model's attention from each generated token to the image positions (BLIP-2: the
-// query tokens), [tokens, layers, heads, positions] row-major.
+// query tokens; LLaVA: the patches), [tokens, layers, heads, positions] row-major.
 struct ImageAttention {
     int tokens = 0, layers = 0, heads = 0, positions = 0;
     std::vector<float> values;
@@ -84,8 +91,9 @@ struct ChatResult {
     std::string stopReason; // "eos" | "stop-string" | "max-tokens" | "cancelled"
     std::string promptText; // the formatted prompt the model saw ("" for promptIds)
     std::vector<std::int64_t> promptIds;
-    std::string modelName, family, dtype, device;
-    std::string imageSha256; // of the image file's bytes
+    std::string modelName, family, dtype, device; // family: "blip-2" | "llava"
+    std::string imageSha256;                      // of the image file's bytes
+    int gridH = 0, gridW = 0;                     // LLaVA: the patch grid the image positions cover
     double firstTokenMs = 0.0, tokensPerS = 0.0;
     ImageAttention imageAttention; // when explain
 };
@@ -185,8 +193,8 @@ Job makeQFormerFaithfulnessJob(QFormerFaithfulnessOptions options); // value: QF
 // `modallens-cli bench lm`: greedy decoding at batch 1, random weights of a shape or a model.
 struct LmBenchOptions {
     std::string model;              // a folder / embedded name; empty when shape is set
-    std::string shape = "opt-125m"; // opt-125m | opt-2.7b
-    int promptTokens = 32;
+    std::string shape = "opt-125m"; // opt-125m | opt-2.7b | llama-1b | llama-7b
+    int promptTokens = 0;           // 0: 608 for LLaMA shapes and LLaVA folders (576 image rows + 32), else 32
     int newTokens = 128;
     ComputeOptions compute;
 };
@@ -194,6 +202,7 @@ struct LmBenchResult {
     double firstTokenMs = 0.0;
     double tokensPerS = 0.0;
     double peakRssMb = 0.0;
+    int promptTokens = 0;
     std::string dtype, shape, device;
     int threads = 0;
     std::int64_t parameters = 0;

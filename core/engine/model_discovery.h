@@ -39,6 +39,8 @@ std::vector<ModelEntry> discoverModels(const std::vector<std::string> &extraDirs
 // Only the entries of one family (the Classify/Search/Explain pickers and the CLI want Clip,
 // the Diffusion picker UNet2D).
 std::vector<ModelEntry> ofFamily(std::vector<ModelEntry> entries, ModelFamily family);
+// The family of a checkpoint folder's config; Unknown when it has none or cannot be read.
+ModelFamily familyOfFolder(const std::string &folder);
 // A --model argument: a folder, or the name of an embedded default ("clip-mini").
 std::string resolveModelPath(const std::string &modelArg);
 

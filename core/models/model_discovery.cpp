@@ -242,6 +242,18 @@ std::vector<ModelEntry> ofFamily(std::vector<ModelEntry> entries, ModelFamily fa
     return entries;
 }
 
+ModelFamily familyOfFolder(const std::string &folder)
+{
+    const fs::path config = configFile(folder);
+    if (config.empty())
+        return ModelFamily::Unknown;
+    try {
+        return familyOf(config).first;
+    } catch (const std::exception &) {
+        return ModelFamily::Unknown;
+    }
+}
+
 std::string appModelDir()
 {
     const fs::path dir = xdgDir("XDG_DATA_HOME", homeDir() / ".local" / "share") / "ModalLens" / "models";

@@ -1,49 +1,22 @@
 // The chat, Q-Former and query-ablation jobs of chat_service.h over a BLIP-2 runtime from the
-// engine's model cache.
+// engine's model cache (a LLaVA folder's chat goes to llava_chat.cpp).
 #include "common/error.h"
 #include "engine/chat_service.h"
 #include "engine/model_discovery.h"
 #include "io/sha256.h"
 #include "models/blip2/blip2_runtime.h"
+#include "models/llava/llava_chat.h"
 #include "models/lm/generate.h"
-
-#ifdef MODALLENS_HAVE_MEDIA
-#include "io/media.h"
-#endif
+#include "models/lm/still_image.h"
 
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <cstring>
+#include <cmath>
 
 namespace ml {
 
 namespace {
-
-struct Still {
-    std::vector<std::uint8_t> rgb;
-    int width = 0, height = 0;
-};
-
-// The image, or a video's frame at timeS (its middle when not given).
-Still readStill(const std::string &file, const std::optional<double> &timeS)
-{
-    if (file.empty())
-        throw Error("no image given: chat and the Q-Former look at one picture");
-#ifdef MODALLENS_HAVE_MEDIA
-    io::RgbImage image;
-    if (io::guessMediaKind(file) == io::MediaKind::Video) {
-        io::VideoDecoder video(file);
-        image = std::move(video.frameAt(timeS ? std::max(0.0, *timeS) : video.info().durationS / 2.0).image);
-    } else {
-        image = io::loadImage(file);
-    }
-    return {std::move(image.pixels), image.width, image.height};
-#else
-    (void)timeS;
-    throw Error(file + ": this build has no image decoding (MODALLENS_MEDIA=OFF)");
-#endif
-}
 
 struct Loaded {
     std::shared_ptr<blip2::Blip2Runtime> rt;
@@ -52,13 +25,13 @@ struct Loaded {
 };
 
 Loaded loadFor(JobContext &ctx, const std::string &model, const std::string &image, const std::optional<double> &timeS,
-    const ComputeOptions &compute)
+    const ComputeOptions &compute, const ChatRequest *probe = nullptr)
 {
     Loaded l;
     l.device = resolveDevice(compute);
     l.dtype = resolveDtype(compute, Workload::Language);
     ctx.report(0, 0, kChatStageImage); // a bad file should not wait for a model to load
-    const Still still = readStill(image, timeS);
+    lm::Still still = lm::readStill(image, timeS);
     ctx.report(0, 0, kChatStageLoading);
     const std::string folder = resolveModelPath(model);
     l.rt = blip2::acquireBlip2Runtime(
@@ -66,7 +39,16 @@ Loaded loadFor(JobContext &ctx, const std::string &model, const std::string &ima
             ctx.throwIfCancelled();
             ctx.report(done, total, kChatStageLoading);
         });
-    l.pixels = l.rt->processor()(still.rgb.data(), still.height, still.width);
+    const auto &p = l.rt->processor();
+    if (probe && !probe->regionMask.empty()) {
+        std::uint8_t fill[3];
+        for (int c = 0; c < 3; ++c)
+            fill[c] = static_cast<std::uint8_t>(std::clamp(std::lround(p.mean[c] / p.rescale), 0L, 255L));
+        lm::hideRegion(still, probe->regionMask, probe->regionWidth, probe->regionHeight, fill);
+    }
+    l.pixels = p(still.rgb.data(), still.height, still.width);
+    if (probe)
+        lm::hidePatches(l.pixels, probe->hiddenPatches, static_cast<int>(l.rt->config().vision.patch_size));
     return l;
 }
 
@@ -86,8 +68,10 @@ ImageAttention toImageAttention(const torch::Tensor &a) // [tokens, layers, head
 
 ChatResult runChat(const ChatRequest &req, JobContext &ctx)
 {
+    if (familyOfFolder(resolveModelPath(req.model)) == ModelFamily::Llava)
+        return llava::runChat(req, ctx);
     at::get_num_threads(); // this worker thread takes the engine's thread count
-    auto l = loadFor(ctx, req.model, req.image, req.videoTimeS, req.compute);
+    auto l = loadFor(ctx, req.model, req.image, req.videoTimeS, req.compute, &req);
     auto &rt = *l.rt;
     ChatResult r;
     r.modelName = rt.name();
@@ -126,11 +110,7 @@ ChatResult runChat(const ChatRequest &req, JobContext &ctx)
     if (g.stopReason == "cancelled")
         throw Cancelled();
     r.tokens = std::move(g.tokens);
-    r.text = g.text;
-    const auto first = r.text.find_first_not_of(" \n\t");
-    r.text = first == std::string::npos ? std::string() : r.text.substr(first);
-    while (!r.text.empty() && (r.text.back() == ' ' || r.text.back() == '\n'))
-        r.text.pop_back();
+    r.text = llava::trimAnswer(g.text);
     r.stopReason = g.stopReason;
     r.firstTokenMs = g.firstTokenMs;
     r.tokensPerS = g.tokensPerS;

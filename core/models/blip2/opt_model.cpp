@@ -3,18 +3,14 @@
 #include "models/blip2/opt_model.h"
 
 #include "common/error.h"
-#include "gemv.h"
 #include "models/blip2/activation.h"
+#include "models/lm/decode_ops.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <torch/autograd.h>
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
-#include <optional>
-#include <vector>
 
 namespace ml::blip2 {
 
@@ -30,86 +26,9 @@ torch::nn::Linear linear(std::int64_t in, std::int64_t out, bool bias)
     return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
 }
 
-// One position at batch 1 (a decode step, no autograd): y = W x + b with the gemv kernels, rows
-// split between the threads; the weight is read once, where LibTorch's GEMM would pack it first.
-torch::Tensor linearOne(const torch::Tensor &x, const torch::Tensor &w, const torch::Tensor &b,
-    std::optional<torch::ScalarType> outType = std::nullopt)
-{
-    const auto type = w.scalar_type();
-    if (!x.device().is_cpu() || x.numel() != w.size(1) || torch::GradMode::is_enabled() || !w.is_contiguous()
-        || (type != torch::kFloat && type != torch::kBFloat16))
-        return b.defined() ? torch::linear(x, w, b) : torch::linear(x, w);
-    const auto N = w.size(0), K = w.size(1);
-    const auto xf = x.to(torch::kFloat).contiguous();
-    const auto bf = b.defined() ? b.to(torch::kFloat).contiguous() : torch::Tensor();
-    auto y = torch::empty({N}, torch::kFloat);
-    const float *xp = xf.data_ptr<float>();
-    const float *bp = bf.defined() ? bf.data_ptr<float>() : nullptr;
-    float *yp = y.data_ptr<float>();
-    at::parallel_for(0, N, 128, [&](std::int64_t r0, std::int64_t r1) {
-        if (type == torch::kFloat)
-            kernels::gemvF32(w.data_ptr<float>(), xp, bp, yp, r0, r1, K);
-        else
-            kernels::gemvBf16(
-                reinterpret_cast<const std::uint16_t *>(w.data_ptr<at::BFloat16>()), xp, bp, yp, r0, r1, K);
-    });
-    auto shape = x.sizes().vec();
-    shape.back() = N;
-    return y.view(shape).to(outType.value_or(x.scalar_type()));
-}
-
 torch::Tensor linearAny(torch::nn::Linear &l, const torch::Tensor &x)
 {
-    return x.numel() == x.size(-1) ? linearOne(x, l->weight, l->bias) : l(x);
-}
-
-// One new position against a float32 cache, at batch 1, in plain loops (the heads split between
-// the threads once the cache is long enough to pay for it): for the few hundred positions of a
-// chat, ATen's batched products cost more in dispatch than in arithmetic. q, k, v: [C] float32 (q already scaled);
-// writes k, v at position past; returns [C] float32.
-torch::Tensor attendOne(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v, torch::Tensor &keys,
-    torch::Tensor &values, std::int64_t past, std::int64_t heads, torch::Tensor *probs)
-{
-    const auto C = q.numel(), D = C / heads, L = past + 1, cap = keys.size(2);
-    float *K = keys.data_ptr<float>(), *V = values.data_ptr<float>();
-    const float *qp = q.data_ptr<float>(), *kp = k.data_ptr<float>(), *vp = v.data_ptr<float>();
-    auto out = torch::zeros({C}, torch::kFloat);
-    auto weights = torch::empty({1, heads, 1, L}, torch::kFloat);
-    float *o = out.data_ptr<float>(), *P = weights.data_ptr<float>();
-    at::parallel_for(0, heads, heads * L * D < (1 << 18) ? heads : 1, [&](std::int64_t h0, std::int64_t h1) {
-        for (std::int64_t h = h0; h < h1; ++h) {
-            float *Kh = K + h * cap * D, *Vh = V + h * cap * D, *p = P + h * L, *oh = o + h * D;
-            std::copy(kp + h * D, kp + (h + 1) * D, Kh + past * D);
-            std::copy(vp + h * D, vp + (h + 1) * D, Vh + past * D);
-            const float *qh = qp + h * D;
-            float top = -std::numeric_limits<float>::infinity();
-            for (std::int64_t j = 0; j < L; ++j) {
-                const float *kj = Kh + j * D;
-                float acc = 0.0f;
-#pragma omp simd reduction(+ : acc)
-                for (std::int64_t d = 0; d < D; ++d)
-                    acc += qh[d] * kj[d];
-                p[j] = acc;
-                top = std::max(top, acc);
-            }
-            float sum = 0.0f;
-            for (std::int64_t j = 0; j < L; ++j) {
-                p[j] = std::exp(p[j] - top);
-                sum += p[j];
-            }
-            const float inv = 1.0f / sum;
-            for (std::int64_t j = 0; j < L; ++j) {
-                p[j] *= inv;
-                const float pj = p[j], *vj = Vh + j * D;
-#pragma omp simd
-                for (std::int64_t d = 0; d < D; ++d)
-                    oh[d] += pj * vj[d];
-            }
-        }
-    });
-    if (probs)
-        *probs = weights;
-    return out;
+    return lm::linearAny(x, l->weight, l->bias);
 }
 
 } // namespace
@@ -129,12 +48,13 @@ torch::Tensor OptAttentionImpl::forward(const torch::Tensor &x, torch::Tensor *k
     std::int64_t past, const torch::Tensor &mask, torch::Tensor *probs)
 {
     const auto B = x.size(0), T = x.size(1), C = x.size(2), D = C / m_heads;
-    if (keys && B == 1 && T == 1 && keys->device().is_cpu() && keys->scalar_type() == torch::kFloat
-        && !torch::GradMode::is_enabled() && mask.numel() == 0) {
+    if (lm::decodeFastPath(x, keys, mask.defined())) {
+        using lm::linearOne;
         const auto q = linearOne(x, q_proj->weight, q_proj->bias, torch::kFloat).mul_(m_scaling);
         const auto k = linearOne(x, k_proj->weight, k_proj->bias, torch::kFloat);
         const auto v = linearOne(x, v_proj->weight, v_proj->bias, torch::kFloat);
-        const auto out = attendOne(q.view({-1}), k.view({-1}), v.view({-1}), *keys, *values, past, m_heads, probs);
+        const auto out
+            = lm::attendOne(q.view({-1}), k.view({-1}), v.view({-1}), *keys, *values, past, m_heads, m_heads, probs);
         return linearOne(out.view({1, 1, C}).to(x.scalar_type()), out_proj->weight, out_proj->bias);
     }
     // With a cache, attention runs in the cache's type (float32 on the CPU: a bf16 model's tiny
@@ -226,23 +146,6 @@ torch::Tensor positionIds(
     return pos + 2;
 }
 
-// Additive mask [B, 1, T, past + T]: causal over the new positions, padding keys masked.
-torch::Tensor additiveMask(const torch::Tensor &attentionMask, std::int64_t past, std::int64_t B, std::int64_t T,
-    torch::ScalarType dtype, const torch::Device &device)
-{
-    if (T == 1 && !attentionMask.defined())
-        return {};
-    const auto opts = torch::TensorOptions().dtype(torch::kBool).device(device);
-    auto q = torch::arange(past, past + T, opts.dtype(torch::kLong)).unsqueeze(1);
-    auto k = torch::arange(0, past + T, opts.dtype(torch::kLong)).unsqueeze(0);
-    auto blocked = (k > q).view({1, 1, T, past + T}).expand({B, 1, T, past + T});
-    if (attentionMask.defined())
-        blocked = blocked.logical_or((attentionMask == 0).view({B, 1, 1, past + T}));
-    const double minValue = dtype == torch::kFloat ? std::numeric_limits<float>::lowest() : -65504.0;
-    return torch::zeros({B, 1, T, past + T}, torch::TensorOptions().dtype(dtype).device(device))
-        .masked_fill(blocked, minValue);
-}
-
 } // namespace
 
 lm::LmOutput OptDecoderImpl::forward(
@@ -257,7 +160,7 @@ lm::LmOutput OptDecoderImpl::forward(
         throw Error("internal: KV cache of " + std::to_string(cache->capacity()) + " positions is full");
     auto h = m_cfg.projects() ? project_in(embeds) : embeds;
     h = h + embed_positions(positionIds(attentionMask, past, B, T, embeds.device()));
-    const auto mask = additiveMask(attentionMask, past, B, T, h.scalar_type(), h.device());
+    const auto mask = lm::causalMask(attentionMask, past, B, T, h.scalar_type(), h.device());
 
     lm::LmOutput out;
     for (std::size_t i = 0; i < m_layers.size(); ++i) {
@@ -315,8 +218,8 @@ lm::LmOutput OptForCausalLmImpl::forward(
 {
     auto out = model->decoder->forward(embeds, cache, attentionMask, request);
     const auto &head = lm_head ? lm_head->weight : model->decoder->tokenTable();
-    out.logits
-        = out.logits.numel() == out.logits.size(-1) ? linearOne(out.logits, head, {}) : torch::linear(out.logits, head);
+    out.logits = out.logits.numel() == out.logits.size(-1) ? lm::linearOne(out.logits, head, {})
+                                                           : torch::linear(out.logits, head);
     return out;
 }
 

@@ -1,0 +1,314 @@
+// Per-word grounding (grounding_service.h): one forward over the prompt and the answer with the
+// attention probabilities kept, and, for the relevancy maps, one backward per answer token.
+#include "common/error.h"
+#include "engine/grounding_service.h"
+#include "models/llava/llava_chat.h"
+#include "models/lm/generate.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace ml {
+
+namespace {
+
+std::vector<float> toVector(const torch::Tensor &t)
+{
+    const auto c = t.to(torch::kFloat).contiguous();
+    return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
+// The answer: generated greedily, or the given ids with their probabilities filled in later.
+std::vector<ChatToken> answerTokens(
+    const GroundingRequest &req, llava::ChatInput &in, JobContext &ctx, std::string &stopReason)
+{
+    auto &rt = *in.rt;
+    if (!req.answerIds.empty()) {
+        std::vector<ChatToken> tokens;
+        std::vector<std::int64_t> sofar;
+        std::string before;
+        for (std::size_t i = 0; i < req.answerIds.size(); ++i) {
+            sofar.push_back(req.answerIds[i]);
+            const auto text = rt.decode(sofar);
+            ChatToken t;
+            t.index = static_cast<int>(i);
+            t.id = req.answerIds[i];
+            t.text = text.size() >= before.size() ? text.substr(before.size()) : rt.tokenText(t.id);
+            before = text;
+            tokens.push_back(std::move(t));
+        }
+        stopReason = "given";
+        return tokens;
+    }
+    lm::GenerateOptions o;
+    o.sampling.maxNewTokens = std::max(1, req.maxNewTokens);
+    o.eosId = rt.eosId();
+    o.decode = [&](const std::vector<std::int64_t> &ids) { return rt.decode(ids); };
+    o.tokenText = [&](std::int64_t id) { return rt.tokenText(id); };
+    o.cancelled = [&] { return ctx.isCancelled(); };
+    o.seenIds = in.promptIds;
+    o.onToken = [&](const ChatToken &t) {
+        ctx.partial(kChatTokenPartial, t);
+        ctx.report(t.index + 1, o.sampling.maxNewTokens, kChatStageGenerating);
+    };
+    auto g = lm::generate(*rt.model()->languageModel(), in.merged.embeds, o);
+    if (g.stopReason == "cancelled")
+        throw Cancelled();
+    stopReason = g.stopReason;
+    return std::move(g.tokens);
+}
+
+// max(0, M - b C), b = <M, C> / <C, C> in [0, 1].
+torch::Tensor removeContext(const torch::Tensor &m, const torch::Tensor &c)
+{
+    const double cc = c.dot(c).item<double>();
+    if (cc <= 0)
+        return m.clone();
+    const double b = std::clamp(m.dot(c).item<double>() / cc, 0.0, 1.0);
+    return (m - b * c).clamp_min(0);
+}
+
+GroundingResult runGrounding(const GroundingRequest &req, JobContext &ctx)
+{
+    llava::InputSpec spec;
+    spec.model = req.model;
+    spec.image = req.image;
+    spec.videoTimeS = req.videoTimeS;
+    spec.history = req.history;
+    spec.prompt = req.prompt;
+    spec.promptIds = req.promptIds;
+    spec.regionMask = &req.regionMask;
+    spec.regionWidth = req.regionWidth;
+    spec.regionHeight = req.regionHeight;
+    spec.hiddenPatches = &req.hiddenPatches;
+    spec.compute = req.compute;
+    auto in = llava::prepareChat(spec, ctx);
+    if (in.merged.imageBegin < 0)
+        throw Error("grounding needs a picture in the prompt (an <image> token)");
+    auto &rt = *in.rt;
+    auto &lm = *rt.model()->languageModel();
+    GroundingResult g;
+    g.chat.modelName = rt.name();
+    g.chat.family = "llava";
+    g.chat.dtype = in.dtype;
+    g.chat.device = in.device;
+    g.chat.promptText = in.promptText;
+    g.chat.promptIds = in.promptIds;
+    g.chat.gridH = g.gridH = in.gridH;
+    g.chat.gridW = g.gridW = in.gridW;
+    g.inputRgb = std::move(in.inputRgb);
+    g.imageSize = in.imageSize;
+    g.chat.tokens = answerTokens(req, in, ctx, g.chat.stopReason);
+    std::vector<std::int64_t> answer;
+    for (const auto &t : g.chat.tokens)
+        answer.push_back(t.id);
+    g.chat.text = llava::trimAnswer(rt.decode(answer));
+    const auto T = static_cast<std::int64_t>(answer.size());
+    g.tokens = static_cast<int>(T);
+    g.words = groupWords(g.chat.tokens);
+    if (T == 0)
+        return g;
+
+    // The sequence: the prompt, then every answer token but the last (position P - 1 + t
+    // produced token t).
+    const auto P = in.merged.embeds.size(1), b0 = in.merged.imageBegin, b1 = in.merged.imageEnd, N = b1 - b0;
+    torch::Tensor seq = in.merged.embeds;
+    if (T > 1) {
+        torch::NoGradGuard noGrad;
+        const auto rest = torch::tensor(std::vector<std::int64_t>(answer.begin(), answer.end() - 1), torch::kLong);
+        seq = torch::cat({seq, lm.embedTokens(rest.to(seq.device()).unsqueeze(0))}, 1);
+    }
+    ctx.report(0, T, "relevancy");
+    torch::AutoGradMode grad(req.relevancy);
+    if (req.relevancy)
+        seq = seq.detach().requires_grad_(true);
+    lm::LmRequest lr;
+    lr.attentions = true;
+    const auto out = lm.forward(seq, nullptr, {}, lr);
+    const auto L = static_cast<std::int64_t>(out.attentions.size());
+    const auto H = L ? out.attentions[0].size(1) : 0;
+    g.layers = static_cast<int>(L);
+    g.heads = static_cast<int>(H);
+    const auto probs = torch::softmax(out.logits.detach()[0].to(torch::kFloat), -1); // [S, V]
+    std::vector<torch::Tensor> att, rel, cor;
+    std::vector<float> share;
+    for (std::int64_t t = 0; t < T; ++t) {
+        ctx.throwIfCancelled();
+        const auto q = P - 1 + t;
+        if (!req.answerIds.empty())
+            g.chat.tokens[static_cast<std::size_t>(t)].prob
+                = probs[q][answer[static_cast<std::size_t>(t)]].item<float>();
+        std::vector<torch::Tensor> rows; // per layer [heads, q + 1]
+        for (const auto &a : out.attentions)
+            rows.push_back(a.detach()[0].select(1, q).narrow(-1, 0, q + 1).to(torch::kFloat));
+        const auto stacked = torch::stack(rows); // [L, heads, q + 1]
+        att.push_back(stacked.narrow(-1, b0, N));
+        // Corrected: the attention map minus what the earlier text positions after the image explain.
+        const auto fused = stacked.mean(at::IntArrayRef {0, 1}); // [q + 1]
+        const auto m = fused.narrow(0, b0, N);
+        torch::Tensor context = torch::zeros({N});
+        if (q > b1) {
+            std::vector<torch::Tensor> maps;
+            for (const auto &a : out.attentions)
+                maps.push_back(a.detach()[0].narrow(1, b1, q - b1).narrow(2, b0, N).to(torch::kFloat));
+            const auto earlier = torch::stack(maps).mean(at::IntArrayRef {0, 1}); // [q - b1, N]
+            const auto w = fused.narrow(0, b1, q - b1);
+            if (w.sum().item<double>() > 0)
+                context = (w.unsqueeze(1) * earlier).sum(0) / w.sum();
+        }
+        cor.push_back(removeContext(m, context));
+        if (req.relevancy) {
+            const auto logit = out.logits[0][q][answer[static_cast<std::size_t>(t)]];
+            const auto grads = torch::autograd::grad({logit}, out.attentions, {}, true);
+            auto R = torch::eye(q + 1, torch::kFloat);
+            for (std::int64_t l = 0; l < L; ++l) {
+                const auto a = out.attentions[l].detach()[0].narrow(1, 0, q + 1).narrow(2, 0, q + 1).to(torch::kFloat);
+                const auto gr = grads[l][0].narrow(1, 0, q + 1).narrow(2, 0, q + 1).to(torch::kFloat);
+                R = R + (gr * a).clamp_min(0).mean(0).matmul(R);
+            }
+            const auto row = R[q] - torch::eye(q + 1, torch::kFloat)[q];
+            const auto onImage = row.narrow(0, b0, N);
+            rel.push_back(onImage);
+            const double total = row.sum().item<double>();
+            share.push_back(total > 0 ? static_cast<float>(onImage.sum().item<double>() / total) : 0.0f);
+        } else {
+            const auto noSink = fused.narrow(0, 1, q); // the first position is the attention sink
+            const double total = noSink.sum().item<double>();
+            share.push_back(total > 0 ? static_cast<float>(m.sum().item<double>() / total) : 0.0f);
+        }
+        ctx.report(t + 1, T, "relevancy");
+    }
+    g.attention = toVector(torch::stack(att));
+    g.corrected = toVector(torch::stack(cor));
+    if (!rel.empty())
+        g.relevancy = toVector(torch::stack(rel));
+    g.imageShare = std::move(share);
+    return g;
+}
+
+bool punctuationOnly(const std::string &s)
+{
+    bool any = false;
+    for (unsigned char c : s) {
+        if (std::isspace(c))
+            continue;
+        if (!std::ispunct(c))
+            return false;
+        any = true;
+    }
+    return any;
+}
+
+} // namespace
+
+const char *groundingMethodName(GroundingMethod m)
+{
+    switch (m) {
+    case GroundingMethod::Attention:
+        return "attention";
+    case GroundingMethod::Relevancy:
+        return "relevancy";
+    case GroundingMethod::Corrected:
+        return "corrected";
+    }
+    return "";
+}
+
+std::optional<GroundingMethod> groundingMethodFromName(const std::string &name)
+{
+    for (auto m : {GroundingMethod::Attention, GroundingMethod::Relevancy, GroundingMethod::Corrected})
+        if (name == groundingMethodName(m))
+            return m;
+    return std::nullopt;
+}
+
+std::vector<GroundedWord> groupWords(const std::vector<ChatToken> &tokens)
+{
+    std::vector<GroundedWord> words;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const auto &text = tokens[i].text;
+        const bool starts = words.empty() || (!text.empty() && std::isspace(static_cast<unsigned char>(text[0])))
+            || punctuationOnly(text) || punctuationOnly(words.back().text);
+        if (starts)
+            words.push_back({std::string(), static_cast<int>(i), static_cast<int>(i)});
+        words.back().text += text;
+        words.back().endToken = static_cast<int>(i) + 1;
+    }
+    for (auto &w : words) {
+        const auto first = w.text.find_first_not_of(" \n\t");
+        w.text = first == std::string::npos ? std::string() : w.text.substr(first);
+    }
+    return words;
+}
+
+std::vector<float> tokenMap(
+    const GroundingResult &g, GroundingMethod method, int token, int layer, int head, const std::vector<int> &layers)
+{
+    const std::size_t N = static_cast<std::size_t>(g.gridH) * g.gridW;
+    if (token < 0 || token >= g.tokens)
+        throw Error(
+            "token " + std::to_string(token) + " is not in the answer (" + std::to_string(g.tokens) + " tokens)");
+    std::vector<float> out(N, 0.0f);
+    const auto at = static_cast<std::size_t>(token);
+    if (method != GroundingMethod::Attention) {
+        const auto &v = method == GroundingMethod::Relevancy ? g.relevancy : g.corrected;
+        if (v.size() < (at + 1) * N)
+            throw Error(std::string("no ") + groundingMethodName(method) + " maps were computed");
+        std::copy(v.begin() + static_cast<std::ptrdiff_t>(at * N),
+            v.begin() + static_cast<std::ptrdiff_t>((at + 1) * N), out.begin());
+        return out;
+    }
+    std::vector<int> useLayers;
+    if (layer >= 0)
+        useLayers = {layer};
+    else if (!layers.empty())
+        useLayers = layers;
+    else
+        for (int l = 0; l < g.layers; ++l)
+            useLayers.push_back(l);
+    int count = 0;
+    for (int l : useLayers) {
+        if (l < 0 || l >= g.layers)
+            throw Error(
+                "layer " + std::to_string(l) + " does not exist (the model has " + std::to_string(g.layers) + ")");
+        for (int h = 0; h < g.heads; ++h) {
+            if (head >= 0 && h != head)
+                continue;
+            const auto base = ((at * g.layers + l) * g.heads + h) * N;
+            for (std::size_t i = 0; i < N; ++i)
+                out[i] += g.attention[base + i];
+            ++count;
+        }
+    }
+    if (count > 0)
+        for (auto &v : out)
+            v /= static_cast<float>(count);
+    return out;
+}
+
+std::vector<float> wordMap(
+    const GroundingResult &g, GroundingMethod method, int word, int layer, int head, const std::vector<int> &layers)
+{
+    if (word < 0 || word >= static_cast<int>(g.words.size()))
+        throw Error("word " + std::to_string(word) + " is not in the answer");
+    const auto &w = g.words[static_cast<std::size_t>(word)];
+    std::vector<float> out;
+    for (int t = w.firstToken; t < w.endToken; ++t) {
+        const auto m = tokenMap(g, method, t, layer, head, layers);
+        if (out.empty())
+            out.assign(m.size(), 0.0f);
+        for (std::size_t i = 0; i < m.size(); ++i)
+            out[i] += m[i] / static_cast<float>(w.endToken - w.firstToken);
+    }
+    return out;
+}
+
+Job makeGroundingJob(GroundingRequest request)
+{
+    return {"Grounding", Lane::Inference,
+        [req = std::move(request)](JobContext &ctx) -> std::any { return runGrounding(req, ctx); }};
+}
+
+} // namespace ml
