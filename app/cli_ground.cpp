@@ -139,6 +139,49 @@ int runGround(Context &ctx)
     return kOk;
 }
 
+void printMethod(const char *name, const GroundingMethodScores &s)
+{
+    std::printf("%-10s  %6.1f %%    %6.1f %%    %6.1f %%    %.3f vs %.3f\n", name, 100 * s.pointingSingle,
+        100 * s.pointingTwo, 100 * s.deletionBeatsRandom, s.meanDrop, s.meanRandomDrop);
+}
+
+nlohmann::json methodJson(const GroundingMethodScores &s)
+{
+    return {{"pointing_single", s.pointingSingle}, {"pointing_two", s.pointingTwo},
+        {"deletion_beats_random", s.deletionBeatsRandom}, {"mean_drop", s.meanDrop},
+        {"mean_random_drop", s.meanRandomDrop}};
+}
+
+int runEvalGrounding(Context &ctx)
+{
+    GroundingEvalOptions o;
+    o.model = ctx.args.valueOr("model", "llava-mini");
+    o.images = ctx.args.intOr("images", 200);
+    o.seed = static_cast<std::uint64_t>(ctx.args.intOr("seed", static_cast<int>(o.seed)));
+    o.compute = {ctx.global.device, ctx.global.dtype};
+    const auto r = std::any_cast<GroundingEvalResult>(runJob(ctx.global, makeGroundingEvalJob(o)));
+    if (ctx.global.json) {
+        printJson({{"images", r.images}, {"answers", r.answers}, {"accuracy", r.accuracy},
+            {"single_counted", r.singleCounted}, {"two_counted", r.twoCounted}, {"chance_single", r.chanceSingle},
+            {"chance_two", r.chanceTwo}, {"attention", methodJson(r.attention)}, {"relevancy", methodJson(r.relevancy)},
+            {"corrected", methodJson(r.corrected)}, {"model", r.modelName}, {"dtype", r.dtype}, {"seed", o.seed},
+            {"seconds", r.seconds}});
+        return kOk;
+    }
+    std::printf("%s (%s), %d Shapes images (half one object, half two), %d answers, %.1f %% right\n",
+        r.modelName.c_str(), r.dtype.c_str(), r.images, r.answers, 100 * r.accuracy);
+    std::printf("pointing game: the answer word's top patch on the named object (right answers: %d one-object, "
+                "%d two-object; chance %.1f %% / %.1f %%)\n",
+        r.singleCounted, r.twoCounted, 100 * r.chanceSingle, 100 * r.chanceTwo);
+    std::printf("deletion: hiding the top 10 %% of patches lowers the word more than 10 %% random ones\n");
+    std::printf("method      one object  two objects  deletion    mean drop (nats) top vs random\n");
+    printMethod("attention", r.attention);
+    printMethod("relevancy", r.relevancy);
+    printMethod("corrected", r.corrected);
+    std::printf("(%.0f s)\n", r.seconds);
+    return kOk;
+}
+
 } // namespace
 
 std::vector<Command> groundCommands()
@@ -149,6 +192,10 @@ std::vector<Command> groundCommands()
             "[--max-new-tokens N] [--time S] [--out MAPS.safetensors] [--png DIR]  which image patches each word of "
             "a LLaVA's answer relied on (one map per word)",
             {"model", "image", "prompt", "method", "max-new-tokens", "time", "out", "png"}, {"all-methods"}, runGround},
+        {"eval grounding",
+            "eval grounding [--model M] [--images N] [--seed S]  are a LLaVA's per-word maps faithful: the pointing "
+            "game on one- and two-object Shapes images and the deletion test, per method",
+            {"model", "images", "seed"}, {}, runEvalGrounding},
     };
 }
 

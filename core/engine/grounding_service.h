@@ -85,4 +85,35 @@ std::vector<float> tokenMap(const GroundingResult &g, GroundingMethod method, in
 std::vector<float> wordMap(const GroundingResult &g, GroundingMethod method, int word, int layer = -1, int head = -1,
     const std::vector<int> &layers = {});
 
+// `eval grounding`: are the maps faithful? On fixed Shapes World images (half with one object,
+// half with two), the model is asked "what color is the {shape}?" and "what shape is the
+// {colour} object?" for each object the question singles out; for every answer that names the
+// object's colour or shape:
+//  - pointing game, per method: whether the top patch of the answer word's map touches that
+//    object's box (chance: the share of patches that touch it);
+//  - deletion, per method: hiding the 10 % most relevant patches (the mean colour) lowers the
+//    answer word's probability more than hiding as many random patches.
+struct GroundingEvalOptions {
+    std::string model = "llava-mini";
+    int images = 200;
+    std::uint64_t seed = 20261207;
+    double deletionFraction = 0.1;
+    ComputeOptions compute;
+};
+struct GroundingMethodScores {
+    double pointingSingle = 0.0, pointingTwo = 0.0; // fractions of the counted answers
+    double deletionBeatsRandom = 0.0;
+    double meanDrop = 0.0, meanRandomDrop = 0.0; // log-probability drops, averaged
+};
+struct GroundingEvalResult {
+    int images = 0, answers = 0;
+    int singleCounted = 0, twoCounted = 0; // right answers, the pointing game's denominators
+    double accuracy = 0.0;                 // answers that were right
+    double chanceSingle = 0.0, chanceTwo = 0.0;
+    GroundingMethodScores attention, relevancy, corrected;
+    std::string modelName, dtype;
+    double seconds = 0.0;
+};
+Job makeGroundingEvalJob(GroundingEvalOptions options); // value: GroundingEvalResult
+
 } // namespace ml

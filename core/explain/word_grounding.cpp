@@ -2,6 +2,7 @@
 // attention probabilities kept, and, for the relevancy maps, one backward per answer token.
 #include "common/error.h"
 #include "engine/grounding_service.h"
+#include "explain/grounding_maps.h"
 #include "models/llava/llava_chat.h"
 #include "models/lm/generate.h"
 
@@ -60,16 +61,6 @@ std::vector<ChatToken> answerTokens(
     return std::move(g.tokens);
 }
 
-// max(0, M - b C), b = <M, C> / <C, C> in [0, 1].
-torch::Tensor removeContext(const torch::Tensor &m, const torch::Tensor &c)
-{
-    const double cc = c.dot(c).item<double>();
-    if (cc <= 0)
-        return m.clone();
-    const double b = std::clamp(m.dot(c).item<double>() / cc, 0.0, 1.0);
-    return (m - b * c).clamp_min(0);
-}
-
 GroundingResult runGrounding(const GroundingRequest &req, JobContext &ctx)
 {
     llava::InputSpec spec;
@@ -88,7 +79,6 @@ GroundingResult runGrounding(const GroundingRequest &req, JobContext &ctx)
     if (in.merged.imageBegin < 0)
         throw Error("grounding needs a picture in the prompt (an <image> token)");
     auto &rt = *in.rt;
-    auto &lm = *rt.model()->languageModel();
     GroundingResult g;
     g.chat.modelName = rt.name();
     g.chat.family = "llava";
@@ -111,80 +101,21 @@ GroundingResult runGrounding(const GroundingRequest &req, JobContext &ctx)
     if (T == 0)
         return g;
 
-    // The sequence: the prompt, then every answer token but the last (position P - 1 + t
-    // produced token t).
-    const auto P = in.merged.embeds.size(1), b0 = in.merged.imageBegin, b1 = in.merged.imageEnd, N = b1 - b0;
-    torch::Tensor seq = in.merged.embeds;
-    if (T > 1) {
-        torch::NoGradGuard noGrad;
-        const auto rest = torch::tensor(std::vector<std::int64_t>(answer.begin(), answer.end() - 1), torch::kLong);
-        seq = torch::cat({seq, lm.embedTokens(rest.to(seq.device()).unsqueeze(0))}, 1);
-    }
-    ctx.report(0, T, "relevancy");
-    torch::AutoGradMode grad(req.relevancy);
-    if (req.relevancy)
-        seq = seq.detach().requires_grad_(true);
-    lm::LmRequest lr;
-    lr.attentions = true;
-    const auto out = lm.forward(seq, nullptr, {}, lr);
-    const auto L = static_cast<std::int64_t>(out.attentions.size());
-    const auto H = L ? out.attentions[0].size(1) : 0;
-    g.layers = static_cast<int>(L);
-    g.heads = static_cast<int>(H);
-    const auto probs = torch::softmax(out.logits.detach()[0].to(torch::kFloat), -1); // [S, V]
-    std::vector<torch::Tensor> att, rel, cor;
-    std::vector<float> share;
-    for (std::int64_t t = 0; t < T; ++t) {
-        ctx.throwIfCancelled();
-        const auto q = P - 1 + t;
-        if (!req.answerIds.empty())
-            g.chat.tokens[static_cast<std::size_t>(t)].prob
-                = probs[q][answer[static_cast<std::size_t>(t)]].item<float>();
-        std::vector<torch::Tensor> rows; // per layer [heads, q + 1]
-        for (const auto &a : out.attentions)
-            rows.push_back(a.detach()[0].select(1, q).narrow(-1, 0, q + 1).to(torch::kFloat));
-        const auto stacked = torch::stack(rows); // [L, heads, q + 1]
-        att.push_back(stacked.narrow(-1, b0, N));
-        // Corrected: the attention map minus what the earlier text positions after the image explain.
-        const auto fused = stacked.mean(at::IntArrayRef {0, 1}); // [q + 1]
-        const auto m = fused.narrow(0, b0, N);
-        torch::Tensor context = torch::zeros({N});
-        if (q > b1) {
-            std::vector<torch::Tensor> maps;
-            for (const auto &a : out.attentions)
-                maps.push_back(a.detach()[0].narrow(1, b1, q - b1).narrow(2, b0, N).to(torch::kFloat));
-            const auto earlier = torch::stack(maps).mean(at::IntArrayRef {0, 1}); // [q - b1, N]
-            const auto w = fused.narrow(0, b1, q - b1);
-            if (w.sum().item<double>() > 0)
-                context = (w.unsqueeze(1) * earlier).sum(0) / w.sum();
-        }
-        cor.push_back(removeContext(m, context));
-        if (req.relevancy) {
-            const auto logit = out.logits[0][q][answer[static_cast<std::size_t>(t)]];
-            const auto grads = torch::autograd::grad({logit}, out.attentions, {}, true);
-            auto R = torch::eye(q + 1, torch::kFloat);
-            for (std::int64_t l = 0; l < L; ++l) {
-                const auto a = out.attentions[l].detach()[0].narrow(1, 0, q + 1).narrow(2, 0, q + 1).to(torch::kFloat);
-                const auto gr = grads[l][0].narrow(1, 0, q + 1).narrow(2, 0, q + 1).to(torch::kFloat);
-                R = R + (gr * a).clamp_min(0).mean(0).matmul(R);
-            }
-            const auto row = R[q] - torch::eye(q + 1, torch::kFloat)[q];
-            const auto onImage = row.narrow(0, b0, N);
-            rel.push_back(onImage);
-            const double total = row.sum().item<double>();
-            share.push_back(total > 0 ? static_cast<float>(onImage.sum().item<double>() / total) : 0.0f);
-        } else {
-            const auto noSink = fused.narrow(0, 1, q); // the first position is the attention sink
-            const double total = noSink.sum().item<double>();
-            share.push_back(total > 0 ? static_cast<float>(m.sum().item<double>() / total) : 0.0f);
-        }
-        ctx.report(t + 1, T, "relevancy");
-    }
-    g.attention = toVector(torch::stack(att));
-    g.corrected = toVector(torch::stack(cor));
-    if (!rel.empty())
-        g.relevancy = toVector(torch::stack(rel));
-    g.imageShare = std::move(share);
+    const auto maps = explain::groundingMaps(
+        *rt.model()->languageModel(), in.merged, answer, req.relevancy, [&](std::int64_t done, std::int64_t total) {
+            ctx.throwIfCancelled();
+            ctx.report(done, total, "relevancy");
+        });
+    g.layers = maps.layers;
+    g.heads = maps.heads;
+    if (!req.answerIds.empty())
+        for (std::size_t t = 0; t < g.chat.tokens.size(); ++t)
+            g.chat.tokens[t].prob = maps.tokenProbs[t];
+    g.attention = toVector(maps.attention);
+    g.corrected = toVector(maps.corrected);
+    if (maps.relevancy.defined())
+        g.relevancy = toVector(maps.relevancy);
+    g.imageShare = maps.imageShare;
     return g;
 }
 
