@@ -87,12 +87,13 @@ std::vector<float> wordMap(const GroundingResult &g, GroundingMethod method, int
 
 // `eval grounding`: are the maps faithful? On fixed Shapes World images (half with one object,
 // half with two), the model is asked "what color is the {shape}?" and "what shape is the
-// {colour} object?" for each object the question singles out; for every answer that names the
-// object's colour or shape:
-//  - pointing game, per method: whether the top patch of the answer word's map touches that
-//    object's box (chance: the share of patches that touch it);
-//  - deletion, per method: hiding the 10 % most relevant patches (the mean colour) lowers the
-//    answer word's probability more than hiding as many random patches.
+// {colour} object?" for each object the question singles out, and (two objects) for a caption:
+//  - pointing game, per method: whether the top patch of the word's map touches the box of the
+//    object it names (chance: the share of patches that touch it). One object: the right answers'
+//    words. Two objects: the caption's words naming one object alone (a colour or shape the
+//    other lacks), where a word's map must pick the right one of two;
+//  - deletion, per method, every right answer: hiding the 10 % most relevant patches (the mean
+//    colour) lowers the answer word's probability more than hiding as many random patches.
 struct GroundingEvalOptions {
     std::string model = "llava-mini";
     int images = 200;
@@ -107,7 +108,7 @@ struct GroundingMethodScores {
 };
 struct GroundingEvalResult {
     int images = 0, answers = 0;
-    int singleCounted = 0, twoCounted = 0; // right answers, the pointing game's denominators
+    int singleCounted = 0, twoCounted = 0; // the pointing game's trials: right answers; caption words
     double accuracy = 0.0;                 // answers that were right
     double chanceSingle = 0.0, chanceTwo = 0.0;
     GroundingMethodScores attention, relevancy, corrected;

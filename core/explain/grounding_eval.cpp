@@ -8,6 +8,7 @@
 #include "models/lm/generate.h"
 #include "models/lm/still_image.h"
 #include "train/blip2_data.h"
+#include "train/llava_data.h"
 #include "train/shapes_world.h"
 
 #include <torch/torch.h>
@@ -72,6 +73,47 @@ class Evaluator {
 public:
     Evaluator(llava::LlavaRuntime &rt, const GroundingEvalOptions &o) : m_rt(rt), m_o(o), m_rng(o.seed) { }
 
+    // The caption of a two-object image: every word naming one object alone (a colour or a shape
+    // no other object has) is a trial of the pointing game on that object's box.
+    void describe(const io::RgbImage &image, const train::Scene &scene, GroundingEvalResult &r)
+    {
+        torch::NoGradGuard noGrad;
+        const auto pixels = m_rt.pixels(image.pixels.data(), image.height, image.width);
+        const auto ids = m_rt.encodePrompt(llava::LlavaRuntime::formatPrompt({}, train::kLlavaCaptionPrompt));
+        const auto merged = m_rt.model()->merge(ids, m_rt.imageEmbeds(pixels));
+        auto &lm = *m_rt.model()->languageModel();
+        const auto gen = generate(merged, 24);
+        if (gen.ids.empty())
+            return;
+        const auto maps = explain::groundingMaps(lm, merged, gen.ids, true);
+        const int gridW = static_cast<int>(m_rt.config().vision.gridSize());
+        const double cell = static_cast<double>(image.width) / gridW;
+        const auto &objects = scene.objects;
+        for (const auto &w : groupWords(gen.tokens)) {
+            const train::ShapeObject *named = nullptr;
+            int matches = 0;
+            for (const auto &o : objects)
+                if (w.text == train::colourName(o.colour) || w.text == train::shapeName(o.shape)) {
+                    named = &o;
+                    ++matches;
+                }
+            if (matches != 1)
+                continue;
+            ++r.twoCounted;
+            const auto box = named->bounds();
+            int touching = 0;
+            for (int c = 0; c < gridW * gridW; ++c)
+                touching += touches(c, gridW, cell, box);
+            r.chanceTwo += static_cast<double>(touching) / (gridW * gridW);
+            const torch::Tensor byMethod[3]
+                = {maps.attention.mean(at::IntArrayRef {1, 2}), maps.relevancy, maps.corrected};
+            for (int m = 0; m < 3; ++m) {
+                const auto map = byMethod[m].narrow(0, w.firstToken, w.endToken - w.firstToken).mean(0);
+                m_scores[m].pointTwo += touches(static_cast<int>(map.argmax().item<std::int64_t>()), gridW, cell, box);
+            }
+        }
+    }
+
     // One question about one image; counts into the scores when the answer is right.
     void ask(const io::RgbImage &image, const Question &q, bool two, GroundingEvalResult &r)
     {
@@ -80,17 +122,14 @@ public:
         const auto ids = m_rt.encodePrompt(llava::LlavaRuntime::formatPrompt({}, q.text));
         const auto merged = m_rt.model()->merge(ids, m_rt.imageEmbeds(pixels));
         auto &lm = *m_rt.model()->languageModel();
-        lm::GenerateOptions g;
-        g.sampling.maxNewTokens = 4;
-        g.eosId = m_rt.eosId();
-        g.decode = [&](const std::vector<std::int64_t> &v) { return m_rt.decode(v); };
-        g.tokenText = [&](std::int64_t id) { return m_rt.tokenText(id); };
-        const auto gen = lm::generate(lm, merged.embeds, g);
+        const auto gen = generate(merged, 4);
         ++r.answers;
         if (gen.ids.empty() || !train::answerMatches(gen.text, q.answer))
             return;
         ++r.accuracy;
-        (two ? r.twoCounted : r.singleCounted) += 1;
+        ++m_deletionItems;
+        if (!two)
+            ++r.singleCounted;
         const auto words = groupWords(gen.tokens);
         const auto &w = words.front();
         const std::vector<std::int64_t> word(gen.ids.begin() + w.firstToken, gen.ids.begin() + w.endToken);
@@ -107,7 +146,8 @@ public:
         int touching = 0;
         for (int c = 0; c < N; ++c)
             touching += touches(c, gridW, cell, q.box);
-        (two ? r.chanceTwo : r.chanceSingle) += static_cast<double>(touching) / N;
+        if (!two)
+            r.chanceSingle += static_cast<double>(touching) / N;
         const torch::Tensor byMethod[3] = {maps.attention.mean(at::IntArrayRef {1, 2}), maps.relevancy, maps.corrected};
         for (int m = 0; m < 3; ++m) {
             const auto map = byMethod[m].narrow(0, 0, w.endToken - w.firstToken).mean(0); // [N]
@@ -116,7 +156,8 @@ public:
             for (std::int64_t i = 0; i < k; ++i)
                 hide.push_back(static_cast<int>(top[i].item<std::int64_t>()));
             auto &s = m_scores[m];
-            (two ? s.pointTwo : s.pointSingle) += touches(hide.front(), gridW, cell, q.box);
+            if (!two)
+                s.pointSingle += touches(hide.front(), gridW, cell, q.box);
             const double drop = base - logProbHidden(pixels, ids, word, hide);
             s.beats += drop > randomDrop;
             s.drop += drop;
@@ -137,6 +178,16 @@ public:
     }
 
 private:
+    lm::Generation generate(const llava::MergedPrompt &merged, int maxTokens)
+    {
+        lm::GenerateOptions g;
+        g.sampling.maxNewTokens = maxTokens;
+        g.eosId = m_rt.eosId();
+        g.decode = [&](const std::vector<std::int64_t> &v) { return m_rt.decode(v); };
+        g.tokenText = [&](std::int64_t id) { return m_rt.tokenText(id); };
+        return lm::generate(*m_rt.model()->languageModel(), merged.embeds, g);
+    }
+
     double logProbHidden(const torch::Tensor &pixels, const std::vector<std::int64_t> &ids,
         const std::vector<std::int64_t> &word, const std::vector<int> &hide)
     {
@@ -150,6 +201,7 @@ private:
     const GroundingEvalOptions &m_o;
     std::mt19937_64 m_rng;
     Scores m_scores[3];
+    int m_deletionItems = 0;
 };
 
 GroundingEvalResult runEval(const GroundingEvalOptions &o, JobContext &ctx)
@@ -174,6 +226,8 @@ GroundingEvalResult runEval(const GroundingEvalOptions &o, JobContext &ctx)
         const auto s = (two ? pairs : singles).sample(static_cast<std::uint64_t>(i));
         for (const auto &q : questionsOf(s.scene))
             eval.ask(s.image, q, two, r);
+        if (two)
+            eval.describe(s.image, s.scene, r);
         ++r.images;
         ctx.report(i + 1, o.images, "measuring");
     }
