@@ -88,7 +88,7 @@ int runGround(Context &ctx)
     const auto method = groundingMethodFromName(methodName);
     if (!method)
         throw UsageError("--method must be attention, relevancy or corrected, not '" + methodName + "'");
-    req.relevancy = *method == GroundingMethod::Relevancy || ctx.args.flag("all-methods");
+    req.relevancy = *method != GroundingMethod::Attention || ctx.args.flag("all-methods");
     req.compute = {ctx.global.device, ctx.global.dtype};
     const auto g = std::any_cast<GroundingResult>(runJob(ctx.global, makeGroundingJob(req)));
 

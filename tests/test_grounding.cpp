@@ -147,8 +147,11 @@ private Q_SLOTS:
             const auto cor = ml::tokenMap(r, ml::GroundingMethod::Corrected, t);
             const auto rel = ml::tokenMap(r, ml::GroundingMethod::Relevancy, t);
             for (std::size_t i = 0; i < N; ++i) {
-                QVERIFY(cor[i] >= 0 && cor[i] <= att[i] + 1e-6); // the context only takes away
+                QVERIFY(cor[i] >= 0 && cor[i] <= rel[i] + 1e-6); // the context only takes away
                 QVERIFY(rel[i] >= 0);                            // positive parts only
+                QVERIFY(att[i] >= 0);
+                if (t == 0) // the first token has no earlier words: nothing to take away
+                    QCOMPARE(cor[i], rel[i]);
                 relevancyNonZero = relevancyNonZero || rel[i] > 0;
             }
             QVERIFY(r.imageShare[static_cast<std::size_t>(t)] >= 0 && r.imageShare[static_cast<std::size_t>(t)] <= 1);
@@ -189,6 +192,13 @@ private Q_SLOTS:
         g.compute = fp32();
         const auto hidden = run<ml::GroundingResult>(ml::makeGroundingJob(g));
         QVERIFY(hidden.relevancy.empty());
+        // Without relevancy the corrected maps come from the attention maps, and only take away.
+        for (int t = 0; t < hidden.tokens; ++t) {
+            const auto att = ml::tokenMap(hidden, ml::GroundingMethod::Attention, t);
+            const auto cor = ml::tokenMap(hidden, ml::GroundingMethod::Corrected, t);
+            for (std::size_t i = 0; i < att.size(); ++i)
+                QVERIFY(cor[i] >= 0 && cor[i] <= att[i] + 1e-6);
+        }
         double moved = 0;
         for (std::size_t t = 0; t < hidden.chat.tokens.size(); ++t)
             moved += std::abs(hidden.chat.tokens[t].prob - m_grounding.chat.tokens[t].prob);

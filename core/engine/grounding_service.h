@@ -8,12 +8,14 @@
 //  - relevancy: Chefer et al. 2021's generic rule applied to the decoder (as LVLM-Interpret):
 //    R = I; for each layer R += mean_heads((dlogit/dA * A)^+) R, for the logit of the generated
 //    token at the position that produced it; the map is that row of R over the image positions.
-//  - corrected: the attention map with the part explained by earlier tokens removed (after
-//    Token Activation Map's estimated causal inference): the context map C is the average of the
-//    attention maps of every earlier text position after the image (prompt and answer so far),
-//    weighted by the attention the producing position pays to each; the corrected map is
-//    max(0, M - b C) with b = <M, C> / <C, C> clamped to [0, 1] (least squares: the share of M
-//    that C explains).
+//  - corrected: the relevancy map with the part explained by the earlier words removed (after
+//    Token Activation Map's estimated causal inference): the context map C averages the
+//    relevancy maps of the answer's earlier tokens, each weighted by the attention the producing
+//    position pays to the position that token sits at; the corrected map is max(0, M - b C) with
+//    b = <M, C> / <C, C> clamped to [0, 1] (least squares: the share of M that C explains). The
+//    first token has no context: its corrected map is its relevancy map. Without the gradient
+//    pass (relevancy off) the same is done on the attention maps, the context being every text
+//    position between the image and the producing one.
 #pragma once
 
 #include "engine/chat_service.h"
@@ -60,7 +62,7 @@ struct GroundingResult {
     int tokens = 0;               // answer tokens
     std::vector<float> attention; // [tokens, layers, heads, gridH * gridW]
     std::vector<float> relevancy; // [tokens, gridH * gridW] (empty without the gradient pass)
-    std::vector<float> corrected; // [tokens, gridH * gridW]
+    std::vector<float> corrected; // [tokens, gridH * gridW] (from relevancy when it was computed)
     // Per token: the share of its relevancy (attention without the gradient pass) that lies on
     // the image rather than on the text before it, in [0, 1]: the sentence view's tint.
     std::vector<float> imageShare;

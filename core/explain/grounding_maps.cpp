@@ -95,10 +95,20 @@ GroundingMaps groundingMaps(llava::LlamaForCausalLmImpl &lm, const llava::Merged
         const auto fused = stacked.mean(at::IntArrayRef {0, 1}); // [q + 1]
         const auto m = fused.narrow(0, b0, N);
         att.push_back(stacked.narrow(-1, b0, N));
-        cor.push_back(removeContext(m, contextMap(out.attentions, fused, q, b0, b1)));
+        if (!relevancy)
+            cor.push_back(removeContext(m, contextMap(out.attentions, fused, q, b0, b1)));
         if (relevancy) {
             const auto row = relevancyRow(out.attentions, out.logits[0][q][id], q);
             const auto onImage = row.narrow(0, b0, N);
+            // The earlier answer tokens' maps, weighted by the attention q pays to where each sits.
+            torch::Tensor context = torch::zeros({N});
+            if (t > 0) {
+                const auto w = fused.narrow(0, P, t);
+                const double total = w.sum().item<double>();
+                if (total > 0)
+                    context = (w.unsqueeze(1) * torch::stack(rel)).sum(0) / total;
+            }
+            cor.push_back(removeContext(onImage, context));
             rel.push_back(onImage);
             const double total = row.sum().item<double>();
             g.imageShare.push_back(total > 0 ? static_cast<float>(onImage.sum().item<double>() / total) : 0.0f);

@@ -17,7 +17,7 @@ struct GroundingMaps {
     int layers = 0, heads = 0;
     torch::Tensor attention; // [T, layers, heads, N] float32: the producing position's row over the image
     torch::Tensor relevancy; // [T, N] (undefined without the gradient pass)
-    torch::Tensor corrected; // [T, N]
+    torch::Tensor corrected; // [T, N]: relevancy (attention without the gradient pass) minus its context
     std::vector<float> imageShare, tokenProbs; // per token
 };
 
