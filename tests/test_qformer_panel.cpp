@@ -270,8 +270,11 @@ void TestQFormerPanel::answerQueriesAndWords()
         QSKIP("the golden fixture has no tokenizer: chatting needs blip2-mini");
     // An answer in Chat about the same picture: the Q-Former panel measures which queries it used.
     ChatController *chat = m_window->chatPanel()->controller();
-    m_window->chatPanel()->modelPicker()->ensureSearched(); // the Chat panel was never on screen
-    QTRY_VERIFY_WITH_TIMEOUT(!chat->model().isEmpty(), kJobTimeoutMs);
+    ModelPicker *picker = m_window->chatPanel()->modelPicker();
+    picker->ensureSearched(); // the Chat panel was never on screen
+    QTRY_VERIFY_WITH_TIMEOUT(!chat->model().isEmpty() && !picker->isRefreshing(), kJobTimeoutMs);
+    // Chat starts on llava-mini when it is there: the Q-Former inspects BLIP-2 answers.
+    QVERIFY(picker->selectPath(QString::fromStdString(ml::resolveModelPath("blip2-mini"))));
     QCOMPARE(chat->imagePath(), m_image);
     ml::SamplingSettings s = chat->sampling();
     s.greedy = true;

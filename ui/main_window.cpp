@@ -168,10 +168,11 @@ void MainWindow::connectPanels()
     connect(m_gallery, &GalleryWidget::currentChanged, m_qformer, &QFormerPanel::showFile);
     connect(m_preview->videoPlayer(), &VideoPlayer::frameShown, m_qformer,
         [this](double timeS) { m_qformer->setVideoTime(m_preview->currentPath(), timeS); });
-    // The Q-Former panel inspects the last answer in Chat: which queries it used, and each word's map.
+    // The Q-Former panel inspects the last BLIP-2 answer in Chat: which queries it used, and each
+    // word's map (a LLaVA answer has no queries; the Chat panel grounds it itself).
     connect(m_chat->controller(), &ChatController::answerFinished, m_qformer, [this] {
         const ChatController *chat = m_chat->controller();
-        if (chat->lastRequest() && chat->lastResult())
+        if (chat->lastRequest() && chat->lastResult() && chat->lastResult()->family == "blip-2")
             m_qformer->controller()->setAnswer(*chat->lastRequest(), *chat->lastResult());
     });
 

@@ -206,7 +206,8 @@ bool ChatController::startAnswer(const QString &prompt, std::vector<ml::ChatTurn
         return false;
     }
     if (m_model.isEmpty()) {
-        showMessage(m_modelsPending ? tr("The model list is still being searched…") : tr("Choose a BLIP-2 model."),
+        showMessage(
+            m_modelsPending ? tr("The model list is still being searched…") : tr("Choose a LLaVA or BLIP-2 model."),
             !m_modelsPending);
         return false;
     }

@@ -5,7 +5,8 @@
 // answer being generated: each token arrives as a partial result of ml::makeChatJob and is shown
 // at once; Stop cancels between tokens and keeps what came. Every request asks for the language
 // model's attention to the image (explain = true), so the Q-Former panel can map each answer word
-// to the patches without running the chat again. The pages show its state and call its actions.
+// to the patches without running the chat again; a LLaVA answer is grounded word by word by
+// GroundingController after answerFinished(). The pages show its state and call its actions.
 #pragma once
 
 #include "engine/chat_service.h"

@@ -33,7 +33,7 @@ constexpr int kHistoryRows = 6; // the list's height in rows
 ChatSettingsPage::ChatSettingsPage(EngineBridge *bridge, ChatController *controller, QWidget *parent)
     : QWidget(parent)
     , m_controller(controller)
-    , m_picker(new ModelPicker(bridge, QStringLiteral("blip-2"), kModelKey, this))
+    , m_picker(new ModelPicker(bridge, QStringLiteral("llava,blip-2"), kModelKey, this))
 {
     setObjectName(QStringLiteral("chatSettings"));
     auto *layout = new QVBoxLayout(this);

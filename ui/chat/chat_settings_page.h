@@ -1,6 +1,6 @@
-// The Chat side panel: the model (every BLIP-2 folder found), the sampling settings (greedy, or
-// temperature / top-k / top-p / repetition penalty / seed; max tokens), and the saved
-// conversations to reopen, start afresh or delete.
+// The Chat side panel: the model (every LLaVA and BLIP-2 folder found; llava-mini first), the
+// sampling settings (greedy, or temperature / top-k / top-p / repetition penalty / seed; max
+// tokens), and the saved conversations to reopen, start afresh or delete.
 #pragma once
 
 #include <QWidget>

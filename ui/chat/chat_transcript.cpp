@@ -29,6 +29,11 @@ ChatTranscript::ChatTranscript(ChatController *controller, QWidget *parent)
     setOpenExternalLinks(false);
     setMouseTracking(true);
     connect(this, qOverload<const QUrl &>(&QTextBrowser::highlighted), this, &ChatTranscript::onHighlighted);
+    connect(this, &QTextBrowser::anchorClicked, this, [this](const QUrl &url) {
+        const QStringList parts = url.toString().split(QLatin1Char(':'));
+        if (parts.size() == 3 && parts[0] == QLatin1String("tok"))
+            Q_EMIT tokenClicked(parts[1].toInt(), parts[2].toInt());
+    });
     rebuild();
 }
 
@@ -37,6 +42,15 @@ void ChatTranscript::changeEvent(QEvent *event)
     if (event->type() == QEvent::LanguageChange || event->type() == QEvent::PaletteChange)
         rebuild();
     QTextBrowser::changeEvent(event);
+}
+
+void ChatTranscript::leaveEvent(QEvent *event)
+{
+    if (m_turn >= 0 || m_token >= 0) {
+        m_turn = m_token = -1;
+        Q_EMIT tokenHovered(-1, -1);
+    }
+    QTextBrowser::leaveEvent(event);
 }
 
 void ChatTranscript::rebuild()

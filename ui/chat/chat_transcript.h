@@ -1,6 +1,7 @@
 // ChatTranscript: the conversation as text, each answer token a link of its own ("tok:turn:index")
 // so hovering a word says its probability and the alternatives the model weighed (a tooltip and
-// tokenHovered()); unlikely tokens are tinted. Redrawn from the controller, the answer being
+// tokenHovered()) and a click names it (tokenClicked(): the grounding page keeps its map);
+// unlikely tokens are tinted. Redrawn from the controller, the answer being
 // generated included, and kept scrolled to the end while it streams.
 #pragma once
 
@@ -21,9 +22,11 @@ public:
 
 Q_SIGNALS:
     void tokenHovered(int turn, int token); // -1 -1: none
+    void tokenClicked(int turn, int token);
 
 protected:
     void changeEvent(QEvent *event) override;
+    void leaveEvent(QEvent *event) override; // no word is hovered any more
 
 private:
     void onHighlighted(const QUrl &url);

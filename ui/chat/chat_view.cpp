@@ -56,6 +56,7 @@ ChatView::ChatView(ChatController *controller, QWidget *parent) : QWidget(parent
 QWidget *ChatView::buildPicture()
 {
     auto *box = new QWidget(this);
+    m_pictureBox = box;
     box->setFixedWidth(kPictureWidth);
     m_title = new QLabel(box);
     m_title->setObjectName(QStringLiteral("chatTitle"));
@@ -72,6 +73,7 @@ QWidget *ChatView::buildPicture()
     m_pick = new QPushButton(style()->standardIcon(QStyle::SP_DialogOpenButton), QString(), box);
     m_pick->setObjectName(QStringLiteral("chatPick"));
     auto *layout = new QVBoxLayout(box);
+    m_pictureLayout = layout;
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_title);
     layout->addWidget(m_picture);
@@ -120,6 +122,7 @@ QWidget *ChatView::buildTalk()
     ask->addWidget(m_send);
     ask->addWidget(m_stop);
     auto *actions = new QHBoxLayout;
+    m_actions = actions;
     actions->addWidget(m_regenerate);
     actions->addWidget(m_copy);
     actions->addStretch(1);
@@ -179,6 +182,17 @@ void ChatView::showPicture()
     }
     const int side = kPictureWidth;
     m_picture->setPixmap(QPixmap::fromImage(image.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+}
+
+void ChatView::setPictureShown(bool shown)
+{
+    if (shown == m_pictureBox->isVisibleTo(this))
+        return;
+    m_pictureBox->setVisible(shown);
+    if (shown)
+        m_pictureLayout->insertWidget(3, m_pick, 0, Qt::AlignLeft);
+    else
+        m_actions->insertWidget(2, m_pick);
 }
 
 void ChatView::showBusy()

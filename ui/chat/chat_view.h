@@ -8,10 +8,12 @@
 
 class ChatController;
 class ChatTranscript;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
+class QVBoxLayout;
 
 class ChatView : public QWidget {
     Q_OBJECT
@@ -19,6 +21,9 @@ public:
     explicit ChatView(ChatController *controller, QWidget *parent = nullptr);
 
     QLineEdit *questionEdit() const { return m_question; }
+    // The picture's column; hidden while the grounding page beside shows the picture (Pick a
+    // Picture then moves under the question).
+    void setPictureShown(bool shown);
     ChatTranscript *transcript() const { return m_transcript; }
 
 Q_SIGNALS:
@@ -40,6 +45,9 @@ private:
     void send();
 
     ChatController *m_controller;
+    QWidget *m_pictureBox;
+    QVBoxLayout *m_pictureLayout;
+    QHBoxLayout *m_actions;
     QLabel *m_title;
     QLabel *m_picture;
     QLabel *m_pictureHint;

@@ -136,10 +136,15 @@ void ModelPicker::refresh()
 
 void ModelPicker::populate(std::vector<ml::ModelEntry> entries)
 {
-    // The chosen family first, then the rest (greyed), each by name.
-    const ml::ModelFamily chosen = ml::familyFromName(m_family.toStdString());
-    std::stable_sort(entries.begin(), entries.end(), [chosen](const ml::ModelEntry &a, const ml::ModelEntry &b) {
-        const bool fa = a.kind == chosen, fb = b.kind == chosen;
+    // The chosen families first, then the rest (greyed), each by name.
+    const auto chosen = [this](const ml::ModelEntry &e) {
+        for (const QString &f : families(m_family))
+            if (e.kind == ml::familyFromName(f.toStdString()))
+                return true;
+        return false;
+    };
+    std::stable_sort(entries.begin(), entries.end(), [&chosen](const ml::ModelEntry &a, const ml::ModelEntry &b) {
+        const bool fa = chosen(a), fb = chosen(b);
         return fa != fb ? fa : a.name < b.name;
     });
     const QString wanted = QSettings().value(m_settingsKey).toString();
@@ -168,15 +173,16 @@ void ModelPicker::populate(std::vector<ml::ModelEntry> entries)
                 QStringLiteral("%1\n%2").arg(QString::fromStdString(e.path), QString::fromStdString(e.error)));
         } else if (!ok) {
             item->setFlags(item->flags() & ~(Qt::ItemIsEnabled | Qt::ItemIsSelectable));
-            item->setToolTip(
-                tr("%1\nNot a %2 model: used by other panels").arg(QString::fromStdString(e.path), m_family));
+            item->setToolTip(tr("%1\nNot a %2 model: used by other panels")
+                                 .arg(QString::fromStdString(e.path), families(m_family).join(QStringLiteral(" / "))));
         } else {
             ++usable;
         }
         m_items->appendRow(item);
     }
     if (usable == 0) {
-        auto *item = new QStandardItem(tr("No %1 model found: add a folder").arg(m_family));
+        auto *item = new QStandardItem(
+            tr("No %1 model found: add a folder").arg(families(m_family).join(QStringLiteral(" / "))));
         item->setData(-1, kEntryRole);
         item->setFlags(item->flags() & ~Qt::ItemIsSelectable);
         item->setToolTip(tr("Put checkpoints in %1, add a folder that holds them, or download one into the "
@@ -193,25 +199,43 @@ void ModelPicker::populate(std::vector<ml::ModelEntry> entries)
     Q_EMIT currentChanged(currentPath());
 }
 
+QStringList ModelPicker::families(const QString &family)
+{
+    QStringList out;
+    for (const QString &f : family.split(QLatin1Char(','), Qt::SkipEmptyParts))
+        out << f.trimmed();
+    return out;
+}
+
 QString ModelPicker::embeddedDefault(const QString &family)
 {
-    if (family == QLatin1String("clip"))
+    const QString first = families(family).value(0);
+    if (first == QLatin1String("clip"))
         return QStringLiteral("clip-mini");
-    if (family == QLatin1String("blip-2"))
+    if (first == QLatin1String("blip-2"))
         return QStringLiteral("blip2-mini");
+    if (first == QLatin1String("llava"))
+        return QStringLiteral("llava-mini");
     return {};
 }
 
 bool ModelPicker::isUsable(const ml::ModelEntry &entry, const QString &family)
 {
-    const ml::ModelFamily wanted = ml::familyFromName(family.toStdString());
-    return wanted != ml::ModelFamily::Unknown && entry.kind == wanted && entry.error.empty();
+    if (!entry.error.empty())
+        return false;
+    for (const QString &f : families(family)) {
+        const ml::ModelFamily wanted = ml::familyFromName(f.toStdString());
+        if (wanted != ml::ModelFamily::Unknown && entry.kind == wanted)
+            return true;
+    }
+    return false;
 }
 
 int ModelPicker::chooseEntry(
     const std::vector<ml::ModelEntry> &entries, const QString &family, const QString &remembered, const QString &shown)
 {
-    int defaultEntry = -1, shownEntry = -1, firstUsable = -1;
+    const QStringList wanted = families(family);
+    int defaultEntry = -1, defaultRank = static_cast<int>(wanted.size()), shownEntry = -1, firstUsable = -1;
     for (std::size_t i = 0; i < entries.size(); ++i) {
         const ml::ModelEntry &e = entries[i];
         if (!isUsable(e, family))
@@ -220,8 +244,13 @@ int ModelPicker::chooseEntry(
         const QString path = QString::fromStdString(e.path);
         if (!remembered.isEmpty() && path == remembered)
             return index;
-        if (defaultEntry < 0 && e.source == "embedded" && QString::fromStdString(e.name) == embeddedDefault(family))
-            defaultEntry = index;
+        if (e.source == "embedded")
+            for (int rank = 0; rank < defaultRank; ++rank)
+                if (QString::fromStdString(e.name) == embeddedDefault(wanted[rank])) {
+                    defaultEntry = index;
+                    defaultRank = rank;
+                    break;
+                }
         if (shownEntry < 0 && !shown.isEmpty() && path == shown)
             shownEntry = index;
         if (firstUsable < 0)

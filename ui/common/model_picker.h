@@ -17,8 +17,9 @@ class QToolButton;
 class ModelPicker : public QWidget {
     Q_OBJECT
 public:
-    // family: only entries of this family ("clip") can be chosen; others are listed greyed.
-    // settingsKey: where the chosen checkpoint's path is remembered.
+    // family: only entries of this family ("clip"), or of these families in the order preferred
+    // ("llava,blip-2"), can be chosen; others are listed greyed. settingsKey: where the chosen
+    // checkpoint's path is remembered.
     ModelPicker(EngineBridge *bridge, const QString &family, const QString &settingsKey, QWidget *parent = nullptr);
 
     // Searches (again), in an I/O job; refreshed() follows. The first search also starts
@@ -38,11 +39,13 @@ public:
     QComboBox *combo() const { return m_combo; }
 
     // The embedded model a family starts with until the user picks one: "clip-mini" for "clip",
-    // "blip2-mini" for "blip-2".
+    // "blip2-mini" for "blip-2", "llava-mini" for "llava". Several families: the first's.
     static QString embeddedDefault(const QString &family);
+    static QStringList families(const QString &family); // "llava,blip-2" -> {"llava", "blip-2"}
     static bool isUsable(const ml::ModelEntry &entry, const QString &family);
-    // Which entry a search shows: the remembered path, else the family's embedded default, else
-    // `shown` (what was current before), else the first usable; -1 when none is usable.
+    // Which entry a search shows: the remembered path, else the embedded default of the first
+    // family that has one present, else `shown` (what was current before), else the first
+    // usable; -1 when none is usable.
     static int chooseEntry(const std::vector<ml::ModelEntry> &entries, const QString &family, const QString &remembered,
         const QString &shown);
 
