@@ -1,6 +1,6 @@
-// `modallens-cli eval vqa`: exact-match VQA accuracy of a BLIP-2 on a folder (vqa.json) or on
-// fixed generated sets: Shapes World per question type (held-out colour-shape pairs apart) and
-// Fashion-MNIST "what is this?".
+// `modallens-cli eval vqa`: exact-match VQA accuracy of a BLIP-2 or a LLaVA on a folder (vqa.json)
+// or on fixed generated sets: Shapes World per question type (held-out colour-shape pairs apart)
+// and Fashion-MNIST "what is this?"; and captions of two-object scenes naming every object.
 #include "cli_common.h"
 
 #include "engine/vqa_eval_service.h"
@@ -32,14 +32,16 @@ int runEvalVqa(Context &ctx)
         throw UsageError("eval vqa takes no positional arguments");
     const auto model = ctx.args.value("model");
     if (!model || model->empty())
-        throw UsageError("eval vqa needs --model M (a BLIP-2 folder or blip2-mini)");
+        throw UsageError("eval vqa needs --model M (a BLIP-2 or LLaVA folder, blip2-mini or llava-mini)");
     VqaEvalRequest req;
     req.model = *model;
     req.folder = ctx.args.valueOr("folder", "");
     req.shapes = count(ctx, "shapes", 0);
     req.fashion = count(ctx, "fashion-mnist", 0);
-    if (req.folder.empty() && req.shapes == 0 && req.fashion == 0)
-        throw UsageError("eval vqa needs --folder DIR (images + vqa.json), --shapes N or --fashion-mnist N");
+    req.captions = count(ctx, "captions", 0);
+    if (req.folder.empty() && req.shapes == 0 && req.fashion == 0 && req.captions == 0)
+        throw UsageError(
+            "eval vqa needs --folder DIR (images + vqa.json), --shapes N, --fashion-mnist N or --captions N");
     if (ctx.args.value("seed")) {
         const int seed = ctx.args.intOr("seed", 0);
         if (seed < 0)
@@ -78,21 +80,31 @@ int runEvalVqa(Context &ctx)
             doc["fashion_mnist"] = r.fashion;
             doc["fashion_mnist_n"] = r.fashionN;
         }
+        if (r.captionsN > 0) {
+            doc["captions"] = r.captions;
+            doc["captions_n"] = r.captionsN;
+        }
         printJson(doc);
         return kOk;
     }
-    std::printf("%s: exact match %s over %lld questions (%s, %.1f s)\n", r.model.c_str(), percent(r.overall).c_str(),
-        static_cast<long long>(r.n), r.dtype.c_str(), r.seconds);
+    if (r.n > 0)
+        std::printf("%s: exact match %s over %lld questions (%s, %.1f s)\n", r.model.c_str(),
+            percent(r.overall).c_str(), static_cast<long long>(r.n), r.dtype.c_str(), r.seconds);
     if (r.shapesN > 0 && r.fashionN > 0)
         std::printf("Shapes World %s over %lld questions, Fashion-MNIST %s over %lld\n", percent(r.shapes).c_str(),
             static_cast<long long>(r.shapesN), percent(r.fashion).c_str(), static_cast<long long>(r.fashionN));
-    std::printf("\n%-10s %8s %6s\n", "type", "accuracy", "n");
-    for (const auto &[type, acc] : r.perType)
-        std::printf(
-            "%-10s %8s %6lld\n", type.c_str(), percent(acc).c_str(), static_cast<long long>(r.perTypeN.at(type)));
+    if (r.n > 0) {
+        std::printf("\n%-10s %8s %6s\n", "type", "accuracy", "n");
+        for (const auto &[type, acc] : r.perType)
+            std::printf(
+                "%-10s %8s %6lld\n", type.c_str(), percent(acc).c_str(), static_cast<long long>(r.perTypeN.at(type)));
+    }
     if (r.heldOutN > 0)
         std::printf("\nscenes with a held-out colour-shape pair: %s over %lld questions (not in the overall figure)\n",
             percent(r.heldOut).c_str(), static_cast<long long>(r.heldOutN));
+    if (r.captionsN > 0)
+        std::printf("\ncaptions naming every object's colour and shape: %s of %lld two-object images (%s, %.1f s)\n",
+            percent(r.captions).c_str(), static_cast<long long>(r.captionsN), r.dtype.c_str(), r.seconds);
     return kOk;
 }
 
@@ -102,9 +114,11 @@ std::vector<Command> evalVqaCommands()
 {
     return {
         {"eval vqa",
-            "eval vqa --model M (--folder DIR | --shapes N | --fashion-mnist N) [--seed S] [--no-augment] "
-            "[--fashion-mnist-dir DIR] [--batch 64] [--json]  exact-match VQA accuracy of a BLIP-2, per question type",
-            {"model", "folder", "shapes", "fashion-mnist", "seed", "fashion-mnist-dir", "batch", "max-new-tokens"},
+            "eval vqa --model M (--folder DIR | --shapes N | --fashion-mnist N | --captions N) [--seed S] "
+            "[--no-augment] [--fashion-mnist-dir DIR] [--batch 64] [--json]  exact-match VQA accuracy of a BLIP-2 or "
+            "LLaVA, per question type; captions of two-object scenes naming every object",
+            {"model", "folder", "shapes", "fashion-mnist", "captions", "seed", "fashion-mnist-dir", "batch",
+                "max-new-tokens"},
             {"no-augment"}, runEvalVqa},
     };
 }

@@ -1,11 +1,12 @@
-// `modallens-cli train clip|ddpm|blip2`: CLIP, DDPM and BLIP-2 training into a run folder (HF
-// checkpoint, metrics.jsonl, TensorBoard events), with resume.
+// `modallens-cli train clip|ddpm|blip2|llava`: CLIP, DDPM, BLIP-2 and LLaVA training into a run
+// folder (HF checkpoint, metrics.jsonl, TensorBoard events), with resume.
 #include "cli_common.h"
 
 #include "common/error.h"
 #include "engine/blip2_train_service.h"
 #include "engine/clip_train_service.h"
 #include "engine/ddpm_train_service.h"
+#include "engine/llava_train_service.h"
 #include "engine/zero_shot_eval_service.h"
 #include "train/run_folder.h"
 #include "train/train_log.h"
@@ -61,7 +62,7 @@ std::optional<std::int64_t> givenCount(const Context &ctx, const std::string &na
 void checkResumeFolder(const std::string &outDir, train::RunKind kind)
 {
     const train::RunState state = train::readRunState(outDir); // throws, naming the folder or the file
-    const char *names[] = {"CLIP", "DDPM", "BLIP-2"};
+    const char *names[] = {"CLIP", "DDPM", "BLIP-2", "LLaVA"};
     if (state.kind != kind)
         throw Error(outDir + ": holds a " + names[static_cast<int>(state.kind)] + " run; continue it with `train "
             + train::runKindName(state.kind) + " --resume`");
@@ -93,11 +94,13 @@ template<class Request> void readCommonTrainArgs(const Context &ctx, const std::
         if (*req.lr <= 0)
             throw UsageError("--lr must be positive");
     }
-    req.fashionMnistDir = ctx.args.valueOr("fashion-mnist", "");
+    if constexpr (requires { req.fashionMnistDir; }) // LLaVA trains on Shapes World alone
+        req.fashionMnistDir = ctx.args.valueOr("fashion-mnist", "");
     if (req.resume)
         checkResumeFolder(req.outDir,
             command == "train ddpm"        ? train::RunKind::Ddpm
                 : command == "train blip2" ? train::RunKind::Blip2
+                : command == "train llava" ? train::RunKind::Llava
                                            : train::RunKind::Clip);
 }
 
@@ -279,6 +282,55 @@ int runTrainBlip2(Context &ctx)
     return kOk;
 }
 
+const std::vector<std::string> kLlavaOptions = {"preset", "out", "steps", "stage1-steps", "batch", "lr", "seed",
+    "eval-every", "log-every", "checkpoint-every", "vision-from"};
+
+int runTrainLlava(Context &ctx)
+{
+    LlavaTrainRequest req;
+    readCommonTrainArgs(ctx, "train llava", req);
+    req.stage1Steps = givenCount(ctx, "stage1-steps", true);
+    req.visionFrom = ctx.args.valueOr("vision-from", "");
+    req.dtype = ctx.global.dtype;
+    req.command = commandLine(ctx, "train llava", kLlavaOptions, {"resume"});
+    if (req.dtype == "fp16")
+        throw UsageError("--dtype fp16 is for GPUs; training on the CPU takes auto, fp32 or bf16");
+    if (!ctx.global.quiet)
+        req.onMetric = [](const TrainMetric &m) {
+            printStepProgress(m);
+            if (m.evaluated)
+                std::fprintf(stderr, "  vqa: shapes %s (held-out pairs %s)", percent(m.evaluation.shapes).c_str(),
+                    percent(m.evaluation.shapesHeldOut).c_str());
+            std::fprintf(stderr, "\n");
+        };
+
+    const auto r = std::any_cast<LlavaTrainResult>(runJob(ctx.global, makeLlavaTrainJob(req)));
+    for (const auto &w : r.warnings)
+        warn(ctx.global, w);
+    if (ctx.global.json) {
+        printJson({{"out", r.outDir}, {"preset", r.preset}, {"start_step", r.startStep}, {"steps", r.steps},
+            {"total_steps", r.totalSteps}, {"stage1_steps", r.stage1Steps}, {"stopped", r.stopped},
+            {"final_loss", r.finalLoss}, {"seconds", r.seconds}, {"steps_per_s", r.stepsPerS},
+            {"images_per_s", r.imagesPerS}, {"dtype", r.dtype}, {"parameters", r.parameters},
+            {"weight_bytes", r.weightBytes}, {"evaluation", train::accuracyJson(r.evaluation)}, {"per_type", r.perType},
+            {"captions", r.captions}, {"caption_images", r.captionImages}, {"warnings", r.warnings}});
+        return kOk;
+    }
+    std::printf("trained %s: steps %lld..%lld of %lld (%lld on captions) in %.1f s (%.2f steps/s, %s)\n",
+        r.preset.c_str(), static_cast<long long>(r.startStep), static_cast<long long>(r.steps),
+        static_cast<long long>(r.totalSteps), static_cast<long long>(r.stage1Steps), r.seconds, r.stepsPerS,
+        r.dtype.c_str());
+    std::printf("final loss %.4f; %lld parameters (%.1f MB); VQA: shapes %s, held-out pairs %s; captions %s\n",
+        r.finalLoss, static_cast<long long>(r.parameters), static_cast<double>(r.weightBytes) / 1e6,
+        percentOf(r.evaluation.shapes, r.evaluation.shapesImages).c_str(),
+        percentOf(r.evaluation.shapesHeldOut, r.evaluation.shapesHeldOutImages).c_str(),
+        percentOf(r.captions, r.captionImages).c_str());
+    for (const auto &[type, acc] : r.perType)
+        std::printf("  %-8s %s\n", type.c_str(), percent(acc).c_str());
+    std::printf("checkpoint: %s (llava-hf layout; metrics.jsonl and TensorBoard events beside it)\n", r.outDir.c_str());
+    return kOk;
+}
+
 } // namespace
 
 int runEvalDataset(Context &ctx)
@@ -347,6 +399,10 @@ std::vector<Command> trainCommands()
             "[--resume] [--fashion-mnist DIR] [--eval-every N]  BLIP-2 (blip2-mini) on Shapes World VQA, captions and "
             "Fashion-MNIST: contrastive stage, then generative",
             kBlip2Options, {"resume"}, runTrainBlip2},
+        {"train llava",
+            "train llava --preset mini|tiny --out DIR [--steps N] [--stage1-steps N] [--batch N] [--lr X] [--seed S] "
+            "[--resume] [--eval-every N]  LLaVA (llava-mini) on Shapes World: captions, then multi-turn questions",
+            kLlavaOptions, {"resume"}, runTrainLlava},
     };
     const auto vqa = evalVqaCommands();
     commands.insert(commands.end(), vqa.begin(), vqa.end());

@@ -38,10 +38,6 @@
             <translation>仍在搜索模型列表…</translation>
         </message>
         <message>
-            <source>Choose a BLIP-2 model.</source>
-            <translation>请选择一个 BLIP-2 模型。</translation>
-        </message>
-        <message>
             <source>Starting…</source>
             <translation>正在启动…</translation>
         </message>
@@ -119,6 +115,195 @@
             <source>New starts a conversation about the same picture without the earlier turns.</source>
             <translation>“新建”会就同一张图片开始一个不带之前各轮的对话。</translation>
         </message>
+        <message>
+            <source>Choose a LLaVA or BLIP-2 model.</source>
+            <translation>请选择一个 LLaVA 或 BLIP-2 模型。</translation>
+        </message>
+    </context>
+    <context>
+        <name>ChatGroundingView</name>
+        <message>
+            <source>Method</source>
+            <translation>方法</translation>
+        </message>
+        <message>
+            <source>The attention from the position that wrote the word to each patch</source>
+            <translation>写出该词的位置对每个图块的注意力</translation>
+        </message>
+        <message>
+            <source>Attention weighted by its gradient, carried through the layers (Chefer et al. 2021): what the word relied on</source>
+            <translation>以梯度加权并逐层传递的注意力（Chefer 等，2021）：该词所依赖的内容</translation>
+        </message>
+        <message>
+            <source>The attention minus the part the earlier words' attention explains: what is new for this word</source>
+            <translation>注意力减去前面各词的注意力所能解释的部分：对该词而言新出现的内容</translation>
+        </message>
+        <message>
+            <source>Layer</source>
+            <translation>层</translation>
+        </message>
+        <message>
+            <source>Opacity</source>
+            <translation>不透明度</translation>
+        </message>
+        <message>
+            <source>Colours</source>
+            <translation>色图</translation>
+        </message>
+        <message>
+            <source>Jet</source>
+            <translation>Jet</translation>
+        </message>
+        <message>
+            <source>Inferno</source>
+            <translation>Inferno</translation>
+        </message>
+        <message>
+            <source>Viridis</source>
+            <translation>Viridis</translation>
+        </message>
+        <message>
+            <source>Grey</source>
+            <translation>灰度</translation>
+        </message>
+        <message>
+            <source>The colours span the map's raw minimum and maximum</source>
+            <translation>颜色覆盖热图原始值的最小值到最大值</translation>
+        </message>
+        <message>
+            <source>Probe</source>
+            <translation>探查</translation>
+        </message>
+        <message>
+            <source>Hide a region and ask the same question again.</source>
+            <translation>遮住一个区域，再问一次同样的问题。</translation>
+        </message>
+        <message>
+            <source>Paint to Hide</source>
+            <translation>涂抹遮挡</translation>
+        </message>
+        <message>
+            <source>Drag over the picture to hide that region (right button: erase). Hidden pixels take the mean colour; a patch at least half painted is hidden whole.</source>
+            <translation>在图片上拖动以遮住该区域（右键：擦除）。被遮住的像素填充为均值颜色；被涂抹至少一半的图块整块遮住。</translation>
+        </message>
+        <message>
+            <source>Hide Top Patches</source>
+            <translation>遮住最受关注的图块</translation>
+        </message>
+        <message>
+            <source>Hide the 10 % of patches where the shown word looked most</source>
+            <translation>遮住当前显示的词最关注的 10 % 图块</translation>
+        </message>
+        <message>
+            <source>Clear</source>
+            <translation>清除</translation>
+        </message>
+        <message>
+            <source>Show the whole picture again</source>
+            <translation>重新显示完整图片</translation>
+        </message>
+        <message>
+            <source>Re-ask</source>
+            <translation>重新提问</translation>
+        </message>
+        <message>
+            <source>Ask the same question about the picture with the region hidden</source>
+            <translation>在遮住该区域的情况下，就这张图片再问同一个问题</translation>
+        </message>
+        <message>
+            <source>Export PNG…</source>
+            <translation>导出 PNG…</translation>
+        </message>
+        <message>
+            <source>Save the shown word's map over the picture</source>
+            <translation>保存当前词叠加在图片上的热图</translation>
+        </message>
+        <message>
+            <source>Export Maps…</source>
+            <translation>导出热图…</translation>
+        </message>
+        <message>
+            <source>Save every word's map for the chosen method as safetensors</source>
+            <translation>将所选方法下每个词的热图保存为 safetensors</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source>Select a picture in the gallery, drop one here or pick a file.</source>
+            <translation>在图库中选择一张图片、拖放到这里，或选择一个文件。</translation>
+        </message>
+        <message>
+            <source>Where each word looked</source>
+            <translation>每个词看向了哪里</translation>
+        </message>
+        <message>
+            <source>“%1”: %2 of its relevance on the picture</source>
+            <translation>“%1”：%2 的相关性落在图片上</translation>
+        </message>
+        <message>
+            <source>The stronger the tint, the more of the word's relevance lay on the picture. Hover a word to see its map; click to keep it.</source>
+            <translation>底色越深，该词的相关性落在图片上的越多。悬停在词上查看其热图；点击以保持显示。</translation>
+        </message>
+        <message>
+            <source>All (mean)</source>
+            <translation>全部（平均）</translation>
+        </message>
+        <message>
+            <source>Layer %1</source>
+            <translation>第 %1 层</translation>
+        </message>
+        <message>
+            <source>Hover or click a word of the answer.</source>
+            <translation>悬停或点击回答中的一个词。</translation>
+        </message>
+        <message>
+            <source>Ask a LLaVA model about the picture: when the answer is done, hover one of its words to see where it looked.</source>
+            <translation>向 LLaVA 模型询问这张图片：回答完成后，将鼠标悬停在其中的词上，即可看到它看向了哪里。</translation>
+        </message>
+        <message>
+            <source>“%1” · %2 · %3 of its relevance on the picture · %4, %5 × %6 patches</source>
+            <translation>“%1” · %2 · %3 的相关性落在图片上 · %4，%5 × %6 个图块</translation>
+        </message>
+        <message>
+            <source>Original</source>
+            <translation>原回答</translation>
+        </message>
+        <message>
+            <source>Region hidden (writing…)</source>
+            <translation>遮住区域后（生成中…）</translation>
+        </message>
+        <message numerus="yes">
+            <source>Region hidden (%n patches)</source>
+            <translation>
+                <numerusform>遮住区域后（%n 个图块）</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>original</source>
+            <translation>原回答</translation>
+        </message>
+        <message>
+            <source>hidden</source>
+            <translation>遮住后</translation>
+        </message>
+        <message>
+            <source>Export the Map</source>
+            <translation>导出热图</translation>
+        </message>
+        <message>
+            <source>PNG images (*.png)</source>
+            <translation>PNG 图像 (*.png)</translation>
+        </message>
+        <message>
+            <source>Export Every Word's Map</source>
+            <translation>导出每个词的热图</translation>
+        </message>
+        <message>
+            <source>safetensors (*.safetensors)</source>
+            <translation>safetensors (*.safetensors)</translation>
+        </message>
     </context>
     <context>
         <name>ChatPanel</name>
@@ -187,7 +372,7 @@
         </message>
         <message>
             <source>New</source>
-            <translation>新种子</translation>
+            <translation>新对话</translation>
         </message>
         <message>
             <source>Start a new conversation about the picture</source>
@@ -2649,6 +2834,121 @@ Images: %3</source>
         </message>
     </context>
     <context>
+        <name>GroundingController</name>
+        <message>
+            <source>Attention</source>
+            <translation>注意力</translation>
+        </message>
+        <message>
+            <source>Relevancy</source>
+            <translation>相关性</translation>
+        </message>
+        <message>
+            <source>Context-corrected</source>
+            <translation>上下文校正</translation>
+        </message>
+        <message>
+            <source>An answer is being written: ground it when it is done.</source>
+            <translation>回答仍在生成：请在完成后再做定位。</translation>
+        </message>
+        <message>
+            <source>This answer has no tokens to ground.</source>
+            <translation>这个回答没有可定位的词元。</translation>
+        </message>
+        <message>
+            <source>Only a LLaVA model's answers can be grounded.</source>
+            <translation>只有 LLaVA 模型的回答可以逐词定位。</translation>
+        </message>
+        <message>
+            <source>Grounding the answer…</source>
+            <translation>正在逐词定位回答…</translation>
+        </message>
+        <message>
+            <source>Loading the model…</source>
+            <translation>正在加载模型…</translation>
+        </message>
+        <message>
+            <source>Reading the picture…</source>
+            <translation>正在读取图片…</translation>
+        </message>
+        <message>
+            <source>Reading the question…</source>
+            <translation>正在读取问题…</translation>
+        </message>
+        <message>
+            <source>Asking again: %1 of at most %2 tokens</source>
+            <translation>重新提问：第 %1 个词元，最多 %2 个</translation>
+        </message>
+        <message>
+            <source>Grounding: %1 of %2 tokens</source>
+            <translation>定位：%1 / %2 个词元</translation>
+        </message>
+        <message>
+            <source>Asking again with the region hidden…</source>
+            <translation>正在遮住该区域后重新提问…</translation>
+        </message>
+        <message>
+            <source>The answer is empty: there is no word to ground.</source>
+            <translation>回答为空：没有可定位的词。</translation>
+        </message>
+        <message>
+            <source>Could not ground the answer: %1</source>
+            <translation>无法定位回答：%1</translation>
+        </message>
+        <message>
+            <source>Could not ask again: %1</source>
+            <translation>无法重新提问：%1</translation>
+        </message>
+        <message>
+            <source>Nothing to export yet: hover or click a word of the answer.</source>
+            <translation>尚无可导出的内容：请悬停或点击回答中的一个词。</translation>
+        </message>
+        <message>
+            <source>Could not write %1.</source>
+            <translation>无法写入 %1。</translation>
+        </message>
+        <message>
+            <source>Saved the map of “%1” (%2 × %3 px) to %4.</source>
+            <translation>已将“%1”的热图（%2 × %3 像素）保存到 %4。</translation>
+        </message>
+        <message>
+            <source>Nothing to export yet: no answer is grounded.</source>
+            <translation>尚无可导出的内容：还没有定位过的回答。</translation>
+        </message>
+        <message>
+            <source>No %1 maps to export.</source>
+            <translation>没有可导出的%1热图。</translation>
+        </message>
+        <message numerus="yes">
+            <source>Saved the maps of %n words (%1, %2 × %3 patches) to %4.</source>
+            <translation>
+                <numerusform>已将 %n 个词的热图（%1，%2 × %3 个图块）保存到 %4。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Hover or click a word of the answer first.</source>
+            <translation>请先悬停或点击回答中的一个词。</translation>
+        </message>
+        <message numerus="yes">
+            <source>Hid the %n patches where “%1” looked most.</source>
+            <translation>
+                <numerusform>已遮住“%1”最关注的 %n 个图块。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Ask a LLaVA model something first: the probe asks the same question again.</source>
+            <translation>请先向 LLaVA 模型提一个问题：探查会再问一次同样的问题。</translation>
+        </message>
+        <message>
+            <source>An answer is being written: wait for it to finish.</source>
+            <translation>回答仍在生成：请等待完成。</translation>
+        </message>
+        <message>
+            <source>Paint over a region of the picture, or hide a word's top patches, first.</source>
+            <translation>请先在图片上涂抹一个区域，或遮住某个词最关注的图块。</translation>
+        </message>
+    </context>
+    <context>
         <name>JobStatus</name>
         <message>
             <source>Cancel</source>
@@ -3411,6 +3711,10 @@ Scroll to zoom, drag to pan.</source>
             <source>Train a BLIP-2 model with these settings</source>
             <translation>用这些设置训练一个 BLIP-2 模型</translation>
         </message>
+        <message>
+            <source>Train a LLaVA model with these settings</source>
+            <translation>用这些设置训练一个 LLaVA 模型</translation>
+        </message>
     </context>
     <context>
         <name>RunsPage</name>
@@ -3535,6 +3839,10 @@ Scroll to zoom, drag to pan.</source>
         <message>
             <source>Questions from the held-out sets (Shapes World scenes, garments) with the model's answers.</source>
             <translation>留出集中的问题（Shapes World 场景、服装）及模型的回答。</translation>
+        </message>
+        <message>
+            <source>Questions and captions from the held-out Shapes World sets with the model's answers.</source>
+            <translation>留出的 Shapes World 集合中的问题和图片描述，及模型的回答。</translation>
         </message>
     </context>
     <context>
@@ -4411,12 +4719,28 @@ Scroll to zoom, drag to pan.</source>
             <translation>BLIP-2（对话）</translation>
         </message>
         <message>
-            <source>CLIP learns to match images and captions; DDPM learns to draw Fashion-MNIST images from noise; BLIP-2 learns to answer questions about an image</source>
-            <translation>CLIP 学习匹配图像与文字描述；DDPM 学习从噪声中画出 Fashion-MNIST 图像；BLIP-2 学习回答关于图像的问题</translation>
-        </message>
-        <message>
             <source>mini: the built-in blip2-mini (about half an hour on a CPU); tiny: a small model that trains in seconds, for trying things out</source>
             <translation>mini：内置的 blip2-mini（在 CPU 上约半小时）；tiny：几秒钟就能训练完的小模型，用于试验</translation>
+        </message>
+        <message>
+            <source>LLaVA (chat)</source>
+            <translation>LLaVA（对话）</translation>
+        </message>
+        <message>
+            <source>CLIP learns to match images and captions; DDPM learns to draw Fashion-MNIST images from noise; BLIP-2 and LLaVA learn to answer questions about an image</source>
+            <translation>CLIP 学习匹配图像与文字描述；DDPM 学习从噪声中画出 Fashion-MNIST 图像；BLIP-2 和 LLaVA 学习回答关于图像的问题</translation>
+        </message>
+        <message>
+            <source>mini: the built-in llava-mini (about half an hour on a CPU); tiny: a small model that trains in seconds, for trying things out</source>
+            <translation>mini：内置的 llava-mini（在 CPU 上约半小时）；tiny：几秒钟就能训练完的小模型，用于试验</translation>
+        </message>
+        <message>
+            <source>A small LLaMA decoder over clip-mini's first layer, for Shapes World questions and captions; by default %1 steps on captions then %2 on conversations of %3 images.</source>
+            <translation>基于 clip-mini 第一层的小型 LLaMA 解码器，用于 Shapes World 问答和图片描述；默认先用图片描述训练 %1 步，再用对话训练 %2 步，每步 %3 张图像。</translation>
+        </message>
+        <message>
+            <source>Not used: LLaVA trains on Shapes World alone.</source>
+            <translation>未使用：LLaVA 只用 Shapes World 训练。</translation>
         </message>
     </context>
     <context>
@@ -4534,6 +4858,10 @@ Scroll to zoom, drag to pan.</source>
         <message>
             <source>%1 holds a BLIP-2 run: choose BLIP-2 as the model to continue it.</source>
             <translation>%1 中是一次 BLIP-2 训练：请将模型选为 BLIP-2 以继续训练。</translation>
+        </message>
+        <message>
+            <source>%1 holds a LLaVA run: choose LLaVA as the model to continue it.</source>
+            <translation>%1 中是一次 LLaVA 训练：请将模型选为 LLaVA 以继续训练。</translation>
         </message>
     </context>
     <context>

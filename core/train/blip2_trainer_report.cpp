@@ -9,30 +9,6 @@
 
 namespace ml::train {
 
-namespace {
-
-std::string cpuModelName()
-{
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("model name", 0) == 0) {
-            const auto colon = line.find(':');
-            return colon == std::string::npos ? line : line.substr(line.find_first_not_of(' ', colon + 1));
-        }
-    return "unknown CPU";
-}
-
-std::string percent(double v)
-{
-    std::ostringstream s;
-    s.precision(1);
-    s << std::fixed << 100.0 * v << " %";
-    return v < 0 ? std::string("-") : s.str();
-}
-
-} // namespace
-
 namespace detail {
 
 PreparedVqa prepareVqa(std::vector<VqaItem> items, const text::Gpt2Tokenizer &tokenizer)
@@ -211,12 +187,13 @@ void Blip2Session::writeReadme(const TrainLoopOutcome &out) const
        << "| parameters | " << m_result.parameters << " |\n\n"
        << "## VQA exact match at the end of training\n\n| set | accuracy |\n|---|---|\n";
     const ZeroShotAccuracy a = accuracy();
-    md << "| Shapes World, held-in pairs (" << a.shapesImages << " questions) | " << percent(a.shapes) << " |\n";
+    md << "| Shapes World, held-in pairs (" << a.shapesImages << " questions) | " << readmePercent(a.shapes) << " |\n";
     for (const auto &[type, acc] : perType())
-        md << "| — " << type << " | " << percent(acc) << " |\n";
-    md << "| Shapes World, scenes with a held-out pair (" << a.shapesHeldOutImages << ") | " << percent(a.shapesHeldOut)
-       << " |\n"
-       << "| Fashion-MNIST test, \"what is this?\" (" << a.fashionImages << ") | " << percent(a.fashion) << " |\n";
+        md << "| — " << type << " | " << readmePercent(acc) << " |\n";
+    md << "| Shapes World, scenes with a held-out pair (" << a.shapesHeldOutImages << ") | "
+       << readmePercent(a.shapesHeldOut) << " |\n"
+       << "| Fashion-MNIST test, \"what is this?\" (" << a.fashionImages << ") | " << readmePercent(a.fashion)
+       << " |\n";
     std::ofstream(m_run.dir() / "README.md", std::ios::trunc) << md.str();
 }
 

@@ -35,6 +35,8 @@ const char *runKindName(RunKind kind)
         return "ddpm";
     case RunKind::Blip2:
         return "blip2";
+    case RunKind::Llava:
+        return "llava";
     case RunKind::Clip:
         break;
     }
@@ -60,10 +62,14 @@ RunState readRunState(const fs::path &folder)
     if (j.is_discarded() || !j.is_object())
         throw Error(file.string() + ": not JSON (a ModalLens training state is a JSON object)");
     const std::string format = field<std::string>(j, "format", "");
-    if (format != kClipStateFormat && format != kDdpmStateFormat && format != kBlip2StateFormat)
+    if (format != kClipStateFormat && format != kDdpmStateFormat && format != kBlip2StateFormat
+        && format != kLlavaStateFormat)
         throw Error(file.string() + ": not a ModalLens training state (format '" + format + "')");
     RunState s;
-    s.kind = format == kDdpmStateFormat ? RunKind::Ddpm : format == kBlip2StateFormat ? RunKind::Blip2 : RunKind::Clip;
+    s.kind = format == kDdpmStateFormat ? RunKind::Ddpm
+        : format == kBlip2StateFormat   ? RunKind::Blip2
+        : format == kLlavaStateFormat   ? RunKind::Llava
+                                        : RunKind::Clip;
     s.step = field<std::int64_t>(j, "step", 0);
     s.totalSteps = field<std::int64_t>(j, "total_steps", 0);
     const nlohmann::json config = j.value("config", nlohmann::json::object());
@@ -92,7 +98,8 @@ std::optional<RunKind> checkpointKind(const fs::path &folder)
     if (fs::is_regular_file(folder / kClipWeightsFile, ec)) {
         std::ifstream in(folder / "config.json", std::ios::binary);
         const nlohmann::json config = nlohmann::json::parse(in, nullptr, false);
-        return field<std::string>(config, "model_type", "") == "blip-2" ? RunKind::Blip2 : RunKind::Clip;
+        const std::string type = field<std::string>(config, "model_type", "");
+        return type == "blip-2" ? RunKind::Blip2 : type == "llava" ? RunKind::Llava : RunKind::Clip;
     }
     if (fs::is_regular_file(folder / kDdpmWeightsFile, ec))
         return RunKind::Ddpm;

@@ -17,11 +17,12 @@ inline constexpr const char kMetricsFile[] = "metrics.jsonl";
 inline constexpr const char kClipStateFormat[] = "modallens.trainer_state.v1";
 inline constexpr const char kDdpmStateFormat[] = "modallens.ddpm_trainer_state.v1";
 inline constexpr const char kBlip2StateFormat[] = "modallens.blip2_trainer_state.v1";
+inline constexpr const char kLlavaStateFormat[] = "modallens.llava_trainer_state.v1";
 inline constexpr const char kClipWeightsFile[] = "model.safetensors";
 inline constexpr const char kDdpmWeightsFile[] = "diffusion_pytorch_model.safetensors";
 
-enum class RunKind { Clip, Ddpm, Blip2 };
-const char *runKindName(RunKind kind); // "clip" | "ddpm" | "blip2"
+enum class RunKind { Clip, Ddpm, Blip2, Llava };
+const char *runKindName(RunKind kind); // "clip" | "ddpm" | "blip2" | "llava"
 
 // trainer_state.json: where the run is and the settings it trains with (its "config").
 struct RunState {
@@ -34,14 +35,14 @@ struct RunState {
     double mixFashion = 0.0, mixSingle = 0.0, mixMulti = 0.0; // CLIP's data mix
     std::vector<std::int64_t> blockOutChannels;               // DDPM's UNet
     std::int64_t layersPerBlock = 0;
-    std::int64_t stage1Steps = 0; // BLIP-2's contrastive stage
+    std::int64_t stage1Steps = 0; // BLIP-2's contrastive stage, LLaVA's projector alignment
 };
 
 bool holdsRunState(const std::filesystem::path &folder); // trainer_state.json exists
 // Throws ml::Error naming the file: none there, unreadable, not JSON, not a ModalLens run.
 RunState readRunState(const std::filesystem::path &folder);
 
-// The model a folder's checkpoint holds: CLIP or BLIP-2 (model.safetensors, told apart by
+// The model a folder's checkpoint holds: CLIP, BLIP-2 or LLaVA (model.safetensors, told apart by
 // config.json's model_type) or DDPM (diffusers' flat layout); nullopt when it holds none.
 std::optional<RunKind> checkpointKind(const std::filesystem::path &folder);
 

@@ -9,7 +9,9 @@
 #include <c10/util/C++17.h>
 
 #include <cmath>
+#include <fstream>
 #include <numbers>
+#include <sstream>
 
 namespace ml::train {
 
@@ -34,6 +36,26 @@ double warmupCosineLr(double lr, std::int64_t warmup, std::int64_t steps, std::i
     const double progress
         = static_cast<double>(step - warmup) / static_cast<double>(std::max<std::int64_t>(1, steps - warmup));
     return lr * 0.5 * (1.0 + std::cos(std::numbers::pi * std::min(1.0, progress)));
+}
+
+std::string cpuModelName()
+{
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("model name", 0) == 0) {
+            const auto colon = line.find(':');
+            return colon == std::string::npos ? line : line.substr(line.find_first_not_of(' ', colon + 1));
+        }
+    return "unknown CPU";
+}
+
+std::string readmePercent(double fraction)
+{
+    std::ostringstream s;
+    s.precision(1);
+    s << std::fixed << 100.0 * fraction << " %";
+    return fraction < 0 ? std::string("-") : s.str();
 }
 
 void setLearningRate(torch::optim::Optimizer &optimizer, double lr)

@@ -56,6 +56,11 @@ double warmupCosineLr(double lr, std::int64_t warmup, std::int64_t steps, std::i
 // "fp32" or "bf16", throws ml::Error for anything else.
 std::string resolveTrainDtype(const std::string &requested);
 
+// The CPU's "model name" from /proc/cpuinfo, for the READMEs written beside trained weights.
+std::string cpuModelName();
+// "94.9 %" (one decimal), "-" for a negative (unmeasured) figure: the READMEs' accuracies.
+std::string readmePercent(double fraction);
+
 // Sets every parameter group's learning rate.
 void setLearningRate(torch::optim::Optimizer &optimizer, double lr);
 

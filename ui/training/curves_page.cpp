@@ -125,18 +125,21 @@ void CurvesPage::resetViews()
 void CurvesPage::setShownKind(ml::train::RunKind kind)
 {
     m_shownKind = kind;
-    m_plots[TrainingRuns::AccuracyPlot]->setVqa(kind == ml::train::RunKind::Blip2);
+    m_plots[TrainingRuns::AccuracyPlot]->setVqa(kind == ml::train::RunKind::Blip2 || kind == ml::train::RunKind::Llava);
     updateVisibility();
 }
 
 void CurvesPage::updateVisibility()
 {
-    // DDPM logs neither accuracy nor temperature: those plots show only for CLIP and BLIP-2 (VQA
-    // accuracy, its contrastive stage's temperature), or while a plotted run has points there.
-    const bool clip = m_shownKind != ml::train::RunKind::Ddpm;
+    // DDPM logs neither accuracy nor temperature, LLaVA no temperature: the accuracy plot shows for
+    // CLIP, BLIP-2 and LLaVA (VQA accuracy), the temperature for CLIP and BLIP-2 (its contrastive
+    // stage), or either while a plotted run has points there.
+    const bool accuracy = m_shownKind != ml::train::RunKind::Ddpm;
+    const bool temperature = accuracy && m_shownKind != ml::train::RunKind::Llava;
     bool changed = false;
     for (const int which : {TrainingRuns::AccuracyPlot, TrainingRuns::TemperaturePlot}) {
-        const bool show = clip || m_plots[which]->visibleGraphCount() > 0;
+        const bool wanted = which == TrainingRuns::AccuracyPlot ? accuracy : temperature;
+        const bool show = wanted || m_plots[which]->visibleGraphCount() > 0;
         if (m_plots[which]->isHidden() == show) {
             m_plots[which]->setVisible(show);
             changed = true;

@@ -176,6 +176,7 @@ void RunStatusBox::retranslate()
     m_start->setText(tr("Start"));
     m_start->setToolTip(ddpm                           ? tr("Train a DDPM diffusion model with these settings")
             : m_shownKind == ml::train::RunKind::Blip2 ? tr("Train a BLIP-2 model with these settings")
+            : m_shownKind == ml::train::RunKind::Llava ? tr("Train a LLaVA model with these settings")
                                                        : tr("Train a CLIP model with these settings"));
     m_pause->setToolTip(tr("Pause between two steps, or carry on"));
     m_stop->setText(tr("Stop"));

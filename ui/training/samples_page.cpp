@@ -79,7 +79,8 @@ void SamplesPage::addSamples(const ml::TrainSamples &samples)
 
 void SamplesPage::updateClipHeader()
 {
-    QString header = (m_controller->jobKind() == RunKind::Blip2
+    const RunKind kind = m_controller->jobKind();
+    QString header = (kind == RunKind::Blip2 || kind == RunKind::Llava
             ? tr("Held-out questions at step %1: the model's answer is right for %2 of these %3.")
             : tr("Held-out samples at step %1: the model's top guess is right for %2 of these %3."))
                          .arg(QLocale().toString(m_grid->step()))
@@ -98,6 +99,8 @@ void SamplesPage::updateIdleHeader()
     m_grid->setLabelled(clip);
     m_header->setText(m_shownKind == RunKind::Blip2
             ? tr("Questions from the held-out sets (Shapes World scenes, garments) with the model's answers.")
+            : m_shownKind == RunKind::Llava
+            ? tr("Questions and captions from the held-out Shapes World sets with the model's answers.")
             : clip ? tr("A fixed set of held-out images: the first of each held-out colour-shape pair, two "
                         "other pairs and two garments.")
                    : tr("Images the model draws from the same starting noise at each sample grid and at the "

@@ -8,6 +8,7 @@
 #include "engine/blip2_train_service.h"
 #include "engine/clip_service.h"
 #include "engine/ddpm_train_service.h"
+#include "engine/llava_train_service.h"
 #include "engine/train_partials.h"
 #include "engine/train_presets.h"
 #include "training/training_runs.h"
@@ -68,6 +69,9 @@ quint64 TrainingController::start(const TrainingFormValues &values)
     } else if (request->blip2) {
         request->blip2->control = m_control;
         m_job = m_bridge->submit(ml::makeBlip2TrainJob(std::move(*request->blip2)));
+    } else if (request->llava) {
+        request->llava->control = m_control;
+        m_job = m_bridge->submit(ml::makeLlavaTrainJob(std::move(*request->llava)));
     } else {
         request->ddpm->control = m_control;
         m_job = m_bridge->submit(ml::makeDdpmTrainJob(std::move(*request->ddpm)));
@@ -95,7 +99,10 @@ void TrainingController::reset(const TrainingRequest &request)
     m_sawCheckpoint = false;
     m_stage.clear();
     m_sampleGridFile.clear();
-    const std::string *dtype = request.clip ? &request.clip->dtype : request.blip2 ? &request.blip2->dtype : nullptr;
+    const std::string *dtype = request.clip ? &request.clip->dtype
+        : request.blip2                     ? &request.blip2->dtype
+        : request.llava                     ? &request.llava->dtype
+                                            : nullptr;
     if (dtype)
         m_dtypeUsed = *dtype == "auto" ? (ml::cpuHasNativeBf16() ? QStringLiteral("bf16") : QStringLiteral("fp32"))
                                        : QString::fromStdString(*dtype);
@@ -177,7 +184,7 @@ void TrainingController::addMetric(const ml::TrainMetric &m)
     m_totalSteps = m.totalSteps;
     if (m.evaluated)
         m_lastAccuracy = m.evaluation;
-    m_runs->addLiveMetric(m, m_jobKind != RunKind::Ddpm);
+    m_runs->addLiveMetric(m, m_jobKind != RunKind::Ddpm && m_jobKind != RunKind::Llava); // with a temperature
     if (m.evaluated)
         Q_EMIT accuracyMeasured(m.step);
     Q_EMIT stateChanged();
@@ -207,6 +214,10 @@ void TrainingController::onFinished(quint64 id, bool ok, const QString &error, b
         outline = Outline {
             blip2->stopped, blip2->steps, blip2->totalSteps, blip2->startStep, blip2->seconds, blip2->warnings};
         m_dtypeUsed = QString::fromStdString(blip2->dtype);
+    } else if (const auto llava = engineValue<ml::LlavaTrainResult>(value)) {
+        outline = Outline {
+            llava->stopped, llava->steps, llava->totalSteps, llava->startStep, llava->seconds, llava->warnings};
+        m_dtypeUsed = QString::fromStdString(llava->dtype);
     } else if (const auto ddpm = engineValue<ml::DdpmTrainResult>(value)) {
         outline
             = Outline {ddpm->stopped, ddpm->steps, ddpm->totalSteps, ddpm->startStep, ddpm->seconds, ddpm->warnings};

@@ -41,6 +41,7 @@ const QString kKindKey = QStringLiteral("training/model");
 const QString kPresetKey = QStringLiteral("training/preset"); // CLIP's
 const QString kDdpmPresetKey = QStringLiteral("training/ddpmPreset");
 const QString kBlip2PresetKey = QStringLiteral("training/blip2Preset");
+const QString kLlavaPresetKey = QStringLiteral("training/llavaPreset");
 const QString kFashionKey = QStringLiteral("training/fashionDir");
 const QString kDtypeKey = QStringLiteral("training/dtype");
 const QString kAdvancedKey = QStringLiteral("training/advancedShown");
@@ -48,7 +49,7 @@ constexpr int kMaxSteps = 10'000'000;
 
 int kindIndex(RunKind kind)
 {
-    return static_cast<int>(kind); // the combo's rows: CLIP, DDPM, BLIP-2
+    return static_cast<int>(kind); // the combo's rows: CLIP, DDPM, BLIP-2, LLaVA
 }
 
 QSpinBox *stepsSpin(QWidget *parent, const char *name)
@@ -106,6 +107,7 @@ QWidget *TrainingForm::createModelGroup()
     m_kind->addItem(QString(), QLatin1String(ml::train::runKindName(RunKind::Clip)));
     m_kind->addItem(QString(), QLatin1String(ml::train::runKindName(RunKind::Ddpm)));
     m_kind->addItem(QString(), QLatin1String(ml::train::runKindName(RunKind::Blip2)));
+    m_kind->addItem(QString(), QLatin1String(ml::train::runKindName(RunKind::Llava)));
     m_preset = new QComboBox(m_modelGroup); // filled by applyKind()
     m_preset->setObjectName(QStringLiteral("trainingPreset"));
     m_presetHint = dimLabel(m_modelGroup);
@@ -360,8 +362,9 @@ void TrainingForm::restoreSettings()
     m_presetOf[0] = settings.value(kPresetKey, QStringLiteral("tiny")).toString();
     m_presetOf[1] = settings.value(kDdpmPresetKey, QStringLiteral("tiny")).toString();
     m_presetOf[2] = settings.value(kBlip2PresetKey, QStringLiteral("tiny")).toString();
+    m_presetOf[3] = settings.value(kLlavaPresetKey, QStringLiteral("tiny")).toString();
     RunKind kind = RunKind::Clip;
-    for (const RunKind k : {RunKind::Ddpm, RunKind::Blip2})
+    for (const RunKind k : {RunKind::Ddpm, RunKind::Blip2, RunKind::Llava})
         if (settings.value(kKindKey).toString() == QLatin1String(ml::train::runKindName(k)))
             kind = k;
     {
@@ -383,6 +386,7 @@ void TrainingForm::saveSettings() const
     settings.setValue(kPresetKey, m_presetOf[0]);
     settings.setValue(kDdpmPresetKey, m_presetOf[1]);
     settings.setValue(kBlip2PresetKey, m_presetOf[2]);
+    settings.setValue(kLlavaPresetKey, m_presetOf[3]);
     settings.setValue(kFashionKey, m_fashionDir->text());
     settings.setValue(kDtypeKey, m_dtype->currentData().toString());
     settings.setValue(kAdvancedKey, m_advancedToggle->isChecked());
@@ -398,20 +402,23 @@ void TrainingForm::changeEvent(QEvent *event)
 void TrainingForm::retranslate()
 {
     const bool ddpm = kind() == RunKind::Ddpm;
-    const bool blip2 = kind() == RunKind::Blip2;
+    const bool blip2 = kind() == RunKind::Blip2, llava = kind() == RunKind::Llava;
     m_modelGroup->setTitle(tr("Model"));
     m_runGroup->setTitle(tr("Run"));
     m_kindLabel->setText(tr("Model:"));
     m_kind->setItemText(0, tr("CLIP"));
     m_kind->setItemText(1, tr("DDPM (diffusion)"));
     m_kind->setItemText(2, tr("BLIP-2 (chat)"));
+    m_kind->setItemText(3, tr("LLaVA (chat)"));
     m_kind->setToolTip(tr("CLIP learns to match images and captions; DDPM learns to draw Fashion-MNIST images "
-                          "from noise; BLIP-2 learns to answer questions about an image"));
+                          "from noise; BLIP-2 and LLaVA learn to answer questions about an image"));
     m_unetLabel->setText(tr("UNet:"));
     m_presetLabel->setText(tr("Preset:"));
     m_preset->setToolTip(ddpm ? tr("mini: the built-in ddpm-mini (about 2 s a step on a CPU core); tiny: a small "
                                    "UNet that trains in seconds, for trying things out")
             : blip2 ? tr("mini: the built-in blip2-mini (about half an hour on a CPU); tiny: a small model that "
+                         "trains in seconds, for trying things out")
+            : llava ? tr("mini: the built-in llava-mini (about half an hour on a CPU); tiny: a small model that "
                          "trains in seconds, for trying things out")
                     : tr("mini: the built-in clip-mini (about one step a second on a CPU); tiny: a small "
                          "model that trains in seconds, for trying things out"));

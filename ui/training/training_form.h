@@ -99,7 +99,7 @@ private:
     QSpinBox *m_evalEvery;
     QSpinBox *m_checkpointEvery;
 
-    QString m_presetOf[3];      // the last preset chosen for each model kind
+    QString m_presetOf[4];      // the last preset chosen for each model kind
     bool m_folderIsAuto = true; // the run folder is a generated name, renewed with the preset
     QString m_lastRunFolder;    // "continue" just after a run means that run
     bool m_running = false;

@@ -5,6 +5,7 @@
 #include "common/format.h"
 #include "engine/clip_service.h"
 #include "engine/engine.h"
+#include "engine/llava_train_service.h"
 #include "engine/train_presets.h"
 #include "training/training_status.h"
 
@@ -27,7 +28,7 @@ namespace {
 
 int kindIndex(RunKind kind)
 {
-    return static_cast<int>(kind); // the combo's rows: CLIP, DDPM, BLIP-2
+    return static_cast<int>(kind); // the combo's rows: CLIP, DDPM, BLIP-2, LLaVA
 }
 
 // As in training_form.cpp: rows taken out rather than hidden (Qt 6.4's setRowVisible mislays them).
@@ -58,6 +59,7 @@ void TrainingForm::applyKind(RunKind kind)
         m_preset->clear();
         const auto names = kind == RunKind::Ddpm ? ml::ddpmTrainPresets()
             : kind == RunKind::Blip2             ? ml::blip2TrainPresets()
+            : kind == RunKind::Llava             ? ml::llavaTrainPresets()
                                                  : ml::clipTrainPresets();
         for (const std::string &name : names)
             m_preset->addItem(QString::fromStdString(name), QString::fromStdString(name));
@@ -73,7 +75,7 @@ void TrainingForm::applyKind(RunKind kind)
     constexpr int kMixRow = 4;   // after the precision
     showFormRow(m_modelForm, kUnetRow, m_unetLabel, m_unet, ddpm);
     showFormRow(m_advancedForm, kDtypeRow, m_dtypeLabel, m_dtype, !ddpm);
-    showFormRow(m_advancedForm, ddpm ? kDtypeRow : kMixRow, m_mixLabel, m_mixBox, clip); // BLIP-2: its own mix
+    showFormRow(m_advancedForm, ddpm ? kDtypeRow : kMixRow, m_mixLabel, m_mixBox, clip); // BLIP-2, LLaVA: their own
     m_batch->setMinimum(ddpm ? 1 : 2);
     applyPreset(preset());
     retranslate(); // the texts that name the model
@@ -102,6 +104,8 @@ void TrainingForm::applyPreset(const QString &preset)
         } else if (kind == RunKind::Blip2) {
             const ml::Blip2TrainRequest r = ml::blip2TrainPresetRequest(preset.toStdString());
             fillShared(r);
+        } else if (kind == RunKind::Llava) {
+            fillShared(ml::llavaTrainPresetRequest(preset.toStdString()));
         } else {
             const ml::ClipTrainRequest r = ml::clipTrainPresetRequest(preset.toStdString());
             fillShared(r);
@@ -143,6 +147,15 @@ void TrainingForm::updatePresetHint()
                       .arg(QLocale().toString(*r.stage1Steps))
                       .arg(QLocale().toString(steps - *r.stage1Steps))
                       .arg(batch);
+        } else if (kind() == RunKind::Llava) {
+            const auto r = ml::llavaTrainPresetRequest(preset().toStdString());
+            steps = *r.steps;
+            batch = static_cast<int>(*r.batch);
+            text = tr("A small LLaMA decoder over clip-mini's first layer, for Shapes World questions and captions; "
+                      "by default %1 steps on captions then %2 on conversations of %3 images.")
+                       .arg(QLocale().toString(*r.stage1Steps))
+                       .arg(QLocale().toString(steps - *r.stage1Steps))
+                       .arg(batch);
         } else if (ddpm) {
             const auto r = ml::ddpmTrainPresetRequest(preset().toStdString());
             steps = *r.steps;
@@ -250,6 +263,8 @@ void TrainingForm::updateHints()
         m_fashionHint->setText(found ? tr("Found: the model learns to draw its 60,000 training images.")
                                      : tr("Not found there: DDPM training needs it (Debian's dataset-fashion-mnist "
                                           "package installs it)."));
+    else if (kind() == RunKind::Llava)
+        m_fashionHint->setText(tr("Not used: LLaVA trains on Shapes World alone."));
     else
         m_fashionHint->setText(found
                 ? tr("Found: used for training and for the held-out Fashion-MNIST accuracy.")

@@ -60,6 +60,8 @@ QString checkResume(const TrainingFormValues &v, const QString &folder, qint64 *
             ? Text::tr("%1 holds a DDPM run: choose DDPM as the model to continue it.").arg(native)
             : state.kind == RunKind::Blip2
             ? Text::tr("%1 holds a BLIP-2 run: choose BLIP-2 as the model to continue it.").arg(native)
+            : state.kind == RunKind::Llava
+            ? Text::tr("%1 holds a LLaVA run: choose LLaVA as the model to continue it.").arg(native)
             : Text::tr("%1 holds a CLIP run: choose CLIP as the model to continue it.").arg(native);
     if (v.steps <= state.step)
         return Text::tr("The run in %1 already did %2 steps: set Steps above %2 to train further.")
@@ -83,7 +85,7 @@ QString prepareFreshFolder(const QString &folder)
     return {};
 }
 
-// The request fields both trainers share; a resumed run keeps its own settings (the trainer
+// The request fields every trainer shares; a resumed run keeps its own settings (the trainer
 // refuses others), so only the steps and cadence go with it.
 template<class Request> void fillCommon(Request &r, const TrainingFormValues &v, const QString &folder, double lr)
 {
@@ -92,7 +94,8 @@ template<class Request> void fillCommon(Request &r, const TrainingFormValues &v,
     r.steps = v.steps;
     r.evalEvery = v.evalEvery;
     r.checkpointEvery = v.checkpointEvery;
-    r.fashionMnistDir = cleanFolder(v.fashionDir).toStdString();
+    if constexpr (requires { r.fashionMnistDir; }) // LLaVA trains on Shapes World alone
+        r.fashionMnistDir = cleanFolder(v.fashionDir).toStdString();
     if (!v.resume) {
         r.preset = v.preset.toStdString();
         r.batch = v.batch;
@@ -144,6 +147,12 @@ std::optional<TrainingRequest> buildTrainingRequest(const TrainingFormValues &v,
         out.blip2.emplace();
         fillCommon(*out.blip2, v, folder, lr);
         out.blip2->dtype = v.dtype.toStdString();
+        return out;
+    }
+    if (v.kind == RunKind::Llava) {
+        out.llava.emplace();
+        fillCommon(*out.llava, v, folder, lr);
+        out.llava->dtype = v.dtype.toStdString();
         return out;
     }
     out.clip.emplace();

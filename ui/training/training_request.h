@@ -1,11 +1,12 @@
 // The Training panel's form as plain values, checked and turned into a training job's request
-// (ml::ClipTrainRequest, ml::DdpmTrainRequest or ml::Blip2TrainRequest); every refusal is a message naming the folder
-// or the field, and nothing is made on disk before the checks pass.
+// (ml::ClipTrainRequest, ml::DdpmTrainRequest, ml::Blip2TrainRequest or ml::LlavaTrainRequest); every refusal is a
+// message naming the folder or the field, and nothing is made on disk before the checks pass.
 #pragma once
 
 #include "engine/blip2_train_service.h"
 #include "engine/clip_train_service.h"
 #include "engine/ddpm_train_service.h"
+#include "engine/llava_train_service.h"
 #include "engine/train_types.h"
 #include "train/run_folder.h"
 
@@ -26,11 +27,12 @@ struct TrainingFormValues {
     QString fashionDir;
 };
 
-// A checked request, ready to submit: exactly one of clip, ddpm and blip2 is set.
+// A checked request, ready to submit: exactly one of clip, ddpm, blip2 and llava is set.
 struct TrainingRequest {
     std::optional<ml::ClipTrainRequest> clip;
     std::optional<ml::DdpmTrainRequest> ddpm;
     std::optional<ml::Blip2TrainRequest> blip2;
+    std::optional<ml::LlavaTrainRequest> llava;
     ml::train::RunKind kind = ml::train::RunKind::Clip;
     QString folder; // cleaned, absolute
     bool resume = false;

@@ -195,7 +195,7 @@ int TrainingRuns::beginLive(const QString &folder, std::optional<qint64> resumed
     return row;
 }
 
-void TrainingRuns::addLiveMetric(const ml::TrainMetric &m, bool clip)
+void TrainingRuns::addLiveMetric(const ml::TrainMetric &m, bool temperature)
 {
     const int row = liveRow();
     if (row < 0)
@@ -206,7 +206,7 @@ void TrainingRuns::addLiveMetric(const ml::TrainMetric &m, bool clip)
     if (m.stepsPerS > 0.0) { // a metric with training steps since the last one, as metrics.jsonl logs it
         points.append({LossPlot, 0, step, m.loss});
         points.append({LearningRatePlot, 0, step, m.lr});
-        if (clip) // DDPM has no temperature
+        if (temperature) // DDPM and LLaVA have none
             points.append({TemperaturePlot, 0, step, m.temperature});
     }
     if (m.evaluated) {

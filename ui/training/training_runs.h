@@ -60,7 +60,7 @@ public:
     // The live run: the folder's entry if it is listed (a resumed or loaded run), else a new one;
     // resumedAt: its curve so far, from metrics.jsonl up to that step.
     int beginLive(const QString &folder, std::optional<qint64> resumedAt);
-    void addLiveMetric(const ml::TrainMetric &m, bool clip);
+    void addLiveMetric(const ml::TrainMetric &m, bool temperature);
     void endLive(qint64 step);
     int liveRow() const { return rowOf(m_liveId); }
 

@@ -3,6 +3,7 @@
 #include "training/training_status.h"
 
 #include "common/format.h"
+#include "engine/llava_train_service.h"
 #include "engine/train_presets.h"
 
 #include <QCoreApplication>
@@ -35,6 +36,10 @@ double estimateTrainingSeconds(ml::train::RunKind kind, const QString &preset, q
         case ml::train::RunKind::Blip2:
             stepSeconds = ml::blip2PresetStepSeconds(name);
             presetBatch = *ml::blip2TrainPresetRequest(name).batch;
+            break;
+        case ml::train::RunKind::Llava:
+            stepSeconds = ml::llavaPresetStepSeconds(name);
+            presetBatch = *ml::llavaTrainPresetRequest(name).batch;
             break;
         case ml::train::RunKind::Clip:
             stepSeconds = ml::clipPresetStepSeconds(name);
