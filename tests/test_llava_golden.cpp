@@ -6,6 +6,7 @@
 // float32 where the CPU has native bf16; a budget too small is refused before any allocation.
 #include "dtype_test_util.h"
 #include "engine/model_cache.h"
+#include "golden_test_util.h"
 #include "io/safetensors.h"
 #include "models/llava/llava_runtime.h"
 #include "models/lm/generate.h"
@@ -27,31 +28,15 @@ namespace {
 
 const fs::path kDir = fs::path(MODALLENS_FIXTURES_DIR) / "llava";
 
-nlohmann::json manifest()
-{
-    std::ifstream in(kDir / "manifest.json");
-    return nlohmann::json::parse(in);
-}
-
 void expectClose(const torch::Tensor &actual, const torch::Tensor &expected, const std::string &name)
 {
-    static const nlohmann::json m = manifest();
-    const std::string group = m["tensors"]["expected.safetensors"][name]["tolerance_group"];
-    const auto &t = m["tolerances"][group];
-    const double atol = t.value("atol", 0.0), rtol = t.value("rtol", 0.0);
-    const auto a = actual.to(torch::kDouble).contiguous(), e = expected.to(torch::kDouble).contiguous();
-    QVERIFY2(a.sizes() == e.sizes(), qPrintable(QString::fromStdString(name + ": shape mismatch")));
-    const auto diff = (a - e).abs();
-    const double maxDiff = diff.max().item<double>();
-    qInfo("%-26s max |diff| %.3g (atol %.1g, rtol %.1g)", name.c_str(), maxDiff, atol, rtol);
-    QVERIFY2((diff <= atol + rtol * e.abs()).all().item<bool>(),
-        qPrintable(QString("%1 exceeds tolerance: max |diff| %2").arg(QString::fromStdString(name)).arg(maxDiff)));
+    static const nlohmann::json m = readGoldenManifest(kDir);
+    expectGoldenClose(m, actual, expected, name);
 }
 
 std::vector<std::int64_t> ids(const torch::Tensor &t)
 {
-    const auto c = t.to(torch::kLong).contiguous();
-    return {c.data_ptr<std::int64_t>(), c.data_ptr<std::int64_t>() + c.numel()};
+    return tensorIds(t);
 }
 
 } // namespace
