@@ -15,18 +15,14 @@ namespace ml::train {
 
 namespace {
 
-// What a caption should name: "red circle and blue square".
-std::string objectsOf(const Scene &scene)
+// "frozen", or "trained at 0.1 × the learning rate".
+std::string visionTraining(const LlavaTrainConfig &c)
 {
-    std::string out;
-    for (const ShapeObject &o : scene.objects) {
-        if (!out.empty())
-            out += " and ";
-        out += colourName(o.colour);
-        out += ' ';
-        out += shapeName(o.shape);
-    }
-    return out;
+    if (c.visionLrScale <= 0)
+        return "frozen";
+    std::ostringstream s;
+    s << "trained at " << c.visionLrScale << " × the learning rate";
+    return s.str();
 }
 
 } // namespace
@@ -113,7 +109,7 @@ bool LlavaSession::evaluateAt(std::int64_t step)
         eval["captions"] = static_cast<double>(good) / static_cast<double>(scenes.size());
         eval["captions_images"] = static_cast<std::int64_t>(scenes.size());
         for (std::size_t i = 0; i < scenes.size() && i < 2; ++i)
-            samples.samples.push_back({scenes[i].image, objectsOf(scenes[i].scene), (*answers)[i].text,
+            samples.samples.push_back({scenes[i].image, llavaCaption(scenes[i].scene), (*answers)[i].text,
                 (*answers)[i].firstProb, kLlavaCaptionPrompt});
     }
     m_lastEval = eval;
@@ -220,7 +216,7 @@ void LlavaSession::writeReadme(const TrainLoopOutcome &out) const
        << "| wall time | " << static_cast<long long>(std::lround(wall)) << " s on " << cpuModelName() << ", "
        << m_result.dtype << " |\n"
        << "| vision | " << m_cfg.visionFrom << ", " << cfg.vision.num_hidden_layers << " layer(s), features of layer "
-       << cfg.vision_feature_layer << ", " << cfg.imageTokens() << " image tokens, frozen |\n"
+       << cfg.vision_feature_layer << ", " << cfg.imageTokens() << " image tokens, " << visionTraining(m_cfg) << " |\n"
        << "| decoder | LLaMA: hidden " << cfg.text.hidden_size << ", " << cfg.text.num_hidden_layers << " layers, "
        << cfg.text.num_attention_heads << " heads / " << cfg.text.kvHeads() << " key-value heads, intermediate "
        << cfg.text.intermediate_size << ", " << cfg.text.max_position_embeddings << " positions, vocabulary "

@@ -287,7 +287,7 @@ TrainingFormValues TrainingForm::values() const
 
 RunKind TrainingForm::kind() const
 {
-    return static_cast<RunKind>(std::clamp(m_kind->currentIndex(), 0, 2));
+    return static_cast<RunKind>(std::clamp(m_kind->currentIndex(), 0, static_cast<int>(RunKind::Llava)));
 }
 
 void TrainingForm::setKind(RunKind kind)
