@@ -33,9 +33,9 @@ struct VqaEvalRequest {
 };
 
 struct VqaEvalItem {
-    std::string file; // --folder sets; "" for generated ones
+    std::string file;                   // --folder sets; "" for generated ones
     std::string question, answer, type; // captions: the prompt, the objects ("red circle and blue square"), "caption"
-    std::string predicted; // the model's whole answer
+    std::string predicted;              // the model's whole answer
     bool correct = false;
     bool heldOut = false;
 };
