@@ -145,24 +145,7 @@ std::string conversationText(const std::vector<LlavaTurn> &turns)
 
 std::vector<std::int64_t> encodeConversation(const text::LlamaTokenizer &tokenizer, const std::string &text)
 {
-    static const std::string kEos = "</s>";
-    std::vector<std::int64_t> ids;
-    std::size_t start = 0;
-    bool first = true;
-    while (true) {
-        const auto end = text.find(kEos, start);
-        const auto chunk = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        if (!chunk.empty() || first) {
-            const auto part = tokenizer.encode(chunk, first);
-            ids.insert(ids.end(), part.begin(), part.end());
-        }
-        first = false;
-        if (end == std::string::npos)
-            break;
-        ids.push_back(tokenizer.eosId());
-        start = end + kEos.size();
-    }
-    return ids;
+    return llava::encodeConversation(tokenizer, text);
 }
 
 LlavaTokens tokenizeConversations(const std::vector<LlavaExample> &examples, const text::LlamaTokenizer &tokenizer,

@@ -138,10 +138,8 @@ std::string LlavaRuntime::formatPrompt(const std::vector<ChatTurn> &history, con
     return out + " ASSISTANT:";
 }
 
-std::vector<std::int64_t> LlavaRuntime::encodePrompt(const std::string &text) const
+std::vector<std::int64_t> encodeConversation(const text::LlamaTokenizer &tokenizer, const std::string &text)
 {
-    // Each "</s>" is the eos id; the text between is encoded as the reference's tokenizer splits
-    // it around its special tokens (every chunk on its own).
     static const std::string kEos = "</s>";
     std::vector<std::int64_t> ids;
     std::size_t start = 0;
@@ -150,16 +148,21 @@ std::vector<std::int64_t> LlavaRuntime::encodePrompt(const std::string &text) co
         const auto end = text.find(kEos, start);
         const auto chunk = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
         if (!chunk.empty() || firstChunk) {
-            const auto part = tokenizer().encode(chunk, firstChunk);
+            const auto part = tokenizer.encode(chunk, firstChunk);
             ids.insert(ids.end(), part.begin(), part.end());
         }
         firstChunk = false;
         if (end == std::string::npos)
             break;
-        ids.push_back(eosId());
+        ids.push_back(tokenizer.eosId());
         start = end + kEos.size();
     }
     return ids;
+}
+
+std::vector<std::int64_t> LlavaRuntime::encodePrompt(const std::string &text) const
+{
+    return encodeConversation(tokenizer(), text);
 }
 
 std::string LlavaRuntime::decode(const std::vector<std::int64_t> &ids) const

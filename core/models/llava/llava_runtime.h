@@ -75,6 +75,11 @@ private:
     std::vector<std::string> m_warnings;
 };
 
+// A conversation's ids: the tokenizer's (bos first as its config says), each "</s>" of the format
+// the eos id and the text between encoded on its own, as the reference splits around its special
+// tokens. LlavaRuntime::encodePrompt and the trainer's data use it.
+std::vector<std::int64_t> encodeConversation(const text::LlamaTokenizer &tokenizer, const std::string &text);
+
 // Bytes the runtime will hold (weights in dtype plus a full-context KV cache), from config.json
 // alone; 0 with the file named when it cannot be read (the load then says why).
 struct LlavaEstimate {
