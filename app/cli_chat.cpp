@@ -190,7 +190,8 @@ int runBenchLm(Context &ctx)
         printJson({{"ttft_ms", r.firstTokenMs}, {"tokens_per_s", r.tokensPerS}, {"peak_rss_mb", r.peakRssMb},
             {"dtype", r.dtype}, {"shape", r.shape}, {"device", r.device}, {"threads", r.threads},
             {"parameters", r.parameters}, {"prompt_tokens", r.promptTokens}, {"new_tokens", o.newTokens},
-            {"prefill_tokens_per_s", r.firstTokenMs > 0 ? 1000.0 * r.promptTokens / r.firstTokenMs : 0.0}});
+            {"prefill_tokens_per_s", r.firstTokenMs > 0 ? 1000.0 * r.promptTokens / r.firstTokenMs : 0.0},
+            {"weight_bytes_per_token", r.weightBytesPerToken}, {"read_gb_per_s", r.readGBps}});
         return kOk;
     }
     std::printf("%s (%.0fM parameters), %s on %s, %d threads, prompt %d tokens, %d new tokens, greedy, batch 1\n",
@@ -199,6 +200,11 @@ int runBenchLm(Context &ctx)
     std::printf("time to first token %8.1f ms (prefill %.0f tokens/s)\ntokens/s            %8.1f\npeak RSS            "
                 "%8.0f MB\n",
         r.firstTokenMs, r.firstTokenMs > 0 ? 1000.0 * r.promptTokens / r.firstTokenMs : 0.0, r.tokensPerS, r.peakRssMb);
+    if (r.readGBps > 0 && r.weightBytesPerToken > 0) {
+        const double limit = r.readGBps * 1e9 / r.weightBytesPerToken;
+        std::printf("weights per token   %8.2f GB; memory reads %.1f GB/s: at most %.1f tokens/s, reached %.0f %%\n",
+            r.weightBytesPerToken / 1e9, r.readGBps, limit, 100.0 * r.tokensPerS / limit);
+    }
     return kOk;
 }
 

@@ -353,7 +353,14 @@ private Q_SLOTS:
         const auto bench
             = runCli({"--json", "bench", "lm", "--model", model, "--prompt-tokens", "4", "--new-tokens", "8"});
         QVERIFY2(bench.exitCode == 0, bench.err.c_str());
-        QVERIFY(bench.json()["tokens_per_s"].get<double>() > 0);
+        const auto b = bench.json();
+        QVERIFY(b["tokens_per_s"].get<double>() > 0);
+        // Every weight once per token, the position table's rows aside: between half and all of them.
+        const double elem = b["dtype"] == "fp32" ? 4.0 : 2.0;
+        const double all = elem * b["parameters"].get<double>();
+        const double perToken = b["weight_bytes_per_token"].get<double>();
+        QVERIFY2(perToken > 0.5 * all && perToken <= all, b.dump().c_str());
+        QVERIFY2(b["read_gb_per_s"].get<double>() > 0.1, b.dump().c_str());
     }
 };
 

@@ -206,6 +206,8 @@ struct LmBenchResult {
     std::string dtype, shape, device;
     int threads = 0;
     std::int64_t parameters = 0;
+    double weightBytesPerToken = 0.0; // what one decode step reads
+    double readGBps = 0.0;            // the memory's read bandwidth measured after the run (CPU only)
 };
 Job makeLmBenchJob(LmBenchOptions options); // value: LmBenchResult
 

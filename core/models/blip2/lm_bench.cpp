@@ -75,6 +75,28 @@ double peakRssMb()
     return 0.0;
 }
 
+// The bytes of weights one decode step reads: every parameter once, except the embedding tables
+// of which it reads a row, unless the head is tied to the token table (no lm_head): then it reads
+// that table whole, as the head.
+double weightBytesPerToken(const lm::CausalLm *lm)
+{
+    const auto *m = dynamic_cast<const torch::nn::Module *>(lm);
+    if (!m)
+        return 0.0;
+    double bytes = 0.0, tokenTable = 0.0;
+    bool head = false;
+    for (const auto &p : m->named_parameters()) {
+        const auto n = static_cast<double>(p.value().nbytes());
+        if (p.key().find("lm_head") != std::string::npos)
+            head = true;
+        if (p.key().find("embed_tokens") != std::string::npos)
+            tokenTable = n;
+        else if (p.key().find("embed_") == std::string::npos)
+            bytes += n;
+    }
+    return bytes + (head ? 0.0 : tokenTable);
+}
+
 LmBenchResult runLmBench(const LmBenchOptions &o, JobContext &ctx)
 {
     at::get_num_threads();
@@ -154,6 +176,11 @@ LmBenchResult runLmBench(const LmBenchOptions &o, JobContext &ctx)
     r.tokensPerS = out.tokensPerS;
     r.peakRssMb = peakRssMb();
     r.threads = at::get_num_threads();
+    r.weightBytesPerToken = weightBytesPerToken(lm);
+    if (r.device == "cpu") {
+        ctx.report(0, 0, "measuring the memory's read bandwidth");
+        r.readGBps = lm::measureReadBandwidth();
+    }
     return r;
 }
 

@@ -2,6 +2,11 @@
 // so the copies fault in huge pages directly (khugepaged would take minutes to collapse them).
 #include "models/lm/huge_pages.h"
 
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -80,6 +85,40 @@ std::int64_t moveToHugePages(const std::vector<torch::Tensor> &tensors)
     (void)tensors;
     return 0;
 #endif
+}
+
+double measureReadBandwidth(std::int64_t bytes, int passes)
+{
+    const auto words = std::max<std::int64_t>(bytes / 8, 1 << 20);
+    auto buffer = at::ones({words}, at::kLong);
+    moveToHugePages({buffer});
+    const auto *data = buffer.data_ptr<std::int64_t>();
+    double best = 0.0;
+    for (int p = 0; p < std::max(passes, 1); ++p) {
+        std::vector<std::int64_t> sums(static_cast<std::size_t>(at::get_num_threads()) + 1, 0);
+        const auto t0 = std::chrono::steady_clock::now();
+        at::parallel_for(0, words, 1 << 16, [&](std::int64_t b, std::int64_t e) {
+            std::int64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0; // four chains: the adds keep up with the loads
+            std::int64_t i = b;
+            for (; i + 4 <= e; i += 4) {
+                s0 += data[i];
+                s1 += data[i + 1];
+                s2 += data[i + 2];
+                s3 += data[i + 3];
+            }
+            for (; i < e; ++i)
+                s0 += data[i];
+            sums[static_cast<std::size_t>(at::get_thread_num())] += s0 + s1 + s2 + s3;
+        });
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::int64_t total = 0;
+        for (auto v : sums)
+            total += v;
+        if (total != words) // every word is 1: a short read would show here
+            return 0.0;
+        best = std::max(best, static_cast<double>(words * 8) / s / 1e9);
+    }
+    return best;
 }
 
 } // namespace ml::lm

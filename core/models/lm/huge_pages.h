@@ -15,4 +15,9 @@ namespace ml::lm {
 // Linux; non-CPU and non-contiguous tensors stay where they are. Returns the bytes moved.
 std::int64_t moveToHugePages(const std::vector<torch::Tensor> &tensors);
 
+// The memory's read bandwidth as decoding sees it, in GB/s: every thread of at::parallel_for
+// streams its share of a `bytes` buffer held in huge pages (where offered); the best of `passes`
+// passes. What `bench lm` divides the weight bytes per token by.
+double measureReadBandwidth(std::int64_t bytes = std::int64_t(1) << 30, int passes = 5);
+
 } // namespace ml::lm
