@@ -11,6 +11,8 @@
 #include "common/feature_layout.h"
 #include "common/format.h"
 #include "common/model_picker.h"
+#include "engine/llava_train_service.h"
+#include "engine/model_discovery.h"
 #include "engine/train_presets.h"
 #include "main_window.h"
 #include "main_window_test_util.h"
@@ -115,6 +117,7 @@ private Q_SLOTS:
     void ddpmTrainsPausesAndStops();
     void ddpmContinuesTheRun();
     void blip2PresetFillsTheForm();
+    void llavaTrainsFromThePanel();
 
 private:
     // The panel's parts, by objectName; the controller for its state.
@@ -684,6 +687,61 @@ void TestTrainingPanel::blip2PresetFillsTheForm()
     QVERIFY(!spin("mixFashion")->isVisibleTo(m_panel));
     QVERIFY(!plot("accuracyPlot")->isHidden());
     preset->setCurrentIndex(preset->findData(QStringLiteral("tiny")));
+    model->setCurrentIndex(model->findData(QStringLiteral("clip")));
+    QCOMPARE(form()->kind(), RunKind::Clip);
+}
+
+// The LLaVA kind end to end: its preset fills the form, a tiny run goes through with its curves
+// (loss every step, VQA accuracy at each evaluation, no temperature), held-out questions with the
+// model's answers, and a llava-hf folder that Chat opens.
+void TestTrainingPanel::llavaTrainsFromThePanel()
+{
+    check("resumeRun")->setChecked(false);
+    QComboBox *model = combo("trainingModel");
+    model->setCurrentIndex(model->findData(QStringLiteral("llava")));
+    QCOMPARE(form()->kind(), RunKind::Llava);
+    QComboBox *preset = combo("trainingPreset");
+    preset->setCurrentIndex(preset->findData(QStringLiteral("mini")));
+    QCOMPARE(spin("trainingSteps")->value(), int(*ml::llavaTrainPresetRequest("mini").steps));
+    QVERIFY(form()->estimatedSeconds() > kAskBeforeRunSeconds);
+    preset->setCurrentIndex(preset->findData(QStringLiteral("tiny")));
+    const auto tiny = ml::llavaTrainPresetRequest("tiny");
+    QCOMPARE(spin("trainingSteps")->value(), int(*tiny.steps));
+    QCOMPARE(spin("trainingBatch")->value(), int(*tiny.batch));
+    QVERIFY(edit("runFolder")->text().contains(QStringLiteral("llava-tiny-")));
+    QVERIFY(!plot("accuracyPlot")->isHidden());
+    QVERIFY(!spin("mixFashion")->isVisibleTo(m_panel));
+
+    const QString folder = m_tmp->path() + QStringLiteral("/runs/llava-live");
+    spin("evalEvery")->setValue(4);
+    edit("runFolder")->setText(folder);
+    const int row = ctl()->runs()->count();
+    const quint64 job = m_panel->start();
+    QVERIFY2(job != 0, qPrintable(ctl()->message()));
+    QCOMPARE(ctl()->totalSteps(), qint64(*tiny.steps));
+    QTRY_VERIFY_WITH_TIMEOUT(!ctl()->isRunning(), kJobTimeoutMs);
+    QVERIFY2(!ctl()->messageIsError(), qPrintable(ctl()->message()));
+    QCOMPARE(ctl()->currentStep(), qint64(*tiny.steps));
+
+    const QString metrics = folder + QStringLiteral("/metrics.jsonl");
+    QCOMPARE(pointCount("lossPlot", row), linesWith(metrics, "loss"));
+    QCOMPARE(pointCount("lossPlot", row), *tiny.steps);
+    QVERIFY(pointCount("accuracyPlot", row) >= 2); // steps 4 and 8
+    QCOMPARE(pointCount("temperaturePlot", row), 0);
+    const SampleGrid *grid = sampleGrid();
+    QVERIFY(grid->isLabelled());
+    QVERIFY(!grid->samples().isEmpty());
+    for (const SampleGrid::Sample &s : grid->samples())
+        QVERIFY(!s.image.isNull());
+
+    for (const char *file : {"config.json", "model.safetensors", "tokenizer.model", "tokenizer_config.json",
+             "preprocessor_config.json", "trainer_state.json"})
+        QVERIFY2(QFileInfo::exists(folder + QLatin1Char('/') + QLatin1String(file)), file);
+    QCOMPARE(ml::familyOfFolder(folder.toStdString()), ml::ModelFamily::Llava);
+    const int checkpoint = static_cast<int>(ctl()->checkpoints().indexOf(QDir::cleanPath(folder)));
+    QVERIFY(checkpoint >= 0);
+    QVERIFY(!ctl()->openInClassify(checkpoint)); // not a CLIP model
+    QVERIFY(edit("runFolder")->text().contains(QStringLiteral("llava-tiny-")));
     model->setCurrentIndex(model->findData(QStringLiteral("clip")));
     QCOMPARE(form()->kind(), RunKind::Clip);
 }
