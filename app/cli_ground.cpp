@@ -158,6 +158,7 @@ int runEvalGrounding(Context &ctx)
     o.model = ctx.args.valueOr("model", "llava-mini");
     o.images = ctx.args.intOr("images", 200);
     o.seed = static_cast<std::uint64_t>(ctx.args.intOr("seed", static_cast<int>(o.seed)));
+    o.randomDraws = ctx.args.intOr("random-draws", o.randomDraws);
     o.compute = {ctx.global.device, ctx.global.dtype};
     const auto r = std::any_cast<GroundingEvalResult>(runJob(ctx.global, makeGroundingEvalJob(o)));
     if (ctx.global.json) {
@@ -165,7 +166,7 @@ int runEvalGrounding(Context &ctx)
             {"single_counted", r.singleCounted}, {"two_counted", r.twoCounted}, {"chance_single", r.chanceSingle},
             {"chance_two", r.chanceTwo}, {"attention", methodJson(r.attention)}, {"relevancy", methodJson(r.relevancy)},
             {"corrected", methodJson(r.corrected)}, {"model", r.modelName}, {"dtype", r.dtype}, {"seed", o.seed},
-            {"seconds", r.seconds}});
+            {"random_draws", o.randomDraws}, {"seconds", r.seconds}});
         return kOk;
     }
     std::printf("%s (%s), %d Shapes images (half one object, half two), %d answers, %.1f %% right\n",
@@ -173,7 +174,9 @@ int runEvalGrounding(Context &ctx)
     std::printf("pointing game: the answer word's top patch on the named object (right answers: %d one-object, "
                 "%d two-object; chance %.1f %% / %.1f %%)\n",
         r.singleCounted, r.twoCounted, 100 * r.chanceSingle, 100 * r.chanceTwo);
-    std::printf("deletion: hiding the top 10 %% of patches lowers the word more than 10 %% random ones\n");
+    std::printf("deletion: hiding the top 10 %% of patches lowers the word more than 10 %% random ones (mean of %d "
+                "draws)\n",
+        o.randomDraws);
     std::printf("method      one object  two objects  deletion    mean drop (nats) top vs random\n");
     printMethod("attention", r.attention);
     printMethod("relevancy", r.relevancy);
@@ -193,9 +196,10 @@ std::vector<Command> groundCommands()
             "a LLaVA's answer relied on (one map per word)",
             {"model", "image", "prompt", "method", "max-new-tokens", "time", "out", "png"}, {"all-methods"}, runGround},
         {"eval grounding",
-            "eval grounding [--model M] [--images N] [--seed S]  are a LLaVA's per-word maps faithful: the pointing "
-            "game on one- and two-object Shapes images and the deletion test, per method",
-            {"model", "images", "seed"}, {}, runEvalGrounding},
+            "eval grounding [--model M] [--images N] [--seed S] [--random-draws R]  are a LLaVA's per-word maps "
+            "faithful: the pointing game on one- and two-object Shapes images and the deletion test, per method "
+            "(against the mean drop of R random sets of patches, default 5)",
+            {"model", "images", "seed", "random-draws"}, {}, runEvalGrounding},
     };
 }
 

@@ -7,6 +7,7 @@
 #include "engine/engine.h"
 #include "engine/grounding_service.h"
 #include "io/safetensors.h"
+#include "models/lm/still_image.h"
 
 #include <QtTest>
 
@@ -205,6 +206,54 @@ private Q_SLOTS:
         QVERIFY(moved > 1e-6);
         g.hiddenPatches = {49};
         QVERIFY_THROWS_EXCEPTION(std::exception, run<ml::GroundingResult>(ml::makeGroundingJob(g)));
+    }
+
+    // The probes hide with the picture's background (its border's median), in 8 bits and normalised.
+    void hidingTakesTheBackground()
+    {
+        ml::lm::Still still;
+        still.width = 6;
+        still.height = 4;
+        still.rgb.assign(6 * 4 * 3, 30);
+        for (int c = 0; c < 3; ++c)
+            still.rgb[(1 * 6 + 2) * 3 + c] = static_cast<std::uint8_t>(200 + c); // an object inside
+        still.rgb[0] = 255; // one odd border pixel does not move the median
+        std::uint8_t fill[3];
+        ml::lm::borderColour(still, fill);
+        QCOMPARE(int(fill[0]), 30);
+        QCOMPARE(int(fill[2]), 30);
+        std::vector<std::uint8_t> mask(6 * 4, 0);
+        mask[1 * 6 + 2] = 1;
+        ml::lm::hideRegion(still, mask, 6, 4, fill);
+        QCOMPARE(int(still.rgb[(1 * 6 + 2) * 3 + 1]), 30);
+
+        auto pixels = torch::full({1, 3, 8, 8}, -1.5f);
+        pixels.narrow(2, 4, 4).narrow(3, 0, 4).fill_(0.75f); // patch 2 of a 2 x 2 grid
+        ml::lm::hidePatches(pixels, {2}, 4, ml::lm::borderColour(pixels));
+        QCOMPARE(pixels.max().item<float>(), -1.5f);
+        pixels.narrow(2, 4, 4).narrow(3, 0, 4).fill_(0.75f);
+        ml::lm::hidePatches(pixels, {2}, 4); // no fill: zero, the preprocessing's mean colour
+        QCOMPARE(pixels.max().item<float>(), 0.0f);
+    }
+
+    // The embedded llava-mini's maps are faithful, loosely (200 images give the README's figures):
+    // far above chance on the pointing game, and hiding the top patches hurts more than random.
+    void evalGroundingOnLlavaMini()
+    {
+        const auto r
+            = runCli({"--json", "--dtype", "fp32", "eval", "grounding", "--images", "12", "--random-draws", "1"});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const auto j = r.json();
+        QVERIFY2(j["accuracy"].get<double>() > 0.8, j.dump().c_str());
+        QVERIFY(j["single_counted"].get<int>() >= 8 && j["two_counted"].get<int>() >= 8);
+        QVERIFY(j["chance_single"].get<double>() < 0.35 && j["chance_two"].get<double>() < 0.35);
+        for (const char *m : {"relevancy", "corrected"}) {
+            QVERIFY2(j[m]["pointing_single"].get<double>() > 0.75, j.dump().c_str());
+            QVERIFY2(j[m]["pointing_two"].get<double>() > 0.6, j.dump().c_str());
+            QVERIFY2(j[m]["deletion_beats_random"].get<double>() > 0.6, j.dump().c_str());
+            QVERIFY(j[m]["mean_drop"].get<double>() > j[m]["mean_random_drop"].get<double>());
+        }
+        QVERIFY(j["attention"]["pointing_single"].get<double>() > 0.75);
     }
 
     void groundCli()

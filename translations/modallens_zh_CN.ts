@@ -183,8 +183,8 @@
             <translation>涂抹遮挡</translation>
         </message>
         <message>
-            <source>Drag over the picture to hide that region (right button: erase). Hidden pixels take the mean colour; a patch at least half painted is hidden whole.</source>
-            <translation>在图片上拖动以遮住该区域（右键：擦除）。被遮住的像素填充为均值颜色；被涂抹至少一半的图块整块遮住。</translation>
+            <source>Drag over the picture to hide that region (right button: erase). Hidden pixels take the picture&apos;s background colour (the median of its border); a patch at least half painted is hidden whole.</source>
+            <translation>在图片上拖动以遮住该区域（右键：擦除）。被遮住的像素填充为图片的背景色（其边框像素的中位数）；被涂抹至少一半的图块整块遮住。</translation>
         </message>
         <message>
             <source>Hide Top Patches</source>

@@ -101,6 +101,9 @@ struct GroundingEvalOptions {
     int images = 200;
     std::uint64_t seed = 20261207;
     double deletionFraction = 0.1;
+    // The random baseline is the mean drop over this many random sets of patches: one draw alone
+    // often lands on the object by chance (10 % of the patches against an object of ~15 %).
+    int randomDraws = 5;
     ComputeOptions compute;
 };
 struct GroundingMethodScores {

@@ -55,14 +55,14 @@ bool touches(int cell, int gridW, double size, const train::Box &b)
 }
 
 struct Scores {
-    int pointSingle = 0, pointTwo = 0, beats = 0, trials = 0;
-    double drop = 0, randomDrop = 0;
+    int pointSingle = 0, pointTwo = 0, trials = 0;
+    double beats = 0, drop = 0, randomDrop = 0; // beats: each trial adds the share of random sets it beats
     GroundingMethodScores finish(int single, int two) const
     {
         GroundingMethodScores s;
         s.pointingSingle = single ? static_cast<double>(pointSingle) / single : 0.0;
         s.pointingTwo = two ? static_cast<double>(pointTwo) / two : 0.0;
-        s.deletionBeatsRandom = trials ? static_cast<double>(beats) / trials : 0.0;
+        s.deletionBeatsRandom = trials ? beats / trials : 0.0;
         s.meanDrop = trials ? drop / trials : 0.0;
         s.meanRandomDrop = trials ? randomDrop / trials : 0.0;
         return s;
@@ -139,10 +139,7 @@ public:
         const double cell = static_cast<double>(image.width) / gridW;
         const double base = lm::continuationLogProb(lm, merged.embeds, word);
         const int k = std::max(1, static_cast<int>(std::lround(m_o.deletionFraction * N)));
-        std::vector<int> order(static_cast<std::size_t>(N));
-        std::iota(order.begin(), order.end(), 0);
-        std::shuffle(order.begin(), order.end(), m_rng);
-        const double randomDrop = base - logProbHidden(pixels, ids, word, {order.begin(), order.begin() + k});
+        const auto randomDrops = dropsOfRandomSets(pixels, ids, word, base, k);
         int touching = 0;
         for (int c = 0; c < N; ++c)
             touching += touches(c, gridW, cell, q.box);
@@ -159,9 +156,11 @@ public:
             if (!two)
                 s.pointSingle += touches(hide.front(), gridW, cell, q.box);
             const double drop = base - logProbHidden(pixels, ids, word, hide);
-            s.beats += drop > randomDrop;
+            for (double random : randomDrops) {
+                s.beats += (drop > random ? 1.0 : 0.0) / static_cast<double>(randomDrops.size());
+                s.randomDrop += random / static_cast<double>(randomDrops.size());
+            }
             s.drop += drop;
-            s.randomDrop += randomDrop;
             ++s.trials;
         }
     }
@@ -188,13 +187,30 @@ private:
         return lm::generate(*m_rt.model()->languageModel(), merged.embeds, g);
     }
 
+    // The word's log-probability with these patches painted in the picture's background colour:
+    // hidden, not covered by a grey square that is itself a new object on Shapes World's dark ground.
     double logProbHidden(const torch::Tensor &pixels, const std::vector<std::int64_t> &ids,
         const std::vector<std::int64_t> &word, const std::vector<int> &hide)
     {
         auto hidden = pixels.clone();
-        lm::hidePatches(hidden, hide, static_cast<int>(m_rt.config().vision.patch_size));
+        lm::hidePatches(hidden, hide, static_cast<int>(m_rt.config().vision.patch_size), lm::borderColour(pixels));
         const auto merged = m_rt.model()->merge(ids, m_rt.imageEmbeds(hidden));
         return lm::continuationLogProb(*m_rt.model()->languageModel(), merged.embeds, word);
+    }
+
+    // The drops of `randomDraws` sets of k random patches: each is compared with the map's own.
+    std::vector<double> dropsOfRandomSets(const torch::Tensor &pixels, const std::vector<std::int64_t> &ids,
+        const std::vector<std::int64_t> &word, double base, int k)
+    {
+        const auto grid = m_rt.config().vision.gridSize();
+        std::vector<int> order(static_cast<std::size_t>(grid * grid));
+        std::vector<double> drops;
+        for (int d = 0; d < m_o.randomDraws; ++d) {
+            std::iota(order.begin(), order.end(), 0);
+            std::shuffle(order.begin(), order.end(), m_rng);
+            drops.push_back(base - logProbHidden(pixels, ids, word, {order.begin(), order.begin() + k}));
+        }
+        return drops;
     }
 
     llava::LlavaRuntime &m_rt;
@@ -209,6 +225,8 @@ GroundingEvalResult runEval(const GroundingEvalOptions &o, JobContext &ctx)
     at::get_num_threads();
     if (o.images < 2 || o.deletionFraction <= 0 || o.deletionFraction >= 1)
         throw Error("--images must be at least 2 and the deletion fraction in (0, 1)");
+    if (o.randomDraws < 1 || o.randomDraws > 100)
+        throw Error("--random-draws must be between 1 and 100");
     const auto start = std::chrono::steady_clock::now();
     GroundingEvalResult r;
     r.dtype = resolveDtype(o.compute, Workload::Language);

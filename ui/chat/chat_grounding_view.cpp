@@ -280,8 +280,10 @@ void ChatGroundingView::retranslate()
     m_probeGroup->setTitle(tr("Probe"));
     m_probeHint->setText(tr("Hide a region and ask the same question again."));
     m_paint->setText(tr("Paint to Hide"));
-    m_paint->setToolTip(tr("Drag over the picture to hide that region (right button: erase). Hidden pixels take "
-                           "the mean colour; a patch at least half painted is hidden whole."));
+    m_paint->setToolTip(
+        tr("Drag over the picture to hide that region (right button: erase). Hidden pixels take "
+           "the picture's background colour (the median of its border); a patch at least half painted is "
+           "hidden whole."));
     m_top->setText(tr("Hide Top Patches"));
     m_top->setToolTip(tr("Hide the 10 % of patches where the shown word looked most"));
     m_clear->setText(tr("Clear"));

@@ -42,13 +42,13 @@ Loaded loadFor(JobContext &ctx, const std::string &model, const std::string &ima
     const auto &p = l.rt->processor();
     if (probe && !probe->regionMask.empty()) {
         std::uint8_t fill[3];
-        for (int c = 0; c < 3; ++c)
-            fill[c] = static_cast<std::uint8_t>(std::clamp(std::lround(p.mean[c] / p.rescale), 0L, 255L));
+        lm::borderColour(still, fill);
         lm::hideRegion(still, probe->regionMask, probe->regionWidth, probe->regionHeight, fill);
     }
     l.pixels = p(still.rgb.data(), still.height, still.width);
     if (probe)
-        lm::hidePatches(l.pixels, probe->hiddenPatches, static_cast<int>(l.rt->config().vision.patch_size));
+        lm::hidePatches(l.pixels, probe->hiddenPatches, static_cast<int>(l.rt->config().vision.patch_size),
+            lm::borderColour(l.pixels));
     return l;
 }
 

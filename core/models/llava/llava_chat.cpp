@@ -30,8 +30,8 @@ ChatInput prepareChat(const InputSpec &spec, JobContext &ctx)
         });
     auto &rt = *in.rt;
     if (spec.regionMask && !spec.regionMask->empty()) {
-        const auto &mean = rt.preprocessMean();
-        const std::uint8_t fill[3] = {mean[0], mean[1], mean[2]};
+        std::uint8_t fill[3];
+        lm::borderColour(still, fill);
         lm::hideRegion(still, *spec.regionMask, spec.regionWidth, spec.regionHeight, fill);
     }
     auto pixels = rt.pixels(still.rgb.data(), still.height, still.width);
@@ -40,7 +40,7 @@ ChatInput prepareChat(const InputSpec &spec, JobContext &ctx)
     kernels::resizeCropCpu(still.rgb.data(), still.height, still.width, rt.preprocess(), in.inputRgb.data());
     const auto &v = rt.config().vision;
     if (spec.hiddenPatches)
-        lm::hidePatches(pixels, *spec.hiddenPatches, static_cast<int>(v.patch_size));
+        lm::hidePatches(pixels, *spec.hiddenPatches, static_cast<int>(v.patch_size), lm::borderColour(pixels));
     in.gridH = in.gridW = static_cast<int>(v.gridSize());
     ctx.report(0, 0, kChatStagePrompt);
     if (!spec.promptIds.empty()) {

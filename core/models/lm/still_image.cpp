@@ -52,7 +52,37 @@ void hideRegion(
     }
 }
 
-void hidePatches(torch::Tensor &pixels, const std::vector<int> &patches, int patchSize)
+torch::Tensor borderColour(const torch::Tensor &pixels)
+{
+    const auto S = pixels.size(2), W = pixels.size(3);
+    const auto border
+        = torch::cat({pixels.select(2, 0), pixels.select(2, S - 1), pixels.select(3, 0), pixels.select(3, W - 1)},
+            -1)[0]; // [3, 2S + 2W]
+    return std::get<0>(border.to(torch::kFloat).median(1)).to(pixels.scalar_type());
+}
+
+void borderColour(const Still &still, std::uint8_t out[3])
+{
+    if (still.width <= 0 || still.height <= 0)
+        throw Error("the picture is empty");
+    for (int c = 0; c < 3; ++c) {
+        std::vector<std::uint8_t> v;
+        const auto at
+            = [&](int x, int y) { v.push_back(still.rgb[(static_cast<std::size_t>(y) * still.width + x) * 3 + c]); };
+        for (int x = 0; x < still.width; ++x) {
+            at(x, 0);
+            at(x, still.height - 1);
+        }
+        for (int y = 0; y < still.height; ++y) {
+            at(0, y);
+            at(still.width - 1, y);
+        }
+        std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+        out[c] = v[v.size() / 2];
+    }
+}
+
+void hidePatches(torch::Tensor &pixels, const std::vector<int> &patches, int patchSize, const torch::Tensor &fill)
 {
     if (patches.empty())
         return;
@@ -61,7 +91,11 @@ void hidePatches(torch::Tensor &pixels, const std::vector<int> &patches, int pat
         if (p < 0 || p >= gridH * gridW)
             throw Error("patch " + std::to_string(p) + " is not on the model's " + std::to_string(gridH) + " x "
                 + std::to_string(gridW) + " grid");
-        pixels.narrow(2, (p / gridW) * patchSize, patchSize).narrow(3, (p % gridW) * patchSize, patchSize).zero_();
+        auto cell = pixels.narrow(2, (p / gridW) * patchSize, patchSize).narrow(3, (p % gridW) * patchSize, patchSize);
+        if (fill.defined())
+            cell.copy_(fill.view({1, 3, 1, 1}).expand_as(cell));
+        else
+            cell.zero_();
     }
 }
 
