@@ -25,8 +25,8 @@ namespace ml::cli {
 
 namespace {
 
-// "03-circle.png": the word's index, then its letters and digits.
-std::string pngName(int index, const std::string &word)
+// "03-circle.png": the word's index, then its letters and digits (used where the build writes images).
+[[maybe_unused]] std::string pngName(int index, const std::string &word)
 {
     std::string safe;
     for (unsigned char c : word)

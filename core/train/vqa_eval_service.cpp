@@ -55,7 +55,11 @@ std::vector<train::VqaItem> folderItems(const fs::path &dir)
         item.type = text("type", false);
         if (item.type.empty())
             item.type = "all";
+#ifdef MODALLENS_HAVE_MEDIA
         item.image = io::loadImage(dir / item.file); // throws naming the file
+#else
+        throw Error((dir / item.file).string() + ": this build has no image decoding (MODALLENS_MEDIA=OFF)");
+#endif
         items.push_back(std::move(item));
     }
     if (items.empty())
