@@ -231,19 +231,62 @@ std::string commandLine(const Context &ctx, const std::string &command, const st
     return line;
 }
 
+// What `train blip2` and `train llava` read besides the common arguments: stage 1's steps, the CLIP
+// to start from, the dtype, and the command line for the README.
+template<class Request>
+void readVlmTrainArgs(
+    const Context &ctx, const std::string &command, const std::vector<std::string> &options, Request &req)
+{
+    readCommonTrainArgs(ctx, command, req);
+    req.stage1Steps = givenCount(ctx, "stage1-steps", true);
+    req.visionFrom = ctx.args.valueOr("vision-from", "");
+    req.dtype = ctx.global.dtype;
+    req.command = commandLine(ctx, command, options, {"resume"});
+    if (req.dtype == "fp16")
+        throw UsageError("--dtype fp16 is for GPUs; training on the CPU takes auto, fp32 or bf16");
+}
+
+// The job's result, its warnings printed.
+template<class Result> Result runVlmTrainJob(const Context &ctx, Job job)
+{
+    auto r = std::any_cast<Result>(runJob(ctx.global, std::move(job)));
+    for (const auto &w : r.warnings)
+        warn(ctx.global, w);
+    return r;
+}
+
+// The --json fields `train blip2` and `train llava` share.
+nlohmann::json vlmTrainJson(const VlmTrainResult &r)
+{
+    return {{"out", r.outDir}, {"preset", r.preset}, {"start_step", r.startStep}, {"steps", r.steps},
+        {"total_steps", r.totalSteps}, {"stage1_steps", r.stage1Steps}, {"stopped", r.stopped},
+        {"final_loss", r.finalLoss}, {"seconds", r.seconds}, {"steps_per_s", r.stepsPerS},
+        {"images_per_s", r.imagesPerS}, {"dtype", r.dtype}, {"parameters", r.parameters},
+        {"weight_bytes", r.weightBytes}, {"evaluation", train::accuracyJson(r.evaluation)}, {"per_type", r.perType},
+        {"warnings", r.warnings}};
+}
+
+// "trained PRESET: steps A..B of N (S STAGE1) in T s (X steps/s, DTYPE)".
+void printVlmTrained(const VlmTrainResult &r, const char *stage1)
+{
+    std::printf("trained %s: steps %lld..%lld of %lld (%lld %s) in %.1f s (%.2f steps/s, %s)\n", r.preset.c_str(),
+        static_cast<long long>(r.startStep), static_cast<long long>(r.steps), static_cast<long long>(r.totalSteps),
+        static_cast<long long>(r.stage1Steps), stage1, r.seconds, r.stepsPerS, r.dtype.c_str());
+}
+
+void printPerType(const std::map<std::string, double> &perType)
+{
+    for (const auto &[type, acc] : perType)
+        std::printf("  %-8s %s\n", type.c_str(), percent(acc).c_str());
+}
+
 const std::vector<std::string> kBlip2Options = {"preset", "out", "steps", "stage1-steps", "batch", "lr", "seed",
     "fashion-mnist", "eval-every", "log-every", "checkpoint-every", "vision-from"};
 
 int runTrainBlip2(Context &ctx)
 {
     Blip2TrainRequest req;
-    readCommonTrainArgs(ctx, "train blip2", req);
-    req.stage1Steps = givenCount(ctx, "stage1-steps", true);
-    req.visionFrom = ctx.args.valueOr("vision-from", "");
-    req.dtype = ctx.global.dtype;
-    req.command = commandLine(ctx, "train blip2", kBlip2Options, {"resume"});
-    if (req.dtype == "fp16")
-        throw UsageError("--dtype fp16 is for GPUs; training on the CPU takes auto, fp32 or bf16");
+    readVlmTrainArgs(ctx, "train blip2", kBlip2Options, req);
     if (!ctx.global.quiet)
         req.onMetric = [](const TrainMetric &m) {
             printStepProgress(m);
@@ -254,29 +297,18 @@ int runTrainBlip2(Context &ctx)
             std::fprintf(stderr, "\n");
         };
 
-    const auto r = std::any_cast<Blip2TrainResult>(runJob(ctx.global, makeBlip2TrainJob(req)));
-    for (const auto &w : r.warnings)
-        warn(ctx.global, w);
+    const auto r = runVlmTrainJob<Blip2TrainResult>(ctx, makeBlip2TrainJob(req));
     if (ctx.global.json) {
-        printJson({{"out", r.outDir}, {"preset", r.preset}, {"start_step", r.startStep}, {"steps", r.steps},
-            {"total_steps", r.totalSteps}, {"stage1_steps", r.stage1Steps}, {"stopped", r.stopped},
-            {"final_loss", r.finalLoss}, {"seconds", r.seconds}, {"steps_per_s", r.stepsPerS},
-            {"images_per_s", r.imagesPerS}, {"dtype", r.dtype}, {"parameters", r.parameters},
-            {"weight_bytes", r.weightBytes}, {"evaluation", train::accuracyJson(r.evaluation)}, {"per_type", r.perType},
-            {"warnings", r.warnings}});
+        printJson(vlmTrainJson(r));
         return kOk;
     }
-    std::printf("trained %s: steps %lld..%lld of %lld (%lld contrastive) in %.1f s (%.2f steps/s, %s)\n",
-        r.preset.c_str(), static_cast<long long>(r.startStep), static_cast<long long>(r.steps),
-        static_cast<long long>(r.totalSteps), static_cast<long long>(r.stage1Steps), r.seconds, r.stepsPerS,
-        r.dtype.c_str());
+    printVlmTrained(r, "contrastive");
     std::printf("final loss %.4f; %lld parameters (%.1f MB); VQA: shapes %s, held-out pairs %s, fashion-mnist %s\n",
         r.finalLoss, static_cast<long long>(r.parameters), static_cast<double>(r.weightBytes) / 1e6,
         percentOf(r.evaluation.shapes, r.evaluation.shapesImages).c_str(),
         percentOf(r.evaluation.shapesHeldOut, r.evaluation.shapesHeldOutImages).c_str(),
         percentOf(r.evaluation.fashion, r.evaluation.fashionImages).c_str());
-    for (const auto &[type, acc] : r.perType)
-        std::printf("  %-8s %s\n", type.c_str(), percent(acc).c_str());
+    printPerType(r.perType);
     std::printf("checkpoint: %s (Hugging Face Blip2 layout; metrics.jsonl and TensorBoard events beside it)\n",
         r.outDir.c_str());
     return kOk;
@@ -288,13 +320,7 @@ const std::vector<std::string> kLlavaOptions = {"preset", "out", "steps", "stage
 int runTrainLlava(Context &ctx)
 {
     LlavaTrainRequest req;
-    readCommonTrainArgs(ctx, "train llava", req);
-    req.stage1Steps = givenCount(ctx, "stage1-steps", true);
-    req.visionFrom = ctx.args.valueOr("vision-from", "");
-    req.dtype = ctx.global.dtype;
-    req.command = commandLine(ctx, "train llava", kLlavaOptions, {"resume"});
-    if (req.dtype == "fp16")
-        throw UsageError("--dtype fp16 is for GPUs; training on the CPU takes auto, fp32 or bf16");
+    readVlmTrainArgs(ctx, "train llava", kLlavaOptions, req);
     if (!ctx.global.quiet)
         req.onMetric = [](const TrainMetric &m) {
             printStepProgress(m);
@@ -304,29 +330,21 @@ int runTrainLlava(Context &ctx)
             std::fprintf(stderr, "\n");
         };
 
-    const auto r = std::any_cast<LlavaTrainResult>(runJob(ctx.global, makeLlavaTrainJob(req)));
-    for (const auto &w : r.warnings)
-        warn(ctx.global, w);
+    const auto r = runVlmTrainJob<LlavaTrainResult>(ctx, makeLlavaTrainJob(req));
     if (ctx.global.json) {
-        printJson({{"out", r.outDir}, {"preset", r.preset}, {"start_step", r.startStep}, {"steps", r.steps},
-            {"total_steps", r.totalSteps}, {"stage1_steps", r.stage1Steps}, {"stopped", r.stopped},
-            {"final_loss", r.finalLoss}, {"seconds", r.seconds}, {"steps_per_s", r.stepsPerS},
-            {"images_per_s", r.imagesPerS}, {"dtype", r.dtype}, {"parameters", r.parameters},
-            {"weight_bytes", r.weightBytes}, {"evaluation", train::accuracyJson(r.evaluation)}, {"per_type", r.perType},
-            {"captions", r.captions}, {"caption_images", r.captionImages}, {"warnings", r.warnings}});
+        auto doc = vlmTrainJson(r);
+        doc["captions"] = r.captions;
+        doc["caption_images"] = r.captionImages;
+        printJson(doc);
         return kOk;
     }
-    std::printf("trained %s: steps %lld..%lld of %lld (%lld on captions) in %.1f s (%.2f steps/s, %s)\n",
-        r.preset.c_str(), static_cast<long long>(r.startStep), static_cast<long long>(r.steps),
-        static_cast<long long>(r.totalSteps), static_cast<long long>(r.stage1Steps), r.seconds, r.stepsPerS,
-        r.dtype.c_str());
+    printVlmTrained(r, "on captions");
     std::printf("final loss %.4f; %lld parameters (%.1f MB); VQA: shapes %s, held-out pairs %s; captions %s\n",
         r.finalLoss, static_cast<long long>(r.parameters), static_cast<double>(r.weightBytes) / 1e6,
         percentOf(r.evaluation.shapes, r.evaluation.shapesImages).c_str(),
         percentOf(r.evaluation.shapesHeldOut, r.evaluation.shapesHeldOutImages).c_str(),
         percentOf(r.captions, r.captionImages).c_str());
-    for (const auto &[type, acc] : r.perType)
-        std::printf("  %-8s %s\n", type.c_str(), percent(acc).c_str());
+    printPerType(r.perType);
     std::printf("checkpoint: %s (llava-hf layout; metrics.jsonl and TensorBoard events beside it)\n", r.outDir.c_str());
     return kOk;
 }

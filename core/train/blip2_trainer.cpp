@@ -32,10 +32,8 @@
 #include <nlohmann/json.hpp>
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/modules/linear.h>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
 
-#include <cctype>
 #include <cmath>
 #include <optional>
 
@@ -49,31 +47,11 @@ const double kMaxLogitScale = std::log(100.0);
 
 Blip2TrainConfig resolveConfig(const Blip2TrainRequest &r, const nlohmann::json *stored)
 {
-    Blip2TrainConfig c;
-    if (stored) {
-        c = Blip2TrainConfig::fromJson(stored->at("config"));
-        std::vector<std::string> conflicts;
-        checkCommonOverrides(conflicts, r, c);
-        checkOverride(conflicts, "--stage1-steps", r.stage1Steps.has_value(), r.stage1Steps != c.stage1Steps,
-            std::to_string(c.stage1Steps));
-        throwIfConflicts(r.outDir, conflicts);
-    } else {
-        c = Blip2TrainConfig::fromPreset(r.preset.empty() ? "mini" : r.preset);
-        applyCommonOverrides(r, c);
-        c.stage1Steps = r.stage1Steps.value_or(c.stage1Steps);
-        if (!r.visionFrom.empty())
-            c.visionFrom = r.visionFrom;
-    }
-    applyLoopOverrides(r, c);
-    c.evalShapes = r.evalShapes.value_or(c.evalShapes);
+    auto c = resolveVlmConfig<Blip2TrainConfig>(r, stored);
     c.evalFashion = r.evalFashion.value_or(c.evalFashion);
     if (c.batch < 2)
         throw Error("batch must be at least 2 (the contrastive stage compares the images of a batch)");
-    if (c.steps < 1 || c.stage1Steps < 0 || c.stage1Steps >= c.steps)
-        throw Error("steps must be at least 1 and more than the stage-1 steps (got " + std::to_string(c.steps)
-            + " steps, " + std::to_string(c.stage1Steps) + " of stage 1)");
-    if (c.lr <= 0 || c.logEvery < 1)
-        throw Error("the learning rate and the log interval must be positive");
+    checkVlmSteps(c.steps, c.stage1Steps, c.lr, c.logEvery);
     return c;
 }
 
@@ -87,16 +65,9 @@ Blip2Session::Blip2Session(const Blip2TrainRequest &r, JobContext &ctx)
     , m_run(r.outDir, r.resume, kBlip2StateFormat, "ModalLens BLIP-2 trainer state")
     , m_cfg(resolveConfig(r, m_run.stored()))
 {
-    m_run.checkStepsLeft(m_cfg.steps);
-    m_result.outDir = m_run.dir().string();
-    m_result.preset = m_cfg.preset;
-    m_result.startStep = m_run.startStep();
-    m_result.totalSteps = m_cfg.steps;
-    m_result.stage1Steps = m_cfg.stage1Steps;
-    m_result.dtype = resolveTrainDtype(r.dtype);
+    startVlmResult(m_result, m_run, m_cfg, r.dtype);
     m_bf16 = m_result.dtype == "bf16";
-    if (const auto *s = m_run.stored(); s && s->contains("evaluation"))
-        m_lastEval = s->at("evaluation");
+    m_lastEval = storedEvaluation(m_run);
 }
 
 Blip2TrainResult Blip2Session::run()
@@ -104,24 +75,7 @@ Blip2TrainResult Blip2Session::run()
     loadData();
     buildModel();
     prepareEvals();
-    TrainLog log(m_run.dir(), m_run.resumeStep());
-    m_log = &log;
-    const TrainLoopSettings settings {
-        m_cfg.steps, m_cfg.logEvery, m_cfg.evalEvery, m_cfg.checkpointEvery, m_r.control.get(), &m_run, 0.0};
-    TrainHooks hooks;
-    hooks.step = [this](std::int64_t step) { return this->step(step); };
-    hooks.evaluate = [this](std::int64_t step) { return evaluateAt(step); };
-    hooks.log = [this](const LoopMetric &m) { writeMetric(m); };
-    hooks.saveCheckpoint = [this](std::int64_t step) { save(step); };
-    hooks.stateFields = [this] { return stateFields(); };
-    const TrainLoopOutcome out = runTrainLoop(settings, hooks, m_ctx);
-    setRunOutcome(m_result, out, m_cfg.batch);
-    m_result.evaluation = accuracy();
-    m_result.perType = perType();
-    std::error_code ec;
-    m_result.weightBytes = static_cast<std::int64_t>(fs::file_size(m_run.dir() / "model.safetensors", ec));
-    if (out.step == m_cfg.steps)
-        writeReadme(out);
+    runVlmLoop(*this);
     return m_result;
 }
 
@@ -191,15 +145,8 @@ void Blip2Session::buildModel()
     m_model = blip2::Blip2Model(modelCfg);
     m_heads = Stage1Heads(m_cfg.qformerHidden, m_clip->config().projection_dim, m_cfg.initTemperature);
     if (resume) {
-        const auto weights = io::SafetensorsFile::open(dir / "model.safetensors");
-        const auto state = io::SafetensorsFile::open(dir / "trainer_state.safetensors");
-        checkStateStep(*state, m_run.startStep());
+        const auto state = loadResumedWeights(*m_model, dir, m_run.startStep());
         torch::NoGradGuard noGrad;
-        for (auto &p : m_model->named_parameters()) {
-            if (!weights->contains(p.key()))
-                throw Error(weights->path().string() + ": no '" + p.key() + "'");
-            p.value().copy_(weights->tensor(p.key()));
-        }
         for (auto &p : m_heads->named_parameters())
             p.value().copy_(state->tensor("stage1." + p.key()));
     } else {
@@ -210,25 +157,12 @@ void Blip2Session::buildModel()
         m_result.parameters += p.numel();
 
     // Groups: vision decayed / not, the rest decayed / not; the vision tower at visionLrScale.
-    std::vector<torch::Tensor> groups[4];
-    for (const auto &p : m_model->named_parameters()) {
-        const bool vision = p.key().starts_with("vision_model.");
-        groups[(vision ? 0 : 2) + (blip2DecaysWeight(p.key(), p.value()) ? 0 : 1)].push_back(p.value());
-    }
+    VlmParamGroups groups;
+    for (const auto &p : m_model->named_parameters())
+        groups.add(p.key(), p.value(), p.key().starts_with("vision_model."));
     for (const auto &p : m_heads->named_parameters())
-        groups[blip2DecaysWeight(p.key(), p.value()) ? 2 : 3].push_back(p.value());
-    std::vector<torch::optim::OptimizerParamGroup> optGroups;
-    for (int g = 0; g < 4; ++g) {
-        optGroups.emplace_back(groups[g],
-            std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(m_cfg.lr)
-                                                             .betas({0.9, 0.98})
-                                                             .eps(1e-6)
-                                                             .weight_decay(g % 2 == 0 ? m_cfg.weightDecay : 0.0)));
-        m_groupScale.push_back(g < 2 ? m_cfg.visionLrScale : 1.0);
-        for (const auto &t : groups[g])
-            m_params.push_back(t);
-    }
-    m_optimizer = std::make_unique<torch::optim::AdamW>(std::move(optGroups));
+        groups.add(p.key(), p.value(), false);
+    m_optimizer = makeVlmAdamW(groups, m_cfg.lr, m_cfg.weightDecay, m_cfg.visionLrScale, false, m_groupScale, m_params);
     if (resume) {
         const auto state = io::SafetensorsFile::open(dir / "trainer_state.safetensors");
         loadAdamWState(*state, *m_model, *m_optimizer);
@@ -236,23 +170,11 @@ void Blip2Session::buildModel()
     }
 }
 
-// Hugging Face's Blip2PreTrainedModel._init_weights (normal(0, 0.02) for matrices and embeddings,
-// zero biases, unit norms), then the vision tower from the CLIP.
+// Hugging Face's initialisation, then the vision tower from the CLIP.
 void Blip2Session::initialiseWeights()
 {
+    initialiseLikeHf(*m_model);
     torch::NoGradGuard noGrad;
-    for (auto &p : m_model->named_parameters()) {
-        torch::Tensor w = p.value();
-        std::string lower = p.key();
-        for (char &ch : lower)
-            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        if (w.dim() >= 2)
-            w.normal_(0.0, 0.02);
-        else if (lower.find("norm") != std::string::npos && lower.ends_with(".weight"))
-            w.fill_(1.0);
-        else
-            w.zero_();
-    }
     std::map<std::string, torch::Tensor> clipWeights;
     for (const auto &p : m_clip->named_parameters())
         clipWeights[p.key()] = p.value();
@@ -301,9 +223,7 @@ void Blip2Session::enterStage(bool generative)
 void Blip2Session::setLearningRates(std::int64_t step)
 {
     const bool stage2 = step >= m_cfg.stage1Steps;
-    const std::int64_t length = stage2 ? m_cfg.steps - m_cfg.stage1Steps : m_cfg.stage1Steps;
-    const std::int64_t at = stage2 ? step - m_cfg.stage1Steps : step;
-    m_lastLr = warmupCosineLr(m_cfg.lr, warmupStepsFor(m_cfg.warmupFraction, length), length, at);
+    m_lastLr = vlmStageLr(m_cfg.lr, m_cfg.warmupFraction, m_cfg.steps, m_cfg.stage1Steps, step);
     auto &groups = m_optimizer->param_groups();
     for (std::size_t g = 0; g < groups.size(); ++g) {
         const double scale = g < 2 && stage2 ? m_cfg.visionLrScaleStage2 : m_groupScale[g];
@@ -395,10 +315,7 @@ StepResult Blip2Session::step(std::int64_t step)
         *m_source, *m_tokenizer, generative ? nullptr : &*m_clipTokenizer, step, m_cfg.batch, m_cfg.maxTextLength());
     setLearningRates(step);
     const torch::Tensor loss = generative ? generativeLoss(batch) : contrastiveLoss(batch);
-    m_optimizer->zero_grad();
-    loss.backward();
-    torch::nn::utils::clip_grad_norm_(m_params, m_cfg.clipNorm);
-    m_optimizer->step();
+    optimiserStep(*m_optimizer, loss, m_params, m_cfg.clipNorm);
     if (!generative) {
         torch::NoGradGuard noGrad;
         m_heads->logit_scale.clamp_(0.0, kMaxLogitScale);

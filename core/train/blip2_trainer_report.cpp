@@ -2,8 +2,6 @@
 // the Training panel), checkpoints and trainer state, and the README written beside the weights.
 #include "train/blip2_session.h"
 
-#include "io/safetensors.h"
-
 #include <fstream>
 #include <sstream>
 
@@ -28,9 +26,7 @@ void Blip2Session::prepareEvals()
 {
     m_ctx.report(0, 0, "preparing the evaluation sets");
     if (m_cfg.evalShapes > 0)
-        m_evalShapes = prepareVqa(shapesVqaSet(kVqaEvalSeed, static_cast<int>(m_cfg.evalShapes),
-                                      static_cast<int>(std::max<std::int64_t>(1, m_cfg.evalShapes / 5))),
-            *m_tokenizer);
+        m_evalShapes = prepareVqa(vlmShapesEvalSet(m_cfg.evalShapes), *m_tokenizer);
     if (m_cfg.evalFashion > 0 && m_fashionTest)
         m_evalFashion = prepareVqa(fashionVqaSet(*m_fashionTest, static_cast<int>(m_cfg.evalFashion)), *m_tokenizer);
 }
@@ -57,16 +53,10 @@ bool Blip2Session::evaluateAt(std::int64_t step)
         m_model->train();
         if (!answers)
             return false;
-        std::vector<std::string> predicted;
-        for (const auto &a : *answers)
-            predicted.push_back(a.text);
+        const std::vector<std::string> predicted = answerTexts(*answers);
         const VqaScores s = scoreVqa(set->items, predicted);
         if (set == &m_evalShapes) {
-            eval["shapes"] = s.shapes;
-            eval["shapes_images"] = s.shapesN;
-            eval["shapes_held_out"] = s.heldOut;
-            eval["shapes_held_out_images"] = s.heldOutN;
-            eval["per_type"] = s.perType;
+            putShapesScores(eval, s);
         } else {
             eval["fashion_mnist"] = s.fashion;
             eval["fashion_mnist_images"] = s.fashionN;
@@ -81,92 +71,28 @@ bool Blip2Session::evaluateAt(std::int64_t step)
     return true;
 }
 
-ZeroShotAccuracy Blip2Session::accuracy() const
-{
-    ZeroShotAccuracy a;
-    a.shapes = m_lastEval.value("shapes", -1.0);
-    a.shapesHeldOut = m_lastEval.value("shapes_held_out", -1.0);
-    a.fashion = m_lastEval.value("fashion_mnist", -1.0);
-    a.shapesImages = m_lastEval.value("shapes_images", std::int64_t {0});
-    a.shapesHeldOutImages = m_lastEval.value("shapes_held_out_images", std::int64_t {0});
-    a.fashionImages = m_lastEval.value("fashion_mnist_images", std::int64_t {0});
-    return a;
-}
-
-std::map<std::string, double> Blip2Session::perType() const
-{
-    return m_lastEval.value("per_type", std::map<std::string, double> {});
-}
-
+// Each stage's loss on its own curve: their scales differ.
 void Blip2Session::writeMetric(const LoopMetric &lm)
 {
-    TrainMetric m;
-    m.step = lm.step;
-    m.totalSteps = lm.totalSteps;
-    m.loss = lm.loss;
-    m.lr = m_lastLr;
+    TrainMetric m = vlmMetric(lm, m_lastLr, m_cfg.batch, m_cfg.stage1Steps, m_lastEval);
     m.temperature = 1.0 / m_heads->logit_scale.exp().item<double>();
-    m.stepsPerS = lm.stepsPerS;
-    m.imagesPerS = m.stepsPerS * static_cast<double>(m_cfg.batch);
-    m.etaSeconds = lm.etaSeconds;
-    m.elapsedSeconds = lm.elapsedSeconds;
-    m.evaluated = lm.evaluated && lm.step > m_cfg.stage1Steps && m_lastEval.contains("shapes");
-    if (m.evaluated)
-        m.evaluation = accuracy();
-    std::vector<LogValue> values;
-    if (lm.intervalSteps > 0) {
-        // Each stage's loss on its own curve: their scales differ.
-        const bool stage2 = lm.step > m_cfg.stage1Steps;
-        values.push_back({"loss", "train/loss", m.loss});
-        values.push_back(
-            {stage2 ? "lm_loss" : "itc_itm_loss", stage2 ? "train/lm_loss" : "train/itc_itm_loss", m.loss});
-        values.push_back({"lr", "train/lr", m.lr});
-        values.push_back({"stage", "", stage2 ? 2.0 : 1.0});
-        values.push_back({"images_per_s", "train/images_per_s", m.imagesPerS});
-    }
-    if (m.evaluated) {
-        const ZeroShotAccuracy &a = m.evaluation;
-        if (a.shapes >= 0) {
-            values.push_back({"shapes_acc", "eval/vqa_shapes", a.shapes});
-            values.push_back({"shapes_images", "", static_cast<double>(a.shapesImages)});
-        }
-        if (a.shapesHeldOut >= 0) {
-            values.push_back({"shapes_held_out_acc", "eval/vqa_held_out", a.shapesHeldOut});
-            values.push_back({"shapes_held_out_images", "", static_cast<double>(a.shapesHeldOutImages)});
-        }
-        if (a.fashion >= 0) {
-            values.push_back({"fashion_acc", "eval/vqa_fashion_mnist", a.fashion});
-            values.push_back({"fashion_images", "", static_cast<double>(a.fashionImages)});
-        }
-        for (const auto &[type, acc] : perType())
-            values.push_back({"vqa_" + type, "eval/vqa_" + type, acc});
-    }
-    m_log->write(m.step, values);
-    m_ctx.partial(kTrainMetricPartial, m);
-    if (m_r.onMetric)
-        m_r.onMetric(m);
+    const auto values = vlmLogValues(m, lm, m_cfg.stage1Steps, "itc_itm_loss", "train/itc_itm_loss", m_lastEval);
+    publishMetric(*m_log, m_ctx, m_r, m, values);
 }
 
 void Blip2Session::save(std::int64_t step)
 {
-    std::map<std::string, torch::Tensor> weights, state;
-    for (const auto &p : m_model->named_parameters())
-        weights[p.key()] = p.value().detach().contiguous();
+    std::map<std::string, torch::Tensor> state;
     addAdamWState(state, *m_model, *m_optimizer);
     addAdamWState(state, *m_heads, *m_optimizer); // the heads' names are none of the model's
     for (const auto &p : m_heads->named_parameters())
         state["stage1." + p.key()] = p.value().detach().contiguous();
-    state["trainer.step"] = torch::tensor(step, torch::kLong);
-    state["trainer.seed"] = torch::tensor(static_cast<std::int64_t>(m_cfg.seed), torch::kLong);
-    io::saveSafetensors(m_run.dir() / "model.safetensors", weights, {{"format", "pt"}});
-    io::saveSafetensors(m_run.dir() / "trainer_state.safetensors", state,
-        {{"format", kBlip2StateFormat}, {"step", std::to_string(step)}});
+    saveVlmCheckpoint(m_run, *m_model, std::move(state), step, m_cfg.seed, kBlip2StateFormat);
 }
 
 nlohmann::json Blip2Session::stateFields() const
 {
-    return {{"dtype", m_result.dtype}, {"evaluation", m_lastEval}, {"parameters", m_result.parameters},
-        {"config", m_cfg.toJson()}};
+    return vlmStateFields(m_result, m_lastEval, m_cfg.toJson());
 }
 
 void Blip2Session::writeReadme(const TrainLoopOutcome &out) const
@@ -186,9 +112,9 @@ void Blip2Session::writeReadme(const TrainLoopOutcome &out) const
        << m_result.dtype << " |\n"
        << "| parameters | " << m_result.parameters << " |\n\n"
        << "## VQA exact match at the end of training\n\n| set | accuracy |\n|---|---|\n";
-    const ZeroShotAccuracy a = accuracy();
+    const ZeroShotAccuracy a = accuracyFromJson(m_lastEval);
     md << "| Shapes World, held-in pairs (" << a.shapesImages << " questions) | " << readmePercent(a.shapes) << " |\n";
-    for (const auto &[type, acc] : perType())
+    for (const auto &[type, acc] : vlmPerType(m_lastEval))
         md << "| — " << type << " | " << readmePercent(acc) << " |\n";
     md << "| Shapes World, scenes with a held-out pair (" << a.shapesHeldOutImages << ") | "
        << readmePercent(a.shapesHeldOut) << " |\n"

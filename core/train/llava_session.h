@@ -13,6 +13,7 @@
 #include "train/train_log.h"
 #include "train/train_loop.h"
 #include "train/trainer_common.h"
+#include "train/vlm_trainer_common.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/optim/adamw.h>
@@ -52,9 +53,8 @@ private:
     void writeMetric(const LoopMetric &lm);
     void save(std::int64_t step);
     nlohmann::json stateFields() const;
-    ZeroShotAccuracy accuracy() const;
-    std::map<std::string, double> perType() const;
     void writeReadme(const TrainLoopOutcome &out) const;
+    template<typename Session> friend void train::runVlmLoop(Session &s);
 
     const LlavaTrainRequest &m_r;
     JobContext &m_ctx;

@@ -14,14 +14,10 @@
 #include "models/clip/clip_loader.h"
 #include "models/clip/clip_runtime.h"
 #include "models/llava/llava_config.h"
-#include "train/blip2_trainer.h"
 #include "train/llava_session.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/nn/functional/loss.h>
-#include <torch/nn/utils/clip_grad.h>
-
-#include <cctype>
 
 namespace ml::train {
 
@@ -31,51 +27,12 @@ namespace {
 
 LlavaTrainConfig resolveConfig(const LlavaTrainRequest &r, const nlohmann::json *stored)
 {
-    LlavaTrainConfig c;
-    if (stored) {
-        c = LlavaTrainConfig::fromJson(stored->at("config"));
-        std::vector<std::string> conflicts;
-        checkCommonOverrides(conflicts, r, c);
-        checkOverride(conflicts, "--stage1-steps", r.stage1Steps.has_value(), r.stage1Steps != c.stage1Steps,
-            std::to_string(c.stage1Steps));
-        throwIfConflicts(r.outDir, conflicts);
-    } else {
-        c = LlavaTrainConfig::fromPreset(r.preset.empty() ? "mini" : r.preset);
-        applyCommonOverrides(r, c);
-        c.stage1Steps = r.stage1Steps.value_or(c.stage1Steps);
-        if (!r.visionFrom.empty())
-            c.visionFrom = r.visionFrom;
-    }
-    applyLoopOverrides(r, c);
-    c.evalShapes = r.evalShapes.value_or(c.evalShapes);
+    auto c = resolveVlmConfig<LlavaTrainConfig>(r, stored);
     c.evalCaptions = r.evalCaptions.value_or(c.evalCaptions);
     if (c.batch < 1)
         throw Error("batch must be at least 1");
-    if (c.steps < 1 || c.stage1Steps < 0 || c.stage1Steps >= c.steps)
-        throw Error("steps must be at least 1 and more than the stage-1 steps (got " + std::to_string(c.steps)
-            + " steps, " + std::to_string(c.stage1Steps) + " of stage 1)");
-    if (c.lr <= 0 || c.logEvery < 1)
-        throw Error("the learning rate and the log interval must be positive");
+    checkVlmSteps(c.steps, c.stage1Steps, c.lr, c.logEvery);
     return c;
-}
-
-// Hugging Face's LlavaPreTrainedModel._init_weights: normal(0, 0.02) for matrices and embeddings,
-// zero biases; norms at one.
-void initialiseLikeHf(torch::nn::Module &module)
-{
-    torch::NoGradGuard noGrad;
-    for (auto &p : module.named_parameters()) {
-        torch::Tensor w = p.value();
-        std::string lower = p.key();
-        for (char &ch : lower)
-            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        if (w.dim() >= 2)
-            w.normal_(0.0, 0.02);
-        else if (lower.find("norm") != std::string::npos && lower.ends_with(".weight"))
-            w.fill_(1.0);
-        else
-            w.zero_();
-    }
 }
 
 } // namespace
@@ -88,16 +45,9 @@ LlavaSession::LlavaSession(const LlavaTrainRequest &r, JobContext &ctx)
     , m_run(r.outDir, r.resume, kLlavaStateFormat, "ModalLens LLaVA trainer state")
     , m_cfg(resolveConfig(r, m_run.stored()))
 {
-    m_run.checkStepsLeft(m_cfg.steps);
-    m_result.outDir = m_run.dir().string();
-    m_result.preset = m_cfg.preset;
-    m_result.startStep = m_run.startStep();
-    m_result.totalSteps = m_cfg.steps;
-    m_result.stage1Steps = m_cfg.stage1Steps;
-    m_result.dtype = resolveTrainDtype(r.dtype);
+    startVlmResult(m_result, m_run, m_cfg, r.dtype);
     m_bf16 = m_result.dtype == "bf16";
-    if (const auto *s = m_run.stored(); s && s->contains("evaluation"))
-        m_lastEval = s->at("evaluation");
+    m_lastEval = storedEvaluation(m_run);
 }
 
 LlavaTrainResult LlavaSession::run()
@@ -106,26 +56,9 @@ LlavaTrainResult LlavaSession::run()
         m_cfg.seed, LlavaMix {m_cfg.mixSingle, m_cfg.mixCaptions, static_cast<int>(m_cfg.maxRounds)});
     buildModel();
     prepareEvals();
-    TrainLog log(m_run.dir(), m_run.resumeStep());
-    m_log = &log;
-    const TrainLoopSettings settings {
-        m_cfg.steps, m_cfg.logEvery, m_cfg.evalEvery, m_cfg.checkpointEvery, m_r.control.get(), &m_run, 0.0};
-    TrainHooks hooks;
-    hooks.step = [this](std::int64_t step) { return this->step(step); };
-    hooks.evaluate = [this](std::int64_t step) { return evaluateAt(step); };
-    hooks.log = [this](const LoopMetric &m) { writeMetric(m); };
-    hooks.saveCheckpoint = [this](std::int64_t step) { save(step); };
-    hooks.stateFields = [this] { return stateFields(); };
-    const TrainLoopOutcome out = runTrainLoop(settings, hooks, m_ctx);
-    setRunOutcome(m_result, out, m_cfg.batch);
-    m_result.evaluation = accuracy();
-    m_result.perType = perType();
+    runVlmLoop(*this);
     m_result.captions = m_lastEval.value("captions", -1.0);
     m_result.captionImages = m_lastEval.value("captions_images", std::int64_t {0});
-    std::error_code ec;
-    m_result.weightBytes = static_cast<std::int64_t>(fs::file_size(m_run.dir() / "model.safetensors", ec));
-    if (out.step == m_cfg.steps)
-        writeReadme(out);
     return m_result;
 }
 
@@ -165,18 +98,10 @@ void LlavaSession::buildModel()
 
     torch::manual_seed(static_cast<std::uint64_t>(m_cfg.seed));
     m_model = llava::LlavaModel(cfg);
-    if (resume) {
-        const auto weights = io::SafetensorsFile::open(dir / "model.safetensors");
-        checkStateStep(*io::SafetensorsFile::open(dir / "trainer_state.safetensors"), m_run.startStep());
-        torch::NoGradGuard noGrad;
-        for (auto &p : m_model->named_parameters()) {
-            if (!weights->contains(p.key()))
-                throw Error(weights->path().string() + ": no '" + p.key() + "'");
-            p.value().copy_(weights->tensor(p.key()));
-        }
-    } else {
+    if (resume)
+        loadResumedWeights(*m_model, dir, m_run.startStep());
+    else
         initialiseWeights(clipDir);
-    }
     m_model->train();
     for (const auto &p : m_model->parameters())
         m_result.parameters += p.numel();
@@ -214,37 +139,21 @@ void LlavaSession::initialiseWeights(const fs::path &clipDir)
 void LlavaSession::buildOptimizer()
 {
     const bool visionTrains = m_cfg.visionLrScale > 0.0;
-    std::vector<torch::Tensor> groups[4];
+    VlmParamGroups groups;
     for (const auto &p : m_model->named_parameters()) {
         const bool vision = p.key().starts_with("vision_tower.");
         p.value().set_requires_grad(!vision || visionTrains);
-        if (vision && !visionTrains)
-            continue;
-        groups[(vision ? 0 : 2) + (blip2DecaysWeight(p.key(), p.value()) ? 0 : 1)].push_back(p.value());
+        if (!vision || visionTrains)
+            groups.add(p.key(), p.value(), vision);
     }
-    std::vector<torch::optim::OptimizerParamGroup> optGroups;
-    for (int g = 0; g < 4; ++g) {
-        if (groups[g].empty())
-            continue;
-        optGroups.emplace_back(groups[g],
-            std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(m_cfg.lr)
-                                                             .betas({0.9, 0.98})
-                                                             .eps(1e-6)
-                                                             .weight_decay(g % 2 == 0 ? m_cfg.weightDecay : 0.0)));
-        m_groupScale.push_back(g < 2 ? m_cfg.visionLrScale : 1.0);
-        m_params.insert(m_params.end(), groups[g].begin(), groups[g].end());
-    }
-    m_optimizer = std::make_unique<torch::optim::AdamW>(std::move(optGroups));
+    m_optimizer = makeVlmAdamW(groups, m_cfg.lr, m_cfg.weightDecay, m_cfg.visionLrScale, true, m_groupScale, m_params);
     if (m_run.stored())
         loadAdamWState(*io::SafetensorsFile::open(m_run.dir() / "trainer_state.safetensors"), *m_model, *m_optimizer);
 }
 
 void LlavaSession::setLearningRates(std::int64_t step)
 {
-    const bool stage2 = step >= m_cfg.stage1Steps;
-    const std::int64_t length = stage2 ? m_cfg.steps - m_cfg.stage1Steps : m_cfg.stage1Steps;
-    const std::int64_t at = stage2 ? step - m_cfg.stage1Steps : step;
-    m_lastLr = warmupCosineLr(m_cfg.lr, warmupStepsFor(m_cfg.warmupFraction, length), length, at);
+    m_lastLr = vlmStageLr(m_cfg.lr, m_cfg.warmupFraction, m_cfg.steps, m_cfg.stage1Steps, step);
     auto &groups = m_optimizer->param_groups();
     for (std::size_t g = 0; g < groups.size(); ++g)
         static_cast<torch::optim::AdamWOptions &>(groups[g].options()).lr(m_lastLr * m_groupScale[g]);
@@ -286,10 +195,7 @@ StepResult LlavaSession::step(std::int64_t step)
     const auto examples = m_source->batch(step, m_cfg.batch, stage1);
     setLearningRates(step);
     const torch::Tensor l = loss(examples);
-    m_optimizer->zero_grad();
-    l.backward();
-    torch::nn::utils::clip_grad_norm_(m_params, m_cfg.clipNorm);
-    m_optimizer->step();
+    optimiserStep(*m_optimizer, l, m_params, m_cfg.clipNorm);
     return {l.item<double>(), {}};
 }
 

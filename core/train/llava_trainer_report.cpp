@@ -2,7 +2,6 @@
 // TensorBoard, the Training panel), checkpoints and trainer state, and the README beside the weights.
 #include "engine/chat_service.h"
 #include "engine/train_partials.h"
-#include "io/safetensors.h"
 #include "models/llava/llava_runtime.h"
 #include "train/blip2_trainer.h" // kVqaEvalSeed
 #include "train/llava_answers.h"
@@ -43,8 +42,7 @@ void LlavaSession::prepareEvals()
 {
     m_ctx.report(0, 0, "preparing the evaluation sets");
     if (m_cfg.evalShapes > 0) {
-        auto items = shapesVqaSet(kVqaEvalSeed, static_cast<int>(m_cfg.evalShapes),
-            static_cast<int>(std::max<std::int64_t>(1, m_cfg.evalShapes / 5)));
+        auto items = vlmShapesEvalSet(m_cfg.evalShapes);
         std::vector<io::RgbImage> images;
         std::vector<std::string> questions;
         for (const VqaItem &item : items) {
@@ -81,15 +79,8 @@ bool LlavaSession::evaluateAt(std::int64_t step)
         m_model->train();
         if (!answers)
             return false;
-        std::vector<std::string> predicted;
-        for (const auto &a : *answers)
-            predicted.push_back(a.text);
-        const VqaScores s = scoreVqa(m_evalShapes.items, predicted);
-        eval["shapes"] = s.shapes;
-        eval["shapes_images"] = s.shapesN;
-        eval["shapes_held_out"] = s.heldOut;
-        eval["shapes_held_out_images"] = s.heldOutN;
-        eval["per_type"] = s.perType;
+        const std::vector<std::string> predicted = answerTexts(*answers);
+        putShapesScores(eval, scoreVqa(m_evalShapes.items, predicted));
         const auto &items = m_evalShapes.items;
         for (std::size_t i = 0; i < items.size() && samples.samples.size() < 10; i += items.size() / 5 + 1)
             samples.samples.push_back(
@@ -118,84 +109,26 @@ bool LlavaSession::evaluateAt(std::int64_t step)
     return true;
 }
 
-ZeroShotAccuracy LlavaSession::accuracy() const
-{
-    ZeroShotAccuracy a;
-    a.shapes = m_lastEval.value("shapes", -1.0);
-    a.shapesHeldOut = m_lastEval.value("shapes_held_out", -1.0);
-    a.shapesImages = m_lastEval.value("shapes_images", std::int64_t {0});
-    a.shapesHeldOutImages = m_lastEval.value("shapes_held_out_images", std::int64_t {0});
-    return a;
-}
-
-std::map<std::string, double> LlavaSession::perType() const
-{
-    return m_lastEval.value("per_type", std::map<std::string, double> {});
-}
-
+// Each stage's loss on its own curve: captions alone, then conversations.
 void LlavaSession::writeMetric(const LoopMetric &lm)
 {
-    TrainMetric m;
-    m.step = lm.step;
-    m.totalSteps = lm.totalSteps;
-    m.loss = lm.loss;
-    m.lr = m_lastLr;
-    m.stepsPerS = lm.stepsPerS;
-    m.imagesPerS = m.stepsPerS * static_cast<double>(m_cfg.batch);
-    m.etaSeconds = lm.etaSeconds;
-    m.elapsedSeconds = lm.elapsedSeconds;
-    m.evaluated = lm.evaluated && lm.step > m_cfg.stage1Steps && m_lastEval.contains("shapes");
-    if (m.evaluated)
-        m.evaluation = accuracy();
-    std::vector<LogValue> values;
-    if (lm.intervalSteps > 0) {
-        // Each stage's loss on its own curve: captions alone, then conversations.
-        const bool stage2 = lm.step > m_cfg.stage1Steps;
-        values.push_back({"loss", "train/loss", m.loss});
-        values.push_back(
-            {stage2 ? "lm_loss" : "caption_loss", stage2 ? "train/lm_loss" : "train/caption_loss", m.loss});
-        values.push_back({"lr", "train/lr", m.lr});
-        values.push_back({"stage", "", stage2 ? 2.0 : 1.0});
-        values.push_back({"images_per_s", "train/images_per_s", m.imagesPerS});
-    }
-    if (m.evaluated) {
-        const ZeroShotAccuracy &a = m.evaluation;
-        if (a.shapes >= 0) {
-            values.push_back({"shapes_acc", "eval/vqa_shapes", a.shapes});
-            values.push_back({"shapes_images", "", static_cast<double>(a.shapesImages)});
-        }
-        if (a.shapesHeldOut >= 0) {
-            values.push_back({"shapes_held_out_acc", "eval/vqa_held_out", a.shapesHeldOut});
-            values.push_back({"shapes_held_out_images", "", static_cast<double>(a.shapesHeldOutImages)});
-        }
-        for (const auto &[type, acc] : perType())
-            values.push_back({"vqa_" + type, "eval/vqa_" + type, acc});
-        if (m_lastEval.contains("captions"))
-            values.push_back({"caption_acc", "eval/captions", m_lastEval.at("captions").get<double>()});
-    }
-    m_log->write(m.step, values);
-    m_ctx.partial(kTrainMetricPartial, m);
-    if (m_r.onMetric)
-        m_r.onMetric(m);
+    const TrainMetric m = vlmMetric(lm, m_lastLr, m_cfg.batch, m_cfg.stage1Steps, m_lastEval);
+    auto values = vlmLogValues(m, lm, m_cfg.stage1Steps, "caption_loss", "train/caption_loss", m_lastEval);
+    if (m.evaluated && m_lastEval.contains("captions"))
+        values.push_back({"caption_acc", "eval/captions", m_lastEval.at("captions").get<double>()});
+    publishMetric(*m_log, m_ctx, m_r, m, values);
 }
 
 void LlavaSession::save(std::int64_t step)
 {
-    std::map<std::string, torch::Tensor> weights, state;
-    for (const auto &p : m_model->named_parameters())
-        weights[p.key()] = p.value().detach().contiguous();
+    std::map<std::string, torch::Tensor> state;
     addAdamWState(state, *m_model, *m_optimizer);
-    state["trainer.step"] = torch::tensor(step, torch::kLong);
-    state["trainer.seed"] = torch::tensor(static_cast<std::int64_t>(m_cfg.seed), torch::kLong);
-    io::saveSafetensors(m_run.dir() / "model.safetensors", weights, {{"format", "pt"}});
-    io::saveSafetensors(m_run.dir() / "trainer_state.safetensors", state,
-        {{"format", kLlavaStateFormat}, {"step", std::to_string(step)}});
+    saveVlmCheckpoint(m_run, *m_model, std::move(state), step, m_cfg.seed, kLlavaStateFormat);
 }
 
 nlohmann::json LlavaSession::stateFields() const
 {
-    return {{"dtype", m_result.dtype}, {"evaluation", m_lastEval}, {"parameters", m_result.parameters},
-        {"config", m_cfg.toJson()}};
+    return vlmStateFields(m_result, m_lastEval, m_cfg.toJson());
 }
 
 void LlavaSession::writeReadme(const TrainLoopOutcome &out) const
@@ -223,10 +156,10 @@ void LlavaSession::writeReadme(const TrainLoopOutcome &out) const
        << cfg.text.vocab_size << " |\n"
        << "| parameters | " << m_result.parameters << " |\n\n"
        << "## At the end of training\n\n| set | accuracy |\n|---|---|\n";
-    const ZeroShotAccuracy a = accuracy();
+    const ZeroShotAccuracy a = accuracyFromJson(m_lastEval);
     md << "| Shapes World VQA, held-in pairs (" << a.shapesImages << " questions) | " << readmePercent(a.shapes)
        << " |\n";
-    for (const auto &[type, acc] : perType())
+    for (const auto &[type, acc] : vlmPerType(m_lastEval))
         md << "| — " << type << " | " << readmePercent(acc) << " |\n";
     md << "| Shapes World VQA, scenes with a held-out pair (" << a.shapesHeldOutImages << ") | "
        << readmePercent(a.shapesHeldOut) << " |\n"

@@ -67,4 +67,16 @@ nlohmann::json accuracyJson(const ZeroShotAccuracy &a)
     return j;
 }
 
+ZeroShotAccuracy accuracyFromJson(const nlohmann::json &j)
+{
+    ZeroShotAccuracy a;
+    a.shapes = j.value("shapes", -1.0);
+    a.shapesHeldOut = j.value("shapes_held_out", -1.0);
+    a.fashion = j.value("fashion_mnist", -1.0);
+    a.shapesImages = j.value("shapes_images", std::int64_t {0});
+    a.shapesHeldOutImages = j.value("shapes_held_out_images", std::int64_t {0});
+    a.fashionImages = j.value("fashion_mnist_images", std::int64_t {0});
+    return a;
+}
+
 } // namespace ml::train

@@ -19,6 +19,8 @@ namespace ml::train {
 // {"shapes", "shapes_held_out", "fashion_mnist"} and their "..._images" counts: only the figures
 // that were measured.
 nlohmann::json accuracyJson(const ZeroShotAccuracy &a);
+// And back: -1 (and 0 images) for a figure j does not hold.
+ZeroShotAccuracy accuracyFromJson(const nlohmann::json &j);
 
 struct LogValue {
     std::string key; // metrics.jsonl field: "loss"

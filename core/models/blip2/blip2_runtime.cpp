@@ -7,6 +7,7 @@
 #include "engine/model_cache.h"
 #include "io/checkpoint.h"
 #include "models/lm/huge_pages.h"
+#include "models/vlm_runtime_common.h"
 #include "preprocess.h"
 
 #include <torch/torch.h>
@@ -64,49 +65,27 @@ Blip2ImageProcessor readProcessor(const fs::path &folder, const Blip2Config &cfg
     return p;
 }
 
-[[noreturn]] void failLoad(const fs::path &folder, const std::vector<std::string> &problems)
-{
-    std::string msg = folder.string() + ": cannot load BLIP-2:";
-    for (const auto &p : problems)
-        msg += "\n  " + p;
-    throw Error(msg);
-}
-
 } // namespace
 
 std::shared_ptr<Blip2Runtime> Blip2Runtime::load(const fs::path &folder, torch::ScalarType dtype, torch::Device device,
     const std::function<void(std::int64_t, std::int64_t)> &progress)
 {
-    auto ckpt = io::Checkpoint::open(folder);
-    if (ckpt.family() != "blip-2")
-        throw Error(folder.string() + ": not a BLIP-2 checkpoint (config.json says '"
-            + (ckpt.family().empty() ? std::string("nothing") : ckpt.family()) + "')");
+    const auto ckpt = vlm::openCheckpointOf(folder, "blip-2", "BLIP-2");
     const auto cfg = Blip2Config::fromJson(ckpt.config(), ckpt.configPath().string());
-    std::vector<std::string> problems;
-    for (const auto &p : cfg.validate())
-        problems.push_back(ckpt.configPath().string() + ": " + p);
+    auto problems = vlm::configProblems(ckpt, cfg.validate());
     std::shared_ptr<Blip2Runtime> rt(new Blip2Runtime);
     rt->m_processor = readProcessor(folder, cfg, problems);
     if (!problems.empty())
-        failLoad(folder, problems);
+        vlm::failLoad(folder, "BLIP-2", problems);
 
     rt->m_folder = folder;
     rt->m_name = folder.filename().string();
     rt->m_dtype = dtype;
     rt->m_device = device;
     rt->m_model = Blip2Model(cfg, dtype);
-    io::LoadReport report;
-    io::BindOptions options;
-    options.progress = progress;
-    io::bindParameters(*rt->m_model, ckpt, options, report);
-    report.throwIfFailed(folder.string());
-    for (const auto &key : report.unexpected)
-        rt->m_warnings.push_back("unused weight '" + key + "'");
-    rt->m_model->to(device);
-    rt->m_model->eval();
+    rt->m_warnings = vlm::bindForInference(*rt->m_model, ckpt, folder, device, progress);
     lm::moveToHugePages(rt->m_model->languageModel()->parameters()); // decoding reads them per token
-    for (const auto &p : rt->m_model->parameters())
-        rt->m_bytes += p.numel() * static_cast<std::int64_t>(p.element_size());
+    rt->m_bytes = vlm::parameterBytes(*rt->m_model);
 
     if (fs::exists(folder / "vocab.json") && fs::exists(folder / "merges.txt"))
         rt->m_tokenizer.emplace(text::Gpt2Tokenizer::fromFolder(folder));
@@ -147,26 +126,15 @@ std::vector<std::int64_t> Blip2Runtime::encodePrompt(const std::string &text) co
 
 std::string Blip2Runtime::decode(const std::vector<std::int64_t> &ids) const
 {
-    if (!m_tokenizer) {
-        std::string out;
-        for (auto id : ids) {
-            if (!out.empty())
-                out += ' ';
-            out += tokenText(id);
-        }
-        return out;
-    }
+    if (!m_tokenizer)
+        return vlm::idsText(ids);
     return m_tokenizer->decode(ids, true, true);
 }
 
 std::string Blip2Runtime::tokenText(std::int64_t id) const
 {
-    if (!m_tokenizer) {
-        std::string out = std::to_string(id);
-        out.insert(out.begin(), '<');
-        out.push_back('>');
-        return out;
-    }
+    if (!m_tokenizer)
+        return vlm::idText(id);
     const std::vector<std::int64_t> one {id};
     return m_tokenizer->decode(one, false, false);
 }
@@ -251,14 +219,7 @@ QFormerResult inspectQFormer(Blip2Runtime &rt, const torch::Tensor &pixels)
 std::shared_ptr<Blip2Runtime> acquireBlip2Runtime(ModelCache &cache, const fs::path &folder, const std::string &dtype,
     const std::string &device, const std::function<void(std::int64_t, std::int64_t)> &progress)
 {
-    const auto type = dtype == "bf16" ? torch::kBFloat16 : dtype == "fp16" ? torch::kHalf : torch::kFloat;
-    const auto estimate = estimateBlip2(folder, type);
-    return cache.acquire<Blip2Runtime>(
-        makeModelKey("blip-2", folder.string(), dtype, device), estimate.bytes, estimate.configFile, [&] {
-            auto rt = Blip2Runtime::load(folder, type, torch::Device(device), progress);
-            const auto bytes = rt->bytes();
-            return ModelCache::Loaded {std::move(rt), bytes};
-        });
+    return vlm::acquireRuntime<Blip2Runtime>(cache, "blip-2", folder, dtype, device, progress, estimateBlip2);
 }
 
 } // namespace ml::blip2

@@ -8,6 +8,7 @@
 #include "io/checkpoint.h"
 #include "models/clip/clip_runtime.h"
 #include "models/lm/huge_pages.h"
+#include "models/vlm_runtime_common.h"
 
 #include <torch/torch.h>
 
@@ -19,14 +20,6 @@ namespace fs = std::filesystem;
 namespace ml::llava {
 
 namespace {
-
-[[noreturn]] void failLoad(const fs::path &folder, const std::vector<std::string> &problems)
-{
-    std::string msg = folder.string() + ": cannot load LLaVA:";
-    for (const auto &p : problems)
-        msg += "\n  " + p;
-    throw Error(msg);
-}
 
 kernels::PreprocessParams readProcessor(
     const fs::path &folder, const LlavaConfig &cfg, std::vector<std::string> &problems)
@@ -54,37 +47,23 @@ kernels::PreprocessParams readProcessor(
 std::shared_ptr<LlavaRuntime> LlavaRuntime::load(const fs::path &folder, torch::ScalarType dtype, torch::Device device,
     const std::function<void(std::int64_t, std::int64_t)> &progress)
 {
-    auto ckpt = io::Checkpoint::open(folder);
-    if (ckpt.family() != "llava")
-        throw Error(folder.string() + ": not a LLaVA checkpoint (config.json says '"
-            + (ckpt.family().empty() ? std::string("nothing") : ckpt.family()) + "')");
+    const auto ckpt = vlm::openCheckpointOf(folder, "llava", "LLaVA");
     const auto cfg = LlavaConfig::fromJson(ckpt.config(), ckpt.configPath().string());
-    std::vector<std::string> problems;
-    for (const auto &p : cfg.validate())
-        problems.push_back(ckpt.configPath().string() + ": " + p);
+    auto problems = vlm::configProblems(ckpt, cfg.validate());
     std::shared_ptr<LlavaRuntime> rt(new LlavaRuntime);
     if (problems.empty())
         rt->m_preprocess = readProcessor(folder, cfg, problems);
     if (!problems.empty())
-        failLoad(folder, problems);
+        vlm::failLoad(folder, "LLaVA", problems);
 
     rt->m_folder = folder;
     rt->m_name = folder.filename().string();
     rt->m_dtype = dtype;
     rt->m_device = device;
     rt->m_model = LlavaModel(cfg, dtype);
-    io::LoadReport report;
-    io::BindOptions options;
-    options.progress = progress;
-    io::bindParameters(*rt->m_model, ckpt, options, report);
-    report.throwIfFailed(folder.string());
-    for (const auto &key : report.unexpected)
-        rt->m_warnings.push_back("unused weight '" + key + "'");
-    rt->m_model->to(device);
-    rt->m_model->eval();
+    rt->m_warnings = vlm::bindForInference(*rt->m_model, ckpt, folder, device, progress);
     lm::moveToHugePages(rt->m_model->languageModel()->parameters()); // decoding reads them per token
-    for (const auto &p : rt->m_model->parameters())
-        rt->m_bytes += p.numel() * static_cast<std::int64_t>(p.element_size());
+    rt->m_bytes = vlm::parameterBytes(*rt->m_model);
 
     if (fs::exists(folder / "tokenizer.model"))
         rt->m_tokenizer.emplace(text::LlamaTokenizer::fromFolder(folder));
@@ -110,15 +89,6 @@ torch::Tensor LlavaRuntime::pixels(const std::uint8_t *rgb, int h, int w) const
 {
     auto out = torch::empty({1, 3, m_preprocess.cropHeight, m_preprocess.cropWidth});
     kernels::preprocessCpu(rgb, h, w, m_preprocess, out.data_ptr<float>());
-    return out;
-}
-
-std::array<std::uint8_t, 3> LlavaRuntime::preprocessMean() const
-{
-    std::array<std::uint8_t, 3> out {};
-    for (int c = 0; c < 3; ++c)
-        out[c]
-            = static_cast<std::uint8_t>(std::clamp(std::lround(m_preprocess.mean[c] / m_preprocess.rescale), 0L, 255L));
     return out;
 }
 
@@ -167,26 +137,15 @@ std::vector<std::int64_t> LlavaRuntime::encodePrompt(const std::string &text) co
 
 std::string LlavaRuntime::decode(const std::vector<std::int64_t> &ids) const
 {
-    if (!m_tokenizer) {
-        std::string out;
-        for (auto id : ids) {
-            if (!out.empty())
-                out += ' ';
-            out += tokenText(id);
-        }
-        return out;
-    }
+    if (!m_tokenizer)
+        return vlm::idsText(ids);
     return m_tokenizer->decode(ids, true);
 }
 
 std::string LlavaRuntime::tokenText(std::int64_t id) const
 {
-    if (!m_tokenizer) {
-        std::string out = std::to_string(id);
-        out.insert(out.begin(), '<');
-        out.push_back('>');
-        return out;
-    }
+    if (!m_tokenizer)
+        return vlm::idText(id);
     return m_tokenizer->tokenText(id);
 }
 
@@ -215,14 +174,7 @@ LlavaEstimate estimateLlava(const fs::path &folder, torch::ScalarType dtype)
 std::shared_ptr<LlavaRuntime> acquireLlavaRuntime(ModelCache &cache, const fs::path &folder, const std::string &dtype,
     const std::string &device, const std::function<void(std::int64_t, std::int64_t)> &progress)
 {
-    const auto type = dtype == "bf16" ? torch::kBFloat16 : dtype == "fp16" ? torch::kHalf : torch::kFloat;
-    const auto estimate = estimateLlava(folder, type);
-    return cache.acquire<LlavaRuntime>(
-        makeModelKey("llava", folder.string(), dtype, device), estimate.bytes, estimate.configFile, [&] {
-            auto rt = LlavaRuntime::load(folder, type, torch::Device(device), progress);
-            const auto bytes = rt->bytes();
-            return ModelCache::Loaded {std::move(rt), bytes};
-        });
+    return vlm::acquireRuntime<LlavaRuntime>(cache, "llava", folder, dtype, device, progress, estimateLlava);
 }
 
 } // namespace ml::llava

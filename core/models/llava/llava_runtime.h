@@ -9,7 +9,6 @@
 
 #include <torch/types.h>
 
-#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -48,8 +47,6 @@ public:
     torch::Tensor pixels(const std::uint8_t *rgb, int h, int w) const;
     int imageSize() const { return m_preprocess.cropHeight; }
     const kernels::PreprocessParams &preprocess() const { return m_preprocess; }
-    // The preprocessing's mean colour in 8 bits (what normalises to zero): the probe's fill.
-    std::array<std::uint8_t, 3> preprocessMean() const;
 
     // llava-1.5 (Vicuna v1): "USER: <image>\n{q1} ASSISTANT: {a1}</s>USER: {q2} ASSISTANT:".
     static std::string formatPrompt(const std::vector<ChatTurn> &history, const std::string &prompt);
