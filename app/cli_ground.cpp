@@ -174,8 +174,8 @@ int runEvalGrounding(Context &ctx)
     std::printf("pointing game: the answer word's top patch on the named object (right answers: %d one-object, "
                 "%d two-object; chance %.1f %% / %.1f %%)\n",
         r.singleCounted, r.twoCounted, 100 * r.chanceSingle, 100 * r.chanceTwo);
-    std::printf("deletion: hiding the top 10 %% of patches lowers the word more than 10 %% random ones (mean of %d "
-                "draws)\n",
+    std::printf("deletion: hiding the top 10 %% of patches (in the background colour) lowers the word more than "
+                "hiding 10 %% random ones (%d random sets per answer)\n",
         o.randomDraws);
     std::printf("method      one object  two objects  deletion    mean drop (nats) top vs random\n");
     printMethod("attention", r.attention);
