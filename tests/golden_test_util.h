@@ -1,7 +1,13 @@
 // What the golden-fixture tests share: the manifest's tolerance check of a tensor against its
 // expected value (|actual - expected| <= atol + rtol * |expected|, the tolerance group named per
-// tensor in manifest.json), and a tensor of ids as a vector.
+// tensor in manifest.json), a tensor of ids as a vector, and the checks of a vision-language
+// model's decoder (its outputs, greedy generation's choices, the KV cache) and of the model cache.
 #pragma once
+
+#include "engine/model_cache.h"
+#include "io/safetensors.h"
+#include "models/lm/causal_lm.h"
+#include "models/lm/generate.h"
 
 #include <QtTest>
 
@@ -11,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,4 +46,68 @@ inline std::vector<std::int64_t> tensorIds(const torch::Tensor &t)
 {
     const auto c = t.to(torch::kLong).contiguous();
     return {c.data_ptr<std::int64_t>(), c.data_ptr<std::int64_t>() + c.numel()};
+}
+
+// A test's expectGoldenClose with its fixture's manifest.
+using ExpectClose = void (*)(const torch::Tensor &actual, const torch::Tensor &expected, const std::string &name);
+
+// The decoder's outputs on the golden prompt: hidden states, the last position's logits, the
+// top 5 (values within tolerance, indices exactly) and the logsumexp of every position.
+inline void expectLmOutputsClose(
+    ExpectClose expectClose, const ml::io::SafetensorsFile &expected, const ml::lm::LmOutput &out)
+{
+    expectClose(torch::stack(out.hiddenStates), expected.tensor("lm_hidden_states"), "lm_hidden_states");
+    const auto &logits = out.logits;
+    expectClose(logits.select(1, logits.size(1) - 1), expected.tensor("logits_last"), "logits_last");
+    const auto top = logits.topk(5, -1);
+    expectClose(std::get<0>(top), expected.tensor("logits_topk_values"), "logits_topk_values");
+    QCOMPARE(tensorIds(std::get<1>(top)), tensorIds(expected.tensor("logits_topk_indices")));
+    expectClose(torch::logsumexp(logits, -1), expected.tensor("logits_logsumexp"), "logits_logsumexp");
+}
+
+// Greedy, 8 new tokens, eos 2, as the fixtures were generated; no tokenizer: texts are counts.
+inline ml::lm::GenerateOptions goldenGreedyOptions()
+{
+    ml::lm::GenerateOptions o;
+    o.sampling.maxNewTokens = 8;
+    o.eosId = 2;
+    o.decode = [](const std::vector<std::int64_t> &v) { return std::to_string(v.size()); };
+    o.tokenText = [](std::int64_t id) { return std::to_string(id); };
+    return o;
+}
+
+// Each step's top-5 token ids equal the reference's ([steps * 5]).
+inline void expectStepTopIds(const ml::lm::Generation &g, const std::vector<std::int64_t> &stepIds)
+{
+    for (std::size_t s = 0; s < g.tokens.size(); ++s)
+        for (std::size_t k = 0; k < 5; ++k)
+            QCOMPARE(g.tokens[s].top[k].id, stepIds[s * 5 + k]);
+}
+
+// Prefill in two parts and one cached step give the last logits of a full forward.
+inline void expectCacheEqualsFullForward(ml::lm::CausalLm &lm, const torch::Tensor &embeds)
+{
+    const auto L = embeds.size(1);
+    const auto full = lm.forward(embeds, nullptr, {}, {}).logits;
+    auto cache = lm.newCache(1, L);
+    lm.forward(embeds.narrow(1, 0, L - 3), &cache, {}, {});
+    lm.forward(embeds.narrow(1, L - 3, 2), &cache, {}, {});
+    const auto last = lm.forward(embeds.narrow(1, L - 1, 1), &cache, {}, {}).logits;
+    QVERIFY(torch::allclose(last[0][0], full[0][L - 1], 1e-5, 1e-5));
+}
+
+// A 64 KiB model cache refuses the fixture before loading it, naming config.json, and holds nothing.
+inline void expectBudgetRefusal(const std::function<void(ml::ModelCache &)> &acquire)
+{
+    ml::ModelCache cache(64 * 1024);
+    bool loaded = false;
+    try {
+        acquire(cache);
+        loaded = true;
+    } catch (const std::exception &e) {
+        const QString msg = QString::fromUtf8(e.what());
+        QVERIFY2(msg.contains("config.json"), qPrintable(msg));
+    }
+    QVERIFY(!loaded);
+    QCOMPARE(cache.status().models.size(), std::size_t(0));
 }

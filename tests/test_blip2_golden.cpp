@@ -35,11 +35,6 @@ void expectClose(const torch::Tensor &actual, const torch::Tensor &expected, con
     expectGoldenClose(m, actual, expected, name);
 }
 
-std::vector<std::int64_t> ids(const torch::Tensor &t)
-{
-    return tensorIds(t);
-}
-
 } // namespace
 
 class TestBlip2Golden : public QObject {
@@ -85,38 +80,24 @@ private Q_SLOTS:
         torch::NoGradGuard g;
         auto &model = m_rt->model();
         const auto queries = m_rt->queryEmbeds(m_expected->tensor("pixel_values"));
-        const auto embeds = m_rt->promptEmbeds(queries, ids(m_expected->tensor("input_ids")));
+        const auto embeds = m_rt->promptEmbeds(queries, tensorIds(m_expected->tensor("input_ids")));
         ml::lm::LmRequest request;
         request.hiddenStates = true;
         const auto out = model->languageModel()->forward(embeds, nullptr, {}, request);
-        expectClose(torch::stack(out.hiddenStates), m_expected->tensor("lm_hidden_states"), "lm_hidden_states");
-        const auto logits = out.logits;
-        expectClose(logits.select(1, logits.size(1) - 1), m_expected->tensor("logits_last"), "logits_last");
-        const auto top = logits.topk(5, -1);
-        expectClose(std::get<0>(top), m_expected->tensor("logits_topk_values"), "logits_topk_values");
-        QCOMPARE(ids(std::get<1>(top)), ids(m_expected->tensor("logits_topk_indices")));
-        expectClose(torch::logsumexp(logits, -1), m_expected->tensor("logits_logsumexp"), "logits_logsumexp");
+        expectLmOutputsClose(expectClose, *m_expected, out);
     }
 
     // Greedy through the KV-cache loop equals the reference's generate(), step scores included.
     void greedyGeneration()
     {
         const auto queries = m_rt->queryEmbeds(m_expected->tensor("pixel_values"));
-        const auto embeds = m_rt->promptEmbeds(queries, ids(m_expected->tensor("input_ids")));
-        ml::lm::GenerateOptions o;
-        o.sampling.maxNewTokens = 8;
-        o.eosId = 2;
-        o.decode = [](const std::vector<std::int64_t> &v) { return std::to_string(v.size()); };
-        o.tokenText = [](std::int64_t id) { return std::to_string(id); };
-        const auto g = ml::lm::generate(*m_rt->model()->languageModel(), embeds, o);
-        auto expected = ids(m_expected->tensor("generated_ids"));
+        const auto embeds = m_rt->promptEmbeds(queries, tensorIds(m_expected->tensor("input_ids")));
+        const auto g = ml::lm::generate(*m_rt->model()->languageModel(), embeds, goldenGreedyOptions());
+        auto expected = tensorIds(m_expected->tensor("generated_ids"));
         QCOMPARE(expected.front(), std::int64_t(2)); // 4.40 returns [bos] + the new tokens
         expected.erase(expected.begin());
         QCOMPARE(g.ids, expected);
-        const auto stepIds = ids(m_expected->tensor("generate_step_topk_indices"));
-        for (std::size_t s = 0; s < g.tokens.size(); ++s)
-            for (std::size_t k = 0; k < 5; ++k)
-                QCOMPARE(g.tokens[s].top[k].id, stepIds[s * 5 + k]);
+        expectStepTopIds(g, tensorIds(m_expected->tensor("generate_step_topk_indices")));
         QCOMPARE(g.stopReason, std::string("max-tokens"));
     }
 
@@ -124,16 +105,9 @@ private Q_SLOTS:
     void cacheEqualsFullForward()
     {
         torch::NoGradGuard g;
-        auto &lm = *m_rt->model()->languageModel();
         const auto queries = m_rt->queryEmbeds(m_expected->tensor("pixel_values"));
-        const auto embeds = m_rt->promptEmbeds(queries, ids(m_expected->tensor("input_ids")));
-        const auto full = lm.forward(embeds, nullptr, {}, {}).logits;
-        auto cache = lm.newCache(1, embeds.size(1));
-        const auto L = embeds.size(1);
-        lm.forward(embeds.narrow(1, 0, L - 3), &cache, {}, {});
-        lm.forward(embeds.narrow(1, L - 3, 2), &cache, {}, {});
-        const auto last = lm.forward(embeds.narrow(1, L - 1, 1), &cache, {}, {}).logits;
-        QVERIFY(torch::allclose(last[0][0], full[0][L - 1], 1e-5, 1e-5));
+        const auto embeds = m_rt->promptEmbeds(queries, tensorIds(m_expected->tensor("input_ids")));
+        expectCacheEqualsFullForward(*m_rt->model()->languageModel(), embeds);
     }
 
     // A copy split into two shards with an index loads to the same weights and the same logits.
@@ -167,17 +141,8 @@ private Q_SLOTS:
     // before the loader runs.
     void budgetRefusal()
     {
-        ml::ModelCache cache(64 * 1024); // 64 KiB: the fixture needs ~2 MB in fp32
-        bool loaded = false;
-        try {
-            ml::blip2::acquireBlip2Runtime(cache, kDir, "fp32", "cpu");
-            loaded = true;
-        } catch (const std::exception &e) {
-            const QString msg = QString::fromUtf8(e.what());
-            QVERIFY2(msg.contains("config.json"), qPrintable(msg));
-        }
-        QVERIFY(!loaded);
-        QCOMPARE(cache.status().models.size(), std::size_t(0));
+        // 64 KiB: the fixture needs ~2 MB in fp32
+        expectBudgetRefusal([](ml::ModelCache &cache) { ml::blip2::acquireBlip2Runtime(cache, kDir, "fp32", "cpu"); });
         const auto estimate = ml::blip2::estimateBlip2(kDir, torch::kFloat);
         QVERIFY(estimate.bytes > 1000000 && estimate.bytes < 4000000);
     }

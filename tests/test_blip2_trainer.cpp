@@ -17,6 +17,7 @@
 #include "train/bpe_trainer.h"
 #include "train/run_folder.h"
 #include "train_recorder.h"
+#include "vlm_train_test_util.h"
 
 #include <QtTest>
 
@@ -28,6 +29,7 @@
 
 using namespace ml::train;
 using ml::train::RunKind;
+using vlm_train_test::mentionsHeldOutPair;
 namespace fs = std::filesystem;
 
 namespace {
@@ -42,17 +44,7 @@ std::shared_ptr<const FashionMnist> fashionTrain()
 
 ml::Blip2TrainResult train(const ml::Blip2TrainRequest &request, TrainRecorder &recorder)
 {
-    ml::JobContext ctx(1, &recorder, recorder.cancel);
-    ml::Job job = ml::makeBlip2TrainJob(request);
-    return std::any_cast<ml::Blip2TrainResult>(job.run(ctx));
-}
-
-bool mentionsHeldOutPair(const std::string &text)
-{
-    for (const char *pair : {"green triangle", "purple circle", "yellow diamond", "white square"})
-        if (text.find(pair) != std::string::npos)
-            return true;
-    return false;
+    return vlm_train_test::runTrainJob<ml::Blip2TrainResult>(ml::makeBlip2TrainJob(request), recorder);
 }
 
 } // namespace
@@ -252,17 +244,7 @@ private Q_SLOTS:
                 model->lmLogits(prefix.index_select(0, batch.imageIndex), batch.lm.inputIds, batch.lm.attentionMask),
                 batch.lm.labels, c.queries);
         };
-        const double first = loss().item<double>();
-        QVERIFY(std::isfinite(first) && first > 1.0);
-        double last = first;
-        for (int i = 0; i < 40; ++i) {
-            const auto l = loss();
-            optimizer.zero_grad();
-            l.backward();
-            optimizer.step();
-            last = l.item<double>();
-        }
-        QVERIFY2(last < 0.3 * first, qPrintable(QString("%1 -> %2").arg(first).arg(last)));
+        vlm_train_test::verifyLossFalls(loss, optimizer);
     }
 
     // A tiny run (both stages, from clip-mini's vision tower): a Hugging Face Blip2 folder the
@@ -271,10 +253,7 @@ private Q_SLOTS:
     {
         const fs::path out = fs::path(m_tmp.path().toStdString()) / "tiny-run";
         TrainRecorder recorder;
-        ml::Blip2TrainRequest request;
-        request.preset = "tiny";
-        request.outDir = out.string();
-        request.dtype = "fp32";
+        auto request = vlm_train_test::tinyRequest<ml::Blip2TrainRequest>(out);
         const ml::Blip2TrainResult r = train(request, recorder);
         QCOMPARE(r.steps, r.totalSteps);
         QVERIFY(r.stage1Steps > 0 && r.stage1Steps < r.steps);

@@ -14,6 +14,7 @@
 #include "chat/grounding_controller.h"
 #include "chat/probe_canvas.h"
 #include "chat/word_strip.h"
+#include "chat_panel_test_util.h"
 #include "common/model_picker.h"
 #include "main_window.h"
 #include "main_window_test_util.h"
@@ -89,8 +90,11 @@ ml::ModelEntry entry(const char *name, ml::ModelFamily kind, const char *source)
 
 } // namespace
 
-class TestChatGrounding : public QObject {
+class TestChatGrounding : public ChatPanelTestBase {
     Q_OBJECT
+
+public:
+    TestChatGrounding() : ChatPanelTestBase(kJobTimeoutMs) { }
 
 private Q_SLOTS:
     void pictureMask();
@@ -105,22 +109,8 @@ private Q_SLOTS:
     void newQuestionCancels();
 
 private:
-    bool waitChat();
     bool waitGrounding();
-    void send(const QString &question);
-    void shot(const QString &name);
-    template<class T> T *child(const char *name) const
-    {
-        T *w = m_panel->findChild<T *>(QString::fromLatin1(name));
-        if (!w)
-            qFatal("no %s in the Chat panel", name);
-        return w;
-    }
 
-    std::unique_ptr<QTemporaryDir> m_tmp;
-    std::unique_ptr<MainWindow> m_window;
-    ChatPanel *m_panel = nullptr;
-    ChatController *m_c = nullptr;
     GroundingController *m_g = nullptr;
     QString m_llava;
     QString m_image;
@@ -220,44 +210,9 @@ void TestChatGrounding::cleanupTestCase()
     m_window.reset();
 }
 
-bool TestChatGrounding::waitChat()
-{
-    QElapsedTimer timer;
-    timer.start();
-    while (m_c->isBusy() && timer.elapsed() < kJobTimeoutMs) {
-        QSignalSpy busy(m_c, &ChatController::busyChanged);
-        busy.wait(1000);
-    }
-    return !m_c->isBusy();
-}
-
 bool TestChatGrounding::waitGrounding()
 {
-    QElapsedTimer timer;
-    timer.start();
-    while ((m_g->isBusy() || m_g->isProbing()) && timer.elapsed() < kJobTimeoutMs) {
-        QSignalSpy busy(m_g, &GroundingController::busyChanged);
-        busy.wait(1000);
-    }
-    return !m_g->isBusy() && !m_g->isProbing();
-}
-
-void TestChatGrounding::send(const QString &question)
-{
-    child<QLineEdit>("chatQuestion")->setText(question);
-    auto *sendButton = child<QPushButton>("chatSend");
-    QVERIFY(sendButton->isEnabled());
-    QTest::mouseClick(sendButton, Qt::LeftButton);
-    QVERIFY2(m_c->isBusy(), qPrintable(m_c->message()));
-}
-
-void TestChatGrounding::shot(const QString &name)
-{
-    const QByteArray dir = qgetenv("MODALLENS_SHOTS_DIR");
-    if (dir.isEmpty())
-        return;
-    QTest::qWait(100);
-    QVERIFY(m_window->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + name));
+    return waitWhileBusy(m_g, [this] { return m_g->isBusy() || m_g->isProbing(); });
 }
 
 void TestChatGrounding::answerIsGrounded()

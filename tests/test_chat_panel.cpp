@@ -11,6 +11,7 @@
 #include "chat/chat_settings_page.h"
 #include "chat/chat_transcript.h"
 #include "chat/chat_view.h"
+#include "chat_panel_test_util.h"
 #include "common/model_picker.h"
 #include "gallery/gallery_filter_model.h"
 #include "gallery/gallery_model.h"
@@ -64,8 +65,11 @@ bool blip2MiniPresent()
 
 } // namespace
 
-class TestChatPanel : public QObject {
+class TestChatPanel : public ChatPanelTestBase {
     Q_OBJECT
+
+public:
+    TestChatPanel() : ChatPanelTestBase(kJobTimeoutMs) { }
 
 private Q_SLOTS:
     void initTestCase();
@@ -78,21 +82,8 @@ private Q_SLOTS:
     void stopMidAnswer();
 
 private:
-    bool waitIdle();
-    void send(const QString &question);
-    void shot(const QString &name);
-    template<class T> T *child(const char *name) const
-    {
-        T *w = m_panel->findChild<T *>(QString::fromLatin1(name));
-        if (!w)
-            qFatal("no %s in the Chat panel", name);
-        return w;
-    }
+    void sendFromPanel(const QString &question);
 
-    std::unique_ptr<QTemporaryDir> m_tmp;
-    std::unique_ptr<MainWindow> m_window;
-    ChatPanel *m_panel = nullptr;
-    ChatController *m_c = nullptr;
     QString m_image; // a red circle, alone
     bool m_model = false;
 };
@@ -126,37 +117,15 @@ void TestChatPanel::cleanupTestCase()
     m_window.reset();
 }
 
-bool TestChatPanel::waitIdle()
+// send(), and the panel takes the question: the field cleared, Send off, Stop on.
+void TestChatPanel::sendFromPanel(const QString &question)
 {
-    QElapsedTimer timer;
-    timer.start();
-    while (m_c->isBusy() && timer.elapsed() < kJobTimeoutMs) {
-        QSignalSpy busy(m_c, &ChatController::busyChanged);
-        busy.wait(1000); // an event loop: each partial is handled as it comes
-    }
-    return !m_c->isBusy();
-}
-
-void TestChatPanel::send(const QString &question)
-{
-    auto *edit = child<QLineEdit>("chatQuestion");
-    edit->setText(question);
-    auto *sendButton = child<QPushButton>("chatSend");
-    QVERIFY(sendButton->isEnabled());
-    QTest::mouseClick(sendButton, Qt::LeftButton);
-    QVERIFY2(m_c->isBusy(), qPrintable(m_c->message()));
-    QVERIFY(edit->text().isEmpty());
-    QVERIFY(!sendButton->isEnabled());
-    QVERIFY(child<QPushButton>("chatStop")->isEnabled());
-}
-
-void TestChatPanel::shot(const QString &name)
-{
-    const QByteArray dir = qgetenv("MODALLENS_SHOTS_DIR");
-    if (dir.isEmpty())
+    send(question);
+    if (QTest::currentTestFailed())
         return;
-    QTest::qWait(100);
-    QVERIFY(m_window->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + name));
+    QVERIFY(child<QLineEdit>("chatQuestion")->text().isEmpty());
+    QVERIFY(!child<QPushButton>("chatSend")->isEnabled());
+    QVERIFY(child<QPushButton>("chatStop")->isEnabled());
 }
 
 void TestChatPanel::sidePanelFits()
@@ -227,8 +196,8 @@ void TestChatPanel::answerStreams()
         shownWhileStreaming = m_panel->view()->transcript()->toPlainText();
     });
     auto c2 = connect(m_c, &ChatController::answerFinished, this, [&] { events << QStringLiteral("finished"); });
-    send(QStringLiteral("what color is the circle?"));
-    QVERIFY(waitIdle());
+    sendFromPanel(QStringLiteral("what color is the circle?"));
+    QVERIFY(waitChat());
     disconnect(c1);
     disconnect(c2);
     QVERIFY2(!m_c->messageIsError(), qPrintable(m_c->message()));
@@ -288,8 +257,8 @@ void TestChatPanel::stopMidAnswer()
             if (++streamed == 1)
                 QTest::mouseClick(child<QPushButton>("chatStop"), Qt::LeftButton);
         });
-        send(QStringLiteral("describe the picture"));
-        QVERIFY(waitIdle());
+        sendFromPanel(QStringLiteral("describe the picture"));
+        QVERIFY(waitChat());
         disconnect(c);
         QVERIFY2(!m_c->messageIsError(), qPrintable(m_c->message()));
         QCOMPARE(m_c->conversation().turns.size(), std::size_t(1));
@@ -309,9 +278,9 @@ void TestChatPanel::stopMidAnswer()
 
     // Stop before the first token: nothing is kept, the question can be asked again.
     QTest::mouseClick(child<QPushButton>("chatNew"), Qt::LeftButton);
-    send(QStringLiteral("describe the picture"));
+    sendFromPanel(QStringLiteral("describe the picture"));
     QTest::mouseClick(child<QPushButton>("chatStop"), Qt::LeftButton);
-    QVERIFY(waitIdle());
+    QVERIFY(waitChat());
     QVERIFY(!m_c->messageIsError());
     QVERIFY(m_c->conversation().turns.size() <= 1);
     QVERIFY(child<QPushButton>("chatSend")->isEnabled() == false); // the question line is empty
@@ -326,8 +295,8 @@ void TestChatPanel::multiTurnAndRegenerate()
     child<QCheckBox>("chatGreedy")->setChecked(true);
     child<QSpinBox>("chatMaxTokens")->setValue(8);
     QCOMPARE(m_c->sampling().maxNewTokens, 8);
-    send(QStringLiteral("what shape is it?"));
-    QVERIFY(waitIdle());
+    sendFromPanel(QStringLiteral("what shape is it?"));
+    QVERIFY(waitChat());
     QVERIFY2(!m_c->messageIsError(), qPrintable(m_c->message()));
     QCOMPARE(m_c->conversation().turns.size(), before + 1);
     QCOMPARE(m_c->lastRequest()->history.size(), before); // the earlier turns went with it
@@ -341,7 +310,7 @@ void TestChatPanel::multiTurnAndRegenerate()
     QVERIFY(child<QPushButton>("chatRegenerate")->isEnabled());
     QTest::mouseClick(child<QPushButton>("chatRegenerate"), Qt::LeftButton);
     QVERIFY(m_c->isBusy());
-    QVERIFY(waitIdle());
+    QVERIFY(waitChat());
     QVERIFY2(!m_c->messageIsError(), qPrintable(m_c->message()));
     QCOMPARE(m_c->conversation().turns.size(), before + 1); // replaced, not added
     const auto &last = m_c->conversation().turns.back();

@@ -34,11 +34,6 @@ void expectClose(const torch::Tensor &actual, const torch::Tensor &expected, con
     expectGoldenClose(m, actual, expected, name);
 }
 
-std::vector<std::int64_t> ids(const torch::Tensor &t)
-{
-    return tensorIds(t);
-}
-
 } // namespace
 
 class TestLlavaGolden : public QObject {
@@ -79,13 +74,7 @@ private Q_SLOTS:
         ml::lm::LmRequest request;
         request.hiddenStates = true;
         const auto out = m_rt->model()->languageModel()->forward(merged.embeds, nullptr, {}, request);
-        expectClose(torch::stack(out.hiddenStates), m_expected->tensor("lm_hidden_states"), "lm_hidden_states");
-        const auto &logits = out.logits;
-        expectClose(logits.select(1, logits.size(1) - 1), m_expected->tensor("logits_last"), "logits_last");
-        const auto top = logits.topk(5, -1);
-        expectClose(std::get<0>(top), m_expected->tensor("logits_topk_values"), "logits_topk_values");
-        QCOMPARE(ids(std::get<1>(top)), ids(m_expected->tensor("logits_topk_indices")));
-        expectClose(torch::logsumexp(logits, -1), m_expected->tensor("logits_logsumexp"), "logits_logsumexp");
+        expectLmOutputsClose(expectClose, *m_expected, out);
     }
 
     // Greedy through the KV-cache loop equals the reference's generate(): ids, and every step's
@@ -93,21 +82,13 @@ private Q_SLOTS:
     void greedyGeneration()
     {
         const auto merged = prompt();
-        ml::lm::GenerateOptions o;
-        o.sampling.maxNewTokens = 8;
-        o.eosId = 2;
-        o.decode = [](const std::vector<std::int64_t> &v) { return std::to_string(v.size()); };
-        o.tokenText = [](std::int64_t id) { return std::to_string(id); };
         auto &lm = *m_rt->model()->languageModel();
-        const auto g = ml::lm::generate(lm, merged.embeds, o);
-        const auto prompt = ids(m_expected->tensor("input_ids"));
-        auto expected = ids(m_expected->tensor("generated_ids"));
+        const auto g = ml::lm::generate(lm, merged.embeds, goldenGreedyOptions());
+        const auto prompt = tensorIds(m_expected->tensor("input_ids"));
+        auto expected = tensorIds(m_expected->tensor("generated_ids"));
         expected.erase(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(prompt.size()));
         QCOMPARE(g.ids, expected);
-        const auto stepIds = ids(m_expected->tensor("generate_step_topk_indices"));
-        for (std::size_t s = 0; s < g.tokens.size(); ++s)
-            for (std::size_t k = 0; k < 5; ++k)
-                QCOMPARE(g.tokens[s].top[k].id, stepIds[s * 5 + k]);
+        expectStepTopIds(g, tensorIds(m_expected->tensor("generate_step_topk_indices")));
         // The step scores: the logits of each cached step.
         torch::NoGradGuard noGrad;
         auto cache = lm.newCache(1, merged.embeds.size(1) + 8);
@@ -126,15 +107,7 @@ private Q_SLOTS:
     void cacheEqualsFullForward()
     {
         torch::NoGradGuard g;
-        auto &lm = *m_rt->model()->languageModel();
-        const auto embeds = prompt().embeds;
-        const auto L = embeds.size(1);
-        const auto full = lm.forward(embeds, nullptr, {}, {}).logits;
-        auto cache = lm.newCache(1, L);
-        lm.forward(embeds.narrow(1, 0, L - 3), &cache, {}, {});
-        lm.forward(embeds.narrow(1, L - 3, 2), &cache, {}, {});
-        const auto last = lm.forward(embeds.narrow(1, L - 1, 1), &cache, {}, {}).logits;
-        QVERIFY(torch::allclose(last[0][0], full[0][L - 1], 1e-5, 1e-5));
+        expectCacheEqualsFullForward(*m_rt->model()->languageModel(), prompt().embeds);
     }
 
     // Grouped-query attention: a model with 2 key-value heads for 4 query heads equals the same
@@ -179,7 +152,7 @@ private Q_SLOTS:
         MODALLENS_REQUIRE_NATIVE_BF16();
         torch::NoGradGuard g;
         const auto bf = ml::llava::LlavaRuntime::load(kDir, torch::kBFloat16, torch::kCPU);
-        const auto ids32 = ids(m_expected->tensor("input_ids"));
+        const auto ids32 = tensorIds(m_expected->tensor("input_ids"));
         const auto pixels = m_expected->tensor("pixel_values");
         const auto a = bf->model()->merge(ids32, bf->imageEmbeds(pixels));
         const auto la = bf->model()->languageModel()->forward(a.embeds, nullptr, {}, {}).logits.to(torch::kFloat);
@@ -192,17 +165,7 @@ private Q_SLOTS:
     // The cache refuses a model its config says cannot fit, naming config.json, before loading.
     void budgetRefusal()
     {
-        ml::ModelCache cache(64 * 1024);
-        bool loaded = false;
-        try {
-            ml::llava::acquireLlavaRuntime(cache, kDir, "fp32", "cpu");
-            loaded = true;
-        } catch (const std::exception &e) {
-            const QString msg = QString::fromUtf8(e.what());
-            QVERIFY2(msg.contains("config.json"), qPrintable(msg));
-        }
-        QVERIFY(!loaded);
-        QCOMPARE(cache.status().models.size(), std::size_t(0));
+        expectBudgetRefusal([](ml::ModelCache &cache) { ml::llava::acquireLlavaRuntime(cache, kDir, "fp32", "cpu"); });
     }
 
 private:
@@ -210,7 +173,7 @@ private:
     {
         torch::NoGradGuard g;
         const auto image = m_rt->imageEmbeds(m_expected->tensor("pixel_values"));
-        return m_rt->model()->merge(ids(m_expected->tensor("input_ids")), image);
+        return m_rt->model()->merge(tensorIds(m_expected->tensor("input_ids")), image);
     }
 
     std::shared_ptr<ml::io::SafetensorsFile> m_expected;

@@ -21,6 +21,7 @@
 #include "train/llava_trainer.h"
 #include "train/run_folder.h"
 #include "train_recorder.h"
+#include "vlm_train_test_util.h"
 
 #include <QtTest>
 
@@ -31,23 +32,14 @@
 #include <set>
 
 using namespace ml::train;
+using vlm_train_test::mentionsHeldOutPair;
 namespace fs = std::filesystem;
 
 namespace {
 
 ml::LlavaTrainResult train(const ml::LlavaTrainRequest &request, TrainRecorder &recorder)
 {
-    ml::JobContext ctx(1, &recorder, recorder.cancel);
-    ml::Job job = ml::makeLlavaTrainJob(request);
-    return std::any_cast<ml::LlavaTrainResult>(job.run(ctx));
-}
-
-bool mentionsHeldOutPair(const std::string &text)
-{
-    for (const char *pair : {"green triangle", "purple circle", "yellow diamond", "white square"})
-        if (text.find(pair) != std::string::npos)
-            return true;
-    return false;
+    return vlm_train_test::runTrainJob<ml::LlavaTrainResult>(ml::makeLlavaTrainJob(request), recorder);
 }
 
 #ifdef MODALLENS_HAVE_SENTENCEPIECE
@@ -256,17 +248,7 @@ private Q_SLOTS:
             const auto embeds = around(lm->embedTokens(t.inputIds), model->imageFeatures(pixels).projected);
             return conversationLoss(lm->forward(embeds, nullptr, mask, {}).logits, labels);
         };
-        const double first = loss().item<double>();
-        QVERIFY(std::isfinite(first) && first > 1.0);
-        double last = first;
-        for (int i = 0; i < 40; ++i) {
-            const auto l = loss();
-            optimizer.zero_grad();
-            l.backward();
-            optimizer.step();
-            last = l.item<double>();
-        }
-        QVERIFY2(last < 0.3 * first, qPrintable(QString("%1 -> %2").arg(first).arg(last)));
+        vlm_train_test::verifyLossFalls(loss, optimizer);
     }
 
     // A tiny run (both stages, from clip-mini's vision tower): a llava-hf folder LlavaRuntime
@@ -277,10 +259,7 @@ private Q_SLOTS:
             QSKIP("built without SentencePiece");
         const fs::path out = fs::path(m_tmp.path().toStdString()) / "tiny-run";
         TrainRecorder recorder;
-        ml::LlavaTrainRequest request;
-        request.preset = "tiny";
-        request.outDir = out.string();
-        request.dtype = "fp32";
+        auto request = vlm_train_test::tinyRequest<ml::LlavaTrainRequest>(out);
         const ml::LlavaTrainResult r = train(request, recorder);
         QCOMPARE(r.steps, r.totalSteps);
         QVERIFY(r.stage1Steps > 0 && r.stage1Steps < r.steps);

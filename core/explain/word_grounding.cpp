@@ -43,17 +43,9 @@ std::vector<ChatToken> answerTokens(
         stopReason = "given";
         return tokens;
     }
-    lm::GenerateOptions o;
-    o.sampling.maxNewTokens = std::max(1, req.maxNewTokens);
-    o.eosId = rt.eosId();
-    o.decode = [&](const std::vector<std::int64_t> &ids) { return rt.decode(ids); };
-    o.tokenText = [&](std::int64_t id) { return rt.tokenText(id); };
-    o.cancelled = [&] { return ctx.isCancelled(); };
-    o.seenIds = in.promptIds;
-    o.onToken = [&](const ChatToken &t) {
-        ctx.partial(kChatTokenPartial, t);
-        ctx.report(t.index + 1, o.sampling.maxNewTokens, kChatStageGenerating);
-    };
+    const int maxNewTokens = std::max(1, req.maxNewTokens);
+    lm::GenerateOptions o = llava::generateOptions(in, ctx, maxNewTokens);
+    o.sampling.maxNewTokens = maxNewTokens;
     auto g = lm::generate(*rt.model()->languageModel(), in.merged.embeds, o);
     if (g.stopReason == "cancelled")
         throw Cancelled();
@@ -63,31 +55,14 @@ std::vector<ChatToken> answerTokens(
 
 GroundingResult runGrounding(const GroundingRequest &req, JobContext &ctx)
 {
-    llava::InputSpec spec;
-    spec.model = req.model;
-    spec.image = req.image;
-    spec.videoTimeS = req.videoTimeS;
-    spec.history = req.history;
-    spec.prompt = req.prompt;
-    spec.promptIds = req.promptIds;
-    spec.regionMask = &req.regionMask;
-    spec.regionWidth = req.regionWidth;
-    spec.regionHeight = req.regionHeight;
-    spec.hiddenPatches = &req.hiddenPatches;
-    spec.compute = req.compute;
-    auto in = llava::prepareChat(spec, ctx);
+    auto in = llava::prepareChat(llava::inputSpec(req), ctx);
     if (in.merged.imageBegin < 0)
         throw Error("grounding needs a picture in the prompt (an <image> token)");
     auto &rt = *in.rt;
     GroundingResult g;
-    g.chat.modelName = rt.name();
-    g.chat.family = "llava";
-    g.chat.dtype = in.dtype;
-    g.chat.device = in.device;
-    g.chat.promptText = in.promptText;
-    g.chat.promptIds = in.promptIds;
-    g.chat.gridH = g.gridH = in.gridH;
-    g.chat.gridW = g.gridW = in.gridW;
+    g.chat = llava::chatResultOf(in);
+    g.gridH = in.gridH;
+    g.gridW = in.gridW;
     g.inputRgb = std::move(in.inputRgb);
     g.imageSize = in.imageSize;
     g.chat.tokens = answerTokens(req, in, ctx, g.chat.stopReason);

@@ -78,10 +78,7 @@ std::shared_ptr<Blip2Runtime> Blip2Runtime::load(const fs::path &folder, torch::
     if (!problems.empty())
         vlm::failLoad(folder, "BLIP-2", problems);
 
-    rt->m_folder = folder;
-    rt->m_name = folder.filename().string();
-    rt->m_dtype = dtype;
-    rt->m_device = device;
+    rt->setSource(folder, dtype, device);
     rt->m_model = Blip2Model(cfg, dtype);
     rt->m_warnings = vlm::bindForInference(*rt->m_model, ckpt, folder, device, progress);
     lm::moveToHugePages(rt->m_model->languageModel()->parameters()); // decoding reads them per token

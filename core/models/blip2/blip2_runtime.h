@@ -4,6 +4,7 @@
 #pragma once
 
 #include "models/blip2/blip2_model.h"
+#include "models/vlm_runtime_info.h"
 #include "text/gpt2_tokenizer.h"
 
 #include <torch/types.h>
@@ -36,7 +37,7 @@ struct Blip2ImageProcessor {
     torch::Tensor operator()(const std::uint8_t *rgb, int h, int w) const;
 };
 
-class Blip2Runtime {
+class Blip2Runtime : public vlm::RuntimeInfo {
 public:
     // Everything or nothing: one ml::Error naming the folder lists every problem (not a BLIP-2,
     // config errors, missing or mis-shaped weights, pickles only). Loads shard by shard from the
@@ -51,12 +52,6 @@ public:
     const Blip2ImageProcessor &processor() const { return m_processor; }
     bool hasTokenizer() const { return m_tokenizer.has_value(); }
     const text::Gpt2Tokenizer &tokenizer() const; // throws ml::Error naming the missing files
-    const std::string &name() const { return m_name; }
-    const std::filesystem::path &folder() const { return m_folder; }
-    torch::ScalarType dtype() const { return m_dtype; }
-    torch::Device device() const { return m_device; }
-    std::int64_t bytes() const { return m_bytes; }
-    const std::vector<std::string> &warnings() const { return m_warnings; }
 
     // "Question: {q} Answer: {a}. ... Question: {prompt} Answer:" (BLIP-2's VQA format).
     static std::string formatPrompt(const std::vector<ChatTurn> &history, const std::string &prompt);
@@ -72,24 +67,15 @@ public:
 
 private:
     Blip2Runtime() = default;
-    std::filesystem::path m_folder;
-    std::string m_name;
     Blip2Model m_model {nullptr};
     Blip2ImageProcessor m_processor;
     std::optional<text::Gpt2Tokenizer> m_tokenizer;
     std::string m_tokenizerProblem;
-    torch::ScalarType m_dtype = torch::kFloat;
-    torch::Device m_device = torch::kCPU;
-    std::int64_t m_bytes = 0;
-    std::vector<std::string> m_warnings;
 };
 
 // Bytes the runtime will hold (weights in dtype, vision/Q-Former/OPT alike), from config.json
-// alone; 0 with the file named when it cannot be read (the load then says why).
-struct Blip2Estimate {
-    std::int64_t bytes = 0;
-    std::string configFile;
-};
+// alone.
+using Blip2Estimate = vlm::RuntimeEstimate;
 Blip2Estimate estimateBlip2(const std::filesystem::path &folder, torch::ScalarType dtype);
 
 // The Q-Former's view of one image ([1, 3, S, S] float32 pixels): cross- and self-attention, the

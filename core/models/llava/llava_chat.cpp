@@ -67,49 +67,50 @@ std::string trimAnswer(const std::string &text)
     return text.substr(first, last - first + 1);
 }
 
-ChatResult runChat(const ChatRequest &req, JobContext &ctx)
+ChatResult chatResultOf(const ChatInput &in)
 {
-    InputSpec spec;
-    spec.model = req.model;
-    spec.image = req.image;
-    spec.videoTimeS = req.videoTimeS;
-    spec.history = req.history;
-    spec.prompt = req.prompt;
-    spec.promptIds = req.promptIds;
-    spec.rawPrompt = req.rawPrompt;
-    spec.regionMask = &req.regionMask;
-    spec.regionWidth = req.regionWidth;
-    spec.regionHeight = req.regionHeight;
-    spec.hiddenPatches = &req.hiddenPatches;
-    spec.compute = req.compute;
-    auto in = prepareChat(spec, ctx);
-    auto &rt = *in.rt;
     ChatResult r;
-    r.modelName = rt.name();
+    r.modelName = in.rt->name();
     r.family = "llava";
     r.dtype = in.dtype;
     r.device = in.device;
-    r.imageSha256 = io::sha256File(req.image);
     r.promptText = in.promptText;
     r.promptIds = in.promptIds;
     r.gridH = in.gridH;
     r.gridW = in.gridW;
+    return r;
+}
 
+lm::GenerateOptions generateOptions(const ChatInput &in, JobContext &ctx, int total)
+{
+    const auto &rt = *in.rt;
     lm::GenerateOptions o;
-    o.sampling = req.sampling;
     o.eosId = rt.eosId();
-    o.decode = [&](const std::vector<std::int64_t> &ids) { return rt.decode(ids); };
-    o.tokenText = [&](std::int64_t id) { return rt.tokenText(id); };
-    o.cancelled = [&] { return ctx.isCancelled(); };
+    o.decode = [&rt](const std::vector<std::int64_t> &ids) { return rt.decode(ids); };
+    o.tokenText = [&rt](std::int64_t id) { return rt.tokenText(id); };
+    o.cancelled = [&ctx] { return ctx.isCancelled(); };
     o.seenIds = in.promptIds;
-    o.attentions = req.explain && in.merged.imageBegin >= 0;
-    o.attendBegin = std::max<std::int64_t>(0, in.merged.imageBegin);
-    o.attendEnd = std::max<std::int64_t>(0, in.merged.imageEnd);
-    const auto total = std::max(1, req.sampling.maxNewTokens);
-    o.onToken = [&](const ChatToken &t) {
+    o.onToken = [&ctx, total](const ChatToken &t) {
         ctx.partial(kChatTokenPartial, t);
         ctx.report(t.index + 1, total, kChatStageGenerating);
     };
+    return o;
+}
+
+ChatResult runChat(const ChatRequest &req, JobContext &ctx)
+{
+    InputSpec spec = inputSpec(req);
+    spec.rawPrompt = req.rawPrompt;
+    auto in = prepareChat(spec, ctx);
+    auto &rt = *in.rt;
+    ChatResult r = chatResultOf(in);
+    r.imageSha256 = io::sha256File(req.image);
+
+    lm::GenerateOptions o = generateOptions(in, ctx, std::max(1, req.sampling.maxNewTokens));
+    o.sampling = req.sampling;
+    o.attentions = req.explain && in.merged.imageBegin >= 0;
+    o.attendBegin = std::max<std::int64_t>(0, in.merged.imageBegin);
+    o.attendEnd = std::max<std::int64_t>(0, in.merged.imageEnd);
     auto g = lm::generate(*rt.model()->languageModel(), in.merged.embeds, o);
     if (g.stopReason == "cancelled")
         throw Cancelled();

@@ -4,6 +4,7 @@
 
 #include "engine/chat_service.h"
 #include "models/llava/llava_runtime.h"
+#include "models/lm/generate.h"
 
 #include <memory>
 
@@ -33,10 +34,35 @@ struct InputSpec {
     ComputeOptions compute;
 };
 
+// The picture, prompt and probe of a chat or grounding request (rawPrompt is the chat's alone).
+template<typename Request> InputSpec inputSpec(const Request &req)
+{
+    InputSpec spec;
+    spec.model = req.model;
+    spec.image = req.image;
+    spec.videoTimeS = req.videoTimeS;
+    spec.history = req.history;
+    spec.prompt = req.prompt;
+    spec.promptIds = req.promptIds;
+    spec.regionMask = &req.regionMask;
+    spec.regionWidth = req.regionWidth;
+    spec.regionHeight = req.regionHeight;
+    spec.hiddenPatches = &req.hiddenPatches;
+    spec.compute = req.compute;
+    return spec;
+}
+
 // Reports kChatStageImage, kChatStageLoading (per tensor; cancel between them), kChatStagePrompt.
 ChatInput prepareChat(const InputSpec &spec, JobContext &ctx);
 
 ChatResult runChat(const ChatRequest &req, JobContext &ctx);
+
+// What a chat result tells of its input: model, dtype, device, prompt and image grid.
+ChatResult chatResultOf(const ChatInput &in);
+
+// Decoding after in's prompt with its runtime's eos, texts and cancel; each token a
+// kChatTokenPartial and a kChatStageGenerating report of total. Sampling is the caller's.
+lm::GenerateOptions generateOptions(const ChatInput &in, JobContext &ctx, int total);
 
 // The answer text trimmed of the spaces and newlines around it.
 std::string trimAnswer(const std::string &text);

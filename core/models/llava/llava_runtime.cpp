@@ -56,10 +56,7 @@ std::shared_ptr<LlavaRuntime> LlavaRuntime::load(const fs::path &folder, torch::
     if (!problems.empty())
         vlm::failLoad(folder, "LLaVA", problems);
 
-    rt->m_folder = folder;
-    rt->m_name = folder.filename().string();
-    rt->m_dtype = dtype;
-    rt->m_device = device;
+    rt->setSource(folder, dtype, device);
     rt->m_model = LlavaModel(cfg, dtype);
     rt->m_warnings = vlm::bindForInference(*rt->m_model, ckpt, folder, device, progress);
     lm::moveToHugePages(rt->m_model->languageModel()->parameters()); // decoding reads them per token

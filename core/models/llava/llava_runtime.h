@@ -4,6 +4,7 @@
 #pragma once
 
 #include "models/llava/llava_model.h"
+#include "models/vlm_runtime_info.h"
 #include "preprocess.h"
 #include "text/llama_tokenizer.h"
 
@@ -24,7 +25,7 @@ struct ChatTurn;
 
 namespace ml::llava {
 
-class LlavaRuntime {
+class LlavaRuntime : public vlm::RuntimeInfo {
 public:
     // Everything or nothing: one ml::Error naming the folder lists every problem. progress
     // (optional): (tensors bound, total) while the weights are copied in; may throw ml::Cancelled.
@@ -35,12 +36,6 @@ public:
     const LlavaConfig &config() const { return m_model->config(); }
     bool hasTokenizer() const { return m_tokenizer.has_value(); }
     const text::LlamaTokenizer &tokenizer() const; // throws ml::Error naming the missing file
-    const std::string &name() const { return m_name; }
-    const std::filesystem::path &folder() const { return m_folder; }
-    torch::ScalarType dtype() const { return m_dtype; }
-    torch::Device device() const { return m_device; }
-    std::int64_t bytes() const { return m_bytes; }
-    const std::vector<std::string> &warnings() const { return m_warnings; }
     std::int64_t eosId() const;
 
     // 8-bit RGB rows -> [1, 3, S, S] float32 (CLIPImageProcessor: shortest edge, centre crop).
@@ -60,16 +55,10 @@ public:
 
 private:
     LlavaRuntime() = default;
-    std::filesystem::path m_folder;
-    std::string m_name;
     LlavaModel m_model {nullptr};
     kernels::PreprocessParams m_preprocess;
     std::optional<text::LlamaTokenizer> m_tokenizer;
     std::string m_tokenizerProblem;
-    torch::ScalarType m_dtype = torch::kFloat;
-    torch::Device m_device = torch::kCPU;
-    std::int64_t m_bytes = 0;
-    std::vector<std::string> m_warnings;
 };
 
 // A conversation's ids: the tokenizer's (bos first as its config says), each "</s>" of the format
@@ -78,11 +67,8 @@ private:
 std::vector<std::int64_t> encodeConversation(const text::LlamaTokenizer &tokenizer, const std::string &text);
 
 // Bytes the runtime will hold (weights in dtype plus a full-context KV cache), from config.json
-// alone; 0 with the file named when it cannot be read (the load then says why).
-struct LlavaEstimate {
-    std::int64_t bytes = 0;
-    std::string configFile;
-};
+// alone.
+using LlavaEstimate = vlm::RuntimeEstimate;
 LlavaEstimate estimateLlava(const std::filesystem::path &folder, torch::ScalarType dtype);
 
 std::shared_ptr<LlavaRuntime> acquireLlavaRuntime(ModelCache &cache, const std::filesystem::path &folder,
