@@ -89,9 +89,25 @@ void Args::rejectUnknown(const std::vector<std::string> &knownValues, const std:
             throw UsageError("unknown option --" + name);
 }
 
+namespace {
+bool g_replacedInvalidUtf8 = false;
+} // namespace
+
 void printJson(const nlohmann::json &doc)
 {
-    std::cout << doc.dump(2) << std::endl;
+    std::string text;
+    try {
+        text = doc.dump(2);
+    } catch (const nlohmann::json::type_error &) { // 316: a string that is not UTF-8
+        text = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+        g_replacedInvalidUtf8 = true;
+    }
+    std::cout << text << std::endl;
+}
+
+bool printedJsonReplacedInvalidUtf8()
+{
+    return g_replacedInvalidUtf8;
 }
 
 void warn(const GlobalOptions &global, const std::string &message)

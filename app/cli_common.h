@@ -64,7 +64,11 @@ struct Context {
 // results on an engine thread as they come; once the first arrives the bar is no longer drawn.
 std::any runJob(const GlobalOptions &global, Job job, std::function<void(const PartialResult &)> onPartial = {});
 
-void printJson(const nlohmann::json &doc);                          // exactly one document on stdout
+// Exactly one document on stdout. File names need not be UTF-8 (on Linux they are bytes), JSON
+// strings must: a string that is not has its invalid bytes shown as U+FFFD, and
+// printedJsonReplacedInvalidUtf8() says so afterwards (the command still succeeds).
+void printJson(const nlohmann::json &doc);
+bool printedJsonReplacedInvalidUtf8();
 void warn(const GlobalOptions &global, const std::string &message); // stderr unless --quiet
 // "modallens-cli: error: MESSAGE" on stderr, even with --quiet: errors are never silent.
 void printError(const std::string &message);

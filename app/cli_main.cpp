@@ -219,7 +219,10 @@ int main(int argc, char **argv)
             throw UsageError("--threads must be positive");
 
         Context ctx {global, Args(std::move(positional), std::move(options), std::move(flags))};
-        return command->run(ctx);
+        const int code = command->run(ctx);
+        if (printedJsonReplacedInvalidUtf8())
+            warn(global, "some names in the JSON are not UTF-8: their invalid bytes are shown as U+FFFD");
+        return code;
     } catch (const UsageError &e) {
         std::cerr << "modallens-cli: " << e.what() << std::endl;
         return kUsage;

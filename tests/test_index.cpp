@@ -16,6 +16,7 @@
 #include "train/shapes_world_io.h"
 
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -571,6 +572,33 @@ private Q_SLOTS:
     // `index FILE` (the synopsis says FOLDER_OR_FILE): a file is a root of its own, like a folder
     // holding only it: indexed, skipped when unchanged, re-embedded when changed, removed when gone;
     // its root is the file, never its folder (whose other files stay out). Paths relative as typed.
+    // Linux file names are bytes; JSON strings are UTF-8. A name that is not still indexes, and a
+    // --json search that returns it stays one valid document (U+FFFD for the bad byte), warned on
+    // stderr.
+    void namesThatAreNotUtf8()
+    {
+        const fs::path dir = m_root / "latin1";
+        // QTemporaryDir cannot remove it: Qt does not decode the name back to its bytes.
+        const auto cleanup = qScopeGuard([&] { fs::remove_all(dir); });
+        writeImages(dir, 2);
+        fs::rename(dir / "p_0.png", dir / "caf\xe9.png");
+        const fs::path db = m_root / "latin1.db";
+        auto r = runCli({"--json", "--threads", "1", "index", "--library", q(db), q(dir)}, 120000);
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        QCOMPARE(r.json()["added"].get<int>(), 2);
+        r = runCli({"--json", "--threads", "1", "search", "--library", q(db), "--text", "a shape", "--k", "5"}, 120000);
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const auto j = r.json();
+        QCOMPARE(j["results"].size(), std::size_t(2));
+        int replaced = 0;
+        for (const auto &hit : j["results"])
+            replaced += hit["file"].get<std::string>().find("caf\xef\xbf\xbd.png") != std::string::npos;
+        QCOMPARE(replaced, 1);
+        QVERIFY2(r.err.find("not UTF-8") != std::string::npos, r.err.c_str());
+        r = runCli({"--json", "--quiet", "search", "--library", q(db), "--text", "a shape"}, 120000);
+        QVERIFY2(r.exitCode == 0 && r.err.empty(), r.err.c_str());
+    }
+
     void singleFileIsARootOfItsOwn()
     {
         const fs::path dir = m_root / "single";
