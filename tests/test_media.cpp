@@ -691,6 +691,49 @@ private Q_SLOTS:
         }
     }
 
+    // A decompression bomb is refused from its header, before any allocation (a probe still reads
+    // the header); a JPEG cut short is refused rather than decoded half grey; bytes after a JPEG's
+    // end (a motion photo's video) do not matter.
+    void hostileImages()
+    {
+        QByteArray png("\x89PNG\r\n\x1a\n", 8);
+        const auto be32 = [](quint32 v) {
+            const char b[4] = {char(v >> 24), char((v >> 16) & 0xFF), char((v >> 8) & 0xFF), char(v & 0xFF)};
+            return QByteArray(b, 4);
+        };
+        png += be32(13) + QByteArray("IHDR") + be32(60000) + be32(60000) + QByteArray("\x01\x00\x00\x00\x00", 5)
+            + be32(0); // 1-bit grey; the CRC is never read: nothing reaches the decoder
+        png += be32(0) + QByteArray("IEND") + be32(0xAE426082);
+        const fs::path bomb = path("bomb.png");
+        writeBytes(bomb, png);
+        const QString tooLarge = q(bomb) + ": image too large: 60000 x 60000 pixels (3600 megapixels; at most 250";
+        for (const std::function<void()> &call :
+            std::vector<std::function<void()>> {[&] { loadImage(bomb); }, [&] { makeThumbnail(bomb, 64); }}) {
+            const QString message = errorOf(call);
+            QVERIFY2(message.startsWith(tooLarge), qPrintable(message));
+        }
+        QCOMPARE(probeMedia(bomb).width, 60000);
+
+        RgbImage noisy {96, 64, std::vector<std::uint8_t>(96 * 64 * 3)};
+        for (std::size_t i = 0; i < noisy.pixels.size(); ++i)
+            noisy.pixels[i] = static_cast<std::uint8_t>((i * 2654435761u) >> 24);
+        const QByteArray jpeg = toBytes(encodeImage(noisy, ".jpg", 90));
+        const fs::path half = path("half.jpg"), trailer = path("motion.jpg");
+        writeBytes(half, jpeg.left(jpeg.size() / 2));
+        const QString message = errorOf([&] { loadImage(half); });
+        QVERIFY2(message.startsWith(q(half) + ": truncated jpeg image"), qPrintable(message));
+        writeBytes(trailer,
+            jpeg
+                + QByteArray("\x00\x00\x00\x18"
+                             "ftypmp42",
+                    12)
+                + QByteArray(5000, '\xFF'));
+        QCOMPARE(loadImage(trailer).pixels,
+            decodeImage(
+                reinterpret_cast<const std::uint8_t *>(jpeg.constData()), static_cast<std::size_t>(jpeg.size()), "jpeg")
+                .pixels);
+    }
+
     void unknownExtension()
     {
         writeBytes(path("notes.txt"), "just some notes\n");

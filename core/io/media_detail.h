@@ -46,6 +46,16 @@ struct ImageHeader {
 // Reads only headers; data may be just the start of the file.
 ImageHeader parseImageHeader(const std::uint8_t *data, std::size_t size);
 
+// The most pixels an image may decode to (250 MP: 750 MB as 8-bit RGB; a 100 MP camera or a long
+// panorama fits). A header asking for more is refused before anything is allocated: a 124 KB PNG
+// can claim 32,000 x 32,000 pixels of one colour, 4 GB decoded.
+constexpr std::int64_t kMaxImagePixels = 250'000'000;
+
+// Whether a whole JPEG is there: its scans run to an end-of-image marker (bytes after it, such as
+// a motion photo's video, do not matter). False for a file cut short, which the decoder would
+// otherwise fill with grey without a word.
+bool jpegIsComplete(const std::uint8_t *data, std::size_t size);
+
 // Full decode; maxSide > 0 lets JPEG decode at 1/2, 1/4 or 1/8 scale when the result stays
 // at least maxSide on its longer side (the caller still resizes to fit).
 RgbImage decodeImageScaled(const std::uint8_t *data, std::size_t size, const std::string &name, int maxSide);

@@ -131,6 +131,24 @@ void parseJpeg(const std::uint8_t *p, std::size_t n, detail::ImageHeader &h)
     }
 }
 
+// The scan's entropy-coded bytes from i: 0xFF is followed by 0x00 (a stuffed byte), a restart
+// marker or a fill byte, else it is a marker. Returns the marker's index, or n.
+std::size_t nextJpegMarker(const std::uint8_t *p, std::size_t n, std::size_t i)
+{
+    while (i + 1 < n) {
+        const auto *ff = static_cast<const std::uint8_t *>(std::memchr(p + i, 0xFF, n - i - 1));
+        if (!ff)
+            return n;
+        i = static_cast<std::size_t>(ff - p);
+        const std::uint8_t next = p[i + 1];
+        if (next == 0x00 || next == 0xFF || (next >= 0xD0 && next <= 0xD7))
+            i += next == 0xFF ? 1 : 2;
+        else
+            return i;
+    }
+    return n;
+}
+
 void parsePng(const std::uint8_t *p, std::size_t n, detail::ImageHeader &h)
 {
     std::size_t i = 8;
@@ -361,6 +379,47 @@ ImageHeader parseImageHeader(const std::uint8_t *p, std::size_t n)
     return h;
 }
 
+bool jpegIsComplete(const std::uint8_t *p, std::size_t n)
+{
+    std::size_t i = 2; // after SOI
+    bool inScan = false;
+    while (i + 1 < n) {
+        if (inScan) {
+            i = nextJpegMarker(p, n, i);
+            if (i + 1 >= n)
+                return false;
+        }
+        if (p[i] != 0xFF)
+            return false;
+        const std::uint8_t marker = p[i + 1];
+        if (marker == 0xD9)
+            return true;
+        if (marker == 0xFF || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+            i += marker == 0xFF ? 1 : 2;
+            continue;
+        }
+        if (i + 4 > n)
+            return false;
+        const std::size_t length = be16(p + i + 2);
+        if (length < 2)
+            return false;
+        i += 2 + length;
+        inScan = marker == 0xDA; // after SOS's header come its entropy-coded bytes
+    }
+    return false;
+}
+
+// Refuses an image whose header asks for more than kMaxImagePixels at the scale it would decode.
+void checkPixelCount(const ImageHeader &header, int reduction, const std::string &name)
+{
+    const std::int64_t w = (header.width + reduction - 1) / reduction, h = (header.height + reduction - 1) / reduction;
+    if (w * h > kMaxImagePixels)
+        fail(name,
+            "image too large: " + std::to_string(header.width) + " x " + std::to_string(header.height) + " pixels ("
+                + std::to_string(static_cast<std::int64_t>(header.width) * header.height / 1'000'000)
+                + " megapixels; at most " + std::to_string(kMaxImagePixels / 1'000'000) + " are decoded)");
+}
+
 RgbImage decodeImageScaled(const std::uint8_t *data, std::size_t size, const std::string &name, int maxSide)
 {
     if (size == 0)
@@ -372,25 +431,30 @@ RgbImage decodeImageScaled(const std::uint8_t *data, std::size_t size, const std
         fail(name, "image file too large (over 2 GiB)");
 
     int flags = cv::IMREAD_UNCHANGED; // keeps 16-bit and alpha; OpenCV applies no EXIF with it
+    int reduction = 1;
     if (header.format == ImageFormat::Jpeg) {
         // JPEG has neither alpha nor 16 bits; DCT scaling makes big thumbnails cheap.
         flags = cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION;
         const int longSide = std::max(header.width, header.height);
-        if (maxSide > 0 && longSide > 0) {
-            if (longSide >= 8 * maxSide)
-                flags = cv::IMREAD_REDUCED_COLOR_8 | cv::IMREAD_IGNORE_ORIENTATION;
-            else if (longSide >= 4 * maxSide)
-                flags = cv::IMREAD_REDUCED_COLOR_4 | cv::IMREAD_IGNORE_ORIENTATION;
-            else if (longSide >= 2 * maxSide)
-                flags = cv::IMREAD_REDUCED_COLOR_2 | cv::IMREAD_IGNORE_ORIENTATION;
-        }
+        if (maxSide > 0 && longSide > 0)
+            reduction = longSide >= 8 * maxSide ? 8 : longSide >= 4 * maxSide ? 4 : longSide >= 2 * maxSide ? 2 : 1;
+        if (reduction > 1)
+            flags = (reduction == 8          ? cv::IMREAD_REDUCED_COLOR_8
+                            : reduction == 4 ? cv::IMREAD_REDUCED_COLOR_4
+                                             : cv::IMREAD_REDUCED_COLOR_2)
+                | cv::IMREAD_IGNORE_ORIENTATION;
     }
+    checkPixelCount(header, reduction, name);
+    if (header.format == ImageFormat::Jpeg && !jpegIsComplete(data, size))
+        fail(name, "truncated jpeg image (it ends before its end-of-image marker)");
     const std::string format = imageFormatName(header.format);
     cv::Mat decoded;
     try {
         const cv::Mat buffer(1, static_cast<int>(size), CV_8U, const_cast<std::uint8_t *>(data));
         decoded = cv::imdecode(buffer, flags);
     } catch (const cv::Exception &e) {
+        if (std::string(e.what()).find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos)
+            fail(name, "image too large (over OpenCV's limit of pixels)"); // its header was not one we read
         failCv(name, "corrupt " + format + " image", e);
     }
     if (decoded.empty())
