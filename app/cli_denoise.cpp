@@ -43,8 +43,8 @@ int runDenoise(Context &ctx)
     if (ctx.args.value("steps") && req.steps <= 0)
         throw UsageError("--steps must be positive");
     req.eta = ctx.args.doubleOr("eta", 0.0);
-    if (req.eta < 0)
-        throw UsageError("--eta must be >= 0");
+    if (!(req.eta >= 0.0 && req.eta <= 1.0))
+        throw UsageError("--eta must be between 0 and 1 (above 1 DDIM's noise outweighs the signal: NaN)");
     req.seed = parseSeed(ctx.args.valueOr("seed", "0"));
     req.batch = ctx.args.intOr("batch", 1);
     if (req.batch <= 0)

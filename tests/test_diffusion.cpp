@@ -594,6 +594,11 @@ private Q_SLOTS:
             bad.err.c_str());
         QCOMPARE(
             runCli({"denoise", "--model", QString::fromStdString(kDir.string()), "--scheduler", "euler"}).exitCode, 2);
+        // eta above 1 would give an all-NaN sample: refused before anything runs.
+        const auto eta = runCli(
+            {"denoise", "--model", QString::fromStdString(kDir.string()), "--scheduler", "ddim", "--eta", "5"});
+        QCOMPARE(eta.exitCode, 2);
+        QVERIFY2(eta.err.find("--eta must be between 0 and 1") != std::string::npos, eta.err.c_str());
     }
 
     // `--dtype auto` denoises in float32 on every CPU, so a run is the reference process; asked

@@ -15,8 +15,10 @@ Sampler::Sampler(UNet2DModel unet, Scheduler scheduler, std::int64_t numSteps, d
     , m_scheduler(std::move(scheduler))
     , m_eta(eta)
 {
-    if (eta < 0)
-        throw Error("eta must be >= 0 (got " + std::to_string(eta) + ")");
+    // Above 1, DDIM's noise outweighs what is left of the signal (σ² > 1 − ᾱ_prev) and the sample
+    // turns to NaN.
+    if (!(eta >= 0.0 && eta <= 1.0))
+        throw Error("eta must be in [0, 1] (got " + std::to_string(eta) + ")");
     m_scheduler.setTimesteps(numSteps);
     m_timesteps = m_scheduler.timesteps();
 }
