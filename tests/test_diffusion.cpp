@@ -8,6 +8,7 @@
 #include "engine/diffusion_service.h"
 #include "io/checkpoint.h"
 #include "io/safetensors.h"
+#include "models/diffusion/denoise_memory.h"
 #include "models/diffusion/diffusion_loader.h"
 #include "models/diffusion/sampler.h"
 
@@ -599,6 +600,26 @@ private Q_SLOTS:
             {"denoise", "--model", QString::fromStdString(kDir.string()), "--scheduler", "ddim", "--eta", "5"});
         QCOMPARE(eta.exitCode, 2);
         QVERIFY2(eta.err.find("--eta must be between 0 and 1") != std::string::npos, eta.err.c_str());
+        // A size or a batch the machine cannot hold is refused from the estimate, before anything
+        // is allocated (4096 x 4096 asked LibTorch for 4 TB; a batch of 100,000 was killed at 24 GB).
+        const QString model = QString::fromStdString(kDir.string());
+        const auto huge = runCli({"denoise", "--model", model, "--steps", "2", "--size", "4096"});
+        QCOMPARE(huge.exitCode, 1);
+        QVERIFY2(huge.err.find("a run of 1 samples at 4096 x 4096 px needs about") != std::string::npos
+                && huge.err.find("lower --size") != std::string::npos,
+            huge.err.c_str());
+        const auto many = runCli({"denoise", "--model", model, "--steps", "2", "--batch", "10000000"});
+        QCOMPARE(many.exitCode, 1);
+        QVERIFY2(many.err.find("lower --batch") != std::string::npos, many.err.c_str());
+        ml::diffusion::UNet2DConfig cfg;
+        const auto one = ml::diffusion::estimateDenoiseMemory(cfg, 1, 32, 32, 10, true, 4);
+        const auto eight = ml::diffusion::estimateDenoiseMemory(cfg, 8, 32, 32, 10, true, 4);
+        QCOMPARE(eight.activations, 8 * one.activations);
+        QCOMPARE(eight.trajectory, 8 * one.trajectory);
+        QCOMPARE(eight.attention, one.attention); // one head of one sample at a time
+        const auto twice = ml::diffusion::estimateDenoiseMemory(cfg, 1, 64, 64, 10, false, 4);
+        QCOMPARE(twice.attention, 16 * one.attention); // (4x the positions)^2
+        QCOMPARE(twice.trajectory, 0.0);
     }
 
     // `--dtype auto` denoises in float32 on every CPU, so a run is the reference process; asked

@@ -284,7 +284,7 @@ void ModelCache::setOnChange(std::function<void()> onChange)
 
 // --- budget ---------------------------------------------------------------------------------
 
-std::int64_t defaultModelMemory()
+std::int64_t availableMemory()
 {
     std::int64_t available = 0;
     std::ifstream meminfo("/proc/meminfo");
@@ -303,6 +303,12 @@ std::int64_t defaultModelMemory()
             available = static_cast<std::int64_t>(pages) * size;
     }
 #endif
+    return std::max<std::int64_t>(available, 0);
+}
+
+std::int64_t defaultModelMemory()
+{
+    const std::int64_t available = availableMemory();
     std::int64_t budget = available > 0 ? available / 2 : 2 * kGiB;
 #ifdef MODALLENS_HAVE_CUDA
     // The CUDA runtime's own call: the same with LibTorch 1.13 and 2.x.

@@ -109,8 +109,10 @@ private:
     std::function<void()> m_onChange;
 };
 
-// Half the memory available now (/proc/meminfo MemAvailable, else sysconf), and no more than the
-// GPU's memory when models go to a CUDA device. At least 256 MiB.
+// The memory available now (/proc/meminfo MemAvailable, else sysconf); 0 when unknown.
+std::int64_t availableMemory();
+// Half the memory available now, and no more than the GPU's memory when models go to a CUDA
+// device. At least 256 MiB.
 std::int64_t defaultModelMemory();
 // "4096" (MiB), "512M", "512MB", "512MiB", "4G", "4GB", "4GiB", "1.5G" (binary units); nullopt
 // when unreadable or not positive.

@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "io/checkpoint.h"
 #include "io/safetensors.h"
+#include "models/diffusion/denoise_memory.h"
 #include "models/diffusion/diffusion_loader.h"
 #include "models/diffusion/sampler.h"
 #ifdef MODALLENS_HAVE_MEDIA
@@ -172,15 +173,26 @@ DenoiseResult runDenoise(const DenoiseRequest &req, JobContext &ctx)
     if (kind == SchedulerKind::Ddpm && req.eta != 0.0)
         throw Error("--eta applies to DDIM only (the DDPM step has no eta)");
     Sampler sampler(loaded->unet, Scheduler(loaded->scheduler, kind), steps, req.eta);
+    const bool keep = !req.trajectoryFile.empty() || !req.pngFile.empty();
+    const auto checkMemory = [&](std::int64_t batch, std::int64_t h, std::int64_t w) {
+        checkDenoiseMemory(
+            estimateDenoiseMemory(loaded->unet->config(), batch, h, w, steps, keep, dtype == "fp32" ? 4 : 2),
+            "a run of " + std::to_string(batch) + " samples at " + std::to_string(w) + " x " + std::to_string(h)
+                + " px",
+            device == "cuda");
+    };
 
     if (!req.initNoiseFile.empty()) {
         sampler.start(readNamedTensor(req.initNoiseFile, "init_noise"), req.seed);
+        const auto &x = sampler.current(); // [B, C, H, W]
+        checkMemory(x.size(0), x.size(2), x.size(3));
     } else {
         const auto &cfg = loaded->unet->config();
         const std::int64_t h = req.height > 0 ? req.height : cfg.sample_height;
         const std::int64_t w = req.width > 0 ? req.width : cfg.sample_width;
         if (h <= 0 || w <= 0)
             throw Error(loaded->unetFolder.string() + ": config.json has no sample_size; give the size");
+        checkMemory(req.batch, h, w); // before the noise: a batch of millions is itself gigabytes
         sampler.start(req.seed, req.batch, h, w);
     }
     if (!req.varianceNoiseFile.empty()) {
@@ -191,7 +203,7 @@ DenoiseResult runDenoise(const DenoiseRequest &req, JobContext &ctx)
             throw Error(what.rfind(req.varianceNoiseFile, 0) == 0 ? what : req.varianceNoiseFile + ": " + what);
         }
     }
-    sampler.setKeepHistory(!req.trajectoryFile.empty() || !req.pngFile.empty());
+    sampler.setKeepHistory(keep);
 
     DenoiseResult result;
     result.modelName = loaded->name;
@@ -328,7 +340,10 @@ DdpmBenchResult runBench(const DdpmBenchOptions &opt, JobContext &ctx)
     r.resolution = static_cast<int>(size);
 
     Sampler sampler(unet, Scheduler(schedCfg, SchedulerKind::Ddpm), schedCfg.num_train_timesteps);
-    sampler.start(0, opt.batch, size, cfg.sample_width > 0 ? cfg.sample_width : size);
+    const std::int64_t width = cfg.sample_width > 0 ? cfg.sample_width : size;
+    checkDenoiseMemory(estimateDenoiseMemory(cfg, opt.batch, size, width, 1, false, dtype == "fp32" ? 4 : 2),
+        "a step of batch " + std::to_string(opt.batch), device == "cuda");
+    sampler.start(0, opt.batch, size, width);
     const auto stepOnce = [&] {
         if (sampler.finished())
             sampler.restartFrom(0);
