@@ -599,6 +599,27 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0 && r.err.empty(), r.err.c_str());
     }
 
+    // Two index runs started together on a library that does not exist yet: both set it up (the
+    // second finds the schema the first made) and both finish; the files are there once.
+    void twoRunsOnANewLibrary()
+    {
+        const fs::path dir = m_root / "two-writers";
+        writeImages(dir, 4);
+        for (int round = 0; round < 4; ++round) {
+            const fs::path db = m_root / ("two-writers-" + std::to_string(round) + ".db");
+            const QStringList args {"--json", "--quiet", "--threads", "1", "index", "--library", q(db), q(dir)};
+            QProcess a, b;
+            a.start(QStringLiteral(MODALLENS_CLI_PATH), args);
+            b.start(QStringLiteral(MODALLENS_CLI_PATH), args);
+            QVERIFY(a.waitForFinished(120000) && b.waitForFinished(120000));
+            QVERIFY2(a.exitCode() == 0, a.readAllStandardError().constData());
+            QVERIFY2(b.exitCode() == 0, b.readAllStandardError().constData());
+            const auto lib = ml::index::Library::open(db, ml::index::Library::Mode::ReadOnly);
+            QCOMPARE(lib->files().size(), std::size_t(4));
+            QCOMPARE(lib->integrityCheck(), std::string("ok"));
+        }
+    }
+
     void singleFileIsARootOfItsOwn()
     {
         const fs::path dir = m_root / "single";

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +18,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 namespace ml::index {
@@ -533,7 +535,18 @@ std::unique_ptr<Library> Library::open(const fs::path &path, Mode mode, const st
             + std::to_string(latest) + " that this ModalLens knows; use a newer ModalLens or another library file");
 
     if (!lib->isReadOnly()) {
-        lib->exec("PRAGMA journal_mode = WAL");
+        // Turning WAL on takes an exclusive lock without the busy handler: a second process
+        // opening the same new library at that moment would fail at once, so it tries again.
+        for (int attempt = 0;; ++attempt) {
+            try {
+                lib->exec("PRAGMA journal_mode = WAL");
+                break;
+            } catch (const Error &) {
+                if (attempt >= 100 || (sqlite3_errcode(lib->m_db) & 0xff) != SQLITE_BUSY)
+                    throw;
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        }
         lib->exec("PRAGMA synchronous = NORMAL"); // WAL: a crash of the app never loses a commit
         // Test hook (library.h): a "disk" of N pages.
         if (const char *cap = std::getenv("MODALLENS_TEST_LIBRARY_MAX_PAGES"); cap && *cap)
@@ -549,6 +562,10 @@ std::unique_ptr<Library> Library::open(const fs::path &path, Mode mode, const st
             if (m.version <= version)
                 continue;
             Transaction tx(lib->m_db, lib->m_path);
+            // Another process may have taken this step while we waited for the write lock (two
+            // index runs on a new library): what counts is the version inside the transaction.
+            if (readInt("PRAGMA user_version") >= m.version)
+                continue;
             char *err = nullptr;
             if (sqlite3_exec(lib->m_db, m.sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
                 const std::string msg = err ? err : "unknown error";
@@ -893,8 +910,12 @@ void Library::apply(ScanPlan &plan)
     Stmt change(m_db, m_path, "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, error = NULL WHERE id = ?");
     Stmt dropFrames(m_db, m_path, "DELETE FROM frames WHERE file_id = ?");
     Stmt dropVectors(m_db, m_path, "DELETE FROM embeddings WHERE file_id = ?");
+    // A path another index run added since our scan is updated, not added twice.
     Stmt insert(m_db, m_path,
-        "INSERT INTO files(path, size, mtime_ns, content_hash, kind, folder_root) VALUES (?, ?, ?, ?, ?, ?)");
+        "INSERT INTO files(path, size, mtime_ns, content_hash, kind, folder_root) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
+        "content_hash = excluded.content_hash, kind = excluded.kind, folder_root = excluded.folder_root "
+        "RETURNING id");
     for (auto &f : plan.toEmbed) {
         if (f.fileId != 0) {
             const FileRecord old = file(f.fileId);
@@ -911,9 +932,11 @@ void Library::apply(ScanPlan &plan)
             .bind(3, f.mtimeNs)
             .bind(4, f.contentHash)
             .bind(5, std::string(kindName(f.kind)))
-            .bind(6, f.folderRoot)
-            .run();
-        f.fileId = sqlite3_last_insert_rowid(m_db);
+            .bind(6, f.folderRoot);
+        if (!insert.step())
+            throw Error(m_path.string() + ": adding " + f.path + " returned no id");
+        f.fileId = insert.i64(0);
+        insert.run(); // to its end (RETURNING gives one row), then reset
     }
     tx.commit();
 }
