@@ -494,13 +494,19 @@ std::unique_ptr<Library> Library::open(const fs::path &path, Mode mode, const st
     std::int64_t appId = 0, version = 0;
     std::vector<std::string> tables;
     try {
-        auto probe = [&] {
+        // One read transaction: the id, the version and the tables of one moment, not the tables of
+        // a schema another process committed between two reads (a "foreign" library of our tables).
+        auto probe = [&] { // when it throws, the connection is closed, its transaction with it
+            lib->exec("BEGIN");
             appId = readInt("PRAGMA application_id");
             version = readInt("PRAGMA user_version");
             tables.clear();
-            Stmt s(lib->m_db, lib->m_path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-            while (s.step())
-                tables.push_back(s.text(0));
+            {
+                Stmt s(lib->m_db, lib->m_path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+                while (s.step())
+                    tables.push_back(s.text(0));
+            }
+            lib->exec("COMMIT");
         };
         try {
             probe();
