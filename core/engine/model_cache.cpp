@@ -284,8 +284,17 @@ void ModelCache::setOnChange(std::function<void()> onChange)
 
 // --- budget ---------------------------------------------------------------------------------
 
-std::int64_t availableMemory()
+std::int64_t availableMemory(bool cuda)
 {
+#ifdef MODALLENS_HAVE_CUDA
+    // The CUDA runtime's own call: the same with LibTorch 1.13 and 2.x.
+    if (cuda) {
+        std::size_t freeBytes = 0, totalBytes = 0;
+        return cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess ? static_cast<std::int64_t>(freeBytes) : 0;
+    }
+#else
+    (void)cuda;
+#endif
     std::int64_t available = 0;
     std::ifstream meminfo("/proc/meminfo");
     for (std::string line; available == 0 && std::getline(meminfo, line);) {
@@ -311,7 +320,6 @@ std::int64_t defaultModelMemory()
     const std::int64_t available = availableMemory();
     std::int64_t budget = available > 0 ? available / 2 : 2 * kGiB;
 #ifdef MODALLENS_HAVE_CUDA
-    // The CUDA runtime's own call: the same with LibTorch 1.13 and 2.x.
     if (torch::cuda::is_available()) {
         std::size_t freeBytes = 0, totalBytes = 0;
         if (cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess && totalBytes > 0)

@@ -109,8 +109,9 @@ private:
     std::function<void()> m_onChange;
 };
 
-// The memory available now (/proc/meminfo MemAvailable, else sysconf); 0 when unknown.
-std::int64_t availableMemory();
+// The memory available now (/proc/meminfo MemAvailable, else sysconf); with cuda, the CUDA
+// device's free memory. 0 when unknown.
+std::int64_t availableMemory(bool cuda = false);
 // Half the memory available now, and no more than the GPU's memory when models go to a CUDA
 // device. At least 256 MiB.
 std::int64_t defaultModelMemory();

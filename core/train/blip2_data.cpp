@@ -20,16 +20,6 @@ namespace {
 
 constexpr std::uint64_t kFashionStream = 0xFA5410u;
 
-ShapesWorldOptions shapesOptions(Split split, int minObjects, int maxObjects, bool augmented)
-{
-    ShapesWorldOptions o;
-    o.split = split;
-    o.minObjects = minObjects;
-    o.maxObjects = maxObjects;
-    o.augment = augmented ? Augmentations::all() : Augmentations::none();
-    return o;
-}
-
 // Lower-case words with the punctuation around each stripped.
 std::vector<std::string> words(const std::string &text)
 {
@@ -89,8 +79,8 @@ bool answerMatches(const std::string &predicted, const std::string &expected)
 Blip2DataSource::Blip2DataSource(std::uint64_t seed, Blip2Mix mix, std::shared_ptr<const FashionMnist> fashion)
     : m_seed(seed)
     , m_fashion(std::move(fashion))
-    , m_single(Rng::streamSeed(seed, 11), shapesOptions(Split::Train, 1, 1, true))
-    , m_multi(Rng::streamSeed(seed, 12), shapesOptions(Split::Train, 2, 3, true))
+    , m_single(Rng::streamSeed(seed, 11), ShapesWorldOptions::of(Split::Train, 1, 1))
+    , m_multi(Rng::streamSeed(seed, 12), ShapesWorldOptions::of(Split::Train, 2, 3))
     , m_cuts(mixCuts(mix, m_fashion && m_fashion->size() > 0))
     , m_captions(std::clamp(mix.captions, 0.0, 1.0))
 { }
@@ -267,10 +257,11 @@ std::vector<VqaItem> shapesVqaSet(std::uint64_t seed, int count, int heldOutCoun
             }
         }
     };
-    collect(ShapesWorld(Rng::streamSeed(seed, 1), shapesOptions(Split::Train, 1, 1, augmented)),
-        ShapesWorld(Rng::streamSeed(seed, 2), shapesOptions(Split::Train, 2, 3, augmented)), count, false);
-    collect(ShapesWorld(Rng::streamSeed(seed, 3), shapesOptions(Split::HeldOut, 1, 1, augmented)),
-        ShapesWorld(Rng::streamSeed(seed, 4), shapesOptions(Split::HeldOut, 2, 3, augmented)), heldOutCount, true);
+    collect(ShapesWorld(Rng::streamSeed(seed, 1), ShapesWorldOptions::of(Split::Train, 1, 1, augmented)),
+        ShapesWorld(Rng::streamSeed(seed, 2), ShapesWorldOptions::of(Split::Train, 2, 3, augmented)), count, false);
+    collect(ShapesWorld(Rng::streamSeed(seed, 3), ShapesWorldOptions::of(Split::HeldOut, 1, 1, augmented)),
+        ShapesWorld(Rng::streamSeed(seed, 4), ShapesWorldOptions::of(Split::HeldOut, 2, 3, augmented)), heldOutCount,
+        true);
     return items;
 }
 

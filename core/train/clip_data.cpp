@@ -15,16 +15,6 @@ namespace {
 constexpr int kImageSide = 64;
 constexpr std::uint64_t kFashionStream = 0xFA5410u;
 
-ShapesWorldOptions shapesOptions(int minObjects, int maxObjects)
-{
-    ShapesWorldOptions o;
-    o.split = Split::Train;
-    o.minObjects = minObjects;
-    o.maxObjects = maxObjects;
-    o.augment = Augmentations::all();
-    return o;
-}
-
 } // namespace
 
 torch::Tensor normalisedPixels(const std::vector<io::RgbImage> &images)
@@ -88,8 +78,8 @@ MixCuts mixCuts(DataMix mix, bool hasFashion)
 ClipDataSource::ClipDataSource(std::uint64_t seed, DataMix mix, std::shared_ptr<const FashionMnist> fashion)
     : m_seed(seed)
     , m_fashion(std::move(fashion))
-    , m_single(Rng::streamSeed(seed, 1), shapesOptions(1, 1))
-    , m_multi(Rng::streamSeed(seed, 2), shapesOptions(2, 3))
+    , m_single(Rng::streamSeed(seed, 1), ShapesWorldOptions::of(Split::Train, 1, 1))
+    , m_multi(Rng::streamSeed(seed, 2), ShapesWorldOptions::of(Split::Train, 2, 3))
     , m_cuts(mixCuts(mix, m_fashion && m_fashion->size() > 0))
 { }
 

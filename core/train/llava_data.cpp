@@ -17,16 +17,6 @@ namespace {
 
 constexpr const char *kCountWords[] = {"zero", "one", "two", "three"};
 
-ShapesWorldOptions shapesOptions(int minObjects, int maxObjects)
-{
-    ShapesWorldOptions o;
-    o.split = Split::Train;
-    o.minObjects = minObjects;
-    o.maxObjects = maxObjects;
-    o.augment = Augmentations::all();
-    return o;
-}
-
 std::string colourShape(const ShapeObject &o)
 {
     std::string s = colourName(o.colour);
@@ -81,8 +71,8 @@ std::string llavaCaption(const Scene &scene)
 LlavaDataSource::LlavaDataSource(std::uint64_t seed, LlavaMix mix)
     : m_seed(seed)
     , m_mix(mix)
-    , m_single(Rng::streamSeed(seed, 21), shapesOptions(1, 1))
-    , m_multi(Rng::streamSeed(seed, 22), shapesOptions(2, 3))
+    , m_single(Rng::streamSeed(seed, 21), ShapesWorldOptions::of(Split::Train, 1, 1))
+    , m_multi(Rng::streamSeed(seed, 22), ShapesWorldOptions::of(Split::Train, 2, 3))
 { }
 
 std::vector<LlavaExample> LlavaDataSource::batch(std::int64_t index, std::int64_t size, bool captionsOnly) const
@@ -233,7 +223,7 @@ torch::Tensor llavaPixels(const std::vector<io::RgbImage> &images, const kernels
 
 std::vector<CaptionItem> captionSet(std::uint64_t seed, int count)
 {
-    const ShapesWorld world(Rng::streamSeed(seed, 31), shapesOptions(2, 2));
+    const ShapesWorld world(Rng::streamSeed(seed, 31), ShapesWorldOptions::of(Split::Train, 2, 2));
     std::vector<CaptionItem> items;
     for (int i = 0; i < count; ++i) {
         ShapesSample s = world.sample(static_cast<std::uint64_t>(i));

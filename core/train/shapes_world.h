@@ -108,6 +108,12 @@ struct ShapesWorldOptions {
     int minObjects = 1; // 1..3
     int maxObjects = 3;
     Augmentations augment;
+
+    // The trainers' scenes: a split, minObjects..maxObjects objects, every augmentation or none.
+    static ShapesWorldOptions of(Split split, int minObjects, int maxObjects, bool augmented = true)
+    {
+        return {split, minObjects, maxObjects, augmented ? Augmentations::all() : Augmentations::none()};
+    }
 };
 
 // One object as a caption names it; size and position only when the caption says them.

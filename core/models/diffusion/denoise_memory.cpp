@@ -5,14 +5,7 @@
 #include "common/error.h"
 #include "engine/model_cache.h"
 
-#ifdef MODALLENS_HAVE_CUDA
-#include <torch/cuda.h>
-
-#include <cuda_runtime_api.h>
-#endif
-
 #include <algorithm>
-#include <cstdio>
 
 namespace ml::diffusion {
 
@@ -60,16 +53,7 @@ std::string gb(double bytes)
 
 void checkDenoiseMemory(const DenoiseMemory &need, const std::string &what, bool cuda)
 {
-    double available = static_cast<double>(availableMemory());
-#ifdef MODALLENS_HAVE_CUDA
-    if (cuda) {
-        std::size_t freeBytes = 0, totalBytes = 0;
-        if (cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess)
-            available = static_cast<double>(freeBytes);
-    }
-#else
-    (void)cuda;
-#endif
+    const double available = static_cast<double>(availableMemory(cuda));
     if (available <= 0 || need.total() <= 0.9 * available)
         return;
     std::string detail;
