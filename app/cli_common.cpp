@@ -192,6 +192,15 @@ public:
     }
     void onPartial(JobId, const PartialResult &r) override
     {
+        if (r.kind == kWarningPartial) {
+            if (m_quiet)
+                return;
+            std::lock_guard lock(m_mutex);
+            if (m_drawn && m_tty)
+                std::fprintf(stderr, "\r\033[K"); // the bar is drawn again by the next report
+            std::fprintf(stderr, "modallens-cli: warning: %s\n", std::any_cast<std::string>(r.value).c_str());
+            return;
+        }
         if (!m_onPartial)
             return;
         {

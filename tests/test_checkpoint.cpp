@@ -8,8 +8,10 @@
 #include <ATen/Functions.h>
 #include <torch/nn/module.h>
 
+#include <cmath>
 #include <fstream>
 #include <functional>
+#include <limits>
 
 namespace fs = std::filesystem;
 
@@ -341,6 +343,43 @@ private Q_SLOTS:
         QVERIFY(report.unexpected == std::vector<std::string> {"m.extra"});
         QCOMPARE(report.loaded, 4);
         QVERIFY(torch::equal(model.named_parameters()["weight"], torch::full({3, 4}, 2.0)));
+    }
+
+    // A damaged checkpoint's NaN and Inf weights load (the user may want to look), each named in a warning.
+    void warnsAboutNonFiniteWeights()
+    {
+        Tiny model;
+        auto weight = torch::ones({3, 4});
+        weight[0][1] = std::numeric_limits<float>::quiet_NaN();
+        weight[2][3] = std::numeric_limits<float>::quiet_NaN();
+        weight[1][0] = -std::numeric_limits<float>::infinity();
+        auto bias = torch::ones({3}, torch::kFloat16);
+        bias[1] = std::numeric_limits<float>::infinity(); // F16 Inf stays Inf in F32
+        const std::map<std::string, torch::Tensor> tensors
+            = {{"weight", weight}, {"bias", bias}, {"pos", torch::full({5}, 7, torch::kInt32)},
+                {"norm.weight", torch::ones({3})}, {"norm.bias", torch::ones({3})}};
+        ml::io::LoadReport report;
+        ml::io::bindParameters(model, tensors, {}, report);
+        QVERIFY2(report.ok(), report.summary("tiny").c_str()); // loaded, not refused
+        QCOMPARE(report.loaded, 5);
+        QCOMPARE(report.nonFinite.size(), std::size_t(2));
+        QCOMPARE(report.nonFinite[0].name, std::string("weight"));
+        QCOMPARE(report.nonFinite[0].nan, 2);
+        QCOMPARE(report.nonFinite[0].inf, 1);
+        QCOMPARE(report.nonFinite[1].name, std::string("bias"));
+        QCOMPARE(report.nonFinite[1].nan, 0);
+        QCOMPARE(report.nonFinite[1].inf, 1);
+        QVERIFY(std::isnan(model.named_parameters()["weight"][0][1].item<float>()));
+        const auto warnings = report.nonFiniteWarnings();
+        QCOMPARE(warnings.size(), std::size_t(2));
+        QVERIFY2(warnings[0].rfind("weight 'weight' holds 2 NaN and 1 infinite value(s)", 0) == 0, warnings[0].c_str());
+
+        ml::io::LoadReport clean; // finite weights: nothing to say
+        ml::io::BindOptions options;
+        options.reportUnexpected = false;
+        ml::io::bindParameters(
+            model, std::map<std::string, torch::Tensor> {{"weight", torch::ones({3, 4})}}, options, clean);
+        QVERIFY(clean.nonFinite.empty() && clean.nonFiniteWarnings().empty());
     }
 };
 

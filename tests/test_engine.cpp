@@ -5,6 +5,8 @@
 
 #include <QtTest>
 
+#include <ATen/ATen.h>
+
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -39,7 +41,10 @@ struct Recorder : ml::EngineListener {
     void onPartial(ml::JobId, const ml::PartialResult &r) override
     {
         std::lock_guard lock(mutex);
-        partials.push_back(r.kind + "=" + std::to_string(std::any_cast<int>(r.value)));
+        if (const auto *text = std::any_cast<std::string>(&r.value))
+            partials.push_back(r.kind + "=" + *text);
+        else
+            partials.push_back(r.kind + "=" + std::to_string(std::any_cast<int>(r.value)));
     }
     void onFinished(ml::JobId id, const ml::JobResult &r) override
     {
@@ -169,6 +174,39 @@ private Q_SLOTS:
         QVERIFY(!rec.finished[worse].ok());
         QVERIFY(rec.finished[worse].error->message.find("worse") != std::string::npos);
         QVERIFY2(rec.finished[good].ok(), "the engine keeps running after a failed job");
+    }
+
+    // An allocation that fails (std::bad_alloc, LibTorch's allocator asked for 128 TB) reads "out of
+    // memory" with what to do, LibTorch's C++ backtrace never reaches the user, and the engine goes on.
+    void allocationFailuresSayOutOfMemory()
+    {
+        Recorder rec;
+        ml::Engine engine(&rec, {1});
+        const auto thrown = engine.submit(
+            {"huge", ml::Lane::Inference, [](ml::JobContext &) -> std::any { throw std::bad_alloc(); }});
+        const auto torchAlloc = engine.submit({"torch", ml::Lane::Inference,
+            [](ml::JobContext &) -> std::any { return at::empty({std::int64_t(1) << 45}).numel(); }});
+        const auto traced = engine.submit({"traced", ml::Lane::Inference, [](ml::JobContext &) -> std::any {
+                                               throw std::runtime_error("shapes do not match\nException raised from "
+                                                                        "f at x.cpp:1 (most recent call first):\n"
+                                                                        "frame #0: f() + 0x1");
+                                           }});
+        const auto warned = engine.submit({"warned", ml::Lane::Inference, [](ml::JobContext &ctx) -> std::any {
+                                               ctx.warn("model", {"weight 'w' holds 1 NaN", ""});
+                                               return 1;
+                                           }});
+        QVERIFY(engine.waitIdle(30s));
+        const auto &oom = rec.finished[thrown].error->message;
+        QVERIFY2(oom.rfind("out of memory: 'huge' asked for more memory", 0) == 0, oom.c_str());
+        QVERIFY2(oom.find("smaller batch") != std::string::npos, oom.c_str());
+        QVERIFY(!rec.finished[torchAlloc].ok());
+        const auto &torchOom = rec.finished[torchAlloc].error->message;
+        QVERIFY2(torchOom.rfind("out of memory: 'torch'", 0) == 0, torchOom.c_str());
+        QVERIFY2(torchOom.find("frame #") == std::string::npos && torchOom.find('\n') == std::string::npos,
+            torchOom.c_str());
+        QCOMPARE(rec.finished[traced].error->message, std::string("shapes do not match"));
+        QVERIFY(rec.finished[warned].ok());
+        QVERIFY(rec.partials == std::vector<std::string> {"warning=model: weight 'w' holds 1 NaN"});
     }
 
     void lanesRunConcurrently()

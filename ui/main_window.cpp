@@ -243,6 +243,10 @@ void MainWindow::connectJobs()
             if (id == m_samplesJob)
                 sampleGalleryWritten(ok, error, cancelled, value);
         });
+    connect(m_bridge, &EngineBridge::partial, this, [this](quint64, const QString &kind, const QVariant &value) {
+        if (kind == QLatin1String(ml::kWarningPartial))
+            statusBar()->showMessage(tr("Warning: %1").arg(EngineText::error(value.toString())), 2 * kMessageMs);
+    });
     connect(m_jobStatus, &JobStatus::jobEnded, this, [this](const QString &name, bool cancelled, const QString &error) {
         if (cancelled)
             statusBar()->showMessage(tr("%1: cancelled").arg(name), kMessageMs);

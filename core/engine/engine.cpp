@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <new>
 #include <thread>
 
 #ifdef __linux__
@@ -77,6 +78,33 @@ void JobContext::partial(std::string kind, std::any value)
         m_listener->onPartial(m_id, PartialResult {std::move(kind), std::move(value)});
 }
 
+std::string outOfMemoryMessage(const std::string &job, const std::string &detail)
+{
+    std::string out = "out of memory: '" + job + "' asked for more memory than this machine can give";
+    if (!detail.empty())
+        out += " (" + detail + ")";
+    return out + "; try a smaller batch, size or model, or free memory";
+}
+
+std::string jobErrorMessage(const std::string &job, const std::string &what)
+{
+    // LibTorch's errors carry their C++ backtrace after the message: the user needs the message.
+    std::string message = what.substr(0, what.find("\nException raised from"));
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+        message.pop_back();
+    if (message.find("can't allocate memory") != std::string::npos
+        || message.find("CUDA out of memory") != std::string::npos)
+        return outOfMemoryMessage(job, message.substr(0, message.find('\n')));
+    return message;
+}
+
+void JobContext::warn(const std::string &where, const std::vector<std::string> &warnings)
+{
+    for (const auto &w : warnings)
+        if (!w.empty())
+            partial(kWarningPartial, where.empty() ? w : where + ": " + w);
+}
+
 namespace {
 
 struct QueuedJob {
@@ -139,8 +167,10 @@ void Engine::Impl::loop(Lane lane)
             result.value = item.job.run(ctx);
         } catch (const Cancelled &) {
             result.error = JobError::cancelledError();
+        } catch (const std::bad_alloc &) {
+            result.error = JobError {outOfMemoryMessage(item.job.name, {}), false};
         } catch (const std::exception &e) {
-            result.error = JobError {e.what(), false};
+            result.error = JobError {jobErrorMessage(item.job.name, e.what()), false};
         } catch (...) {
             result.error = JobError {"unknown error in job '" + item.job.name + "'", false};
         }

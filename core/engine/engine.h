@@ -34,6 +34,10 @@ struct PartialResult {
     std::any value;
 };
 
+// A warning the user should see while the job goes on (a damaged weight, a skipped file): a
+// PartialResult{kWarningPartial, std::string}. The CLI prints it on stderr, the GUI in its status bar.
+inline constexpr char kWarningPartial[] = "warning";
+
 struct JobError {
     std::string message;
     bool cancelled = false;
@@ -96,6 +100,12 @@ struct EngineListener {
     virtual void onFinished(JobId id, const JobResult &r) = 0;
 };
 
+// What a job's failure tells the user: an exception's message without LibTorch's C++ backtrace,
+// and an allocation failure (std::bad_alloc, LibTorch's allocator) said as "out of memory" with
+// what to do about it.
+std::string jobErrorMessage(const std::string &job, const std::string &what);
+std::string outOfMemoryMessage(const std::string &job, const std::string &detail);
+
 // Handed to a running job: its cancel token and its way to report.
 class JobContext {
 public:
@@ -116,6 +126,8 @@ public:
     // elapsed time; < 0 goes back to that line.
     void setEtaSeconds(double seconds) { m_eta = seconds; }
     void partial(std::string kind, std::any value);
+    // kWarningPartial "<where>: <warning>" for each warning that is not empty.
+    void warn(const std::string &where, const std::vector<std::string> &warnings);
 
     EngineState &state();
     ModelCache &models() { return state().models(); }

@@ -132,6 +132,7 @@ SearchResult runSearch(const SearchRequest &req, JobContext &ctx)
         return out;
     const auto rt
         = clip::acquireClipRuntime(ctx.models(), key.path, resolveDtype(req.compute), resolveDevice(req.compute));
+    ctx.warn(key.path, rt->warnings());
     const auto dim = rt->inference().config().projection_dim;
     if (lib->dim != dim)
         throw Error(req.library + ": the stored vectors have " + std::to_string(lib->dim)

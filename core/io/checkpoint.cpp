@@ -113,9 +113,9 @@ nlohmann::json readJsonFile(const fs::path &path)
     text << in.rdbuf();
     if (in.bad())
         fail(path, "cannot read");
-    try {
+    try { // parse_error, or out_of_range for a number such as 1e999
         return nlohmann::json::parse(text.str());
-    } catch (const nlohmann::json::parse_error &e) {
+    } catch (const nlohmann::json::exception &e) {
         std::string what = e.what(); // "[json.exception.parse_error.101] parse error at line 3, ..."
         if (const auto pos = what.find("] "); what.rfind("[json.exception", 0) == 0 && pos != std::string::npos)
             what.erase(0, pos + 2);
@@ -320,6 +320,20 @@ void LoadReport::throwIfFailed(const std::string &what) const
         throw Error(summary(what));
 }
 
+std::vector<std::string> LoadReport::nonFiniteWarnings() const
+{
+    constexpr std::size_t kShown = 8;
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < nonFinite.size() && i < kShown; ++i) {
+        const auto &w = nonFinite[i];
+        out.push_back("weight '" + w.name + "' holds " + std::to_string(w.nan) + " NaN and " + std::to_string(w.inf)
+            + " infinite value(s): results computed with it will be NaN or infinite (a damaged checkpoint?)");
+    }
+    if (nonFinite.size() > kShown)
+        out.push_back(std::to_string(nonFinite.size() - kShown) + " more weight(s) hold NaN or infinite values");
+    return out;
+}
+
 namespace {
 
 // Where bindParameters reads from: a Checkpoint or a name -> tensor map.
@@ -353,6 +367,10 @@ void bind(torch::nn::Module &module, const TensorSource &source, const BindOptio
         }
         target.copy_(source.tensor(key)); // converts dtype and device
         ++report.loaded;
+        if (target.is_floating_point() && !at::isfinite(target).all().item<bool>()) {
+            const auto nan = at::isnan(target).sum().item<std::int64_t>();
+            report.nonFinite.push_back({key, nan, at::isinf(target).sum().item<std::int64_t>()});
+        }
     };
     auto params = module.named_parameters();
     auto buffers = module.named_buffers();

@@ -84,13 +84,21 @@ struct LoadReport {
     std::vector<std::string> missing; // module names with no checkpoint key
     std::vector<Mismatch> mismatched;
     std::vector<std::string> unexpected; // checkpoint keys nothing used
-    std::int64_t loaded = 0;             // tensors copied
+    struct NonFinite {
+        std::string name; // the checkpoint's key
+        std::int64_t nan = 0;
+        std::int64_t inf = 0;
+    };
+    std::vector<NonFinite> nonFinite; // weights holding NaN or +-Inf: loaded, but warned about
+    std::int64_t loaded = 0;          // tensors copied
 
     bool ok() const { return missing.empty() && mismatched.empty(); }
     // Every problem, one per line, after "<what>: ".
     std::string summary(const std::string &what) const;
     // Throws ml::Error(summary(what)) unless ok().
     void throwIfFailed(const std::string &what) const;
+    // One warning per weight holding NaN or Inf ("weight 'k' holds 3 NaN ..."), the first 8 then a count.
+    std::vector<std::string> nonFiniteWarnings() const;
 };
 
 struct BindOptions {

@@ -46,9 +46,19 @@ std::vector<std::string> bindForInference(torch::nn::Module &module, const io::C
     std::vector<std::string> warnings;
     for (const auto &key : report.unexpected)
         warnings.push_back("unused weight '" + key + "'");
+    for (auto &w : report.nonFiniteWarnings())
+        warnings.push_back(std::move(w));
     module.to(device);
     module.eval();
     return warnings;
+}
+
+void checkTokenizerIds(const fs::path &tokenizerFile, std::int64_t largestId, std::int64_t vocabSize)
+{
+    if (largestId >= vocabSize)
+        throw Error(tokenizerFile.string() + ": the tokenizer gives ids up to " + std::to_string(largestId)
+            + " but the language model's vocab_size is " + std::to_string(vocabSize)
+            + " (tokenizer and weights do not belong together)");
 }
 
 std::int64_t parameterBytes(const torch::nn::Module &module)

@@ -39,6 +39,9 @@ std::vector<std::string> configProblems(const io::Checkpoint &ckpt, const std::v
 std::vector<std::string> bindForInference(torch::nn::Module &module, const io::Checkpoint &ckpt,
     const std::filesystem::path &folder, torch::Device device, const LoadProgress &progress);
 
+// Throws ml::Error naming tokenizerFile when its ids reach past the language model's embedding table.
+void checkTokenizerIds(const std::filesystem::path &tokenizerFile, std::int64_t largestId, std::int64_t vocabSize);
+
 std::int64_t parameterBytes(const torch::nn::Module &module); // at their dtype
 
 // Without a tokenizer: a token as its id, "<42>"; a text as its tokens, space-separated.

@@ -441,6 +441,8 @@ CoopResult trainCoop(const CoopRequest &req, JobContext &ctx)
     result.dtype = resolveDtype(req.compute);
     const std::string modelPath = resolveModelPath(req.model);
     const auto rt = clip::acquireClipRuntime(ctx.models(), modelPath, result.dtype, result.device);
+    for (const auto &w : rt->warnings())
+        result.warnings.push_back(modelPath + ": " + w);
     const torch::Device device(result.device);
     result.modelName = rt->name();
     const auto &tc = rt->inference().config().text_config;

@@ -66,6 +66,8 @@ LoadedClip loadClip(const fs::path &folder, torch::ScalarType dtype)
     for (const auto &key : report.unexpected)
         if (key.find("position_ids") == std::string::npos)
             out.warnings.push_back("unused weight '" + key + "'");
+    for (auto &w : report.nonFiniteWarnings())
+        out.warnings.push_back(std::move(w));
 
     model->to(dtype);
     model->eval();

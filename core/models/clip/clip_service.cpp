@@ -48,7 +48,9 @@ Session openSession(const std::string &model, const ComputeOptions &compute, Job
     s.device = resolveDevice(compute);
     s.dtype = resolveDtype(compute);
     ctx.report(0, 0, "loading model");
-    s.rt = clip::acquireClipRuntime(ctx.models(), resolveModelPath(model), s.dtype, s.device);
+    const std::string folder = resolveModelPath(model);
+    s.rt = clip::acquireClipRuntime(ctx.models(), folder, s.dtype, s.device);
+    ctx.warn(folder, s.rt->warnings());
     return s;
 }
 

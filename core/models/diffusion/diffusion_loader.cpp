@@ -102,6 +102,8 @@ LoadedDiffusion loadDiffusion(const fs::path &folder, torch::ScalarType dtype, t
     report.throwIfFailed(ckpt.files().empty() ? ckpt.folder().string() : ckpt.files().front()->path().string());
     for (const auto &key : report.unexpected)
         out.warnings.push_back("unused weight '" + key + "'");
+    for (auto &w : report.nonFiniteWarnings())
+        out.warnings.push_back(std::move(w));
 
     model->to(device, dtype);
     model->eval();
