@@ -15,6 +15,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 
 namespace fs = std::filesystem;
 
@@ -244,6 +245,74 @@ private Q_SLOTS:
         QCOMPARE(human.exitCode, 0);
         QVERIFY(human.out.find(m_images[0]) != std::string::npos);
         QVERIFY(human.out.find('%') != std::string::npos);
+    }
+
+    // A damaged but well-formed checkpoint (NaN and Inf weights) still loads, and says so on stderr
+    // naming the folder and the weight; --quiet keeps stderr empty.
+    void warnsAboutNonFiniteWeights()
+    {
+        if (m_images.empty())
+            QSKIP("built without media I/O");
+        const auto damaged = m_root / "tiny-clip-nan";
+        fs::create_directories(damaged);
+        for (const auto &entry : fs::directory_iterator(m_model))
+            fs::copy_file(entry.path(), damaged / entry.path().filename(), fs::copy_options::overwrite_existing);
+        auto tensors = ml::io::SafetensorsFile::open(fs::path(m_model) / "model.safetensors")->all();
+        const std::string key = "vision_model.post_layernorm.bias";
+        QVERIFY(tensors.count(key));
+        auto bad = tensors[key].clone();
+        bad[0] = std::numeric_limits<float>::quiet_NaN();
+        bad[1] = std::numeric_limits<float>::infinity();
+        tensors[key] = bad;
+        ml::io::saveSafetensors(damaged / "model.safetensors", tensors);
+
+        const QStringList args {"classify", "--model", QString::fromStdString(damaged.string()), "--labels", "cat;dog",
+            QString::fromStdString(m_images[0])};
+        const auto r = cli(args);
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const std::string expected = "modallens-cli: warning: " + damaged.string() + ": weight '" + key
+            + "' holds 1 NaN and 1 infinite value(s)";
+        QVERIFY2(r.err.find(expected) != std::string::npos, r.err.c_str());
+        QVERIFY2(r.out.find("nan") != std::string::npos, r.out.c_str()); // the scores show what the weights did
+        const auto quiet = cli(QStringList {"--quiet"} + args);
+        QCOMPARE(quiet.exitCode, 0);
+        QVERIFY2(quiet.err.empty(), quiet.err.c_str());
+        // The intact model says nothing.
+        const auto intact = cli(QStringList {"classify", "--model", QString::fromStdString(m_model), "--labels",
+            "cat;dog", QString::fromStdString(m_images[0])});
+        QCOMPARE(intact.exitCode, 0);
+        QVERIFY2(intact.err.find("warning") == std::string::npos, intact.err.c_str());
+    }
+
+    // A vocab.json whose ids reach past the text embeddings (another model's tokenizer) is refused at
+    // load, naming the file, before any text could index out of range; so is an empty one.
+    void refusesTokenizerBeyondTheEmbeddings()
+    {
+        if (m_images.empty())
+            QSKIP("built without media I/O");
+        const auto copy = [&](const char *name) {
+            const auto dir = m_root / name;
+            fs::create_directories(dir);
+            for (const auto &entry : fs::directory_iterator(m_model))
+                fs::copy_file(entry.path(), dir / entry.path().filename(), fs::copy_options::overwrite_existing);
+            return dir;
+        };
+        const auto wide = copy("tiny-clip-wide-vocab");
+        auto vocab = nlohmann::json::parse(std::ifstream(wide / "vocab.json"));
+        const auto vocabSize = tiny_clip::configJson()["text_config"]["vocab_size"].get<std::int64_t>();
+        vocab["zzqq</w>"] = vocabSize + 5;
+        std::ofstream(wide / "vocab.json") << vocab.dump();
+        const QStringList labels {"--labels", "cat;dog", QString::fromStdString(m_images[0])};
+        auto r = cli(QStringList {"classify", "--model", QString::fromStdString(wide.string())} + labels);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.find("vocab.json: the tokenizer gives ids up to " + std::to_string(vocabSize + 5))
+                != std::string::npos,
+            r.err.c_str());
+        const auto empty = copy("tiny-clip-empty-vocab");
+        std::ofstream(empty / "vocab.json") << "{}";
+        r = cli(QStringList {"classify", "--model", QString::fromStdString(empty.string())} + labels);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.find((empty / "vocab.json").string() + ": holds no tokens") != std::string::npos, r.err.c_str());
     }
 
     void exitCodes()

@@ -203,6 +203,83 @@ private Q_SLOTS:
         }
     }
 
+    // Damaged but well-formed tokenizer files are refused, naming the file and the line, for both
+    // byte-level tokenizers: an empty vocabulary, negative or shared ids, garbage or mismatched merges.
+    void damagedFilesAreRefused()
+    {
+        if (!haveFixtures())
+            QSKIP("tokenizer fixtures absent");
+        const auto expectError = [&](const char *name, const std::string &vocab, const std::string &merges,
+                                     const std::string &file, const std::string &what) {
+            for (const char *family : {"clip", "gpt2"}) {
+                const fs::path dir = scratchFolder((std::string(name) + "_" + family).c_str());
+                if (vocab.empty())
+                    fs::copy_file(kFixtures / family / "vocab.json", dir / "vocab.json");
+                else
+                    std::ofstream(dir / "vocab.json") << vocab;
+                if (merges.empty())
+                    fs::copy_file(kFixtures / family / "merges.txt", dir / "merges.txt");
+                else
+                    std::ofstream(dir / "merges.txt") << merges;
+                try {
+                    if (std::string(family) == "clip")
+                        ClipTokenizer::fromFolder(dir);
+                    else
+                        Gpt2Tokenizer::fromFolder(dir);
+                    QFAIL(qPrintable(QStringLiteral("no error for %1 (%2)").arg(name, family)));
+                } catch (const ml::Error &e) {
+                    const std::string message = e.what();
+                    QVERIFY2(message.rfind((dir / file).string() + ": ", 0) == 0, e.what());
+                    QVERIFY2(message.find(what) != std::string::npos, e.what());
+                }
+            }
+        };
+        expectError("empty_vocab", "{}", "", "vocab.json", "holds no tokens");
+        expectError("negative_id", R"({"a": 0, "b": -3})", "", "vocab.json", "negative id (-3)");
+        expectError("shared_id", R"({"a": 0, "b": 0})", "", "vocab.json", "share id 0");
+        std::string garbage = "#version: 0.2\n";
+        for (int i = 0; i < 200; ++i)
+            garbage += std::string(1, char(33 + i * 7 % 90)) + "\x01\xfe " + std::to_string(i * 31) + " z\n";
+        expectError("garbage_merges", "", garbage, "merges.txt", "line 2 (");
+        expectError("garbage_merges2", "", garbage, "merges.txt", "is not a pair of tokens");
+        // Two tokens the vocabulary does not hold (another model's merges), on line 3.
+        expectError("foreign_merges", "", "#version: 0.2\nt h\nzq\xc3\xa9 xx\xc3\xa9\n", "merges.txt",
+            "line 3 (\"zq\xc3\xa9 xx\xc3\xa9\"): \"zq\xc3\xa9\" is not in the vocabulary");
+    }
+
+    // The O(n log n) merge loop that long words take gives the reference loop's tokens, word for
+    // word, on both vocabularies; and a 200,000-letter word (a pasted blob) encodes in reasonable time.
+    void longWordMergeMatchesReference()
+    {
+        if (!haveFixtures())
+            QSKIP("tokenizer fixtures absent");
+        std::mt19937 rng(11);
+        const std::string pieces[] = {"the", "photo", "ing", "tion", "ab", "q", "zz", "cat", "dog", "er", "x", "ll"};
+        std::vector<std::string> words;
+        for (int i = 0; i < 400; ++i) {
+            std::string w;
+            const int n = 1 + static_cast<int>(rng() % 60);
+            for (int k = 0; k < n; ++k)
+                w += rng() % 3 == 0 ? std::string(1, char('a' + rng() % 26)) : pieces[rng() % std::size(pieces)];
+            words.push_back(w);
+        }
+        for (const char *family : {"clip", "gpt2"}) {
+            const bool clip = std::string(family) == "clip";
+            std::ifstream in(kFixtures / family / "merges.txt");
+            std::vector<std::string> merges;
+            for (std::string line; std::getline(in, line);)
+                if (!line.empty() && line[0] != '#')
+                    merges.push_back(line);
+            const BytePairEncoder bpe(
+                BytePairEncoder::loadVocab(kFixtures / family / "vocab.json"), merges, clip ? "</w>" : "");
+            for (const auto &w : words)
+                QCOMPARE(bpe.merge(w, true), bpe.merge(w));
+        }
+        const std::string blob(200000, 'a');
+        QVERIFY(m_clip->encode(blob).size() == m_clip->contextLength()); // truncated to 77 after encoding it all
+        QVERIFY(m_gpt2->encode(blob).size() > 1000);
+    }
+
     void padTokenFromSpecialTokensMap()
     {
         if (!haveFixtures())

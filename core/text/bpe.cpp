@@ -9,12 +9,17 @@
 
 #include <array>
 #include <fstream>
+#include <functional>
 #include <limits>
+#include <queue>
 #include <sstream>
 
 namespace ml::text {
 
 namespace {
+
+// Words of more symbols than this take mergeLong(): the reference's loop is quadratic.
+constexpr std::size_t kLongWord = 256;
 
 struct ByteTables {
     std::array<char32_t, 256> toUnicode {};
@@ -123,8 +128,10 @@ BytePairEncoder::BytePairEncoder(
     : m_vocab(std::move(vocab))
     , m_endOfWord(std::move(endOfWord))
 {
-    for (const auto &[token, id] : m_vocab)
+    for (const auto &[token, id] : m_vocab) {
         m_reverse.emplace(id, token);
+        m_largestId = std::max(m_largestId, id);
+    }
     m_ranks.reserve(merges.size());
     for (std::size_t rank = 0; rank < merges.size(); ++rank) {
         const auto parts = splitWhitespace(merges[rank]);
@@ -138,6 +145,7 @@ BytePairEncoder::BytePairEncoder(const BytePairEncoder &other)
     , m_reverse(other.m_reverse)
     , m_ranks(other.m_ranks)
     , m_endOfWord(other.m_endOfWord)
+    , m_largestId(other.m_largestId)
     , m_pinned(other.m_pinned)
 {
     std::lock_guard lock(other.m_cacheMutex);
@@ -155,17 +163,51 @@ std::unordered_map<std::string, std::int64_t> BytePairEncoder::loadVocab(const s
     }
     if (!json.is_object())
         throw Error(path.string() + ": expected a JSON object of token -> id");
+    if (json.empty())
+        throw Error(path.string() + ": holds no tokens (an empty vocabulary)");
     std::unordered_map<std::string, std::int64_t> vocab;
+    std::unordered_map<std::int64_t, std::string> byId;
     vocab.reserve(json.size());
+    byId.reserve(json.size());
     for (const auto &[token, id] : json.items()) {
         if (!id.is_number_integer())
             throw Error(path.string() + ": the id of token \"" + token + "\" is not an integer");
-        vocab.emplace(token, id.get<std::int64_t>());
+        const auto value = id.get<std::int64_t>();
+        if (value < 0)
+            throw Error(path.string() + ": token \"" + token + "\" has a negative id (" + std::to_string(value) + ")");
+        if (const auto [it, fresh] = byId.emplace(value, token); !fresh)
+            throw Error(path.string() + ": tokens \"" + it->second + "\" and \"" + token + "\" share id "
+                + std::to_string(value));
+        vocab.emplace(token, value);
     }
     return vocab;
 }
 
-std::vector<std::string> BytePairEncoder::merge(const std::string &word) const
+void BytePairEncoder::checkMerges(const std::unordered_map<std::string, std::int64_t> &vocab,
+    const std::vector<std::string> &merges, const std::filesystem::path &mergesFile, std::size_t firstLine)
+{
+    const auto where = [&](std::size_t i) {
+        return mergesFile.string() + ": line " + std::to_string(i + firstLine) + " (\"" + merges[i].substr(0, 80)
+            + "\")";
+    };
+    for (std::size_t i = 0; i < merges.size(); ++i) {
+        const auto parts = splitWhitespace(merges[i]);
+        if (parts.empty())
+            continue;
+        if (parts.size() != 2)
+            throw Error(where(i) + " is not a pair of tokens: not a merges file?");
+        for (const auto part : parts)
+            if (!vocab.count(std::string(part)))
+                throw Error(where(i) + ": \"" + std::string(part)
+                    + "\" is not in the vocabulary (vocab.json and merges.txt do not belong together?)");
+        if (!vocab.count(std::string(parts[0]) + std::string(parts[1])))
+            throw Error(where(i)
+                + ": the merged token is not in the vocabulary (vocab.json and merges.txt do not "
+                  "belong together?)");
+    }
+}
+
+std::vector<std::string> BytePairEncoder::merge(const std::string &word, bool alwaysLong) const
 {
     std::vector<std::string> symbols;
     const std::u32string chars = decodeUtf8(word);
@@ -176,6 +218,8 @@ std::vector<std::string> BytePairEncoder::merge(const std::string &word) const
     if (symbols.empty())
         return symbols;
     symbols.back() += m_endOfWord;
+    if (alwaysLong || symbols.size() > kLongWord)
+        return mergeLong(std::move(symbols));
 
     std::string key;
     while (symbols.size() > 1) {
@@ -207,6 +251,55 @@ std::vector<std::string> BytePairEncoder::merge(const std::string &word) const
         symbols = std::move(merged);
     }
     return symbols;
+}
+
+// The reference's loop merges every occurrence of the best pair per pass; this merges one
+// occurrence at a time, lowest rank and then leftmost first (tokenizers' Word::merge_all). Both
+// give the same tokens whenever a merge's parts come from earlier merges, as in a trained BPE.
+std::vector<std::string> BytePairEncoder::mergeLong(std::vector<std::string> symbols) const
+{
+    const auto n = symbols.size();
+    std::vector<std::ptrdiff_t> prev(n), next(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        prev[i] = static_cast<std::ptrdiff_t>(i) - 1;
+        next[i] = i + 1 < n ? static_cast<std::ptrdiff_t>(i + 1) : -1;
+    }
+    struct Candidate {
+        std::size_t rank, left, right;
+        std::size_t leftSize, rightSize; // the symbols' lengths when queued: stale when they changed
+        bool operator>(const Candidate &o) const { return rank != o.rank ? rank > o.rank : left > o.left; }
+    };
+    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue;
+    std::string key;
+    const auto push = [&](std::ptrdiff_t l, std::ptrdiff_t r) {
+        if (l < 0 || r < 0)
+            return;
+        key.assign(symbols[l]).append(1, ' ').append(symbols[r]);
+        if (const auto it = m_ranks.find(key); it != m_ranks.end())
+            queue.push({it->second, std::size_t(l), std::size_t(r), symbols[l].size(), symbols[r].size()});
+    };
+    for (std::size_t i = 0; i + 1 < n; ++i)
+        push(static_cast<std::ptrdiff_t>(i), static_cast<std::ptrdiff_t>(i + 1));
+    std::vector<bool> gone(n, false);
+    while (!queue.empty()) {
+        const Candidate c = queue.top();
+        queue.pop();
+        if (gone[c.left] || gone[c.right] || next[c.left] != static_cast<std::ptrdiff_t>(c.right)
+            || symbols[c.left].size() != c.leftSize || symbols[c.right].size() != c.rightSize)
+            continue;
+        symbols[c.left] += symbols[c.right];
+        gone[c.right] = true;
+        next[c.left] = next[c.right];
+        if (next[c.right] >= 0)
+            prev[next[c.right]] = static_cast<std::ptrdiff_t>(c.left);
+        push(prev[c.left], static_cast<std::ptrdiff_t>(c.left));
+        push(static_cast<std::ptrdiff_t>(c.left), next[c.left]);
+    }
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < n; ++i)
+        if (!gone[i])
+            out.push_back(std::move(symbols[i]));
+    return out;
 }
 
 std::vector<std::string> BytePairEncoder::encodeWord(const std::string &word) const

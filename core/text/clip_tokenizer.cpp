@@ -56,7 +56,9 @@ std::u32string whitespaceClean(std::u32string_view text)
 BytePairEncoder loadBpe(const std::filesystem::path &vocabFile, const std::filesystem::path &mergesFile)
 {
     auto vocab = BytePairEncoder::loadVocab(vocabFile);
-    return BytePairEncoder(std::move(vocab), clipMerges(mergesFile), "</w>");
+    auto merges = clipMerges(mergesFile);
+    BytePairEncoder::checkMerges(vocab, merges, mergesFile, 2);
+    return BytePairEncoder(std::move(vocab), merges, "</w>");
 }
 
 } // namespace

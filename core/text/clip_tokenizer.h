@@ -6,6 +6,7 @@
 #include "text/regex.h"
 #include "text/tokenizer_common.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -44,6 +45,8 @@ public:
     std::int64_t unkId() const { return m_unkId; }
     std::size_t contextLength() const { return m_contextLength; }
     std::size_t vocabSize() const { return m_bpe.vocabSize(); }
+    // The largest id encode() can give: the vocabulary's or an added token's.
+    std::int64_t largestId() const { return std::max(m_bpe.largestId(), m_added.largestId()); }
     std::optional<std::int64_t> tokenToId(std::string_view token) const;
     std::string idToToken(std::int64_t id) const; // throws on an unknown id
 

@@ -28,11 +28,21 @@ std::vector<std::string> gpt2Merges(const std::filesystem::path &path)
     return {lines.begin() + 1, lines.end() - 1};
 }
 
-Gpt2TokenizerOptions optionsFromConfig(const nlohmann::json &config)
+// A flag of tokenizer_config.json: true, false, or absent / null (false).
+bool configFlag(const nlohmann::json &config, const char *key, const std::filesystem::path &file)
+{
+    if (!config.contains(key) || config.at(key).is_null())
+        return false;
+    if (!config.at(key).is_boolean())
+        throw Error(file.string() + ": " + key + " is not true or false (" + config.at(key).dump() + ")");
+    return config.at(key).get<bool>();
+}
+
+Gpt2TokenizerOptions optionsFromConfig(const nlohmann::json &config, const std::filesystem::path &file)
 {
     Gpt2TokenizerOptions options;
-    options.addPrefixSpace = config.value("add_prefix_space", false);
-    options.addBosToken = config.value("add_bos_token", false);
+    options.addPrefixSpace = configFlag(config, "add_prefix_space", file);
+    options.addBosToken = configFlag(config, "add_bos_token", file);
     if (config.contains("model_max_length") && config["model_max_length"].is_number()) {
         const double length = config["model_max_length"].get<double>();
         if (length > 0 && length < 1e12) // transformers writes 1e30 for "no limit"
@@ -45,7 +55,9 @@ Gpt2TokenizerOptions optionsFromConfig(const nlohmann::json &config)
 BytePairEncoder loadBpe(const std::filesystem::path &vocabFile, const std::filesystem::path &mergesFile)
 {
     auto vocab = BytePairEncoder::loadVocab(vocabFile);
-    return BytePairEncoder(std::move(vocab), gpt2Merges(mergesFile), "");
+    auto merges = gpt2Merges(mergesFile);
+    BytePairEncoder::checkMerges(vocab, merges, mergesFile, 2);
+    return BytePairEncoder(std::move(vocab), merges, "");
 }
 
 } // namespace
@@ -53,7 +65,7 @@ BytePairEncoder loadBpe(const std::filesystem::path &vocabFile, const std::files
 Gpt2Tokenizer Gpt2Tokenizer::fromFolder(const std::filesystem::path &dir)
 {
     TokenizerFolderConfig folder = readTokenizerFolderConfig(dir);
-    const Gpt2TokenizerOptions options = optionsFromConfig(folder.config);
+    const Gpt2TokenizerOptions options = optionsFromConfig(folder.config, dir / "tokenizer_config.json");
     return Gpt2Tokenizer(dir / "vocab.json", dir / "merges.txt", folder, options);
 }
 

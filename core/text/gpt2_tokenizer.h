@@ -6,6 +6,7 @@
 #include "text/regex.h"
 #include "text/tokenizer_common.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -47,6 +48,8 @@ public:
     std::optional<std::int64_t> padId() const { return m_added.specialId("pad_token"); }
     const Gpt2TokenizerOptions &options() const { return m_options; }
     std::size_t vocabSize() const { return m_bpe.vocabSize(); }
+    // The largest id encode() can give: the vocabulary's or an added token's.
+    std::int64_t largestId() const { return std::max(m_bpe.largestId(), m_added.largestId()); }
     std::optional<std::int64_t> tokenToId(std::string_view token) const;
     std::string idToToken(std::int64_t id) const; // throws on an unknown id
 

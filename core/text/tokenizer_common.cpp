@@ -159,6 +159,14 @@ void AddedTokens::add(AddedToken token, const VocabLookup &vocab, std::size_t vo
     m_tokens.push_back(std::move(token));
 }
 
+std::int64_t AddedTokens::largestId() const
+{
+    std::int64_t out = -1;
+    for (const AddedToken &t : m_tokens)
+        out = std::max(out, t.id);
+    return out;
+}
+
 const AddedToken *AddedTokens::special(const std::string &attribute) const
 {
     const auto it = m_specialIndex.find(attribute);

@@ -85,6 +85,7 @@ public:
     bool isLegacyId(std::int64_t id, std::size_t vocabSize) const;
     const AddedToken *byContent(std::string_view content) const;
     const AddedToken *byId(std::int64_t id) const;
+    std::int64_t largestId() const; // -1 when there are none
 
     struct Segment {
         std::string text; // plain text, or the added token's content

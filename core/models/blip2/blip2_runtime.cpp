@@ -84,9 +84,10 @@ std::shared_ptr<Blip2Runtime> Blip2Runtime::load(const fs::path &folder, torch::
     lm::moveToHugePages(rt->m_model->languageModel()->parameters()); // decoding reads them per token
     rt->m_bytes = vlm::parameterBytes(*rt->m_model);
 
-    if (fs::exists(folder / "vocab.json") && fs::exists(folder / "merges.txt"))
+    if (fs::exists(folder / "vocab.json") && fs::exists(folder / "merges.txt")) {
         rt->m_tokenizer.emplace(text::Gpt2Tokenizer::fromFolder(folder));
-    else
+        vlm::checkTokenizerIds(folder / "vocab.json", rt->m_tokenizer->largestId(), rt->config().text.vocab_size);
+    } else
         rt->m_tokenizerProblem = folder.string()
             + ": no tokenizer (vocab.json and merges.txt are missing); "
               "only prompt ids can be given (--prompt-ids)";

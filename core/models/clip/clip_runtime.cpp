@@ -168,10 +168,9 @@ std::shared_ptr<ClipRuntime> ClipRuntime::load(const fs::path &folder, torch::Sc
                 folder, static_cast<std::size_t>(loaded.model->config().text_config.max_position_embeddings)));
             const auto vocab = loaded.model->config().text_config.vocab_size;
             const auto &tok = *rt->m_tokenizer;
-            const auto largest
-                = std::max({static_cast<std::int64_t>(tok.vocabSize()) - 1, tok.bosId(), tok.eosId(), tok.padId()});
+            const auto largest = tok.largestId();
             if (largest >= vocab)
-                problems.push_back("the tokenizer gives ids up to " + std::to_string(largest)
+                problems.push_back("vocab.json: the tokenizer gives ids up to " + std::to_string(largest)
                     + " but text_config.vocab_size is " + std::to_string(vocab) + " (tokenizer and weights differ)");
         } catch (const Error &e) {
             addProblem(problems, e.what(), folder);

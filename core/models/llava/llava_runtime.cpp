@@ -62,9 +62,10 @@ std::shared_ptr<LlavaRuntime> LlavaRuntime::load(const fs::path &folder, torch::
     lm::moveToHugePages(rt->m_model->languageModel()->parameters()); // decoding reads them per token
     rt->m_bytes = vlm::parameterBytes(*rt->m_model);
 
-    if (fs::exists(folder / "tokenizer.model"))
+    if (fs::exists(folder / "tokenizer.model")) {
         rt->m_tokenizer.emplace(text::LlamaTokenizer::fromFolder(folder));
-    else
+        vlm::checkTokenizerIds(folder / "tokenizer.model", rt->m_tokenizer->vocabSize() - 1, cfg.text.vocab_size);
+    } else
         rt->m_tokenizerProblem = (folder / "tokenizer.model").string()
             + ": no tokenizer (the SentencePiece model is missing); only prompt ids can be given (--prompt-ids)";
     return rt;
