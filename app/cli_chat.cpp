@@ -10,6 +10,9 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <unistd.h>
 
 namespace ml::cli {
@@ -59,6 +62,23 @@ SamplingSettings readSampling(const Args &args)
     return s;
 }
 
+// A question too long for a command line (Linux passes at most 128 KB in one argument), as UTF-8 text.
+std::string readPromptFile(const std::string &path)
+{
+    constexpr std::uintmax_t kMaxBytes = 64u << 20;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw Error(path + ": no such file (--prompt-file)");
+    if (std::filesystem::file_size(path, ec) > kMaxBytes)
+        throw Error(path + ": larger than 64 MB; no model reads a prompt that long");
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in && !in.eof())
+        throw Error(path + ": cannot read the prompt file");
+    return text.str();
+}
+
 int runChat(Context &ctx)
 {
     ChatRequest req;
@@ -69,10 +89,14 @@ int runChat(Context &ctx)
     req.image = *image;
     if (const auto t = ctx.args.value("time"))
         req.videoTimeS = ctx.args.doubleOr("time", 0.0);
-    const auto prompt = ctx.args.value("prompt");
+    auto prompt = ctx.args.value("prompt");
+    const auto promptFile = ctx.args.value("prompt-file");
     const auto ids = ctx.args.value("prompt-ids");
-    if (static_cast<bool>(prompt) == static_cast<bool>(ids))
-        throw UsageError("give the question as --prompt TEXT or --prompt-ids N,N,... (one of them)");
+    if (int(static_cast<bool>(prompt)) + int(static_cast<bool>(promptFile)) + int(static_cast<bool>(ids)) != 1)
+        throw UsageError(
+            "give the question as --prompt TEXT, --prompt-file FILE or --prompt-ids N,N,... (one of them)");
+    if (promptFile)
+        prompt = readPromptFile(*promptFile);
     if (prompt)
         req.prompt = *prompt;
     if (ids)
@@ -245,12 +269,13 @@ std::vector<Command> chatCommands()
 {
     return {
         {"chat",
-            "chat --model M --image PATH (--prompt TEXT | --prompt-ids N,N,...) [--format] [--time S] "
+            "chat --model M --image PATH (--prompt TEXT | --prompt-file FILE | --prompt-ids N,N,...) [--format] "
+            "[--time S] "
             "[--max-new-tokens N] [--greedy | --temperature T --top-p P --top-k K --seed S] [--repetition-penalty R] "
             "[--stop TEXT]  ask a BLIP-2 or a LLaVA about an image (BLIP-2 --format: wrap the prompt as 'Question: ... "
             "Answer:'; LLaVA prompts are always wrapped as 'USER: <image>\\n... ASSISTANT:' unless they hold <image>)",
-            {"model", "image", "prompt", "prompt-ids", "time", "max-new-tokens", "temperature", "top-p", "top-k",
-                "seed", "repetition-penalty", "stop"},
+            {"model", "image", "prompt", "prompt-file", "prompt-ids", "time", "max-new-tokens", "temperature", "top-p",
+                "top-k", "seed", "repetition-penalty", "stop"},
             {"greedy", "format"}, runChat},
         {"qformer",
             "qformer --model M --image PATH [--time S] [--out MAPS.safetensors]  what each learnt query of a BLIP-2 "

@@ -12,6 +12,8 @@
 #include "models/lm/generate.h"
 #include "models/lm/huge_pages.h"
 
+#include <QFile>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -20,6 +22,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <numeric>
 
 namespace fs = std::filesystem;
 using namespace ml;
@@ -325,6 +328,54 @@ private Q_SLOTS:
         QVERIFY2(f.topPatchOnObjectThroughVision >= 0.5, qPrintable(QString::number(f.topPatchOnObjectThroughVision)));
         QVERIFY2(f.ablationBeatsRandom >= 0.8, qPrintable(QString::number(f.ablationBeatsRandom)));
         QVERIFY(f.chanceOnObject > 0.05 && f.chanceOnObject < 0.4);
+    }
+
+    // A prompt longer than the model reads keeps its head (the image) and its newest tokens.
+    void fitPromptKeepsHeadAndTail()
+    {
+        std::vector<std::int64_t> ids(20);
+        std::iota(ids.begin(), ids.end(), 0);
+        auto cut = ids;
+        QVERIFY(lm::fitPrompt(cut, 3, 0, 20, 24).empty()); // fits: untouched
+        QCOMPARE(cut, ids);
+        // 20 ids + 10 image rows in 24 positions: the 6 oldest after the head go.
+        const auto warning = lm::fitPrompt(cut, 3, 10, 24, 32);
+        QVERIFY2(warning.find("the oldest 6 tokens") != std::string::npos, warning.c_str());
+        QCOMPARE(cut, (std::vector<std::int64_t> {0, 1, 2, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19}));
+        auto tiny = ids;
+        QVERIFY_THROWS_EXCEPTION(ml::Error, lm::fitPrompt(tiny, 18, 0, 10, 12)); // the head alone is too long
+        QCOMPARE(lm::promptBudget(2048, 32), std::int64_t(2016));
+        QCOMPARE(lm::promptBudget(2048, 4096), std::int64_t(1536)); // the answer gets at most a quarter
+        QCOMPARE(lm::promptBudget(64, 0), std::int64_t(63));
+    }
+
+    // Hostile prompts through the CLI with llava-mini: a 1 MB question (cut to fit, with a warning),
+    // invalid UTF-8 and control characters: each answered, none an out-of-range index.
+    void hostilePrompts()
+    {
+        if (!fs::exists(fs::path(resolveModelPath("llava-mini")) / "model.safetensors"))
+            QSKIP("llava-mini is not in resources/models");
+        const auto image = QString::fromStdString(kImage);
+        const auto ask = [&](const QByteArray &prompt) {
+            QTemporaryDir dir;
+            QFile f(dir.filePath("prompt.txt"));
+            f.open(QIODevice::WriteOnly);
+            f.write(prompt);
+            f.close();
+            return runCli({"--json", "chat", "--model", "llava-mini", "--image", image, "--max-new-tokens", "4",
+                "--prompt-file", f.fileName()});
+        };
+        QByteArray huge;
+        while (huge.size() < (1 << 20))
+            huge += "what colour is the circle, and is it to the left of the square? ";
+        const auto big = ask(huge);
+        QVERIFY2(big.exitCode == 0, big.err.c_str());
+        QVERIFY2(big.err.find("warning: the prompt is ") != std::string::npos, big.err.c_str());
+        QVERIFY2(big.err.find("tokens of the conversation were left out") != std::string::npos, big.err.c_str());
+        QVERIFY(!big.json()["token_ids"].empty());
+        const auto invalid = ask(QByteArray("what \xff\xfe is \xc3 this?\x01\x02\x1b[31m red\x7f"));
+        QVERIFY2(invalid.exitCode == 0, invalid.err.c_str());
+        QVERIFY(!invalid.json()["token_ids"].empty());
     }
 
     void cli()

@@ -39,6 +39,7 @@ Loaded loadFor(JobContext &ctx, const std::string &model, const std::string &ima
             ctx.throwIfCancelled();
             ctx.report(done, total, kChatStageLoading);
         });
+    ctx.warn(folder, l.rt->warnings());
     const auto &p = l.rt->processor();
     if (probe && !probe->regionMask.empty()) {
         std::uint8_t fill[3];
@@ -88,6 +89,11 @@ ChatResult runChat(const ChatRequest &req, JobContext &ctx)
         r.promptText = req.rawPrompt ? req.prompt : blip2::Blip2Runtime::formatPrompt(req.history, req.prompt);
         r.promptIds = rt.encodePrompt(r.promptText);
     }
+    const auto maxPositions = rt.model()->languageModel()->maxPositions();
+    const auto queryCount = rt.config().num_query_tokens;
+    ctx.warn("",
+        {lm::fitPrompt(
+            r.promptIds, 1, queryCount, lm::promptBudget(maxPositions, req.sampling.maxNewTokens), maxPositions)});
     const auto queries = rt.queryEmbeds(l.pixels);
     const auto embeds = rt.promptEmbeds(queries, r.promptIds);
 

@@ -23,11 +23,12 @@ ChatInput prepareChat(const InputSpec &spec, JobContext &ctx)
     ctx.report(0, 0, kChatStageImage); // a bad file should not wait for a model to load
     auto still = lm::readStill(spec.image, spec.videoTimeS);
     ctx.report(0, 0, kChatStageLoading);
-    in.rt = acquireLlavaRuntime(
-        ctx.models(), resolveModelPath(spec.model), in.dtype, in.device, [&](std::int64_t done, std::int64_t total) {
-            ctx.throwIfCancelled();
-            ctx.report(done, total, kChatStageLoading);
-        });
+    const std::string folder = resolveModelPath(spec.model);
+    in.rt = acquireLlavaRuntime(ctx.models(), folder, in.dtype, in.device, [&](std::int64_t done, std::int64_t total) {
+        ctx.throwIfCancelled();
+        ctx.report(done, total, kChatStageLoading);
+    });
+    ctx.warn(folder, in.rt->warnings());
     auto &rt = *in.rt;
     if (spec.regionMask && !spec.regionMask->empty()) {
         std::uint8_t fill[3];
@@ -53,6 +54,14 @@ ChatInput prepareChat(const InputSpec &spec, JobContext &ctx)
         in.promptText = raw ? spec.prompt : LlavaRuntime::formatPrompt(spec.history, spec.prompt);
         in.promptIds = rt.encodePrompt(in.promptText);
     }
+    const auto &cfg = rt.config();
+    const auto images = std::count(in.promptIds.begin(), in.promptIds.end(), cfg.image_token_index);
+    const auto lastImage = std::find(in.promptIds.rbegin(), in.promptIds.rend(), cfg.image_token_index);
+    const auto keepHead = images > 0 ? static_cast<std::size_t>(in.promptIds.rend() - lastImage) : 1;
+    const auto maxPositions = rt.model()->languageModel()->maxPositions();
+    ctx.warn("",
+        {lm::fitPrompt(in.promptIds, keepHead, images == 1 ? cfg.imageTokens() - 1 : 0,
+            lm::promptBudget(maxPositions, spec.maxNewTokens), maxPositions)});
     torch::NoGradGuard noGrad;
     in.merged = rt.model()->merge(in.promptIds, rt.imageEmbeds(pixels));
     return in;
@@ -101,6 +110,7 @@ ChatResult runChat(const ChatRequest &req, JobContext &ctx)
 {
     InputSpec spec = inputSpec(req);
     spec.rawPrompt = req.rawPrompt;
+    spec.maxNewTokens = req.sampling.maxNewTokens;
     auto in = prepareChat(spec, ctx);
     auto &rt = *in.rt;
     ChatResult r = chatResultOf(in);

@@ -32,6 +32,7 @@ struct InputSpec {
     int regionWidth = 0, regionHeight = 0;
     const std::vector<int> *hiddenPatches = nullptr;
     ComputeOptions compute;
+    int maxNewTokens = 1; // a prompt too long is cut to leave room for this much answer
 };
 
 // The picture, prompt and probe of a chat or grounding request (rawPrompt is the chat's alone).

@@ -103,6 +103,30 @@ torch::Tensor keptAttention(const LmOutput &out, std::int64_t begin, std::int64_
 
 } // namespace
 
+std::int64_t promptBudget(std::int64_t maxPositions, int maxNewTokens)
+{
+    return maxPositions - std::clamp<std::int64_t>(maxNewTokens, 1, std::max<std::int64_t>(1, maxPositions / 4));
+}
+
+std::string fitPrompt(std::vector<std::int64_t> &ids, std::size_t keepHead, std::int64_t extra, std::int64_t budget,
+    std::int64_t maxPositions)
+{
+    const auto length = static_cast<std::int64_t>(ids.size()) + extra;
+    if (length <= budget)
+        return {};
+    const auto over = static_cast<std::size_t>(length - budget);
+    keepHead = std::min(keepHead, ids.size());
+    if (ids.size() - keepHead <= over + 1) // nothing of the question would be left
+        throw Error("the prompt is " + std::to_string(length) + " positions long and its start alone (the image and "
+            + std::to_string(keepHead) + " tokens) leaves no room in the " + std::to_string(maxPositions)
+            + " this model reads");
+    ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(keepHead),
+        ids.begin() + static_cast<std::ptrdiff_t>(keepHead + over));
+    return "the prompt is " + std::to_string(length) + " positions long, more than the " + std::to_string(budget)
+        + " this model reads beside its answer (" + std::to_string(maxPositions) + " in all): the oldest "
+        + std::to_string(over) + " tokens of the conversation were left out";
+}
+
 Generation generate(CausalLm &lm, const torch::Tensor &prompt, const GenerateOptions &options)
 {
     torch::NoGradGuard noGrad;

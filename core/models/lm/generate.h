@@ -46,6 +46,16 @@ struct Generation {
 // prompt: [1, L, E] input embeddings of the whole prompt (image positions included).
 Generation generate(CausalLm &lm, const torch::Tensor &prompt, const GenerateOptions &options);
 
+// The positions a prompt may take: the model's, less room for the answer (up to a quarter of them).
+std::int64_t promptBudget(std::int64_t maxPositions, int maxNewTokens);
+// A prompt too long for the model, cut to fit budget positions: the first keepHead ids (the system
+// text and the image) and the newest ids stay, the oldest between them are left out, so the question
+// and "ASSISTANT:" survive. extra: positions the ids take beyond their count (an <image> id standing
+// for its patches, BLIP-2's queries). Returns a warning saying what was left out, empty when it fit;
+// throws ml::Error when the kept head alone does not fit.
+std::string fitPrompt(std::vector<std::int64_t> &ids, std::size_t keepHead, std::int64_t extra, std::int64_t budget,
+    std::int64_t maxPositions);
+
 // Chooses the next token from logits [V] (float32) as generate() does; exposed for the tests.
 // rng: the sampler's state (generate seeds it with sampling.seed once per answer).
 struct TokenChoice {
