@@ -51,6 +51,7 @@ Blip2TrainConfig resolveConfig(const Blip2TrainRequest &r, const nlohmann::json 
     c.evalFashion = r.evalFashion.value_or(c.evalFashion);
     if (c.batch < 2)
         throw Error("batch must be at least 2 (the contrastive stage compares the images of a batch)");
+    checkBatchFits(r.outDir, stored != nullptr, c.batch, kVlmItemBytes);
     checkVlmSteps(c.steps, c.stage1Steps, c.lr, c.logEvery);
     return c;
 }

@@ -77,6 +77,14 @@ ClipTrainConfig resolveConfig(const ClipTrainRequest &r, const nlohmann::json *s
         throw Error("the learning rate, the vision width and layers and the log interval must be positive");
     if (c.mix.fashion < 0 || c.mix.single < 0 || c.mix.multi < 0)
         throw Error("the data mix's fractions must be 0 or more");
+    // Each layer keeps about 8 width-sized rows per token for the backward pass, in fp32.
+    const auto visionTokens = (c.imageSize / std::max<std::int64_t>(1, c.patchSize))
+            * (c.imageSize / std::max<std::int64_t>(1, c.patchSize))
+        + 1;
+    checkBatchFits(r.outDir, stored != nullptr, c.batch,
+        32.0
+            * (double(visionTokens) * double(c.visionWidth) * double(c.visionLayers)
+                + double(c.contextLength) * double(c.textWidth) * double(c.textLayers)));
     return c;
 }
 

@@ -86,6 +86,12 @@ DdpmTrainConfig resolveConfig(const DdpmTrainRequest &r, const nlohmann::json *s
         throw Error("steps must be at least 1");
     if (c.batch < 1)
         throw Error("batch must be at least 1");
+    if (c.imageSize < 1 || c.blockOutChannels.empty())
+        throw Error("the image size and the block channels must be positive");
+    // The first level alone keeps a few feature maps per ResNet block for the backward pass.
+    checkBatchFits(r.outDir, stored != nullptr, c.batch,
+        16.0 * double(c.imageSize) * double(c.imageSize) * double(c.blockOutChannels.front())
+            * double(c.layersPerBlock));
     if (c.lr <= 0 || c.layersPerBlock < 1 || c.logEvery < 1 || c.sampleSteps < 1)
         throw Error("the learning rate, layers per block, the log interval and the sample steps must be positive");
     for (const auto ch : c.blockOutChannels)

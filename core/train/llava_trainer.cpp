@@ -31,6 +31,7 @@ LlavaTrainConfig resolveConfig(const LlavaTrainRequest &r, const nlohmann::json 
     c.evalCaptions = r.evalCaptions.value_or(c.evalCaptions);
     if (c.batch < 1)
         throw Error("batch must be at least 1");
+    checkBatchFits(r.outDir, stored != nullptr, c.batch, kVlmItemBytes);
     checkVlmSteps(c.steps, c.stage1Steps, c.lr, c.logEvery);
     return c;
 }

@@ -4,11 +4,13 @@
 #include "common/error.h"
 #include "engine/compute.h"
 #include "engine/engine.h"
+#include "engine/model_cache.h"
 #include "io/safetensors.h"
 
 #include <c10/util/C++17.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <numbers>
 #include <sstream>
@@ -56,6 +58,25 @@ std::string readmePercent(double fraction)
     s.precision(1);
     s << std::fixed << 100.0 * fraction << " %";
     return fraction < 0 ? std::string("-") : s.str();
+}
+
+void checkBatchFits(const std::string &outDir, bool stored, std::int64_t batch, double bytesPerItem)
+{
+    const double need = static_cast<double>(batch) * bytesPerItem;
+    const auto available = static_cast<double>(availableMemory());
+    if (need <= available)
+        return;
+    const auto gb = [](double bytes) {
+        std::ostringstream s;
+        s.precision(3);
+        s << bytes / 1e9 << " GB";
+        return s.str();
+    };
+    const std::string source = stored
+        ? (std::filesystem::path(outDir) / "trainer_state.json").string() + ": the run's batch"
+        : std::string("--batch");
+    throw Error(source + " of " + std::to_string(batch) + " needs at least " + gb(need)
+        + " for its activations, more than the " + gb(available) + " this machine has available; use a smaller batch");
 }
 
 void setLearningRate(torch::optim::Optimizer &optimizer, double lr)

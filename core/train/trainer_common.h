@@ -68,6 +68,10 @@ void setLearningRate(torch::optim::Optimizer &optimizer, double lr);
 void checkOverride(
     std::vector<std::string> &conflicts, const char *flag, bool given, bool differs, const std::string &run);
 void throwIfConflicts(const std::string &outDir, const std::vector<std::string> &conflicts);
+// Refuses, before any item is made, a batch whose activations cannot fit in the memory available:
+// bytesPerItem is a lower bound of one item's. The message names where the batch came from: the
+// run's trainer_state.json on resume (stored), else --batch.
+void checkBatchFits(const std::string &outDir, bool stored, std::int64_t batch, double bytesPerItem);
 
 // AdamW state of module's parameters as exp_avg.NAME, exp_avg_sq.NAME, step.NAME.
 void addAdamWState(

@@ -55,6 +55,9 @@ template<typename Config, typename Request> Config resolveVlmConfig(const Reques
 // Throws unless there is a step and stage 2 has some, and the learning rate and the log interval
 // are positive.
 void checkVlmSteps(std::int64_t steps, std::int64_t stage1Steps, double lr, std::int64_t logEvery);
+// A lower bound of one training item's activations (a 32 x 32 picture through even the tiny
+// towers), for checkBatchFits: it catches a batch of 1e9, never a batch that would fit.
+inline constexpr double kVlmItemBytes = 3.0 * 32 * 32 * 4 * 16;
 
 // What the result knows before training: the folder, preset, steps and dtype. Throws when a
 // resumed run has no step left or the dtype is not one the CPU trains in.
