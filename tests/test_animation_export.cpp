@@ -7,6 +7,7 @@
 #include "io/animation_export.h"
 #include "io/media.h"
 
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -17,6 +18,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 
 namespace fs = std::filesystem;
 using ml::io::RgbImage;
@@ -316,6 +318,65 @@ private Q_SLOTS:
         QCOMPARE(bad.exitCode, 1);
         QVERIFY2(bad.err.find("trajectory.txt") != std::string::npos, bad.err.c_str());
         QCOMPARE(runCli({"denoise", "--model", model, "--fps", "5"}).exitCode, 2); // --fps without --video
+    }
+
+    // A disk that fills while a video is exported or a run is checkpointed (a file size limit here:
+    // `ulimit -f`, SIGXFSZ ignored, so a write fails as on a full disk): a clear message naming the
+    // file, the process ends cleanly, and the earlier export and checkpoint are intact.
+    void fullDiskKeepsEarlierFiles()
+    {
+        if (!fs::exists(kDdpmDir / "diffusion_pytorch_model.safetensors"))
+            QSKIP("the golden ddpm fixtures are absent");
+        const auto limited = [](const QStringList &args, int kilobytes) {
+            QProcess p;
+            p.start(QStringLiteral("/bin/bash"),
+                QStringList {"-c", QStringLiteral("trap '' XFSZ; ulimit -f %1; exec \"$0\" \"$@\"").arg(kilobytes),
+                    QStringLiteral(MODALLENS_CLI_PATH)}
+                    + args);
+            p.waitForFinished(600000);
+            return CliRun {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+                p.readAllStandardOutput().toStdString(), p.readAllStandardError().toStdString()};
+        };
+        const auto bytes = [](const fs::path &f) {
+            std::ifstream in(f, std::ios::binary);
+            return std::string(std::istreambuf_iterator<char>(in), {});
+        };
+        const QString model = QString::fromStdString(kDdpmDir.string());
+        const fs::path mp4 = tmp("kept.mp4");
+        const QStringList denoise {"--threads", "1", "denoise", "--model", model, "--steps", "3", "--scheduler", "ddim",
+            "--video", QString::fromStdString(mp4.string())};
+        const auto first = runCli(denoise + QStringList {"--seed", "1"});
+        QVERIFY2(first.exitCode == 0, first.err.c_str());
+        const std::string kept = bytes(mp4);
+        const auto full = limited(denoise + QStringList {"--seed", "2"}, 4);
+        QCOMPARE(full.exitCode, 1);
+        QVERIFY2(full.err.find(mp4.string() + ": ") != std::string::npos, full.err.c_str());
+        QVERIFY2(full.err.find("File too large") != std::string::npos, full.err.c_str());
+        QVERIFY(bytes(mp4) == kept);
+        for (const auto &e : fs::directory_iterator(mp4.parent_path()))
+            QVERIFY2(e.path().filename().string().find(".partial-") == std::string::npos, e.path().c_str());
+
+        // Training: a tiny run, then more steps with no room for the next checkpoint.
+        const fs::path run = tmp("run");
+        const QStringList train {"--json", "--threads", "1", "train", "ddpm", "--preset", "tiny", "--out",
+            QString::fromStdString(run.string())};
+        const auto trained = runCli(train + QStringList {"--steps", "2"});
+        if (trained.exitCode != 0 && trained.err.find("Fashion-MNIST") != std::string::npos)
+            QSKIP("Fashion-MNIST is not installed (dataset-fashion-mnist)");
+        QVERIFY2(trained.exitCode == 0, trained.err.c_str());
+        std::map<std::string, std::string> before;
+        for (const auto &e : fs::directory_iterator(run))
+            if (e.path().extension() == ".safetensors")
+                before[e.path().filename().string()] = bytes(e.path());
+        QVERIFY(!before.empty());
+        const auto stopped = limited(train + QStringList {"--resume", "--steps", "4"}, 16);
+        QCOMPARE(stopped.exitCode, 1);
+        QVERIFY2(stopped.err.find(run.string()) != std::string::npos, stopped.err.c_str());
+        QVERIFY2(stopped.err.find("File too large") != std::string::npos, stopped.err.c_str());
+        for (const auto &[name, content] : before)
+            QVERIFY2(bytes(run / name) == content, name.c_str());
+        const auto resumed = runCli(train + QStringList {"--resume", "--steps", "4"});
+        QVERIFY2(resumed.exitCode == 0, resumed.err.c_str()); // the run goes on from what was kept
     }
 };
 

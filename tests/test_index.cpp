@@ -8,6 +8,8 @@
 #include "cli_run.h"
 #include "common/error.h"
 #include "engine/clip_service.h"
+#include "engine/engine.h"
+#include "engine/index_service.h"
 #include "index/library.h"
 #include "io/media.h"
 #include "io/safetensors.h"
@@ -29,6 +31,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -726,6 +729,119 @@ private Q_SLOTS:
         QVERIFY(j["failed"].empty());
         const auto again = cli({"index", "--library", q(lib), q(dir)}).json();
         QCOMPARE(again["unchanged"].get<int>(), count);
+    }
+
+    // kill -9 at random moments of indexing, 20 times in a row (MODALLENS_KILL_ROUNDS: another
+    // count): after each, the library passes integrity_check and keeps every file it had committed;
+    // the run that completes embeds exactly the files no killed run committed. Prints the table.
+    void killNineTwentyTimes()
+    {
+        const fs::path dir = m_root / "kill9";
+        fs::create_directories(dir);
+        ShapesWorldOptions options;
+        options.split = Split::Any;
+        const ShapesWorld world(11, options);
+        const int count = 600;
+        for (int i = 0; i < count; ++i)
+            ml::io::saveImage(
+                world.sample(static_cast<std::uint64_t>(i)).image, dir / ("k_" + std::to_string(i) + ".png"));
+        const fs::path lib = m_root / "kill9.db";
+        const int rounds = qEnvironmentVariableIsSet("MODALLENS_KILL_ROUNDS")
+            ? qEnvironmentVariableIntValue("MODALLENS_KILL_ROUNDS")
+            : 20;
+        std::mt19937 rng(20261207);
+        std::size_t committed = 0;
+        std::printf("kill -9 table: round | killed after (ms; from embedding's start, or * from the start) | files "
+                    "with vectors before -> after | integrity\n");
+        for (int round = 1; round <= rounds; ++round) {
+            // Three rounds in four are killed a random while after embedding began (a transaction every
+            // 2 files), the fourth at any moment from the start (loading, scanning, the schema).
+            const bool anyPhase = round % 4 == 0;
+            const int delayMs = anyPhase ? 50 + static_cast<int>(rng() % 900) : static_cast<int>(rng() % 300);
+            QProcess p;
+            p.start(QStringLiteral(MODALLENS_CLI_PATH),
+                {"--threads", "1", "index", "--batch", "2", "--library", q(lib), q(dir)});
+            QVERIFY(p.waitForStarted());
+            p.setReadChannel(QProcess::StandardError); // the progress lines
+            std::string progress;
+            while (!anyPhase && progress.find("embedding: ") == std::string::npos && p.waitForReadyRead(30000))
+                progress += p.readAllStandardError().toStdString();
+            const bool finished = p.waitForFinished(delayMs);
+            if (!finished) {
+                p.kill(); // SIGKILL: no chance to clean up
+                p.waitForFinished();
+            }
+            if (!fs::exists(lib)) { // killed while the model loaded: nothing written yet
+                std::printf("%2d | %4d%s | library not created yet\n", round, delayMs, anyPhase ? "*" : "");
+                continue;
+            }
+            const auto readLib = ml::index::Library::open(lib, ml::index::Library::Mode::ReadOnly);
+            const std::string integrity = readLib->integrityCheck();
+            const std::size_t now = filesWithVectors(lib, "clip-mini");
+            std::printf("%2d | %4d%s%s | %3zu -> %3zu | %s\n", round, delayMs, anyPhase ? "*" : "",
+                finished ? " (finished first)" : "", committed, now, integrity.c_str());
+            QCOMPARE(integrity, std::string("ok"));
+            QVERIFY2(now >= committed, "a kill lost files that were committed");
+            committed = now;
+            if (finished)
+                break;
+        }
+        const auto r = cli({"index", "--library", q(lib), q(dir)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const auto j = r.json();
+        std::printf("the run after the kills: %s\n", j.dump().c_str());
+        const auto unchanged = static_cast<std::size_t>(j["unchanged"].get<int>());
+        QCOMPARE(unchanged, committed); // no committed file is embedded again
+        QCOMPARE(static_cast<std::size_t>(j["added"].get<int>() + j["updated"].get<int>()), count - committed);
+        QVERIFY(j["failed"].empty());
+        QCOMPARE(filesWithVectors(lib, "clip-mini"), std::size_t(count));
+    }
+
+    // A file rewritten between the scan and its embedding (here: the moment embedding starts): its
+    // vector is not kept, the run says which file and why, and the next run indexes it.
+    void fileChangedWhileIndexed()
+    {
+        const fs::path dir = m_root / "changing";
+        writeImages(dir, 4);
+        const fs::path lib = m_root / "changing.db";
+        const fs::path victim = dir / "p_2.png";
+        struct Rewriter : ml::EngineListener {
+            fs::path file;
+            bool done = false;
+            void onProgress(ml::JobId, const ml::Progress &p) override
+            {
+                if (p.stage != "embedding" || done)
+                    return;
+                done = true; // the indexer waits for this call: the scan is over, nothing is embedded yet
+                ml::io::saveImage(render(object(Shape::Square, Colour::Green, 24, 24, 18)), file);
+                fs::last_write_time(file, fs::last_write_time(file) + std::chrono::seconds(5));
+            }
+            void onPartial(ml::JobId, const ml::PartialResult &) override { }
+            void onFinished(ml::JobId, const ml::JobResult &r) override { result = r; }
+            ml::JobResult result;
+        } rewriter;
+        rewriter.file = victim;
+        ml::IndexRequest request;
+        request.library = lib.string();
+        request.folders = {dir.string()};
+        {
+            ml::Engine engine(&rewriter, {1});
+            engine.submit(ml::makeIndexJob(request));
+            QVERIFY(engine.waitIdle(std::chrono::seconds(120)));
+        }
+        QVERIFY(rewriter.done);
+        QVERIFY2(rewriter.result.ok(), rewriter.result.error->message.c_str());
+        const auto first = std::any_cast<ml::IndexResult>(rewriter.result.value);
+        QCOMPARE(first.failed.size(), std::size_t(1));
+        QCOMPARE(first.failed[0].file, canon(victim));
+        QVERIFY2(first.failed[0].error.rfind("changed while being indexed", 0) == 0, first.failed[0].error.c_str());
+        QCOMPARE(filesWithVectors(lib, "clip-mini"), std::size_t(3));
+        const auto r = cli({"index", "--library", q(lib), q(dir)});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const auto j = r.json();
+        QCOMPARE(j["updated"].get<int>() + j["added"].get<int>(), 1); // the rewritten file, now
+        QCOMPARE(j["unchanged"].get<int>(), 3);
+        QCOMPARE(filesWithVectors(lib, "clip-mini"), std::size_t(4));
     }
 
     void usageErrors()

@@ -236,6 +236,42 @@ private Q_SLOTS:
         QCOMPARE(readAll(db), before);
     }
 
+    // A search of a library marked read-only (0444) leaves -wal and -shm made with that mode; once
+    // the file is writable again, the next index must not fail on them ("readonly database").
+    void readOnlyRunLeavesNoTrap()
+    {
+        const fs::path folder = dir("ro-leftovers");
+        const fs::path db = folder / "lib.modallens";
+        writeAll(folder / "media" / "a.png", "png bytes");
+        writeAll(folder / "more" / "b.png", "other bytes");
+        {
+            auto lib = Library::open(db);
+            auto plan = lib->planScan({folder / "media"});
+            lib->apply(plan);
+        }
+        std::unique_ptr<Library> reader;
+        {
+            ChmodGuard guard(db, fs::perms(0444));
+            reader = Library::open(db, Library::Mode::ReadOnly); // kept open: its -shm stays
+            QCOMPARE(reader->files().size(), std::size_t(1));
+        }
+        reader.reset();
+        for (const char *suffix : {"-wal", "-shm"}) // what a read-only reader may leave behind
+            if (!fs::exists(db.string() + suffix))
+                writeAll(db.string() + suffix, "");
+        for (const char *suffix : {"-wal", "-shm"})
+            fs::permissions(db.string() + suffix, fs::perms(0444));
+        auto lib = Library::open(db);
+        QVERIFY(!lib->isReadOnly());
+        for (const char *suffix : {"-wal", "-shm"}) // made writable again (root could write them anyway)
+            if (fs::exists(db.string() + suffix))
+                QVERIFY((fs::status(db.string() + suffix).permissions() & fs::perms::owner_write) != fs::perms::none);
+        auto plan = lib->planScan({folder / "more"});
+        lib->apply(plan);
+        QCOMPARE(lib->files().size(), std::size_t(2));
+        QCOMPARE(lib->integrityCheck(), std::string("ok"));
+    }
+
     void scanPlan()
     {
         const fs::path root = dir("photos");

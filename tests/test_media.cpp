@@ -89,6 +89,18 @@ QByteArray readBytes(const fs::path &path)
     return QByteArray::fromStdString(std::string(std::istreambuf_iterator<char>(in), {}));
 }
 
+quint32 u32(const QByteArray &b, int at) // big-endian, as MP4 boxes store it
+{
+    const auto byte = [&](int i) { return quint32(static_cast<unsigned char>(b[at + i])); };
+    return byte(0) << 24 | byte(1) << 16 | byte(2) << 8 | byte(3);
+}
+
+void put32(QByteArray &b, int at, quint32 v)
+{
+    for (int i = 0; i < 4; ++i)
+        b[at + i] = char(v >> (24 - 8 * i));
+}
+
 QString q(const fs::path &p)
 {
     return QString::fromStdString(p.string());
@@ -641,6 +653,95 @@ private Q_SLOTS:
         message = errorOf([&] { probeMedia(path("zeroed.mp4")); });
         QVERIFY2(message.startsWith(q(path("zeroed.mp4")) + ": truncated or corrupt video (no decodable frames)"),
             qPrintable(message));
+    }
+
+    // MP4 headers that lie about time, made from a clean clip by rewriting its boxes: 136 years
+    // (2^32 - 1 s), 10^9 frames, a zero duration, and a variable frame rate. Sampling takes what the
+    // frames say, never one step per claimed second.
+    void lyingVideoHeaders()
+    {
+        const QByteArray clean = readBytes(path("h264.mp4"));
+        const int moov = clean.indexOf("moov") - 4;
+        const auto box = [&](const QByteArray &b, const char *type) { return b.indexOf(type, moov) - 4; };
+        for (const char *type : {"mvhd", "mdhd", "tkhd", "stts"})
+            if (box(clean, type) < 0 || clean[box(clean, type) + 8] != 0)
+                QSKIP("the encoder wrote 64-bit (version 1) boxes");
+        const int sttsAt = box(clean, "stts");
+        QCOMPARE(u32(clean, sttsAt + 12), 1u); // one run of equal frame durations
+        const quint32 frames = u32(clean, sttsAt + 16), delta = u32(clean, sttsAt + 20);
+        QCOMPARE(frames, quint32(kFrames));
+
+        QByteArray years = clean; // timescale 1: every frame 57 million seconds long
+        for (const char *type : {"mvhd", "mdhd"}) {
+            put32(years, box(years, type) + 20, 1);
+            put32(years, box(years, type) + 24, 0xFFFFFFFFu);
+        }
+        put32(years, box(years, "tkhd") + 28, 0xFFFFFFFFu);
+        put32(years, sttsAt + 20, 0xFFFFFFFFu / frames);
+        if (const int elst = box(years, "elst"); elst > 0 && years[elst + 8] == 0) {
+            put32(years, elst + 16, 0xFFFFFFFFu);
+            put32(years, elst + 20, 0);
+        }
+        writeBytes(path("years.mp4"), years);
+        QVERIFY(probeMedia(path("years.mp4")).durationS > 4e9);
+        // Each frame once, in order (the B-frames' offsets, now in seconds, may merge two at the end).
+        auto sampled = VideoDecoder(path("years.mp4")).sample(1.0);
+        QVERIFY2(int(sampled.size()) >= kFrames - 2 && int(sampled.size()) <= kFrames,
+            qPrintable(QString::number(sampled.size())));
+        for (std::size_t i = 1; i < sampled.size(); ++i)
+            QVERIFY(barIndex(sampled[i].image) > barIndex(sampled[i - 1].image));
+
+        QByteArray billion = clean; // 10^9 frames in the table, 75 in the file
+        put32(billion, sttsAt + 16, 1000000000u);
+        writeBytes(path("billion.mp4"), billion);
+        QCOMPARE(probeMedia(path("billion.mp4")).frameCount, std::int64_t(1000000000));
+        QCOMPARE(int(VideoDecoder(path("billion.mp4")).sample(kFps).size()), kFrames);
+
+        QByteArray zero = clean;
+        for (const char *type : {"mvhd", "mdhd"})
+            put32(zero, box(zero, type) + 24, 0);
+        put32(zero, box(zero, "tkhd") + 28, 0);
+        writeBytes(path("zero.mp4"), zero);
+        sampled = VideoDecoder(path("zero.mp4")).sample(kFps);
+        QCOMPARE(int(sampled.size()), kFrames);
+
+        // Variable rate: the first half at the clip's rate, the rest three times as long each.
+        const quint32 half = frames / 2;
+        QByteArray vfr = clean;
+        QByteArray stts;
+        for (quint32 v : {32u, u32(clean, sttsAt + 4), 0u, 2u, half, delta, frames - half, 3 * delta}) {
+            stts.append(char(v >> 24)).append(char(v >> 16)).append(char(v >> 8)).append(char(v));
+        }
+        stts.replace(4, 4, "stts");
+        stts.replace(8, 4, clean.mid(sttsAt + 8, 4));
+        vfr.replace(sttsAt, 24, stts);
+        for (const char *parent : {"moov", "trak", "mdia", "minf", "stbl"}) // each holds the stts
+            put32(vfr, box(vfr, parent), u32(vfr, box(vfr, parent)) + 8);
+        const int mdat = clean.indexOf("mdat");
+        if (mdat > moov) // the chunk offsets point past the grown box
+            for (int at = box(vfr, "stco"), k = 0; k < int(u32(vfr, at + 12)); ++k)
+                put32(vfr, at + 16 + 4 * k, u32(vfr, at + 16 + 4 * k) + 8);
+        // The durations say the new length too (6 s instead of 3).
+        const quint64 ticks = quint64(half) * delta + quint64(frames - half) * 3 * delta;
+        const quint64 movieTicks = ticks * u32(vfr, box(vfr, "mvhd") + 20) / u32(vfr, box(vfr, "mdhd") + 20);
+        put32(vfr, box(vfr, "mdhd") + 24, quint32(ticks));
+        put32(vfr, box(vfr, "mvhd") + 24, quint32(movieTicks));
+        put32(vfr, box(vfr, "tkhd") + 28, quint32(movieTicks));
+        if (const int elst = box(vfr, "elst"); elst > 0 && vfr[elst + 8] == 0)
+            put32(vfr, elst + 16, quint32(movieTicks));
+        writeBytes(path("vfr.mp4"), vfr);
+        sampled = VideoDecoder(path("vfr.mp4")).sample(kFps);
+        QVERIFY2(int(sampled.size()) >= kFrames - 1,
+            qPrintable(QString::number(sampled.size()))); // the edit list may end on the last
+        // Each frame once, in order; the second half three times as slow, so it lasts ~6 s, not 3 (the
+        // B-frames' offsets were not stretched, so single steps are uneven).
+        for (std::size_t i = 1; i < sampled.size(); ++i) {
+            QVERIFY(sampled[i].timeS > sampled[i - 1].timeS);
+            QVERIFY(barIndex(sampled[i].image) > barIndex(sampled[i - 1].image));
+        }
+        QVERIFY2(sampled.back().timeS > 5.5, qPrintable(QString::number(sampled.back().timeS)));
+        QVERIFY2(std::abs(sampled[std::size_t(half) - 4].timeS - (half - 4.0) / kFps) < 0.1,
+            qPrintable(QString::number(sampled[std::size_t(half) - 4].timeS)));
     }
 
     void badFiles_data()

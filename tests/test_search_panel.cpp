@@ -34,6 +34,7 @@
 
 #include "common/error.h"
 #include "engine/clip_service.h"
+#include "index/library.h"
 #include "io/media.h"
 #include "train/shapes_world.h"
 #include "train/shapes_world_io.h"
@@ -50,6 +51,7 @@
 #include <QLayout>
 #include <QLineEdit>
 #include <QMimeData>
+#include <QProcess>
 #include <QPushButton>
 #include <QSettings>
 #include <QSlider>
@@ -122,6 +124,7 @@ private Q_SLOTS:
     void videoHitDrawsItsStrip();
     void whyDidThisMatch();
     void cancelsIndexing();
+    void panelAndCliShareALibrary();
     void watchedFolderPicksUpANewFile();
     void groupsNearDuplicates();
     void modelChangeAsksForReindexing();
@@ -860,6 +863,74 @@ void TestSearchPanel::cancelsIndexing()
     setLibrary(m_library);
     QVERIFY(waitFor(m_panel->search())); // the first library still answers
     QVERIFY(!ctl()->result()->results.empty());
+}
+
+// The panel indexes the gallery's folders into a library while modallens-cli indexes another folder
+// into it and searches it, over and over: nobody sees "database is locked", nothing is lost.
+void TestSearchPanel::panelAndCliShareALibrary()
+{
+    if (!ctl()->result())
+        QSKIP("no library (clip-mini missing)");
+    const fs::path root = fs::path(m_tmp->path().toStdString()) / "shared";
+    const fs::path cliFolder = root / "from-cli";
+    fs::create_directories(cliFolder);
+    ShapesWorldOptions options;
+    options.split = Split::Any;
+    const ShapesWorld world(5, options);
+    constexpr int kCliFiles = 150;
+    for (int i = 0; i < kCliFiles; ++i)
+        ml::io::saveImage(
+            world.sample(static_cast<std::uint64_t>(i)).image, cliFolder / ("c_" + std::to_string(i) + ".png"));
+    const QString library = QString::fromStdString((root / "shared.db").string());
+    const QString cli = QStringLiteral(MODALLENS_CLI_PATH);
+    setLibrary(library);
+    QProcess cliIndex;
+    cliIndex.start(cli,
+        {"--quiet", "--threads", "1", "index", "--batch", "4", "--library", library,
+            QString::fromStdString(cliFolder.string())});
+    QVERIFY(cliIndex.waitForStarted());
+    const quint64 job = m_panel->indexGalleryFolders();
+    QVERIFY2(job != 0, qPrintable(ctl()->message()));
+    const auto runCliSearch = [&] {
+        QProcess s;
+        s.start(cli,
+            {"--json", "--quiet", "--threads", "1", "search", "--library", library, "--text", "a red circle", "--k",
+                "3"});
+        while (!s.waitForFinished(20))
+            QCoreApplication::processEvents();
+        return std::make_pair(s.exitCode(), s.readAllStandardError().toStdString());
+    };
+    int searches = 0, searchesOk = 0;
+    std::string errors;
+    while (ctl()->isIndexing() || cliIndex.state() == QProcess::Running) {
+        const auto [code, err] = runCliSearch();
+        ++searches;
+        searchesOk += code == 0;
+        errors += err;
+        QCoreApplication::processEvents();
+    }
+    QVERIFY(waitFor(job));
+    QVERIFY(cliIndex.state() == QProcess::NotRunning || cliIndex.waitForFinished(120000));
+    errors += cliIndex.readAllStandardError().toStdString();
+    QVERIFY2(cliIndex.exitCode() == 0, errors.c_str());
+    QVERIFY2(ctl()->indexResult().has_value(), qPrintable(ctl()->message()));
+    QVERIFY(ctl()->indexResult()->failed.empty());
+    QVERIFY2(errors.find("locked") == std::string::npos && errors.find("busy") == std::string::npos, errors.c_str());
+    QVERIFY2(!ctl()->message().contains(QStringLiteral("locked")), qPrintable(ctl()->message()));
+    const auto [code, err] = runCliSearch();
+    QVERIFY2(code == 0, err.c_str());
+    qInfo("two writers: %d CLI searches ran while both indexed (%d answered, the rest found nothing indexed yet)",
+        searches, searchesOk);
+
+    const auto lib = ml::index::Library::open(library.toStdString(), ml::index::Library::Mode::ReadOnly);
+    QCOMPARE(lib->integrityCheck(), std::string("ok"));
+    std::set<std::int64_t> withVectors;
+    for (const auto &v : lib->vectors("clip-mini"))
+        withVectors.insert(v.fileId);
+    QCOMPARE(withVectors.size(), std::size_t(kCliFiles + 24 + (m_video ? 2 : 0)));
+    QVERIFY(waitFor(m_panel->search())); // the panel searches what both wrote
+    QVERIFY(!ctl()->result()->results.empty());
+    setLibrary(m_library);
 }
 
 void TestSearchPanel::watchedFolderPicksUpANewFile()

@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <sys/stat.h>
+
 namespace fs = std::filesystem;
 
 namespace ml {
@@ -93,6 +95,20 @@ struct VideoSampling {
     int minFrames = 0;
     double sceneThreshold = 0.0;
 };
+
+// A file written to between the scan and its embedding (a download, an export still running): its
+// vectors may be of either content, so they are not kept and the next run takes it again.
+bool changedSinceScan(const ScannedFile &f)
+{
+    struct stat st { };
+    if (::stat(f.path.c_str(), &st) != 0)
+        return true;
+    const auto mtimeNs = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    return static_cast<std::int64_t>(st.st_size) != f.size || mtimeNs != f.mtimeNs;
+}
+
+constexpr const char *kChangedWhileIndexed
+    = "changed while being indexed (its size or time is not the scan's); it is indexed again on the next run";
 
 // An IndexFailure's error: the reason alone, since its `file` names the file. Media errors start
 // with the path they were given (here the path the library stores), which is taken off.
@@ -250,6 +266,7 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
     const auto device = resolveDevice(req.compute);
     const auto dtype = resolveDtype(req.compute);
     const auto rt = clip::acquireClipRuntime(ctx.models(), key.path, dtype, device);
+    ctx.warn(key.path, rt->warnings());
     const auto dim = rt->inference().config().projection_dim;
     result.modelId = key.modelId;
     result.modelChanged = lib->registerModel({key.modelId, key.name, key.path, key.configHash, static_cast<int>(dim)});
@@ -322,6 +339,9 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
         lib->setFileError(f.fileId, reason);
         result.failed.push_back({f.path, reason});
     };
+    const auto changed = [&](const ScannedFile &f) { // not the file's fault: no error is stored
+        result.failed.push_back({f.path, kChangedWhileIndexed});
+    };
     const auto cancelled = [&ctx] { return ctx.isCancelled(); };
 
     const auto tEmbed = Clock::now();
@@ -336,19 +356,28 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
         clip::embedImageFiles(*rt, paths, req.batchSize, cancelled,
             [&](std::size_t first, const std::vector<std::string> &errors, const torch::Tensor &embeddings) {
                 std::vector<FileVectors> commit;
+                std::vector<bool> moved(errors.size(), false);
                 std::int64_t row = 0;
-                for (std::size_t i = 0; i < errors.size(); ++i)
-                    if (errors[i].empty())
-                        commit.push_back({images[first + i]->fileId, {{-1.0, rowToVector(embeddings[row++])}}});
+                for (std::size_t i = 0; i < errors.size(); ++i) {
+                    const auto &f = *images[first + i];
+                    moved[i] = changedSinceScan(f); // a half-written file's decode error is no error either
+                    if (!errors[i].empty())
+                        continue;
+                    const auto vector = embeddings[row++];
+                    if (!moved[i])
+                        commit.push_back({f.fileId, {{-1.0, rowToVector(vector)}}});
+                }
                 lib->commitEmbeddings(key.modelId, commit);
                 for (std::size_t i = 0; i < errors.size(); ++i) {
                     const auto &f = *images[first + i];
-                    if (errors[i].empty())
+                    if (moved[i])
+                        changed(f);
+                    else if (errors[i].empty())
                         countEmbedded(f);
                     else
                         fail(f, errors[i]);
                 }
-                embeddedVectors += row;
+                embeddedVectors += static_cast<std::int64_t>(commit.size());
                 done += static_cast<std::int64_t>(errors.size());
                 ctx.report(done, total, "embedding");
             });
@@ -361,8 +390,12 @@ IndexResult runIndex(const IndexRequest &req, JobContext &ctx)
     for (const auto &[vf, stored] : videos) {
         ctx.throwIfCancelled();
         auto v = embedVideo(vf->path, sampling, stored, *rt, req.batchSize, ctx);
-        if (!v.error.empty()) {
+        if (!v.error.empty() && changedSinceScan(*vf)) {
+            changed(*vf);
+        } else if (!v.error.empty()) {
             fail(*vf, v.error);
+        } else if (!v.upToDate && changedSinceScan(*vf)) {
+            changed(*vf);
         } else if (!v.upToDate) {
             const auto n = static_cast<std::int64_t>(v.vectors.size());
             lib->commitEmbeddings(key.modelId, {{vf->fileId, std::move(v.vectors)}});

@@ -274,6 +274,25 @@ bool readOnlyPath(const fs::path &p)
     return ::access(p.c_str(), W_OK) != 0 || noWriteBits(p);
 }
 
+// SQLite makes a library's -wal and -shm with the library file's mode: a read of a file marked
+// read-only (0444) leaves read-only companions behind, and every later write would fail with
+// "attempt to write a readonly database" once the file is writable again. Ours are made writable
+// again; ones we cannot change are named.
+void makeCompanionsWritable(const fs::path &path)
+{
+    for (const char *suffix : {"-wal", "-shm"}) {
+        const fs::path companion = path.string() + suffix;
+        std::error_code ec;
+        if (!fs::exists(companion, ec) || !readOnlyPath(companion))
+            continue;
+        fs::permissions(companion, fs::perms::owner_write, fs::perm_options::add, ec);
+        if (ec || readOnlyPath(companion))
+            throw Error(companion.string() + ": is read-only (left by a read-only run of a read-only library?), so "
+                + path.string()
+                + " cannot be written; make it writable, or delete it while no ModalLens uses the library");
+    }
+}
+
 std::string hex32(std::int32_t v)
 {
     char buf[16];
@@ -455,6 +474,8 @@ std::unique_ptr<Library> Library::open(const fs::path &path, Mode mode, const st
         throw Error(name + ": cannot create a library: " + lib->m_readOnlyReason);
     if (exists && fs::is_directory(path, ec))
         throw Error(name + ": is a folder, not a library file");
+    if (!lib->isReadOnly())
+        makeCompanionsWritable(path);
 
     // A read-only open never writes: mode=ro, and immutable=1 where even the -shm cannot be made.
     auto openDb = [&](bool immutable) {

@@ -23,6 +23,8 @@ extern "C" {
 #include <system_error>
 #include <unordered_map>
 
+#include <unistd.h>
+
 namespace ml::io {
 namespace {
 
@@ -401,13 +403,29 @@ void writeAnimation(const std::filesystem::path &path, const std::vector<RgbImag
     if (std::int64_t(width) * factor > 16384 || std::int64_t(height) * factor > 16384)
         detail::fail(name, "cannot write an animation: frames scaled to " + std::to_string(minSide) + " are too large");
 
+    // Written beside the target under a temporary name with the same extension (the muxer goes by
+    // it), then renamed into place: a disk that fills, a cancel or a crash never leaves a half
+    // file, nor destroys an earlier export of the same name.
+    const std::filesystem::path temp = path.parent_path()
+        / (path.stem().string() + ".partial-" + std::to_string(::getpid()) + path.extension().string());
     try {
         if (ext == ".gif")
-            writeGif(path, frames, fps, factor, progress);
+            writeGif(temp, frames, fps, factor, progress);
         else
-            writeVideo(path, frames, fps, factor, progress);
+            writeVideo(temp, frames, fps, factor, progress);
+        std::error_code ec;
+        std::filesystem::rename(temp, path, ec);
+        if (ec)
+            detail::fail(name, "cannot move the finished animation into place (" + ec.message() + ")");
+    } catch (const Error &e) {
+        removeQuietly(temp); // cancelled or failed: no half-written file left behind
+        // The encoder's messages name the file it wrote: the user's name is the one to see.
+        std::string message = e.what();
+        if (const auto at = message.find(temp.string()); at != std::string::npos)
+            message.replace(at, temp.string().size(), name);
+        throw Error(message);
     } catch (...) {
-        removeQuietly(path); // cancelled or failed: no half-written file left behind
+        removeQuietly(temp);
         throw;
     }
 }

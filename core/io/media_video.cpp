@@ -15,6 +15,7 @@ extern "C" {
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -473,7 +474,11 @@ struct VideoDecoder::Impl {
         }
         bool fullRange = f->color_range == AVCOL_RANGE_JPEG;
         const AVPixelFormat src = plainPixelFormat(static_cast<AVPixelFormat>(f->format), fullRange);
-        int colorspace = f->colorspace;
+        // FFmpeg copies a stream's matrix_coefficients byte as it comes (64, say): outside AVColorSpace,
+        // where loading the enum is undefined behaviour, so the int is read as an int.
+        static_assert(sizeof f->colorspace == sizeof(int));
+        int colorspace = 0;
+        std::memcpy(&colorspace, &f->colorspace, sizeof colorspace);
         if (colorspace == AVCOL_SPC_UNSPECIFIED || colorspace == AVCOL_SPC_RESERVED || colorspace >= AVCOL_SPC_NB)
             colorspace = h >= 720 ? AVCOL_SPC_BT709 : AVCOL_SPC_SMPTE170M; // the usual guess
         const SwsKey key {w, h, src, tw, th, colorspace, fullRange};
@@ -597,10 +602,20 @@ void VideoDecoder::sampleEach(
         if (!d->hasPending && d->decoderEof && t > d->currentTime + d->frameDuration - d->eps)
             break;
         // Sampling faster than the video's own rate: a time that still shows the same frame.
-        if (std::abs(d->currentTime - lastFixed) <= d->eps || std::abs(d->currentTime - lastScene) <= d->eps)
-            continue;
-        lastFixed = d->currentTime;
-        emit(d->currentFrame(maxSide));
+        const bool same
+            = std::abs(d->currentTime - lastFixed) <= d->eps || std::abs(d->currentTime - lastScene) <= d->eps;
+        if (!same) {
+            lastFixed = d->currentTime;
+            emit(d->currentFrame(maxSide));
+        }
+        // The times before the next frame would all show this one: go straight to that frame. A
+        // header that claims 136 years for 48 frames would otherwise take one step per second.
+        const double next = d->hasPending ? d->pendingTime : d->decoderEof ? d->currentTime + d->frameDuration : -1.0;
+        if (next > 0.0 && std::isfinite(next)) {
+            const double first = std::ceil((next - d->eps) * framesPerSecond);
+            if (first > static_cast<double>(i + 1))
+                i = first < 9e15 ? static_cast<std::int64_t>(first) - 1 : std::numeric_limits<std::int64_t>::max() - 1;
+        }
     }
     // Cuts after the last fixed-rate frame.
     if (scenes) {
