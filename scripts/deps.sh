@@ -16,6 +16,10 @@ PACKAGES=(
     nlohmann-json3-dev libsqlite3-dev libpcre2-dev libsentencepiece-dev libfaiss-dev zlib1g-dev
     dataset-fashion-mnist
 )
+# The fuzzers (scripts/fuzz.sh, CI) need clang and its libFuzzer; the app does not.
+if [ -n "${DEPS_FUZZ:-}" ]; then
+    PACKAGES+=(clang libclang-rt-14-dev)
+fi
 
 # One dpkg-query for all: "name ii" for each installed package ("un" or nothing otherwise).
 mapfile -t installed < <(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${PACKAGES[@]}" 2>/dev/null |

@@ -412,7 +412,8 @@ bool jpegIsComplete(const std::uint8_t *p, std::size_t n)
 // Refuses an image whose header asks for more than kMaxImagePixels at the scale it would decode.
 void checkPixelCount(const ImageHeader &header, int reduction, const std::string &name)
 {
-    const std::int64_t w = (header.width + reduction - 1) / reduction, h = (header.height + reduction - 1) / reduction;
+    const std::int64_t w = (std::int64_t {header.width} + reduction - 1) / reduction;
+    const std::int64_t h = (std::int64_t {header.height} + reduction - 1) / reduction;
     if (w * h > kMaxImagePixels)
         fail(name,
             "image too large: " + std::to_string(header.width) + " x " + std::to_string(header.height) + " pixels ("

@@ -230,6 +230,8 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
         header = nlohmann::json::parse(bytes + 8, bytes + 8 + headerSize, noteKeys);
     } catch (const nlohmann::json::parse_error &e) {
         fail(path, "header is not valid JSON (parse error at byte " + std::to_string(e.byte) + ")");
+    } catch (const nlohmann::json::out_of_range &) { // a number such as 1e999
+        fail(path, "header is not valid JSON (a number out of range)");
     }
     if (!header.is_object())
         fail(path, std::string("header is not a JSON object (it is ") + header.type_name() + ")");

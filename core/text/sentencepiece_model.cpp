@@ -160,6 +160,22 @@ struct Collector { // what one call of the module emits
 };
 
 #ifdef MODALLENS_HAVE_SENTENCEPIECE
+// dlopen(RTLD_LOCAL | RTLD_DEEPBIND). AddressSanitizer's dlopen aborts on RTLD_DEEPBIND: a library
+// bound to itself first would reach libc's malloc, not ASan's (google/sanitizers#611). Our module
+// is instrumented and lists libasan ahead of libc, so it binds to ASan's malloc: libc's dlopen is
+// called directly.
+void *openModule(const std::string &path)
+{
+    constexpr int flags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+#ifdef __SANITIZE_ADDRESS__
+    using Open = void *(*)(const char *, int);
+    void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+    if (const auto libcOpen = libc ? reinterpret_cast<Open>(dlsym(libc, "dlopen")) : nullptr)
+        return libcOpen(path.c_str(), flags);
+#endif
+    return dlopen(path.c_str(), flags);
+}
+
 // Loaded once: $MODALLENS_SENTENCEPIECE_MODULE, then the build tree's copy, then the installed one
 // (<prefix>/lib/modallens, the prefix being the running program's bin/..).
 const MlSpApi &moduleApi()
@@ -182,7 +198,7 @@ const MlSpApi &moduleApi()
                 failure += (failure.empty() ? "" : "; ") + path + ": not found";
                 continue;
             }
-            void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+            void *handle = openModule(path);
             if (!handle) {
                 const char *why = dlerror();
                 failure += (failure.empty() ? "" : "; ") + std::string(why ? why : path + ": cannot load");

@@ -145,6 +145,8 @@ Blip2Config Blip2Config::fromJson(const nlohmann::json &j, const std::string &fi
         return c;
     } catch (const Error &e) {
         throw Error(file + ": " + e.what());
+    } catch (const nlohmann::json::exception &e) {
+        throw Error(file + ": " + e.what());
     }
 }
 

@@ -108,7 +108,7 @@ ClipConfig ClipConfig::fromOpenClipJson(const nlohmann::json &root)
     take(m, "quick_gelu", quickGelu);
     const std::string act = quickGelu ? "quick_gelu" : "gelu";
 
-    const nlohmann::json v = m.value("vision_cfg", nlohmann::json::object());
+    const nlohmann::json v = m.contains("vision_cfg") ? m.at("vision_cfg") : nlohmann::json::object();
     auto &vc = c.vision_config;
     take(v, "image_size", vc.image_size);
     take(v, "layers", vc.num_hidden_layers);
@@ -125,7 +125,7 @@ ClipConfig ClipConfig::fromOpenClipJson(const nlohmann::json &root)
         throw Error(
             "open_clip_config.json: vision_cfg.layers is a list: a ResNet CLIP, which ModalLens does not support");
 
-    const nlohmann::json t = m.value("text_cfg", nlohmann::json::object());
+    const nlohmann::json t = m.contains("text_cfg") ? m.at("text_cfg") : nlohmann::json::object();
     auto &tc = c.text_config;
     take(t, "context_length", tc.max_position_embeddings);
     take(t, "vocab_size", tc.vocab_size);
@@ -180,12 +180,17 @@ ClipImageProcessorConfig ClipImageProcessorConfig::fromJson(const nlohmann::json
     ClipImageProcessorConfig c;
     if (j.contains("size")) {
         const auto &s = j.at("size");
-        if (s.is_number_integer())
+        if (s.is_number_integer()) {
             c.shortest_edge = s.get<int>();
-        else if (s.is_object() && s.contains("shortest_edge"))
-            c.shortest_edge = s.at("shortest_edge").get<int>();
-        else if (s.is_object() && s.contains("height"))
-            c.shortest_edge = std::min(s.at("height").get<int>(), s.value("width", s.at("height").get<int>()));
+        } else if (s.is_object() && s.contains("shortest_edge")) {
+            take(s, "shortest_edge", c.shortest_edge);
+        } else if (s.is_object() && s.contains("height")) {
+            int height = 0;
+            take(s, "height", height);
+            int width = height;
+            take(s, "width", width);
+            c.shortest_edge = std::min(height, width);
+        }
     }
     if (j.contains("crop_size")) {
         const auto &s = j.at("crop_size");
@@ -222,10 +227,11 @@ ClipImageProcessorConfig ClipImageProcessorConfig::fromOpenClipJson(const nlohma
         const auto &p = root.at("preprocess_cfg");
         take(p, "mean", c.image_mean);
         take(p, "std", c.image_std);
-        const std::string mode = p.value("resize_mode", "shortest");
+        std::string mode = "shortest", interp = "bicubic";
+        take(p, "resize_mode", mode);
+        take(p, "interpolation", interp);
         if (mode != "shortest")
             throw Error("open_clip_config.json: resize_mode '" + mode + "' is not supported (only 'shortest')");
-        const std::string interp = p.value("interpolation", "bicubic");
         if (interp != "bicubic")
             throw Error("open_clip_config.json: interpolation '" + interp + "' is not supported (only 'bicubic')");
     }

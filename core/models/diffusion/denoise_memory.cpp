@@ -6,6 +6,7 @@
 #include "engine/model_cache.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace ml::diffusion {
 
