@@ -2046,6 +2046,22 @@ Images: %3</source>
     <context>
         <name>EngineText</name>
         <message>
+            <source>out of memory: &apos;%1&apos; asked for more memory than this machine can give; try a smaller batch, size or model, or free memory</source>
+            <translation>内存不足：“%1”所需的内存超出了本机可提供的范围；请减小批量、尺寸或模型，或释放内存</translation>
+        </message>
+        <message>
+            <source>changed while being indexed (its size or time is not the scan&apos;s); it is indexed again on the next run</source>
+            <translation>索引期间文件被修改（其大小或时间与扫描时不同）；将在下次运行时重新索引</translation>
+        </message>
+        <message>
+            <source>weight &apos;%1&apos; holds %2 NaN and %3 infinite value(s): results computed with it will be NaN or infinite (a damaged checkpoint?)</source>
+            <translation>权重“%1”含有 %2 个 NaN 和 %3 个无穷值：用它算出的结果将是 NaN 或无穷（检查点已损坏？）</translation>
+        </message>
+        <message>
+            <source>the prompt is %1 positions long, more than the %2 this model reads beside its answer (%3 in all): the oldest %4 tokens of the conversation were left out</source>
+            <translation>提示长 %1 个位置，超过了此模型在回答之外可读取的 %2 个（共 %3 个）：已略去对话中最早的 %4 个词元</translation>
+        </message>
+        <message>
             <source>file starts with text "%1"</source>
             <translation>文件开头是文本“%1”</translation>
         </message>
@@ -3016,6 +3032,10 @@ Images: %3</source>
     </context>
     <context>
         <name>MainWindow</name>
+        <message>
+            <source>Warning: %1</source>
+            <translation>警告：%1</translation>
+        </message>
         <message>
             <source>No photos or videos found there</source>
             <translation>未找到照片或视频</translation>

@@ -151,6 +151,35 @@ const std::vector<Rule> &reasonRules()
                     "no such folder, and no embedded, app or Hugging Face cache model has that name (see `%1`)")
                     .arg(m.captured(1));
             }},
+        // Hostile and damaged input (issue 17): what a job or a warning says.
+        {whole(QStringLiteral("out of memory: '(.+)' asked for more memory than this machine can give(?: \\((.+)\\))?; "
+                              "try a smaller batch, size or model, or free memory")),
+            [](const M &m) {
+                return EngineText::tr("out of memory: '%1' asked for more memory than this machine can give; try a "
+                                      "smaller batch, size or model, or free memory")
+                    .arg(EngineText::jobName(m.captured(1)));
+            }},
+        {whole(QStringLiteral("changed while being indexed \\(its size or time is not the scan's\\); it is indexed "
+                              "again on the next run")),
+            [](const M &) {
+                return EngineText::tr("changed while being indexed (its size or time is not the scan's); it is "
+                                      "indexed again on the next run");
+            }},
+        {whole(QStringLiteral("weight '(.+)' holds (\\d+) NaN and (\\d+) infinite value\\(s\\): results computed "
+                              "with it will be NaN or infinite \\(a damaged checkpoint\\?\\)")),
+            [](const M &m) {
+                return EngineText::tr("weight '%1' holds %2 NaN and %3 infinite value(s): results computed with it "
+                                      "will be NaN or infinite (a damaged checkpoint?)")
+                    .arg(m.captured(1), m.captured(2), m.captured(3));
+            }},
+        {whole(
+             QStringLiteral("the prompt is (\\d+) positions long, more than the (\\d+) this model reads beside its "
+                            "answer \\((\\d+) in all\\): the oldest (\\d+) tokens of the conversation were left out")),
+            [](const M &m) {
+                return EngineText::tr("the prompt is %1 positions long, more than the %2 this model reads beside its "
+                                      "answer (%3 in all): the oldest %4 tokens of the conversation were left out")
+                    .arg(m.captured(1), m.captured(2), m.captured(3), m.captured(4));
+            }},
         // The engine's own frames.
         {whole(QStringLiteral("cancelled")), [](const M &) { return EngineText::tr("cancelled"); }},
         {whole(QStringLiteral("unknown error in job '(.+)'")),
