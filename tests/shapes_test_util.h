@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace shapes_test {
 
@@ -51,6 +52,22 @@ inline ml::train::ShapesVideo clip(const ml::train::ShapeObject &o, int first, i
     t.lastFrame = last;
     v.tracks.push_back(t);
     return v;
+}
+
+// count Shapes World pictures (any split) as dir/<prefix><i>.png; their paths, in order.
+inline std::vector<std::filesystem::path> writeWorldPictures(
+    const std::filesystem::path &dir, std::uint64_t seed, int count, const std::string &prefix)
+{
+    std::filesystem::create_directories(dir);
+    ml::train::ShapesWorldOptions options;
+    options.split = ml::train::Split::Any;
+    const ml::train::ShapesWorld world(seed, options);
+    std::vector<std::filesystem::path> out;
+    for (int i = 0; i < count; ++i) {
+        out.push_back(dir / (prefix + std::to_string(i) + ".png"));
+        ml::io::saveImage(world.sample(static_cast<std::uint64_t>(i)).image, out.back());
+    }
+    return out;
 }
 
 // The hard CoOp label set: how many shapes an image holds, "one" / "two" / "three", perClass

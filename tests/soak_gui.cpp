@@ -211,15 +211,8 @@ private Q_SLOTS:
                 QSKIP(qPrintable(QStringLiteral("%1 is not in resources/models").arg(m)));
         main_window_test::useFreshProfile(m_tmp.path(), QStringLiteral("soak_gui"));
         const fs::path media = fs::path(m_tmp.path().toStdString()) / "media";
-        fs::create_directories(media);
-        ShapesWorldOptions options;
-        options.split = Split::Any;
-        const ShapesWorld world(3, options);
-        for (int i = 0; i < 12; ++i) {
-            const fs::path file = media / ("s_" + std::to_string(i) + ".png");
-            ml::io::saveImage(world.sample(static_cast<std::uint64_t>(i)).image, file);
+        for (const auto &file : shapes_test::writeWorldPictures(media, 3, 12, "s_"))
             m_pictures << QString::fromStdString(file.string());
-        }
         m_window = main_window_test::showMainWindow(m_tmp.path(), QSize(1366, 768));
         QVERIFY(m_window);
         at::set_num_threads(1);

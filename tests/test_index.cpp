@@ -42,6 +42,7 @@ namespace {
 using shapes_test::clip;
 using shapes_test::object;
 using shapes_test::render;
+using shapes_test::writeWorldPictures;
 
 CliRun cli(const QStringList &args)
 {
@@ -694,14 +695,8 @@ private Q_SLOTS:
     void killedRunIsCompletedByTheNext()
     {
         const fs::path dir = m_root / "many";
-        fs::create_directories(dir);
-        ShapesWorldOptions options;
-        options.split = Split::Any;
-        const ShapesWorld world(7, options);
         const int count = 400;
-        for (int i = 0; i < count; ++i)
-            ml::io::saveImage(
-                world.sample(static_cast<std::uint64_t>(i)).image, dir / ("s_" + std::to_string(i) + ".png"));
+        writeWorldPictures(dir, 7, count, "s_");
         const fs::path lib = m_root / "killed.db";
         QProcess p;
         p.start(QStringLiteral(MODALLENS_CLI_PATH),
@@ -737,14 +732,8 @@ private Q_SLOTS:
     void killNineTwentyTimes()
     {
         const fs::path dir = m_root / "kill9";
-        fs::create_directories(dir);
-        ShapesWorldOptions options;
-        options.split = Split::Any;
-        const ShapesWorld world(11, options);
         const int count = 600;
-        for (int i = 0; i < count; ++i)
-            ml::io::saveImage(
-                world.sample(static_cast<std::uint64_t>(i)).image, dir / ("k_" + std::to_string(i) + ".png"));
+        writeWorldPictures(dir, 11, count, "k_");
         const fs::path lib = m_root / "kill9.db";
         const int rounds = qEnvironmentVariableIsSet("MODALLENS_KILL_ROUNDS")
             ? qEnvironmentVariableIntValue("MODALLENS_KILL_ROUNDS")

@@ -873,14 +873,8 @@ void TestSearchPanel::panelAndCliShareALibrary()
         QSKIP("no library (clip-mini missing)");
     const fs::path root = fs::path(m_tmp->path().toStdString()) / "shared";
     const fs::path cliFolder = root / "from-cli";
-    fs::create_directories(cliFolder);
-    ShapesWorldOptions options;
-    options.split = Split::Any;
-    const ShapesWorld world(5, options);
     constexpr int kCliFiles = 150;
-    for (int i = 0; i < kCliFiles; ++i)
-        ml::io::saveImage(
-            world.sample(static_cast<std::uint64_t>(i)).image, cliFolder / ("c_" + std::to_string(i) + ".png"));
+    shapes_test::writeWorldPictures(cliFolder, 5, kCliFiles, "c_");
     const QString library = QString::fromStdString((root / "shared.db").string());
     const QString cli = QStringLiteral(MODALLENS_CLI_PATH);
     setLibrary(library);
