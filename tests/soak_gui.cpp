@@ -235,14 +235,25 @@ private Q_SLOTS:
         double nextSample = 1.0;
         int warmCycles = 0;
         while (m_cycles == 0 || clock.elapsed() < minutes * 60000.0) {
-            classify();
-            search();
-            attention();
-            diffusion();
-            training();
-            chat("llava-mini");
-            chat("blip2-mini");
-            qformer();
+            // MODALLENS_SOAK_PANELS=training,chat (say): only those, to find which one's memory grows.
+            const QString only = QString::fromLocal8Bit(qgetenv("MODALLENS_SOAK_PANELS"));
+            const auto on = [&](const char *panel) { return only.isEmpty() || only.split(',').contains(panel); };
+            if (on("classify"))
+                classify();
+            if (on("search"))
+                search();
+            if (on("attention"))
+                attention();
+            if (on("diffusion"))
+                diffusion();
+            if (on("training"))
+                training();
+            if (on("chat")) {
+                chat("llava-mini");
+                chat("blip2-mini");
+            }
+            if (on("qformer"))
+                qformer();
             if (QTest::currentTestFailed())
                 return;
             ++m_cycles;
