@@ -233,7 +233,6 @@ private Q_SLOTS:
         std::vector<std::pair<double, double>> curve {{0.0, residentMb()}}; // (minute, MB)
         std::printf("soak: minute, resident MB, cycles\n%6.1f, %8.1f, %d\n", 0.0, curve.back().second, 0);
         double nextSample = 1.0;
-        int warmCycles = 0;
         while (m_cycles == 0 || clock.elapsed() < minutes * 60000.0) {
             // MODALLENS_SOAK_PANELS=training,chat (say): only those, to find which one's memory grows.
             const QString only = QString::fromLocal8Bit(qgetenv("MODALLENS_SOAK_PANELS"));
@@ -258,8 +257,6 @@ private Q_SLOTS:
                 return;
             ++m_cycles;
             const double now = clock.elapsed() / 60000.0;
-            if (m_cycles == 1)
-                warmCycles = 1;
             while (now >= nextSample) {
                 curve.push_back({nextSample, residentMb()});
                 std::printf("%6.1f, %8.1f, %d\n", nextSample, curve.back().second, m_cycles);
@@ -285,7 +282,6 @@ private Q_SLOTS:
             "soak: %d cycles in %.1f min; after the warm-up (%.1f min) %.1f MB, at most %.1f MB, at the end %.1f "
             "MB: growth %.1f MB (bound %.0f MB)\n",
             m_cycles, curve.back().first, warmUpMinutes, warm, peak, curve.back().second, peak - warm, boundMb);
-        (void)warmCycles;
         QVERIFY2(peak - warm <= boundMb, "the resident memory grew past the bound after the warm-up");
     }
 
