@@ -34,6 +34,7 @@
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QLineEdit>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -210,6 +211,11 @@ private Q_SLOTS:
             if (!present(m))
                 QSKIP(qPrintable(QStringLiteral("%1 is not in resources/models").arg(m)));
         main_window_test::useFreshProfile(m_tmp.path(), QStringLiteral("soak_gui"));
+        // The Diffusion panel keeps every run within two budgets (128 MB of previews, 256 MB of
+        // tensors by default); small ones here, so that the run list reaches them within minutes and
+        // the curve shows that it stops growing there.
+        QSettings().setValue(QStringLiteral("diffusion/historyMB"), 4);
+        QSettings().setValue(QStringLiteral("diffusion/tensorMB"), 4);
         const fs::path media = fs::path(m_tmp.path().toStdString()) / "media";
         for (const auto &file : shapes_test::writeWorldPictures(media, 3, 12, "s_"))
             m_pictures << QString::fromStdString(file.string());

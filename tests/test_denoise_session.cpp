@@ -86,6 +86,7 @@ private Q_SLOTS:
     void branchReproducesOrDiffers();
     void forwardProcessAndReconstruction();
     void memoryBudgetDropsOldestTensors();
+    void historyBudgetDropsOldestRuns();
     void trajectoryFrames();
     void badInput();
 };
@@ -413,6 +414,55 @@ void TestDenoiseSession::memoryBudgetDropsOldestTensors()
     QCOMPARE(withTensors, 3);           // kept while it is computed
     QCOMPARE(session.tensorBytes(), 0); // dropped once it stops
     QVERIFY(session.previews(kept, 2));
+}
+
+void TestDenoiseSession::historyBudgetDropsOldestRuns()
+{
+    ml::DenoiseSession session;
+    session.open(ddim(10, 0.0));
+    QCOMPARE(session.historyBudget(), ml::DenoiseSession::kDefaultHistoryBytes);
+    // Three 32 × 32 RGB previews a step, and the run's x (1 × 32 × 32 floats).
+    const std::int64_t perStep = 3 * 32 * 32 * 3, perRun = 10 * perStep + 32 * 32 * 4;
+    session.setHistoryBudget(2 * perRun + perRun / 2);
+    std::vector<int> runs;
+    for (std::uint64_t seed = 0; seed < 4; ++seed) {
+        runs.push_back(session.newRun(seed));
+        session.step(runs.back(), 100);
+    }
+    QCOMPARE(session.run(runs[3])->previewBytes, perRun);
+    QCOMPARE(session.historyBytes(), 2 * perRun);
+    QCOMPARE(session.droppedRuns(), 2);
+    QVERIFY(!session.run(runs[0]) && !session.run(runs[1]));
+    QVERIFY(!session.previews(runs[0], 3));
+    QVERIFY(session.previews(runs[2], 9) && session.previews(runs[3], 9));
+    QCOMPARE(session.runs().size(), std::size_t(2));
+
+    // The pinned (shown) run stays; the oldest other one goes.
+    session.pin(runs[2]);
+    runs.push_back(session.newRun(7));
+    session.step(runs.back(), 100);
+    QVERIFY(session.run(runs[2]));
+    QVERIFY(!session.run(runs[3]));
+    QVERIFY(session.run(runs[4]));
+
+    // A run that a kept run branched from stays while its branch does: the branch shows the parent's
+    // steps before it branched. Over budget with nothing droppable, the history stays over it.
+    const int branch = session.branch(runs[4], 5, 11);
+    session.step(branch, 100);
+    QCOMPARE(session.run(branch)->previewBytes, 5 * perStep + 32 * 32 * 4);
+    QVERIFY(session.historyBytes() > session.historyBudget());
+    QCOMPARE(session.runs().size(), std::size_t(3));
+    session.pin(-1);
+    session.setHistoryBudget(session.historyBudget());
+    QVERIFY(!session.run(runs[2]));
+    QVERIFY(session.run(runs[4]));
+    QVERIFY(session.previews(branch, 2)); // the parent's step
+    QCOMPARE(session.droppedRuns(), 4);
+
+    // Reopening starts a new history.
+    session.open(ddim(10, 0.0));
+    QCOMPARE(session.droppedRuns(), 0);
+    QCOMPARE(session.historyBytes(), 0);
 }
 
 void TestDenoiseSession::trajectoryFrames()

@@ -500,6 +500,17 @@ void TestDiffusionPanel::budgetInTheInfoLine()
     QVERIFY(runAndWait());
     QVERIFY(child<QLabel>("diffusionInfo")->text().contains(QStringLiteral("0.0 MB of a 0.0 MB budget")));
     QVERIFY(runCombo()->currentText().contains(QStringLiteral("previews only")));
+    // The history: with a budget below one run, only the shown (newest) run stays, in the list too.
+    QVERIFY(configure(DiffusionController::DdimScheduler, 10, 0.0, 9));
+    QVERIFY(runAndWait());
+    QVERIFY(m_c->session()->runs().size() >= 2);
+    m_c->session()->setHistoryBudget(1);
+    QVERIFY(configure(DiffusionController::DdimScheduler, 10, 0.0, 10));
+    QVERIFY(runAndWait());
+    QCOMPARE(m_c->session()->runs().size(), std::size_t(1));
+    QCOMPARE(runCombo()->count(), 1);
+    QVERIFY(child<QLabel>("diffusionInfo")->text().contains(QStringLiteral("oldest run(s) dropped")));
+    m_c->session()->setHistoryBudget(ml::DenoiseSession::kDefaultHistoryBytes);
     // Previews still scrub.
     m_c->setViewStep(3);
     QVERIFY(!tile("diffusionSample")->image().isNull());

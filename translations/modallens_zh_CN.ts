@@ -1667,6 +1667,16 @@ Images: %3</source>
             <translation>完整张量 %1 MB，预算 %2 MB（保留最新的运行；较早的运行仅保留预览）</translation>
         </message>
         <message>
+            <source>previews %1 MB of a %2 MB history</source>
+            <translation>预览 %1 MB，历史上限 %2 MB</translation>
+        </message>
+        <message numerus="yes">
+            <source>(%n oldest run(s) dropped)</source>
+            <translation>
+                <numerusform>（已丢弃最早的 %n 次运行）</numerusform>
+            </translation>
+        </message>
+        <message>
             <source>Nothing to export yet: run the model first.</source>
             <translation>尚无可导出的内容：请先运行模型。</translation>
         </message>

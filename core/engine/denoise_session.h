@@ -1,7 +1,8 @@
 // An interactive denoising session, as the Diffusion panel drives it: one model and one sampler
 // configuration (scheduler, steps, eta), any number of runs over it (a seed's run, a branch from
 // a step of another run with a new seed, a reconstruction of a noised image), every step kept as
-// 8-bit previews and, for the newest runs within a memory budget, as full float tensors.
+// 8-bit previews within a history budget and, for the newest runs within a memory budget, as full
+// float tensors.
 // Std value types only: ui/ includes this file, never LibTorch.
 //
 // Thread-safety: the compute jobs (open, run, forward image, reconstruct) run on an engine
@@ -78,7 +79,8 @@ struct DenoiseRunInfo {
     bool finished = false;
     bool hasTensors = true; // its own steps' float tensors are kept
     std::int64_t tensorBytes = 0;
-    std::string imageName; // Reconstruction: the image it started from
+    std::int64_t previewBytes = 0; // its own steps' previews and its x
+    std::string imageName;         // Reconstruction: the image it started from
 };
 
 struct DenoiseSessionInfo {
@@ -97,6 +99,7 @@ struct DenoiseSessionInfo {
 class DenoiseSession {
 public:
     static constexpr std::int64_t kDefaultBudgetBytes = 256LL << 20;
+    static constexpr std::int64_t kDefaultHistoryBytes = 128LL << 20;
 
     DenoiseSession();
     ~DenoiseSession();
@@ -154,6 +157,16 @@ public:
     void setMemoryBudget(std::int64_t bytes);
     std::int64_t memoryBudget() const;
     std::int64_t tensorBytes() const;
+
+    // The history: every run keeps its steps' previews (about 9 KB a step at 32 × 32, 9 MB for a
+    // 1000-step DDPM run) while the sum stays within the history budget; beyond it whole runs go,
+    // oldest first. Never dropped: the run being computed, the pinned run (the one on screen), the
+    // newest run, and a run that a kept run branched from.
+    void setHistoryBudget(std::int64_t bytes);
+    std::int64_t historyBudget() const;
+    std::int64_t historyBytes() const;
+    int droppedRuns() const; // runs dropped from the history since the configuration was opened
+    void pin(int run);       // -1: none
 
     // Frames for an animation: per step (at most maxFrames, evenly spaced, always the last) x_t and
     // x̂0 side by side, then the final sample; empty when nothing is computed.

@@ -24,6 +24,10 @@ const QString kSchedulerKey = QStringLiteral("diffusion/scheduler");
 const QString kStepsKey = QStringLiteral("diffusion/steps");
 const QString kEtaKey = QStringLiteral("diffusion/eta");
 const QString kSeedKey = QStringLiteral("diffusion/seed");
+// Not in the form: the MB kept of stored runs' previews (DenoiseSession::setHistoryBudget) and of
+// their full tensors (setMemoryBudget).
+const QString kHistoryKey = QStringLiteral("diffusion/historyMB");
+const QString kTensorKey = QStringLiteral("diffusion/tensorMB");
 constexpr int kReopenDelayMs = 250;
 constexpr int kViewIntervalMs = 33;
 
@@ -72,6 +76,12 @@ void DiffusionController::restoreSettings()
     m_form.eta = s.value(kEtaKey, 0.0).toDouble();
     m_form.seed = s.value(kSeedKey, 0).toInt();
     m_form.branchSeed = nextSeed(m_form.seed);
+    const auto megabytes = [&s](const QString &key, std::int64_t defaultBytes) {
+        const qint64 mb = s.value(key, static_cast<qlonglong>(defaultBytes >> 20)).toLongLong();
+        return static_cast<std::int64_t>(std::clamp<qint64>(mb, 1, 1 << 20)) << 20;
+    };
+    m_session->setHistoryBudget(megabytes(kHistoryKey, ml::DenoiseSession::kDefaultHistoryBytes));
+    m_session->setMemoryBudget(megabytes(kTensorKey, ml::DenoiseSession::kDefaultBudgetBytes));
 }
 
 void DiffusionController::saveSettings() const
@@ -332,6 +342,7 @@ void DiffusionController::onPartial(quint64 id, const QString &kind, const QVari
         if (const auto r = engineValue<ml::DenoiseRunStarted>(value)) {
             if (r->run != m_run) {
                 m_run = r->run;
+                m_session->pin(m_run);
                 const auto info = m_session->run(m_run);
                 m_view = info ? info->firstStep : 0;
             }
@@ -480,6 +491,7 @@ void DiffusionController::showRun(int id)
     if (!m_session->run(id))
         return;
     m_run = id;
+    m_session->pin(m_run);
     m_follow = true;
     m_view = maxView();
     Q_EMIT runsChanged();
@@ -619,6 +631,11 @@ QString DiffusionController::infoText() const
     parts << tr("%1 on %2").arg(QString::fromStdString(i.dtype), QString::fromStdString(i.device));
     parts << tr("full tensors %1 MB of a %2 MB budget (newest runs; older runs keep their previews)")
                  .arg(mb(m_session->tensorBytes()), mb(m_session->memoryBudget()));
+    QString history
+        = tr("previews %1 MB of a %2 MB history").arg(mb(m_session->historyBytes()), mb(m_session->historyBudget()));
+    if (const int dropped = m_session->droppedRuns(); dropped > 0)
+        history += QLatin1Char(' ') + tr("(%n oldest run(s) dropped)", nullptr, dropped);
+    parts << history;
     return parts.join(QStringLiteral(" · "));
 }
 

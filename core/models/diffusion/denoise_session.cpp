@@ -1,5 +1,6 @@
 // The interactive denoising session of core/engine/denoise_session.h over the step-able Sampler:
-// runs as lists of stored steps (8-bit previews always, float tensors within a budget), the
+// runs as lists of stored steps (8-bit previews within the history budget, float tensors within a
+// memory budget), the
 // sampler re-positioned on whichever run is stepped, and the forward process on an image.
 #include "engine/denoise_session.h"
 
@@ -109,6 +110,9 @@ struct DenoiseSession::Impl {
     int nextId = 1;
     int computing = -1;
     std::int64_t budget = kDefaultBudgetBytes;
+    std::int64_t historyBudget = kDefaultHistoryBytes;
+    int pinned = -1;
+    int dropped = 0;
     torch::Tensor forwardX0, forwardEps; // [C, H, W]
     std::string forwardName;
 
@@ -173,15 +177,60 @@ struct DenoiseSession::Impl {
         }
     }
 
+    std::int64_t historyBytes() const
+    {
+        std::int64_t n = 0;
+        for (const auto &[id, r] : runs)
+            n += r.info.previewBytes;
+        return n;
+    }
+
+    bool isBranchedFrom(int id) const
+    {
+        return std::any_of(runs.begin(), runs.end(), [id](const auto &kv) {
+            return kv.second.info.origin == DenoiseRunInfo::Origin::Branch && kv.second.info.parent == id;
+        });
+    }
+
+    // Whole runs, oldest first, while the history is over its budget (see setHistoryBudget). A
+    // parent becomes droppable once its branches are gone, hence the passes.
+    void enforceHistory()
+    {
+        std::int64_t total = historyBytes();
+        for (bool droppedOne = true; total > historyBudget && droppedOne && !runs.empty();) {
+            droppedOne = false;
+            const int newest = runs.rbegin()->first;
+            for (auto it = runs.begin(); it != runs.end() && total > historyBudget;) {
+                const int id = it->first;
+                if (id == computing || id == pinned || id == newest || isBranchedFrom(id)) {
+                    ++it;
+                    continue;
+                }
+                total -= it->second.info.previewBytes;
+                it = runs.erase(it);
+                ++dropped;
+                droppedOne = true;
+            }
+        }
+    }
+
+    void enforceBudgets()
+    {
+        enforceBudget();
+        enforceHistory();
+    }
+
     int addRun(DenoiseRunInfo runInfo, torch::Tensor x)
     {
         runInfo.id = nextId++;
         runInfo.stepsDone = runInfo.firstStep;
         runInfo.finished = runInfo.stepsDone >= static_cast<int>(timesteps.size());
+        runInfo.previewBytes = bytesOf(x);
         Run r;
         r.info = runInfo;
         r.x = std::move(x);
         runs.emplace(runInfo.id, std::move(r));
+        enforceHistory();
         return runInfo.id;
     }
 
@@ -254,6 +303,8 @@ DenoiseSessionInfo DenoiseSession::open(const DenoiseSessionConfig &config, Mode
     d->timesteps = d->scheduler->timesteps();
     d->runs.clear();
     d->computing = -1;
+    d->pinned = -1;
+    d->dropped = 0;
     // The forward image stays (re-made at the new model's size when that changed).
     if (d->forwardX0.defined()
         && (d->forwardX0.size(0) != info.channels || d->forwardX0.size(1) != info.height
@@ -344,7 +395,7 @@ int DenoiseSession::step(int run, int count, const std::function<bool(const Deno
         {
             std::lock_guard<std::mutex> lock(d->data);
             d->computing = -1;
-            d->enforceBudget();
+            d->enforceBudgets();
         }
     } done {d.get()};
     Sampler &sampler = *d->sampler;
@@ -379,11 +430,13 @@ int DenoiseSession::step(int run, int count, const std::function<bool(const Deno
                 return n;
             Impl::Run &r = it->second;
             r.info.tensorBytes += bytesOf(s.sample) + bytesOf(s.modelOutput) + bytesOf(s.predOriginal);
+            r.info.previewBytes += static_cast<std::int64_t>(s.previews.sample.pixels.size()
+                + s.previews.modelOutput.pixels.size() + s.previews.predOriginal.pixels.size());
             r.own.push_back(std::move(s));
             r.x = sampler.current()[0].to(torch::kCPU);
             r.info.stepsDone = static_cast<int>(sampler.stepIndex());
             r.info.finished = sampler.finished();
-            d->enforceBudget();
+            d->enforceBudgets();
         }
         if (onStep && !onStep(report))
             break;
@@ -575,6 +628,37 @@ std::int64_t DenoiseSession::tensorBytes() const
 {
     std::lock_guard<std::mutex> lock(d->data);
     return d->totalBytes();
+}
+
+void DenoiseSession::setHistoryBudget(std::int64_t bytes)
+{
+    std::lock_guard<std::mutex> lock(d->data);
+    d->historyBudget = std::max<std::int64_t>(0, bytes);
+    d->enforceHistory();
+}
+
+std::int64_t DenoiseSession::historyBudget() const
+{
+    std::lock_guard<std::mutex> lock(d->data);
+    return d->historyBudget;
+}
+
+std::int64_t DenoiseSession::historyBytes() const
+{
+    std::lock_guard<std::mutex> lock(d->data);
+    return d->historyBytes();
+}
+
+int DenoiseSession::droppedRuns() const
+{
+    std::lock_guard<std::mutex> lock(d->data);
+    return d->dropped;
+}
+
+void DenoiseSession::pin(int run)
+{
+    std::lock_guard<std::mutex> lock(d->data);
+    d->pinned = run;
 }
 
 std::vector<io::RgbImage> DenoiseSession::trajectoryFrames(int run, int maxFrames) const
