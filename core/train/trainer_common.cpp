@@ -7,21 +7,36 @@
 #include "engine/model_cache.h"
 #include "io/safetensors.h"
 
-#include <c10/util/C++17.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <numbers>
 #include <sstream>
+#include <type_traits>
+#include <utility>
 
 namespace ml::train {
 
 namespace {
 
-std::string stateKey(const torch::Tensor &p)
+// An optimiser's per-parameter state is keyed by the parameter's TensorImpl: LibTorch 1.13 by its
+// address printed to a string (c10::guts::to_string), later versions by the pointer itself.
+using StateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer &>().state())>::key_type;
+
+template<class Key> Key stateKeyOf(const torch::Tensor &p) // a template: the branch not taken is not compiled
 {
-    return c10::guts::to_string(p.unsafeGetTensorImpl()); // how LibTorch 1.13's optimisers key state
+    if constexpr (std::is_same_v<Key, std::string>) {
+        std::ostringstream s;
+        s << p.unsafeGetTensorImpl();
+        return s.str();
+    } else {
+        return p.unsafeGetTensorImpl();
+    }
+}
+
+StateKey stateKey(const torch::Tensor &p)
+{
+    return stateKeyOf<StateKey>(p);
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include <ATen/autocast_mode.h>
 #include <torch/nn/module.h>
 #include <torch/optim/adamw.h>
+#include <torch/version.h>
 
 #include <any>
 #include <cstdint>
@@ -28,14 +29,24 @@ public:
     explicit AutocastScope(bool enable) : m_enabled(enable)
     {
         if (m_enabled) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+            // LibTorch 2.4 made autocast per device type; the CPU-named calls are deprecated.
+            at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
+            at::autocast::set_autocast_enabled(at::kCPU, true);
+#else
             at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
             at::autocast::set_cpu_enabled(true);
+#endif
         }
     }
     ~AutocastScope()
     {
         if (m_enabled) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+            at::autocast::set_autocast_enabled(at::kCPU, false);
+#else
             at::autocast::set_cpu_enabled(false);
+#endif
             at::autocast::clear_cache();
         }
     }

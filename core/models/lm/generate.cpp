@@ -27,7 +27,9 @@ double TokenSampler::uniform()
 
 TokenChoice TokenSampler::choose(torch::Tensor logits, const std::vector<std::int64_t> &seen)
 {
-    logits = logits.to(torch::kFloat).contiguous().clone();
+    // On the host: the loop below reads and writes the logits through a raw pointer (a CUDA
+    // model's logits would be device memory there).
+    logits = logits.to(torch::kCPU, torch::kFloat).contiguous().clone();
     float *l = logits.data_ptr<float>();
     const auto V = logits.numel();
     if (m_s.repetitionPenalty != 1.0 && m_s.repetitionPenalty > 0.0) {
