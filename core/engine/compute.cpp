@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 
 namespace ml {
 
@@ -79,6 +80,21 @@ bool cpuHasNativeBf16()
     return cpuKind().nativeBf16;
 }
 
+namespace {
+
+// "cuda", once per process with cuDNN's TF32 off: LibTorch lets cuDNN's convolutions round float32
+// to TF32 by default (cuBLAS's matrix products not, since 1.12), so --dtype fp32 on CUDA would not
+// be the float32 the golden fixtures and the Diffusion panel's reference process are; fp16 is the
+// fast path on CUDA.
+std::string cudaDevice()
+{
+    static std::once_flag once;
+    std::call_once(once, [] { at::globalContext().setAllowTF32CuDNN(false); });
+    return "cuda";
+}
+
+} // namespace
+
 std::string resolveDevice(const ComputeOptions &c)
 {
     if (c.device == "cpu")
@@ -86,10 +102,10 @@ std::string resolveDevice(const ComputeOptions &c)
     if (c.device == "cuda") {
         if (!at::hasCUDA())
             throw Error("--device cuda: LibTorch sees no CUDA device here; use --device cpu (or auto)");
-        return "cuda";
+        return cudaDevice();
     }
     if (c.device == "auto" || c.device.empty())
-        return at::hasCUDA() ? "cuda" : "cpu";
+        return at::hasCUDA() ? cudaDevice() : "cpu";
     throw Error("unknown device '" + c.device + "' (expected auto, cpu or cuda)");
 }
 
