@@ -15,13 +15,15 @@ struct CliRun {
     nlohmann::json json() const { return nlohmann::json::parse(out); }
 };
 
-// workingDir: where it runs (empty: the test's own working directory), for relative paths.
-inline CliRun runCli(const QStringList &args, int timeoutMs = 300000, const QString &workingDir = {})
+// Runs `program args`: exit status (-1 when it crashed or ran past timeoutMs, then killed), stdout
+// and stderr. workingDir: where it runs (empty: the test's own working directory).
+inline CliRun runProgram(
+    const QString &program, const QStringList &args, int timeoutMs = 300000, const QString &workingDir = {})
 {
     QProcess p;
     if (!workingDir.isEmpty())
         p.setWorkingDirectory(workingDir);
-    p.start(QStringLiteral(MODALLENS_CLI_PATH), args);
+    p.start(program, args);
     CliRun r;
     if (!p.waitForFinished(timeoutMs)) {
         p.kill();
@@ -33,4 +35,10 @@ inline CliRun runCli(const QStringList &args, int timeoutMs = 300000, const QStr
     r.out = p.readAllStandardOutput().toStdString();
     r.err = p.readAllStandardError().toStdString();
     return r;
+}
+
+// modallens-cli with args, as a user would run it (relative paths from workingDir).
+inline CliRun runCli(const QStringList &args, int timeoutMs = 300000, const QString &workingDir = {})
+{
+    return runProgram(QStringLiteral(MODALLENS_CLI_PATH), args, timeoutMs, workingDir);
 }

@@ -7,7 +7,6 @@
 #include "io/animation_export.h"
 #include "io/media.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -328,14 +327,11 @@ private Q_SLOTS:
         if (!fs::exists(kDdpmDir / "diffusion_pytorch_model.safetensors"))
             QSKIP("the golden ddpm fixtures are absent");
         const auto limited = [](const QStringList &args, int kilobytes) {
-            QProcess p;
-            p.start(QStringLiteral("/bin/bash"),
+            return runProgram(QStringLiteral("/bin/bash"),
                 QStringList {"-c", QStringLiteral("trap '' XFSZ; ulimit -f %1; exec \"$0\" \"$@\"").arg(kilobytes),
                     QStringLiteral(MODALLENS_CLI_PATH)}
-                    + args);
-            p.waitForFinished(600000);
-            return CliRun {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-                p.readAllStandardOutput().toStdString(), p.readAllStandardError().toStdString()};
+                    + args,
+                600000);
         };
         const auto bytes = [](const fs::path &f) {
             std::ifstream in(f, std::ios::binary);

@@ -17,7 +17,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 
@@ -96,17 +95,9 @@ struct VideoSampling {
     double sceneThreshold = 0.0;
 };
 
-// A file written to between the scan and its embedding (a download, an export still running): its
-// vectors may be of either content, so they are not kept and the next run takes it again.
-bool changedSinceScan(const ScannedFile &f)
-{
-    struct stat st { };
-    if (::stat(f.path.c_str(), &st) != 0)
-        return true;
-    const auto mtimeNs = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    return static_cast<std::int64_t>(st.st_size) != f.size || mtimeNs != f.mtimeNs;
-}
-
+// A file written to between the scan and its embedding (a download, an export still running, see
+// changedSinceScan): its vectors may be of either content, so they are not kept and the next run
+// takes it again.
 constexpr const char *kChangedWhileIndexed
     = "changed while being indexed (its size or time is not the scan's); it is indexed again on the next run";
 

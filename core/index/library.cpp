@@ -302,6 +302,13 @@ std::string hex32(std::int32_t v)
 
 } // namespace
 
+bool changedSinceScan(const ScannedFile &f)
+{
+    struct stat st { };
+    return ::stat(f.path.c_str(), &st) != 0 || static_cast<std::int64_t>(st.st_size) != f.size
+        || mtimeNsOf(st) != f.mtimeNs;
+}
+
 const std::vector<Migration> &libraryMigrations()
 {
     static const std::vector<Migration> migrations = {{1, kSchemaV1}};

@@ -71,6 +71,9 @@ struct ScannedFile {
     std::string contentHash; // empty where the plan did not need it
     MediaKind kind = MediaKind::Image;
 };
+// Whether the file's size or modification time is no longer the scan's (or it is gone): written to
+// since it was scanned.
+bool changedSinceScan(const ScannedFile &f);
 struct MovedFile {
     std::int64_t fileId = 0;
     std::string fromPath;
