@@ -294,7 +294,8 @@ private Q_SLOTS:
         // The strip's points: one per frame.
         r = cli({"search", "--library", q(db), "--text", "a red circle", "--folder", q(dir), "--k", "3"});
         QVERIFY2(r.exitCode == 0, r.err.c_str());
-        for (const auto &hit : r.json()["results"])
+        const auto found = r.json(); // not r.json()["results"] in the loop: the temporary would die first
+        for (const auto &hit : found["results"])
             if (fs::path(hit["file"].get<std::string>()).filename() == "two.mp4")
                 QCOMPARE(hit["series"]["times"].size(), std::size_t(16));
         QCOMPARE(cli({"index", "--library", q(db), "--min-video-frames", "-1", q(dir)}).exitCode, 2);

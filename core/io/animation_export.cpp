@@ -197,9 +197,14 @@ struct GifWriter {
     AVStream *stream = nullptr;
     AVFrame *frame = nullptr;
     AVPacket *pkt = nullptr;
+    bool headerWritten = false, trailerWritten = false;
 
     ~GifWriter()
     {
+        // A cancelled or failed export: FFmpeg 5.1's GIF muxer holds the last packet until its
+        // trailer (it has no deinit), so the trailer is written to the file that is removed anyway.
+        if (headerWritten && !trailerWritten)
+            av_write_trailer(oc);
         av_frame_free(&frame);
         av_packet_free(&pkt);
         avcodec_free_context(&enc);
@@ -243,6 +248,7 @@ struct GifWriter {
         const int r = avformat_write_header(oc, &options);
         av_dict_free(&options);
         check(r, "cannot write the header");
+        headerWritten = true;
 
         frame->format = AV_PIX_FMT_PAL8;
         frame->width = width;
@@ -285,6 +291,7 @@ struct GifWriter {
     {
         check(avcodec_send_frame(enc, nullptr), "flushing the encoder failed");
         drain(lastDuration);
+        trailerWritten = true; // tried: not again from the destructor
         check(av_write_trailer(oc), "cannot write the trailer");
         check(avio_closep(&oc->pb), "cannot close the file");
     }
