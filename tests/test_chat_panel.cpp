@@ -349,22 +349,27 @@ void TestChatPanel::savedAndReopened()
     QVERIFY(!m_panel->view()->transcript()->toPlainText().contains(QStringLiteral("what shape")));
     m_c->refreshHistory();
     auto *list = child<QListWidget>("chatHistory");
-    QTRY_COMPARE_WITH_TIMEOUT(list->count(), 2, kJobTimeoutMs);
-    int savedRow = -1, brokenRow = -1;
-    for (int i = 0; i < list->count(); ++i) {
-        if (list->item(i)->text().contains(QStringLiteral("what color is the circle?")))
-            savedRow = i;
-        if (list->item(i)->text().contains(QStringLiteral("broken.json")))
-            brokenRow = i;
-    }
-    QVERIFY(savedRow >= 0 && brokenRow >= 0);
+    // The history is read on a pool thread: until that refresh lands, the list may still be the
+    // one from before broken.json was written.
+    const auto rowOf = [list](const QString &text) {
+        for (int i = 0; i < list->count(); ++i)
+            if (list->item(i)->text().contains(text))
+                return i;
+        return -1;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(
+        rowOf(QStringLiteral("what color is the circle?")) >= 0 && rowOf(QStringLiteral("broken.json")) >= 0,
+        kJobTimeoutMs);
+    QCOMPARE(list->count(), 2);
+    const int brokenRow = rowOf(QStringLiteral("broken.json"));
     QVERIFY(list->item(brokenRow)->toolTip().contains(broken));
 
     QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(list->item(brokenRow)).center());
     QTRY_VERIFY(m_c->messageIsError());
     QVERIFY2(m_c->message().contains(broken), qPrintable(m_c->message()));
 
-    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(list->item(savedRow)).center());
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {},
+        list->visualItemRect(list->item(rowOf(QStringLiteral("what color is the circle?")))).center());
     QTRY_COMPARE(m_c->conversation().turns.size(), shown.turns.size());
     QCOMPARE(m_c->conversationFile(), file);
     QCOMPARE(m_c->imagePath(), m_image);
