@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/model_cache.h"
+#include "golden_lm_util.h"
 #include "io/safetensors.h"
 #include "models/lm/causal_lm.h"
 #include "models/lm/generate.h"
@@ -42,12 +43,6 @@ inline void expectGoldenClose(
         qPrintable(QString("%1 exceeds tolerance: max |diff| %2").arg(QString::fromStdString(name)).arg(maxDiff)));
 }
 
-inline std::vector<std::int64_t> tensorIds(const torch::Tensor &t)
-{
-    const auto c = t.to(torch::kLong).contiguous();
-    return {c.data_ptr<std::int64_t>(), c.data_ptr<std::int64_t>() + c.numel()};
-}
-
 // A test's expectGoldenClose with its fixture's manifest.
 using ExpectClose = void (*)(const torch::Tensor &actual, const torch::Tensor &expected, const std::string &name);
 
@@ -63,17 +58,6 @@ inline void expectLmOutputsClose(
     expectClose(std::get<0>(top), expected.tensor("logits_topk_values"), "logits_topk_values");
     QCOMPARE(tensorIds(std::get<1>(top)), tensorIds(expected.tensor("logits_topk_indices")));
     expectClose(torch::logsumexp(logits, -1), expected.tensor("logits_logsumexp"), "logits_logsumexp");
-}
-
-// Greedy, 8 new tokens, eos 2, as the fixtures were generated; no tokenizer: texts are counts.
-inline ml::lm::GenerateOptions goldenGreedyOptions()
-{
-    ml::lm::GenerateOptions o;
-    o.sampling.maxNewTokens = 8;
-    o.eosId = 2;
-    o.decode = [](const std::vector<std::int64_t> &v) { return std::to_string(v.size()); };
-    o.tokenText = [](std::int64_t id) { return std::to_string(id); };
-    return o;
 }
 
 // Each step's top-5 token ids equal the reference's ([steps * 5]).

@@ -1,7 +1,8 @@
-// Helpers shared by test_preprocess.cpp (CPU twin) and test_preprocess_gpu.cpp (CUDA twin).
+// Helpers of test_preprocess.cpp (the CPU twin; gpu/test_gpu_kernels.cpp checks the CUDA twin).
 #pragma once
 
 #include "preprocess.h"
+#include "random_bytes.h"
 
 #include <QtTest>
 
@@ -12,24 +13,6 @@
 #include <vector>
 
 namespace ml::kernels::test {
-
-// `bytes` deterministic pseudo-random bytes (an LCG's top byte).
-inline std::vector<uint8_t> randomBytes(std::size_t bytes, unsigned seed)
-{
-    std::vector<uint8_t> img(bytes);
-    uint32_t s = seed * 2654435761u + 1;
-    for (auto &v : img) {
-        s = s * 1664525u + 1013904223u;
-        v = static_cast<uint8_t>(s >> 24);
-    }
-    return img;
-}
-
-// An h x w image of c channels of randomBytes.
-inline std::vector<uint8_t> randomImage(int h, int w, int c, unsigned seed)
-{
-    return randomBytes(static_cast<std::size_t>(h) * w * c, seed);
-}
 
 inline std::size_t differingBytes(const uint8_t *a, const uint8_t *b, std::size_t n)
 {

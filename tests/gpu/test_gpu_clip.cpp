@@ -36,6 +36,17 @@ struct Fixture {
 
 const torch::Device kCuda(torch::kCUDA);
 
+// The image and text embeddings and both logit matrices against the reference; `path` names them.
+void checkEmbeddingsAndLogits(const Fixture &f, const torch::Tensor &img, const torch::Tensor &txt,
+    const torch::Tensor &logits, const std::string &path)
+{
+    const auto &m = f.manifest;
+    GPU_CHECK_GOLDEN(m, img, f.tensor("image_embeds"), "image_embeds", path + " image_embeds");
+    GPU_CHECK_GOLDEN(m, txt, f.tensor("text_embeds"), "text_embeds", path + " text_embeds");
+    GPU_CHECK_GOLDEN(m, logits, f.tensor("logits_per_image"), "logits_per_image", path + " logits_per_image");
+    GPU_CHECK_GOLDEN(m, logits.t(), f.tensor("logits_per_text"), "logits_per_text", path + " logits_per_text");
+}
+
 // The module (explicit path) on CUDA: towers, embeddings and logits against the reference.
 void moduleMatchesReference(const Fixture &f)
 {
@@ -70,11 +81,7 @@ void moduleMatchesReference(const Fixture &f)
 
     const auto img = clip.model->imageEmbeddings(pixels);
     const auto txt = clip.model->textEmbeddings(ids, mask);
-    GPU_CHECK_GOLDEN(m, img, f.tensor("image_embeds"), "image_embeds", "module image_embeds");
-    GPU_CHECK_GOLDEN(m, txt, f.tensor("text_embeds"), "text_embeds", "module text_embeds");
-    const auto logits = clip.model->logitScale().exp() * img.matmul(txt.t());
-    GPU_CHECK_GOLDEN(m, logits, f.tensor("logits_per_image"), "logits_per_image", "module logits_per_image");
-    GPU_CHECK_GOLDEN(m, logits.t(), f.tensor("logits_per_text"), "logits_per_text", "module logits_per_text");
+    checkEmbeddingsAndLogits(f, img, txt, clip.model->logitScale().exp() * img.matmul(txt.t()), "module");
 }
 
 // The fast path (what classify, search and indexing run) on CUDA in float32.
@@ -88,12 +95,7 @@ void fastPathMatchesReference(const Fixture &f)
     const auto txt = fast.textEmbeddings(f.tensor("input_ids"));
     GPU_CHECK_ON_CUDA(img, "fast image embeddings");
     GPU_CHECK_ON_CUDA(txt, "fast text embeddings");
-    const auto &m = f.manifest;
-    GPU_CHECK_GOLDEN(m, img, f.tensor("image_embeds"), "image_embeds", "fast image_embeds");
-    GPU_CHECK_GOLDEN(m, txt, f.tensor("text_embeds"), "text_embeds", "fast text_embeds");
-    const auto logits = fast.logitScale() * img.matmul(txt.t());
-    GPU_CHECK_GOLDEN(m, logits, f.tensor("logits_per_image"), "logits_per_image", "fast logits_per_image");
-    GPU_CHECK_GOLDEN(m, logits.t(), f.tensor("logits_per_text"), "logits_per_text", "fast logits_per_text");
+    checkEmbeddingsAndLogits(f, img, txt, fast.logitScale() * img.matmul(txt.t()), "fast");
 }
 
 // float16 on CUDA: each embedding within cosine 0.999 of the float32 one (and of the reference).

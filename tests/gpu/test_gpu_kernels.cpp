@@ -1,9 +1,10 @@
 // Each CUDA kernel of kernels/ against its CPU twin (the oracle), Qt-free for a GPU box: the
 // preprocessing twin bit-exact (the resized uint8 bytes and the normalised floats) at the shapes
-// tests/test_preprocess_gpu.cpp covers, on the default stream and on a user stream. The device
+// the Qt test of the CUDA twin covered, on the default stream and on a user stream. The device
 // outputs are filled with a pattern first, so a kernel that never ran cannot match.
 #include "gpu_check.h"
 #include "preprocess.h"
+#include "random_bytes.h"
 
 #ifdef MODALLENS_HAVE_CUDA
 #include <cuda_runtime.h>
@@ -18,6 +19,8 @@
 #include <vector>
 
 using namespace ml::kernels;
+using ml::kernels::test::randomBytes;
+using ml::kernels::test::randomImage;
 
 namespace {
 
@@ -56,23 +59,6 @@ private:
     void *m_ptr = nullptr;
     std::size_t m_n;
 };
-
-// `bytes` deterministic pseudo-random bytes (an LCG's top byte), as tests/preprocess_test_util.h.
-std::vector<uint8_t> randomBytes(std::size_t bytes, unsigned seed)
-{
-    std::vector<uint8_t> img(bytes);
-    uint32_t s = seed * 2654435761u + 1;
-    for (auto &v : img) {
-        s = s * 1664525u + 1013904223u;
-        v = static_cast<uint8_t>(s >> 24);
-    }
-    return img;
-}
-
-std::vector<uint8_t> randomImage(int h, int w, int c, unsigned seed)
-{
-    return randomBytes(static_cast<std::size_t>(h) * w * c, seed);
-}
 
 // Bytes that differ, reported with the check.
 bool checkBytes(const std::vector<uint8_t> &gpu, const std::vector<uint8_t> &cpu, const std::string &name, int line)

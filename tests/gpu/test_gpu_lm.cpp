@@ -3,6 +3,7 @@
 // logits within the manifest's tolerance in float32, greedy decoding through the KV-cache loop
 // (8 new tokens) giving the same ids on CUDA as on the CPU and as the fixture's generated_ids,
 // with the same top-5 at every step; float16 logits within cosine 0.99 of float32.
+#include "golden_lm_util.h"
 #include "gpu_check.h"
 
 #include "io/safetensors.h"
@@ -31,23 +32,6 @@ struct Fixture {
     std::shared_ptr<ml::io::SafetensorsFile> expected;
     torch::Tensor tensor(const std::string &name) const { return expected->tensor(name); }
 };
-
-std::vector<std::int64_t> ids(const torch::Tensor &t)
-{
-    const auto c = t.to(torch::kCPU, torch::kLong).contiguous();
-    return {c.data_ptr<std::int64_t>(), c.data_ptr<std::int64_t>() + c.numel()};
-}
-
-// Greedy, 8 new tokens, eos 2, as the fixtures were generated (tests/golden_test_util.h).
-ml::lm::GenerateOptions goldenGreedyOptions()
-{
-    ml::lm::GenerateOptions o;
-    o.sampling.maxNewTokens = 8;
-    o.eosId = 2;
-    o.decode = [](const std::vector<std::int64_t> &v) { return std::to_string(v.size()); };
-    o.tokenText = [](std::int64_t id) { return std::to_string(id); };
-    return o;
-}
 
 std::vector<std::int64_t> stepTopIds(const ml::lm::Generation &g)
 {
@@ -79,7 +63,7 @@ void compareDecoding(const Fixture &f, ml::lm::CausalLm &cpuLm, const torch::Ten
     GPU_CHECK(b.ids == expectedNew, "greedy ids on CUDA equal the fixture's generated_ids");
     GPU_CHECK(!b.ids.empty(), "tokens were generated");
     GPU_CHECK(stepTopIds(b) == stepTopIds(a), "every step's top-5 ids on CUDA equal the CPU's");
-    GPU_CHECK(stepTopIds(b) == ids(f.tensor("generate_step_topk_indices")),
+    GPU_CHECK(stepTopIds(b) == tensorIds(f.tensor("generate_step_topk_indices")),
         "every step's top-5 ids on CUDA equal the fixture's");
     std::printf(
         "cuda decoding: first token %.1f ms, %.1f tokens/s (tiny model; not a figure)\n", b.firstTokenMs, b.tokensPerS);
@@ -91,7 +75,7 @@ void llava(const Fixture &f)
     const auto gpu = ml::llava::LlavaRuntime::load(f.dir, torch::kFloat, kCuda);
     GPU_CHECK(gpu->device().is_cuda(), "LLaVA runtime on " + gpu->device().str());
     GPU_CHECK_PARAMETERS(gpu->model()->parameters(), torch::kFloat, "LLaVA fp32");
-    const auto promptIds = ids(f.tensor("input_ids"));
+    const auto promptIds = tensorIds(f.tensor("input_ids"));
     const auto pixels = f.tensor("pixel_values");
     torch::Tensor cpuEmbeds, gpuEmbeds;
     {
@@ -102,7 +86,7 @@ void llava(const Fixture &f)
         cpuEmbeds = cpu->model()->merge(promptIds, cpu->imageEmbeds(pixels)).embeds;
         gpuEmbeds = gpu->model()->merge(promptIds, image).embeds;
     }
-    auto expected = ids(f.tensor("generated_ids"));
+    auto expected = tensorIds(f.tensor("generated_ids"));
     expected.erase(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(promptIds.size()));
     compareDecoding(f, *cpu->model()->languageModel(), cpuEmbeds, *gpu->model()->languageModel(), gpuEmbeds, expected);
 
@@ -124,7 +108,7 @@ void blip2(const Fixture &f)
     const auto gpu = ml::blip2::Blip2Runtime::load(f.dir, torch::kFloat, kCuda);
     GPU_CHECK(gpu->device().is_cuda(), "BLIP-2 runtime on " + gpu->device().str());
     GPU_CHECK_PARAMETERS(gpu->model()->parameters(), torch::kFloat, "BLIP-2 fp32");
-    const auto promptIds = ids(f.tensor("input_ids"));
+    const auto promptIds = tensorIds(f.tensor("input_ids"));
     const auto pixels = f.tensor("pixel_values");
     torch::Tensor cpuEmbeds, gpuEmbeds;
     {
@@ -136,7 +120,7 @@ void blip2(const Fixture &f)
         cpuEmbeds = cpu->promptEmbeds(cpu->queryEmbeds(pixels), promptIds);
         gpuEmbeds = gpu->promptEmbeds(queries, promptIds);
     }
-    auto expected = ids(f.tensor("generated_ids"));
+    auto expected = tensorIds(f.tensor("generated_ids"));
     GPU_CHECK(!expected.empty() && expected.front() == 2, "the fixture's generated_ids start with bos 2");
     if (!expected.empty())
         expected.erase(expected.begin()); // transformers 4.40 returns [bos] + the new tokens
