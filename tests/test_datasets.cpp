@@ -1,6 +1,7 @@
 // Data sets: Fashion-MNIST from Debian's dataset-fashion-mnist (skipped when absent), IDX files
 // that are corrupt in each way we can think of, captions, and the two folder layouts.
 #include "common/error.h"
+#include "error_of.h"
 #include "train/fashion_mnist.h"
 #include "train/folder_dataset.h"
 
@@ -15,17 +16,6 @@ using namespace ml::train;
 namespace fs = std::filesystem;
 
 namespace {
-
-// The message of the ml::Error that fn throws; "<no error>" when it throws none.
-QString errorOf(const std::function<void()> &fn)
-{
-    try {
-        fn();
-    } catch (const ml::Error &e) {
-        return QString::fromStdString(e.what());
-    }
-    return QStringLiteral("<no error>");
-}
 
 std::vector<std::uint8_t> idxBytes(
     std::uint32_t magic, const std::vector<std::uint32_t> &dims, std::size_t dataBytes, std::uint8_t fill = 7)

@@ -1,6 +1,7 @@
 // Every input with which a fuzz target of fuzz/ broke the rule "bad input throws ml::Error naming
 // the file": the bytes it found, fed to the same entry point. scripts/fuzz.sh runs the fuzzers.
 #include "common/error.h"
+#include "error_of.h"
 #include "io/checkpoint.h"
 #include "io/safetensors.h"
 #include "models/blip2/blip2_config.h"
@@ -24,16 +25,6 @@
 namespace fs = std::filesystem;
 
 namespace {
-
-QString errorOf(const std::function<void()> &fn)
-{
-    try {
-        fn();
-    } catch (const ml::Error &e) {
-        return QString::fromStdString(e.what());
-    }
-    return QStringLiteral("<no error>");
-}
 
 void writeText(const fs::path &file, const std::string &text)
 {

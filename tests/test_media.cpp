@@ -1,6 +1,7 @@
 // Media I/O: every image format and quirk (EXIF, 16-bit, alpha), videos encoded here with the
 // frame index drawn into each frame, the failures users meet, thumbnails and their cache.
 #include "common/error.h"
+#include "error_of.h"
 #include "io/media.h"
 #include "io/media_encode.h"
 
@@ -104,17 +105,6 @@ void put32(QByteArray &b, int at, quint32 v)
 QString q(const fs::path &p)
 {
     return QString::fromStdString(p.string());
-}
-
-// The message of the ml::Error that fn throws; fails the test if it throws nothing.
-QString errorOf(const std::function<void()> &fn)
-{
-    try {
-        fn();
-    } catch (const ml::Error &e) {
-        return QString::fromStdString(e.what());
-    }
-    return QStringLiteral("<no error>");
 }
 
 QByteArray be32(quint32 v)

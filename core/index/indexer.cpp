@@ -17,7 +17,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-
 namespace fs = std::filesystem;
 
 namespace ml {
