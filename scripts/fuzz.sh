@@ -10,6 +10,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
+# -g puts the working directory into the objects, and ccache then keys on it by default: a fresh
+# clone (CI) would miss the cache for every file. Not here: the paths in the debug info may name
+# another checkout, which nothing relies on.
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 if ! command -v "${FUZZ_CXX:-clang++}" >/dev/null; then

@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-asan}
+# -g puts the working directory into the objects, and ccache then keys on it by default: a fresh
+# clone (CI) would miss the cache for every file. Not here: the paths in the debug info may name
+# another checkout, which nothing relies on.
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 scripts/deps.sh
 # -O1 -g: a faster compile and exact stacks in the reports; NDEBUG as in Release.
 if [ $# -gt 0 ] || [ ! -f "$BUILD_DIR/CMakeCache.txt" ] || [ ! -f "$BUILD_DIR/build.ninja" ]; then
