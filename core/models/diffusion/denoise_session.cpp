@@ -1,7 +1,7 @@
 // The interactive denoising session of core/engine/denoise_session.h over the step-able Sampler:
-// runs as lists of stored steps (8-bit previews within the history budget, float tensors within a
-// memory budget), the
-// sampler re-positioned on whichever run is stepped, and the forward process on an image.
+// runs as lists of stored steps (8-bit previews within the history budget, float tensors within the
+// memory budget), the sampler re-positioned on whichever run is stepped, and the forward process on
+// an image.
 #include "engine/denoise_session.h"
 
 #include "common/error.h"
@@ -158,7 +158,7 @@ struct DenoiseSession::Impl {
     }
 
     // Oldest runs' tensors first, never the run being computed.
-    void enforceBudget()
+    void enforceTensorBudget()
     {
         std::int64_t total = totalBytes();
         for (auto &[id, r] : runs) {
@@ -216,7 +216,7 @@ struct DenoiseSession::Impl {
 
     void enforceBudgets()
     {
-        enforceBudget();
+        enforceTensorBudget();
         enforceHistory();
     }
 
@@ -615,7 +615,7 @@ void DenoiseSession::setMemoryBudget(std::int64_t bytes)
 {
     std::lock_guard<std::mutex> lock(d->data);
     d->budget = std::max<std::int64_t>(0, bytes);
-    d->enforceBudget();
+    d->enforceTensorBudget();
 }
 
 std::int64_t DenoiseSession::memoryBudget() const
