@@ -11,7 +11,7 @@ PACKAGES=(
     build-essential cmake ninja-build ccache pkg-config dpkg-dev file
     qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools linguist-qt6 qt6-svg-dev
     qt6-qpa-plugins qt6-translations-l10n fonts-wqy-microhei libqcustomplot-dev
-    libtorch-dev libopenblas0-openmp
+    libtorch-dev libopenblas0-openmp libdnnl-dev
     libopencv-dev libopencv-contrib-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
     nlohmann-json3-dev libsqlite3-dev libpcre2-dev libsentencepiece-dev libfaiss-dev zlib1g-dev
     dataset-fashion-mnist

@@ -1,6 +1,7 @@
 // CLIP parity with the reference (transformers 4.40 CLIPModel, eager attention) on the golden
 // fixtures: every attention map, hidden state, pooled output, embedding and logit, on the
 // explicit path (the module) and on the fast path that classify and search run.
+#include "engine/compute.h"
 #include "io/safetensors.h"
 #include "models/clip/clip_inference.h"
 #include "models/clip/clip_loader.h"
@@ -20,6 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kClipDir = fs::path(MODALLENS_FIXTURES_DIR) / "clip";
+using Engine = ml::clip::ClipInference::Engine;
 
 struct Tolerance {
     double atol, rtol;
@@ -111,12 +113,24 @@ private Q_SLOTS:
 
     // The path classify, search and indexing run (ClipInference: fused q/k/v, no attention maps
     // kept), asked for fp32 explicitly so the dtype policy's bf16 does not apply, against the
-    // reference's embeddings and logits at the manifest's tolerances.
+    // reference's embeddings and logits at the manifest's tolerances: on both of its engines,
+    // LibTorch's operators and the fused oneDNN path.
+    void fastPathMatchesReference_data()
+    {
+        QTest::addColumn<int>("engine");
+        QTest::newRow("torch") << static_cast<int>(Engine::Torch);
+        QTest::newRow("onednn") << static_cast<int>(Engine::OneDnn);
+    }
     void fastPathMatchesReference()
     {
+        QFETCH(int, engine);
+        if (engine == static_cast<int>(Engine::OneDnn) && !ml::clip::cpuForwardAvailable())
+            QSKIP("this build has no oneDNN");
         c10::InferenceMode guard;
-        const ml::clip::ClipInference fast(*m_clip.model, ml::clip::dtypeFromName("fp32"), torch::kCPU);
+        const ml::clip::ClipInference fast(
+            *m_clip.model, ml::clip::dtypeFromName("fp32"), torch::kCPU, static_cast<Engine>(engine));
         QCOMPARE(fast.dtype(), torch::kFloat);
+        QCOMPARE(static_cast<int>(fast.engine()), engine);
         const auto img = fast.imageEmbeddings(m_expected->tensor("pixel_values"));
         const auto txt = fast.textEmbeddings(m_expected->tensor("input_ids"));
         expectClose(img, m_expected->tensor("image_embeds"), "image_embeds");
@@ -124,6 +138,35 @@ private Q_SLOTS:
         const auto logits = fast.logitScale() * img.matmul(txt.t());
         expectClose(logits, m_expected->tensor("logits_per_image"), "logits_per_image");
         expectClose(logits.t(), m_expected->tensor("logits_per_text"), "logits_per_text");
+    }
+
+    // The fused engine in bf16 (activations bf16 from product to product) where the CPU has it
+    // natively, against fp32: each embedding within cosine 0.999, the argmax of every image's
+    // logits unchanged. Also in batches of one (the other primitive shapes).
+    void fusedBf16CloseToFp32()
+    {
+        if (!ml::clip::cpuForwardAvailable())
+            QSKIP("this build has no oneDNN");
+        if (!ml::detectCpuKind().nativeBf16)
+            QSKIP("this CPU has no native bf16 (the policy runs fp32 here)");
+        c10::InferenceMode guard;
+        const ml::clip::ClipInference fp32(*m_clip.model, torch::kFloat, torch::kCPU, Engine::OneDnn);
+        const ml::clip::ClipInference bf16(*m_clip.model, torch::kBFloat16, torch::kCPU, Engine::OneDnn);
+        const auto pixels = m_expected->tensor("pixel_values");
+        const auto ids = m_expected->tensor("input_ids");
+        const auto img = fp32.imageEmbeddings(pixels), txt = fp32.textEmbeddings(ids);
+        const auto imgB = bf16.imageEmbeddings(pixels), txtB = bf16.textEmbeddings(ids);
+        const auto minCos = [](const torch::Tensor &a, const torch::Tensor &b) {
+            return (a * b).sum(-1).min().item<double>(); // both L2-normalised
+        };
+        qInfo("bf16 vs fp32: image cosine >= %.6f, text cosine >= %.6f", minCos(img, imgB), minCos(txt, txtB));
+        QVERIFY(minCos(img, imgB) >= 0.999);
+        QVERIFY(minCos(txt, txtB) >= 0.999);
+        QVERIFY(img.matmul(txt.t()).argmax(-1).equal(imgB.matmul(txtB.t()).argmax(-1)));
+        for (std::int64_t i = 0; i < pixels.size(0); ++i) {
+            const auto one = bf16.imageEmbeddings(pixels.slice(0, i, i + 1));
+            QVERIFY(minCos(one, imgB.slice(0, i, i + 1)) >= 0.9999);
+        }
     }
 
     void openAiNamingGivesTheSameModel()

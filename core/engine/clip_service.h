@@ -92,9 +92,11 @@ Job makeTokenizeJob(std::string model, std::vector<std::string> texts);         
 // patch 32) and a 12-layer width-512 text tower with random weights, built in memory.
 struct ClipBenchOptions {
     int batch = 32;
-    double seconds = 10.0;   // the timed image loop runs at least this long (and 2 batches)
-    bool preprocess = false; // start from decoded 640x480 RGB images: resize + crop + normalise timed too
-    bool text = true;        // also time the text tower (batch 32)
+    double seconds = 10.0;       // the timed image loop runs at least this long (and 2 batches)
+    bool preprocess = false;     // start from decoded 640x480 RGB images: resize + crop + normalise timed too
+    bool text = true;            // also time the text tower (batch 32)
+    std::string engine = "auto"; // "auto", "onednn" (the fused CPU path) or "torch" (LibTorch operators)
+    bool compare = true;         // with onednn: also time the LibTorch path (the code before it), same batch
     ComputeOptions compute;
 };
 
@@ -109,10 +111,14 @@ struct ClipBenchResult {
     // In multiply-adds, the convention of the usual "ViT-B/32 = 4.4 GFLOP" figure.
     double gflopPerImage = 0.0;
     double gflopPerS = 0.0;
-    double matmulGflopPerS = 0.0;   // a plain [batch*50, 768] x [768, 3072] product, same convention
-    double gemmSeconds = 0.0;       // per batch: the tower's matrix products timed alone
-    double forwardSeconds = 0.0;    // per batch: the whole vision forward
-    double preprocessSeconds = 0.0; // per batch, when preprocess
+    double matmulGflopPerS = 0.0;      // a plain [batch*50, 768] x [768, 3072] product, same convention
+    double gemmSeconds = 0.0;          // per batch: the tower's matrix products timed alone
+    double forwardSeconds = 0.0;       // per batch: the whole vision forward
+    double preprocessSeconds = 0.0;    // per batch, when preprocess
+    std::string engine;                // "onednn" or "torch": what ran the forward and the plain product
+    std::string isa;                   // the instruction set oneDNN runs ("none" without it)
+    double torchImagesPerS = 0.0;      // with compare: the LibTorch path's images/s, same batch and dtype
+    double torchMatmulGflopPerS = 0.0; // with compare: LibTorch's plain product, same shape
 };
 Job makeClipBenchJob(ClipBenchOptions options); // value: ClipBenchResult
 

@@ -4,6 +4,7 @@
 #include "engine/clip_service.h"
 #include "models/clip/clip_inference.h"
 #include "models/clip/clip_runtime.h"
+#include "models/cpu/onednn_matmul.h"
 #include "preprocess.h"
 
 #include <ATen/ATen.h>
@@ -11,6 +12,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include <chrono>
+#include <functional>
 #include <random>
 
 namespace ml {
@@ -50,10 +52,77 @@ double visionMacs(const clip::ClipConfig &cfg)
     return patch + static_cast<double>(v.num_hidden_layers) * layer + C * static_cast<double>(cfg.projection_dim);
 }
 
+clip::ClipInference::Engine engineFromName(const std::string &name)
+{
+    if (name == "auto")
+        return clip::ClipInference::Engine::Auto;
+    if (name == "onednn")
+        return clip::ClipInference::Engine::OneDnn;
+    if (name == "torch")
+        return clip::ClipInference::Engine::Torch;
+    throw Error("--engine must be auto, onednn or torch, not '" + name + "'");
+}
+
+// Seconds per batch of the tower's matrix products alone (12 layers and the patch embedding),
+// and the GFLOP/s of one plain [B * T, C] x [C, I] product, on the given engine.
+struct GemmFigures {
+    double towerSeconds = 0.0, plainGflopPerS = 0.0;
+};
+
+GemmFigures timeGemms(const clip::ClipConfig &cfg, std::int64_t B, torch::ScalarType dtype, torch::Device device,
+    bool oneDnn, double seconds, JobContext &ctx)
+{
+    const auto &vc = cfg.vision_config;
+    const std::int64_t C = vc.hidden_size, I = vc.intermediate_size, T = vc.numPositions(), M = B * T;
+    const std::int64_t Kp = 3 * vc.patch_size * vc.patch_size;
+    const auto opts = at::TensorOptions().device(device).dtype(dtype);
+    const auto x = at::randn({M, C}, opts), f = at::randn({M, I}, opts), patches = at::randn({B * (T - 1), Kp}, opts);
+    const auto wqkv = at::randn({3 * C, C}, opts), wo = at::randn({C, C}, opts);
+    const auto w1 = at::randn({I, C}, opts), w2 = at::randn({C, I}, opts), wp = at::randn({C, Kp}, opts);
+    const auto bqkv = at::randn({3 * C}, opts), b1 = at::randn({I}, opts);
+    std::function<void()> layer, patch, plain;
+    if (oneDnn) {
+        const auto t = dtype == torch::kBFloat16 ? onednn::Type::Bf16 : onednn::Type::F32;
+        const auto bq = bqkv.to(torch::kFloat), bi = b1.to(torch::kFloat);
+        auto out = at::empty({M, I}, opts);
+        const auto mm = [t, out](const at::Tensor &a, const at::Tensor &w, const at::Tensor *bias) {
+            auto spec = onednn::Matmul::linear(a.size(0), w.size(0), a.size(1), t, t);
+            spec.bias = bias != nullptr;
+            onednn::run(spec, a.data_ptr(), w.data_ptr(), bias ? bias->data_ptr<float>() : nullptr, out.data_ptr());
+        };
+        layer = [=] {
+            mm(x, wqkv, &bq);
+            mm(x, wo, nullptr);
+            mm(x, w1, &bi);
+            mm(f, w2, nullptr);
+        };
+        patch = [=] { mm(patches, wp, nullptr); };
+        plain = [=] { mm(x, w1, nullptr); };
+    } else {
+        layer = [&] {
+            at::addmm(bqkv, x, wqkv.t());
+            at::mm(x, wo.t());
+            at::addmm(b1, x, w1.t());
+            at::mm(f, w2.t()).to(torch::kCPU);
+        };
+        patch = [&] { at::mm(patches, wp.t()).to(torch::kCPU); };
+        plain = [&] { at::mm(x, w1.t()).to(torch::kCPU); };
+    }
+    layer();
+    GemmFigures g;
+    const double perLayer = timeLoop(std::min(2.0, seconds / 4), 3, ctx, "matrix products", layer);
+    g.towerSeconds
+        = static_cast<double>(vc.num_hidden_layers) * perLayer + timeLoop(0.2, 3, ctx, "matrix products", patch);
+    g.plainGflopPerS
+        = static_cast<double>(M * C * I) / timeLoop(std::min(1.0, seconds / 4), 3, ctx, "matrix products", plain) / 1e9;
+    return g;
+}
+
 ClipBenchResult runBench(const ClipBenchOptions &o, JobContext &ctx)
 {
     if (o.batch <= 0)
         throw Error("--batch must be positive");
+    const auto engine = engineFromName(o.engine);
     ClipBenchResult r;
     r.threads = at::get_num_threads(); // also takes the engine's thread count on this worker
     r.device = resolveDevice(o.compute);
@@ -65,12 +134,16 @@ ClipBenchResult runBench(const ClipBenchOptions &o, JobContext &ctx)
 
     ctx.report(0, 0, "building model");
     clip::ClipConfig cfg; // the defaults: ViT-B/32 vision, 12 x 512 text, projection 512
-    std::unique_ptr<clip::ClipInference> inference;
+    std::unique_ptr<clip::ClipInference> inference, before;
     {
         at::manual_seed(0);
         clip::ClipModel model(cfg);
-        inference = std::make_unique<clip::ClipInference>(*model, dtype, device);
+        inference = std::make_unique<clip::ClipInference>(*model, dtype, device, engine);
+        if (o.compare && inference->engine() == clip::ClipInference::Engine::OneDnn)
+            before = std::make_unique<clip::ClipInference>(*model, dtype, device, clip::ClipInference::Engine::Torch);
     }
+    r.engine = inference->engineName();
+    r.isa = onednn::isaName();
     c10::InferenceMode guard;
     const auto &vc = cfg.vision_config;
     const std::int64_t B = o.batch, S = vc.image_size;
@@ -118,28 +191,16 @@ ClipBenchResult runBench(const ClipBenchOptions &o, JobContext &ctx)
     r.gflopPerS = r.imagesPerS * r.gflopPerImage;
 
     // The tower's matrix products alone, at this batch: where the time goes.
-    {
-        const std::int64_t C = vc.hidden_size, I = vc.intermediate_size, T = vc.numPositions();
-        const auto opts = at::TensorOptions().device(device).dtype(dtype);
-        const auto x = at::randn({B * T, C}, opts), f = at::randn({B * T, I}, opts);
-        const auto patches = at::randn({B * (T - 1), 3 * vc.patch_size * vc.patch_size}, opts);
-        const auto wqkv = at::randn({3 * C, C}, opts), wo = at::randn({C, C}, opts);
-        const auto w1 = at::randn({I, C}, opts), w2 = at::randn({C, I}, opts);
-        const auto wp = at::randn({C, 3 * vc.patch_size * vc.patch_size}, opts);
-        const auto bqkv = at::randn({3 * C}, opts), b1 = at::randn({I}, opts);
-        const auto layer = [&] {
-            at::addmm(bqkv, x, wqkv.t());
-            at::mm(x, wo.t());
-            at::addmm(b1, x, w1.t());
-            at::mm(f, w2.t()).to(torch::kCPU);
-        };
-        layer();
-        const double perLayer = timeLoop(std::min(2.0, o.seconds / 4), 3, ctx, "matrix products", layer);
-        const double patch = timeLoop(0.2, 3, ctx, "matrix products", [&] { at::mm(patches, wp.t()).to(torch::kCPU); });
-        r.gemmSeconds = static_cast<double>(vc.num_hidden_layers) * perLayer + patch;
-        const double plain = timeLoop(
-            std::min(1.0, o.seconds / 4), 3, ctx, "matrix products", [&] { at::mm(x, w1.t()).to(torch::kCPU); });
-        r.matmulGflopPerS = static_cast<double>(B * T * C * I) / plain / 1e9;
+    const bool oneDnn = inference->engine() == clip::ClipInference::Engine::OneDnn;
+    const auto gemms = timeGemms(cfg, B, dtype, device, oneDnn, o.seconds, ctx);
+    r.gemmSeconds = gemms.towerSeconds;
+    r.matmulGflopPerS = gemms.plainGflopPerS;
+    if (before) { // the code before the fused path, in the same run
+        before->imageEmbeddings(pixels);
+        r.torchImagesPerS = static_cast<double>(B)
+            / timeLoop(std::max(1.0, o.seconds / 2), 2, ctx, "vision (LibTorch path)",
+                [&] { before->imageEmbeddings(pixels).to(torch::kCPU); });
+        r.torchMatmulGflopPerS = timeGemms(cfg, B, dtype, device, false, o.seconds, ctx).plainGflopPerS;
     }
 
     if (o.text) {

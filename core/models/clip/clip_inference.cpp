@@ -7,6 +7,7 @@
 #include "common/error.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include <cmath>
@@ -47,14 +48,52 @@ void activateInPlace(torch::Tensor &x, Activation act)
     }
 }
 
+kernels::Activation kernelActivation(Activation act)
+{
+    switch (act) {
+    case Activation::QuickGelu:
+        return kernels::Activation::QuickGelu;
+    case Activation::Gelu:
+        return kernels::Activation::Gelu;
+    case Activation::GeluTanh:
+        return kernels::Activation::GeluTanh;
+    }
+    return kernels::Activation::None;
+}
+
 } // namespace
 
-ClipInference::ClipInference(ClipModelImpl &model, torch::ScalarType computeDtype, torch::Device device)
+// The fused engine's view of a tower: raw pointers into the tensors `tower` holds.
+CpuTower ClipInference::cpuTower(const Tower &tower, std::int64_t intermediate)
+{
+    CpuTower cpu;
+    cpu.heads = tower.heads;
+    cpu.eps = static_cast<float>(tower.eps);
+    cpu.act = kernelActivation(tower.act);
+    cpu.intermediate = intermediate;
+    for (const Layer &l : tower.layers) {
+        cpu.hidden = l.ln1Weight.size(0);
+        cpu.layers.push_back({l.ln1Weight.data_ptr<float>(), l.ln1Bias.data_ptr<float>(), l.ln2Weight.data_ptr<float>(),
+            l.ln2Bias.data_ptr<float>(), l.qkvWeight.data_ptr(), l.outWeight.data_ptr(), l.fc1Weight.data_ptr(),
+            l.fc2Weight.data_ptr(), l.qkvBias.data_ptr<float>(), l.outBias.data_ptr<float>(),
+            l.fc1Bias.data_ptr<float>(), l.fc2Bias.data_ptr<float>()});
+    }
+    return cpu;
+}
+
+ClipInference::ClipInference(ClipModelImpl &model, torch::ScalarType computeDtype, torch::Device device, Engine engine)
     : m_cfg(model.config())
     , m_dtype(computeDtype)
     , m_device(device)
 {
     c10::InferenceMode guard;
+    const bool oneDnnFits = device.is_cpu() && cpuForwardAvailable()
+        && (computeDtype == torch::kFloat || computeDtype == torch::kBFloat16);
+    if (engine == Engine::OneDnn && !oneDnnFits)
+        throw Error(std::string("the oneDNN CLIP engine runs float32 or bf16 on a CPU")
+            + (cpuForwardAvailable() ? "" : ", and this build has no oneDNN"));
+    m_engine = engine == Engine::Torch || !oneDnnFits ? Engine::Torch : Engine::OneDnn;
+    const bool fused = m_engine == Engine::OneDnn;
     ParamMap params;
     for (const auto &p : model.named_parameters())
         params[p.key()] = p.value().detach();
@@ -62,9 +101,12 @@ ClipInference::ClipInference(ClipModelImpl &model, torch::ScalarType computeDtyp
     const auto f32
         = [&](const std::string &name) { return param(params, name).to(m_device, torch::kFloat).contiguous(); };
     const auto gemm = [&](const torch::Tensor &t) { return t.to(m_device, m_dtype).contiguous(); };
+    // Biases the fused engine adds inside the product stay float32.
+    const auto gemmBias
+        = [&](const torch::Tensor &t) { return fused ? t.to(m_device, torch::kFloat).contiguous() : gemm(t); };
 
     const auto loadTower = [&](const std::string &prefix, std::int64_t layers, std::int64_t heads, double eps,
-                               const std::string &act, Tower &tower) {
+                               const std::string &act, std::int64_t intermediate, Tower &tower) {
         tower.heads = heads;
         tower.eps = eps;
         tower.act = activationFromName(act);
@@ -77,22 +119,25 @@ ClipInference::ClipInference(ClipModelImpl &model, torch::ScalarType computeDtyp
             l.ln2Bias = f32(p + "layer_norm2.bias");
             l.qkvWeight = gemm(at::cat({param(params, p + "self_attn.q_proj.weight"),
                 param(params, p + "self_attn.k_proj.weight"), param(params, p + "self_attn.v_proj.weight")}));
-            l.qkvBias = gemm(at::cat({param(params, p + "self_attn.q_proj.bias"),
+            l.qkvBias = gemmBias(at::cat({param(params, p + "self_attn.q_proj.bias"),
                 param(params, p + "self_attn.k_proj.bias"), param(params, p + "self_attn.v_proj.bias")}));
             l.outWeight = gemm(param(params, p + "self_attn.out_proj.weight"));
             l.outBias = f32(p + "self_attn.out_proj.bias");
             l.fc1Weight = gemm(param(params, p + "mlp.fc1.weight"));
-            l.fc1Bias = gemm(param(params, p + "mlp.fc1.bias"));
+            l.fc1Bias = gemmBias(param(params, p + "mlp.fc1.bias"));
             l.fc2Weight = gemm(param(params, p + "mlp.fc2.weight"));
             l.fc2Bias = f32(p + "mlp.fc2.bias");
             tower.layers.push_back(std::move(l));
         }
+        if (fused)
+            tower.cpu = cpuTower(tower, intermediate);
     };
     const auto &vc = m_cfg.vision_config;
     const auto &tc = m_cfg.text_config;
-    loadTower(
-        "vision_model.", vc.num_hidden_layers, vc.num_attention_heads, vc.layer_norm_eps, vc.hidden_act, m_vision);
-    loadTower("text_model.", tc.num_hidden_layers, tc.num_attention_heads, tc.layer_norm_eps, tc.hidden_act, m_text);
+    loadTower("vision_model.", vc.num_hidden_layers, vc.num_attention_heads, vc.layer_norm_eps, vc.hidden_act,
+        vc.intermediate_size, m_vision);
+    loadTower("text_model.", tc.num_hidden_layers, tc.num_attention_heads, tc.layer_norm_eps, tc.hidden_act,
+        tc.intermediate_size, m_text);
 
     m_patchWeight = gemm(param(params, "vision_model.embeddings.patch_embedding.weight").reshape({vc.hidden_size, -1}));
     m_classEmbedding = f32("vision_model.embeddings.class_embedding");
@@ -115,9 +160,25 @@ torch::Tensor ClipInference::gemmInput(const torch::Tensor &x) const
     return x.scalar_type() == m_dtype ? x : x.to(m_dtype);
 }
 
+torch::Tensor ClipInference::linearF32(const torch::Tensor &a, const torch::Tensor &w) const
+{
+    if (m_engine == Engine::Torch)
+        return at::mm(gemmInput(a), w.t()).to(torch::kFloat);
+    const auto in = gemmInput(a).contiguous();
+    auto out = at::empty({a.size(0), w.size(0)}, a.options().dtype(torch::kFloat));
+    cpuLinear(in.data_ptr(), w.data_ptr(), out.data_ptr<float>(), a.size(0), w.size(0), a.size(1),
+        m_dtype == torch::kBFloat16);
+    return out;
+}
+
 void ClipInference::runEncoder(
     const Tower &tower, torch::Tensor &x, std::int64_t B, std::int64_t T, const torch::Tensor &mask) const
 {
+    if (m_engine == Engine::OneDnn) {
+        TORCH_CHECK(x.is_contiguous() && x.scalar_type() == torch::kFloat, "the residual stream must be float32");
+        runCpuEncoder(tower.cpu, x.data_ptr<float>(), B, T, mask.defined(), m_dtype == torch::kBFloat16);
+        return;
+    }
     const std::int64_t C = x.size(1), H = tower.heads, D = C / H;
     const double scale = 1.0 / std::sqrt(static_cast<double>(D));
     const bool mixed = m_dtype != torch::kFloat;
@@ -125,13 +186,26 @@ void ClipInference::runEncoder(
     const torch::Tensor noMask = mask.defined() ? mask : at::zeros({1, 1, 1}, x.options().dtype(m_dtype));
     const double beta = mask.defined() ? 1.0 : 0.0;
     // x += a @ w^T + bias, accumulating into the float32 residual.
+    // On the CPU in bf16, one pass of the fused kernel adds the bf16 product and the bias.
+    const bool cpuBf16 = m_device.is_cpu() && m_dtype == torch::kBFloat16;
     const auto residualAdd = [&](const torch::Tensor &a, const torch::Tensor &w, const torch::Tensor &bias) {
+        if (cpuBf16) {
+            const auto y = at::mm(a, w.t());
+            const auto *yp = reinterpret_cast<const std::uint16_t *>(y.data_ptr());
+            float *xp = x.data_ptr<float>();
+            at::parallel_for(0, x.size(0), 16, [&](std::int64_t r0, std::int64_t r1) {
+                kernels::residualAddBf16(xp + r0 * C, yp + r0 * C, bias.data_ptr<float>(), r1 - r0, C);
+            });
+            return;
+        }
         if (mixed)
             x.add_(at::mm(a, w.t()));
         else
             x.addmm_(a, w.t());
         x.add_(bias);
     };
+    // On the CPU in float32, the fused kernel adds fc1's bias and applies the activation in one pass.
+    const bool cpuF32 = m_device.is_cpu() && m_dtype == torch::kFloat;
 
     for (const Layer &l : tower.layers) {
         // Ref: CLIPEncoderLayer: x + attn(ln1(x)), then x + mlp(ln2(x)).
@@ -148,8 +222,18 @@ void ClipInference::runEncoder(
         residualAdd(attn, l.outWeight, l.outBias);
 
         h = gemmInput(at::layer_norm(x, {C}, l.ln2Weight, l.ln2Bias, tower.eps));
-        auto f = at::addmm(l.fc1Bias, h, l.fc1Weight.t()); // [B * T, I]
-        activateInPlace(f, tower.act);
+        torch::Tensor f; // [B * T, I]
+        if (cpuF32) {
+            f = at::mm(h, l.fc1Weight.t());
+            float *fp = f.data_ptr<float>();
+            const std::int64_t I = f.size(1);
+            at::parallel_for(0, f.size(0), 16, [&](std::int64_t r0, std::int64_t r1) {
+                kernels::biasActF32(fp + r0 * I, r1 - r0, I, l.fc1Bias.data_ptr<float>(), kernelActivation(tower.act));
+            });
+        } else {
+            f = at::addmm(l.fc1Bias, h, l.fc1Weight.t());
+            activateInPlace(f, tower.act);
+        }
         residualAdd(f, l.fc2Weight, l.fc2Bias);
     }
 }
@@ -172,7 +256,7 @@ torch::Tensor ClipInference::imageEmbeddings(const torch::Tensor &pixelValues) c
     auto patches = pixels.view({B, vc.num_channels, g, p, g, p})
                        .permute({0, 2, 4, 1, 3, 5})
                        .reshape({B * g * g, vc.num_channels * p * p}); // [B * P, 3 * p * p]
-    auto tokens = at::mm(patches, m_patchWeight.t()).to(torch::kFloat).view({B, g * g, C});
+    auto tokens = linearF32(patches, m_patchWeight).view({B, g * g, C});
     auto x = at::cat({m_classEmbedding.view({1, 1, C}).expand({B, 1, C}), tokens}, 1) + m_visionPositions; // [B, T, C]
     x = at::layer_norm(x, {C}, m_preLnWeight, m_preLnBias, vc.layer_norm_eps).view({B * T, C});
 
@@ -180,7 +264,7 @@ torch::Tensor ClipInference::imageEmbeddings(const torch::Tensor &pixelValues) c
 
     // Ref: CLIPVisionTransformer: post_layernorm on the CLS token, then visual_projection.
     auto pooled = at::layer_norm(x.view({B, T, C}).select(1, 0), {C}, m_postLnWeight, m_postLnBias, vc.layer_norm_eps);
-    auto e = at::mm(gemmInput(pooled), m_visualProjection.t()).to(torch::kFloat);
+    auto e = linearF32(pooled, m_visualProjection);
     return e / e.norm(2, -1, true);
 }
 
@@ -223,7 +307,7 @@ torch::Tensor ClipInference::textEmbeddingsFromTokens(
     const auto index = eosIndex.to(m_device, torch::kLong);
     auto pooled = x.view({B, T, C}).index({at::arange(B, index.options()), index}); // [B, C]
     pooled = at::layer_norm(pooled, {C}, m_finalLnWeight, m_finalLnBias, tc.layer_norm_eps);
-    auto e = at::mm(gemmInput(pooled), m_textProjection.t()).to(torch::kFloat);
+    auto e = linearF32(pooled, m_textProjection);
     return e / e.norm(2, -1, true);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "models/clip/clip_config.h"
+#include "models/clip/clip_cpu_forward.h"
 #include "models/clip/clip_model.h"
 
 #include <torch/types.h>
@@ -20,8 +21,13 @@ namespace ml::clip {
 // and nothing is held twice.
 class ClipInference {
 public:
+    // How the encoder layers run. OneDnn (the default on a CPU where the build has oneDNN, for
+    // float32 and bf16): clip_cpu_forward.h, fused. Torch: LibTorch operators, on any device.
+    enum class Engine { Auto, Torch, OneDnn };
+
     // model: as loadClip() returns it, in float32, on the CPU.
-    ClipInference(ClipModelImpl &model, torch::ScalarType computeDtype, torch::Device device);
+    ClipInference(
+        ClipModelImpl &model, torch::ScalarType computeDtype, torch::Device device, Engine engine = Engine::Auto);
 
     // pixelValues: [B, 3, H, W] float32 (any device) -> [B, P] float32, L2-normalised.
     torch::Tensor imageEmbeddings(const torch::Tensor &pixelValues) const;
@@ -38,6 +44,8 @@ public:
     double logitScale() const { return m_logitScale; } // exp(logit_scale)
     torch::ScalarType dtype() const { return m_dtype; }
     torch::Device device() const { return m_device; }
+    Engine engine() const { return m_engine; } // never Auto
+    const char *engineName() const { return m_engine == Engine::OneDnn ? "onednn" : "torch"; }
     // The bytes of every tensor held (each storage counted once): what the model cache counts.
     // seen: storages already counted elsewhere (a model sharing them), updated.
     std::int64_t residentBytes(std::set<const void *> *seen = nullptr) const;
@@ -45,9 +53,9 @@ public:
 private:
     struct Layer {
         torch::Tensor ln1Weight, ln1Bias, ln2Weight, ln2Bias; // [C] float32
-        torch::Tensor qkvWeight, qkvBias;                     // [3C, C], [3C] compute dtype
+        torch::Tensor qkvWeight, qkvBias;                     // [3C, C], [3C] compute dtype (bias float32 on OneDnn)
         torch::Tensor outWeight, outBias;                     // [C, C] compute, [C] float32
-        torch::Tensor fc1Weight, fc1Bias;                     // [I, C], [I] compute dtype
+        torch::Tensor fc1Weight, fc1Bias;                     // [I, C], [I] compute dtype (bias float32 on OneDnn)
         torch::Tensor fc2Weight, fc2Bias;                     // [C, I] compute, [C] float32
     };
     struct Tower {
@@ -55,15 +63,20 @@ private:
         std::int64_t heads = 1;
         double eps = 1e-5;
         Activation act = Activation::QuickGelu;
+        CpuTower cpu; // pointers into `layers`, for the OneDnn engine
     };
+    static CpuTower cpuTower(const Tower &tower, std::int64_t intermediate);
     // x: [B * T, C] float32, updated in place. mask: additive [1, T, T] in the compute dtype, or undefined.
     void runEncoder(
         const Tower &tower, torch::Tensor &x, std::int64_t B, std::int64_t T, const torch::Tensor &mask) const;
     torch::Tensor gemmInput(const torch::Tensor &x) const; // to the compute dtype
+    // a [m, k] @ w [n, k]^T -> [m, n] float32 (w in the compute dtype)
+    torch::Tensor linearF32(const torch::Tensor &a, const torch::Tensor &w) const;
 
     ClipConfig m_cfg;
     torch::ScalarType m_dtype;
     torch::Device m_device;
+    Engine m_engine = Engine::Torch;
     double m_logitScale = 1.0;
 
     Tower m_vision, m_text;

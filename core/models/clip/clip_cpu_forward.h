@@ -1,0 +1,40 @@
+// The CPU forward of ClipInference's encoder towers: oneDNN products with their bias,
+// activation and residual add fused in, the fused LayerNorm and softmax kernels between them.
+// Activations are in the compute dtype (bf16 where the CPU has it, else float32) from one
+// product to the next; LayerNorm statistics, softmax and every accumulation are float32, and so
+// is the residual stream. Attention reads q, k and v in place from the [B * T, 3C] projection.
+#pragma once
+
+#include "fused.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace ml::clip {
+
+struct CpuLayer {
+    const float *ln1Weight, *ln1Bias, *ln2Weight, *ln2Bias;    // [C]
+    const void *qkvWeight, *outWeight, *fc1Weight, *fc2Weight; // [3C, C], [C, C], [I, C], [C, I] compute dtype
+    const float *qkvBias, *outBias, *fc1Bias, *fc2Bias;        // [3C], [C], [I], [C]
+};
+
+struct CpuTower {
+    std::vector<CpuLayer> layers;
+    std::int64_t hidden = 0, intermediate = 0, heads = 1;
+    float eps = 1e-5f;
+    kernels::Activation act = kernels::Activation::QuickGelu;
+};
+
+// True where this build can run it (oneDNN present).
+bool cpuForwardAvailable();
+
+// x: [B * T, C] float32, updated in place. bf16: products in bf16 (else float32). causal: the
+// text tower's mask.
+void runCpuEncoder(const CpuTower &tower, float *x, std::int64_t B, std::int64_t T, bool causal, bool bf16);
+
+// out [m, n] float32 = in [m, k] times the transpose of a row-major [n, k] weight, both in the
+// compute dtype: the patch embedding and the projections.
+void cpuLinear(
+    const void *in, const void *weight, float *out, std::int64_t m, std::int64_t n, std::int64_t k, bool bf16);
+
+} // namespace ml::clip
