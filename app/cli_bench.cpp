@@ -99,6 +99,8 @@ int runBenchClip(Context &ctx)
     o.seconds = ctx.args.doubleOr("seconds", 10.0);
     o.preprocess = ctx.args.flag("preprocess");
     o.text = !ctx.args.flag("no-text");
+    o.engine = ctx.args.valueOr("engine", "auto");
+    o.compare = !ctx.args.flag("no-compare");
     o.compute = {ctx.global.device, ctx.global.dtype};
     if (o.batch <= 0 || o.seconds <= 0)
         throw UsageError("--batch and --seconds must be positive");
@@ -111,7 +113,13 @@ int runBenchClip(Context &ctx)
             {"matmul_gflop_per_s", r.matmulGflopPerS},
             {"fraction_of_matmul", r.matmulGflopPerS > 0 ? r.gflopPerS / r.matmulGflopPerS : 0.0},
             {"forward_ms_per_batch", r.forwardSeconds * 1000}, {"gemm_ms_per_batch", r.gemmSeconds * 1000},
-            {"flop_convention", "multiply-adds (as in 'ViT-B/32 = 4.4 GFLOP')"}};
+            {"flop_convention", "multiply-adds (as in 'ViT-B/32 = 4.4 GFLOP')"}, {"engine", r.engine},
+            {"onednn_isa", r.isa}};
+        if (r.torchImagesPerS > 0) {
+            out["before_images_per_s"] = r.torchImagesPerS;
+            out["speedup_over_before"] = r.imagesPerS / r.torchImagesPerS;
+            out["torch_matmul_gflop_per_s"] = r.torchMatmulGflopPerS;
+        }
         if (r.preprocess)
             out["preprocess_ms_per_batch"] = r.preprocessSeconds * 1000;
         if (o.text) {
@@ -123,18 +131,24 @@ int runBenchClip(Context &ctx)
     }
     std::printf("%-40s %10s\n", "figure", "value");
     std::printf("%-40s %10.2f\n", r.preprocess ? "images/s (from 640x480 RGB)" : "images/s", r.imagesPerS);
+    if (r.torchImagesPerS > 0)
+        std::printf("%-40s %10.2f  (%.2fx)\n", "  before: LibTorch operators", r.torchImagesPerS,
+            r.imagesPerS / r.torchImagesPerS);
     if (o.text) {
         std::printf("%-40s %10.1f\n", "text/s (batch 32, 77 tokens)", r.textPerS);
         std::printf("%-40s %10.1f\n", "text/s (batch 32, 8-token prompt)", r.textPromptPerS);
     }
     std::printf("%-40s %10.1f\n", "GFLOP/s (4.41 GFLOP/image, mult-adds)", r.gflopPerS);
     std::printf("%-40s %10.1f\n", "plain matrix product GFLOP/s", r.matmulGflopPerS);
+    std::printf("%-40s %9.0f%%\n", "  forward's share of it", 100.0 * r.gflopPerS / r.matmulGflopPerS);
+    if (r.torchMatmulGflopPerS > 0)
+        std::printf("%-40s %10.1f\n", "  LibTorch's plain product GFLOP/s", r.torchMatmulGflopPerS);
     std::printf("%-40s %10.1f\n", "forward ms/batch", r.forwardSeconds * 1000);
     std::printf("%-40s %9.0f%%\n", "  of which matrix products", 100.0 * gemmShare);
     if (r.preprocess)
         std::printf("%-40s %10.1f\n", "preprocess ms/batch", r.preprocessSeconds * 1000);
-    std::printf("(ViT-B/32-shaped tower, random weights; batch %d, %s on %s, %d threads)\n", r.batch, r.dtype.c_str(),
-        r.device.c_str(), r.threads);
+    std::printf("(ViT-B/32-shaped tower, random weights; batch %d, %s on %s, %d threads; engine %s, oneDNN isa %s)\n",
+        r.batch, r.dtype.c_str(), r.device.c_str(), r.threads, r.engine.c_str(), r.isa.c_str());
     return kOk;
 }
 
@@ -293,8 +307,9 @@ std::vector<Command> benchCommands()
 {
     std::vector<Command> out;
     out.push_back({"bench clip",
-        "bench clip [--batch N] [--seconds S] [--preprocess] [--no-text]  CLIP images/s (ViT-B/32 shape), text/s",
-        {"batch", "seconds"}, {"preprocess", "no-text"}, runBenchClip});
+        "bench clip [--batch N] [--seconds S] [--preprocess] [--no-text] [--engine auto|onednn|torch] [--no-compare]  "
+        "CLIP images/s (ViT-B/32 shape) beside the LibTorch path, text/s",
+        {"batch", "seconds", "engine"}, {"preprocess", "no-text", "no-compare"}, runBenchClip});
     out.push_back({"bench search",
         "bench search --vectors N [--dim 512] [--queries Q] [--exact | --approx]  top-10 latency, recall@10",
         {"vectors", "dim", "queries"}, {"exact", "approx"}, runBenchSearch});
