@@ -4,6 +4,7 @@
 
 #include "models/cpu/onednn_matmul.h"
 
+#include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
 #include <cmath>
@@ -114,13 +115,17 @@ void runCpuEncoder(const CpuTower &tower, float *x, std::int64_t B, std::int64_t
 
     Matmul qkv = Matmul::linear(M, 3 * C, C, cd, cd);
     qkv.bias = true;
+    qkv.weiFormat = tower.qkvFormat;
     Matmul out = Matmul::linear(M, C, C, cd, Type::F32);
     out.bias = out.accumulate = true;
+    out.weiFormat = tower.outFormat;
     Matmul fc1 = Matmul::linear(M, I, C, cd, cd);
     fc1.bias = true;
     fc1.act = tower.act;
+    fc1.weiFormat = tower.fc1Format;
     Matmul fc2 = Matmul::linear(M, C, I, cd, Type::F32);
     fc2.bias = fc2.accumulate = true;
+    fc2.weiFormat = tower.fc2Format;
 
     for (const CpuLayer &l : tower.layers) {
         layerNormInto(x, M, C, l.ln1Weight, l.ln1Bias, tower.eps, ws.h.data(), bf16);
@@ -134,10 +139,25 @@ void runCpuEncoder(const CpuTower &tower, float *x, std::int64_t B, std::int64_t
     }
 }
 
-void cpuLinear(
-    const void *in, const void *weight, float *out, std::int64_t m, std::int64_t n, std::int64_t k, bool bf16)
+void cpuLinear(const void *in, const void *weight, float *out, std::int64_t m, std::int64_t n, std::int64_t k,
+    bool bf16, int weiFormat)
 {
-    onednn::run(Matmul::linear(m, n, k, bf16 ? Type::Bf16 : Type::F32, Type::F32), in, weight, nullptr, out);
+    Matmul mm = Matmul::linear(m, n, k, bf16 ? Type::Bf16 : Type::F32, Type::F32);
+    mm.weiFormat = weiFormat;
+    onednn::run(mm, in, weight, nullptr, out);
+}
+
+int packForCpu(torch::Tensor &w, bool bf16)
+{
+    const auto type = bf16 ? Type::Bf16 : Type::F32;
+    const std::int64_t n = w.size(0), k = w.size(1);
+    const auto packing = onednn::packingFor(n, k, type);
+    if (packing.format < 0)
+        return -1;
+    auto packed = at::empty({static_cast<std::int64_t>(packing.bytes)}, w.options().dtype(torch::kUInt8));
+    onednn::packWeight(packing, w.data_ptr(), n, k, type, packed.data_ptr());
+    w = packed;
+    return packing.format;
 }
 
 } // namespace ml::clip

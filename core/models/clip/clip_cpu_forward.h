@@ -7,6 +7,8 @@
 
 #include "fused.h"
 
+#include <torch/types.h>
+
 #include <cstdint>
 #include <vector>
 
@@ -23,6 +25,7 @@ struct CpuTower {
     std::int64_t hidden = 0, intermediate = 0, heads = 1;
     float eps = 1e-5f;
     kernels::Activation act = kernels::Activation::QuickGelu;
+    int qkvFormat = -1, outFormat = -1, fc1Format = -1, fc2Format = -1; // packed weights (onednn::Packing)
 };
 
 // True where this build can run it (oneDNN present).
@@ -33,8 +36,12 @@ bool cpuForwardAvailable();
 void runCpuEncoder(const CpuTower &tower, float *x, std::int64_t B, std::int64_t T, bool causal, bool bf16);
 
 // out [m, n] float32 = in [m, k] times the transpose of a row-major [n, k] weight, both in the
-// compute dtype: the patch embedding and the projections.
-void cpuLinear(
-    const void *in, const void *weight, float *out, std::int64_t m, std::int64_t n, std::int64_t k, bool bf16);
+// compute dtype (weiFormat >= 0: packed by packForCpu): the patch embedding, the projections.
+void cpuLinear(const void *in, const void *weight, float *out, std::int64_t m, std::int64_t n, std::int64_t k,
+    bool bf16, int weiFormat = -1);
+
+// Repacks w ([n, k], compute dtype) into the layout oneDNN's products prefer, where that is not
+// the plain one; returns the format (-1: w is left as it is).
+int packForCpu(torch::Tensor &w, bool bf16);
 
 } // namespace ml::clip

@@ -63,10 +63,17 @@ kernels::Activation kernelActivation(Activation act)
 
 } // namespace
 
-// The fused engine's view of a tower: raw pointers into the tensors `tower` holds.
-CpuTower ClipInference::cpuTower(const Tower &tower, std::int64_t intermediate)
+// The fused engine's view of a tower: its matrix weights repacked where oneDNN wants (each
+// layer's tensor then holds the packed bytes), raw pointers into the tensors `tower` holds.
+CpuTower ClipInference::cpuTower(Tower &tower, std::int64_t intermediate, bool bf16)
 {
     CpuTower cpu;
+    for (Layer &l : tower.layers) {
+        cpu.qkvFormat = packForCpu(l.qkvWeight, bf16);
+        cpu.outFormat = packForCpu(l.outWeight, bf16);
+        cpu.fc1Format = packForCpu(l.fc1Weight, bf16);
+        cpu.fc2Format = packForCpu(l.fc2Weight, bf16);
+    }
     cpu.heads = tower.heads;
     cpu.eps = static_cast<float>(tower.eps);
     cpu.act = kernelActivation(tower.act);
@@ -130,7 +137,7 @@ ClipInference::ClipInference(ClipModelImpl &model, torch::ScalarType computeDtyp
             tower.layers.push_back(std::move(l));
         }
         if (fused)
-            tower.cpu = cpuTower(tower, intermediate);
+            tower.cpu = cpuTower(tower, intermediate, m_dtype == torch::kBFloat16);
     };
     const auto &vc = m_cfg.vision_config;
     const auto &tc = m_cfg.text_config;
@@ -140,6 +147,8 @@ ClipInference::ClipInference(ClipModelImpl &model, torch::ScalarType computeDtyp
         tc.intermediate_size, m_text);
 
     m_patchWeight = gemm(param(params, "vision_model.embeddings.patch_embedding.weight").reshape({vc.hidden_size, -1}));
+    if (fused)
+        m_patchFormat = packForCpu(m_patchWeight, m_dtype == torch::kBFloat16);
     m_classEmbedding = f32("vision_model.embeddings.class_embedding");
     m_visionPositions = f32("vision_model.embeddings.position_embedding.weight");
     m_preLnWeight = f32("vision_model.pre_layrnorm.weight");
@@ -160,14 +169,15 @@ torch::Tensor ClipInference::gemmInput(const torch::Tensor &x) const
     return x.scalar_type() == m_dtype ? x : x.to(m_dtype);
 }
 
-torch::Tensor ClipInference::linearF32(const torch::Tensor &a, const torch::Tensor &w) const
+torch::Tensor ClipInference::linearF32(const torch::Tensor &a, const torch::Tensor &w, int format) const
 {
     if (m_engine == Engine::Torch)
         return at::mm(gemmInput(a), w.t()).to(torch::kFloat);
     const auto in = gemmInput(a).contiguous();
-    auto out = at::empty({a.size(0), w.size(0)}, a.options().dtype(torch::kFloat));
-    cpuLinear(in.data_ptr(), w.data_ptr(), out.data_ptr<float>(), a.size(0), w.size(0), a.size(1),
-        m_dtype == torch::kBFloat16);
+    const std::int64_t n = format >= 0 ? m_cfg.vision_config.hidden_size : w.size(0); // packed: the patch weight
+    auto out = at::empty({a.size(0), n}, a.options().dtype(torch::kFloat));
+    cpuLinear(in.data_ptr(), w.data_ptr(), out.data_ptr<float>(), a.size(0), n, a.size(1), m_dtype == torch::kBFloat16,
+        format);
     return out;
 }
 
@@ -256,7 +266,7 @@ torch::Tensor ClipInference::imageEmbeddings(const torch::Tensor &pixelValues) c
     auto patches = pixels.view({B, vc.num_channels, g, p, g, p})
                        .permute({0, 2, 4, 1, 3, 5})
                        .reshape({B * g * g, vc.num_channels * p * p}); // [B * P, 3 * p * p]
-    auto tokens = linearF32(patches, m_patchWeight).view({B, g * g, C});
+    auto tokens = linearF32(patches, m_patchWeight, m_patchFormat).view({B, g * g, C});
     auto x = at::cat({m_classEmbedding.view({1, 1, C}).expand({B, 1, C}), tokens}, 1) + m_visionPositions; // [B, T, C]
     x = at::layer_norm(x, {C}, m_preLnWeight, m_preLnBias, vc.layer_norm_eps).view({B * T, C});
 

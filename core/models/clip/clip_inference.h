@@ -53,10 +53,11 @@ public:
 private:
     struct Layer {
         torch::Tensor ln1Weight, ln1Bias, ln2Weight, ln2Bias; // [C] float32
-        torch::Tensor qkvWeight, qkvBias;                     // [3C, C], [3C] compute dtype (bias float32 on OneDnn)
-        torch::Tensor outWeight, outBias;                     // [C, C] compute, [C] float32
-        torch::Tensor fc1Weight, fc1Bias;                     // [I, C], [I] compute dtype (bias float32 on OneDnn)
-        torch::Tensor fc2Weight, fc2Bias;                     // [C, I] compute, [C] float32
+        // On OneDnn the four matrix weights may hold packed bytes instead (CpuTower's formats).
+        torch::Tensor qkvWeight, qkvBias; // [3C, C], [3C] compute dtype (bias float32 on OneDnn)
+        torch::Tensor outWeight, outBias; // [C, C] compute, [C] float32
+        torch::Tensor fc1Weight, fc1Bias; // [I, C], [I] compute dtype (bias float32 on OneDnn)
+        torch::Tensor fc2Weight, fc2Bias; // [C, I] compute, [C] float32
     };
     struct Tower {
         std::vector<Layer> layers;
@@ -65,13 +66,14 @@ private:
         Activation act = Activation::QuickGelu;
         CpuTower cpu; // pointers into `layers`, for the OneDnn engine
     };
-    static CpuTower cpuTower(const Tower &tower, std::int64_t intermediate);
+    static CpuTower cpuTower(Tower &tower, std::int64_t intermediate, bool bf16);
     // x: [B * T, C] float32, updated in place. mask: additive [1, T, T] in the compute dtype, or undefined.
     void runEncoder(
         const Tower &tower, torch::Tensor &x, std::int64_t B, std::int64_t T, const torch::Tensor &mask) const;
     torch::Tensor gemmInput(const torch::Tensor &x) const; // to the compute dtype
-    // a [m, k] @ w [n, k]^T -> [m, n] float32 (w in the compute dtype)
-    torch::Tensor linearF32(const torch::Tensor &a, const torch::Tensor &w) const;
+    // a [m, k] @ w [n, k]^T -> [m, n] float32 (w in the compute dtype; format >= 0: w is the
+    // patch weight, packed for the fused engine)
+    torch::Tensor linearF32(const torch::Tensor &a, const torch::Tensor &w, int format = -1) const;
 
     ClipConfig m_cfg;
     torch::ScalarType m_dtype;
@@ -80,7 +82,8 @@ private:
     double m_logitScale = 1.0;
 
     Tower m_vision, m_text;
-    torch::Tensor m_patchWeight;                       // [C, 3 * p * p] compute dtype
+    torch::Tensor m_patchWeight; // [C, 3 * p * p] compute dtype (packed bytes on OneDnn where m_patchFormat >= 0)
+    int m_patchFormat = -1;
     torch::Tensor m_classEmbedding, m_visionPositions; // [C], [1 + P, C] float32
     torch::Tensor m_preLnWeight, m_preLnBias, m_postLnWeight, m_postLnBias;
     torch::Tensor m_visualProjection;                // [P, C] compute dtype

@@ -9,6 +9,7 @@
 #ifdef MODALLENS_HAVE_DNNL
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -45,6 +46,8 @@ std::string Matmul::key() const
         static_cast<long long>(dstStrides[2]), static_cast<long long>(dstStrides[3]), static_cast<int>(src),
         static_cast<int>(wei), static_cast<int>(dst), static_cast<int>(bias), static_cast<double>(scale),
         static_cast<int>(act), static_cast<int>(accumulate));
+    if (weiFormat >= 0)
+        return std::string(buf) + " packed " + std::to_string(weiFormat);
     return buf;
 }
 
@@ -80,11 +83,21 @@ memory::desc operand(
     return memory::desc({mm.b0, mm.b1, rows, cols}, dataType(t), memory::dims {s[0], s[1], s[2], s[3]});
 }
 
+// The packed weights' layouts, by format number.
+std::mutex formatsLock;
+std::vector<memory::desc> formats;
+
+memory::desc packedFormat(int format)
+{
+    std::lock_guard<std::mutex> guard(formatsLock);
+    return formats.at(static_cast<std::size_t>(format));
+}
+
 std::shared_ptr<Primitive> build(const Matmul &mm)
 {
     auto p = std::make_shared<Primitive>();
     p->src = operand(mm, mm.m, mm.k, mm.srcStrides, mm.src);
-    p->wei = operand(mm, mm.k, mm.n, mm.weiStrides, mm.wei);
+    p->wei = mm.weiFormat >= 0 ? packedFormat(mm.weiFormat) : operand(mm, mm.k, mm.n, mm.weiStrides, mm.wei);
     p->dst = operand(mm, mm.m, mm.n, mm.dstStrides, mm.dst);
     const bool batched = !(mm.b0 == 1 && mm.b1 == 1);
     if (mm.bias)
@@ -145,6 +158,37 @@ bool available()
     return true;
 }
 
+Packing packingFor(std::int64_t n, std::int64_t k, Type type)
+{
+    // The layout oneDNN picks for a product of a few rows (one image's 50 tokens) with this weight.
+    const memory::desc src({64, k}, dataType(type), memory::dims {k, 1});
+    const memory::desc any({k, n}, dataType(type), memory::format_tag::any);
+    const memory::desc plain({k, n}, dataType(type), memory::dims {1, k});
+    const memory::desc dst({64, n}, dataType(type), memory::dims {n, 1});
+    const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, any, dst), cpuEngine());
+    const memory::desc chosen = pd.weights_desc();
+    if (chosen == plain)
+        return {};
+    std::lock_guard<std::mutex> guard(formatsLock);
+    const auto it = std::find(formats.begin(), formats.end(), chosen);
+    Packing packing;
+    packing.format = static_cast<int>(it - formats.begin());
+    if (it == formats.end())
+        formats.push_back(chosen);
+    packing.bytes = chosen.get_size();
+    return packing;
+}
+
+void packWeight(const Packing &packing, const void *weight, std::int64_t n, std::int64_t k, Type type, void *out)
+{
+    const memory::desc plain({k, n}, dataType(type), memory::dims {1, k});
+    auto &engine = cpuEngine();
+    memory from(plain, engine, const_cast<void *>(weight)), to(packedFormat(packing.format), engine, out);
+    dnnl::stream stream(engine);
+    dnnl::reorder(from, to).execute(stream, from, to);
+    stream.wait();
+}
+
 void run(const Matmul &mm, const void *src, const void *wei, const float *bias, void *dst)
 {
     const auto p = primitiveFor(mm);
@@ -188,6 +232,16 @@ const char *isaName()
 bool available()
 {
     return false;
+}
+
+Packing packingFor(std::int64_t, std::int64_t, Type)
+{
+    return {};
+}
+
+void packWeight(const Packing &, const void *, std::int64_t, std::int64_t, Type, void *)
+{
+    throw Error("this build has no oneDNN (libdnnl-dev 2.x)");
 }
 
 void run(const Matmul &, const void *, const void *, const float *, void *)
