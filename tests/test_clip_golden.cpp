@@ -147,8 +147,8 @@ private Q_SLOTS:
     {
         if (!ml::clip::cpuForwardAvailable())
             QSKIP("this build has no oneDNN");
-        if (!ml::detectCpuKind().nativeBf16)
-            QSKIP("this CPU has no native bf16 (the policy runs fp32 here)");
+        if (!ml::detectCpuKind().nativeBf16 || !ml::clip::cpuForwardAvailable(/*bf16=*/true))
+            QSKIP("this CPU has no native bf16 (the policy runs fp32 here), or oneDNN runs no bf16 here");
         c10::InferenceMode guard;
         const ml::clip::ClipInference fp32(*m_clip.model, torch::kFloat, torch::kCPU, Engine::OneDnn);
         const ml::clip::ClipInference bf16(*m_clip.model, torch::kBFloat16, torch::kCPU, Engine::OneDnn);

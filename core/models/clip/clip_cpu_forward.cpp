@@ -89,9 +89,9 @@ void attention(const std::uint8_t *qkv, std::uint8_t *attn, Workspace &ws, std::
 
 } // namespace
 
-bool cpuForwardAvailable()
+bool cpuForwardAvailable(bool bf16)
 {
-    return onednn::available();
+    return onednn::available() && onednn::supports(bf16 ? Type::Bf16 : Type::F32);
 }
 
 void runCpuEncoder(const CpuTower &tower, float *x, std::int64_t B, std::int64_t T, bool causal, bool bf16)

@@ -28,8 +28,8 @@ struct CpuTower {
     int qkvFormat = -1, outFormat = -1, fc1Format = -1, fc2Format = -1; // packed weights (onednn::Packing)
 };
 
-// True where this build can run it (oneDNN present).
-bool cpuForwardAvailable();
+// True where this build can run it (oneDNN present); with bf16, where oneDNN also runs bf16 here.
+bool cpuForwardAvailable(bool bf16 = false);
 
 // x: [B * T, C] float32, updated in place. bf16: products in bf16 (else float32). causal: the
 // text tower's mask.

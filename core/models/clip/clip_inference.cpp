@@ -94,11 +94,14 @@ ClipInference::ClipInference(ClipModelImpl &model, torch::ScalarType computeDtyp
     , m_device(device)
 {
     c10::InferenceMode guard;
-    const bool oneDnnFits = device.is_cpu() && cpuForwardAvailable()
-        && (computeDtype == torch::kFloat || computeDtype == torch::kBFloat16);
+    const bool oneDnnFits = device.is_cpu()
+        && (computeDtype == torch::kFloat || (computeDtype == torch::kBFloat16 && cpuForwardAvailable(/*bf16=*/true)))
+        && cpuForwardAvailable();
     if (engine == Engine::OneDnn && !oneDnnFits)
         throw Error(std::string("the oneDNN CLIP engine runs float32 or bf16 on a CPU")
-            + (cpuForwardAvailable() ? "" : ", and this build has no oneDNN"));
+            + (!cpuForwardAvailable()                  ? ", and this build has no oneDNN"
+                    : computeDtype == torch::kBFloat16 ? ", and bf16 only where oneDNN has it (AVX512 and up)"
+                                                       : ""));
     m_engine = engine == Engine::Torch || !oneDnnFits ? Engine::Torch : Engine::OneDnn;
     const bool fused = m_engine == Engine::OneDnn;
     ParamMap params;

@@ -139,6 +139,12 @@ std::shared_ptr<Primitive> primitiveFor(const Matmul &mm)
     static std::unordered_map<std::string, std::shared_ptr<Primitive>> cache;
     const std::string key = mm.key();
     std::lock_guard<std::mutex> guard(lock);
+    // Each batch size and text length is a shape of its own: bounded, so that a long session of
+    // ever new shapes does not keep every JIT kernel it ever built (a running product holds its
+    // own reference).
+    constexpr std::size_t kMaxPrimitives = 512;
+    if (cache.size() >= kMaxPrimitives && cache.find(key) == cache.end())
+        cache.clear();
     auto &slot = cache[key];
     if (!slot) {
         try {
@@ -156,6 +162,20 @@ std::shared_ptr<Primitive> primitiveFor(const Matmul &mm)
 bool available()
 {
     return true;
+}
+
+bool supports(Type type)
+{
+    static const bool bf16 = [] {
+        try {
+            const memory::desc md({16, 16}, memory::data_type::bf16, memory::dims {16, 1});
+            dnnl::matmul::primitive_desc(dnnl::matmul::desc(md, md, md), cpuEngine());
+            return true;
+        } catch (const dnnl::error &) {
+            return false;
+        }
+    }();
+    return type == Type::F32 || bf16;
 }
 
 Packing packingFor(std::int64_t n, std::int64_t k, Type type)
@@ -230,6 +250,11 @@ const char *isaName()
 #else
 
 bool available()
+{
+    return false;
+}
+
+bool supports(Type)
 {
     return false;
 }

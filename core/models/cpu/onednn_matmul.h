@@ -18,6 +18,10 @@ bool available(); // built with oneDNN (MODALLENS_HAVE_DNNL)
 
 enum class Type { F32, Bf16 };
 
+// Whether oneDNN runs products of this type on this CPU (bf16 needs AVX512 at least; an AVX2-only
+// CPU, or DNNL_MAX_CPU_ISA=AVX2, has none). Tried once.
+bool supports(Type type);
+
 // dst[b0, b1, m, n] = act(scale * sum_k src[b0, b1, m, k] * wei[b0, b1, k, n] + bias[n])
 //                     (+ dst[b0, b1, m, n] when accumulate)
 // Strides are in elements, in the order of the dims: {b0, b1, row, column}. Batch dims of 1
