@@ -89,18 +89,10 @@ GemmFigures timeGemms(const clip::ClipConfig &cfg, std::int64_t B, torch::Scalar
         const auto t = dtype == torch::kBFloat16 ? onednn::Type::Bf16 : onednn::Type::F32;
         const auto bq = bqkv.to(torch::kFloat), bi = b1.to(torch::kFloat);
         auto out = at::empty({M, I}, opts);
-        struct Weight { // packed as the fused engine packs its own
-            at::Tensor data;
-            std::int64_t n;
-            int format;
-        };
-        const auto pack = [&](const at::Tensor &w) {
-            Weight p {w.clone(), w.size(0), -1};
-            p.format = clip::packForCpu(p.data, dtype == torch::kBFloat16);
-            return p;
-        };
-        const Weight pqkv = pack(wqkv), po = pack(wo), p1 = pack(w1), p2 = pack(w2), pp = pack(wp);
-        const auto mm = [t, out](const at::Tensor &a, const Weight &w, const at::Tensor *bias) {
+        // Packed as the fused engine packs its own.
+        const auto pack = [&](const at::Tensor &w) { return clip::packForCpu(w, dtype == torch::kBFloat16); };
+        const clip::CpuWeight pqkv = pack(wqkv), po = pack(wo), p1 = pack(w1), p2 = pack(w2), pp = pack(wp);
+        const auto mm = [t, out](const at::Tensor &a, const clip::CpuWeight &w, const at::Tensor *bias) {
             auto spec = onednn::Matmul::linear(a.size(0), w.n, a.size(1), t, t);
             spec.bias = bias != nullptr;
             spec.weiFormat = w.format;

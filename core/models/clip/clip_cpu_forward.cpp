@@ -139,25 +139,23 @@ void runCpuEncoder(const CpuTower &tower, float *x, std::int64_t B, std::int64_t
     }
 }
 
-void cpuLinear(const void *in, const void *weight, float *out, std::int64_t m, std::int64_t n, std::int64_t k,
-    bool bf16, int weiFormat)
+void cpuLinear(const void *in, const CpuWeight &w, float *out, std::int64_t m, std::int64_t k, bool bf16)
 {
-    Matmul mm = Matmul::linear(m, n, k, bf16 ? Type::Bf16 : Type::F32, Type::F32);
-    mm.weiFormat = weiFormat;
-    onednn::run(mm, in, weight, nullptr, out);
+    Matmul mm = Matmul::linear(m, w.n, k, bf16 ? Type::Bf16 : Type::F32, Type::F32);
+    mm.weiFormat = w.format;
+    onednn::run(mm, in, w.data.data_ptr(), nullptr, out);
 }
 
-int packForCpu(torch::Tensor &w, bool bf16)
+CpuWeight packForCpu(const torch::Tensor &w, bool bf16)
 {
     const auto type = bf16 ? Type::Bf16 : Type::F32;
     const std::int64_t n = w.size(0), k = w.size(1);
     const auto packing = onednn::packingFor(n, k, type);
     if (packing.format < 0)
-        return -1;
+        return {w, n, -1};
     auto packed = at::empty({static_cast<std::int64_t>(packing.bytes)}, w.options().dtype(torch::kUInt8));
     onednn::packWeight(packing, w.data_ptr(), n, k, type, packed.data_ptr());
-    w = packed;
-    return packing.format;
+    return {packed, n, packing.format};
 }
 
 } // namespace ml::clip

@@ -35,13 +35,16 @@ bool cpuForwardAvailable(bool bf16 = false);
 // text tower's mask.
 void runCpuEncoder(const CpuTower &tower, float *x, std::int64_t B, std::int64_t T, bool causal, bool bf16);
 
-// out [m, n] float32 = in [m, k] times the transpose of a row-major [n, k] weight, both in the
-// compute dtype (weiFormat >= 0: packed by packForCpu): the patch embedding, the projections.
-void cpuLinear(const void *in, const void *weight, float *out, std::int64_t m, std::int64_t n, std::int64_t k,
-    bool bf16, int weiFormat = -1);
+// A Linear's weight [n, k] in the compute dtype as the fused engine holds it: repacked into the
+// layout oneDNN's products prefer (data: the packed bytes, format >= 0), or as it was (format -1).
+struct CpuWeight {
+    torch::Tensor data;
+    std::int64_t n = 0; // output features (the packed bytes do not say)
+    int format = -1;    // onednn::Matmul::weiFormat
+};
+CpuWeight packForCpu(const torch::Tensor &w, bool bf16);
 
-// Repacks w ([n, k], compute dtype) into the layout oneDNN's products prefer, where that is not
-// the plain one; returns the format (-1: w is left as it is).
-int packForCpu(torch::Tensor &w, bool bf16);
+// out [m, n] float32 = in [m, k] (compute dtype) times w's transpose: the patch embedding, the projections.
+void cpuLinear(const void *in, const CpuWeight &w, float *out, std::int64_t m, std::int64_t k, bool bf16);
 
 } // namespace ml::clip

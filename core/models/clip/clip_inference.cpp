@@ -68,17 +68,20 @@ kernels::Activation kernelActivation(Activation act)
 CpuTower ClipInference::cpuTower(Tower &tower, std::int64_t intermediate, bool bf16)
 {
     CpuTower cpu;
-    for (Layer &l : tower.layers) {
-        cpu.qkvFormat = packForCpu(l.qkvWeight, bf16);
-        cpu.outFormat = packForCpu(l.outWeight, bf16);
-        cpu.fc1Format = packForCpu(l.fc1Weight, bf16);
-        cpu.fc2Format = packForCpu(l.fc2Weight, bf16);
-    }
     cpu.heads = tower.heads;
     cpu.eps = static_cast<float>(tower.eps);
     cpu.act = kernelActivation(tower.act);
     cpu.intermediate = intermediate;
-    for (const Layer &l : tower.layers) {
+    const auto pack = [&](torch::Tensor &w, int &format) { // every layer's weights share the shape, so the format
+        auto packed = packForCpu(w, bf16);
+        w = packed.data;
+        format = packed.format;
+    };
+    for (Layer &l : tower.layers) {
+        pack(l.qkvWeight, cpu.qkvFormat);
+        pack(l.outWeight, cpu.outFormat);
+        pack(l.fc1Weight, cpu.fc1Format);
+        pack(l.fc2Weight, cpu.fc2Format);
         cpu.hidden = l.ln1Weight.size(0);
         cpu.layers.push_back({l.ln1Weight.data_ptr<float>(), l.ln1Bias.data_ptr<float>(), l.ln2Weight.data_ptr<float>(),
             l.ln2Bias.data_ptr<float>(), l.qkvWeight.data_ptr(), l.outWeight.data_ptr(), l.fc1Weight.data_ptr(),
@@ -150,8 +153,10 @@ ClipInference::ClipInference(ClipModelImpl &model, torch::ScalarType computeDtyp
         tc.intermediate_size, m_text);
 
     m_patchWeight = gemm(param(params, "vision_model.embeddings.patch_embedding.weight").reshape({vc.hidden_size, -1}));
-    if (fused)
-        m_patchFormat = packForCpu(m_patchWeight, m_dtype == torch::kBFloat16);
+    if (fused) { // the packed copy replaces it
+        m_patchPacked = packForCpu(m_patchWeight, m_dtype == torch::kBFloat16);
+        m_patchWeight = torch::Tensor();
+    }
     m_classEmbedding = f32("vision_model.embeddings.class_embedding");
     m_visionPositions = f32("vision_model.embeddings.position_embedding.weight");
     m_preLnWeight = f32("vision_model.pre_layrnorm.weight");
@@ -172,15 +177,18 @@ torch::Tensor ClipInference::gemmInput(const torch::Tensor &x) const
     return x.scalar_type() == m_dtype ? x : x.to(m_dtype);
 }
 
-torch::Tensor ClipInference::linearF32(const torch::Tensor &a, const torch::Tensor &w, int format) const
+torch::Tensor ClipInference::linearF32(const torch::Tensor &a, const torch::Tensor &w) const
 {
     if (m_engine == Engine::Torch)
         return at::mm(gemmInput(a), w.t()).to(torch::kFloat);
+    return linearF32(a, CpuWeight {w, w.size(0), -1});
+}
+
+torch::Tensor ClipInference::linearF32(const torch::Tensor &a, const CpuWeight &w) const
+{
     const auto in = gemmInput(a).contiguous();
-    const std::int64_t n = format >= 0 ? m_cfg.vision_config.hidden_size : w.size(0); // packed: the patch weight
-    auto out = at::empty({a.size(0), n}, a.options().dtype(torch::kFloat));
-    cpuLinear(in.data_ptr(), w.data_ptr(), out.data_ptr<float>(), a.size(0), n, a.size(1), m_dtype == torch::kBFloat16,
-        format);
+    auto out = at::empty({a.size(0), w.n}, a.options().dtype(torch::kFloat));
+    cpuLinear(in.data_ptr(), w, out.data_ptr<float>(), a.size(0), a.size(1), m_dtype == torch::kBFloat16);
     return out;
 }
 
@@ -269,7 +277,8 @@ torch::Tensor ClipInference::imageEmbeddings(const torch::Tensor &pixelValues) c
     auto patches = pixels.view({B, vc.num_channels, g, p, g, p})
                        .permute({0, 2, 4, 1, 3, 5})
                        .reshape({B * g * g, vc.num_channels * p * p}); // [B * P, 3 * p * p]
-    auto tokens = linearF32(patches, m_patchWeight, m_patchFormat).view({B, g * g, C});
+    auto tokens = (m_engine == Engine::OneDnn ? linearF32(patches, m_patchPacked) : linearF32(patches, m_patchWeight))
+                      .view({B, g * g, C});
     auto x = at::cat({m_classEmbedding.view({1, 1, C}).expand({B, 1, C}), tokens}, 1) + m_visionPositions; // [B, T, C]
     x = at::layer_norm(x, {C}, m_preLnWeight, m_preLnBias, vc.layer_norm_eps).view({B * T, C});
 
@@ -326,9 +335,9 @@ torch::Tensor ClipInference::textEmbeddingsFromTokens(
 
 std::int64_t ClipInference::residentBytes(std::set<const void *> *seen) const
 {
-    std::vector<const torch::Tensor *> all {&m_patchWeight, &m_classEmbedding, &m_visionPositions, &m_preLnWeight,
-        &m_preLnBias, &m_postLnWeight, &m_postLnBias, &m_visualProjection, &m_tokenEmbedding, &m_textPositions,
-        &m_finalLnWeight, &m_finalLnBias, &m_textProjection};
+    std::vector<const torch::Tensor *> all {&m_patchWeight, &m_patchPacked.data, &m_classEmbedding, &m_visionPositions,
+        &m_preLnWeight, &m_preLnBias, &m_postLnWeight, &m_postLnBias, &m_visualProjection, &m_tokenEmbedding,
+        &m_textPositions, &m_finalLnWeight, &m_finalLnBias, &m_textProjection};
     for (const Tower *tower : {&m_vision, &m_text})
         for (const auto &l : tower->layers)
             for (const torch::Tensor *t : {&l.ln1Weight, &l.ln1Bias, &l.ln2Weight, &l.ln2Bias, &l.qkvWeight, &l.qkvBias,

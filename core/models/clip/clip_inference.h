@@ -71,9 +71,9 @@ private:
     void runEncoder(
         const Tower &tower, torch::Tensor &x, std::int64_t B, std::int64_t T, const torch::Tensor &mask) const;
     torch::Tensor gemmInput(const torch::Tensor &x) const; // to the compute dtype
-    // a [m, k] @ w [n, k]^T -> [m, n] float32 (w in the compute dtype; format >= 0: w is the
-    // patch weight, packed for the fused engine)
-    torch::Tensor linearF32(const torch::Tensor &a, const torch::Tensor &w, int format = -1) const;
+    // a [m, k] @ w [n, k]^T -> [m, n] float32 (w in the compute dtype; or packed, on OneDnn)
+    torch::Tensor linearF32(const torch::Tensor &a, const torch::Tensor &w) const;
+    torch::Tensor linearF32(const torch::Tensor &a, const CpuWeight &w) const;
 
     ClipConfig m_cfg;
     torch::ScalarType m_dtype;
@@ -82,8 +82,8 @@ private:
     double m_logitScale = 1.0;
 
     Tower m_vision, m_text;
-    torch::Tensor m_patchWeight; // [C, 3 * p * p] compute dtype (packed bytes on OneDnn where m_patchFormat >= 0)
-    int m_patchFormat = -1;
+    torch::Tensor m_patchWeight;                       // [C, 3 * p * p] compute dtype (Torch engine)
+    CpuWeight m_patchPacked;                           // the same for the OneDnn engine
     torch::Tensor m_classEmbedding, m_visionPositions; // [C], [1 + P, C] float32
     torch::Tensor m_preLnWeight, m_preLnBias, m_postLnWeight, m_postLnBias;
     torch::Tensor m_visualProjection;                // [P, C] compute dtype
