@@ -1,6 +1,8 @@
-// Runs modallens-cli (MODALLENS_CLI_PATH, set by tests/CMakeLists.txt) as a user would and keeps
+// Runs modallens-cli (built_paths.h finds it) as a user would and keeps
 // its exit status, stdout and stderr. Shared by the tests that drive the CLI.
 #pragma once
+
+#include "built_paths.h"
 
 #include <QProcess>
 #include <QStringList>
@@ -40,5 +42,5 @@ inline CliRun runProgram(
 // modallens-cli with args, as a user would run it (relative paths from workingDir).
 inline CliRun runCli(const QStringList &args, int timeoutMs = 300000, const QString &workingDir = {})
 {
-    return runProgram(QStringLiteral(MODALLENS_CLI_PATH), args, timeoutMs, workingDir);
+    return runProgram(cliPath(), args, timeoutMs, workingDir);
 }

@@ -328,8 +328,8 @@ private Q_SLOTS:
             QSKIP("the golden ddpm fixtures are absent");
         const auto limited = [](const QStringList &args, int kilobytes) {
             return runProgram(QStringLiteral("/bin/bash"),
-                QStringList {"-c", QStringLiteral("trap '' XFSZ; ulimit -f %1; exec \"$0\" \"$@\"").arg(kilobytes),
-                    QStringLiteral(MODALLENS_CLI_PATH)}
+                QStringList {
+                    "-c", QStringLiteral("trap '' XFSZ; ulimit -f %1; exec \"$0\" \"$@\"").arg(kilobytes), cliPath()}
                     + args,
                 600000);
         };

@@ -1,5 +1,6 @@
 // modallens-cli as a script sees it: --help, --version, exit codes, and `info` JSON on good,
 // corrupt and missing files (../shared/specs/cli.md).
+#include "built_paths.h"
 #include "io/media.h"
 #include "io/media_encode.h"
 #include "modallens_version.h"
@@ -25,7 +26,7 @@ Run cli(const QStringList &args, const QString &workingDir = {})
     QProcess p;
     if (!workingDir.isEmpty())
         p.setWorkingDirectory(workingDir);
-    p.start(QStringLiteral(MODALLENS_CLI_PATH), args);
+    p.start(cliPath(), args);
     p.waitForFinished(60000);
     return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
 }

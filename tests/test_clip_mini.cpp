@@ -3,6 +3,7 @@
 // on the fixed evaluation sets that `modallens-cli eval zero-shot --dataset ...` uses: Shapes World
 // 24-way (2,400 augmented images, 100 per colour-shape pair) >= 95 % overall and >= 70 % on the
 // four held-out pairs; the whole Fashion-MNIST test split (10,000 images) >= 85 %.
+#include "built_paths.h"
 #include "common/error.h"
 #include "engine/clip_service.h"
 #include "engine/zero_shot_eval_service.h"
@@ -88,7 +89,7 @@ private Q_SLOTS:
     void cliEvalDataset()
     {
         QProcess p;
-        p.start(QStringLiteral(MODALLENS_CLI_PATH),
+        p.start(cliPath(),
             {"--json", "--quiet", "eval", "zero-shot", "--model", "clip-mini", "--dataset", "shapes", "--limit", "48"});
         QVERIFY(p.waitForFinished(120000));
         QCOMPARE(p.exitCode(), 0);
@@ -98,8 +99,7 @@ private Q_SLOTS:
         QCOMPARE(doc.at("held_out_images").get<int>(), 8);
         QVERIFY(doc.at("accuracy").get<double>() > 0.5);
 
-        p.start(
-            QStringLiteral(MODALLENS_CLI_PATH), {"eval", "zero-shot", "--model", "clip-mini", "--dataset", "cifar"});
+        p.start(cliPath(), {"eval", "zero-shot", "--model", "clip-mini", "--dataset", "cifar"});
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitCode(), 2);
         QVERIFY(p.readAllStandardError().contains("--dataset must be shapes or fashion-mnist"));

@@ -614,8 +614,8 @@ private Q_SLOTS:
             const fs::path db = m_root / ("two-writers-" + std::to_string(round) + ".db");
             const QStringList args {"--json", "--quiet", "--threads", "1", "index", "--library", q(db), q(dir)};
             QProcess a, b;
-            a.start(QStringLiteral(MODALLENS_CLI_PATH), args);
-            b.start(QStringLiteral(MODALLENS_CLI_PATH), args);
+            a.start(cliPath(), args);
+            b.start(cliPath(), args);
             QVERIFY(a.waitForFinished(120000) && b.waitForFinished(120000));
             QVERIFY2(a.exitCode() == 0, a.readAllStandardError().constData());
             QVERIFY2(b.exitCode() == 0, b.readAllStandardError().constData());
@@ -700,8 +700,7 @@ private Q_SLOTS:
         writeWorldPictures(dir, 7, count, "s_");
         const fs::path lib = m_root / "killed.db";
         QProcess p;
-        p.start(QStringLiteral(MODALLENS_CLI_PATH),
-            {"--threads", "1", "index", "--batch", "8", "--library", q(lib), q(dir)});
+        p.start(cliPath(), {"--threads", "1", "index", "--batch", "8", "--library", q(lib), q(dir)});
         QVERIFY(p.waitForStarted());
         p.setReadChannel(QProcess::StandardError);
         std::string err;
@@ -749,8 +748,7 @@ private Q_SLOTS:
             const bool anyPhase = round % 4 == 0;
             const int delayMs = anyPhase ? 50 + static_cast<int>(rng() % 900) : static_cast<int>(rng() % 300);
             QProcess p;
-            p.start(QStringLiteral(MODALLENS_CLI_PATH),
-                {"--threads", "1", "index", "--batch", "2", "--library", q(lib), q(dir)});
+            p.start(cliPath(), {"--threads", "1", "index", "--batch", "2", "--library", q(lib), q(dir)});
             QVERIFY(p.waitForStarted());
             p.setReadChannel(QProcess::StandardError); // the progress lines
             std::string progress;

@@ -11,6 +11,7 @@
 // 1366 x 640 the side panel fits without scrolling and the grid and the preview sit side by side.
 // Widgets are found by objectName; jobs and state are the SearchController's. Env:
 // MODALLENS_SHOTS_DIR=DIR writes search_*.png there.
+#include "built_paths.h"
 #include "common/engine_bridge.h"
 #include "common/feature_layout.h"
 #include "common/model_picker.h"
@@ -876,7 +877,7 @@ void TestSearchPanel::panelAndCliShareALibrary()
     constexpr int kCliFiles = 150;
     shapes_test::writeWorldPictures(cliFolder, 5, kCliFiles, "c_");
     const QString library = QString::fromStdString((root / "shared.db").string());
-    const QString cli = QStringLiteral(MODALLENS_CLI_PATH);
+    const QString cli = cliPath();
     setLibrary(library);
     QProcess cliIndex;
     cliIndex.start(cli,
